@@ -1,0 +1,10 @@
+"""Wires the command groups together."""
+
+import typer
+
+from . import db, keys, up
+
+app = typer.Typer(help="PromptWatch: observability for LLM applications.", no_args_is_help=True)
+app.command("up")(up.up)
+app.add_typer(keys.app, name="keys", help="Manage API keys offline.")
+app.add_typer(db.app, name="db", help="Database schema migrations.")

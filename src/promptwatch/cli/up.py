@@ -1,0 +1,67 @@
+"""`promptwatch up`: start the server; the first run creates the schema, an account, its owner and a key."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from promptwatch.server.app import create_app
+from promptwatch.server.services.accounts import AccountService
+from promptwatch.server.services.runtime import Runtime
+from promptwatch.server.settings import resolve_database_url
+from promptwatch.server.store.engine import make_engine
+from promptwatch.server.store.schema_version import SchemaOutOfDate, ensure_current
+
+from .options import DataDir, load_settings
+
+DEFAULT_PORT = 8765
+console = Console(stderr=True, soft_wrap=True)
+
+
+def up(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = DEFAULT_PORT,
+    data_dir: DataDir = None,
+    workers: Annotated[int, typer.Option(help="Worker processes (PostgreSQL only; SQLite uses one).")] = 1,
+    owner_email: Annotated[
+        str, typer.Option(help="E-mail of the first account's owner (first run).")
+    ] = "owner@localhost",
+) -> None:
+    """Start PromptWatch (embedded SQLite unless PROMPTWATCH_DATABASE_URL names PostgreSQL)."""
+    settings = load_settings(data_dir)
+    engine = make_engine(resolve_database_url(settings))
+    try:
+        ensure_current(engine, create_if_empty=True)
+    except SchemaOutOfDate as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    accounts = AccountService(Runtime.build(settings, engine))
+    url = f"http://{host}:{port}"
+    if not accounts.is_bootstrapped():
+        first = accounts.bootstrap(owner_email=owner_email)
+        console.print("[bold]PromptWatch is set up.[/bold] Shown once, keep them safe:")
+        console.print(f"  owner:    {first.owner_email}  password: {first.owner_password}")
+        console.print(f"  API key:  {first.api_key}")
+        console.print(f"  export PROMPTWATCH_HOST_URL={url} PROMPTWATCH_API_KEY={first.api_key}")
+    engine.dispose()
+    console.print(f"PromptWatch at {url}  (data: {Path(settings.data_dir)})")
+    if workers > 1 and engine.dialect.name == "sqlite":
+        console.print("[yellow]SQLite serves from one process; starting one worker[/yellow]")
+        workers = 1
+    if workers > 1:  # each worker process builds its app from the environment
+        os.environ["PROMPTWATCH_DATA_DIR"] = str(settings.data_dir)
+        uvicorn.run(
+            "promptwatch.server.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
+    else:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")

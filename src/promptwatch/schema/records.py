@@ -1,0 +1,132 @@
+"""The native API's ingest shapes (`/api/v1/...`): strict, every unknown field is an error.
+
+One `ActivityIn` carries the fields of every activity type; `check_type_fields` says which ones a type
+needs, so the store can keep one activity table with the light columns and one body for the rest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from .common import ActivityType, ChatMessage, DocumentSnippet, ObjectId, Tag, TrackingLabel
+
+_STRICT = ConfigDict(extra="forbid")
+
+# the fields each type must carry; every other type-specific field is optional
+_REQUIRED_BY_TYPE: dict[str, tuple[str, ...]] = {
+    "question": ("text",),
+    "answer": ("text",),
+    "log": ("text",),
+    "retrieved-docs": ("documents",),
+    "llm-prompt": ("prompt",),
+    "parallel-prompt": ("prompts",),
+}
+
+
+class SessionIn(BaseModel):
+    """A session as the native API takes it; sent again, it updates the stored one."""
+
+    model_config = _STRICT
+
+    id: ObjectId
+    session_name: str | None = Field(default=None, max_length=1000)
+    tracking_project: TrackingLabel | None = None
+    tracking_tenant: TrackingLabel | None = None
+    start_time: AwareDatetime | None = None
+    end_time: AwareDatetime | None = None
+    is_error: bool | None = None
+    tags: list[Tag] | None = Field(default=None, max_length=100)
+    metadata: dict[str, Any] | None = None
+
+
+class TokenUsage(BaseModel):
+    model_config = _STRICT
+
+    prompt_tokens: int | None = Field(default=None, ge=0)
+    completion_tokens: int | None = Field(default=None, ge=0)
+    total_tokens: int | None = Field(default=None, ge=0)
+
+
+class ActivityIn(BaseModel):
+    """An activity of any type; `session_id` names its session, which is created on first use."""
+
+    model_config = _STRICT
+
+    id: ObjectId
+    session_id: ObjectId
+    activity_type: ActivityType
+    parent_activity_id: ObjectId | None = None
+    name: str | None = Field(default=None, max_length=500)
+    order: int | None = None
+    start_time: AwareDatetime
+    end_time: AwareDatetime | None = None
+    error: str | None = None
+    info_message: str | None = None
+    metadata: dict[str, Any] | None = None
+    tags: list[Tag] | None = Field(default=None, max_length=100)
+    feedback_label: int | None = None
+    feedback_rating: int | None = None
+    feedback_notes: str | None = None
+    # question, answer, log
+    text: str | None = None
+    # retrieved-docs
+    documents: list[DocumentSnippet] | None = None
+    scores: list[float] | None = None
+    # chain-sequence
+    sequence_type: str | None = None
+    inputs: dict[str, Any] | None = None
+    outputs: dict[str, Any] | None = None
+    # action (tool)
+    tool_type: str | None = None
+    input: str | None = None
+    input_data: dict[str, Any] | None = None
+    output: str | None = None
+    output_data: dict[str, Any] | None = None
+    # llm-prompt
+    prompt: str | list[ChatMessage] | None = None
+    prompt_template: dict[str, Any] | None = None
+    prompt_input_values: dict[str, Any] | None = None
+    caption: str | None = None
+    generated: str | None = None
+    model: str | None = Field(default=None, max_length=200)
+    provider: str | None = Field(default=None, max_length=100)
+    settings: dict[str, Any] | None = None
+    usage: TokenUsage | None = None
+    time_to_first_token_ms: float | None = Field(default=None, ge=0)
+    # parallel-prompt
+    prompts: list[dict[str, Any]] | None = None
+    # span
+    attributes: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def check_type_fields(self) -> ActivityIn:
+        for field in _REQUIRED_BY_TYPE.get(self.activity_type, ()):
+            if getattr(self, field) is None:
+                raise ValueError(f"{field} is required for activity_type {self.activity_type!r}")
+        if self.end_time is not None and self.end_time < self.start_time:
+            raise ValueError("end_time is before start_time")
+        return self
+
+
+class IngestBatch(BaseModel):
+    """`POST /api/v1/ingest`: sessions and activities in one request, each answered on its own."""
+
+    model_config = _STRICT
+
+    sessions: list[dict[str, Any]] = Field(default_factory=list, max_length=1000)
+    activities: list[dict[str, Any]] = Field(default_factory=list, max_length=5000)
+
+
+class ItemResult(BaseModel):
+    id: str | None
+    status: str  # "stored" | "unchanged" | "deleted" | "invalid"
+    errors: list[dict[str, Any]] | None = None
+
+
+class IngestResult(BaseModel):
+    sessions: list[ItemResult]
+    activities: list[ItemResult]
+    stored: int
+    rejected: int

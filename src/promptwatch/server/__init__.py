@@ -1,0 +1,1 @@
+"""The PromptWatch server (needs the `server` extra): `create_app(settings)` builds the ASGI app."""

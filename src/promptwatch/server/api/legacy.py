@@ -1,0 +1,66 @@
+"""The published promptwatch 0.4.x client's session endpoints, at the server's root (WIRE_PROTOCOL.md).
+
+Tolerant: empty bodies are accepted, unknown fields kept, nothing is shed under load (that client never
+retries). Replies are the shapes the client reads.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+
+from ..errors import NotFound
+from ..services.credentials import Caller
+from ..services.ingest import parse_json
+from .deps import caller
+from .problems import responses
+
+router = APIRouter(tags=["published client (0.4.x)"])
+SessionId = Annotated[str, Path(min_length=1, max_length=200)]
+_SESSION_FIELDS = (
+    "id",
+    "start_time",
+    "end_time",
+    "session_name",
+    "steps_count",
+    "tracking_project",
+    "tracking_tenant",
+    "is_error",
+)
+
+
+def legacy_session_view(session: dict) -> dict:
+    return {name: session.get(name) for name in _SESSION_FIELDS}
+
+
+@router.post("/sessions/start", summary="Start (upsert) a session", responses=responses(401, 403))
+async def start_session(request: Request, who: Caller = Depends(caller)) -> dict:
+    await request.app.state.services.legacy.upsert_session(who, parse_json(await request.body()))
+    return {"ok": True}
+
+
+@router.post("/sessions/finish", summary="Finish (upsert) a session", responses=responses(401, 403))
+async def finish_session(request: Request, who: Caller = Depends(caller)) -> dict:
+    await request.app.state.services.legacy.upsert_session(who, parse_json(await request.body()))
+    return {"ok": True}
+
+
+@router.post("/sessions/{session_id}/activities", summary="Add or update activities", responses=responses(401, 403))
+async def add_activities(request: Request, session_id: SessionId, who: Caller = Depends(caller)) -> dict:
+    statuses = await request.app.state.services.legacy.add_activities(who, session_id, parse_json(await request.body()))
+    return {"ok": True, "activities": statuses}
+
+
+@router.get("/sessions/{session_id}", summary="Read a session back", responses=responses(401, 404))
+def get_session(request: Request, session_id: SessionId, who: Caller = Depends(caller)) -> dict:
+    return legacy_session_view(request.app.state.services.sessions.get(who, session_id, with_activities=False))
+
+
+@router.post("/sessions/{session_id}/restore", summary="Restore a session to continue it", responses=responses(401))
+def restore_session(request: Request, session_id: SessionId, who: Caller = Depends(caller)) -> dict:
+    try:
+        session = request.app.state.services.sessions.get(who, session_id, with_activities=False)
+    except NotFound:
+        return {"session": None}
+    return {"session": legacy_session_view(session)}

@@ -1,0 +1,57 @@
+"""Errors as `application/problem+json` (RFC 9457), and the error codes routes declare for OpenAPI."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import ORJSONResponse
+from starlette.exceptions import HTTPException
+
+from ..errors import DomainError, Overloaded
+
+PROBLEM = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, **extra) -> ORJSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return ORJSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+async def domain_error(_request: Request, exc: DomainError) -> ORJSONResponse:
+    response = problem(exc.status, exc.title, exc.detail, **exc.extra)
+    if isinstance(exc, Overloaded):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+async def validation_error(_request: Request, exc: RequestValidationError) -> ORJSONResponse:
+    errors = [
+        {"field": ".".join(str(p) for p in e["loc"] if p != "body") or "body", "message": e["msg"], "type": e["type"]}
+        for e in exc.errors()
+    ]
+    names = ", ".join(e["field"] for e in errors)
+    return problem(422, "Invalid input", f"invalid: {names}", errors=errors)
+
+
+async def http_error(_request: Request, exc: HTTPException) -> ORJSONResponse:
+    return problem(exc.status_code, "Error", str(exc.detail))
+
+
+async def unexpected_error(_request: Request, _exc: Exception) -> ORJSONResponse:
+    return problem(500, "Internal error", "the server failed; the error is in its log")
+
+
+_DESCRIPTIONS = {
+    401: "No credentials, or unknown, expired or revoked ones",
+    403: "The credential's scope or project does not allow this",
+    404: "Unknown id, or one of another account",
+    409: "Conflict",
+    413: "Body too large",
+    422: "Invalid input; `errors` names each field",
+    429: "Rate limited",
+    503: "Overloaded; retry after `Retry-After` seconds",
+}
+
+
+def responses(*codes: int) -> dict:
+    return {code: {"description": _DESCRIPTIONS[code], "content": {PROBLEM: {}}} for code in codes}

@@ -1,0 +1,78 @@
+"""Sessions: the filtered list, one session with its activity tree, deletion."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from ..errors import InvalidInput
+from ..services.credentials import Caller
+from ..store.session_queries import SessionFilter
+from .deps import caller
+from .problems import responses
+
+router = APIRouter(prefix="/api/v1/sessions", tags=["sessions"])
+SessionId = Annotated[str, Path(min_length=1, max_length=200)]
+
+
+def _metadata_filters(values: list[str]) -> dict[str, str]:
+    out = {}
+    for value in values:
+        key, sep, wanted = value.partition("=")
+        if not sep or not key:
+            raise InvalidInput("meta filters are written key=value", field="meta")
+        out[key] = wanted
+    return out
+
+
+@router.get("", summary="List sessions, newest first", responses=responses(401, 403, 422))
+def list_sessions(
+    request: Request,
+    who: Caller = Depends(caller),
+    project: Annotated[str | None, Query(max_length=256)] = None,
+    tenant: Annotated[str | None, Query(max_length=256)] = None,
+    q: Annotated[
+        str | None, Query(max_length=500, description="words that must all occur in a prompt or output")
+    ] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    has_error: bool | None = None,
+    template: Annotated[str | None, Query(max_length=256)] = None,
+    model: Annotated[str | None, Query(max_length=200)] = None,
+    tag: Annotated[str | None, Query(max_length=200)] = None,
+    meta: Annotated[list[str], Query(description="metadata filters, key=value")] = [],  # noqa: B006
+    limit: int = 50,
+    cursor: str | None = None,
+) -> dict:
+    """Only light columns are read: prompts and outputs are never loaded for the list."""
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and value.tzinfo is None:
+            raise InvalidInput(f"{name} needs a timezone (e.g. 2026-01-01T00:00:00Z)", field=name)
+    where = SessionFilter(
+        tenant=tenant,
+        since=since,
+        until=until,
+        has_error=has_error,
+        template=template,
+        model=model,
+        q=q.strip() or None if q else None,
+        tag=tag,
+        metadata=_metadata_filters(meta),
+    )
+    return request.app.state.services.sessions.list(who, where, project, limit, cursor)
+
+
+@router.get("/{session_id}", summary="One session with its activities", responses=responses(401, 403, 404))
+def get_session(request: Request, session_id: SessionId, who: Caller = Depends(caller)) -> dict:
+    return request.app.state.services.sessions.get(who, session_id)
+
+
+@router.delete(
+    "/{session_id}", status_code=204, summary="Delete a session and its activities", responses=responses(401, 403, 404)
+)
+def delete_session(request: Request, session_id: SessionId, who: Caller = Depends(caller)) -> Response:
+    """The session is unreadable at once; a tombstone keeps re-sent copies from bringing it back."""
+    request.app.state.services.sessions.delete(who, session_id)
+    return Response(status_code=204)

@@ -1,0 +1,1 @@
+"""Data files shipped with the server (BPE vocabularies for offline token counting)."""

@@ -1,0 +1,190 @@
+"""Accounts, people and log-in: the first-run bootstrap, password log-in with expiring bearer tokens,
+temporary sandbox keys, members and API keys of an account."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+import uuid
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ..errors import Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated
+from ..store import accounts as account_store
+from .clock import utc_now
+from .credentials import TEMP_PREFIX, Caller, decode_key, login_expiry, token_hash
+from .runtime import Runtime
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    """What the first run creates; the password and key are shown once."""
+
+    operator_email: str
+    owner_email: str
+    owner_password: str
+    account_id: int
+    api_key: str
+
+
+ROLE_SCOPE = {"owner": "admin", "admin": "admin", "member": "ingest", "viewer": "read"}
+
+
+class AccountService:
+    def __init__(self, runtime: Runtime) -> None:
+        self._rt = runtime
+        self._temp_requests: dict[str, deque] = defaultdict(deque)
+        self._temp_lock = threading.Lock()
+
+    def is_bootstrapped(self) -> bool:
+        with self._rt.engine.connect() as conn:
+            return account_store.count_accounts(conn) > 0
+
+    def bootstrap(self, owner_email: str = "owner@localhost", account_name: str = "Local") -> Bootstrap:
+        """Create the instance operator, a first account with its owner, and an ingest key."""
+        now = utc_now()
+        password = secrets.token_urlsafe(12)
+        operator_email = "operator@localhost"
+        with self._rt.engine.begin() as conn:
+            account_store.create_user(
+                conn, operator_email, self._rt.passwords.hash(secrets.token_urlsafe(16)), now, "operator"
+            )
+            account_id = account_store.create_account(conn, account_name, now)
+            owner = account_store.create_user(conn, owner_email, self._rt.passwords.hash(password), now)
+            account_store.add_membership(conn, account_id, owner, "owner", now)
+        key = self._rt.keys.create(account_id, scope="ingest", name="first key", created_by=owner)
+        return Bootstrap(operator_email, owner_email, password, account_id, key)
+
+    def create_account(self, name: str, owner_email: str, owner_password: str) -> int:
+        now = utc_now()
+        check_email(owner_email)
+        with self._rt.engine.begin() as conn:
+            existing = account_store.find_user_by_email(conn, owner_email)
+            if existing is not None:
+                user_id = existing["id"]
+            else:
+                user_id = account_store.create_user(conn, owner_email, self._rt.passwords.hash(owner_password), now)
+            account_id = account_store.create_account(conn, name, now)
+            account_store.add_membership(conn, account_id, user_id, "owner", now)
+        return account_id
+
+    # log-in with e-mail and password: a bearer token, never a cookie (P13)
+    def login(self, email: str, password: str) -> dict:
+        with self._rt.engine.connect() as conn:
+            user = account_store.find_user_by_email(conn, email)
+        if user is None or user["disabled"] or not self._rt.passwords.verify(user["password_hash"], password):
+            raise Unauthenticated("wrong e-mail or password")
+        token = "pwt_" + secrets.token_urlsafe(32)
+        expires_at = login_expiry(self._rt.settings.login_token_hours)
+        with self._rt.engine.begin() as conn:
+            account_store.insert_login_token(conn, token_hash(token), user["id"], utc_now(), expires_at)
+            accounts = account_store.memberships_of(conn, user["id"])
+        return {"token": token, "expires_at": expires_at, "accounts": [dict(a) for a in accounts]}
+
+    def logout(self, token: str) -> None:
+        with self._rt.engine.begin() as conn:
+            account_store.revoke_login_token(conn, token_hash(token))
+
+    def caller_for_token(self, token: str, account_id: int | None) -> Caller:
+        with self._rt.engine.connect() as conn:
+            row = account_store.find_login_token(conn, token_hash(token))
+            if row is None or row["expires_at"] <= utc_now():
+                raise Unauthenticated("the log-in token is unknown or has expired")
+            memberships = account_store.memberships_of(conn, row["user_id"])
+        if not memberships:
+            raise Forbidden("this user belongs to no account")
+        chosen = next((m for m in memberships if m["account_id"] == account_id), None) if account_id else memberships[0]
+        if chosen is None:
+            raise NotFound("no such account for this user")
+        return Caller(chosen["account_id"], ROLE_SCOPE[chosen["role"]], user_id=row["user_id"], role=chosen["role"])
+
+    def me(self, caller: Caller) -> dict:
+        with self._rt.engine.connect() as conn:
+            account = account_store.get_account(conn, caller.account_id)
+            user = account_store.get_user(conn, caller.user_id) if caller.user_id else None
+            accounts = account_store.memberships_of(conn, caller.user_id) if caller.user_id else []
+        return {
+            "account": {"id": account["id"], "name": account["name"], "kind": account["kind"]},
+            "user": {"id": user["id"], "email": user["email"]} if user else None,
+            "role": caller.role,
+            "scope": caller.scope,
+            "key_id": caller.key_id,
+            "project": caller.project,
+            "accounts": [dict(a) for a in accounts],
+        }
+
+    # temporary keys: a sandbox account whose data expires
+    def temp_key(self, client: str) -> dict:
+        settings = self._rt.settings
+        enabled = settings.temp_keys_enabled if settings.temp_keys_enabled is not None else not settings.multi_account
+        if not enabled:
+            raise Forbidden("temporary keys are turned off on this instance")
+        self._rate_limit(client, settings.temp_key_rate_per_hour)
+        now = utc_now()
+        expires_at = now + timedelta(days=settings.temp_key_ttl_days)
+        session_id = str(uuid.uuid4())
+        with self._rt.engine.begin() as conn:
+            account_id = account_store.create_account(conn, "sandbox", now, kind="sandbox", expires_at=expires_at)
+        key = self._rt.keys.create(
+            account_id, "ingest", name="temporary", expires_at=expires_at, key_id=TEMP_PREFIX + session_id
+        )
+        return {"api_key": key, "session_id": session_id, "expires_at": expires_at}
+
+    def _rate_limit(self, client: str, per_hour: int) -> None:
+        now = time.monotonic()
+        with self._temp_lock:
+            recent = self._temp_requests[client]
+            while recent and now - recent[0] > 3600:
+                recent.popleft()
+            if len(recent) >= per_hour:
+                raise RateLimited("too many temporary keys from this address; try again later")
+            recent.append(now)
+
+    # keys and members of an account
+    def create_key(
+        self, caller: Caller, scope: str, name: str | None, project: str | None, expires_at: datetime | None
+    ) -> dict:
+        caller.require("admin")
+        if caller.project and project != caller.project:
+            raise Forbidden("this key may only create keys for its own project")
+        key = self._rt.keys.create(caller.account_id, scope, name, project, expires_at, created_by=caller.user_id)
+        return {
+            "api_key": key,
+            "key_id": key_id_of(key),
+            "scope": scope,
+            "name": name,
+            "project": project,
+            "expires_at": expires_at,
+        }
+
+    def list_keys(self, caller: Caller) -> list[dict]:
+        caller.require("admin")
+        with self._rt.engine.connect() as conn:
+            return [dict(r) for r in account_store.list_api_keys(conn, caller.account_id)]
+
+    def revoke_key(self, caller: Caller, key_id: str) -> None:
+        caller.require("admin")
+        self._rt.keys.revoke(caller.account_id, key_id)
+
+    def members(self, caller: Caller) -> list[dict]:
+        caller.require("read")
+        with self._rt.engine.connect() as conn:
+            return [dict(r) for r in account_store.members_of(conn, caller.account_id)]
+
+    def projects(self, caller: Caller) -> list[dict]:
+        caller.require("read")
+        with self._rt.engine.connect() as conn:
+            rows = account_store.list_projects(conn, caller.account_id)
+        return [dict(r) for r in rows if not caller.project or r["name"] == caller.project]
+
+
+def key_id_of(key: str) -> str:
+    return decode_key(key)[0]
+
+
+def check_email(email: str) -> str:
+    if "@" not in email or len(email) > 320:
+        raise InvalidInput("not an e-mail address", field="email")
+    return email

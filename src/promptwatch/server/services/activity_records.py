@@ -1,0 +1,98 @@
+"""Turning an activity (a dict from any entry point) into the store's record: light columns, body,
+tokens and cost fixed at ingest with the price version used."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+
+from .pricing import PriceBook, PriceOverride
+from .token_counting import count_message_tokens, count_tokens
+
+MAX_ERROR_CHARS = 4000
+# fields that live in the light columns (or are the record's identity) rather than in the body
+_LIGHT = frozenset(
+    {
+        "id",
+        "session_id",
+        "parent_activity_id",
+        "activity_type",
+        "name",
+        "order",
+        "start_time",
+        "end_time",
+        "error",
+        "model",
+        "provider",
+        "usage",
+        "time_to_first_token_ms",
+        "feedback_label",
+        "feedback_rating",
+        "tags",
+    }
+)
+
+
+def build_activity_record(data: dict, pricebook: PriceBook, overrides: Sequence[PriceOverride] = ()) -> dict:
+    """`data` holds validated values (datetimes parsed); returns the record `store.ingest_writer` takes."""
+    activity_type = data["activity_type"]
+    body = {k: v for k, v in data.items() if k not in _LIGHT and v is not None}
+    template = data.get("prompt_template") or {}
+    record = {
+        "id": data["id"],
+        "session_id": data["session_id"],
+        "parent_activity_id": data.get("parent_activity_id"),
+        "activity_type": activity_type,
+        "name": data.get("name") or data.get("sequence_type") or data.get("tool_type"),
+        "position": data.get("order"),
+        "start_time": data["start_time"],
+        "end_time": data.get("end_time"),
+        "error": (data.get("error") or None) and str(data["error"])[:MAX_ERROR_CHARS],
+        "model": data.get("model"),
+        "provider": data.get("provider"),
+        "template_name": template.get("template_name") if isinstance(template, dict) else None,
+        "template_version": template.get("template_version") if isinstance(template, dict) else None,
+        "ttft_ms": data.get("time_to_first_token_ms"),
+        "feedback_label": data.get("feedback_label"),
+        "feedback_rating": data.get("feedback_rating"),
+        "tags": data.get("tags"),
+        "tokens_counted": False,
+        "body": body,
+    }
+    if activity_type == "llm-prompt":
+        _fill_tokens_and_cost(record, data, pricebook, overrides)
+    return record
+
+
+def _fill_tokens_and_cost(record: dict, data: dict, pricebook: PriceBook, overrides) -> None:
+    usage = data.get("usage") or {}
+    prompt_tokens, completion_tokens = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    if prompt_tokens is None and completion_tokens is None and record["end_time"] is not None:
+        prompt_tokens = _count_prompt(data.get("prompt"), record["model"])
+        completion_tokens = count_tokens(data.get("generated") or "", record["model"])
+        record["tokens_counted"] = True
+    total = usage.get("total_tokens")
+    if total is None and (prompt_tokens is not None or completion_tokens is not None):
+        total = (prompt_tokens or 0) + (completion_tokens or 0)
+    record.update(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, total_tokens=total)
+    priced = pricebook.cost(
+        record["model"], record["provider"], prompt_tokens, completion_tokens, record["start_time"], overrides
+    )
+    record.update(cost=priced.cost, price_version=priced.price_version)
+
+
+def _count_prompt(prompt, model: str | None) -> int:
+    if isinstance(prompt, list):
+        return count_message_tokens([m for m in prompt if isinstance(m, dict)], model)
+    return count_tokens(prompt if isinstance(prompt, str) else "", model)
+
+
+def parse_time(value) -> datetime | None:
+    """Tolerant ISO-8601 parsing for the published client's payloads; naive values are taken as UTC."""
+    if value is None or isinstance(value, datetime):
+        return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
+    try:
+        parsed = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)

@@ -1,0 +1,85 @@
+"""Usage metrics over time: calls, errors, tokens, cost and latency p50/p95, grouped by project, tenant,
+model or template, by hour or day. Read from the hourly roll-ups, never from raw activities."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from ..errors import InvalidInput
+from ..store import usage_queries
+from ..store.ingest_writer import bucket_value
+from .credentials import Caller
+from .runtime import Runtime
+
+SUMS = ("calls", "errors", "prompt_tokens", "completion_tokens", "total_tokens", "cost")
+GROUPS = (None, *usage_queries.GROUP_COLUMNS)
+INTERVALS = ("hour", "day")
+
+
+def percentile(histogram: dict[int, int], fraction: float) -> float | None:
+    total = sum(histogram.values())
+    if not total:
+        return None
+    rank, seen = fraction * total, 0
+    for bucket in sorted(histogram):
+        seen += histogram[bucket]
+        if seen >= rank:
+            return round(bucket_value(bucket), 1)
+    return None
+
+
+class MetricsService:
+    def __init__(self, runtime: Runtime) -> None:
+        self._rt = runtime
+
+    def usage(
+        self, caller: Caller, group_by: str | None, interval: str, since: datetime | None, until: datetime | None
+    ) -> dict:
+        caller.require("read")
+        if group_by not in GROUPS:
+            raise InvalidInput(f"group_by must be one of {', '.join(g for g in GROUPS if g)}", field="group_by")
+        if interval not in INTERVALS:
+            raise InvalidInput("interval must be hour or day", field="interval")
+        with self._rt.engine.connect() as conn:
+            usage = usage_queries.usage_rows(conn, caller.account_id, since, until)
+            latency = usage_queries.latency_rows(conn, caller.account_id, since, until)
+            names = usage_queries.project_names(conn, caller.account_id)
+        if caller.project:
+            keep = {pid for pid, name in names.items() if name == caller.project}
+            usage = [r for r in usage if r["project_id"] in keep]
+            latency = [r for r in latency if r["project_id"] in keep]
+
+        def key(row) -> tuple:
+            time = row["hour"] if interval == "hour" else row["hour"].replace(hour=0)
+            if group_by is None:
+                return time, None
+            value = row[usage_queries.GROUP_COLUMNS[group_by]]
+            if group_by == "project":
+                value = names.get(value)
+            return time, value or None
+
+        sums: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(SUMS, 0))
+        histograms: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        totals = dict.fromkeys(SUMS, 0)
+        total_histogram: dict[int, int] = defaultdict(int)
+        for row in usage:
+            bucket = sums[key(row)]
+            for name in SUMS:
+                bucket[name] += row[name]
+                totals[name] += row[name]
+        for row in latency:
+            histograms[key(row)][row["bucket"]] += row["count"]
+            total_histogram[row["bucket"]] += row["count"]
+        series = [
+            {
+                "time": time,
+                "group": group,
+                **values,
+                "latency_p50_ms": percentile(histograms[(time, group)], 0.5),
+                "latency_p95_ms": percentile(histograms[(time, group)], 0.95),
+            }
+            for (time, group), values in sorted(sums.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
+        ]
+        totals.update(latency_p50_ms=percentile(total_histogram, 0.5), latency_p95_ms=percentile(total_histogram, 0.95))
+        return {"group_by": group_by, "interval": interval, "series": series, "totals": totals}

@@ -1,0 +1,73 @@
+"""The parts every service shares, built once by `create_app`: engine, settings, price book, writer,
+key and password services. Passed explicitly; nothing here is a module-level singleton."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from ..settings import Settings
+from ..store.price_overrides import list_overrides
+from .credentials import KeyService, PasswordService
+from .pricing import PriceBook, PriceOverride
+
+_OVERRIDE_CACHE_SECONDS = 30.0
+
+
+def instance_secret(settings: Settings) -> bytes:
+    """The secret that keys API-key hashes: from the settings, or generated once into the keys dir."""
+    if settings.instance_secret:
+        return settings.instance_secret.encode()
+    path = Path(settings.data_dir) / "keys" / "instance.secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip().encode()
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    pricebook: PriceBook
+    keys: KeyService
+    passwords: PasswordService
+    writer: object = None  # the BatchWriter, set when the lifespan enters it
+    _overrides: dict[int, tuple[float, tuple[PriceOverride, ...]]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def build(cls, settings: Settings, engine: Engine) -> Runtime:
+        return cls(
+            settings=settings,
+            engine=engine,
+            pricebook=PriceBook(),
+            keys=KeyService(engine, instance_secret(settings), settings.api_key_cache_seconds),
+            passwords=PasswordService(settings.password_time_cost, settings.password_memory_cost),
+        )
+
+    def price_overrides(self, account_id: int) -> Sequence[PriceOverride]:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._overrides.get(account_id)
+        if hit is not None and now - hit[0] < _OVERRIDE_CACHE_SECONDS:
+            return hit[1]
+        with self.engine.connect() as conn:
+            loaded = tuple(
+                PriceOverride(r["id"], r["model"], r["input_per_mtok"], r["output_per_mtok"], r["effective_from"])
+                for r in list_overrides(conn, account_id)
+            )
+        with self._lock:
+            self._overrides[account_id] = (now, loaded)
+        return loaded
+
+    def forget_overrides(self, account_id: int) -> None:
+        with self._lock:
+            self._overrides.pop(account_id, None)

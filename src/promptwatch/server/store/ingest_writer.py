@@ -1,0 +1,369 @@
+"""Writing one batch of sessions and activities for one account in one transaction.
+
+The rules (DESIGN.md): everything is an upsert by `(account_id, id)`; a re-sent copy never replaces a
+closed or newer version; tombstoned ids are refused; session totals and the hourly usage roll-ups change
+by deltas, so a retried batch changes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, bindparam, case, func, select, tuple_, update
+
+from . import search
+from .bodies import decode_body, encode_body
+from .dialect import insert_for
+from .tables.accounts import projects
+from .tables.activities import activities, activity_bodies
+from .tables.sessions import sessions, tombstones
+from .tables.usage import latency_hourly, usage_hourly
+
+STORED, UNCHANGED, DELETED = "stored", "unchanged", "deleted"
+
+# light columns copied from an activity record into the `activities` table
+ACTIVITY_COLUMNS = (
+    "parent_activity_id",
+    "activity_type",
+    "name",
+    "position",
+    "start_time",
+    "end_time",
+    "error",
+    "model",
+    "provider",
+    "template_name",
+    "template_version",
+    "prompt_tokens",
+    "completion_tokens",
+    "total_tokens",
+    "tokens_counted",
+    "cost",
+    "price_version",
+    "ttft_ms",
+    "feedback_label",
+    "feedback_rating",
+    "tags",
+)
+_TOTALS = ("prompt_tokens", "completion_tokens", "total_tokens", "cost")
+
+
+def latency_bucket(milliseconds: float) -> int:
+    """Log-scale histogram bucket: eight buckets per doubling (about 9 % wide)."""
+    return int(math.floor(8 * math.log2(max(milliseconds, 1.0))))
+
+
+def bucket_value(bucket: int) -> float:
+    return 2 ** ((bucket + 0.5) / 8)
+
+
+def _supersedes(new: dict, old_end: datetime | None) -> bool:
+    """A copy replaces the stored version while that is open, or when it closes it later."""
+    if old_end is None:
+        return True
+    return new["end_time"] is not None and new["end_time"] > old_end
+
+
+def _best_copies(records: Sequence[dict]) -> dict[str, dict]:
+    best: dict[str, dict] = {}
+    for record in records:
+        held = best.get(record["id"])
+        if held is None or _supersedes(record, held["end_time"]):
+            best[record["id"]] = record
+    return best
+
+
+def write_batch(
+    conn: Connection, account_id: int, session_records: Sequence[dict], activity_records: Sequence[dict], now: datetime
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Store a batch; returns the status of every session id and activity id given."""
+    session_status: dict[str, str] = {}
+    activity_status: dict[str, str] = {}
+    wanted_sessions = {r["id"] for r in session_records} | {r["session_id"] for r in activity_records}
+    dead_sessions, dead_activities = _tombstoned(conn, account_id, wanted_sessions, {r["id"] for r in activity_records})
+    for sid in dead_sessions:
+        session_status[sid] = DELETED
+    live_activities = []
+    for record in activity_records:
+        if record["session_id"] in dead_sessions or record["id"] in dead_activities:
+            activity_status[record["id"]] = DELETED
+        else:
+            live_activities.append(record)
+    session_rows = _session_rows(conn, account_id, session_records, live_activities, dead_sessions, now)
+    if not session_rows:
+        return session_status, activity_status
+    _upsert_sessions(conn, session_rows)
+    session_info = _session_info(conn, account_id, [r["id"] for r in session_rows])
+    for record in session_records:
+        session_status.setdefault(record["id"], STORED)
+    activity_status.update(_write_activities(conn, account_id, _best_copies(live_activities), session_info, now))
+    return session_status, activity_status
+
+
+def _tombstoned(conn: Connection, account_id: int, session_ids: set[str], activity_ids: set[str]):
+    if not session_ids and not activity_ids:
+        return set(), set()
+    keys = [("session", s) for s in session_ids] + [("activity", a) for a in activity_ids]
+    rows = conn.execute(
+        select(tombstones.c.kind, tombstones.c.object_id).where(
+            tombstones.c.account_id == account_id, tuple_(tombstones.c.kind, tombstones.c.object_id).in_(keys)
+        )
+    ).all()
+    return {o for k, o in rows if k == "session"}, {o for k, o in rows if k == "activity"}
+
+
+def _project_ids(conn: Connection, account_id: int, names: set[str], now: datetime) -> dict[str, int]:
+    if not names:
+        return {}
+    conn.execute(
+        insert_for(conn, projects).on_conflict_do_nothing(),
+        [{"account_id": account_id, "name": n, "created_at": now} for n in sorted(names)],
+    )
+    rows = conn.execute(
+        select(projects.c.name, projects.c.id).where(projects.c.account_id == account_id, projects.c.name.in_(names))
+    )
+    return dict(rows.all())
+
+
+def _session_rows(conn, account_id, session_records, activity_records, dead, now) -> list[dict]:
+    earliest: dict[str, datetime] = {}
+    for record in activity_records:
+        sid, start = record["session_id"], record["start_time"]
+        if sid not in earliest or start < earliest[sid]:
+            earliest[sid] = start
+    explicit = {r["id"]: r for r in session_records if r["id"] not in dead}
+    project_ids = _project_ids(conn, account_id, {r["project"] for r in explicit.values() if r.get("project")}, now)
+    rows = []
+    for sid in sorted(set(explicit) | set(earliest)):
+        record = explicit.get(sid, {})
+        start = record.get("start_time") or earliest.get(sid) or now
+        if sid in earliest and earliest[sid] < start:
+            start = earliest[sid]
+        rows.append(
+            {
+                "account_id": account_id,
+                "id": sid,
+                "project_id": project_ids.get(record.get("project")),
+                "tracking_tenant": record.get("tracking_tenant"),
+                "session_name": record.get("session_name"),
+                "start_time": start,
+                "end_time": record.get("end_time"),
+                "is_error": bool(record.get("is_error")),
+                "steps_count": record.get("steps_count"),
+                "tags": record.get("tags"),
+                "metadata": record.get("metadata"),
+                "source": record.get("source", "native"),
+                "updated_at": now,
+            }
+        )
+    return rows
+
+
+def _upsert_sessions(conn: Connection, rows: list[dict]) -> None:
+    stmt = insert_for(conn, sessions)
+    new, table = stmt.excluded, sessions.c
+    keep = {
+        name: func.coalesce(getattr(new, name), getattr(table, name))
+        for name in ("project_id", "tracking_tenant", "session_name", "end_time", "steps_count", "tags", "metadata")
+    }
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["account_id", "id"],
+            set_={
+                **keep,
+                "start_time": case((new.start_time < table.start_time, new.start_time), else_=table.start_time),
+                "is_error": table.is_error | new.is_error,
+                "updated_at": new.updated_at,
+            },
+        ),
+        rows,
+    )
+
+
+def _session_info(conn: Connection, account_id: int, ids: list[str]) -> dict[str, tuple]:
+    rows = conn.execute(
+        select(sessions.c.id, sessions.c.pk, sessions.c.project_id, sessions.c.tracking_tenant).where(
+            sessions.c.account_id == account_id, sessions.c.id.in_(ids)
+        )
+    )
+    return {sid: (pk, project_id, tenant) for sid, pk, project_id, tenant in rows}
+
+
+def _write_activities(conn, account_id, records: dict[str, dict], session_info, now) -> dict[str, str]:
+    if not records:
+        return {}
+    status: dict[str, str] = {}
+    stored = {
+        row.id: row
+        for row in conn.execute(
+            select(
+                activities.c.pk,
+                activities.c.id,
+                activities.c.session_pk,
+                activities.c.end_time,
+                activities.c.activity_type,
+                activities.c.error,
+                *[activities.c[t] for t in _TOTALS],
+            ).where(activities.c.account_id == account_id, activities.c.id.in_(list(records)))
+        )
+    }
+    inserts, updates = [], []
+    for aid, record in records.items():
+        old = stored.get(aid)
+        if old is None:
+            inserts.append(record)
+        elif _supersedes(record, old.end_time):
+            updates.append((old, record))
+        else:
+            status[aid] = UNCHANGED
+    deltas: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    usage_rows: list[tuple[dict, tuple]] = []
+    if inserts:
+        rows = [_activity_row(account_id, session_info[r["session_id"]][0], r, now) for r in inserts]
+        pks = dict(
+            conn.execute(
+                insert_for(conn, activities)
+                .on_conflict_do_nothing()
+                .returning(activities.c.id, activities.c.pk, sort_by_parameter_order=True),
+                rows,
+            ).all()
+        )
+        conn.execute(
+            activity_bodies.insert(),
+            [
+                {"activity_pk": pks[r["id"]], "account_id": account_id, "body": encode_body(r["body"])}
+                for r in inserts
+                if r["id"] in pks
+            ],
+        )
+        search.index(conn, [(pks[r["id"]], account_id, search.text_of(r["body"])) for r in inserts if r["id"] in pks])
+        for record in inserts:
+            if record["id"] not in pks:  # stored meanwhile by another worker: keep theirs
+                status[record["id"]] = UNCHANGED
+                continue
+            status[record["id"]] = STORED
+            _add_delta(deltas[session_info[record["session_id"]][0]], record, None)
+            if record["end_time"] is not None:
+                usage_rows.append((record, session_info[record["session_id"]]))
+    if updates:
+        _update_activities(conn, account_id, updates, now)
+        for old, record in updates:
+            status[record["id"]] = STORED
+            _add_delta(deltas[old.session_pk], record, old)
+            if old.end_time is None and record["end_time"] is not None:
+                usage_rows.append((record, session_info[record["session_id"]]))
+    _apply_session_deltas(conn, deltas, now)
+    _add_usage(conn, account_id, usage_rows)
+    return status
+
+
+def _activity_row(account_id: int, session_pk: int, record: dict, now: datetime) -> dict:
+    row = {name: record.get(name) for name in ACTIVITY_COLUMNS}
+    row.update(account_id=account_id, session_pk=session_pk, id=record["id"], updated_at=now)
+    row["tokens_counted"] = bool(row["tokens_counted"])
+    return row
+
+
+def _update_activities(conn: Connection, account_id: int, updates, now: datetime) -> None:
+    values = {name: bindparam(f"v_{name}") for name in ACTIVITY_COLUMNS}
+    conn.execute(
+        update(activities).where(activities.c.pk == bindparam("v_pk")).values(**values, updated_at=now),
+        [
+            {
+                "v_pk": old.pk,
+                **{f"v_{k}": v for k, v in _activity_row(account_id, 0, r, now).items() if k in ACTIVITY_COLUMNS},
+            }
+            for old, r in updates
+        ],
+    )
+    pks = [old.pk for old, _ in updates]
+    old_bodies = conn.execute(
+        select(activity_bodies.c.activity_pk, activity_bodies.c.body).where(activity_bodies.c.activity_pk.in_(pks))
+    ).all()
+    search.unindex(conn, [(pk, search.text_of(decode_body(blob))) for pk, blob in old_bodies])
+    conn.execute(
+        update(activity_bodies).where(activity_bodies.c.activity_pk == bindparam("b_pk")).values(body=bindparam("b")),
+        [{"b_pk": old.pk, "b": encode_body(r["body"])} for old, r in updates],
+    )
+    search.index(conn, [(old.pk, account_id, search.text_of(r["body"])) for old, r in updates])
+
+
+def _add_delta(delta: dict, record: dict, old) -> None:
+    delta["activity_count"] += 0 if old is not None else 1
+    if record["activity_type"] == "llm-prompt" and old is None:
+        delta["llm_calls"] += 1
+    for total in _TOTALS:
+        delta[total] += (record.get(total) or 0) - ((getattr(old, total) or 0) if old is not None else 0)
+    if record.get("error"):
+        delta["is_error"] = 1
+
+
+def _apply_session_deltas(conn: Connection, deltas: dict[int, dict], now: datetime) -> None:
+    if not deltas:
+        return
+    names = ("activity_count", "llm_calls", *_TOTALS)
+    conn.execute(
+        update(sessions)
+        .where(sessions.c.pk == bindparam("s_pk"))
+        .values(
+            **{n: sessions.c[n] + bindparam(f"d_{n}") for n in names},
+            is_error=sessions.c.is_error | bindparam("d_is_error"),
+            updated_at=now,
+        ),
+        [
+            {
+                "s_pk": pk,
+                "d_is_error": bool(d.get("is_error")),
+                **{f"d_{n}": (d.get(n, 0) if n == "cost" else int(d.get(n, 0))) for n in names},
+            }
+            for pk, d in deltas.items()
+        ],
+    )
+
+
+def _add_usage(conn: Connection, account_id: int, rows: list[tuple[dict, tuple]]) -> None:
+    llm = [(r, info) for r, info in rows if r["activity_type"] == "llm-prompt"]
+    if not llm:
+        return
+    usage: dict[tuple, dict] = {}
+    latency: dict[tuple, int] = defaultdict(int)
+    for record, (_pk, project_id, tenant) in llm:
+        hour = record["start_time"].replace(minute=0, second=0, microsecond=0)
+        key = (hour, project_id or 0, tenant or "", record.get("model") or "", record.get("template_name") or "")
+        sums = usage.setdefault(key, defaultdict(float))
+        sums["calls"] += 1
+        sums["errors"] += 1 if record.get("error") else 0
+        for total in _TOTALS:
+            sums[total] += record.get(total) or 0
+        elapsed = (record["end_time"] - record["start_time"]).total_seconds() * 1000
+        latency[(*key, latency_bucket(elapsed))] += 1
+    dims = ("hour", "project_id", "tracking_tenant", "model", "template_name")
+    stmt = insert_for(conn, usage_hourly)
+    added = ("calls", "errors", *_TOTALS)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["account_id", *dims],
+            set_={n: usage_hourly.c[n] + stmt.excluded[n] for n in added},
+        ),
+        [
+            {
+                "account_id": account_id,
+                **dict(zip(dims, key)),
+                **{n: (s[n] if n == "cost" else int(s[n])) for n in added},
+            }
+            for key, s in usage.items()
+        ],
+    )
+    stmt = insert_for(conn, latency_hourly)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["account_id", *dims, "bucket"], set_={"count": latency_hourly.c.count + stmt.excluded.count}
+        ),
+        [
+            {"account_id": account_id, **dict(zip(dims, key[:5])), "bucket": key[5], "count": n}
+            for key, n in latency.items()
+        ],
+    )

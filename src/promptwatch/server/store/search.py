@@ -1,0 +1,85 @@
+"""The full-text index over activity text: contentless FTS5 on SQLite, a tsvector table on PostgreSQL.
+
+SQLite's contentless table keeps no copy of the text, so removing a row needs the text it was indexed
+with; callers pass it (they have the body at hand).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Connection, text
+
+MAX_INDEXED_CHARS = 20_000
+_TEXT_FIELDS = ("text", "prompt", "generated", "input", "output", "inputs", "outputs", "documents", "prompts")
+
+
+def text_of(body: dict) -> str:
+    """The words of an activity body that text search finds: prompts, outputs, documents, messages."""
+    parts: list[str] = []
+    for field in _TEXT_FIELDS:
+        _collect(body.get(field), parts, 0)
+    return "\n".join(parts)[:MAX_INDEXED_CHARS]
+
+
+def _collect(value, parts: list[str], depth: int) -> None:
+    if value is None or depth > 6:
+        return
+    if isinstance(value, str):
+        parts.append(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _collect(item, parts, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _collect(item, parts, depth + 1)
+
+
+def index(connection: Connection, rows: Sequence[tuple[int, int, str]]) -> None:
+    """Index `(activity_pk, account_id, text)` rows."""
+    params = [{"pk": pk, "account": account, "body": body[:MAX_INDEXED_CHARS]} for pk, account, body in rows if body]
+    if not params:
+        return
+    if connection.dialect.name == "sqlite":
+        connection.execute(text("INSERT INTO activity_search(rowid, body) VALUES (:pk, :body)"), params)
+    else:
+        connection.execute(
+            text(
+                "INSERT INTO activity_search(activity_pk, account_id, tsv) "
+                "VALUES (:pk, :account, to_tsvector('simple', :body)) "
+                "ON CONFLICT (activity_pk) DO UPDATE SET tsv = excluded.tsv"
+            ),
+            params,
+        )
+
+
+def unindex(connection: Connection, rows: Iterable[tuple[int, str]]) -> None:
+    """Remove `(activity_pk, text it was indexed with)` rows."""
+    params = [{"pk": pk, "body": body[:MAX_INDEXED_CHARS]} for pk, body in rows if body]
+    if not params:
+        return
+    if connection.dialect.name == "sqlite":
+        connection.execute(
+            text("INSERT INTO activity_search(activity_search, rowid, body) VALUES ('delete', :pk, :body)"), params
+        )
+    else:
+        connection.execute(text("DELETE FROM activity_search WHERE activity_pk = :pk"), params)
+
+
+def matching_session_pks_sql(dialect: str) -> str:
+    """SQL selecting the session pks of an account whose activities match `:q` (a plain phrase)."""
+    if dialect == "sqlite":
+        return (
+            "SELECT a.session_pk FROM activity_search s JOIN activities a ON a.pk = s.rowid "
+            "WHERE activity_search MATCH :q AND a.account_id = :account"
+        )
+    return (
+        "SELECT a.session_pk FROM activity_search s JOIN activities a ON a.pk = s.activity_pk "
+        "WHERE s.account_id = :account AND s.tsv @@ plainto_tsquery('simple', :q)"
+    )
+
+
+def fts_phrase(query: str) -> str:
+    """Quote a user's words for FTS5 so that its query syntax never applies (every word must match)."""
+    words = [w.replace('"', '""') for w in query.split()]
+    return " ".join(f'"{w}"' for w in words)

@@ -1,0 +1,63 @@
+"""Activities: light columns for listing and filtering, the large payload in `activity_bodies`."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from ..types import Blob, JsonDoc, UtcDateTime
+from . import metadata
+from .columns import SurrogateKey, account_fk, surrogate_pk
+
+activities = Table(
+    "activities",
+    metadata,
+    surrogate_pk(),
+    account_fk(),
+    Column("session_pk", SurrogateKey, ForeignKey("sessions.pk", ondelete="CASCADE"), nullable=False),
+    Column("id", String(200), nullable=False),
+    Column("parent_activity_id", String(200), nullable=True),
+    Column("activity_type", String(30), nullable=False),
+    Column("name", String(500), nullable=True),
+    Column("position", Integer, nullable=True),
+    Column("start_time", UtcDateTime(), nullable=False),
+    Column("end_time", UtcDateTime(), nullable=True),
+    Column("error", Text, nullable=True),
+    Column("model", String(200), nullable=True),
+    Column("provider", String(100), nullable=True),
+    Column("template_name", String(256), nullable=True),
+    Column("template_version", String(100), nullable=True),
+    Column("prompt_tokens", Integer, nullable=True),
+    Column("completion_tokens", Integer, nullable=True),
+    Column("total_tokens", Integer, nullable=True),
+    Column("tokens_counted", Boolean, nullable=False, default=False),
+    Column("cost", Float, nullable=True),
+    Column("price_version", String(100), nullable=True),
+    Column("ttft_ms", Float, nullable=True),
+    Column("feedback_label", Integer, nullable=True),
+    Column("feedback_rating", Integer, nullable=True),
+    Column("tags", JsonDoc, nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("account_id", "id"),
+    Index("ix_activities_session", "session_pk", "start_time"),
+    Index("ix_activities_account_model", "account_id", "model", "session_pk"),
+    Index("ix_activities_account_template", "account_id", "template_name", "session_pk"),
+)
+
+activity_bodies = Table(
+    "activity_bodies",
+    metadata,
+    Column("activity_pk", SurrogateKey, ForeignKey("activities.pk", ondelete="CASCADE"), primary_key=True),
+    account_fk(),
+    Column("body", Blob, nullable=False),  # zlib-compressed JSON of every field not in `activities`
+)

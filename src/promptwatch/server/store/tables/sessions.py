@@ -1,0 +1,59 @@
+"""Sessions with their running totals, and the tombstones that keep deleted objects from coming back."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+from ..types import JsonDoc, UtcDateTime
+from . import metadata
+from .columns import SurrogateKey, account_fk, surrogate_pk
+
+sessions = Table(
+    "sessions",
+    metadata,
+    surrogate_pk(),
+    account_fk(),
+    Column("id", String(200), nullable=False),
+    Column("project_id", SurrogateKey, ForeignKey("projects.id", ondelete="CASCADE"), nullable=True),
+    Column("tracking_tenant", String(256), nullable=True),
+    Column("session_name", String(1000), nullable=True),
+    Column("start_time", UtcDateTime(), nullable=False),
+    Column("end_time", UtcDateTime(), nullable=True),
+    Column("is_error", Boolean, nullable=False, default=False),
+    Column("steps_count", Integer, nullable=True),
+    Column("activity_count", Integer, nullable=False, default=0),
+    Column("llm_calls", Integer, nullable=False, default=0),
+    Column("prompt_tokens", Integer, nullable=False, default=0),
+    Column("completion_tokens", Integer, nullable=False, default=0),
+    Column("total_tokens", Integer, nullable=False, default=0),
+    Column("cost", Float, nullable=False, default=0.0),
+    Column("tags", JsonDoc, nullable=True),
+    Column("metadata", JsonDoc, nullable=True),
+    Column("source", String(20), nullable=False),  # native | legacy | otlp | import
+    Column("updated_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("account_id", "id"),
+    Index("ix_sessions_account_start", "account_id", "start_time"),
+    Index("ix_sessions_account_project_start", "account_id", "project_id", "start_time"),
+    Index("ix_sessions_account_tenant_start", "account_id", "tracking_tenant", "start_time"),
+)
+
+tombstones = Table(
+    "tombstones",
+    metadata,
+    account_fk(),
+    Column("kind", String(20), nullable=False),  # session | activity
+    Column("object_id", String(200), nullable=False),
+    Column("deleted_at", UtcDateTime(), nullable=False),
+    PrimaryKeyConstraint("account_id", "kind", "object_id"),
+)

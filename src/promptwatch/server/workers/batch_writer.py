@@ -1,0 +1,117 @@
+"""The batch writer: one task that drains queued ingest jobs and writes them together.
+
+Requests wait for the commit of their job (acknowledge after commit). Several jobs share one
+transaction, each in a savepoint so a failing job fails alone. The queue is bounded: when it is full,
+`submit` raises `Overloaded` and the native API answers 503 with Retry-After.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from ..errors import Overloaded
+from ..services.clock import utc_now
+from ..store.ingest_writer import write_batch
+
+log = logging.getLogger("promptwatch.writer")
+MAX_ACTIVITIES_PER_TRANSACTION = 5000
+
+
+@dataclass
+class Job:
+    account_id: int
+    sessions: Sequence[dict]
+    activities: Sequence[dict]
+    done: asyncio.Future = field(repr=False)
+
+
+@dataclass
+class WriterStats:
+    jobs: int = 0
+    activities: int = 0
+    transactions: int = 0
+    failures: int = 0
+    write_seconds: float = 0.0
+
+
+class BatchWriter:
+    def __init__(self, engine: Engine, queue_limit: int) -> None:
+        self._engine = engine
+        self._queue: asyncio.Queue[Job] = asyncio.Queue(maxsize=queue_limit)
+        self._task: asyncio.Task | None = None
+        self.stats = WriterStats()
+
+    @property
+    def depth(self) -> int:
+        return self._queue.qsize()
+
+    async def __aenter__(self) -> BatchWriter:
+        self._task = asyncio.create_task(self._run(), name="promptwatch-batch-writer")
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self._queue.join()
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def submit(self, account_id: int, sessions: Sequence[dict], activities: Sequence[dict], wait: bool = False):
+        """Queue a job and wait for its commit; returns (session statuses, activity statuses)."""
+        job = Job(account_id, sessions, activities, asyncio.get_running_loop().create_future())
+        if wait:
+            await self._queue.put(job)
+        else:
+            try:
+                self._queue.put_nowait(job)
+            except asyncio.QueueFull:
+                raise Overloaded("the ingest queue is full", retry_after=1) from None
+        return await job.done
+
+    async def _run(self) -> None:
+        while True:
+            jobs = [await self._queue.get()]
+            count = len(jobs[0].activities)
+            while count < MAX_ACTIVITIES_PER_TRANSACTION and not self._queue.empty():
+                jobs.append(self._queue.get_nowait())
+                count += len(jobs[-1].activities)
+            try:
+                results = await asyncio.to_thread(self._write, jobs)
+                for job, result in zip(jobs, results):
+                    if isinstance(result, BaseException):
+                        job.done.set_exception(result)
+                    else:
+                        job.done.set_result(result)
+            except Exception as exc:  # the whole transaction failed: every job learns it
+                log.exception("batch write failed")
+                self.stats.failures += 1
+                for job in jobs:
+                    if not job.done.done():
+                        job.done.set_exception(exc)
+            finally:
+                for _ in jobs:
+                    self._queue.task_done()
+
+    def _write(self, jobs: list[Job]) -> list:
+        started = time.perf_counter()
+        now = utc_now()
+        results: list = []
+        with self._engine.begin() as conn:
+            for job in jobs:
+                try:
+                    with conn.begin_nested():
+                        results.append(write_batch(conn, job.account_id, job.sessions, job.activities, now))
+                except Exception as exc:
+                    log.exception("ingest job failed")
+                    self.stats.failures += 1
+                    results.append(exc)
+        self.stats.jobs += len(jobs)
+        self.stats.activities += sum(len(j.activities) for j in jobs)
+        self.stats.transactions += 1
+        self.stats.write_seconds += time.perf_counter() - started
+        return results

@@ -1,0 +1,60 @@
+"""Shared fixtures: `--db sqlite|postgresql|all` chooses the databases every server test runs on."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.databases import fresh_database
+from tests.support.server import LiveServer, provision
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--db", default="all", choices=("sqlite", "postgresql", "all"), help="database(s) for server tests"
+    )
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames:
+        chosen = metafunc.config.getoption("--db")
+        backends = ["sqlite", "postgresql"] if chosen == "all" else [chosen]
+        metafunc.parametrize("backend", backends, scope="session")
+
+
+@pytest.fixture(scope="session")
+def live_server(backend, tmp_path_factory) -> LiveServer:
+    """One running server per database backend for the whole test session; tests use unique ids."""
+    directory = tmp_path_factory.mktemp(f"server-{backend}")
+    with fresh_database(backend, directory) as url:
+        server = provision(url, directory).start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+@pytest.fixture
+def fresh_server(backend, tmp_path):
+    """A server of its own, for tests that restart it or need an empty database."""
+    servers: list[LiveServer] = []
+
+    def make() -> LiveServer:
+        directory = tmp_path / f"db{len(servers)}"
+        directory.mkdir()
+        context = fresh_database(backend, directory)
+        url = context.__enter__()
+        server = provision(url, directory)
+        server._db_context = context
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()
+        server._db_context.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(live_server):
+    with live_server.client(live_server.first.api_key) as c:
+        yield c
