@@ -20,7 +20,7 @@ from promptwatch.server.store.schema_version import ensure_current
 
 TEST_ENV = {
     "PROMPTWATCH_PASSWORD_TIME_COST": "1",
-    "PROMPTWATCH_PASSWORD_MEMORY_COST": "8",
+    "PROMPTWATCH_PASSWORD_MEMORY_COST": "64",
     "PROMPTWATCH_INSTANCE_SECRET": "test-instance-secret",
 }
 

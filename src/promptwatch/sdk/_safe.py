@@ -2,7 +2,8 @@
 
 `never_raise()` swallows and logs (at debug level) any exception the SDK's own bookkeeping raises, so a
 bug of ours never breaks the app; the user's code never runs inside it. Tests set `STRICT = True`
-(see tests/support/capture_sink.py) so that what the guard would swallow fails them loudly.
+(see tests/support/capture_sink.py) so that what the guard would swallow fails them loudly, even when
+it happened in the worker thread.
 `warn_once()` is how a misconfiguration or a data loss reaches the user: one warning per kind.
 """
 
@@ -17,7 +18,8 @@ from typing import Any, TypeVar
 logger = logging.getLogger("promptwatch")
 
 STRICT = False
-"""When True the guard re-raises: set by our own tests only."""
+"""When True the guard records what it caught in `CAUGHT` and re-raises it: set by our own tests only."""
+CAUGHT: list[BaseException] = []
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,6 +36,7 @@ class _Guard:
         if exc is None or not isinstance(exc, Exception):
             return False  # KeyboardInterrupt, SystemExit and friends go through
         if STRICT:
+            CAUGHT.append(exc)
             return False
         logger.debug("PromptWatch internal error (ignored)", exc_info=exc)
         return True

@@ -42,7 +42,7 @@ class Settings(BaseSettings):
         default=20, ge=1, description="Temporary keys handed out per client address and hour."
     )
     password_time_cost: int = Field(default=3, ge=1, description="argon2 time cost for passwords.")
-    password_memory_cost: int = Field(default=65536, ge=8, description="argon2 memory cost (KiB) for passwords.")
+    password_memory_cost: int = Field(default=65536, ge=32, description="argon2 memory cost (KiB) for passwords.")
     login_token_hours: int = Field(default=12, ge=1, description="Hours a UI log-in token stays valid.")
     ingest_queue_limit: int = Field(
         default=200,

@@ -1,0 +1,86 @@
+"""Where an activity belongs: the context variables of the open session and activity, and a session's state.
+
+Two `ContextVar`s carry everything, so threads and asyncio tasks never see each other's sessions:
+`active_instance` is the innermost open `PromptWatch` context and `current_span` the innermost open
+activity (an `@observe` call, a `span()` block, a LangChain run being recorded). A `SessionState` is one
+session of a `PromptWatch` context: it numbers its activities, is announced to the server with its first
+activity (a context that records nothing sends nothing) and sent again, closed, when it finishes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+import uuid
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
+
+from ._wire import SESSION
+
+if TYPE_CHECKING:
+    from .pipeline import Pipeline
+    from .session import PromptWatch
+    from .spans import Span
+
+active_instance: ContextVar[PromptWatch | None] = ContextVar("promptwatch_instance", default=None)
+current_span: ContextVar[Span | None] = ContextVar("promptwatch_span", default=None)
+
+
+def new_session_id() -> str:
+    return str(uuid.uuid4())
+
+
+class SessionState:
+    """One session of a `PromptWatch` context."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        session_id: str | None = None,
+        tracking_project: str | None = None,
+        tracking_tenant: str | None = None,
+        on_activity: list[Callable[[dict[str, Any]], None]] | None = None,
+    ):
+        self.pipeline = pipeline
+        self.id = session_id or new_session_id()
+        self.name: str | None = None
+        self.tracking_project = tracking_project
+        self.tracking_tenant = tracking_tenant
+        self.start_time = time.time()
+        self.end_time: float | None = None
+        self.is_error = False
+        self.announced = False
+        self.on_activity = on_activity if on_activity is not None else []
+        self._steps = itertools.count(1)
+        self.steps_count = 0
+
+    def next_order(self) -> int:
+        """The next activity's 1-based step number; announces the session with its first activity."""
+        self.steps_count = order = next(self._steps)
+        if not self.announced:
+            self.announced = True
+            self.pipeline.emit(SESSION, self.record())
+        return order
+
+    def name_if_unnamed(self, name: Any) -> None:
+        if self.name is None and isinstance(name, str) and name.strip():
+            self.name = name[:1000]
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "session_name": self.name,
+            "tracking_project": self.tracking_project,
+            "tracking_tenant": self.tracking_tenant,
+            "start_time": self.start_time,
+            "end_time": self.end_time,
+            "is_error": self.is_error,
+        }
+
+    def finish(self) -> None:
+        """Close the session; sent only if it was announced (it recorded something)."""
+        if self.end_time is None:
+            self.end_time = time.time()
+            if self.announced:
+                self.pipeline.emit(SESSION, self.record())

@@ -1,0 +1,104 @@
+"""The native ingest API against the real server: per-item answers, upserts, totals, tombstones."""
+
+from __future__ import annotations
+
+from tests.support.payloads import chain, llm, session, uid
+
+
+def ingest(client, sessions=(), activities=()):
+    response = client.post("/api/v1/ingest", json={"sessions": list(sessions), "activities": list(activities)})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_batch_stores_good_items_and_names_the_bad_field(client):
+    sid = uid("s-")
+    good = llm(uid("a-"), sid, usage={"prompt_tokens": 10, "completion_tokens": 5})
+    bad = llm(uid("a-"), sid)
+    bad["start_time"] = "yesterday"
+    result = ingest(client, [session(sid, tracking_project="weather")], [good, bad])
+    statuses = {item["id"]: item for item in result["activities"]}
+    assert statuses[good["id"]]["status"] == "stored"
+    assert statuses[bad["id"]]["status"] == "invalid"
+    assert statuses[bad["id"]]["errors"][0]["field"] == "start_time"
+    assert result["stored"] == 2 and result["rejected"] == 1
+    stored = client.get(f"/api/v1/sessions/{sid}").json()
+    assert [a["id"] for a in stored["activities"]] == [good["id"]]
+    assert stored["tracking_project"] == "weather"
+    assert stored["total_tokens"] == 15
+
+
+def test_retried_batch_never_duplicates_and_totals_stay_right(client):
+    sid = uid("s-")
+    items = [llm(uid("a-"), sid, usage={"prompt_tokens": 100, "completion_tokens": 20}) for _ in range(3)]
+    ingest(client, [session(sid)], items)
+    again = ingest(client, [session(sid)], items)
+    assert {a["status"] for a in again["activities"]} == {"unchanged"}
+    stored = client.get(f"/api/v1/sessions/{sid}").json()
+    assert len(stored["activities"]) == 3
+    assert stored["activity_count"] == 3 and stored["llm_calls"] == 3
+    assert stored["prompt_tokens"] == 300 and stored["completion_tokens"] == 60
+
+
+def test_open_copy_never_replaces_closed_version(client):
+    sid, cid = uid("s-"), uid("c-")
+    ingest(client, [], [chain(cid, sid, closed=False)])
+    closed = chain(cid, sid, outputs={"text": "done"})
+    ingest(client, [], [closed])
+    reopened = ingest(client, [], [chain(cid, sid, closed=False, outputs=None)])
+    assert reopened["activities"][0]["status"] == "unchanged"
+    activity = client.get(f"/api/v1/sessions/{sid}").json()["activities"][0]
+    assert activity["end_time"] is not None
+    assert activity["outputs"] == {"text": "done"}
+
+
+def test_cost_is_fixed_at_ingest_with_its_price_version(client):
+    sid, aid = uid("s-"), uid("a-")
+    ingest(client, [], [llm(aid, sid, model="gpt-4o", usage={"prompt_tokens": 1_000_000, "completion_tokens": 0})])
+    activity = client.get(f"/api/v1/sessions/{sid}").json()["activities"][0]
+    assert activity["cost"] == 2.5
+    assert activity["price_version"].startswith("genai-prices-")
+
+
+def test_tokens_are_counted_when_the_client_sent_none(client):
+    sid = uid("s-")
+    ingest(client, [], [llm(uid("a-"), sid, prompt="one two three four", generated="five six")])
+    usage = client.get(f"/api/v1/sessions/{sid}").json()["activities"][0]["usage"]
+    assert usage["counted"] is True
+    assert usage["prompt_tokens"] >= 4 and usage["completion_tokens"] >= 2
+
+
+def test_activity_tree_and_session_created_on_first_use(client):
+    sid, root, child = uid("s-"), uid("c-"), uid("a-")
+    ingest(client, [], [chain(root, sid), llm(child, sid, parent_activity_id=root)])
+    stored = client.get(f"/api/v1/sessions/{sid}").json()
+    parents = {a["id"]: a["parent_activity_id"] for a in stored["activities"]}
+    assert parents == {root: None, child: root}
+    assert stored["source"] == "native"
+
+
+def test_deleted_session_stays_deleted_when_resent(client):
+    sid, aid = uid("s-"), uid("a-")
+    ingest(client, [session(sid)], [llm(aid, sid)])
+    assert client.delete(f"/api/v1/sessions/{sid}").status_code == 204
+    assert client.get(f"/api/v1/sessions/{sid}").status_code == 404
+    resent = ingest(client, [session(sid)], [llm(aid, sid)])
+    assert resent["sessions"][0]["status"] == "deleted"
+    assert resent["activities"][0]["status"] == "deleted"
+    assert client.get(f"/api/v1/sessions/{sid}").status_code == 404
+    legacy = client.post(f"/sessions/{sid}/activities", json=[llm(aid, sid)])
+    assert legacy.status_code == 200
+    assert client.get(f"/api/v1/sessions/{sid}").status_code == 404
+
+
+def test_delete_of_unknown_session_is_404(client):
+    assert client.delete(f"/api/v1/sessions/{uid('none-')}").status_code == 404
+
+
+def test_session_upsert_keeps_what_a_later_copy_leaves_out(client):
+    sid = uid("s-")
+    ingest(client, [session(sid, session_name="first", tracking_tenant="t1", tags=["x"])])
+    ingest(client, [session(sid, end_time="2026-11-01T12:05:00+00:00", is_error=True)])
+    stored = client.get(f"/api/v1/sessions/{sid}").json()
+    assert stored["session_name"] == "first" and stored["tracking_tenant"] == "t1"
+    assert stored["end_time"].startswith("2026-11-01T12:05") and stored["is_error"] is True
