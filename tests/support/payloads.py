@@ -20,7 +20,9 @@ def session(sid: str, **fields) -> dict:
     return {"id": sid, "start_time": iso(BASE_TIME), **fields}
 
 
-def llm(aid: str, sid: str, *, start: datetime = BASE_TIME, seconds: float = 1.0, closed: bool = True, **fields) -> dict:
+def llm(
+    aid: str, sid: str, *, start: datetime = BASE_TIME, seconds: float = 1.0, closed: bool = True, **fields
+) -> dict:
     item = {
         "id": aid,
         "session_id": sid,

@@ -142,7 +142,7 @@ class Span:
         self.pipeline.emit(kind, payload)
         session = self.session
         if session is not None and session.on_activity:
-            _notify(session.on_activity, kind, payload)
+            notify_callbacks(session.on_activity, kind, payload)
 
     # the manual API: `with span(...)` / `async with span(...)` --------------------------------------
 
@@ -168,7 +168,7 @@ class Span:
         self.__exit__(exc_type, exc, tb)
 
 
-def _notify(callbacks: list[Any], kind: int, payload: dict[str, Any]) -> None:
+def notify_callbacks(callbacks: list[Any], kind: int, payload: dict[str, Any]) -> None:
     snapshot = activity_snapshot(kind, payload)
     for callback in callbacks:
         with never_raise():

@@ -1,0 +1,240 @@
+"""`PromptWatch`: the published client's session context, with its public API (WIRE_PROTOCOL.md §11).
+
+    with PromptWatch(tracking_project="support-bot") as pw:
+        PromptWatch.log_user_question(question)
+        answer = chain.invoke({"question": question})   # LangChain is recorded automatically
+        PromptWatch.log_assistant_answer(answer)
+
+Inside the block every activity (LangChain runs, `@observe` calls, `span()` blocks, logged questions)
+goes to this context's session; other threads and asyncio tasks have their own. Contexts nest: the inner
+one is a session of its own. Context hooks (`CONTEXT_HOOKS`, filled by `promptwatch.integrations`) wire
+integrations in on entry, as LangChain's callback handler is. No method raises into the app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from ..schema.common import check_tracking_label
+from ..schema.legacy import Session
+from ._safe import never_raise, warn_once
+from ._wire import LEGACY, iso
+from .config import TEMP_KEY_PREFIX
+from .context import SessionState, active_instance, current_span
+from .pipeline import Pipeline, get_pipeline
+from .spans import Span, notify_callbacks
+from .templates import register_prompt_template as _register_template
+
+
+class ContextHook(Protocol):
+    """An integration that joins every `PromptWatch` context (e.g. LangChain's callback handler)."""
+
+    name: str
+
+    def enter(self, instance: PromptWatch) -> Any: ...
+
+    def exit(self, instance: PromptWatch, token: Any) -> None: ...
+
+    def support(self, instance: PromptWatch) -> Any: ...
+
+
+CONTEXT_HOOKS: list[ContextHook] = []
+
+
+def _label(value: str | None, what: str) -> str | None:
+    try:
+        return check_tracking_label(value)
+    except ValueError as exc:
+        warn_once(f"label:{what}", f"PromptWatch ignores {what}={value!r}: it {exc}.")
+        return None
+
+
+class PromptWatch:
+    """A session context: `with PromptWatch(...)` or `async with PromptWatch(...)`."""
+
+    def __init__(self, session_id: str | None = None, tracking_project: str | None = None,
+                 tracking_tenant: str | None = None, api_key: str | None = None):
+        self.pipeline: Pipeline = get_pipeline(api_key)
+        key_id = self.pipeline.key_id
+        self._forced_session_id = key_id[len(TEMP_KEY_PREFIX):] if key_id and key_id.startswith(
+            TEMP_KEY_PREFIX) else None
+        if self._forced_session_id and session_id and session_id != self._forced_session_id:
+            warn_once("temp-key", "A temporary API key fixes the session id; the session_id given is ignored.")
+        self.tracking_project = _label(tracking_project or self.pipeline.config.tracking_project,
+                                       "tracking_project")
+        self.tracking_tenant = _label(tracking_tenant, "tracking_tenant")
+        self._callbacks: list[Callable[[dict[str, Any]], None]] = []
+        self._context: dict[str, Any] = {}
+        self._tokens: list[Any] = []
+        self._hook_tokens: list[tuple[ContextHook, Any]] = []
+        self.session_state = self._new_state(session_id)
+
+    def _new_state(self, session_id: str | None) -> SessionState:
+        return SessionState(self.pipeline, self._forced_session_id or session_id, self.tracking_project,
+                            self.tracking_tenant, self._callbacks)
+
+    # the context ---------------------------------------------------------------------------------------
+
+    def __enter__(self) -> PromptWatch:
+        self._tokens.append((active_instance.set(self), current_span.set(None)))
+        with never_raise():
+            for hook in CONTEXT_HOOKS:
+                with never_raise():
+                    self._hook_tokens.append((hook, hook.enter(self)))
+        return self
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        with never_raise():
+            if exc is not None and not isinstance(exc, GeneratorExit):
+                self.session_state.is_error = True
+            self.finish_session()
+        while self._hook_tokens:
+            hook, token = self._hook_tokens.pop()
+            with never_raise():
+                hook.exit(self, token)
+        if self._tokens:
+            instance_token, span_token = self._tokens.pop()
+            current_span.reset(span_token)
+            active_instance.reset(instance_token)
+
+    async def __aenter__(self) -> PromptWatch:
+        return self.__enter__()
+
+    async def __aexit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        self.__exit__(exc_type, exc, tb)
+
+    # sessions ------------------------------------------------------------------------------------------
+
+    @property
+    def session_id(self) -> str:
+        return self.session_state.id
+
+    @property
+    def current_session(self) -> Session:
+        state = self.session_state
+        return Session(
+            id=state.id, session_name=state.name, tracking_project=state.tracking_project,
+            tracking_tenant=state.tracking_tenant, steps_count=state.steps_count, is_error=state.is_error,
+            start_time=iso(state.start_time), end_time=iso(state.end_time) if state.end_time else None,
+        )
+
+    @property
+    def current_activity(self) -> Span | None:
+        """The innermost open activity in this flow of control (an `@observe` call, a span, a run)."""
+        return current_span.get()
+
+    def set_session_name(self, name: str) -> None:
+        self.session_state.name = name
+
+    def start_session(self, session_id: str | None = None) -> str:
+        """Use a session with this id from now on (a new one when the current one recorded anything)."""
+        with never_raise():
+            if session_id is not None or self.session_state.end_time is not None or self.session_state.announced:
+                self.finish_session()
+                self.session_state = self._new_state(session_id)
+        return self.session_state.id
+
+    def start_new_session(self) -> str:
+        """Finish the current session and go on in a new one."""
+        with never_raise():
+            self.finish_session()
+            self.session_state = self._new_state(None)
+        return self.session_state.id
+
+    def finish_session(self) -> None:
+        with never_raise():
+            self.session_state.finish()
+
+    @classmethod
+    def get_active_instance(cls) -> PromptWatch | None:
+        return active_instance.get()
+
+    @classmethod
+    def get_current_session(cls) -> Session | None:
+        instance = active_instance.get()
+        return instance.current_session if instance is not None else None
+
+    # context values, callbacks, templates, integrations ------------------------------------------------
+
+    def add_context(self, key: str, value: Any) -> None:
+        self._context[key] = value
+
+    def get_context(self, key: str, default: Any = None) -> Any:
+        return self._context.get(key, default)
+
+    def add_on_activity_callback(self, callback: Callable[[dict[str, Any]], None]) -> None:
+        """Call `callback(activity)` with the wire form (a dict) of each activity this context records."""
+        self._callbacks.append(callback)
+
+    def register_prompt_template(self, name: str, template: Any, version: str | None = None) -> Any:
+        with never_raise():
+            return _register_template(name, template, version)
+        return None
+
+    @property
+    def langchain(self) -> Any:
+        """LangChain support: `.get_langchain_callback_handler()` (needs `promptwatch[langchain]`)."""
+        for hook in CONTEXT_HOOKS:
+            if hook.name == "langchain":
+                return hook.support(self)
+        raise ImportError("LangChain support is not installed: pip install 'promptwatch[langchain]'")
+
+    # logging -------------------------------------------------------------------------------------------
+
+    @classmethod
+    def log_user_question(cls, text: str, metadata: dict[str, Any] | None = None) -> None:
+        with never_raise():
+            span = _logged("question", text, metadata, as_root=True)
+            if span is not None and span.session is not None:
+                span.session.name_if_unnamed(text)
+
+    @classmethod
+    def log_assistant_answer(cls, text: str, feedback_label: int | None = None,
+                             feedback_rating: int | None = None, feedback_notes: str | None = None,
+                             metadata: dict[str, Any] | None = None) -> None:
+        with never_raise():
+            _logged("answer", text, metadata, as_root=True, feedback_label=feedback_label,
+                    feedback_rating=feedback_rating, feedback_notes=feedback_notes)
+
+    @classmethod
+    def log(cls, text: str, error_msg: str | None = None, metadata: dict[str, Any] | None = None) -> None:
+        with never_raise():
+            _logged("log", text, metadata, as_root=False, error=error_msg)
+
+    @classmethod
+    def log_activity(cls, activity: Any) -> None:
+        """Record a `promptwatch.schema.legacy` activity (`Question(...)`, `RetrievedDocuments(...)`, ...)."""
+        with never_raise():
+            if not hasattr(activity, "model_dump") or not hasattr(activity, "activity_type"):
+                warn_once("log_activity", "PromptWatch.log_activity() takes an activity model such as "
+                          "RetrievedDocuments(...); this one was ignored.")
+                return
+            anchor = Span.start(None, activity.activity_type, parent=_anchor(as_root=False))
+            if not anchor.recording:
+                return
+            if activity.error and anchor.session is not None:
+                anchor.session.is_error = True
+            payload = (activity, anchor.session_id, anchor.parent_id, anchor.order)
+            anchor.pipeline.emit(LEGACY, payload)
+            if anchor.session is not None and anchor.session.on_activity:
+                notify_callbacks(anchor.session.on_activity, LEGACY, payload)
+
+
+def _anchor(as_root: bool) -> Any:
+    """The parent of a logged activity: the context's root for questions and answers, else the open span."""
+    if as_root and active_instance.get() is not None:
+        return None
+    return current_span.get()
+
+
+def _logged(activity_type: str, text: str, metadata: dict[str, Any] | None, as_root: bool,
+            error: str | None = None, **fields: Any) -> Span | None:
+    span = Span.start(None, activity_type, parent=_anchor(as_root))
+    if not span.recording:
+        return None
+    scrubber = span.pipeline.scrubber
+    span.set(text=scrubber.cut(str(text)), metadata=scrubber.copy(metadata) if metadata else None,
+             **{key: value for key, value in fields.items() if value is not None})
+    span.end(error)
+    return span

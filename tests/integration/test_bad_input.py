@@ -1,0 +1,101 @@
+"""Bad input gets a clear 4xx with a problem+json body, never a 500, and loses nothing stored."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.payloads import llm, session, uid
+
+GARBAGE_BODIES = [
+    b"",
+    b"{",
+    b"null",
+    b"[]",
+    b"42",
+    b'"text"',
+    b'{"sessions": "nope"}',
+    b'{"sessions": [1, 2], "activities": [null, "x", {}]}',
+    b'{"activities": [{"id": 5, "session_id": [], "activity_type": "alien", "start_time": 1}]}',
+    b'{"unknown": true}',
+    b"\xff\xfe\x00garbage",
+    b'{"sessions": [{"id": "' + b"x" * 5000 + b'"}]}',
+]
+
+
+@pytest.mark.parametrize("body", GARBAGE_BODIES, ids=range(len(GARBAGE_BODIES)))
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/ingest",
+        "/sessions/start",
+        "/sessions/finish",
+        "/sessions/some-id/activities",
+        "/api/v1/keys",
+        "/api/v1/auth/login",
+    ],
+)
+def test_garbage_never_gets_a_500(client, path, body):
+    response = client.post(path, content=body, headers={"content-type": "application/json"})
+    assert response.status_code < 500, (path, body[:40], response.status_code, response.text[:300])
+    if response.status_code >= 400:
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": "0"},
+        {"limit": "abc"},
+        {"limit": "100000"},
+        {"since": "not a date"},
+        {"since": "2026-01-01T00:00:00"},
+        {"cursor": "%%%"},
+        {"cursor": "bm9wZQ=="},
+        {"has_error": "maybe"},
+        {"q": '"unbalanced AND OR ('},
+        {"q": "NEAR(a b)"},
+        {"meta": "novalue"},
+        {"project": "x" * 300},
+    ],
+)
+def test_bad_list_parameters_get_422_naming_them(client, params):
+    response = client.get("/api/v1/sessions", params=params)
+    if "q" in params:  # text search treats the query as plain words
+        assert response.status_code == 200, response.text
+        return
+    assert response.status_code == 422, (params, response.status_code, response.text)
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_huge_fields_are_refused_by_name_and_nothing_stored_is_lost(client):
+    sid, aid = uid("s-"), uid("a-")
+    client.post("/api/v1/ingest", json={"sessions": [session(sid)], "activities": [llm(aid, sid)]})
+    huge = llm(uid("a-"), sid, model="m" * 1000)
+    answer = client.post("/api/v1/ingest", json={"activities": [huge]}).json()
+    assert answer["activities"][0]["status"] == "invalid"
+    assert answer["activities"][0]["errors"][0]["field"] == "model"
+    stored = client.get(f"/api/v1/sessions/{sid}").json()
+    assert [a["id"] for a in stored["activities"]] == [aid]
+
+
+def test_body_over_the_limit_is_413(client):
+    response = client.post("/api/v1/ingest", content=b"x" * 21_000_000, headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_unknown_ids_are_404(client):
+    for path in ("/api/v1/sessions/" + uid("none-"), "/sessions/" + uid("none-")):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert response.headers["content-type"].startswith("application/problem+json")
+    assert client.delete("/api/v1/keys/" + uid("nokey-")).status_code in (403, 404)
+
+
+def test_bad_api_keys_are_401(live_server):
+    for key in ("abc", "pw_live_123", "////", "b25seS10ZW5hbnQ=", "dW5rbm93bjpzZWNyZXQ="):
+        with live_server.client(key) as client:
+            response = client.get("/api/v1/sessions")
+            assert response.status_code == 401, key
+            assert response.json()["title"] == "Authentication required"

@@ -1,0 +1,45 @@
+"""Migrations run up and down on SQLite and PostgreSQL; start-up refuses an out-of-date schema."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from sqlalchemy import inspect
+
+from promptwatch.server.store.engine import make_engine
+from promptwatch.server.store.schema_version import current_revision, downgrade, head_revision, upgrade
+from promptwatch.server.store.tables import metadata
+from tests.support.databases import fresh_database
+
+
+def test_upgrade_downgrade_upgrade(backend, tmp_path):
+    with fresh_database(backend, tmp_path) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+        assert set(metadata.tables) <= set(inspect(engine).get_table_names())
+        downgrade(engine, "base")
+        assert current_revision(engine) is None
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+        engine.dispose()
+
+
+def test_up_refuses_an_out_of_date_schema(backend, tmp_path):
+    with fresh_database(backend, tmp_path) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0000'")
+        engine.dispose()
+        result = subprocess.run(
+            [sys.executable, "-m", "promptwatch.cli", "up", "--port", "1", "--data-dir", str(tmp_path)],
+            env={"PROMPTWATCH_DATABASE_URL": url, "PATH": "/usr/bin:/bin"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 1
+        assert "promptwatch db upgrade" in result.stderr
