@@ -221,19 +221,22 @@ _POOL_SIZE = 1_000_000
 _pool: list[str] = []
 
 
-def _sentence(rng: random.Random, shortest: int, longest: int) -> str:
+def _sentence(rng: random.Random, shortest: int, longest: int, start: int | None = None) -> str:
     if not _pool:
         _pool.extend(_word_pool(0))
-    count = rng.randint(shortest, longest)
-    start = rng.randrange(_POOL_SIZE - count)
+    count = shortest + int(rng.random() * (longest - shortest + 1))
+    start = int(rng.random() * (_POOL_SIZE - 1000)) if start is None else start
     return " ".join(_pool[start : start + count]).capitalize() + "."
 
 
 def _text(rng: random.Random, length: int) -> str:
-    """Prose of about `length` characters."""
-    sentences, size = [], 0
+    """Prose of `length` characters: consecutive sentences from one random place in the word pool."""
+    sentences, size, start = [], 0, None
     while size < length:
-        sentences.append(_sentence(rng, 6, 22))
+        if start is None:
+            start = int(rng.random() * (_POOL_SIZE - 1000))
+        sentences.append(_sentence(rng, 6, 22, start))
+        start += sentences[-1].count(" ") + 1
         size += len(sentences[-1]) + 1
     return " ".join(sentences)[:length]
 

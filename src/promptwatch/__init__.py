@@ -1,0 +1,78 @@
+"""PromptWatch: record what your LLM app does, on your own PromptWatch server.
+
+Quickstart (a local `promptwatch up` listens on http://127.0.0.1:8765; set PROMPTWATCH_HOST_URL for
+another server, and PROMPTWATCH_API_KEY to the key it printed)::
+
+    from promptwatch import PromptWatch, observe, span
+
+    @observe                                   # sync, async, generators, async generators
+    def retrieve(query: str) -> list[str]:
+        ...
+
+    with PromptWatch(tracking_project="support-bot") as pw:       # or: async with
+        PromptWatch.log_user_question(question)
+        docs = retrieve(question)              # a span in this session
+        answer = chain.invoke({"question": question})   # LangChain runs are recorded automatically
+        with span("post-process") as s:
+            s.set_output(answer.strip())
+        PromptWatch.log_assistant_answer(answer)
+
+    from promptwatch.integrations.openai import instrument_openai
+    client = instrument_openai(OpenAI())       # every chat.completions / responses call is recorded
+
+Outside a `PromptWatch` block each outermost `@observe` call is a session of its own. Recording never
+raises into your app and never waits for the network: a background thread sends batches, and keeps them
+in a spool on disk while the server is unreachable. `flush()` waits for what was recorded so far;
+on exit the SDK flushes for at most PROMPTWATCH_SHUTDOWN_TIMEOUT seconds (2). Settings: docs/sdk.md.
+"""
+
+from .integrations import install_context_hooks
+from .schema.legacy import (
+    Action,
+    Answer,
+    ChainSequence,
+    ChatMessage,
+    ChatMessagePromptTemplate,
+    DocumentSnippet,
+    LlmPrompt,
+    Log,
+    NamedPromptTemplateDescription,
+    ParallelPrompt,
+    PromptTemplateDescription,
+    Question,
+    RetrievedDocuments,
+)
+from .sdk.observe import observe
+from .sdk.pipeline import configure, flush, shutdown
+from .sdk.session import PromptWatch
+from .sdk.spans import Span, span
+from .sdk.templates import register_prompt_template
+
+__version__ = "1.0.0.dev0"
+
+__all__ = [
+    "Action",
+    "Answer",
+    "ChainSequence",
+    "ChatMessage",
+    "ChatMessagePromptTemplate",
+    "DocumentSnippet",
+    "LlmPrompt",
+    "Log",
+    "NamedPromptTemplateDescription",
+    "ParallelPrompt",
+    "PromptTemplateDescription",
+    "PromptWatch",
+    "Question",
+    "RetrievedDocuments",
+    "Span",
+    "__version__",
+    "configure",
+    "flush",
+    "observe",
+    "register_prompt_template",
+    "shutdown",
+    "span",
+]
+
+install_context_hooks()

@@ -70,6 +70,10 @@ def list_keys(data_dir: DataDir = None, account: Account = 1) -> None:
     console.print(table)
 
 
+def _when(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
 @app.command("revoke")
 def revoke(key_id: str, data_dir: DataDir = None, account: Account = 1) -> None:
     """Revoke a key at once."""

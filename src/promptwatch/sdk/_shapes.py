@@ -51,12 +51,13 @@ def _document(item: Any) -> dict[str, Any]:
         text = item.get("text", item.get("page_content", item.get("content")))
         metadata = item.get("metadata")
         source = item.get("source") or (metadata.get("source") if isinstance(metadata, dict) else None)
-        return {
+        found = {
             "id": None if item.get("id") is None else str(item.get("id")),
             "text": "" if text is None else str(text),
             "source": None if source is None else str(source),
             "metadata": metadata if isinstance(metadata, dict) else None,
         }
+        return {key: value for key, value in found.items() if value is not None}
     return {"text": str(item)}
 
 

@@ -1,0 +1,312 @@
+"""What the benchmark scripts share: a server process on 127.0.0.1 with its start-up time, a sampler of its
+CPU and memory, fresh PostgreSQL databases, store sizes, the concurrent batch sender, and results output.
+
+Every wait has a deadline: `Deadline` (15 minutes by default) aborts a run that would go on too long.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+import psutil
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parent
+RESULTS_DIR = BENCH_DIR / "results"
+PROMPTWATCH = REPO / ".venv" / "bin" / "promptwatch"
+ADMIN_URL = os.environ.get("PROMPTWATCH_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+DEFAULT_LIMIT_SECONDS = 15 * 60
+
+
+class Deadline:
+    """Aborts the run (SIGALRM raises `TimeoutError` in the main thread) after `seconds`; `left()` for waits."""
+
+    def __init__(self, seconds: float = DEFAULT_LIMIT_SECONDS) -> None:
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds
+        signal.signal(signal.SIGALRM, self._expired)
+        signal.alarm(int(seconds))
+
+    def _expired(self, *_):
+        raise TimeoutError(f"benchmark aborted after {self.seconds:.0f} s")
+
+    def left(self) -> float:
+        return self.ends - time.monotonic()
+
+    def check(self) -> None:
+        if self.left() <= 0:
+            raise TimeoutError(f"benchmark aborted after {self.seconds:.0f} s")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class ServerProcess:
+    """`promptwatch up` in its own process; the first start in an empty store prints the API key."""
+
+    data_dir: Path
+    database_url: str | None = None
+    env: dict = field(default_factory=dict)
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+    api_key: str | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def start(self, timeout: float = 120) -> float:
+        """Start and wait for `GET /api/v1/health` to answer 200; returns the seconds that took."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, **self.env}
+        if self.database_url:
+            env["PROMPTWATCH_DATABASE_URL"] = self.database_url
+        log = self.data_dir / "server.log"
+        started = time.perf_counter()
+        with open(log, "ab") as out:
+            self.process = subprocess.Popen(
+                [str(PROMPTWATCH), "up", "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", str(self.data_dir)],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        with httpx.Client(timeout=1) as client:
+            while time.perf_counter() - started < timeout:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"server exited with {self.process.returncode}:\n{_tail(log)}")
+                try:
+                    if client.get(f"{self.base_url}/api/v1/health").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.01)
+            else:
+                self.stop()
+                raise RuntimeError(f"server not healthy after {timeout} s:\n{_tail(log)}")
+        elapsed = time.perf_counter() - started
+        for line in log.read_text(errors="replace").splitlines():
+            if "API key:" in line:
+                self.api_key = line.split("API key:", 1)[1].strip()
+        return elapsed
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+
+def startup_times(server: ServerProcess, runs: int = 5) -> list[float]:
+    """Seconds to healthy for `runs` restarts on the server's existing store (the server ends stopped)."""
+    times = []
+    for _ in range(runs):
+        server.stop()
+        times.append(server.start())
+    server.stop()
+    return times
+
+
+class ResourceSampler:
+    """Peak RSS of a process (sampled every 100 ms) and its user+system CPU seconds between start and stop.
+
+    `extra` names other processes whose CPU is summed alongside (e.g. PostgreSQL's backends)."""
+
+    def __init__(self, pid: int, interval: float = 0.1, extra: Sequence[psutil.Process] = ()) -> None:
+        self.process = psutil.Process(pid)
+        self.interval = interval
+        self.extra = list(extra)
+        self.peak_rss = 0
+        self.cpu_seconds = 0.0
+        self.extra_cpu_seconds = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> ResourceSampler:
+        self._cpu0 = _cpu(self.process)
+        self._extra0 = {p.pid: _cpu(p) for p in self.extra}
+        self.peak_rss = self.process.memory_info().rss
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self.cpu_seconds = _cpu(self.process) - self._cpu0
+        self.extra_cpu_seconds = sum(_cpu(p) - self._extra0.get(p.pid, 0.0) for p in self.extra if p.is_running())
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.peak_rss = max(self.peak_rss, self.process.memory_info().rss)
+            except psutil.Error:
+                return
+
+
+def _cpu(process: psutil.Process) -> float:
+    try:
+        times = process.cpu_times()
+    except psutil.Error:
+        return 0.0
+    return times.user + times.system
+
+
+def postgres_processes() -> list[psutil.Process]:
+    """The local PostgreSQL server's processes (postmaster, backends, writers), to count their CPU too."""
+    found = []
+    for process in psutil.process_iter(["name"]):
+        if process.info["name"] == "postgres":
+            found.append(process)
+    return found
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database (SQLAlchemy URL), dropped afterwards."""
+    import psycopg
+
+    name = f"pw_bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + f"/{name}"
+    finally:
+        with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def store_bytes(data_dir: Path, database_url: str | None) -> int:
+    """Bytes the store takes: SQLite db + WAL after a TRUNCATE checkpoint, or PostgreSQL's database size."""
+    if database_url and database_url.startswith("postgresql"):
+        import psycopg
+
+        with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True) as conn:
+            conn.execute("CHECKPOINT")
+            return conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+    db = data_dir / "promptwatch.db"
+    conn = sqlite3.connect(db, timeout=60)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    finally:
+        conn.close()
+    return sum(p.stat().st_size for p in (db, db.with_name(db.name + "-wal")) if p.exists())
+
+
+@dataclass
+class SendStats:
+    requests: int = 0
+    retries: int = 0
+    stored: int = 0
+    rejected: int = 0
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list, repr=False)
+
+
+def send_batches(
+    base_url: str, api_key: str, bodies: Sequence[bytes], concurrency: int, deadline: Deadline
+) -> SendStats:
+    """POST every body to /api/v1/ingest over `concurrency` keep-alive connections; 503s are retried after
+    Retry-After. Raises when an item is rejected: a benchmark of refused data measures nothing."""
+    stats = SendStats()
+    lock = threading.Lock()
+    cursor = iter(range(len(bodies)))
+    headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
+
+    def worker() -> None:
+        with httpx.Client(base_url=base_url, headers=headers, timeout=120) as client:
+            while True:
+                with lock:
+                    index = next(cursor, None)
+                if index is None or deadline.left() <= 0:
+                    return
+                while True:
+                    sent = time.perf_counter()
+                    response = client.post("/api/v1/ingest", content=bodies[index])
+                    if response.status_code != 503:
+                        break
+                    with lock:
+                        stats.retries += 1
+                    time.sleep(float(response.headers.get("retry-after", "1")))
+                if response.status_code != 200:
+                    raise RuntimeError(f"ingest answered {response.status_code}: {response.text[:500]}")
+                result = response.json()
+                with lock:
+                    stats.requests += 1
+                    stats.stored += result["stored"]
+                    stats.rejected += result["rejected"]
+                    stats.latencies.append(time.perf_counter() - sent)
+                if result["rejected"]:
+                    bad = next(a for a in result["activities"] + result["sessions"] if a["status"] == "invalid")
+                    raise RuntimeError(f"the server rejected items: {bad}")
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        for future in [pool.submit(worker) for _ in range(concurrency)]:
+            future.result()
+    stats.seconds = time.perf_counter() - started
+    deadline.check()
+    return stats
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def machine() -> dict:
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def write_results(name: str, data: dict) -> Path:
+    RESULTS_DIR.mkdir(exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    path = RESULTS_DIR / f"{name}-{stamp}.json"
+    payload = {"benchmark": name, "date": stamp, "machine": machine(), **data}
+    path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    return path
+
+
+def print_table(title: str, rows: Sequence[tuple[str, str, str]]) -> None:
+    """Rows of (measure, value, target or note)."""
+    widths = [max(len(r[i]) for r in [("measure", "value", "target"), *rows]) for i in range(3)]
+    print(f"\n{title}")
+    print("  ".join(h.ljust(w) for h, w in zip(("measure", "value", "target"), widths)))
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths)))

@@ -1,0 +1,266 @@
+"""LangChain (langchain-core 1.x): a callback handler that records runs as PromptWatch activities.
+
+Chains and runnables become `chain-sequence`, LLM and chat-model calls `llm-prompt` (prompt or messages,
+generated text, model, provider, invocation params as `settings`, token usage, time to first token when
+streaming; several prompts in one call make a `parallel-prompt`), tools `action`, retrievers
+`retrieved-docs`. LangChain's run ids give the tree; a root run goes under the open span or `PromptWatch`
+context. Inside `with PromptWatch()` the handler is added to every run through LangChain's context-var
+callback hook, as the published client did; elsewhere pass `PromptWatchCallbackHandler()` in
+`config={"callbacks": [...]}`. Every callback runs in `never_raise()`.
+"""
+
+from __future__ import annotations
+
+import time
+from contextvars import ContextVar
+from typing import Any
+from uuid import UUID
+
+from . import LANGCHAIN_MISSING
+
+try:
+    from langchain_core.callbacks import BaseCallbackHandler
+    from langchain_core.tracers.context import register_configure_hook
+except ImportError as exc:  # pragma: no cover - exercised only without langchain-core
+    raise ImportError(LANGCHAIN_MISSING) from exc
+
+from ..sdk._safe import never_raise
+from ..sdk.context import active_instance, current_span
+from ..sdk.session import PromptWatch
+from ..sdk.spans import Span
+from ..sdk.templates import registry
+from . import _langchain_values as values
+
+_guarded = never_raise()
+
+
+class PromptWatchCallbackHandler(BaseCallbackHandler):
+    """Records LangChain runs; one handler may serve many runs and threads (state is keyed by run id)."""
+
+    run_inline = True  # called in the run's own context, so contextvars (the session) are right
+    raise_error = False
+
+    def __init__(self, instance: PromptWatch | None = None):
+        self.instance = instance
+        self._runs: dict[UUID, Span] = {}
+        self._templates: dict[UUID, tuple[dict[str, Any], Any]] = {}  # parent run -> its prompt template
+
+    # placing runs --------------------------------------------------------------------------------------
+
+    def _open(self, run_id: UUID, parent_run_id: UUID | None, name: str | None, activity_type: str,
+              **fields: Any) -> Span:
+        parent = self._runs.get(parent_run_id) if parent_run_id is not None else None
+        if parent is None:
+            parent = current_span.get()
+        token = None
+        if parent is None and self.instance is not None and active_instance.get() is None:
+            token = active_instance.set(self.instance)  # an explicit handler used outside its context
+        try:
+            span = Span.start(name, activity_type, parent=parent, **fields)
+        finally:
+            if token is not None:
+                active_instance.reset(token)
+        self._runs[run_id] = span
+        return span
+
+    def _close(self, run_id: UUID, error: BaseException | None = None, **fields: Any) -> Span | None:
+        span = self._runs.pop(run_id, None)
+        self._templates.pop(run_id, None)
+        if span is not None:
+            span.set(**fields)
+            span.end(error)
+        return span
+
+    # chains --------------------------------------------------------------------------------------------
+
+    @_guarded
+    def on_chain_start(self, serialized: dict[str, Any] | None, inputs: Any, *, run_id: UUID,
+                       parent_run_id: UUID | None = None, tags: list[str] | None = None,
+                       metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        name = kwargs.get("name") or values._class_name(serialized) or "others"
+        is_root = parent_run_id is None or parent_run_id not in self._runs
+        if is_root:
+            self._question_of(inputs)
+        span = self._open(run_id, parent_run_id, name, "chain-sequence", sequence_type=name)
+        if not span.recording:
+            return
+        span.set_input(inputs if isinstance(inputs, dict) else {"input": inputs})
+        if tags:
+            span.set(tags=[str(tag)[:200] for tag in tags[:100]])
+        if kwargs.get("run_type") == "prompt" and parent_run_id is not None:
+            description = values.describe_serialized_template(serialized)
+            if description is not None:
+                self._templates[parent_run_id] = (registry.named(description), values.input_values(inputs))
+        if is_root and span.session is not None and isinstance(inputs, dict):
+            span.session.name_if_unnamed(next((v for v in inputs.values() if isinstance(v, str)), None))
+
+    def _question_of(self, inputs: Any) -> None:
+        """The published client's rule: a root chain asked {"question": ...} logs a question first."""
+        if isinstance(inputs, dict) and isinstance(inputs.get("question"), str) and (
+            len(inputs) == 1 or (len(inputs) == 2 and "chat_history" in inputs)
+        ):
+            PromptWatch.log_user_question(inputs["question"])
+
+    @_guarded
+    def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        span = self._runs.get(run_id)
+        if span is None:
+            return
+        span.set_output(outputs if isinstance(outputs, dict) else {"output": _plain(outputs)})
+        self._close(run_id)
+        if span.parent_id is None and isinstance(outputs, dict) and isinstance(outputs.get("answer"), str):
+            PromptWatch.log_assistant_answer(outputs["answer"])
+
+    @_guarded
+    def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        self._close(run_id, error)
+
+    # LLMs and chat models ------------------------------------------------------------------------------
+
+    def _open_llm(self, run_id: UUID, parent_run_id: UUID | None, serialized: Any, prompts: list[Any],
+                  metadata: dict[str, Any] | None, kwargs: dict[str, Any]) -> None:
+        invocation = kwargs.get("invocation_params")
+        model, provider = values.model_and_provider(invocation, metadata)
+        name = kwargs.get("name") or values._class_name(serialized) or model
+        activity_type = "llm-prompt" if len(prompts) == 1 else "parallel-prompt"
+        span = self._open(run_id, parent_run_id, name, activity_type)
+        if not span.recording:
+            return
+        scrubber = span.pipeline.scrubber
+        span.set(model=model, provider=provider, settings=scrubber.copy(values.settings_of(invocation)))
+        if activity_type == "parallel-prompt":
+            span.set(prompts=[{"prompt": scrubber.copy(prompt)} for prompt in prompts])
+            return
+        span.set(prompt=scrubber.copy(prompts[0]))
+        template = self._templates.get(parent_run_id) if parent_run_id is not None else None
+        if template is not None:
+            span.set(prompt_template=scrubber.copy(template[0]), prompt_input_values=scrubber.copy(template[1]))
+
+    @_guarded
+    def on_llm_start(self, serialized: dict[str, Any] | None, prompts: list[str], *, run_id: UUID,
+                     parent_run_id: UUID | None = None, metadata: dict[str, Any] | None = None,
+                     **kwargs: Any) -> None:
+        self._open_llm(run_id, parent_run_id, serialized, list(prompts), metadata, kwargs)
+
+    @_guarded
+    def on_chat_model_start(self, serialized: dict[str, Any] | None, messages: list[list[Any]], *,
+                            run_id: UUID, parent_run_id: UUID | None = None,
+                            metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        prompts = [[values.chat_message(message) for message in group] for group in messages]
+        self._open_llm(run_id, parent_run_id, serialized, prompts, metadata, kwargs)
+
+    @_guarded
+    def on_llm_new_token(self, token: str, *, run_id: UUID, **kwargs: Any) -> None:
+        span = self._runs.get(run_id)
+        if span is not None and span.recording and "time_to_first_token_ms" not in span.fields:
+            span.set(time_to_first_token_ms=round((time.time() - span.start_time) * 1000, 3))
+
+    @_guarded
+    def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        span = self._runs.get(run_id)
+        if span is None or not span.recording:
+            self._close(run_id)
+            return
+        cut = span.pipeline.scrubber.cut
+        texts = [cut(text) for text in values.generated_texts(response)]
+        fields: dict[str, Any] = {"usage": values.usage_of(response)}
+        model = values.response_model(response)
+        if model:
+            fields["model"] = model
+        if span.activity_type == "parallel-prompt":
+            prompts = span.fields.get("prompts") or []
+            for prompt, text in zip(prompts, texts, strict=False):
+                prompt["generated"] = text
+        else:
+            fields["generated"] = texts[0] if texts else None
+        self._close(run_id, **fields)
+
+    @_guarded
+    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        self._close(run_id, error)
+
+    # tools and retrievers ------------------------------------------------------------------------------
+
+    @_guarded
+    def on_tool_start(self, serialized: dict[str, Any] | None, input_str: str, *, run_id: UUID,
+                      parent_run_id: UUID | None = None, inputs: dict[str, Any] | None = None,
+                      **kwargs: Any) -> None:
+        name = kwargs.get("name") or (serialized or {}).get("name") or "tool"
+        span = self._open(run_id, parent_run_id, name, "action", tool_type=name)
+        if span.recording:
+            scrubber = span.pipeline.scrubber
+            span.set(input=scrubber.cut(str(input_str)), input_data=scrubber.copy(inputs) if inputs else None)
+
+    @_guarded
+    def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        span = self._runs.get(run_id)
+        if span is not None and span.recording:
+            text = values.message_text(getattr(output, "content", output))
+            span.set(output=span.pipeline.scrubber.cut(text))
+        self._close(run_id)
+
+    @_guarded
+    def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        self._close(run_id, error)
+
+    @_guarded
+    def on_retriever_start(self, serialized: dict[str, Any] | None, query: str, *, run_id: UUID,
+                           parent_run_id: UUID | None = None, **kwargs: Any) -> None:
+        name = kwargs.get("name") or values._class_name(serialized) or "retriever"
+        span = self._open(run_id, parent_run_id, name, "retrieved-docs", documents=[])
+        if span.recording:
+            span.set(input=span.pipeline.scrubber.cut(str(query)))
+
+    @_guarded
+    def on_retriever_end(self, documents: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        span = self._runs.get(run_id)
+        if span is not None and span.recording:
+            documents = list(documents)[: span.pipeline.scrubber.max_items]
+            span.set(documents=span.pipeline.scrubber.copy([values.document(doc) for doc in documents]),
+                     scores=values.scores(documents))
+        self._close(run_id)
+
+    @_guarded
+    def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        self._close(run_id, error)
+
+
+def _plain(value: Any) -> Any:
+    """A run's output as data: messages and prompt values become their text."""
+    if hasattr(value, "to_messages"):
+        return [values.chat_message(message) for message in value.to_messages()]
+    if hasattr(value, "content") and hasattr(value, "type"):
+        return values.chat_message(value)
+    return value
+
+
+_handler_var: ContextVar[PromptWatchCallbackHandler | None] = ContextVar(
+    "promptwatch_langchain_handler", default=None
+)
+_hook_registered = False
+
+
+def attach(instance: PromptWatch) -> Any:
+    """Make LangChain add a handler for `instance` to every run in this context; returns a reset token."""
+    global _hook_registered
+    if not _hook_registered:
+        register_configure_hook(_handler_var, inheritable=True)
+        _hook_registered = True
+    return _handler_var.set(PromptWatchCallbackHandler(instance))
+
+
+def detach(token: Any) -> None:
+    _handler_var.reset(token)
+
+
+class LangChainSupport:
+    """`PromptWatch(...).langchain`: the published client's LangChain helpers."""
+
+    def __init__(self, instance: PromptWatch):
+        self.instance = instance
+
+    def get_langchain_callback_handler(self) -> PromptWatchCallbackHandler:
+        handler = _handler_var.get()
+        if handler is not None and handler.instance is self.instance:
+            return handler
+        return PromptWatchCallbackHandler(self.instance)

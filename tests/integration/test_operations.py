@@ -1,0 +1,118 @@
+"""Operations: health, readiness, Prometheus metrics, the self-hosted API docs, temporary keys, the CLI."""
+
+from __future__ import annotations
+
+import base64
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.support.payloads import llm, uid
+from tests.support.server import TEST_ENV
+
+
+def test_health_and_readiness(live_server):
+    with live_server.client() as client:
+        assert client.get("/api/v1/health").json() == {"status": "ok"}
+        ready = client.get("/api/v1/ready")
+        assert ready.status_code == 200 and ready.json()["status"] == "ready"
+
+
+def test_prometheus_metrics_count_requests_and_ingest(client):
+    client.post("/api/v1/ingest", json={"activities": [llm(uid("a-"), uid("s-"))]})
+    text = client.get("/metrics").text
+    assert 'promptwatch_http_requests_total{route="/api/v1/ingest",status="2xx"}' in text
+    assert "promptwatch_ingest_queue_depth" in text
+    written = float(re.search(r"^promptwatch_ingest_activities_written (\S+)$", text, re.M).group(1))
+    assert written >= 1
+
+
+def test_docs_page_uses_only_the_instance_assets(live_server):
+    with live_server.client() as client:
+        page = client.get("/docs")
+        assert page.status_code == 200
+        sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+        assert sources and all(s.startswith("/static/") for s in sources)
+        for source in sources:
+            assert client.get(source).status_code == 200, source
+        spec = client.get("/openapi.json").json()
+        ingest = spec["paths"]["/api/v1/ingest"]["post"]
+        assert {"401", "422", "503"} <= set(ingest["responses"])
+        assert "csp" not in page.headers and "script-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_temp_key_opens_a_sandbox_whose_key_id_names_the_session(live_server):
+    with live_server.client() as client:
+        answer = client.post("/api/v1/temp-keys")
+        assert answer.status_code == 200, answer.text
+        key, session_id = answer.json()["api_key"], answer.json()["session_id"]
+        assert base64.b64decode(key).decode().split(":")[0] == "temp_" + session_id
+    with live_server.client(key) as sandbox:
+        sandbox.post(f"/sessions/{session_id}/activities", json=[llm(uid("a-"), session_id)])
+        assert sandbox.get(f"/sessions/{session_id}").json()["id"] == session_id
+        assert sandbox.get("/api/v1/me").json()["account"]["kind"] == "sandbox"
+
+
+def test_temp_keys_are_rate_limited_and_can_be_off(fresh_server):
+    server = fresh_server()
+    server.extra_env = {"PROMPTWATCH_TEMP_KEY_RATE_PER_HOUR": "2"}
+    server.start()
+    with server.client() as client:
+        codes = [client.post("/api/v1/temp-keys").status_code for _ in range(3)]
+        assert codes == [200, 200, 429]
+    server.stop()
+    server.extra_env = {"PROMPTWATCH_MULTI_ACCOUNT": "true"}
+    server.start()
+    with server.client() as client:
+        assert client.post("/api/v1/temp-keys").status_code == 403
+
+
+def run_cli(server, *args: str) -> subprocess.CompletedProcess:
+    env = {**TEST_ENV, "PROMPTWATCH_DATABASE_URL": server.database_url, "PATH": "/usr/bin:/bin", "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "promptwatch.cli", *args, "--data-dir", str(server.data_dir)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_cli_keys_create_list_revoke_offline(live_server):
+    created = run_cli(live_server, "keys", "create", "--scope", "read", "--name", "cli-made")
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.strip().splitlines()[-1]
+    key_id = base64.b64decode(key).decode().split(":")[0]
+    with live_server.client(key) as client:
+        assert client.get("/api/v1/sessions").status_code == 200
+    listed = run_cli(live_server, "keys", "list")
+    assert key_id in listed.stdout and key not in listed.stdout
+    assert run_cli(live_server, "keys", "revoke", key_id).returncode == 0
+    with live_server.client(key) as client:
+        for _ in range(30):  # the server trusts a checked key for a few seconds
+            if client.get("/api/v1/sessions").status_code == 401:
+                break
+            time.sleep(0.2)
+        assert client.get("/api/v1/sessions").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["--help"],
+        ["up", "--help"],
+        ["keys", "--help"],
+        ["keys", "create", "--help"],
+        ["keys", "list", "--help"],
+        ["keys", "revoke", "--help"],
+        ["db", "--help"],
+        ["db", "upgrade", "--help"],
+        ["db", "current", "--help"],
+    ],
+)
+def test_every_command_has_help(command):
+    result = subprocess.run([sys.executable, "-m", "promptwatch.cli", *command], capture_output=True, text=True)
+    assert result.returncode == 0 and "Usage" in result.stdout
