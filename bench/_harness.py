@@ -90,12 +90,9 @@ class ServerProcess:
         log = self.data_dir / "server.log"
         started = time.perf_counter()
         with open(log, "ab") as out:
-            self.process = subprocess.Popen(
-                [str(PROMPTWATCH), "up", "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", str(self.data_dir)],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+            command = [str(PROMPTWATCH), "up", "--host", "127.0.0.1", "--port", str(self.port)]
+            command += ["--data-dir", str(self.data_dir)]
+            self.process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
         with httpx.Client(timeout=1) as client:
             while time.perf_counter() - started < timeout:
                 if self.process.poll() is not None:
@@ -114,6 +111,20 @@ class ServerProcess:
             if "API key:" in line:
                 self.api_key = line.split("API key:", 1)[1].strip()
         return elapsed
+
+    def log_tail(self, lines: int = 60) -> str:
+        return _tail(self.data_dir / "server.log", lines)
+
+    @contextmanager
+    def running(self) -> Iterator[ServerProcess]:
+        """Stops the server on the way out; when the block fails, prints the end of the server's log."""
+        try:
+            yield self
+        except BaseException:
+            print(f"--- end of the server log ({self.data_dir / 'server.log'}) ---\n{self.log_tail()}", flush=True)
+            raise
+        finally:
+            self.stop()
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

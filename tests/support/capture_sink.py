@@ -170,3 +170,13 @@ def sdk(strict_guard: None, sink: CaptureSink, tmp_path: Any) -> Iterator[Captur
     pipeline.configure(api_key=sink.api_key, host_url=sink.url, spool_dir=tmp_path / "spool",
                        flush_interval=0.02)
     yield sink
+
+
+if __name__ == "__main__":  # a sink in its own process (bench): prints its URL, serves until stdin closes
+    import sys
+
+    standalone = CaptureSink().start()
+    print(standalone.url, flush=True)
+    sys.stdin.read()
+    standalone.stop()
+    print(len(standalone.activities), len(standalone.sessions), flush=True)

@@ -27,8 +27,18 @@ LEGACY = 3
 _TIME_FIELDS = ("start_time", "end_time")
 
 
+_second_cache: tuple[int, str] = (-1, "")
+
+
 def iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat()
+    """`timestamp` as ISO-8601 in UTC with microseconds; the date part is cached per second (hot in the worker)."""
+    global _second_cache
+    second = int(timestamp)
+    cached_second, prefix = _second_cache
+    if second != cached_second:
+        prefix = datetime.fromtimestamp(second, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+        _second_cache = (second, prefix)
+    return f"{prefix}.{int((timestamp - second) * 1_000_000):06d}+00:00"
 
 
 def _clean(payload: dict[str, Any]) -> dict[str, Any]:
@@ -41,16 +51,18 @@ def _clean(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _session_of_trace(root: dict[str, Any], tracking_project: str | None) -> dict[str, Any]:
-    return _clean(
-        {
-            "id": root["session_id"],
-            "session_name": root.get("name"),
-            "start_time": root["start_time"],
-            "end_time": root.get("end_time"),
-            "is_error": root.get("error") is not None,
-            "tracking_project": tracking_project,
-        }
-    )
+    """The implicit session of a root activity already made wire-ready by `_clean`."""
+    session = {
+        "id": root["session_id"],
+        "start_time": root["start_time"],
+        "is_error": "error" in root,
+    }
+    for source, target in (("name", "session_name"), ("end_time", "end_time")):
+        if source in root:
+            session[target] = root[source]
+    if tracking_project is not None:
+        session["tracking_project"] = tracking_project
+    return session
 
 
 def _legacy_activity(model: Any, session_id: str, parent_id: str | None, order: int | None) -> dict[str, Any]:
@@ -74,8 +86,9 @@ def to_wire(
         if kind == ACTIVITY:
             activities.append(_clean(payload))
         elif kind == TRACE:
-            sessions.append(_session_of_trace(payload, tracking_project))
-            activities.append(_clean(payload))
+            activity = _clean(payload)
+            sessions.append(_session_of_trace(activity, tracking_project))
+            activities.append(activity)
         elif kind == SESSION:
             sessions.append(_clean(payload))
         elif kind == LEGACY:

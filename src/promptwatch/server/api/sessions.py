@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from ..errors import InvalidInput
 from ..services.credentials import Caller
-from ..store.session_queries import SessionFilter
 from .deps import caller
 from .problems import responses
 
@@ -50,7 +49,7 @@ def list_sessions(
     for name, value in (("since", since), ("until", until)):
         if value is not None and value.tzinfo is None:
             raise InvalidInput(f"{name} needs a timezone (e.g. 2026-01-01T00:00:00Z)", field=name)
-    where = SessionFilter(
+    where = dict(
         tenant=tenant,
         since=since,
         until=until,

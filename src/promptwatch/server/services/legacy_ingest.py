@@ -7,16 +7,54 @@ activities may arrive before their session, and open activities are re-sent unti
 
 from __future__ import annotations
 
+import json
 import uuid
+from datetime import datetime, timezone
 
-from ..errors import Forbidden
+import orjson
+
+from ..errors import Forbidden, InvalidInput
 from .activity_records import build_activity_record, parse_time
 from .clock import utc_now
 from .credentials import Caller
-from .ingest import session_record
+from .ingest import parse_json, session_record
 from .runtime import Runtime
 
 _MAX_ID = 200
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1  # the store's INTEGER columns (PostgreSQL int4)
+_ID_NAMESPACE = uuid.UUID("6f1d7a4e-3c51-4bb4-9d0e-2a4f1c8b7e15")
+NUL = "\x00"
+
+
+def storable_text(value):
+    """Every string, keys included, made storable: NUL (which PostgreSQL text cannot hold) and lone UTF-16
+    surrogates (which are not UTF-8) become U+FFFD."""
+    if isinstance(value, str):
+        if NUL in value:
+            value = value.replace(NUL, "\ufffd")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            value = value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        return value
+    if isinstance(value, dict):
+        return {storable_text(k): storable_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable_text(v) for v in value]
+    return value
+
+
+def parse_tolerant(raw: bytes):
+    """The body as JSON; strings are cleaned (see storable_text) only when they may need it, since
+    PostgreSQL rejects NUL and the strict parser rejects lone surrogates, both legal JSON escapes."""
+    try:
+        payload = parse_json(raw)
+    except InvalidInput:
+        try:
+            return storable_text(json.loads(raw))
+        except (ValueError, RecursionError):
+            raise InvalidInput("the body is not valid JSON") from None
+    return storable_text(payload) if b"\\u0000" in raw else payload
 
 
 def _text_or_none(value, limit: int | None = None):
@@ -27,14 +65,68 @@ def _text_or_none(value, limit: int | None = None):
 
 
 def _int_or_none(value):
+    """An int that fits the store's INTEGER columns, else None."""
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, int):
+        number = value
+    else:
+        try:
+            number = int(value) if value is not None else None
+        except (TypeError, ValueError, OverflowError):
+            return None
+    return number if number is not None and _INT_MIN <= number <= _INT_MAX else None
+
+
+def _time(value) -> datetime | None:
+    """parse_time, minus the values that cannot be expressed in UTC (e.g. year 1 at +05:00)."""
+    parsed = parse_time(value)
+    if parsed is None:
+        return None
+    try:
+        return parsed.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _as_text(value):
+    """A non-string value where text belongs, kept readable as JSON text."""
+    if value is None or isinstance(value, str):
         return value
     try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return str(value)
+
+
+def _chat_message(message):
+    """Messages of a chat prompt, with the strings token counting reads made strings."""
+    if not isinstance(message, dict):
+        return message
+    message = dict(message)
+    for key in ("role", "text", "name"):
+        if message.get(key) is not None and not isinstance(message[key], str):
+            message[key] = _as_text(message[key])
+    content = message.get("content")
+    if isinstance(content, list):
+        message["content"] = [
+            {**part, "text": _as_text(part["text"])} if isinstance(part, dict) and "text" in part else part
+            for part in content
+        ]
+    elif content is not None and not isinstance(content, str):
+        message["content"] = _as_text(content)
+    return message
+
+
+def _template(template):
+    """The template name and version are light columns: strings of bounded length."""
+    if not isinstance(template, dict):
+        return template
+    template = dict(template)
+    for key, limit in (("template_name", 256), ("template_version", 100)):
+        if template.get(key) is not None:
+            template[key] = _text_or_none(_as_text(template[key]), limit)
+    return template
 
 
 def _label(value):
@@ -55,8 +147,8 @@ def legacy_session(data: dict, caller: Caller) -> dict | None:
         "session_name": _text_or_none(data.get("session_name"), 1000),
         "tracking_project": _label(data.get("tracking_project")),
         "tracking_tenant": _label(data.get("tracking_tenant")),
-        "start_time": parse_time(data.get("start_time")),
-        "end_time": parse_time(data.get("end_time")),
+        "start_time": _time(data.get("start_time")),
+        "end_time": _time(data.get("end_time")),
         "is_error": bool(data.get("is_error")),
         "steps_count": _int_or_none(data.get("steps_count")),
         "metadata": {k: v for k, v in data.items() if k not in _SESSION_FIELDS} or None,
@@ -74,23 +166,46 @@ def legacy_activity_data(item: dict, session_id: str) -> dict:
     data = dict(item)
     metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else None
     data["metadata"] = metadata
-    data["id"] = _text_or_none(data.get("id"), _MAX_ID) or str(uuid.uuid4())
+    data["id"] = _text_or_none(data.get("id"), _MAX_ID) or _content_id(item, session_id)
     data["session_id"] = session_id
     data["activity_type"] = _text_or_none(data.get("activity_type"), 30) or "log"
     data["parent_activity_id"] = _text_or_none(data.get("parent_activity_id"), _MAX_ID)
-    data["start_time"] = parse_time(data.get("start_time")) or utc_now()
-    end_time = parse_time(data.get("end_time"))
+    data["start_time"] = _time(data.get("start_time")) or utc_now()
+    end_time = _time(data.get("end_time"))
     data["end_time"] = max(end_time, data["start_time"]) if end_time else None
     data["order"] = _int_or_none(data.get("order"))
     data["error"] = _text_or_none(data.get("error"))
     data["feedback_label"] = _int_or_none(data.get("feedback_label"))
     data["feedback_rating"] = _int_or_none(data.get("feedback_rating"))
-    if data["activity_type"] == "llm-prompt" and metadata:
-        data["model"], data["usage"] = _model_and_usage(metadata)
     for name in ("name", "sequence_type", "tool_type"):
         if name in data and not isinstance(data[name], str):
             data[name] = _text_or_none(data[name])
+    data["name"] = _text_or_none(data.get("name") or data.get("sequence_type") or data.get("tool_type"), 500)
+    # light columns the published client never sends: only well-formed values of them are taken
+    model, usage = _model_and_usage(metadata) if data["activity_type"] == "llm-prompt" and metadata else (None, {})
+    data["model"] = _text_or_none(model or (data.get("model") if isinstance(data.get("model"), str) else None), 200)
+    data["provider"] = _text_or_none(data["provider"], 100) if isinstance(data.get("provider"), str) else None
+    data["usage"] = usage or _usage(data.get("usage"))
+    ttft = data.get("time_to_first_token_ms")
+    data["time_to_first_token_ms"] = ttft if isinstance(ttft, (int, float)) and not isinstance(ttft, bool) else None
+    if data["activity_type"] == "llm-prompt":
+        prompt = data.get("prompt")
+        data["prompt"] = [_chat_message(m) for m in prompt] if isinstance(prompt, list) else _as_text(prompt)
+        data["generated"] = _as_text(data.get("generated"))
+    data["prompt_template"] = _template(data.get("prompt_template"))
     return data
+
+
+def _content_id(item: dict, session_id: str) -> str:
+    """An activity sent without an id gets one from its content, so a re-sent copy is not a second one."""
+    return str(uuid.uuid5(_ID_NAMESPACE, session_id + json.dumps(item, sort_keys=True, default=str)))
+
+
+def _usage(usage) -> dict:
+    if not isinstance(usage, dict):
+        return {}
+    counts = {k: _int_or_none(usage.get(k)) for k in ("prompt_tokens", "completion_tokens", "total_tokens")}
+    return {k: v for k, v in counts.items() if v is not None}
 
 
 def _model_and_usage(metadata: dict) -> tuple[str | None, dict]:

@@ -40,11 +40,13 @@ class SessionService:
     def __init__(self, runtime: Runtime) -> None:
         self._rt = runtime
 
-    def list(self, caller: Caller, where: SessionFilter, project: str | None, limit: int, cursor: str | None) -> dict:
+    def list(self, caller: Caller, filters: dict, project: str | None, limit: int, cursor: str | None) -> dict:
+        """`filters` are the fields of `SessionFilter` but the project, which is resolved here."""
         caller.require("read")
         if not 1 <= limit <= MAX_PAGE:
             raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}", field="limit")
         after = decode_cursor(cursor) if cursor else None
+        where = SessionFilter(**filters)
         project = caller.project or project
         with self._rt.engine.connect() as conn:
             if project is not None:

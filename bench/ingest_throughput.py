@@ -1,0 +1,253 @@
+"""Ingest throughput of the native batch API, end to end, with the server's CPU, memory, start-up and disk.
+
+Run from the repository root:
+
+    .venv/bin/python bench/ingest_throughput.py --db sqlite
+    .venv/bin/python bench/ingest_throughput.py --db postgresql --activities 100000 --concurrency 4
+
+What it does: generates realistic LLM sessions (bench/_workload.py) as requests of 100 activities before the
+clock starts, starts `promptwatch up` on a fresh store (first-run time), then posts every request over
+`--concurrency` keep-alive connections and stops the clock when everything is visible through the API (the
+newest session is in the latest-50 list with all its activities and the usage metrics count every LLM call).
+Meanwhile it samples the server's RSS every 100 ms and its user+system CPU. Afterwards: a full count through
+the paged session list, disk bytes per stored activity, and the median of 5 restarts on the filled store.
+`--py-spy` also records where the server spends its CPU (collapsed stacks, summarised into top functions).
+
+Prints a table and writes JSON to bench/results/. The run aborts after 15 minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+import orjson
+from _harness import (
+    PROMPTWATCH,
+    RESULTS_DIR,
+    Deadline,
+    ResourceSampler,
+    ServerProcess,
+    median,
+    postgres_database,
+    postgres_processes,
+    print_table,
+    send_batches,
+    startup_times,
+    store_bytes,
+    write_results,
+)
+from _workload import Workload, requests
+
+POLL_SECONDS = 0.05
+
+
+def build_requests(activities: int, per_request: int, seed: int) -> tuple[list[bytes], dict]:
+    """Every request body, and what must be visible once all are stored."""
+    bodies, llm_calls, sessions, newest = [], 0, 0, None
+    for batch in requests(Workload(seed=seed).sessions(activities), per_request):
+        for activity in batch["activities"]:
+            llm_calls += activity["activity_type"] == "llm-prompt"
+        if batch["sessions"]:
+            sessions += len(batch["sessions"])
+            newest = batch["sessions"][-1]["id"]
+        bodies.append(orjson.dumps(batch))
+    counts = collections.Counter()
+    for body in bodies[-2:]:
+        for activity in orjson.loads(body)["activities"]:
+            counts[activity["session_id"]] += 1
+    expected = {"activities": activities, "llm_calls": llm_calls, "sessions": sessions, "newest": newest}
+    expected["newest_activities"] = counts[newest]
+    return bodies, expected
+
+
+def wait_visible(client: httpx.Client, expected: dict, deadline: Deadline) -> None:
+    """Poll the latest-50 list and the usage totals until the whole run shows."""
+    while True:
+        deadline.check()
+        page = client.get("/api/v1/sessions", params={"limit": 50}).json()["items"]
+        newest = next((s for s in page if s["id"] == expected["newest"]), None)
+        if newest is not None and newest["activity_count"] == expected["newest_activities"]:
+            totals = client.get("/api/v1/metrics/usage").json()["totals"]
+            if totals["calls"] == expected["llm_calls"]:
+                return
+        time.sleep(POLL_SECONDS)
+
+
+def count_stored(client: httpx.Client, deadline: Deadline) -> tuple[int, int]:
+    """Sessions and activities through the paged session list (after the timed part)."""
+    sessions = activities = 0
+    cursor = None
+    while True:
+        deadline.check()
+        params = {"limit": 500, **({"cursor": cursor} if cursor else {})}
+        page = client.get("/api/v1/sessions", params=params).json()
+        sessions += len(page["items"])
+        activities += sum(s["activity_count"] for s in page["items"])
+        cursor = page["next_cursor"]
+        if not cursor:
+            return sessions, activities
+
+
+def top_functions(collapsed: Path, count: int = 25) -> dict:
+    """Self and inclusive shares of the sampled stacks, by function (py-spy `--format raw` output)."""
+    own, inclusive, total = collections.Counter(), collections.Counter(), 0
+    for line in collapsed.read_text().splitlines():
+        stack, _, samples = line.rpartition(" ")
+        frames = [_frame_name(f) for f in stack.split(";")]
+        n = int(samples)
+        total += n
+        own[frames[-1]] += n
+        for frame in set(frames):
+            inclusive[frame] += n
+
+    def share(counter):
+        return [(name, round(100 * n / total, 1)) for name, n in counter.most_common(count)]
+
+    return {"samples": total, "self_percent": share(own), "inclusive_percent": share(inclusive)}
+
+
+def _frame_name(frame: str) -> str:
+    """`function (path/to/module.py:123)` -> `function (module.py)`."""
+    function, _, where = frame.partition(" (")
+    return f"{function} ({where.split(':')[0].rsplit('/', 1)[-1]})"
+
+
+def run(args: argparse.Namespace) -> dict:
+    deadline = Deadline(args.limit_minutes * 60)
+    made = time.perf_counter()
+    bodies, expected = build_requests(args.activities, args.per_request, args.seed)
+    print(
+        f"generated {len(bodies)} requests, {expected['sessions']} sessions, {args.activities} activities "
+        f"({sum(map(len, bodies)) / args.activities:.0f} B of JSON each) in {time.perf_counter() - made:.1f} s"
+    )
+    with ExitStack() as stack:
+        data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pw-bench-")))
+        url = stack.enter_context(postgres_database()) if args.db == "postgresql" else None
+        server = stack.enter_context(ServerProcess(data_dir / "data", url).running())
+        first_start = server.start()
+        empty_bytes = store_bytes(server.data_dir, url)
+        extra = postgres_processes() if url else []
+        profile = RESULTS_DIR / f"ingest-{args.db}-pyspy.txt" if args.py_spy else None
+        with ResourceSampler(server.pid, extra=extra) as sampler, py_spy(server.pid, profile):
+            headers = {"Authorization": f"Bearer {server.api_key}"}
+            with httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as client:
+                started = time.perf_counter()
+                sent = send_batches(server.base_url, server.api_key, bodies, args.concurrency, deadline)
+                acknowledged = time.perf_counter() - started
+                wait_visible(client, expected, deadline)
+                visible = time.perf_counter() - started
+        with httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as client:
+            stored_sessions, stored_activities = count_stored(client, deadline)
+        if (stored_sessions, stored_activities) != (expected["sessions"], args.activities):
+            raise RuntimeError(
+                f"stored {stored_sessions} sessions / {stored_activities} activities, "
+                f"sent {expected['sessions']} / {args.activities}"
+            )
+        full_bytes = store_bytes(server.data_dir, url)
+        restarts = startup_times(server, args.restarts)
+    latencies = sorted(sent.latencies)
+    result = {
+        "db": args.db,
+        "activities": args.activities,
+        "sessions": expected["sessions"],
+        "per_request": args.per_request,
+        "concurrency": args.concurrency,
+        "seconds_to_acknowledged": round(acknowledged, 3),
+        "seconds_to_visible": round(visible, 3),
+        "activities_per_second": round(args.activities / visible, 1),
+        "request_latency_p50_ms": round(1000 * latencies[len(latencies) // 2], 1),
+        "request_latency_p95_ms": round(1000 * latencies[int(len(latencies) * 0.95)], 1),
+        "retries_503": sent.retries,
+        "server_cpu_seconds": round(sampler.cpu_seconds, 2),
+        "server_cpu_ms_per_activity": round(1000 * sampler.cpu_seconds / args.activities, 4),
+        "postgres_cpu_ms_per_activity": round(1000 * sampler.extra_cpu_seconds / args.activities, 4) if url else None,
+        "peak_rss_mb": round(sampler.peak_rss / 2**20, 1),
+        "first_start_seconds": round(first_start, 3),
+        "restart_seconds": [round(t, 3) for t in restarts],
+        "restart_median_seconds": round(median(restarts), 3),
+        "store_bytes_empty": empty_bytes,
+        "store_bytes_full": full_bytes,
+        "bytes_per_activity": round((full_bytes - empty_bytes) / args.activities),
+        "request_json_bytes_per_activity": round(sum(map(len, bodies)) / args.activities),
+    }
+    if profile is not None and profile.exists():
+        result["profile"] = top_functions(profile)
+    return result
+
+
+@contextmanager
+def py_spy(pid: int, output: Path | None):
+    """`py-spy record` on the server while the block runs, when `output` is given."""
+    if output is None:
+        yield
+        return
+    output.parent.mkdir(exist_ok=True)
+    spy = Path(PROMPTWATCH).with_name("py-spy")
+    command = [str(spy), "record", "--pid", str(pid), "--format", "raw", "--rate", "200", "-o", str(output)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1)  # let it attach
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def report(result: dict) -> None:
+    db = result["db"]
+    target = db == "sqlite"
+    rows = [
+        ("activities stored", f"{result['activities']:,} in {result['sessions']:,} sessions", ""),
+        ("end to end", f"{result['activities_per_second']:,.0f} activities/s", "≥ 10,000/s" if target else ""),
+        ("  acknowledged after", f"{result['seconds_to_acknowledged']:.2f} s", ""),
+        ("  visible after", f"{result['seconds_to_visible']:.2f} s", ""),
+        ("request latency p50/p95", f"{result['request_latency_p50_ms']}/{result['request_latency_p95_ms']} ms", ""),
+        ("server CPU per activity", f"{result['server_cpu_ms_per_activity']:.3f} ms", "< 0.1 ms" if target else ""),
+    ]
+    if result["postgres_cpu_ms_per_activity"] is not None:
+        rows.append(("PostgreSQL CPU per activity", f"{result['postgres_cpu_ms_per_activity']:.3f} ms", ""))
+    rows += [
+        ("server peak RSS", f"{result['peak_rss_mb']:.0f} MB", "< 200 MB" if target else ""),
+        ("first start (empty store)", f"{result['first_start_seconds']:.2f} s", ""),
+        (f"restart, median of {len(result['restart_seconds'])}", f"{result['restart_median_seconds']:.2f} s", "< 2 s" if target else ""),
+        ("disk per activity", f"{result['bytes_per_activity']:,} B", "≤ 2,048 B" if target else ""),
+        ("request JSON per activity", f"{result['request_json_bytes_per_activity']:,} B", "(for scale)"),
+    ]
+    print_table(f"PromptWatch ingest on {db}, concurrency {result['concurrency']}", rows)
+    for kind in ("self_percent", "inclusive_percent"):
+        if "profile" in result:
+            print(f"\nserver CPU by function ({kind.replace('_', ' ')}, py-spy):")
+            for name, share in result["profile"][kind]:
+                print(f"  {share:5.1f}%  {name}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--activities", type=int, default=100_000)
+    parser.add_argument("--concurrency", type=int, default=4, help="client connections")
+    parser.add_argument("--per-request", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--restarts", type=int, default=5)
+    parser.add_argument("--limit-minutes", type=float, default=15)
+    parser.add_argument("--py-spy", action="store_true", help="profile the server (slows it a little)")
+    args = parser.parse_args()
+    result = run(args)
+    report(result)
+    print(f"\nwritten to {write_results(f'ingest-{args.db}', {'command': sys.argv, **result})}")
+
+
+if __name__ == "__main__":
+    main()

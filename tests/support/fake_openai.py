@@ -1,0 +1,163 @@
+"""A local fake OpenAI-compatible HTTP server (127.0.0.1, a free port) for integration tests.
+
+`POST /v1/chat/completions` answers "Echo: <last user message>" (as JSON, or as server-sent events word by
+word with a final usage chunk when `stream_options.include_usage` is set); `POST /v1/responses` answers the
+same through the Responses API (JSON or its event stream). Token counts are word counts. A request whose
+last message contains "FAIL" gets a 400 error as OpenAI sends it. `requests` keeps every request body.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, list):
+        return " ".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+    return "" if content is None else str(content)
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+class FakeOpenAI:
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self._server: ThreadingHTTPServer | None = None
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> FakeOpenAI:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                fake.requests.append(body)
+                fake.answer(self, self.path, body)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    # answers ---------------------------------------------------------------------------------------
+
+    def answer(self, handler: BaseHTTPRequestHandler, path: str, body: dict[str, Any]) -> None:
+        if path.endswith("/chat/completions"):
+            prompt = " ".join(_text(message.get("content")) for message in body.get("messages", []))
+            last = _text((body.get("messages") or [{}])[-1].get("content"))
+        elif path.endswith("/responses"):
+            source = body.get("input")
+            last = source if isinstance(source, str) else _text((source or [{}])[-1].get("content"))
+            prompt = " ".join(filter(None, [body.get("instructions"), last]))
+        else:
+            return self._json(handler, 404, {"error": {"message": "not found"}})
+        if "FAIL" in last:
+            return self._json(handler, 400, {"error": {"message": "invalid request (fake)", "type":
+                                                       "invalid_request_error", "code": "fake"}})
+        reply = f"Echo: {last}"
+        usage = (_words(prompt), _words(reply))
+        if path.endswith("/chat/completions"):
+            if body.get("stream"):
+                return self._sse(handler, self._chat_chunks(body, reply, usage))
+            return self._json(handler, 200, self._chat(body, reply, usage))
+        if body.get("stream"):
+            return self._sse(handler, self._response_events(body, reply, usage))
+        return self._json(handler, 200, self._response(body, reply, usage))
+
+    def _chat(self, body: dict[str, Any], reply: str, usage: tuple[int, int]) -> dict[str, Any]:
+        return {
+            "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()),
+            "model": f"{body.get('model')}-0001",
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": reply}}],
+            "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)},
+        }
+
+    def _chat_chunks(self, body: dict[str, Any], reply: str, usage: tuple[int, int]) -> Iterator[dict]:
+        base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": int(time.time()),
+                "model": f"{body.get('model')}-0001"}
+        yield {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
+                                    "finish_reason": None}]}
+        for index, word in enumerate(reply.split(" ")):
+            piece = word if index == 0 else f" {word}"
+            yield {**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+        yield {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+        if (body.get("stream_options") or {}).get("include_usage"):
+            yield {**base, "choices": [], "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1],
+                                                    "total_tokens": sum(usage)}}
+
+    def _response(self, body: dict[str, Any], reply: str, usage: tuple[int, int]) -> dict[str, Any]:
+        return {
+            "id": "resp-fake", "object": "response", "created_at": int(time.time()), "status": "completed",
+            "model": f"{body.get('model')}-0001", "parallel_tool_calls": True, "tool_choice": "auto",
+            "tools": [],
+            "output": [{"type": "message", "id": "msg-fake", "status": "completed", "role": "assistant",
+                        "content": [{"type": "output_text", "text": reply, "annotations": []}]}],
+            "usage": {"input_tokens": usage[0], "output_tokens": usage[1], "total_tokens": sum(usage),
+                      "input_tokens_details": {"cached_tokens": 0},
+                      "output_tokens_details": {"reasoning_tokens": 0}},
+        }
+
+    def _response_events(self, body: dict[str, Any], reply: str, usage: tuple[int, int]) -> Iterator[dict]:
+        final = self._response(body, reply, usage)
+        yield {"type": "response.created", "sequence_number": 0,
+               "response": {**final, "status": "in_progress", "output": [], "usage": None}}
+        for index, word in enumerate(reply.split(" ")):
+            yield {"type": "response.output_text.delta", "sequence_number": index + 1, "item_id": "msg-fake",
+                   "output_index": 0, "content_index": 0, "delta": word if index == 0 else f" {word}",
+                   "logprobs": []}
+        yield {"type": "response.completed", "sequence_number": 99, "response": final}
+
+    @staticmethod
+    def _json(handler: BaseHTTPRequestHandler, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload).encode()
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    @staticmethod
+    def _sse(handler: BaseHTTPRequestHandler, events: Iterator[dict]) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/event-stream")
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        for event in events:
+            prefix = f"event: {event['type']}\n" if "type" in event and "object" not in event else ""
+            handler.wfile.write(f"{prefix}data: {json.dumps(event)}\n\n".encode())
+            handler.wfile.flush()
+        handler.wfile.write(b"data: [DONE]\n\n")
+        handler.wfile.flush()
+        handler.close_connection = True
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[FakeOpenAI]:
+    server = FakeOpenAI().start()
+    yield server
+    server.stop()
