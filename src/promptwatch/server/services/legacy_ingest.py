@@ -8,6 +8,7 @@ activities may arrive before their session, and open activities are re-sent unti
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import datetime, timezone
 
@@ -24,6 +25,7 @@ _MAX_ID = 200
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1  # the store's INTEGER columns (PostgreSQL int4)
 _ID_NAMESPACE = uuid.UUID("6f1d7a4e-3c51-4bb4-9d0e-2a4f1c8b7e15")
 NUL = "\x00"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def storable_text(value):
@@ -35,7 +37,7 @@ def storable_text(value):
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            value = value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+            value = _SURROGATE.sub("\ufffd", value)
         return value
     if isinstance(value, dict):
         return {storable_text(k): storable_text(v) for k, v in value.items()}

@@ -207,7 +207,10 @@ def _write_activities(conn, account_id, records: dict[str, dict], session_info, 
                 activities.c.activity_type,
                 activities.c.error,
                 *[activities.c[t] for t in _TOTALS],
-            ).where(activities.c.account_id == account_id, activities.c.id.in_(list(records)))
+            )
+            .where(activities.c.account_id == account_id, activities.c.id.in_(list(records)))
+            .order_by(activities.c.pk)
+            .with_for_update()  # PostgreSQL: another worker's copy of these rows waits until we commit
         )
     }
     inserts, updates = [], []

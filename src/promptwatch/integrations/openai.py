@@ -1,0 +1,277 @@
+"""OpenAI Python client: `instrument_openai(client)` records its calls as `llm-prompt` activities.
+
+    client = instrument_openai(OpenAI())          # or AsyncOpenAI(); `wrap` is the same function
+
+Only that client object is changed (its `chat.completions.create` and `responses.create`); nothing is
+patched on import or globally. Each call records the model, the settings it was called with, the
+messages (as [{role, text}]), the output text, token usage and errors; a stream (`stream=True`) is
+recorded as it is read, with the time to its first token and, when the server sends it, its usage.
+The call, its result and its exceptions are the client's own, untouched.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from typing import Any
+
+from ..sdk._safe import never_raise
+from ..sdk._shapes import chat_message
+from ..sdk.spans import Span
+
+_guard = never_raise()
+_NOT_SETTINGS = {"messages", "input", "instructions", "model", "stream", "extra_headers", "extra_query",
+                 "extra_body", "timeout"}
+
+
+def _usage(usage: Any) -> dict[str, int] | None:
+    if usage is None:
+        return None
+    prompt = getattr(usage, "prompt_tokens", None)
+    if prompt is None:
+        prompt = getattr(usage, "input_tokens", None)
+    completion = getattr(usage, "completion_tokens", None)
+    if completion is None:
+        completion = getattr(usage, "output_tokens", None)
+    found = {"prompt_tokens": prompt, "completion_tokens": completion,
+             "total_tokens": getattr(usage, "total_tokens", None)}
+    return {key: value for key, value in found.items() if isinstance(value, int)} or None
+
+
+def _messages(items: Any) -> list[dict[str, Any]]:
+    return [message for message in (chat_message(dict(item)) for item in items or []) if message is not None]
+
+
+class _Chat:
+    """`chat.completions.create`."""
+
+    name = "openai.chat.completions"
+
+    @staticmethod
+    def prompt(kwargs: dict[str, Any]) -> Any:
+        return _messages(kwargs.get("messages"))
+
+    @staticmethod
+    def result(response: Any) -> tuple[str | None, Any, str | None]:
+        choices = getattr(response, "choices", None) or []
+        text = getattr(getattr(choices[0], "message", None), "content", None) if choices else None
+        return text, getattr(response, "usage", None), getattr(response, "model", None)
+
+    @staticmethod
+    def chunk(chunk: Any) -> tuple[str | None, Any, str | None]:
+        choices = getattr(chunk, "choices", None) or []
+        text = getattr(getattr(choices[0], "delta", None), "content", None) if choices else None
+        return text, getattr(chunk, "usage", None), getattr(chunk, "model", None)
+
+
+class _Responses:
+    """`responses.create`."""
+
+    name = "openai.responses"
+
+    @staticmethod
+    def prompt(kwargs: dict[str, Any]) -> Any:
+        source = kwargs.get("input")
+        messages = [{"role": "user", "text": source}] if isinstance(source, str) else _messages(source)
+        if kwargs.get("instructions"):
+            messages.insert(0, {"role": "system", "text": str(kwargs["instructions"])})
+        return messages
+
+    @staticmethod
+    def result(response: Any) -> tuple[str | None, Any, str | None]:
+        return getattr(response, "output_text", None), getattr(response, "usage", None), getattr(
+            response, "model", None)
+
+    @staticmethod
+    def chunk(event: Any) -> tuple[str | None, Any, str | None]:
+        kind = getattr(event, "type", "")
+        if kind == "response.output_text.delta":
+            return getattr(event, "delta", None), None, None
+        if kind == "response.completed":
+            response = getattr(event, "response", None)
+            return None, getattr(response, "usage", None), getattr(response, "model", None)
+        return None, None, None
+
+
+def _start(api: Any, kwargs: dict[str, Any]) -> Span | None:
+    span = Span.start(api.name, "llm-prompt")
+    if not span.recording:
+        return None
+    scrubber = span.pipeline.scrubber
+    settings = {key: value for key, value in kwargs.items() if key not in _NOT_SETTINGS}
+    span.set(model=str(kwargs.get("model")), provider="openai", prompt=scrubber.copy(api.prompt(kwargs)),
+             settings=scrubber.copy(settings) or None)
+    return span
+
+
+def _finish(span: Span, text: str | None, usage: Any, model: str | None) -> None:
+    span.set(generated=None if text is None else span.pipeline.scrubber.cut(text), usage=_usage(usage))
+    if model:
+        span.set(model=str(model))
+    span.end()
+
+
+class _StreamRecorder:
+    """Collects a stream's pieces as the caller reads them; ends the span when the stream ends."""
+
+    def __init__(self, span: Span, api: Any):
+        self.span, self.api = span, api
+        self.pieces: list[str] = []
+        self.usage: Any = None
+        self.model: str | None = None
+
+    def add(self, item: Any) -> None:
+        text, usage, model = self.api.chunk(item)
+        if text:
+            if not self.pieces:
+                self.span.set(time_to_first_token_ms=round((time.time() - self.span.start_time) * 1000, 3))
+            self.pieces.append(text)
+        self.usage = usage or self.usage
+        self.model = model or self.model
+
+    def end(self, error: BaseException | None = None) -> None:
+        if error is not None:
+            self.span.end(error)
+        else:
+            _finish(self.span, "".join(self.pieces), self.usage, self.model)
+
+
+class RecordedStream:
+    """A `Stream` that records what is read from it; everything else is the wrapped stream's."""
+
+    def __init__(self, stream: Any, recorder: _StreamRecorder):
+        self._stream, self._recorder = stream, recorder
+
+    def __iter__(self) -> Any:
+        try:
+            for item in self._stream:
+                with _guard:
+                    self._recorder.add(item)
+                yield item
+        except GeneratorExit:  # the reader stopped early: what was read is the output
+            with _guard:
+                self._recorder.end()
+            raise
+        except BaseException as exc:
+            with _guard:
+                self._recorder.end(exc)
+            raise
+        with _guard:
+            self._recorder.end()
+
+    def __enter__(self) -> RecordedStream:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with _guard:
+            self._recorder.end()
+        self._stream.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+class AsyncRecordedStream:
+    """An `AsyncStream` that records what is read from it."""
+
+    def __init__(self, stream: Any, recorder: _StreamRecorder):
+        self._stream, self._recorder = stream, recorder
+
+    async def __aiter__(self) -> Any:
+        try:
+            async for item in self._stream:
+                with _guard:
+                    self._recorder.add(item)
+                yield item
+        except GeneratorExit:  # the reader stopped early: what was read is the output
+            with _guard:
+                self._recorder.end()
+            raise
+        except BaseException as exc:
+            with _guard:
+                self._recorder.end(exc)
+            raise
+        with _guard:
+            self._recorder.end()
+
+    async def __aenter__(self) -> AsyncRecordedStream:
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        with _guard:
+            self._recorder.end()
+        await self._stream.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _recorded(span: Span, api: Any, result: Any, streaming: bool, is_async: bool) -> Any:
+    if streaming:
+        return (AsyncRecordedStream if is_async else RecordedStream)(result, _StreamRecorder(span, api))
+    _finish(span, *api.result(result))
+    return result
+
+
+def _wrap(create: Any, api: Any) -> Any:
+    if inspect.iscoroutinefunction(inspect.unwrap(create)):
+        async def create_async(*args: Any, **kwargs: Any) -> Any:
+            span = None
+            with _guard:
+                span = _start(api, kwargs)
+            if span is None:
+                return await create(*args, **kwargs)
+            try:
+                result = await create(*args, **kwargs)
+            except BaseException as exc:
+                with _guard:
+                    span.end(exc)
+                raise
+            with _guard:
+                return _recorded(span, api, result, bool(kwargs.get("stream")), True)
+            return result
+
+        wrapper = create_async
+    else:
+        def create_sync(*args: Any, **kwargs: Any) -> Any:
+            span = None
+            with _guard:
+                span = _start(api, kwargs)
+            if span is None:
+                return create(*args, **kwargs)
+            try:
+                result = create(*args, **kwargs)
+            except BaseException as exc:
+                with _guard:
+                    span.end(exc)
+                raise
+            with _guard:
+                return _recorded(span, api, result, bool(kwargs.get("stream")), False)
+            return result
+
+        wrapper = create_sync
+    wrapper.__wrapped__ = create  # type: ignore[attr-defined]
+    wrapper.__doc__ = create.__doc__
+    return wrapper
+
+
+def instrument_openai(client: Any) -> Any:
+    """Record every `chat.completions.create` and `responses.create` call of this (Async)OpenAI client."""
+    if getattr(client, "_promptwatch_instrumented", False):
+        return client
+    completions = client.chat.completions
+    completions.create = _wrap(completions.create, _Chat)
+    responses = getattr(client, "responses", None)
+    if responses is not None:
+        responses.create = _wrap(responses.create, _Responses)
+    client._promptwatch_instrumented = True
+    return client
+
+
+wrap = instrument_openai
