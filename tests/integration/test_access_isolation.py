@@ -24,6 +24,7 @@ OBJECT_ROUTES = [
     ("GET", "/sessions/{session_id}"),
     ("POST", "/sessions/{session_id}/restore"),
     ("DELETE", "/api/v1/keys/{key_id}"),
+    ("DELETE", "/api/v1/prices/overrides/{override_id}"),
 ]
 # routes that list or write the caller's own data only
 OWN_DATA_ROUTES = [
@@ -35,6 +36,9 @@ OWN_DATA_ROUTES = [
     ("POST", "/api/v1/keys"),
     ("GET", "/api/v1/members"),
     ("GET", "/api/v1/projects"),
+    ("GET", "/api/v1/prices/overrides"),
+    ("POST", "/api/v1/prices/overrides"),
+    ("GET", "/api/v1/prices/quote"),
     ("POST", "/api/v1/auth/logout"),
     ("POST", "/sessions/start"),
     ("POST", "/sessions/finish"),
@@ -61,7 +65,7 @@ def test_route_table_names_every_route(tmp_path):
 def test_every_private_route_needs_credentials(live_server, tmp_path):
     with live_server.client() as anonymous:
         for method, path in sorted(app_routes(tmp_path) - PUBLIC):
-            response = anonymous.request(method, path.format(session_id="x", key_id="x", **{}))
+            response = anonymous.request(method, path.format(session_id="x", key_id="x", override_id=1))
             assert response.status_code == 401, (method, path, response.status_code)
             assert response.headers["content-type"].startswith("application/problem+json")
 
@@ -78,9 +82,13 @@ def test_p16_other_account_gets_404_on_every_object_route(live_server):
             },
         )
         key_id = mine.get("/api/v1/me").json()["key_id"]
+    admin_key = live_server.accounts()._rt.keys.create(owner.account_id, "admin")
+    with live_server.client(admin_key) as admin:
+        override = {"model": "my-finetune", "input_per_mtok": 1, "output_per_mtok": 2}
+        override_id = admin.post("/api/v1/prices/overrides", json=override).json()["id"]
     with live_server.client(intruder.api_key) as theirs:
         for method, path in OBJECT_ROUTES:
-            response = theirs.request(method, path.format(session_id=sid, key_id=key_id))
+            response = theirs.request(method, path.format(session_id=sid, key_id=key_id, override_id=override_id))
             if path.endswith("/restore"):
                 assert response.json() == {"session": None}
             else:

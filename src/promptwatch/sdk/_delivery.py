@@ -150,12 +150,12 @@ class Delivery:
             warn_once(f"refused-{reply.status}", message)
 
     def _log_invalid(self, answer: dict[str, Any]) -> None:
-        for group in ("sessions", "activities"):
+        for group, noun in (("sessions", "session"), ("activities", "activity")):
             for item in answer.get(group) or ():
                 if isinstance(item, dict) and item.get("status") == "invalid":
                     self.rejected_events += 1
                     logger.warning(
-                        "PromptWatch server rejected %s %s: %s", group[:-1], item.get("id"), item.get("errors")
+                        "PromptWatch server rejected %s %s: %s", noun, item.get("id"), item.get("errors")
                     )
 
     def _to_spool(self, items: Items) -> None:

@@ -12,13 +12,14 @@ from fastapi.responses import ORJSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from .api import accounts, docs, health, ingest, legacy, metrics, otlp, problems, sessions
+from .api import accounts, docs, health, ingest, legacy, metrics, otlp, prices, problems, sessions
 from .errors import DomainError
 from .middleware import EdgeMiddleware
 from .services.accounts import AccountService
 from .services.ingest import IngestService
 from .services.legacy_ingest import LegacyIngestService
 from .services.metrics import MetricsService
+from .services.prices import PriceService
 from .services.runtime import Runtime
 from .services.sessions import SessionService
 from .settings import Settings, resolve_database_url
@@ -35,6 +36,7 @@ class Services:
     sessions: SessionService
     metrics: MetricsService
     accounts: AccountService
+    prices: PriceService
 
 
 def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
@@ -69,12 +71,13 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
         sessions=SessionService(runtime),
         metrics=MetricsService(runtime),
         accounts=AccountService(runtime),
+        prices=PriceService(runtime),
     )
     app.add_exception_handler(DomainError, problems.domain_error)
     app.add_exception_handler(RequestValidationError, problems.validation_error)
     app.add_exception_handler(HTTPException, problems.http_error)
     app.add_exception_handler(Exception, problems.unexpected_error)
-    for module in (health, ingest, sessions, metrics, accounts, legacy, docs, otlp):
+    for module in (health, ingest, sessions, metrics, accounts, legacy, docs, otlp, prices):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=docs.WEB_DIR), name="static")
     app.add_middleware(EdgeMiddleware, telemetry=telemetry, max_body=settings.max_request_bytes, tls=tls)

@@ -206,7 +206,10 @@ def decode_request(raw: bytes, media: str) -> list[OtlpSpan]:
     request = ExportTraceServiceRequest()
     try:
         if media == JSON:
-            json_format.ParseDict(_hex_ids_as_base64(orjson.loads(raw)), request, ignore_unknown_fields=True)
+            payload = orjson.loads(raw)
+            if not isinstance(payload, dict):
+                raise TypeError("an OTLP/JSON body is an object")
+            json_format.ParseDict(_hex_ids_as_base64(payload), request, ignore_unknown_fields=True)
         else:
             request.ParseFromString(raw)
     except _DECODE_ERRORS as exc:

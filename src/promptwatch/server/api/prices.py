@@ -1,0 +1,56 @@
+"""Model prices: the account's overrides for custom or fine-tuned models, and a price quote."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from ..services.credentials import Caller
+from .deps import caller
+from .problems import responses
+
+router = APIRouter(prefix="/api/v1/prices", tags=["prices"])
+
+
+class OverrideCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    model: str = Field(min_length=1, max_length=200)
+    input_per_mtok: float = Field(ge=0, description="USD per million prompt tokens")
+    output_per_mtok: float = Field(ge=0, description="USD per million completion tokens")
+    effective_from: AwareDatetime | None = Field(default=None, description="default: now")
+
+
+@router.get("/overrides", summary="The account's price overrides", responses=responses(401))
+def list_overrides(request: Request, who: Caller = Depends(caller)) -> dict:
+    return {"items": request.app.state.services.prices.list(who)}
+
+
+@router.post("/overrides", status_code=201, summary="Add a price override", responses=responses(401, 403, 422))
+def add_override(request: Request, body: OverrideCreate, who: Caller = Depends(caller)) -> dict:
+    """Calls stored from `effective_from` on are priced with it; costs already stored keep their price."""
+    return request.app.state.services.prices.add(
+        who, body.model, body.input_per_mtok, body.output_per_mtok, body.effective_from
+    )
+
+
+@router.delete(
+    "/overrides/{override_id}", status_code=204, summary="Remove a price override", responses=responses(401, 403, 404)
+)
+def delete_override(request: Request, override_id: int, who: Caller = Depends(caller)) -> Response:
+    request.app.state.services.prices.delete(who, override_id)
+    return Response(status_code=204)
+
+
+@router.get("/quote", summary="What a call would cost now (or at `at`)", responses=responses(401, 422))
+def quote(
+    request: Request,
+    who: Caller = Depends(caller),
+    model: str = Query(min_length=1, max_length=200),
+    provider: str | None = None,
+    prompt_tokens: int = Query(default=0, ge=0),
+    completion_tokens: int = Query(default=0, ge=0),
+    at: datetime | None = None,
+) -> dict:
+    return request.app.state.services.prices.quote(who, model, provider, prompt_tokens, completion_tokens, at)

@@ -1,0 +1,187 @@
+"""LangChain runs recorded through the callback handler PromptWatch wires into its context.
+
+Real langchain-core fake models and a real `ChatOpenAI` against the local fake OpenAI server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from langchain_core.documents import Document
+from langchain_core.language_models.fake import FakeListLLM
+from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
+from langchain_core.messages import AIMessage
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder, PromptTemplate
+from langchain_core.retrievers import BaseRetriever
+from langchain_core.runnables import RunnableLambda
+from langchain_core.tools import tool
+from langchain_openai import ChatOpenAI
+
+import promptwatch
+from promptwatch import PromptWatch, observe, register_prompt_template
+from promptwatch.integrations.langchain import PromptWatchCallbackHandler
+from tests.support.fake_openai import fake_openai  # noqa: F401 - fixture
+
+
+@tool
+def word_count(text: str) -> str:
+    """Count the words of a text."""
+    return str(len(text.split()))
+
+
+class KeywordRetriever(BaseRetriever):
+    def _get_relevant_documents(self, query, *, run_manager):
+        return [Document(page_content=f"about {query}", metadata={"source": "kb.md", "score": 0.9}, id="d1"),
+                Document(page_content="other", metadata={"source": "kb2.md", "score": 0.4})]
+
+
+def _records(sink):
+    promptwatch.flush(5)
+    return list(sink.latest_activities().values())
+
+
+def test_llm_chain_with_registered_template_makes_a_tree(sdk):
+    prompt = PromptTemplate.from_template("Finish this sentence: {input}")
+    register_prompt_template("finisher", prompt, version="1.0")
+    chain = prompt | FakeListLLM(responses=["the lazy dog."]) | StrOutputParser()
+    with PromptWatch(tracking_project="lc") as pw:
+        assert chain.invoke({"input": "The quick brown fox"}) == "the lazy dog."
+    records = _records(sdk)
+    by_id = {item["id"]: item for item in records}
+    llm = next(item for item in records if item["activity_type"] == "llm-prompt")
+    assert llm["prompt"] == "Finish this sentence: The quick brown fox"
+    assert llm["generated"] == "the lazy dog."
+    assert llm["prompt_template"]["template_name"] == "finisher"
+    assert llm["prompt_template"]["template_version"] == "1.0"
+    assert llm["prompt_input_values"] == {"input": "The quick brown fox"}
+    root = by_id[llm["parent_activity_id"]]
+    assert root["activity_type"] == "chain-sequence" and root["sequence_type"] == "RunnableSequence"
+    assert root["outputs"] == {"output": "the lazy dog."}
+    assert {item["session_id"] for item in records} == {pw.session_id}
+    session = sdk.latest_sessions()[pw.session_id]
+    assert session["session_name"] == "The quick brown fox" and session["tracking_project"] == "lc"
+
+
+def test_chat_model_messages_and_placeholder_template(sdk):
+    prompt = ChatPromptTemplate.from_messages(
+        [("system", "You help {company}."), MessagesPlaceholder("history"), ("human", "{question}")]
+    )
+    chain = prompt | FakeListChatModel(responses=["We open at 9."])
+    with PromptWatch():
+        chain.invoke({"company": "ACME", "question": "When?", "history": [AIMessage(content="Hi!")]})
+    llm = next(item for item in _records(sdk) if item["activity_type"] == "llm-prompt")
+    assert llm["prompt"] == [
+        {"role": "system", "text": "You help ACME."},
+        {"role": "assistant", "text": "Hi!"},
+        {"role": "user", "text": "When?"},
+    ]
+    assert llm["generated"] == "We open at 9."
+    template = llm["prompt_template"]
+    assert template["format"] == "chat_messages"
+    assert template["prompt_template"][0] == {"prompt_template": "You help {company}.",
+                                              "prompt_input_params": ["company"], "format": "f-string",
+                                              "role": "system"}
+    assert template["prompt_template"][1] == "history"
+    assert llm["prompt_input_values"]["history"] == [{"role": "assistant", "text": "Hi!"}]
+
+
+def test_streaming_chat_records_time_to_first_token_and_usage(sdk):
+    model = GenericFakeChatModel(messages=iter([AIMessage(
+        content="a b c", usage_metadata={"input_tokens": 3, "output_tokens": 3, "total_tokens": 6})]))
+    with PromptWatch():
+        assert "".join(chunk.content for chunk in model.stream("hey")) == "a b c"
+    llm = next(item for item in _records(sdk) if item["activity_type"] == "llm-prompt")
+    assert llm["generated"] == "a b c"
+    assert llm["time_to_first_token_ms"] >= 0
+
+
+def test_tools_retrievers_questions_and_answers(sdk):
+    retriever = KeywordRetriever()
+    chain = RunnableLambda(lambda inputs: {"answer": word_count.invoke(inputs["question"]),
+                                           "docs": retriever.invoke(inputs["question"])})
+    with PromptWatch():
+        chain.invoke({"question": "how many words here"})
+    records = _records(sdk)
+    kinds = {item["activity_type"]: item for item in records}
+    assert kinds["question"]["text"] == "how many words here"
+    assert kinds["answer"]["text"] == "4"
+    assert kinds["action"]["tool_type"] == "word_count" and kinds["action"]["output"] == "4"
+    docs = kinds["retrieved-docs"]
+    assert docs["input"] == "how many words here"
+    assert docs["documents"][0]["text"] == "about how many words here" and docs["documents"][0]["id"] == "d1"
+    assert docs["scores"] == [0.9, 0.4]
+    chain_id = kinds["chain-sequence"]["id"]
+    assert kinds["action"]["parent_activity_id"] == chain_id
+    assert kinds["retrieved-docs"]["parent_activity_id"] == chain_id
+
+
+def test_errors_are_recorded_and_raised(sdk):
+    def explode(_):
+        raise ValueError("backend down")
+
+    chain = PromptTemplate.from_template("{x}") | RunnableLambda(explode)
+    with PromptWatch() as pw:
+        try:
+            chain.invoke({"x": "1"})
+        except ValueError:
+            pass
+    records = _records(sdk)
+    failed = [item for item in records if item.get("error")]
+    assert any("backend down" in item["error"] for item in failed)
+    assert sdk.latest_sessions()[pw.session_id]["is_error"] is True
+
+
+def test_chat_openai_in_a_chain_with_a_template_and_a_tool(sdk, fake_openai):
+    llm = ChatOpenAI(model="gpt-fake", api_key="sk-test", base_url=fake_openai.base_url, temperature=0.1,
+                     max_retries=0)
+    prompt = ChatPromptTemplate.from_messages([("system", "Answer in one line."), ("human", "{topic}")])
+    chain = prompt | llm | StrOutputParser() | word_count
+    with PromptWatch():
+        assert chain.invoke({"topic": "tell me a joke"}) == "5"
+    records = _records(sdk)
+    llm_record = next(item for item in records if item["activity_type"] == "llm-prompt")
+    assert llm_record["model"] == "gpt-fake-0001"
+    assert llm_record["provider"] == "openai"
+    assert llm_record["settings"]["temperature"] == 0.1
+    assert llm_record["usage"] == {"prompt_tokens": 8, "completion_tokens": 5, "total_tokens": 13}
+    assert llm_record["generated"] == "Echo: tell me a joke"
+    action = next(item for item in records if item["activity_type"] == "action")
+    assert action["output"] == "5"
+    assert action["parent_activity_id"] == llm_record["parent_activity_id"]
+
+
+def test_concurrent_async_contexts_do_not_mix(sdk):
+    async def one(index):
+        async with PromptWatch(session_id=f"s{index}"):
+            await FakeListLLM(responses=[f"r{index}"]).ainvoke(f"p{index}")
+
+    async def main():
+        await asyncio.gather(*(one(i) for i in range(5)))
+
+    asyncio.run(main())
+    for item in _records(sdk):
+        assert item["session_id"] == f"s{item['prompt'][1:]}" and item["generated"] == f"r{item['prompt'][1:]}"
+
+
+def test_explicit_handler_outside_a_context_and_under_observe(sdk):
+    handler = PromptWatchCallbackHandler()
+
+    @observe(name="outer")
+    def outer():
+        return FakeListLLM(responses=["x"]).invoke("p", config={"callbacks": [handler]})
+
+    outer()
+    records = {item["activity_type"]: item for item in _records(sdk)}
+    assert records["llm-prompt"]["parent_activity_id"] == records["span"]["id"]
+
+
+def test_no_recording_outside_a_context_without_a_handler(sdk):
+    FakeListLLM(responses=["x"]).invoke("p")
+    assert _records(sdk) == []
+
+
+def test_get_langchain_callback_handler(sdk):
+    with PromptWatch() as pw:
+        handler = pw.langchain.get_langchain_callback_handler()
+    assert isinstance(handler, PromptWatchCallbackHandler)

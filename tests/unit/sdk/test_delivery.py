@@ -1,0 +1,160 @@
+"""Transport and delivery: batching, per-item answers, 503 back-off, 413 split, 401, the bounded queue,
+and the spool while the server is down (drained exactly once, also by a later process)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import promptwatch
+from promptwatch import observe
+from promptwatch.sdk import pipeline
+from promptwatch.sdk._spool import Spool
+from tests.support.capture_sink import API_KEY, CaptureSink
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+@observe(name="unit")
+def unit(i):
+    return i
+
+
+def _ids(sink):
+    with sink.lock:
+        return [item["id"] for item in sink.activities]
+
+
+def test_events_are_batched(sdk):
+    for i in range(50):
+        unit(i)
+    assert promptwatch.flush(5)
+    assert len(set(_ids(sdk))) == 50
+    assert sdk.requests <= 5
+
+
+def test_gzip_bodies(sdk, tmp_path):
+    pipeline.configure(api_key=sdk.api_key, host_url=sdk.url, spool_dir=tmp_path, gzip=True,
+                       flush_interval=0.02)
+    unit(1)
+    assert promptwatch.flush(5)
+    assert len(_ids(sdk)) == 1
+
+
+def test_items_the_server_rejects_are_logged_once_and_dropped(sdk, caplog):
+    with promptwatch.span("bad", as_type="span") as bad:
+        bad.set(tags=[""])  # an empty tag is invalid for ActivityIn
+    unit(1)
+    with caplog.at_level(logging.WARNING, logger="promptwatch"):
+        assert promptwatch.flush(5)
+    assert len(sdk.invalid) == 1 and len(_ids(sdk)) == 1
+    assert sum("rejected activity" in record.message for record in caplog.records) == 1
+    assert pipeline.get_pipeline().stats()["rejected"] == 1
+
+
+def test_413_splits_the_batch_until_it_fits(sdk):
+    sdk.max_items = 3
+    for i in range(20):
+        unit(i)
+    assert promptwatch.flush(5)
+    assert len(set(_ids(sdk))) == 20
+
+
+def test_401_warns_once_and_drops(strict_guard, sink, tmp_path, caplog):
+    pipeline.configure(api_key="d3Jvbmc6a2V5", host_url=sink.url, spool_dir=tmp_path, flush_interval=0.02)
+    with caplog.at_level(logging.WARNING, logger="promptwatch"):
+        unit(1)
+        promptwatch.flush(5)
+        unit(2)
+        promptwatch.flush(5)
+    assert sum("refused the API key" in record.message for record in caplog.records) == 1
+    assert pipeline.get_pipeline().stats()["dropped"] >= 1
+
+
+def test_bounded_queue_drops_oldest_and_never_blocks(strict_guard, tmp_path):
+    # a server that never answers is not needed: the worker is not started until the first event,
+    # and a queue of 10 overflows within one linger period
+    pipeline.configure(api_key=API_KEY, host_url="http://127.0.0.1:9", spool_dir=tmp_path, queue_size=10,
+                       flush_interval=5, spool_max_bytes=0)
+    for i in range(100):
+        unit(i)
+    stats = pipeline.get_pipeline().stats()
+    assert stats["queued"] <= 10
+    assert stats["dropped_queue_full"] >= 80
+
+
+def test_503_backs_off_then_delivers_everything_once(sdk):
+    sdk.fail_with = 503
+    for i in range(10):
+        unit(i)
+    promptwatch.flush(5)  # spooled: durable, so the flush is done
+    assert _ids(sdk) == []
+    sdk.fail_with = None
+    assert sdk.wait_for(lambda s: len(_ids(s)) == 10, timeout=10)
+    assert sorted(_ids(sdk)) == sorted(set(_ids(sdk)))
+
+
+def test_spool_while_down_then_drained_exactly_once(sdk, tmp_path):
+    sdk.stop()
+    for i in range(30):
+        unit(i)
+    assert promptwatch.flush(5)
+    spool_files = list((tmp_path / "spool").rglob("*.json.gz"))
+    assert spool_files
+    for path in spool_files:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    for i in range(30, 40):
+        unit(i)  # more while still down
+    promptwatch.flush(5)
+    sdk.start()
+    unit(40)  # the first send that works drains the spool
+    assert sdk.wait_for(lambda s: len(_ids(s)) >= 41, timeout=15)
+    promptwatch.flush(5)
+    ids = _ids(sdk)
+    assert len(ids) == 41 and len(set(ids)) == 41
+    assert not list((tmp_path / "spool").rglob("*.json.gz"))
+
+
+def test_spool_cap_drops_oldest_first_counted_and_warned_once(tmp_path, caplog):
+    spool = Spool(tmp_path, "target", max_bytes=250)
+    with caplog.at_level(logging.WARNING, logger="promptwatch"):
+        for index in range(5):
+            spool.write(bytes([index]) * 100, events=3)
+    assert len(spool) == 2
+    assert spool.dropped_events == 9
+    assert [spool.read(path)[0] for path in list(spool._files)] == [3, 4]
+    assert sum("spool is full" in record.message for record in caplog.records) == 1
+    spool.close()
+
+
+def test_a_later_process_sends_what_an_earlier_one_spooled(sink, tmp_path):
+    script = textwrap.dedent(
+        """
+        import sys, promptwatch
+        promptwatch.configure(api_key=sys.argv[1], host_url=sys.argv[2], spool_dir=sys.argv[3])
+        @promptwatch.observe(name=sys.argv[4])
+        def work(i):
+            return i
+        for i in range(int(sys.argv[5])):
+            work(i)
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    down = CaptureSink()  # never started: its port refuses connections
+    down.port = sink.port
+    sink.stop()
+    spool = tmp_path / "spool"
+    run = [sys.executable, "-c", script, API_KEY, down.url, str(spool)]
+    subprocess.run([*run, "first", "7"], check=True, env=env, timeout=30)
+    assert list(spool.rglob("*.json.gz"))
+    sink.start()
+    subprocess.run([*run, "second", "1"], check=True, env=env, timeout=30)
+    names = [item["name"] for item in sink.activities]
+    assert names.count("first") == 7 and names.count("second") == 1
+    assert len({item["id"] for item in sink.activities}) == 8
