@@ -137,3 +137,29 @@ def test_usage_metrics_by_model_and_day(live_server):
         by_project = client.get("/api/v1/metrics/usage", params={"group_by": "project"}).json()
         assert [row["group"] for row in by_project["series"]] == ["m"]
         assert client.get("/api/v1/metrics/usage", params={"group_by": "colour"}).status_code == 422
+
+
+def test_sorts_by_cost_and_tokens_with_cursor_paging(client):
+    project = uid("proj-")
+    sids = [uid("s-") for _ in range(5)]
+    ingest(
+        client,
+        [session(s, tracking_project=project) for s in sids],
+        [
+            llm(uid("a-"), s, model="gpt-4o", usage={"prompt_tokens": 1000 * (i + 1), "completion_tokens": 0})
+            for i, s in enumerate(sids)
+        ],
+    )
+    for sort in ("cost", "tokens"):
+        seen, cursor = [], None
+        while True:
+            params = {"project": project, "sort": sort, "limit": 2, **({"cursor": cursor} if cursor else {})}
+            page = client.get("/api/v1/sessions", params=params).json()
+            seen += [i["id"] for i in page["items"]]
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+        assert seen == list(reversed(sids)), sort
+    oldest = ids(client, project=project, sort="oldest")
+    assert len(oldest) == 5
+    assert client.get("/api/v1/sessions", params={"sort": "colour"}).status_code == 422

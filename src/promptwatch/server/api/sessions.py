@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
@@ -42,6 +42,7 @@ def list_sessions(
     model: Annotated[str | None, Query(max_length=200)] = None,
     tag: Annotated[str | None, Query(max_length=200)] = None,
     meta: Annotated[list[str], Query(description="metadata filters, key=value")] = [],  # noqa: B006
+    sort: Literal["newest", "oldest", "cost", "tokens"] = "newest",
     limit: int = 50,
     cursor: str | None = None,
 ) -> dict:
@@ -60,7 +61,7 @@ def list_sessions(
         tag=tag,
         metadata=_metadata_filters(meta),
     )
-    return request.app.state.services.sessions.list(who, where, project, limit, cursor)
+    return request.app.state.services.sessions.list(who, where, project, limit, cursor, sort)
 
 
 @router.get("/{session_id}", summary="One session with its activities", responses=responses(401, 403, 404))

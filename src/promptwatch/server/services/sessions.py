@@ -18,16 +18,23 @@ from .runtime import Runtime
 MAX_PAGE = 500
 
 
-def encode_cursor(start: datetime, pk: int) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps([start.isoformat(), pk])).decode()
+def encode_cursor(sort: str, value, pk: int) -> str:
+    raw = value.isoformat() if isinstance(value, datetime) else value
+    return base64.urlsafe_b64encode(orjson.dumps([sort, raw, pk])).decode()
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
+def decode_cursor(cursor: str, sort: str) -> tuple:
     try:
-        start, pk = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(start), int(pk)
+        cursor_sort, value, pk = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if cursor_sort != sort:
+            raise ValueError("cursor of another sort order")
+        if sort in ("newest", "oldest"):
+            value = datetime.fromisoformat(value)
+        elif not isinstance(value, int | float):
+            raise ValueError("bad cursor value")
+        return value, int(pk)
     except (ValueError, TypeError, orjson.JSONDecodeError):
-        raise InvalidInput("cursor is not one this server handed out", field="cursor") from None
+        raise InvalidInput("cursor is not one this server handed out for this sort", field="cursor") from None
 
 
 def session_item(row) -> dict:
@@ -40,12 +47,16 @@ class SessionService:
     def __init__(self, runtime: Runtime) -> None:
         self._rt = runtime
 
-    def list(self, caller: Caller, filters: dict, project: str | None, limit: int, cursor: str | None) -> dict:
+    def list(
+        self, caller: Caller, filters: dict, project: str | None, limit: int, cursor: str | None, sort: str = "newest"
+    ) -> dict:
         """`filters` are the fields of `SessionFilter` but the project, which is resolved here."""
         caller.require("read")
         if not 1 <= limit <= MAX_PAGE:
             raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}", field="limit")
-        after = decode_cursor(cursor) if cursor else None
+        if sort not in session_queries.SORTS:
+            raise InvalidInput(f"sort must be one of {', '.join(session_queries.SORTS)}", field="sort")
+        after = decode_cursor(cursor, sort) if cursor else None
         where = SessionFilter(**filters)
         project = caller.project or project
         with self._rt.engine.connect() as conn:
@@ -53,10 +64,11 @@ class SessionService:
                 where.project_id = account_store.project_id(conn, caller.account_id, project)
                 if where.project_id is None:
                     return {"items": [], "next_cursor": None}
-            rows = session_queries.list_sessions(conn, caller.account_id, where, limit + 1, after)
+            rows = session_queries.list_sessions(conn, caller.account_id, where, limit + 1, sort, after)
         more = len(rows) > limit
         rows = rows[:limit]
-        next_cursor = encode_cursor(rows[-1]["start_time"], rows[-1]["pk"]) if more else None
+        sort_key = {"newest": "start_time", "oldest": "start_time", "cost": "cost", "tokens": "total_tokens"}[sort]
+        next_cursor = encode_cursor(sort, rows[-1][sort_key], rows[-1]["pk"]) if more else None
         return {"items": [session_item(r) for r in rows], "next_cursor": next_cursor}
 
     def get(self, caller: Caller, session_id: str, with_activities: bool = True) -> dict:

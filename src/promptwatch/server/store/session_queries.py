@@ -51,16 +51,29 @@ class SessionFilter:
     metadata: dict[str, str] | None = None
 
 
+SORTS = {
+    "newest": (sessions.c.start_time, True),
+    "oldest": (sessions.c.start_time, False),
+    "cost": (sessions.c.cost, True),
+    "tokens": (sessions.c.total_tokens, True),
+}
+
+
 def list_sessions(
-    conn: Connection, account_id: int, where: SessionFilter, limit: int, after: tuple[datetime, int] | None
+    conn: Connection, account_id: int, where: SessionFilter, limit: int, sort: str, after: tuple | None
 ) -> list[RowMapping]:
-    """Newest first; `after` is the (start_time, pk) of the last row of the previous page."""
+    """Sorted by `sort` (see SORTS), ties broken by pk; `after` is the (sort value, pk) of the last row of the
+    previous page."""
+    column, descending = SORTS[sort]
     query = select(*LIST_COLUMNS).outerjoin(projects, projects.c.id == sessions.c.project_id)
     conditions = [sessions.c.account_id == account_id, *_conditions(conn, account_id, where)]
     if after is not None:
-        start, pk = after
-        conditions.append(or_(sessions.c.start_time < start, and_(sessions.c.start_time == start, sessions.c.pk < pk)))
-    query = query.where(*conditions).order_by(sessions.c.start_time.desc(), sessions.c.pk.desc()).limit(limit)
+        value, pk = after
+        beyond = column < value if descending else column > value
+        tie = sessions.c.pk < pk if descending else sessions.c.pk > pk
+        conditions.append(or_(beyond, and_(column == value, tie)))
+    order = (column.desc(), sessions.c.pk.desc()) if descending else (column.asc(), sessions.c.pk.asc())
+    query = query.where(*conditions).order_by(*order).limit(limit)
     return list(conn.execute(query).mappings())
 
 
