@@ -21,9 +21,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from tests.support.capture_sink import API_KEY  # noqa: E402
+
 import promptwatch  # noqa: E402
 from promptwatch import observe  # noqa: E402
-from tests.support.capture_sink import API_KEY  # noqa: E402
 
 BATCH = 1000
 

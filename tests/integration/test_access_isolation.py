@@ -16,6 +16,9 @@ PUBLIC = {
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/temp-keys"),
     ("GET", "/openapi.json"),
+    ("GET", "/"),
+    ("GET", "/ui"),
+    ("GET", "/ui/{path:path}"),
 }
 # routes that name an object of the account: (method, path template)
 OBJECT_ROUTES = [

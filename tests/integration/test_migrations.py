@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from promptwatch.server.store.engine import make_engine
@@ -43,3 +45,14 @@ def test_up_refuses_an_out_of_date_schema(backend, tmp_path):
         )
         assert result.returncode == 1
         assert "promptwatch db upgrade" in result.stderr
+
+
+def test_migrations_create_exactly_what_the_tables_declare(backend, tmp_path):
+    with fresh_database(backend, tmp_path) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": False})
+            diff = [d for d in compare_metadata(context, metadata) if "activity_search" not in str(d)]
+        engine.dispose()
+        assert diff == [], f"write a migration for: {diff}"

@@ -143,9 +143,11 @@ def sink() -> Iterator[CaptureSink]:
     server.stop()
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def strict_guard(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[None]:
-    """Isolate the SDK from the host's PROMPTWATCH_* and cache dir, and make its guard re-raise."""
+    """Isolate the SDK from the host's PROMPTWATCH_* and cache dir, and make its guard re-raise.
+
+    Autouse wherever it is imported (tests/unit/sdk and tests/unit/integrations conftests)."""
     from promptwatch.sdk import _safe, config, pipeline
 
     for variable in config.ENV_VARS.values():

@@ -123,10 +123,7 @@ class Spool:
 
     def remove(self, path: Path) -> None:
         self._files.pop(path, None)
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            pass
+        path.unlink(missing_ok=True)
 
     def adopt_orphans(self) -> int:
         """Move the files of dead processes' spools (same server and key) into ours; how many were moved."""

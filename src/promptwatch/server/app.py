@@ -12,7 +12,7 @@ from fastapi.responses import ORJSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from .api import accounts, docs, health, ingest, legacy, metrics, otlp, prices, problems, sessions
+from .api import accounts, docs, health, ingest, legacy, metrics, otlp, prices, problems, sessions, ui
 from .errors import DomainError
 from .middleware import EdgeMiddleware
 from .services.accounts import AccountService
@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
     app.add_exception_handler(RequestValidationError, problems.validation_error)
     app.add_exception_handler(HTTPException, problems.http_error)
     app.add_exception_handler(Exception, problems.unexpected_error)
-    for module in (health, ingest, sessions, metrics, accounts, legacy, docs, otlp, prices):
+    for module in (health, ingest, sessions, metrics, accounts, legacy, docs, otlp, prices, ui):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=docs.WEB_DIR), name="static")
     app.add_middleware(EdgeMiddleware, telemetry=telemetry, max_body=settings.max_request_bytes, tls=tls)

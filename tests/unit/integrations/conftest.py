@@ -1,10 +1,7 @@
-"""Every test here runs with the SDK isolated from the host's settings and its guard made strict."""
+"""Every test here runs with the SDK isolated from the host's settings and its guard made strict
+(`strict_guard` is autouse); `fake_openai` is a local OpenAI-compatible server."""
 
-import pytest
+from tests.support.capture_sink import sdk, sink, strict_guard
+from tests.support.fake_openai import fake_openai
 
-from tests.support.capture_sink import sdk, sink, strict_guard  # noqa: F401 - fixtures
-
-
-@pytest.fixture(autouse=True)
-def _strict(strict_guard: None) -> None:
-    return None
+__all__ = ["fake_openai", "sdk", "sink", "strict_guard"]

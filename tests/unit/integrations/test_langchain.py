@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from langchain_core.documents import Document
 from langchain_core.language_models.fake import FakeListLLM
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
@@ -21,7 +22,6 @@ from langchain_openai import ChatOpenAI
 import promptwatch
 from promptwatch import PromptWatch, observe, register_prompt_template
 from promptwatch.integrations.langchain import PromptWatchCallbackHandler
-from tests.support.fake_openai import fake_openai  # noqa: F401 - fixture
 
 
 @tool
@@ -121,11 +121,8 @@ def test_errors_are_recorded_and_raised(sdk):
         raise ValueError("backend down")
 
     chain = PromptTemplate.from_template("{x}") | RunnableLambda(explode)
-    with PromptWatch() as pw:
-        try:
-            chain.invoke({"x": "1"})
-        except ValueError:
-            pass
+    with PromptWatch() as pw, pytest.raises(ValueError, match="backend down"):
+        chain.invoke({"x": "1"})
     records = _records(sdk)
     failed = [item for item in records if item.get("error")]
     assert any("backend down" in item["error"] for item in failed)

@@ -10,7 +10,6 @@ import pytest
 import promptwatch
 from promptwatch import PromptWatch
 from promptwatch.integrations.openai import instrument_openai
-from tests.support.fake_openai import fake_openai  # noqa: F401 - fixture
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hello there"}]
 

@@ -1,10 +1,6 @@
-"""Every test here runs with the SDK isolated from the host's settings and its guard made strict."""
+"""Every test here runs with the SDK isolated from the host's settings and its guard made strict
+(`strict_guard` is autouse)."""
 
-import pytest
+from tests.support.capture_sink import sdk, sink, strict_guard
 
-from tests.support.capture_sink import sdk, sink, strict_guard  # noqa: F401 - fixtures
-
-
-@pytest.fixture(autouse=True)
-def _strict(strict_guard: None) -> None:
-    return None
+__all__ = ["sdk", "sink", "strict_guard"]

@@ -47,12 +47,13 @@ def test_unserialisable_and_huge_inputs_are_bounded_copies(sdk):
 
 
 def test_scrubber_redacts_secrets_and_keeps_counts():
-    scrubber = Scrubber(max_string_length=5, max_items=2, max_depth=3)
+    scrubber = Scrubber(max_string_length=5, max_items=4, max_depth=3)
     copied = scrubber.copy({"api_key": "sk-1", "Authorization": "Bearer x", "max_tokens": 5, "text": "abcdefgh",
                             "nan": float("nan")})
     assert copied["api_key"] == REDACTED and copied["Authorization"] == REDACTED
     assert copied["max_tokens"] == 5 and copied["text"] == "abcde…[3 more chars]"
-    assert copied["…"] == "3 more items"
+    assert copied["…"] == "1 more items"
+    assert scrubber.copy([float("nan"), float("inf"), 1.5]) == ["nan", "inf", 1.5]
 
 
 def test_bookkeeping_errors_are_swallowed_and_the_function_still_runs_once(sdk, monkeypatch):
@@ -78,7 +79,7 @@ def test_bookkeeping_errors_are_swallowed_and_the_function_still_runs_once(sdk, 
 
 def test_strict_guard_makes_our_bugs_loud(strict_guard, monkeypatch):
     with pytest.raises(ZeroDivisionError), _safe.never_raise():
-        1 / 0
+        _ = 1 / 0
     _safe.CAUGHT.clear()
 
 

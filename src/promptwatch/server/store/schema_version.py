@@ -24,16 +24,21 @@ def _config(connection=None) -> Config:
     return config
 
 
-def head_revision() -> str:
-    return ScriptDirectory.from_config(_config()).get_current_head()
+def head_revision() -> str | None:
+    """The revision(s) this version needs, comma-joined when migrations of separate tables branch."""
+    return _joined(ScriptDirectory.from_config(_config()).get_heads())
 
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return _joined(MigrationContext.configure(connection).get_current_heads())
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def _joined(revisions) -> str | None:
+    return ",".join(sorted(revisions)) or None
+
+
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     with engine.begin() as connection:
         command.upgrade(_config(connection), revision)
 
