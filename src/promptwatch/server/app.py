@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
     async def lifespan(app: FastAPI):
         ensure_current(engine, create_if_empty=False)
         async with BatchWriter(engine, settings.ingest_queue_limit) as writer:
-            runtime.writer = writer
+            runtime.pipeline.writer = writer
             telemetry.watch_writer(writer)
             yield
         engine.dispose()

@@ -97,7 +97,7 @@ class IngestService:
             activities.append(record)
             activity_results.append(ItemResult(id=activity.id, status="pending"))
         if sessions or activities:
-            s_status, a_status = await self._rt.writer.submit(caller.account_id, sessions, activities)
+            s_status, a_status = await self._rt.pipeline.submit(caller.account_id, sessions, activities)
             for result in session_results:
                 if result.status == "pending":
                     result.status = s_status.get(result.id, "stored")

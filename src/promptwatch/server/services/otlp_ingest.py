@@ -335,6 +335,6 @@ class OtlpIngestService:
             _add_to_session(sessions, mapped, span)
         if records:
             session_records = [session_record(s, caller, "otlp") for s in sessions.values()]
-            await self._rt.writer.submit(caller.account_id, session_records, records)
+            await self._rt.pipeline.submit(caller.account_id, session_records, records)
         more = f" (and {len(problems) - _MAX_MESSAGES} more)" if len(problems) > _MAX_MESSAGES else ""
         return ExportResult(len(problems), "; ".join(problems[:_MAX_MESSAGES]) + more)

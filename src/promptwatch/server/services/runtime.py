@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from ..settings import Settings
 from ..store.price_overrides import list_overrides
 from .credentials import KeyService, PasswordService
+from .pipeline import IngestPipeline
 from .pricing import PriceBook, PriceOverride
 
 _OVERRIDE_CACHE_SECONDS = 30.0
@@ -39,7 +40,7 @@ class Runtime:
     pricebook: PriceBook
     keys: KeyService
     passwords: PasswordService
-    writer: object = None  # the BatchWriter, set when the lifespan enters it
+    pipeline: IngestPipeline = field(default_factory=IngestPipeline)
     _overrides: dict[int, tuple[float, tuple[PriceOverride, ...]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -1,0 +1,67 @@
+// The REST client. The credential (a log-in token or an API key) lives in sessionStorage, never in a cookie
+// (clause P13): it is sent as `Authorization: Bearer`, the chosen account as `X-PromptWatch-Account`.
+const STORE = "promptwatch.auth";
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super((problem && (problem.detail || problem.title)) || `request failed with status ${status}`);
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+let signedOutListener = () => {};
+
+export function onSignedOut(listener) {
+  signedOutListener = listener;
+}
+
+export function currentAuth() {
+  try {
+    return JSON.parse(sessionStorage.getItem(STORE));
+  } catch {
+    return null;
+  }
+}
+
+export function saveAuth(auth) {
+  sessionStorage.setItem(STORE, JSON.stringify(auth));
+}
+
+export function clearAuth() {
+  sessionStorage.removeItem(STORE);
+}
+
+export function queryString(params) {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== "") query.set(name, String(value));
+  }
+  const text = query.toString();
+  return text ? `?${text}` : "";
+}
+
+// api("/api/v1/sessions", { query: {...} }) → the parsed JSON body, or null for 204; throws ApiError.
+export async function api(path, { method = "GET", query = {}, body, auth = currentAuth() } = {}) {
+  const headers = { Accept: "application/json" };
+  if (auth && auth.credential) headers.Authorization = `Bearer ${auth.credential}`;
+  if (auth && auth.account) headers["X-PromptWatch-Account"] = String(auth.account);
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(path + queryString(query), {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "omit",
+    cache: "no-store",
+  });
+  if (response.status === 204) return null;
+  const data = await response.json().catch(() => null);
+  if (!response.ok) {
+    const stored = currentAuth();
+    if (response.status === 401 && auth && stored && stored.credential === auth.credential) {
+      signedOutListener("Your sign-in has ended; please sign in again.");
+    }
+    throw new ApiError(response.status, data);
+  }
+  return data;
+}

@@ -1,0 +1,43 @@
+// Client-side routing under /ui/: the location as hook state, navigate() with the History API, and clicks
+// on same-app links handled without a page load. Filters live in the query string, so views can be shared.
+import { useEffect, useState } from "./lib.js";
+
+const listeners = new Set();
+
+function snapshot() {
+  return { path: location.pathname, search: location.search, query: new URLSearchParams(location.search) };
+}
+
+export function navigate(url, { replace = false } = {}) {
+  if (url === location.pathname + location.search) return;
+  history[replace ? "replaceState" : "pushState"](null, "", url);
+  for (const listener of listeners) listener();
+}
+
+export function useLocation() {
+  const [where, setWhere] = useState(snapshot);
+  useEffect(() => {
+    const update = () => setWhere(snapshot());
+    listeners.add(update);
+    addEventListener("popstate", update);
+    return () => {
+      listeners.delete(update);
+      removeEventListener("popstate", update);
+    };
+  }, []);
+  return where;
+}
+
+export function handleLinkClicks(root) {
+  root.addEventListener("click", (event) => {
+    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+    const link = event.target.closest("a[href]");
+    if (!link || link.target || !link.getAttribute("href").startsWith("/ui/")) return;
+    event.preventDefault();
+    navigate(link.getAttribute("href"));
+  });
+}
+
+export function sessionPath(id) {
+  return `/ui/sessions/${encodeURIComponent(id)}`;
+}
