@@ -17,7 +17,7 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -250,25 +250,26 @@ class SendStats:
 
 
 def send_batches(
-    base_url: str, api_key: str, bodies: Sequence[bytes], concurrency: int, deadline: Deadline
+    base_url: str, api_key: str, bodies: Iterable[bytes], concurrency: int, deadline: Deadline
 ) -> SendStats:
     """POST every body to /api/v1/ingest over `concurrency` keep-alive connections; 503s are retried after
-    Retry-After. Raises when an item is rejected: a benchmark of refused data measures nothing."""
+    Retry-After. `bodies` may be a generator (drawn under a lock). Raises when an item is rejected: a
+    benchmark of refused data measures nothing."""
     stats = SendStats()
     lock = threading.Lock()
-    cursor = iter(range(len(bodies)))
+    cursor = iter(bodies)
     headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
 
     def worker() -> None:
         with httpx.Client(base_url=base_url, headers=headers, timeout=120) as client:
             while True:
                 with lock:
-                    index = next(cursor, None)
-                if index is None or deadline.left() <= 0:
+                    body = next(cursor, None)
+                if body is None or deadline.left() <= 0:
                     return
                 while True:
                     sent = time.perf_counter()
-                    response = client.post("/api/v1/ingest", content=bodies[index])
+                    response = client.post("/api/v1/ingest", content=body)
                     if response.status_code != 503:
                         break
                     with lock:

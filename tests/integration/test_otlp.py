@@ -130,6 +130,8 @@ def test_sdk_export_of_an_openinference_trace_is_a_session_with_tree_tokens_and_
     assert (tool["tool_type"], tool["input"], tool["output"]) == ("word_count", "The OpenTelemetry protocol.", "3")
     listed = client.get("/api/v1/sessions", params={"project": project}).json()["items"]
     assert [s["id"] for s in listed] == [trace_id]
+    by_service = client.get("/api/v1/sessions", params={"project": project, "meta": "service.name=rag-app"})
+    assert [s["id"] for s in by_service.json()["items"]] == [trace_id]
 
 
 def test_session_id_attribute_gathers_traces_and_gzip_is_accepted(live_server, client):
@@ -211,8 +213,8 @@ def test_resent_spans_are_stored_once(client):
     body = otlp_json([json_span(trace_id, uid(), attributes=GENAI_CHAT), json_span(trace_id, uid())])
     for _ in range(3):
         assert post(client, body).status_code == 200
-    compressed = gzip.compress(body)
-    assert post(client, compressed, **{"content-encoding": "gzip"}).status_code == 200
+    assert post(client, gzip.compress(body), **{"content-encoding": "gzip"}).status_code == 200
+    assert post(client, zlib.compress(body), **{"content-encoding": "deflate"}).status_code == 200
     session = client.get(f"/api/v1/sessions/{trace_id}").json()
     assert len(session["activities"]) == 2 and session["activity_count"] == 2
     assert session["llm_calls"] == 1 and session["prompt_tokens"] == 1_000_000
@@ -247,6 +249,13 @@ def test_undecodable_bodies_are_a_400_problem(client, body, content_type, header
     assert response.status_code == 400, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["detail"]
+
+
+def test_a_body_too_large_once_decompressed_is_a_413(live_server, client):
+    bomb = gzip.compress(b"\x00" * (live_server.settings().max_request_bytes + 1))
+    response = post(client, bomb, "application/x-protobuf", **{"content-encoding": "gzip"})
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("application/problem+json")
 
 
 @pytest.mark.parametrize(

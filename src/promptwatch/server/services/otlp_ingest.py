@@ -56,7 +56,7 @@ _TRACE_ID = re.compile(r"[0-9a-f]{32}")
 _SPAN_ID = re.compile(r"[0-9a-f]{16}")
 _HEX = re.compile(r"(?:[0-9a-fA-F]{2})*")
 _ID_FIELDS = ("traceId", "spanId", "parentSpanId", "trace_id", "span_id", "parent_span_id")
-_DECODE_ERRORS = (DecodeError, json_format.ParseError, ValueError, TypeError, AttributeError, RecursionError)
+_DECODE_ERRORS = (DecodeError, json_format.ParseError, ValueError, TypeError, RecursionError)
 
 
 class SpanRejected(ValueError):

@@ -289,6 +289,7 @@ def test_openinference_metadata_and_tags_are_kept():
 
 def test_open_span_has_no_end_and_an_end_before_the_start_is_clamped():
     assert activity(end_ns=0)["end_time"] is None
+    assert activity(end_ns=2**64 - 1)["end_time"].year == 2554  # fixed64 nanoseconds never overflow a datetime
     a = activity(end_ns=START - 10)
     assert a["end_time"] == a["start_time"]
 

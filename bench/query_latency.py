@@ -1,0 +1,195 @@
+"""Query latency of the session list (latest 50, with filters) and of a session detail, at growing store sizes.
+
+Run from the repository root:
+
+    .venv/bin/python bench/query_latency.py --db sqlite --sizes 100000
+    .venv/bin/python bench/query_latency.py --db sqlite --sizes 1000000 --store /tmp/pw-query-store
+    .venv/bin/python bench/query_latency.py --db postgresql --sizes 100000
+
+The store is filled through the native ingest API with the same generator as the throughput benchmark
+(bench/_workload.py), in requests of `--batch` activities (1,000 by default: fewer round trips; nothing is
+written to the database directly, so the figures reflect real data). Each size in `--sizes` is a stage: fill
+up to that many activities, then time each query `--runs` times after one warm-up and report the median, as
+the client sees it over loopback HTTP. Each fill uses its own seed but the same 30-day window, so old and new
+sessions interleave as real traffic would.
+
+With `--store DIR` (SQLite only) the data directory is kept and a later run resumes from what it holds: fill
+100,000 in one run and go on to 1,000,000 in the next, each within the 15-minute limit. Prints a table and
+writes JSON to bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+import orjson
+from _harness import Deadline, ServerProcess, postgres_database, print_table, send_batches, store_bytes, write_results
+from _workload import COMMON_MODEL, PROJECTS, RARE_MODEL, Workload, requests
+
+STATE_FILE = "bench-state.json"
+# (name, query parameters) of the list queries; the detail query is added with an id from the store
+LIST_QUERIES = (
+    ("latest 50", {}),
+    (f"model={COMMON_MODEL} (40% of calls)", {"model": COMMON_MODEL}),
+    (f"model={RARE_MODEL} (5% of calls)", {"model": RARE_MODEL}),
+    (f"project={PROJECTS[1]}", {"project": PROJECTS[1]}),
+    ("q=refund (one word)", {"q": "refund"}),
+    ("q=refund warranty (two words)", {"q": "refund warranty"}),
+    ("has_error=true (3% of sessions)", {"has_error": "true"}),
+    ("tenant + model", {"tenant": "tenant-007", "model": COMMON_MODEL}),
+)
+TARGET_MS = 50
+
+
+def load_state(data_dir: Path) -> dict:
+    path = data_dir / STATE_FILE
+    if path.exists():
+        return json.loads(path.read_text())
+    end = datetime.now(timezone.utc).replace(microsecond=0)
+    return {"activities": 0, "llm_calls": 0, "fills": 0, "end": end.isoformat(), "api_key": None}
+
+
+def save_state(data_dir: Path, state: dict) -> None:
+    (data_dir / STATE_FILE).write_text(json.dumps(state, indent=2))
+
+
+def fill(server: ServerProcess, state: dict, target: int, args: argparse.Namespace, deadline: Deadline) -> dict:
+    """Ingest activities through the API until the store holds `target`; returns the fill's figures."""
+    missing = target - state["activities"]
+    if missing <= 0:
+        return {"added": 0}
+    state["fills"] += 1
+    workload = Workload(seed=1000 + state["fills"], end=datetime.fromisoformat(state["end"]))
+    counted = {"llm_calls": 0}
+
+    def bodies():
+        for batch in requests(workload.sessions(missing), args.batch):
+            counted["llm_calls"] += sum(a["activity_type"] == "llm-prompt" for a in batch["activities"])
+            yield orjson.dumps(batch)
+
+    started = time.perf_counter()
+    sent = send_batches(server.base_url, server.api_key, bodies(), args.concurrency, deadline)
+    seconds = time.perf_counter() - started
+    if sent.requests == 0 or deadline.left() <= 0:
+        raise TimeoutError("the fill did not finish within the time limit")
+    state["activities"] = target  # every item was stored, or send_batches raised
+    state["llm_calls"] += counted["llm_calls"]
+    return {"added": missing, "seconds": round(seconds, 1), "activities_per_second": round(missing / seconds, 1)}
+
+
+def check_count(client: httpx.Client, state: dict) -> None:
+    calls = client.get("/api/v1/metrics/usage").json()["totals"]["calls"]
+    if calls != state["llm_calls"]:
+        raise RuntimeError(f"the store counts {calls} LLM calls, {state['llm_calls']} were sent")
+
+
+def time_query(client: httpx.Client, path: str, params: dict, runs: int) -> dict:
+    """Median (and min/max) wall milliseconds of `runs` GETs after one warm-up."""
+    response = client.get(path, params=params)
+    response.raise_for_status()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get(path, params=params)
+        samples.append(1000 * (time.perf_counter() - started))
+        response.raise_for_status()
+    body = response.json()
+    items = len(body.get("items", body.get("activities", [])))
+    return {
+        "median_ms": round(statistics.median(samples), 2),
+        "min_ms": round(min(samples), 2),
+        "max_ms": round(max(samples), 2),
+        "items": items,
+    }
+
+
+def measure(client: httpx.Client, runs: int) -> dict[str, dict]:
+    results = {
+        name: time_query(client, "/api/v1/sessions", {**params, "limit": 50}, runs) for name, params in LIST_QUERIES
+    }
+    latest = client.get("/api/v1/sessions", params={"limit": 50}).json()["items"]
+    chosen = max(latest, key=lambda s: s["activity_count"])
+    name = f"session detail ({chosen['activity_count']} activities)"
+    results[name] = time_query(client, f"/api/v1/sessions/{chosen['id']}", {}, runs)
+    return results
+
+
+def run(args: argparse.Namespace) -> dict:
+    deadline = Deadline(args.limit_minutes * 60)
+    stages = []
+    with ExitStack() as stack:
+        if args.store:
+            if args.db != "sqlite":
+                raise SystemExit("--store keeps a SQLite data directory; PostgreSQL runs use a fresh database")
+            data_dir = Path(args.store)
+        else:
+            data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pw-query-"))) / "data"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        url = stack.enter_context(postgres_database()) if args.db == "postgresql" else None
+        state = load_state(data_dir)
+        server = stack.enter_context(ServerProcess(data_dir, url).running())
+        server.start()
+        if state["api_key"] is None:
+            state["api_key"] = server.api_key
+        server.api_key = state["api_key"]
+        headers = {"Authorization": f"Bearer {server.api_key}"}
+        client = stack.enter_context(httpx.Client(base_url=server.base_url, headers=headers, timeout=120))
+        for size in args.sizes:
+            filled = fill(server, state, size, args, deadline)
+            save_state(data_dir, state)
+            check_count(client, state)
+            print(f"store holds {state['activities']:,} activities; fill: {filled}", flush=True)
+            stages.append(
+                {
+                    "activities": state["activities"],
+                    "fill": filled,
+                    "store_bytes": store_bytes(data_dir, url),
+                    "queries": measure(client, args.runs),
+                }
+            )
+    return {"db": args.db, "runs": args.runs, "batch": args.batch, "stages": stages}
+
+
+def report(result: dict) -> None:
+    for stage in result["stages"]:
+        rows = [
+            (name, f"{q['median_ms']:.1f} ms", f"{q['items']} items; min {q['min_ms']:.1f}, max {q['max_ms']:.1f}")
+            for name, q in stage["queries"].items()
+        ]
+        title = (
+            f"{result['db']}: {stage['activities']:,} activities stored "
+            f"({stage['store_bytes'] / 2**20:,.0f} MB), median of {result['runs']} after a warm-up "
+            f"(target for filtered lists at 1M on SQLite: < {TARGET_MS} ms)"
+        )
+        print_table(title, rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--store", help="SQLite data directory to keep and resume (default: a temporary one)")
+    parser.add_argument("--batch", type=int, default=1000, help="activities per ingest request while filling")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--limit-minutes", type=float, default=15)
+    args = parser.parse_args()
+    result = run(args)
+    report(result)
+    load = os.getloadavg()
+    path = write_results(f"query-{args.db}", {"command": sys.argv, "load_average_after": load, **result})
+    print(f"\nwritten to {path}")
+
+
+if __name__ == "__main__":
+    main()

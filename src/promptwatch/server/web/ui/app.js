@@ -1,0 +1,108 @@
+// The entry module: restores the sign-in from sessionStorage (or shows the sign-in screen), draws the shell
+// (navigation, account switcher, theme toggle, sign out) and picks the screen for the current /ui/ path.
+import { html, render, useEffect, useState } from "./lib.js";
+import { api, clearAuth, currentAuth, onSignedOut, saveAuth } from "./api.js";
+import { handleLinkClicks, navigate, useLocation } from "./router.js";
+import { toggleTheme, useTheme } from "./theme.js";
+import { SignIn } from "./login.js";
+import { SessionList } from "./sessions.js";
+import { SessionDetail } from "./session.js";
+import { Dashboard } from "./dashboard.js";
+import { Templates } from "./templates.js";
+import { Settings } from "./settings.js";
+
+const SCREENS = [
+  { path: "/ui/sessions", title: "Sessions", view: SessionList },
+  { path: "/ui/usage", title: "Costs & usage", view: Dashboard },
+  { path: "/ui/templates", title: "Prompt templates", view: Templates },
+  { path: "/ui/settings", title: "Settings", view: Settings },
+];
+
+function Screen({ where }) {
+  const detail = where.path.match(/^\/ui\/sessions\/(.+)$/);
+  if (detail) return html`<${SessionDetail} id=${decodeURIComponent(detail[1])} where=${where} />`;
+  const screen = SCREENS.find((s) => s.path === where.path);
+  if (!screen) return html`<p class="note">There is no page at this address. <a href="/ui/sessions">Go to sessions</a>.</p>`;
+  return html`<${screen.view} where=${where} />`;
+}
+
+function AccountSwitcher({ me, onSwitch }) {
+  if (!me || me.accounts.length < 2) return me ? html`<span class="account">${me.account.name}</span>` : null;
+  return html`<label class="account">
+    <span class="sr-only">Account</span>
+    <select value=${String(me.account.id)} onChange=${(e) => onSwitch(Number(e.currentTarget.value))}>
+      ${me.accounts.map((a) => html`<option value=${String(a.account_id)}>${a.name} (${a.role})</option>`)}
+    </select>
+  </label>`;
+}
+
+function Shell({ auth, me, where, onSwitch, onSignOut }) {
+  const theme = useTheme();
+  const current = SCREENS.find((s) => where.path.startsWith(s.path));
+  useEffect(() => {
+    document.title = current ? `${current.title} · PromptWatch` : "PromptWatch";
+  }, [current]);
+  const who = me ? (me.user ? me.user.email : `key ${me.key_id}`) : "";
+  return html`<div class="shell">
+    <a class="skip" href="#main">Skip to content</a>
+    <header class="top">
+      <a class="brand" href="/ui/sessions"><span class="logo" aria-hidden="true">◉</span> PromptWatch</a>
+      <nav aria-label="Main">
+        ${SCREENS.map((s) => html`<a href=${s.path} aria-current=${current === s ? "page" : undefined}>${s.title}</a>`)}
+      </nav>
+      <div class="who">
+        <${AccountSwitcher} me=${me} onSwitch=${onSwitch} />
+        <span class="muted" title=${me ? `${me.role || "key"} · scope ${me.scope}` : ""}>${who}</span>
+        <button type="button" class="ghost" onClick=${toggleTheme} aria-label="Switch between light and dark theme">
+          ${theme === "dark" ? "☀ Light" : "☾ Dark"}
+        </button>
+        <button type="button" class="ghost" onClick=${onSignOut}>Sign out</button>
+      </div>
+    </header>
+    <main id="main" key=${auth.account || 0}><${Screen} where=${where} /></main>
+  </div>`;
+}
+
+function App() {
+  const [auth, setAuth] = useState(currentAuth);
+  const [me, setMe] = useState(null);
+  const [notice, setNotice] = useState(null);
+  const where = useLocation();
+
+  const signedOut = (message) => {
+    clearAuth();
+    setAuth(null);
+    setMe(null);
+    setNotice(message);
+  };
+  useEffect(() => onSignedOut(signedOut), []);
+  useEffect(() => {
+    if (auth && !me) api("/api/v1/me").then(setMe, () => {});
+  }, [auth, me]);
+  useEffect(() => {
+    if (where.path === "/ui" || where.path === "/ui/") navigate("/ui/sessions", { replace: true });
+  }, [where.path]);
+
+  if (!auth) {
+    const signedIn = (who) => {
+      setAuth(currentAuth());
+      setMe(who);
+      setNotice(null);
+    };
+    return html`<${SignIn} notice=${notice} onSignedIn=${signedIn} />`;
+  }
+  const switchAccount = (account) => {
+    saveAuth({ ...auth, account });
+    setAuth(currentAuth());
+    setMe(null);
+  };
+  const signOut = async () => {
+    if (auth.kind === "login") await api("/api/v1/auth/logout", { method: "POST" }).catch(() => {});
+    signedOut("You are signed out.");
+  };
+  return html`<${Shell} auth=${auth} me=${me} where=${where} onSwitch=${switchAccount} onSignOut=${signOut} />`;
+}
+
+const root = document.getElementById("app");
+handleLinkClicks(root);
+render(html`<${App} />`, root);

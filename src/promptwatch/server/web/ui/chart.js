@@ -1,0 +1,54 @@
+// A time-series line chart drawn by uPlot (its module is loaded on first use, so other screens never fetch
+// it), sized to its box and coloured from the theme's CSS variables; redrawn when the theme changes.
+import { html, useEffect, useRef } from "./lib.js";
+import { useTheme } from "./theme.js";
+
+const HEIGHT = 200;
+let uPlotLoading = null;
+
+function loadUPlot() {
+  uPlotLoading = uPlotLoading || import("../vendor/uplot-1.6.32/uPlot.esm.js").then((module) => module.default);
+  return uPlotLoading;
+}
+
+// lines: [{ label, values, color }] where color names a CSS variable such as "--chart-1"
+export function Chart({ title, times, lines, format }) {
+  const box = useRef(null);
+  const theme = useTheme();
+  useEffect(() => {
+    let plot = null;
+    let observer = null;
+    let live = true;
+    loadUPlot().then((uPlot) => {
+      if (!live || !box.current) return;
+      const css = getComputedStyle(box.current);
+      const color = (name) => css.getPropertyValue(name).trim();
+      const axis = { stroke: color("--muted"), grid: { stroke: color("--grid"), width: 1 }, ticks: { stroke: color("--grid") } };
+      const options = {
+        width: box.current.clientWidth,
+        height: HEIGHT,
+        scales: { x: { time: true } },
+        axes: [axis, { ...axis, size: 64, values: (u, ticks) => ticks.map(format) }],
+        series: [
+          {},
+          ...lines.map((line) => ({
+            label: line.label,
+            stroke: color(line.color),
+            width: 2,
+            value: (u, v) => (v === null || v === undefined ? "–" : format(v)),
+            points: { show: times.length < 40 },
+          })),
+        ],
+      };
+      plot = new uPlot(options, [times, ...lines.map((line) => line.values)], box.current);
+      observer = new ResizeObserver(() => plot.setSize({ width: box.current.clientWidth, height: HEIGHT }));
+      observer.observe(box.current);
+    });
+    return () => {
+      live = false;
+      if (observer) observer.disconnect();
+      if (plot) plot.destroy();
+    };
+  }, [times, lines, theme]);
+  return html`<figure class="chart"><figcaption>${title}</figcaption><div class="plot" ref=${box}></div></figure>`;
+}

@@ -1,0 +1,159 @@
+// Costs and usage: totals, charts over time (cost, tokens, calls and errors, latency p50/p95, cost per
+// group) and tables per project, tenant, model or template, with the most expensive templates. All from
+// GET /api/v1/metrics/usage, which reads hourly roll-ups; the range, interval and grouping live in the URL.
+import { html, useMemo } from "./lib.js";
+import { api } from "./api.js";
+import { navigate } from "./router.js";
+import { count, countShort, millis, money, whenShort } from "./format.js";
+import { ErrorNote, Loading, useLoad } from "./widgets.js";
+import { Chart } from "./chart.js";
+import { RANGES, along, sinceFor, sumsByGroup, timeAxis } from "./usage.js";
+
+const GROUPS = { model: "Model", project: "Project", tenant: "Tenant", template: "Template" };
+const PALETTE = ["--chart-1", "--chart-2", "--chart-3", "--chart-4", "--chart-5", "--chart-6"];
+
+function options(where) {
+  const range = RANGES[where.query.get("range")] ? where.query.get("range") : "30d";
+  const interval = where.query.get("interval") || (range === "24h" || range === "7d" ? "hour" : "day");
+  const group = GROUPS[where.query.get("group_by")] ? where.query.get("group_by") : "model";
+  return { range, interval, group };
+}
+
+function Controls({ chosen }) {
+  const change = (name) => (event) => {
+    const next = new URLSearchParams({ ...chosen, [name]: event.currentTarget.value });
+    if (name === "range") next.delete("interval");
+    navigate(`/ui/usage?${next}`);
+  };
+  return html`<form class="filters compact" onSubmit=${(e) => e.preventDefault()} aria-label="Dashboard options">
+    <label>Time
+      <select value=${chosen.range} onChange=${change("range")}>
+        ${Object.entries(RANGES).map(([value, text]) => html`<option value=${value}>${text}</option>`)}
+      </select>
+    </label>
+    <label>Interval
+      <select value=${chosen.interval} onChange=${change("interval")}>
+        <option value="hour">Hourly</option><option value="day">Daily</option>
+      </select>
+    </label>
+    <label>Group by
+      <select value=${chosen.group} onChange=${change("group_by")}>
+        ${Object.entries(GROUPS).map(([value, text]) => html`<option value=${value}>${text}</option>`)}
+      </select>
+    </label>
+  </form>`;
+}
+
+function Cards({ totals }) {
+  const rate = totals.calls ? ` (${((100 * totals.errors) / totals.calls).toFixed(1)} %)` : "";
+  const cards = [
+    ["cost", "Cost", money(totals.cost), totals.cost],
+    ["calls", "LLM calls", count(totals.calls), totals.calls],
+    ["tokens", "Tokens", count(totals.total_tokens), totals.total_tokens],
+    ["errors", "Errors", count(totals.errors) + rate, totals.errors],
+    ["p50", "Latency p50", millis(totals.latency_p50_ms), totals.latency_p50_ms],
+    ["p95", "Latency p95", millis(totals.latency_p95_ms), totals.latency_p95_ms],
+  ];
+  return html`<div class="cards">
+    ${cards.map(([key, name, text, raw]) => html`<div class="card metric" data-metric=${key} data-value=${raw ?? ""}>
+      <span class="muted">${name}</span><strong>${text}</strong>
+    </div>`)}
+  </div>`;
+}
+
+function Charts({ overall, grouped, chosen, since }) {
+  const charts = useMemo(() => {
+    const axis = timeAxis([...overall.series, ...grouped.series], chosen.interval, since);
+    const times = axis.map((t) => t / 1000);
+    const top = sumsByGroup(grouped.series).slice(0, PALETTE.length);
+    const of = (field) => along(axis, overall.series, field);
+    return [
+      { title: "Cost", format: money, lines: [{ label: "cost", values: of("cost"), color: "--chart-1" }] },
+      {
+        title: "Tokens",
+        format: countShort,
+        lines: [
+          { label: "prompt", values: of("prompt_tokens"), color: "--chart-2" },
+          { label: "completion", values: of("completion_tokens"), color: "--chart-3" },
+        ],
+      },
+      {
+        title: "Calls and errors",
+        format: countShort,
+        lines: [
+          { label: "calls", values: of("calls"), color: "--chart-2" },
+          { label: "errors", values: of("errors"), color: "--bad" },
+        ],
+      },
+      {
+        title: "Latency",
+        format: millis,
+        lines: [
+          { label: "p50", values: of("latency_p50_ms"), color: "--chart-4" },
+          { label: "p95", values: of("latency_p95_ms"), color: "--chart-5" },
+        ],
+      },
+      {
+        title: `Cost by ${GROUPS[chosen.group].toLowerCase()}`,
+        format: money,
+        lines: top.map((g, i) => ({
+          label: g.group ?? "(none)",
+          values: along(axis, grouped.series.filter((row) => row.group === g.group), "cost"),
+          color: PALETTE[i],
+        })),
+      },
+    ].map((chart) => ({ ...chart, times }));
+  }, [overall, grouped, chosen.interval, since]);
+  return html`<div class="charts">${charts.map((c) => html`<${Chart} key=${c.title} ...${c} />`)}</div>`;
+}
+
+function GroupTable({ title, rows, name, link }) {
+  if (rows.length === 0) return null;
+  return html`<section class="panel">
+    <h2>${title}</h2>
+    <table class="list" aria-label=${title}>
+      <thead><tr><th>${name}</th><th class="num">Calls</th><th class="num">Errors</th><th class="num">Tokens</th>
+        <th class="num">Cost</th><th class="num">Cost per call</th><th>Last used</th></tr></thead>
+      <tbody>${rows.map((row) => html`<tr>
+        <td>${row.group === null ? html`<span class="muted">(none)</span>` : link ? html`<a href=${link(row.group)}>${row.group}</a>` : row.group}</td>
+        <td class="num">${count(row.calls)}</td>
+        <td class="num">${count(row.errors)}</td>
+        <td class="num">${count(row.total_tokens)}</td>
+        <td class="num">${money(row.cost)}</td>
+        <td class="num">${row.calls ? money(row.cost / row.calls) : ""}</td>
+        <td>${whenShort(row.last)}</td>
+      </tr>`)}</tbody>
+    </table>
+  </section>`;
+}
+
+export function Dashboard({ where }) {
+  const chosen = options(where);
+  const since = useMemo(() => sinceFor(chosen.range), [chosen.range]);
+  const ask = (group_by) => api("/api/v1/metrics/usage", { query: { interval: chosen.interval, since, group_by } });
+  const { data, error, loading } = useLoad(
+    () => Promise.all([ask(undefined), ask(chosen.group), chosen.group === "template" ? null : ask("template")]),
+    [chosen.range, chosen.interval, chosen.group, since],
+  );
+  // the sessions list has a filter of the same name for each grouping
+  const sessionsBy = (group) => (value) => `/ui/sessions?${new URLSearchParams({ [group]: value })}`;
+  let body = null;
+  if (data) {
+    const [overall, grouped, byTemplate] = data;
+    const templates = sumsByGroup((byTemplate || grouped).series).filter((row) => row.group !== null);
+    body = html`<${Cards} totals=${overall.totals} />
+      <${Charts} overall=${overall} grouped=${grouped} chosen=${chosen} since=${since} />
+      <div class="columns">
+        <${GroupTable} title=${`By ${GROUPS[chosen.group].toLowerCase()}`} name=${GROUPS[chosen.group]}
+          rows=${sumsByGroup(grouped.series)} link=${sessionsBy(chosen.group)} />
+        <${GroupTable} title="Most expensive templates" name="Template" rows=${templates.slice(0, 10)}
+          link=${sessionsBy("template")} />
+      </div>`;
+  }
+  return html`<section class="screen">
+    <h1>Costs & usage</h1>
+    <${Controls} chosen=${chosen} />
+    <${ErrorNote} error=${error} />
+    ${loading && !data ? html`<${Loading} what="Loading usage" />` : body}
+  </section>`;
+}

@@ -1,0 +1,173 @@
+// The sessions list: server-side filters kept in the URL's query string (so a view can be shared), one
+// list request for the first screen, cursor paging with "Load more", and rows that open with Enter or a click.
+import { html, useEffect, useState } from "./lib.js";
+import { api } from "./api.js";
+import { navigate, sessionPath } from "./router.js";
+import { count, duration, money, when, whenShort } from "./format.js";
+import { ErrorNote, Loading } from "./widgets.js";
+
+const TEXT_FILTERS = [
+  ["q", "Text search", "words in prompts, outputs, documents"],
+  ["project", "Project", ""],
+  ["tenant", "Tenant", ""],
+  ["template", "Template", ""],
+  ["model", "Model", ""],
+  ["tag", "Tag", ""],
+];
+const RANGES = { "": "Any time", "1h": "Last hour", "24h": "Last 24 hours", "7d": "Last 7 days", "30d": "Last 30 days" };
+const RANGE_MS = { "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000 };
+const PAGE = 50;
+let lastListUrl = "/ui/sessions";
+
+export function listUrl() {
+  return lastListUrl;
+}
+
+// the API's query for the URL's filters: a relative range becomes `since` at the time of the request
+function sessionQuery(query) {
+  const params = {};
+  for (const [name] of TEXT_FILTERS) params[name] = query.get(name) || undefined;
+  params.has_error = query.get("has_error") || undefined;
+  const range = query.get("range");
+  if (RANGE_MS[range]) params.since = new Date(Date.now() - RANGE_MS[range]).toISOString();
+  else if (range === "custom") {
+    params.since = query.get("since") || undefined;
+    params.until = query.get("until") || undefined;
+  }
+  return params;
+}
+
+function localInput(iso) {
+  if (!iso) return "";
+  const moment = new Date(iso);
+  return new Date(moment.getTime() - moment.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+}
+
+function Filters({ query }) {
+  const [range, setRange] = useState(query.get("range") || "");
+  const submit = (event) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const next = new URLSearchParams();
+    for (const [name, value] of form) {
+      const text = String(value).trim();
+      if (!text) continue;
+      next.set(name, name === "since" || name === "until" ? new Date(text).toISOString() : text);
+    }
+    const search = next.toString();
+    navigate(`/ui/sessions${search ? `?${search}` : ""}`);
+  };
+  return html`<form class="filters" onSubmit=${submit} role="search" aria-label="Filter sessions">
+    ${TEXT_FILTERS.map(
+      ([name, label, hint]) => html`<label class=${name === "q" ? "wide" : ""}>${label}
+        <input name=${name} value=${query.get(name) || ""} placeholder=${hint} type=${name === "q" ? "search" : "text"} />
+      </label>`,
+    )}
+    <label>Time
+      <select name="range" value=${range} onChange=${(e) => setRange(e.currentTarget.value)}>
+        ${Object.entries(RANGES).map(([value, label]) => html`<option value=${value}>${label}</option>`)}
+        <option value="custom">Between…</option>
+      </select>
+    </label>
+    ${range === "custom" &&
+    html`<label>From <input name="since" type="datetime-local" value=${localInput(query.get("since"))} /></label>
+      <label>To <input name="until" type="datetime-local" value=${localInput(query.get("until"))} /></label>`}
+    <label>Errors
+      <select name="has_error" value=${query.get("has_error") || ""}>
+        <option value="">All sessions</option>
+        <option value="true">With errors</option>
+        <option value="false">Without errors</option>
+      </select>
+    </label>
+    <div class="actions">
+      <button type="submit" class="primary">Apply</button>
+      <a class="button ghost" href="/ui/sessions">Clear</a>
+    </div>
+  </form>`;
+}
+
+function moveFocus(row, step) {
+  const next = step > 0 ? row.nextElementSibling : row.previousElementSibling;
+  if (next) next.focus();
+}
+
+function SessionRow({ item }) {
+  const open = () => navigate(sessionPath(item.id));
+  const keys = (event) => {
+    if (event.key === "Enter") open();
+    else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      moveFocus(event.currentTarget, event.key === "ArrowDown" ? 1 : -1);
+    }
+  };
+  return html`<tr class=${`row${item.is_error ? " failed" : ""}`} tabindex="0" onClick=${open} onKeyDown=${keys}>
+    <td title=${when(item.start_time)}>${whenShort(item.start_time)}</td>
+    <td class="name">
+      <a href=${sessionPath(item.id)} tabindex="-1">${item.session_name || item.id}</a>
+      ${item.session_name && html`<span class="muted id">${item.id}</span>`}
+    </td>
+    <td>${item.tracking_project || ""}</td>
+    <td>${item.tracking_tenant || ""}</td>
+    <td class="num">${item.end_time ? duration(item.start_time, item.end_time) : html`<span class="muted">open</span>`}</td>
+    <td class="num">${count(item.activity_count)}</td>
+    <td class="num">${count(item.llm_calls)}</td>
+    <td class="num">${count(item.total_tokens)}</td>
+    <td class="num">${money(item.cost)}</td>
+    <td>${item.is_error ? html`<span class="badge bad">error</span>` : html`<span class="badge ok">ok</span>`}</td>
+  </tr>`;
+}
+
+function Empty({ filtered }) {
+  if (filtered) return html`<p class="note">No sessions match these filters. <a href="/ui/sessions">Clear filters</a>.</p>`;
+  return html`<div class="note">
+    <p><strong>No sessions yet.</strong> Trace your LLM app with the SDK and its sessions appear here:</p>
+    <pre class="text">pip install promptwatch
+export PROMPTWATCH_HOST_URL=${location.origin}
+export PROMPTWATCH_API_KEY=…   # Settings → API keys</pre>
+  </div>`;
+}
+
+export function SessionList({ where }) {
+  const [page, setPage] = useState({ items: [], next: null, loading: true, error: null });
+  lastListUrl = where.path + where.search;
+
+  const load = (cursor) => {
+    setPage((old) => ({ ...old, loading: true, error: null }));
+    return api("/api/v1/sessions", { query: { ...sessionQuery(where.query), limit: PAGE, cursor } });
+  };
+  useEffect(() => {
+    let live = true;
+    setPage({ items: [], next: null, loading: true, error: null });
+    load(undefined).then(
+      (data) => live && setPage({ items: data.items, next: data.next_cursor, loading: false, error: null }),
+      (error) => live && setPage({ items: [], next: null, loading: false, error }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [where.search]);
+
+  const more = () =>
+    load(page.next).then(
+      (data) => setPage((old) => ({ items: [...old.items, ...data.items], next: data.next_cursor, loading: false })),
+      (error) => setPage((old) => ({ ...old, loading: false, error })),
+    );
+  const filtered = [...where.query.keys()].length > 0;
+
+  return html`<section class="screen">
+    <h1>Sessions</h1>
+    <${Filters} key=${where.search} query=${where.query} />
+    <${ErrorNote} error=${page.error} />
+    ${page.items.length > 0 &&
+    html`<table class="list" aria-label="Sessions">
+      <thead><tr>
+        <th>Start</th><th>Session</th><th>Project</th><th>Tenant</th><th class="num">Duration</th>
+        <th class="num">Activities</th><th class="num">LLM calls</th><th class="num">Tokens</th><th class="num">Cost</th><th>Status</th>
+      </tr></thead>
+      <tbody>${page.items.map((item) => html`<${SessionRow} key=${item.id} item=${item} />`)}</tbody>
+    </table>`}
+    ${page.loading && html`<${Loading} what="Loading sessions" />`}
+    ${!page.loading && !page.error && page.items.length === 0 && html`<${Empty} filtered=${filtered} />`}
+    ${page.next && !page.loading && html`<button type="button" class="more" onClick=${more}>Load more</button>`}
+  </section>`;
+}

@@ -1,0 +1,84 @@
+// The activity tree of a session: nodes linked by parent_activity_id (unknown parents and cycles become
+// roots), the visible rows for a set of collapsed nodes, and each row's place on the timing waterfall.
+
+export const TYPE_LABELS = {
+  "llm-prompt": "LLM",
+  "parallel-prompt": "Parallel LLM",
+  "retrieved-docs": "Retrieval",
+  action: "Tool",
+  "chain-sequence": "Chain",
+  question: "Question",
+  answer: "Answer",
+  log: "Log",
+  span: "Span",
+};
+
+export function buildTree(activities) {
+  const nodes = new Map(activities.map((activity) => [activity.id, { activity, children: [], parent: null }]));
+  const roots = [];
+  for (const node of nodes.values()) {
+    const parent = nodes.get(node.activity.parent_activity_id);
+    if (parent && parent !== node) {
+      parent.children.push(node);
+      node.parent = parent;
+    } else roots.push(node);
+  }
+  const reached = new Set();
+  const walk = (node) => {
+    reached.add(node);
+    node.children.forEach(walk);
+  };
+  roots.forEach(walk);
+  for (const node of nodes.values()) {
+    if (!reached.has(node)) {
+      // part of a parent cycle: cut it here so every activity is shown once
+      if (node.parent) node.parent.children = node.parent.children.filter((child) => child !== node);
+      node.parent = null;
+      roots.push(node);
+      walk(node);
+    }
+  }
+  return { roots, nodes };
+}
+
+export function visibleRows(roots, collapsed) {
+  const rows = [];
+  const visit = (node, depth) => {
+    rows.push({ node, depth });
+    if (!collapsed.has(node.activity.id)) node.children.forEach((child) => visit(child, depth + 1));
+  };
+  roots.forEach((root) => visit(root, 0));
+  return rows;
+}
+
+// the time span [start, end] in ms that the waterfall covers
+export function timeSpan(session, activities) {
+  const times = [session.start_time, session.end_time];
+  for (const activity of activities) times.push(activity.start_time, activity.end_time);
+  const values = times.filter(Boolean).map((t) => Date.parse(t));
+  const start = Math.min(...values);
+  return { start, end: Math.max(start + 1, ...values) };
+}
+
+// left offset and width of an activity's bar, in percent of the span; open activities run to its end
+export function barOf(activity, span) {
+  const total = span.end - span.start;
+  const begin = Date.parse(activity.start_time);
+  const finish = activity.end_time ? Date.parse(activity.end_time) : span.end;
+  const left = ((begin - span.start) / total) * 100;
+  return { left: `${left.toFixed(3)}%`, width: `${Math.max(0.4, ((finish - begin) / total) * 100).toFixed(3)}%` };
+}
+
+export function label(activity) {
+  if (activity.name) return activity.name;
+  if (activity.template_name) return activity.template_name;
+  if (activity.model) return activity.model;
+  const text = activity.text || (typeof activity.prompt === "string" ? activity.prompt : "");
+  return text ? text.slice(0, 80) : TYPE_LABELS[activity.activity_type] || activity.activity_type;
+}
+
+export function firstInteresting(activities) {
+  return (
+    activities.find((a) => a.error) || activities.find((a) => a.activity_type === "llm-prompt") || activities[0] || null
+  );
+}
