@@ -17,9 +17,9 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -66,15 +66,15 @@ def free_port() -> int:
 
 
 @dataclass
-class ServerProcess:
-    """`promptwatch up` in its own process; the first start in an empty store prints the API key."""
+class ServiceProcess:
+    """A server in its own process on 127.0.0.1, healthy when `health_path` answers 200; its output goes to
+    `<data_dir>/server.log`. Subclasses say how to start it."""
 
     data_dir: Path
-    database_url: str | None = None
     env: dict = field(default_factory=dict)
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
-    api_key: str | None = None
+    health_path: str = "/api/v1/health"
 
     @property
     def base_url(self) -> str:
@@ -85,47 +85,47 @@ class ServerProcess:
         assert self.process is not None
         return self.process.pid
 
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / "server.log"
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def environment(self) -> dict:
+        return {**os.environ, **self.env}
+
     def start(self, timeout: float = 120) -> float:
-        """Start and wait for `GET /api/v1/health` to answer 200; returns the seconds that took."""
+        """Start and wait until healthy; returns the seconds that took."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, **SERVER_ENV, **self.env}
-        if self.database_url:
-            env["PROMPTWATCH_DATABASE_URL"] = self.database_url
-        log = self.data_dir / "server.log"
         started = time.perf_counter()
-        with open(log, "ab") as out:
-            command = [str(PROMPTWATCH), "up", "--host", "127.0.0.1", "--port", str(self.port)]
-            command += ["--data-dir", str(self.data_dir)]
-            self.process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+        with open(self.log_path, "ab") as out:
+            self.process = subprocess.Popen(
+                self.command(), env=self.environment(), stdout=out, stderr=subprocess.STDOUT
+            )
         with httpx.Client(timeout=1) as client:
             while time.perf_counter() - started < timeout:
                 if self.process.poll() is not None:
-                    raise RuntimeError(f"server exited with {self.process.returncode}:\n{_tail(log)}")
+                    raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log_tail()}")
                 try:
-                    if client.get(f"{self.base_url}/api/v1/health").status_code == 200:
-                        break
+                    if client.get(self.base_url + self.health_path).status_code == 200:
+                        return time.perf_counter() - started
                 except httpx.HTTPError:
                     pass
                 time.sleep(0.01)
-            else:
-                self.stop()
-                raise RuntimeError(f"server not healthy after {timeout} s:\n{_tail(log)}")
-        elapsed = time.perf_counter() - started
-        for line in log.read_text(errors="replace").splitlines():
-            if "API key:" in line:
-                self.api_key = line.split("API key:", 1)[1].strip()
-        return elapsed
+        self.stop()
+        raise RuntimeError(f"server not healthy after {timeout} s:\n{self.log_tail()}")
 
     def log_tail(self, lines: int = 60) -> str:
-        return _tail(self.data_dir / "server.log", lines)
+        return _tail(self.log_path, lines)
 
     @contextmanager
-    def running(self) -> Iterator[ServerProcess]:
+    def running(self) -> Iterator[ServiceProcess]:
         """Stops the server on the way out; when the block fails, prints the end of the server's log."""
         try:
             yield self
         except BaseException:
-            print(f"--- end of the server log ({self.data_dir / 'server.log'}) ---\n{self.log_tail()}", flush=True)
+            print(f"--- end of the server log ({self.log_path}) ---\n{self.log_tail()}", flush=True)
             raise
         finally:
             self.stop()
@@ -138,6 +138,39 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+@dataclass
+class ServerProcess(ServiceProcess):
+    """`promptwatch up`; the first start on an empty store prints the API key, kept in `api_key`."""
+
+    database_url: str | None = None
+    api_key: str | None = None
+
+    def command(self) -> list[str]:
+        return [
+            str(PROMPTWATCH),
+            "up",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(self.data_dir),
+        ]
+
+    def environment(self) -> dict:
+        env = {**os.environ, **SERVER_ENV, **self.env}
+        if self.database_url:
+            env["PROMPTWATCH_DATABASE_URL"] = self.database_url
+        return env
+
+    def start(self, timeout: float = 120) -> float:
+        elapsed = super().start(timeout)
+        for line in self.log_path.read_text(errors="replace").splitlines():
+            if "API key:" in line:
+                self.api_key = line.split("API key:", 1)[1].strip()
+        return elapsed
 
 
 def _tail(path: Path, lines: int = 40) -> str:
@@ -155,9 +188,8 @@ def startup_times(server: ServerProcess, runs: int = 5) -> list[float]:
 
 
 class ResourceSampler:
-    """Peak RSS of a process (sampled every 100 ms) and its user+system CPU seconds between start and stop.
-
-    `extra` names other processes whose CPU is summed alongside (e.g. PostgreSQL's backends)."""
+    """Peak RSS of a process with its children (sampled every 100 ms) and their user+system CPU seconds
+    between start and stop. `extra` names other processes whose CPU is summed apart (PostgreSQL's)."""
 
     def __init__(self, pid: int, interval: float = 0.1, extra: Sequence[psutil.Process] = ()) -> None:
         self.process = psutil.Process(pid)
@@ -169,25 +201,31 @@ class ResourceSampler:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
+    def _tree(self) -> list[psutil.Process]:
+        try:
+            return [self.process, *self.process.children(recursive=True)]
+        except psutil.Error:
+            return [self.process]
+
     def __enter__(self) -> ResourceSampler:
-        self._cpu0 = _cpu(self.process)
+        self._cpu0 = {p.pid: _cpu(p) for p in self._tree()}
         self._extra0 = {p.pid: _cpu(p) for p in self.extra}
-        self.peak_rss = self.process.memory_info().rss
+        self.peak_rss = self._rss()
         self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join(5)
-        self.cpu_seconds = _cpu(self.process) - self._cpu0
+        self.cpu_seconds = sum(_cpu(p) - self._cpu0.get(p.pid, 0.0) for p in self._tree())
         self.extra_cpu_seconds = sum(_cpu(p) - self._extra0.get(p.pid, 0.0) for p in self.extra if p.is_running())
 
-    def _sample(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.peak_rss = max(self.peak_rss, self.process.memory_info().rss)
-            except psutil.Error:
-                return
+    def _rss(self) -> int:
+        total = 0
+        for process in self._tree():
+            with suppress(psutil.Error):
+                total += process.memory_info().rss
+        return total
 
 
 def _cpu(process: psutil.Process) -> float:
@@ -196,6 +234,10 @@ def _cpu(process: psutil.Process) -> float:
     except psutil.Error:
         return 0.0
     return times.user + times.system
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak_rss = max(self.peak_rss, self._rss())
 
 
 def postgres_processes() -> list[psutil.Process]:
@@ -249,16 +291,35 @@ class SendStats:
     latencies: list[float] = field(default_factory=list, repr=False)
 
 
+def check_native(response: httpx.Response, stats: SendStats) -> None:
+    """The native ingest answer: count what was stored; any rejected item is an error."""
+    result = response.json()
+    stats.stored += result["stored"]
+    stats.rejected += result["rejected"]
+    if result["rejected"]:
+        bad = next(a for a in result["activities"] + result["sessions"] if a["status"] == "invalid")
+        raise RuntimeError(f"the server rejected items: {bad}")
+
+
 def send_batches(
-    base_url: str, api_key: str, bodies: Iterable[bytes], concurrency: int, deadline: Deadline
+    base_url: str,
+    api_key: str | None,
+    bodies: Iterable[bytes],
+    concurrency: int,
+    deadline: Deadline,
+    path: str = "/api/v1/ingest",
+    content_type: str = "application/json",
+    check: Callable[[httpx.Response, SendStats], None] = check_native,
 ) -> SendStats:
-    """POST every body to /api/v1/ingest over `concurrency` keep-alive connections; 503s are retried after
-    Retry-After. `bodies` may be a generator (drawn under a lock). Raises when an item is rejected: a
-    benchmark of refused data measures nothing."""
+    """POST every body to `path` over `concurrency` keep-alive connections; 503s are retried after
+    Retry-After. `bodies` may be a generator (drawn under a lock). `check` reads each 200 answer and raises
+    when items were refused: a benchmark of refused data measures nothing."""
     stats = SendStats()
     lock = threading.Lock()
     cursor = iter(bodies)
-    headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
+    headers = {"Content-Type": content_type}
+    if api_key:
+        headers["Authorization"] = f"Bearer {api_key}"
 
     def worker() -> None:
         with httpx.Client(base_url=base_url, headers=headers, timeout=120) as client:
@@ -269,23 +330,18 @@ def send_batches(
                     return
                 while True:
                     sent = time.perf_counter()
-                    response = client.post("/api/v1/ingest", content=body)
+                    response = client.post(path, content=body)
                     if response.status_code != 503:
                         break
                     with lock:
                         stats.retries += 1
                     time.sleep(float(response.headers.get("retry-after", "1")))
                 if response.status_code != 200:
-                    raise RuntimeError(f"ingest answered {response.status_code}: {response.text[:500]}")
-                result = response.json()
+                    raise RuntimeError(f"{path} answered {response.status_code}: {response.text[:500]}")
                 with lock:
                     stats.requests += 1
-                    stats.stored += result["stored"]
-                    stats.rejected += result["rejected"]
                     stats.latencies.append(time.perf_counter() - sent)
-                if result["rejected"]:
-                    bad = next(a for a in result["activities"] + result["sessions"] if a["status"] == "invalid")
-                    raise RuntimeError(f"the server rejected items: {bad}")
+                    check(response, stats)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
@@ -309,11 +365,21 @@ def machine() -> dict:
     }
 
 
+def source() -> dict:
+    """The commit measured, and whether the work tree differed from it."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=30)
+        return done.stdout.strip()
+
+    return {"commit": git("rev-parse", "HEAD"), "changed_files": git("status", "--porcelain", "src").splitlines()}
+
+
 def write_results(name: str, data: dict) -> Path:
     RESULTS_DIR.mkdir(exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     path = RESULTS_DIR / f"{name}-{stamp}.json"
-    payload = {"benchmark": name, "date": stamp, "machine": machine(), **data}
+    payload = {"benchmark": name, "date": stamp, "machine": machine(), "source": source(), **data}
     path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
     return path
 

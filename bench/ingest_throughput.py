@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> dict:
     with ExitStack() as stack:
         data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pw-bench-")))
         url = stack.enter_context(postgres_database()) if args.db == "postgresql" else None
-        server = stack.enter_context(ServerProcess(data_dir / "data", url).running())
+        server = stack.enter_context(ServerProcess(data_dir / "data", database_url=url).running())
         first_start = server.start()
         empty_bytes = store_bytes(server.data_dir, url)
         extra = postgres_processes() if url else []

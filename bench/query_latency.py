@@ -137,7 +137,7 @@ def run(args: argparse.Namespace) -> dict:
         data_dir.mkdir(parents=True, exist_ok=True)
         url = stack.enter_context(postgres_database()) if args.db == "postgresql" else None
         state = load_state(data_dir)
-        server = stack.enter_context(ServerProcess(data_dir, url).running())
+        server = stack.enter_context(ServerProcess(data_dir, database_url=url).running())
         server.start()
         if state["api_key"] is None:
             state["api_key"] = server.api_key

@@ -220,6 +220,15 @@ def test_resent_spans_are_stored_once(client):
     assert session["llm_calls"] == 1 and session["prompt_tokens"] == 1_000_000
 
 
+def test_nul_characters_are_stored_as_replacement_characters(client):
+    trace_id = uid() + uid()
+    span = json_span(trace_id, uid(), name="odd\x00name", attributes={"key\x00": "value\x00"})
+    assert post(client, otlp_json([span], {"service.name": "svc\x00"})).json() == {}
+    session = client.get(f"/api/v1/sessions/{trace_id}").json()
+    assert session["session_name"] == "odd\ufffdname" and session["tracking_project"] == "svc\ufffd"
+    assert session["activities"][0]["attributes"] == {"key\ufffd": "value\ufffd"}
+
+
 def test_unmappable_spans_are_a_partial_success_and_the_others_are_stored(client):
     trace_id, good = uid() + uid(), uid()
     spans = [json_span(trace_id, good), json_span(trace_id, "abcd"), json_span(trace_id, uid(), startTimeUnixNano="0")]

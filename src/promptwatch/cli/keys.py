@@ -10,12 +10,8 @@ from rich.table import Table
 
 from promptwatch.server.services.accounts import AccountService
 from promptwatch.server.services.credentials import Caller
-from promptwatch.server.services.runtime import Runtime
-from promptwatch.server.settings import resolve_database_url
-from promptwatch.server.store.engine import make_engine
-from promptwatch.server.store.schema_version import ensure_current
 
-from .options import DataDir, load_settings
+from .options import DataDir, open_runtime
 
 app = typer.Typer(no_args_is_help=True)
 console = Console()
@@ -23,10 +19,7 @@ Account = Annotated[int, typer.Option("--account", help="Account id (the first a
 
 
 def _accounts(data_dir) -> AccountService:
-    settings = load_settings(data_dir)
-    engine = make_engine(resolve_database_url(settings))
-    ensure_current(engine, create_if_empty=False)
-    return AccountService(Runtime.build(settings, engine))
+    return AccountService(open_runtime(data_dir))
 
 
 def _admin(account: int) -> Caller:

@@ -7,7 +7,10 @@ from typing import Annotated
 
 import typer
 
-from promptwatch.server.settings import Settings
+from promptwatch.server.services.runtime import Runtime
+from promptwatch.server.settings import Settings, resolve_database_url
+from promptwatch.server.store.engine import make_engine
+from promptwatch.server.store.schema_version import ensure_current
 
 DataDir = Annotated[
     Path | None,
@@ -17,3 +20,11 @@ DataDir = Annotated[
 
 def load_settings(data_dir: Path | None) -> Settings:
     return Settings(data_dir=data_dir) if data_dir else Settings()
+
+
+def open_runtime(data_dir: Path | None) -> Runtime:
+    """The server's runtime on its database, for commands that work with the server stopped or running."""
+    settings = load_settings(data_dir)
+    engine = make_engine(resolve_database_url(settings))
+    ensure_current(engine, create_if_empty=False)
+    return Runtime.build(settings, engine)

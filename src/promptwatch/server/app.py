@@ -3,7 +3,7 @@ the lifespan, and start-up refuses a database whose schema is not current."""
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -12,21 +12,69 @@ from fastapi.responses import ORJSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from .api import accounts, docs, health, ingest, legacy, metrics, otlp, prices, problems, sessions, ui
+from .api import (
+    accounts,
+    admin,
+    docs,
+    health,
+    ingest,
+    legacy,
+    legacy_loop,
+    prompt_loop,
+    replays,
+    lifecycle,
+    members,
+    metrics,
+    otlp,
+    prices,
+    problems,
+    redaction,
+    sessions,
+    sharing,
+    support_access,
+    ui,
+)
 from .errors import DomainError
+from .api import billing as billing_api, contact, operator as operator_api, policies as policies_api, signup  # issue 8
+from .api import usage_stats as usage_stats_api  # issue 8
+from .feature_counter import FeatureCounterMiddleware  # issue 8
 from .middleware import EdgeMiddleware
+from .services.access_log import AccessLog
 from .services.accounts import AccountService
+from .services.annotations import AnnotationService
+from .services.audit import AuditService
+from .services.cleanup import run_cleanup_cycle
+from .services.deletion import DeletionService
 from .services.ingest import IngestService
 from .services.legacy_ingest import LegacyIngestService
+from .services.members import MemberService
 from .services.metrics import MetricsService
 from .services.prices import PriceService
+from .services.prompt_cache import PromptCacheService
+from .services.redaction import RedactionService
+from .services.replay import ReplayService
+from .services.retention import RetentionService
 from .services.runtime import Runtime
 from .services.sessions import SessionService
+from .services.sharing import SharingService
+from .services.staff import StaffService
+from .services.support_access import SupportAccessService
+from .services.templates import TemplateService
+from .services.unit_tests import UnitTestService
 from .settings import Settings, resolve_database_url
 from .store.engine import make_engine
 from .store.schema_version import ensure_current
 from .telemetry import Telemetry
 from .workers.batch_writer import BatchWriter
+from .services.billing import BillingService  # issue 8
+from .services.mail import MailService  # issue 8
+from .services.operator import OperatorService  # issue 8
+from .services.policies import PolicyService  # issue 8
+from .services.signup import SignupService  # issue 8
+from .services.usage_stats import UsageStatsService  # issue 8
+from .workers.outbox import OutboxWorker  # issue 8
+from .workers.usage_counters import UsageCounterFlusher  # issue 8
+from .workers.periodic import PeriodicJob
 
 
 @dataclass
@@ -37,6 +85,27 @@ class Services:
     metrics: MetricsService
     accounts: AccountService
     prices: PriceService
+    deletion: DeletionService
+    retention: RetentionService
+    prompt_cache: PromptCacheService
+    unit_tests: UnitTestService
+    templates: TemplateService
+    annotations: AnnotationService
+    replays: ReplayService
+    members: MemberService
+    support: SupportAccessService
+    audit: AuditService
+    staff: StaffService
+    sharing: SharingService
+    redaction: RedactionService
+    access_log: AccessLog
+    # customers (issue 8)
+    mail: MailService
+    signup: SignupService
+    billing: BillingService
+    usage_stats: UsageStatsService
+    policies: PolicyService
+    operator: OperatorService
 
 
 def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
@@ -48,9 +117,19 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         ensure_current(engine, create_if_empty=False)
-        async with BatchWriter(engine, settings.ingest_queue_limit) as writer:
+        async with AsyncExitStack() as workers:
+            writer = await workers.enter_async_context(BatchWriter(engine, settings.ingest_queue_limit))
             runtime.pipeline.writer = writer
             telemetry.watch_writer(writer)
+            runtime.pipeline.add_stage(app.state.services.redaction.stage)  # redaction before storage
+            await workers.enter_async_context(app.state.services.access_log)
+            await workers.enter_async_context(
+                PeriodicJob(engine, "cleanup", settings.cleanup_interval_seconds, lambda: run_cleanup_cycle(runtime))
+            )
+            await workers.enter_async_context(OutboxWorker(app.state.services.mail, settings.outbox_poll_seconds))
+            await workers.enter_async_context(
+                UsageCounterFlusher(app.state.services.usage_stats, settings.usage_stats_flush_seconds)
+            )
             yield
         engine.dispose()
 
@@ -65,20 +144,54 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
     )
     app.state.runtime = runtime
     app.state.telemetry = telemetry
+    mail = MailService(runtime)  # issue 8
     app.state.services = Services(
+        mail=mail,
+        signup=SignupService(runtime, mail),
+        billing=BillingService(runtime, mail),
+        usage_stats=UsageStatsService(runtime),
+        policies=PolicyService(runtime, mail),
+        operator=OperatorService(runtime),
         ingest=IngestService(runtime),
         legacy=LegacyIngestService(runtime),
         sessions=SessionService(runtime),
         metrics=MetricsService(runtime),
         accounts=AccountService(runtime),
         prices=PriceService(runtime),
+        deletion=DeletionService(runtime),
+        retention=RetentionService(runtime),
+        prompt_cache=PromptCacheService(runtime),
+        unit_tests=UnitTestService(runtime),
+        templates=TemplateService(runtime),
+        annotations=AnnotationService(runtime),
+        replays=ReplayService(runtime),
+        members=MemberService(runtime),
+        support=SupportAccessService(runtime),
+        audit=AuditService(runtime),
+        staff=StaffService(runtime),
+        sharing=SharingService(runtime),
+        redaction=RedactionService(runtime),
+        access_log=AccessLog(runtime),
     )
     app.add_exception_handler(DomainError, problems.domain_error)
     app.add_exception_handler(RequestValidationError, problems.validation_error)
     app.add_exception_handler(HTTPException, problems.http_error)
     app.add_exception_handler(Exception, problems.unexpected_error)
-    for module in (health, ingest, sessions, metrics, accounts, legacy, docs, otlp, prices, ui):
+    for module in (health, ingest, sessions, metrics, accounts, legacy, docs, otlp, prices, ui, legacy_loop, lifecycle):
+        app.include_router(module.router)
+    for module in (members, support_access, admin, sharing, redaction):
+        app.include_router(module.router)
+    for module in (prompt_loop, replays):  # issue 7: templates, annotations, cache, replay
+        app.include_router(module.router)
+    for module in (contact, signup, billing_api, usage_stats_api, policies_api, operator_api):  # issue 8
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=docs.WEB_DIR), name="static")
-    app.add_middleware(EdgeMiddleware, telemetry=telemetry, max_body=settings.max_request_bytes, tls=tls)
+    app.add_middleware(FeatureCounterMiddleware)  # issue 8
+    app.add_middleware(
+        EdgeMiddleware,
+        telemetry=telemetry,
+        max_body=settings.max_request_bytes,
+        tls=tls,
+        access_log=app.state.services.access_log.record,
+    )
     return app

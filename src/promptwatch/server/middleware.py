@@ -1,8 +1,10 @@
-"""ASGI middleware: security headers (CSP, HSTS, no cookies ever), body size limit, request metrics."""
+"""ASGI middleware: security headers (CSP, HSTS, no cookies ever), body size limit, request metrics, and the
+access log (route template, status, latency, request id, truncated client address; clause P9)."""
 
 from __future__ import annotations
 
 import time
+import uuid
 
 import orjson
 
@@ -23,8 +25,9 @@ _SECURITY_HEADERS = [
 class EdgeMiddleware:
     """Wraps every HTTP response; drops any Set-Cookie header (clause P13) as a last line of defence."""
 
-    def __init__(self, app, telemetry: Telemetry, max_body: int, tls: bool) -> None:
+    def __init__(self, app, telemetry: Telemetry, max_body: int, tls: bool, access_log=None) -> None:
         self.app = app
+        self.access_log = access_log  # called with (method, route template, status, seconds, client, request id)
         self.telemetry = telemetry
         self.max_body = max_body
         self.extra = [*_SECURITY_HEADERS]
@@ -39,12 +42,13 @@ class EdgeMiddleware:
             return await _too_large(send, self.max_body)
         started = time.perf_counter()
         status_holder = {}
+        request_id = uuid.uuid4().hex[:16]
 
         async def send_wrapped(message):
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"set-cookie"]
-                message["headers"] = headers + self.extra
+                message["headers"] = headers + self.extra + [(b"x-request-id", request_id.encode())]
             await send(message)
 
         try:
@@ -55,6 +59,10 @@ class EdgeMiddleware:
             status = status_holder.get("status", 500)
             self.telemetry.requests.labels(name, f"{status // 100}xx").inc()
             self.telemetry.latency.labels(name).observe(time.perf_counter() - started)
+            if self.access_log is not None:
+                client = scope.get("client")
+                method = scope.get("method", "")
+                self.access_log(method, name, status, time.perf_counter() - started, client and client[0], request_id)
 
 
 async def _too_large(send, limit: int) -> None:

@@ -4,6 +4,7 @@ docs/configuration.md lists them (a test keeps the two in step)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -53,6 +54,141 @@ class Settings(BaseSettings):
     api_key_cache_seconds: float = Field(
         default=5.0, ge=0, description="How long a checked API key is trusted before it is looked up again."
     )
+    # the prompt-improvement loop (issue 7)
+    replay_allow_private_urls: bool = Field(
+        default=False,
+        description="Let replays call provider URLs that resolve to loopback, private or link-local addresses "
+        "(a self-hosted model on the same network).",
+    )
+    replay_timeout_seconds: float = Field(default=60.0, gt=0, description="Timeout of one replay call to a provider.")
+    # access and trust (issue 6)
+    invitation_ttl_hours: int = Field(
+        default=168, ge=1, le=720, description="Hours an invitation to join an account stays valid unless set."
+    )
+    support_grant_default_hours: int = Field(
+        default=72, ge=1, le=720, description="Hours a support grant lasts when the customer sets no expiry."
+    )
+    support_grant_max_days: int = Field(
+        default=30, ge=1, le=30, description="Longest a support grant may last, in days (at most 30)."
+    )
+    share_link_default_hours: int = Field(
+        default=168, ge=1, description="Hours a share link lasts when its creator sets no expiry."
+    )
+    share_link_max_days: int = Field(default=90, ge=1, description="Longest a share link may last, in days.")
+    redact_secrets_by_default: bool = Field(
+        default=False,
+        description="Mask API keys, tokens and passwords in ingested data of accounts that set no redaction rules.",
+    )
+    access_log_days: int = Field(
+        default=14, ge=0, description="Days the access log keeps its entries; 0 keeps no access log at all."
+    )
+
+    cleanup_interval_seconds: float = Field(
+        default=3600, ge=0, description="Seconds between cleanup cycles (purge, retention); 0 turns the cycle off."
+    )
+    ledger_path: Path | None = Field(
+        default=None,
+        description="The append-only deletion ledger; keep it outside the database and the backups. "
+        "Default: <data_dir>/ledger/deletions.jsonl.",
+    )
+    backup_dir: Path | None = Field(
+        default=None, description="Where backups and their catalog go. Default: <data_dir>/backups."
+    )
+    backup_interval_hours: float = Field(
+        default=24, ge=0, description="Hours between scheduled backups; 0 turns them off."
+    )
+    backup_retention_days: int = Field(
+        default=30,
+        ge=1,
+        le=60,
+        description="Days a backup is kept (at most 60: deleted data must leave backups by then).",
+    )
+    keys_dir: Path | None = Field(
+        default=None,
+        description="Directory of the instance master key and the accounts' wrapped data keys; outside the database "
+        "and the backups. Default: <data_dir>/keys.",
+    )
+    encrypt_new_accounts: bool = Field(
+        default=False, description="Encrypt the payloads of new accounts at rest (each account can also turn it on)."
+    )
+
+    # customers, mail, statistics and policies (issue 8)
+    public_url: str = Field(
+        default="http://127.0.0.1:8765",
+        description="The instance's address as people reach it: the base of links in mail (verify, reset, unsubscribe).",
+    )
+    smtp_host: str | None = Field(default=None, description="SMTP server for the outbox; unset keeps mail queued.")
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP server port.")
+    smtp_tls: Literal["none", "starttls", "ssl"] = Field(
+        default="starttls", description="SMTP transport security: none, starttls or ssl (implicit TLS)."
+    )
+    smtp_username: str | None = Field(default=None, description="SMTP log-in name; unset sends without log-in.")
+    smtp_password: str | None = Field(default=None, description="SMTP password.")
+    mail_from: str = Field(default="PromptWatch <noreply@localhost>", description="From address of every mail.")
+    outbox_poll_seconds: float = Field(
+        default=5.0, gt=0, description="Seconds between outbox sending rounds; 0 is not allowed."
+    )
+    outbox_max_attempts: int = Field(
+        default=8, ge=1, description="SMTP attempts per message before it is marked failed."
+    )
+    outbox_retry_seconds: float = Field(
+        default=30.0, gt=0, description="First retry delay after an SMTP failure; doubles each attempt (at most 1 h)."
+    )
+    signup_enabled: bool = Field(
+        default=False, description="Open the public sign-up form (POST /api/v1/signup) to anyone with an e-mail."
+    )
+    waitlist_enabled: bool = Field(
+        default=False, description="Open the public waitlist form (POST /api/v1/waitlist)."
+    )
+    waitlist_consent_text: str = Field(
+        default="I agree that the operator of this PromptWatch instance may e-mail me about the product. "
+        "I can opt out at any time with the link in every message.",
+        description="The consent text the waitlist form shows; stored with each lead as the text they agreed to.",
+    )
+    public_form_rate_per_hour: int = Field(
+        default=10, ge=1, description="Sign-up, waitlist and password-reset requests per client address and hour."
+    )
+    verification_token_hours: int = Field(
+        default=48, ge=1, description="Hours an e-mail verification link stays valid."
+    )
+    password_reset_minutes: int = Field(default=60, ge=5, description="Minutes a password-reset link stays valid.")
+    usage_stats_enabled: bool = Field(
+        default=True,
+        description="Count anonymous feature use and page views on this instance (P4, P5); off collects nothing.",
+    )
+    usage_stats_flush_seconds: float = Field(
+        default=10.0, gt=0, description="Seconds between writes of the in-memory usage counters to the database."
+    )
+    stats_min_group_size: int = Field(
+        default=5, ge=2, description="Volume statistics release a group only when it has at least this many accounts."
+    )
+    invoice_currency: str = Field(default="EUR", min_length=3, max_length=3, description="Currency of invoices.")
+    invoice_tax_rate_percent: float = Field(
+        default=0.0, ge=0, le=100, description="Tax rate applied to invoices (percent)."
+    )
+    invoice_issuer: str = Field(
+        default="PromptWatch operator",
+        description="Name and address of the invoice issuer, printed on every invoice (newlines separate lines).",
+    )
+    invoice_issuer_country: str | None = Field(
+        default=None,
+        description="Issuer's country (ISO 3166 alpha-2); a customer with a VAT id in another country is "
+        "invoiced without tax (reverse charge).",
+    )
+    invoice_prefix: str = Field(default="INV-", max_length=20, description="Printed before invoice numbers.")
+    policy_holidays: str = Field(
+        default="",
+        description="Comma-separated ISO dates that are not business days when counting a policy change's notice.",
+    )
+
+    def deletion_ledger_path(self) -> Path:
+        return self.ledger_path or Path(self.data_dir) / "ledger" / "deletions.jsonl"
+
+    def backups_path(self) -> Path:
+        return self.backup_dir or Path(self.data_dir) / "backups"
+
+    def keys_path(self) -> Path:
+        return self.keys_dir or Path(self.data_dir) / "keys"
 
 
 def resolve_database_url(settings: Settings) -> str:

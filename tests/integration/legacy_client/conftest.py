@@ -34,3 +34,17 @@ def legacy_python() -> str:
     if built.returncode == OFFLINE_EXIT and os.environ.get("CI") != "true":
         pytest.skip(message + "\n(PyPI is not reachable; CI=true makes this a failure)")
     pytest.fail(message, pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def no_server_tracebacks(request):
+    """Nothing the published client sends may make the server log an exception, answered 500 or not."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    server = request.getfixturevalue("live_server")
+    before = server.log_text().count("Traceback")
+    yield
+    log = server.log_text()
+    if log.count("Traceback") > before:
+        pytest.fail(f"the server logged an exception:\n{log[-6000:]}", pytrace=False)

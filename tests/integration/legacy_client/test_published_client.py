@@ -101,10 +101,20 @@ def runs(live_server, legacy_python) -> dict[str, Run]:
         plans["temp_key"].temp = temp.json()
     else:
         plans["temp_key"].failure = f"POST /api/v1/temp-keys answered {temp.status_code}: {temp.text}"
+    tracebacks = live_server.log_text().count("Traceback")
     with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {
+            name: pool.submit(run_scenario, legacy_python, live_server.base_url, run)
+            for name, run in plans.items()
+            if run.failure is None
+        }
+    for name, future in futures.items():
+        if future.exception() is not None:
+            plans[name].failure = f"scenario {name} could not be run: {future.exception()!r}"
+    log = live_server.log_text()
+    if log.count("Traceback") > tracebacks:
         for run in plans.values():
-            if run.failure is None:
-                pool.submit(run_scenario, legacy_python, live_server.base_url, run)
+            run.failure = run.failure or f"the server logged an exception during the scenarios:\n{log[-6000:]}"
     return plans
 
 

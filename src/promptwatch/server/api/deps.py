@@ -1,7 +1,8 @@
 """What every route needs: the runtime, and the authenticated caller.
 
 Credentials: an API key as `Authorization: Bearer <key>` or `x-api-key: <key>`, or a UI log-in token
-(`Bearer pwt_...`) with an optional `X-PromptWatch-Account` header choosing one of the user's accounts.
+(`Bearer pwt_...`) with an optional `X-PromptWatch-Account` header choosing one of the user's accounts, and
+`X-PromptWatch-Project` choosing the project a membership limited to several projects acts in.
 """
 
 from __future__ import annotations
@@ -40,5 +41,5 @@ def caller(request: Request) -> Caller:
             account_id = int(account) if account else None
         except ValueError:
             raise InvalidInput("X-PromptWatch-Account must be an account id") from None
-        return services.accounts.caller_for_token(credential, account_id)
+        return services.accounts.caller_for_token(credential, account_id, request.headers.get("x-promptwatch-project"))
     return runtime(request).keys.authenticate(credential)

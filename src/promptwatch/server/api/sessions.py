@@ -73,6 +73,7 @@ def get_session(request: Request, session_id: SessionId, who: Caller = Depends(c
     "/{session_id}", status_code=204, summary="Delete a session and its activities", responses=responses(401, 403, 404)
 )
 def delete_session(request: Request, session_id: SessionId, who: Caller = Depends(caller)) -> Response:
-    """The session is unreadable at once; a tombstone keeps re-sent copies from bringing it back."""
-    request.app.state.services.sessions.delete(who, session_id)
-    return Response(status_code=204)
+    """The session is unreadable at once; a tombstone keeps re-sent copies from bringing it back. The
+    receipt is at the `Location` header's URL."""
+    receipt = request.app.state.services.deletion.delete_session(who, session_id)
+    return Response(status_code=204, headers={"Location": f"/api/v1/deletions/{receipt['id']}"})

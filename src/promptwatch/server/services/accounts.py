@@ -13,8 +13,19 @@ from datetime import datetime, timedelta
 
 from ..errors import Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated
 from ..store import accounts as account_store
+from ..store import members as member_store
+from . import audit
 from .clock import utc_now
-from .credentials import TEMP_PREFIX, Caller, decode_key, login_expiry, token_hash
+from .credentials import (
+    INSTANCE_ROLES,
+    NO_SCOPE,
+    TEMP_PREFIX,
+    Caller,
+    choose_project,
+    decode_key,
+    login_expiry,
+    token_hash,
+)
 from .runtime import Runtime
 
 
@@ -87,18 +98,36 @@ class AccountService:
         with self._rt.engine.begin() as conn:
             account_store.revoke_login_token(conn, token_hash(token))
 
-    def caller_for_token(self, token: str, account_id: int | None) -> Caller:
+    def caller_for_token(self, token: str, account_id: int | None, project: str | None = None) -> Caller:
+        """Staff without a membership get a caller of no account and no scope (P10: no customer data); a
+        membership limited to projects acts in one of them (`project`, else the first)."""
         with self._rt.engine.connect() as conn:
             row = account_store.find_login_token(conn, token_hash(token))
             if row is None or row["expires_at"] <= utc_now():
                 raise Unauthenticated("the log-in token is unknown or has expired")
             memberships = account_store.memberships_of(conn, row["user_id"])
+            user = account_store.get_user(conn, row["user_id"])
+            instance_role = user["instance_role"] if user and user["instance_role"] in INSTANCE_ROLES else None
+            if account_id:
+                chosen = next((m for m in memberships if m["account_id"] == account_id), None)
+            else:
+                chosen = memberships[0] if memberships else None
+            limits = member_store.project_limits(conn, chosen["account_id"], row["user_id"]) if chosen else []
+        if not memberships and instance_role:
+            return Caller(0, NO_SCOPE, user_id=row["user_id"], instance_role=instance_role)
         if not memberships:
             raise Forbidden("this user belongs to no account")
-        chosen = next((m for m in memberships if m["account_id"] == account_id), None) if account_id else memberships[0]
         if chosen is None:
             raise NotFound("no such account for this user")
-        return Caller(chosen["account_id"], ROLE_SCOPE[chosen["role"]], user_id=row["user_id"], role=chosen["role"])
+        return Caller(
+            chosen["account_id"],
+            ROLE_SCOPE[chosen["role"]],
+            project=choose_project(limits, project),
+            user_id=row["user_id"],
+            role=chosen["role"],
+            instance_role=instance_role,
+            projects=tuple(limits),
+        )
 
     def me(self, caller: Caller) -> dict:
         with self._rt.engine.connect() as conn:
@@ -106,7 +135,9 @@ class AccountService:
             user = account_store.get_user(conn, caller.user_id) if caller.user_id else None
             accounts = account_store.memberships_of(conn, caller.user_id) if caller.user_id else []
         return {
-            "account": {"id": account["id"], "name": account["name"], "kind": account["kind"]},
+            "account": {"id": account["id"], "name": account["name"], "kind": account["kind"]} if account else None,
+            "instance_role": caller.instance_role,
+            "projects": list(caller.projects),
             "user": {"id": user["id"], "email": user["email"]} if user else None,
             "role": caller.role,
             "scope": caller.scope,
@@ -150,6 +181,8 @@ class AccountService:
         if caller.project and project != caller.project:
             raise Forbidden("this key may only create keys for its own project")
         key = self._rt.keys.create(caller.account_id, scope, name, project, expires_at, created_by=caller.user_id)
+        details = {"scope": scope, "project": project}
+        audit.record(self._rt, caller.account_id, caller, "key.create", key_id_of(key), details)
         return {
             "api_key": key,
             "key_id": key_id_of(key),
@@ -167,11 +200,14 @@ class AccountService:
     def revoke_key(self, caller: Caller, key_id: str) -> None:
         caller.require("admin")
         self._rt.keys.revoke(caller.account_id, key_id)
+        audit.record(self._rt, caller.account_id, caller, "key.revoke", key_id)
 
     def members(self, caller: Caller) -> list[dict]:
         caller.require("read")
         with self._rt.engine.connect() as conn:
-            return [dict(r) for r in account_store.members_of(conn, caller.account_id)]
+            limits = member_store.project_limits_of_account(conn, caller.account_id)
+            rows = account_store.members_of(conn, caller.account_id)
+        return [{**r, "projects": limits.get(r["id"], [])} for r in rows]
 
     def projects(self, caller: Caller) -> list[dict]:
         caller.require("read")

@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 
 from ..errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from ..store import accounts as account_store
+from ..store import key_rotation
 from ..store.tables.credentials import SCOPES
 from .clock import utc_now
 
@@ -39,11 +40,60 @@ class Caller:
     key_id: str | None = None
     user_id: int | None = None
     role: str | None = None
+    instance_role: str | None = None  # operator staff: "staff" or "operator" (outside every account)
+    projects: tuple[str, ...] = ()  # the projects a limited membership may choose from
 
     def require(self, scope: str) -> None:
         allowed = {"ingest": ("ingest", "admin"), "read": ("ingest", "read", "admin"), "admin": ("admin",)}[scope]
         if self.scope not in allowed:
             raise Forbidden(f"this credential has scope {self.scope!r}; {scope!r} is needed")
+
+    @property
+    def effective_role(self) -> str | None:
+        """The member's role; a key acts as the role its scope matches (read: viewer, ingest: member, admin)."""
+        return self.role or SCOPE_ROLE.get(self.scope)
+
+    def require_role(self, role: str, person: bool = False, account_wide: bool = False) -> None:
+        """At least `role` (viewer < member < admin < owner); `person`: a logged-in user, not a key;
+        `account_wide`: not limited to a project."""
+        mine = self.effective_role
+        if mine is None or ROLE_RANK[mine] < ROLE_RANK[role]:
+            raise Forbidden(f"this needs the {role} role; the caller is {mine or 'not a member'}")
+        if person and self.user_id is None:
+            raise Forbidden("this needs a person logged in, not an API key")
+        if account_wide and self.project is not None:
+            raise Forbidden("this needs access to the whole account, not one project")
+
+    def require_staff(self) -> None:
+        if self.instance_role not in INSTANCE_ROLES:
+            raise Forbidden("this is for the instance's operator staff")
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names this caller."""
+        if self.instance_role and self.scope == NO_SCOPE:
+            return f"staff:{self.user_id}"
+        if self.user_id is not None:
+            return f"user:{self.user_id}"
+        return f"key:{self.key_id}" if self.key_id else "system"
+
+
+def choose_project(limits: list[str], wanted: str | None) -> str | None:
+    """The project a membership limited to `limits` acts in for one request: the one asked for (header
+    `X-PromptWatch-Project`), else the first; None when the membership is not limited."""
+    if not limits:
+        return None
+    if wanted is None:
+        return limits[0]
+    if wanted not in limits:
+        raise Forbidden(f"this membership is limited to the projects {', '.join(limits)}")
+    return wanted
+
+
+ROLE_RANK = {"viewer": 0, "member": 1, "admin": 2, "owner": 3}
+SCOPE_ROLE = {"read": "viewer", "ingest": "member", "admin": "admin"}
+INSTANCE_ROLES = ("staff", "operator")
+NO_SCOPE = "none"  # staff outside every account: every customer-data check fails
 
 
 def encode_key(key_id: str, secret: str) -> str:
@@ -110,9 +160,30 @@ class KeyService:
         with self._engine.begin() as conn:
             if not account_store.revoke_api_key(conn, account_id, key_id, utc_now()):
                 raise NotFound(f"no active key {key_id!r} in this account")
+        self.forget(key_id)
+
+    def rotate(self, account_id: int, key_id: str) -> str:
+        """A new secret for the same key id; the old secret stops working at once on this worker (within
+        the key cache time on others). Returns the whole new key, shown once."""
+        secret = secrets.token_urlsafe(24)
+        with self._engine.begin() as conn:
+            if not key_rotation.replace_secret(conn, account_id, key_id, self.hash_secret(secret)):
+                raise NotFound(f"no active key {key_id!r} in this account")
+        self.forget(key_id)
+        return encode_key(key_id, secret)
+
+    def forget(self, key_id: str) -> None:
+        """Drop a key from the cache of checked keys."""
         with self._lock:
             for cached, (_, caller) in list(self._cache.items()):
                 if caller.key_id == key_id:
+                    del self._cache[cached]
+
+    def forget_account(self, account_id: int) -> None:
+        """Drop every key of an account from the cache (the account was deleted)."""
+        with self._lock:
+            for cached, (_, caller) in list(self._cache.items()):
+                if caller.account_id == account_id:
                     del self._cache[cached]
 
     def authenticate(self, key: str) -> Caller:

@@ -6,9 +6,10 @@ within their trace) and its parent is the parent span's id in the same form; the
 project is the resource's `promptwatch.project`, `openinference.project.name` or `service.name`; the
 tenant `promptwatch.tenant`, `tenant.id` or `user.id`. What a span's conventions say is `otlp_mapping`'s.
 
-Spans go through `ActivityIn` and `build_activity_record` like the native API's items, so tokens, cost,
-re-sends (an upsert by id) and deletions behave alike. A span that cannot be mapped is counted in the
-reply's `partial_success`; the others are stored.
+Spans go through `ActivityIn`, `build_activity_record` and the ingest pipeline (its stages, then the
+writer) like the native API's items, so tokens, cost, re-sends (an upsert by id), deletions and any
+redaction stage behave alike. A span that cannot be mapped is counted in the reply's `partial_success`;
+the others are stored.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from ..errors import DomainError, Forbidden
 from .activity_records import build_activity_record
 from .credentials import Caller
 from .ingest import check_project, field_errors, session_record
+from .legacy_ingest import storable_text
 from .otlp_mapping import (
     MAX_ATTRIBUTES,
     OtlpEvent,
@@ -320,7 +322,7 @@ class OtlpIngestService:
             try:
                 mapped = map_span(span)
                 check_project(caller, mapped.project if mapped.project_is_explicit else None)
-                activity = ActivityIn.model_validate(mapped.activity)
+                activity = ActivityIn.model_validate(storable_text(mapped.activity))  # PostgreSQL refuses NUL
             except SpanRejected as exc:
                 problems.append(str(exc))
                 continue
@@ -334,7 +336,7 @@ class OtlpIngestService:
             records.append(build_activity_record(activity.model_dump(exclude_none=True), self._rt.pricebook, overrides))
             _add_to_session(sessions, mapped, span)
         if records:
-            session_records = [session_record(s, caller, "otlp") for s in sessions.values()]
+            session_records = [session_record(storable_text(s), caller, "otlp") for s in sessions.values()]
             await self._rt.pipeline.submit(caller.account_id, session_records, records)
         more = f" (and {len(problems) - _MAX_MESSAGES} more)" if len(problems) > _MAX_MESSAGES else ""
         return ExportResult(len(problems), "; ".join(problems[:_MAX_MESSAGES]) + more)

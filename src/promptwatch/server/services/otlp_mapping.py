@@ -18,6 +18,7 @@ MAX_ATTRIBUTES = 128
 MAX_VALUE_CHARS = 8192
 MAX_LIST_ITEMS = 128
 _MAX_DEPTH = 8
+_MAX_TOKENS = 2**31 - 1  # the store's token columns are 32-bit
 
 _CHAIN, _LLM, _TOOL = "chain-sequence", "llm-prompt", "action"
 _OI_KINDS = {"LLM": _LLM, "TOOL": _TOOL, "RETRIEVER": "retrieved-docs", "CHAIN": _CHAIN, "AGENT": _CHAIN}
@@ -198,7 +199,7 @@ def _llm_fields(attrs: SpanAttributes, events: tuple[OtlpEvent, ...]) -> dict[st
         "model": model[:200] if model else None,
         "provider": provider[:100] if provider else None,
         "settings": settings if isinstance(settings, dict) and settings else None,
-        "usage": {k: v for k, v in usage.items() if v is not None and v >= 0} or None,
+        "usage": {k: v for k, v in usage.items() if v is not None and 0 <= v <= _MAX_TOKENS} or None,
     }
     template = attrs.text("llm.prompt_template.template")
     if template is not None:

@@ -25,7 +25,7 @@ def instance_secret(settings: Settings) -> bytes:
     """The secret that keys API-key hashes: from the settings, or generated once into the keys dir."""
     if settings.instance_secret:
         return settings.instance_secret.encode()
-    path = Path(settings.data_dir) / "keys" / "instance.secret"
+    path = settings.keys_path() / "instance.secret"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         path.write_text(secrets.token_hex(32))

@@ -11,7 +11,6 @@ from ..errors import InvalidInput, NotFound
 from ..store import accounts as account_store
 from ..store import session_queries
 from ..store.session_queries import SessionFilter
-from .clock import utc_now
 from .credentials import Caller
 from .runtime import Runtime
 
@@ -81,12 +80,6 @@ class SessionService:
             if with_activities:
                 item["activities"] = [_activity_item(a) for a in session_queries.session_activities(conn, row["pk"])]
         return item
-
-    def delete(self, caller: Caller, session_id: str) -> None:
-        caller.require("ingest")
-        self.get(caller, session_id, with_activities=False)
-        with self._rt.engine.begin() as conn:
-            session_queries.delete_session(conn, caller.account_id, session_id, utc_now())
 
 
 _INTERNAL = ("pk", "account_id", "session_pk", "updated_at")

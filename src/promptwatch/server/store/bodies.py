@@ -13,3 +13,11 @@ def encode_body(body: dict) -> bytes:
 
 def decode_body(blob: bytes) -> dict:
     return orjson.loads(zlib.decompress(blob))
+
+
+def is_encrypted(blob: bytes) -> bool:
+    """Encrypted bodies start with a marker byte that zlib output never starts with."""
+    return blob[:1] == ENCRYPTED_MARKER
+
+
+ENCRYPTED_MARKER = b"\x01"

@@ -21,6 +21,7 @@ from .tables.accounts import projects
 from .tables.activities import activities, activity_bodies
 from .tables.sessions import sessions, tombstones
 from .tables.usage import latency_hourly, usage_hourly
+from .template_versions import assign_template_versions
 
 STORED, UNCHANGED, DELETED = "stored", "unchanged", "deleted"
 
@@ -99,6 +100,7 @@ def write_batch(
     session_info = _session_info(conn, account_id, [r["id"] for r in session_rows])
     for record in session_records:
         session_status.setdefault(record["id"], STORED)
+    assign_template_versions(conn, account_id, live_activities, now)  # issue 7: versions in this transaction
     activity_status.update(_write_activities(conn, account_id, _best_copies(live_activities), session_info, now))
     return session_status, activity_status
 
@@ -259,7 +261,7 @@ def _write_activities(conn, account_id, records: dict[str, dict], session_info, 
             if old.end_time is None and record["end_time"] is not None:
                 usage_rows.append((record, session_info[record["session_id"]]))
     _apply_session_deltas(conn, deltas, now)
-    _add_usage(conn, account_id, usage_rows)
+    add_usage(conn, account_id, usage_rows)
     return status
 
 
@@ -327,7 +329,8 @@ def _apply_session_deltas(conn: Connection, deltas: dict[int, dict], now: dateti
     )
 
 
-def _add_usage(conn: Connection, account_id: int, rows: list[tuple[dict, tuple]]) -> None:
+def add_usage(conn: Connection, account_id: int, rows: list[tuple[dict, tuple]], sign: int = 1) -> None:
+    """Add (or with sign -1, take away) closed LLM calls to the hourly roll-ups."""
     llm = [(r, info) for r, info in rows if r["activity_type"] == "llm-prompt"]
     if not llm:
         return
@@ -337,12 +340,12 @@ def _add_usage(conn: Connection, account_id: int, rows: list[tuple[dict, tuple]]
         hour = record["start_time"].replace(minute=0, second=0, microsecond=0)
         key = (hour, project_id or 0, tenant or "", record.get("model") or "", record.get("template_name") or "")
         sums = usage.setdefault(key, defaultdict(float))
-        sums["calls"] += 1
-        sums["errors"] += 1 if record.get("error") else 0
+        sums["calls"] += sign
+        sums["errors"] += sign if record.get("error") else 0
         for total in _TOTALS:
-            sums[total] += record.get(total) or 0
+            sums[total] += sign * (record.get(total) or 0)
         elapsed = (record["end_time"] - record["start_time"]).total_seconds() * 1000
-        latency[(*key, latency_bucket(elapsed))] += 1
+        latency[(*key, latency_bucket(elapsed))] += sign
     dims = ("hour", "project_id", "tracking_tenant", "model", "template_name")
     stmt = insert_for(conn, usage_hourly)
     added = ("calls", "errors", *_TOTALS)

@@ -247,6 +247,11 @@ def test_openllmetry_indexed_prompts_are_read():
     assert a["usage"] == {"prompt_tokens": 3, "completion_tokens": 1}
 
 
+def test_token_counts_that_cannot_be_true_are_left_out():
+    attributes = {"openinference.span.kind": "LLM", "llm.token_count.prompt": -1, "llm.token_count.completion": 2**40}
+    assert activity({**attributes, "llm.token_count.total": "7"})["usage"] == {"total_tokens": 7}
+
+
 def test_genai_execute_tool_is_an_action_and_invoke_agent_a_chain():
     tool = activity(
         {

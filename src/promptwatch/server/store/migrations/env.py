@@ -2,7 +2,30 @@
 
 from alembic import context
 
-from promptwatch.server.store.tables import accounts, activities, credentials, metadata, sessions, usage  # noqa: F401
+from promptwatch.server.store.tables import (  # noqa: F401  # noqa: F401  # noqa: F401  # noqa: F401
+    access_log,
+    accounts,
+    activities,
+    annotations,
+    billing,
+    credentials,
+    lifecycle,
+    mail,
+    members,
+    metadata,
+    people,
+    policies,
+    prompt_cache,
+    redaction,
+    replays,
+    sessions,
+    sharing,
+    support_access,
+    templates,
+    unit_tests,
+    usage,
+    usage_stats,
+)
 
 connection = context.config.attributes.get("connection")
 if connection is None:

@@ -16,16 +16,17 @@ export function Chart({ title, times, lines, format }) {
   const box = useRef(null);
   const theme = useTheme();
   useEffect(() => {
+    const element = box.current;
     let plot = null;
     let observer = null;
     let live = true;
     loadUPlot().then((uPlot) => {
-      if (!live || !box.current) return;
-      const css = getComputedStyle(box.current);
+      if (!live) return;
+      const css = getComputedStyle(element);
       const color = (name) => css.getPropertyValue(name).trim();
       const axis = { stroke: color("--muted"), grid: { stroke: color("--grid"), width: 1 }, ticks: { stroke: color("--grid") } };
       const options = {
-        width: box.current.clientWidth,
+        width: element.clientWidth,
         height: HEIGHT,
         scales: { x: { time: true } },
         axes: [axis, { ...axis, size: 64, values: (u, ticks) => ticks.map(format) }],
@@ -40,9 +41,9 @@ export function Chart({ title, times, lines, format }) {
           })),
         ],
       };
-      plot = new uPlot(options, [times, ...lines.map((line) => line.values)], box.current);
-      observer = new ResizeObserver(() => plot.setSize({ width: box.current.clientWidth, height: HEIGHT }));
-      observer.observe(box.current);
+      plot = new uPlot(options, [times, ...lines.map((line) => line.values)], element);
+      observer = new ResizeObserver(() => plot.setSize({ width: element.clientWidth, height: HEIGHT }));
+      observer.observe(element);
     });
     return () => {
       live = false;

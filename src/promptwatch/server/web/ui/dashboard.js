@@ -94,7 +94,7 @@ function Charts({ overall, grouped, chosen, since }) {
         ],
       },
       {
-        title: `Cost by ${GROUPS[chosen.group].toLowerCase()}`,
+        title: `Cost by ${GROUPS[grouped.group_by].toLowerCase()}`,
         format: money,
         lines: top.map((g, i) => ({
           label: g.group ?? "(none)",
@@ -144,8 +144,8 @@ export function Dashboard({ where }) {
     body = html`<${Cards} totals=${overall.totals} />
       <${Charts} overall=${overall} grouped=${grouped} chosen=${chosen} since=${since} />
       <div class="columns">
-        <${GroupTable} title=${`By ${GROUPS[chosen.group].toLowerCase()}`} name=${GROUPS[chosen.group]}
-          rows=${sumsByGroup(grouped.series)} link=${sessionsBy(chosen.group)} />
+        <${GroupTable} title=${`By ${GROUPS[grouped.group_by].toLowerCase()}`} name=${GROUPS[grouped.group_by]}
+          rows=${sumsByGroup(grouped.series)} link=${sessionsBy(grouped.group_by)} />
         <${GroupTable} title="Most expensive templates" name="Template" rows=${templates.slice(0, 10)}
           link=${sessionsBy("template")} />
       </div>`;

@@ -16,6 +16,7 @@ const TEXT_FILTERS = [
 ];
 const RANGES = { "": "Any time", "1h": "Last hour", "24h": "Last 24 hours", "7d": "Last 7 days", "30d": "Last 30 days" };
 const RANGE_MS = { "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000 };
+const SORTS = { newest: "Newest first", oldest: "Oldest first", cost: "Most expensive", tokens: "Most tokens" };
 const PAGE = 50;
 let lastListUrl = "/ui/sessions";
 
@@ -28,6 +29,7 @@ function sessionQuery(query) {
   const params = {};
   for (const [name] of TEXT_FILTERS) params[name] = query.get(name) || undefined;
   params.has_error = query.get("has_error") || undefined;
+  params.sort = SORTS[query.get("sort")] ? query.get("sort") : undefined;
   const range = query.get("range");
   if (RANGE_MS[range]) params.since = new Date(Date.now() - RANGE_MS[range]).toISOString();
   else if (range === "custom") {
@@ -77,6 +79,11 @@ function Filters({ query }) {
         <option value="">All sessions</option>
         <option value="true">With errors</option>
         <option value="false">Without errors</option>
+      </select>
+    </label>
+    <label>Order
+      <select name="sort" value=${query.get("sort") || ""}>
+        ${Object.entries(SORTS).map(([value, label]) => html`<option value=${value === "newest" ? "" : value}>${label}</option>`)}
       </select>
     </label>
     <div class="actions">

@@ -31,7 +31,7 @@ export function Templates() {
         <td class="num">${count(row.errors)}</td>
         <td class="num">${count(row.total_tokens)}</td>
         <td class="num">${money(row.cost)}</td>
-        <td class="num">${money(row.cost / row.calls)}</td>
+        <td class="num">${row.calls ? money(row.cost / row.calls) : ""}</td>
         <td>${whenShort(row.last)}</td>
         <td><a href=${`/ui/sessions?${new URLSearchParams({ template: row.group })}`}>Sessions</a></td>
       </tr>`)}</tbody>

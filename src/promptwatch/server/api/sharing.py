@@ -1,0 +1,60 @@
+"""Share links (P1): created only by the account, read-only, expiring, revocable, views counted; and the
+public read of a shared session, which needs no other credential."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..services.credentials import Caller
+from .deps import caller
+from .problems import PROBLEM, responses
+
+router = APIRouter(prefix="/api/v1", tags=["sharing"])
+GONE = {410: {"description": "Revoked or expired", "content": {PROBLEM: {}}}}
+
+
+class ShareLinkCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["session"] = "session"
+    object_id: str = Field(min_length=1, max_length=200, description="the session id")
+    expires_in_hours: int | None = Field(default=None, ge=1, description="default 168; at most 90 days")
+
+
+def _sharing(request: Request):
+    return request.app.state.services.sharing
+
+
+@router.post(
+    "/share-links",
+    status_code=201,
+    summary="Share a session read-only (member)",
+    responses=responses(401, 403, 404, 422),
+)
+def create_link(request: Request, body: ShareLinkCreate, who: Caller = Depends(caller)) -> dict:
+    """The token is shown once; anyone holding the link can read the session until it expires or is revoked."""
+    return _sharing(request).create(who, body.kind, body.object_id, body.expires_in_hours)
+
+
+@router.get("/share-links", summary="Share links of the account, with view counts", responses=responses(401, 403))
+def list_links(request: Request, who: Caller = Depends(caller)) -> dict:
+    return {"items": _sharing(request).list(who)}
+
+
+@router.delete(
+    "/share-links/{link_id}", status_code=204, summary="Revoke a share link at once", responses=responses(401, 403, 404)
+)
+def revoke_link(request: Request, link_id: int, who: Caller = Depends(caller)) -> Response:
+    _sharing(request).revoke(who, link_id)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/shared/{token}",
+    summary="Read what a share link shares (no other credential)",
+    responses={**responses(404), **GONE},
+)
+def open_link(request: Request, token: str = Path(min_length=10, max_length=200)) -> dict:
+    return _sharing(request).open(token)

@@ -1,0 +1,74 @@
+"""An invoice as PDF (fpdf2, its built-in Helvetica; characters outside Latin-1 print as '?')."""
+
+from __future__ import annotations
+
+from fpdf import FPDF
+
+
+def _text(value) -> str:
+    return str(value if value is not None else "").encode("latin-1", "replace").decode("latin-1")
+
+
+def money(cents: int, currency: str) -> str:
+    sign = "-" if cents < 0 else ""
+    cents = abs(cents)
+    return f"{sign}{cents // 100:,}.{cents % 100:02d} {currency}"
+
+
+def render_invoice(invoice: dict, lines: list[dict], issuer: str, number_text: str) -> bytes:
+    pdf = FPDF(format="A4")
+    pdf.set_title(_text(f"Invoice {number_text}"))
+    pdf.set_creator("PromptWatch")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 18)
+    pdf.cell(0, 10, _text(f"Invoice {number_text}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=10)
+    pdf.multi_cell(0, 5, _text(issuer), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    bill_to = invoice["bill_to"]
+    pdf.set_font("Helvetica", "B", 10)
+    pdf.cell(0, 5, "Bill to", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=10)
+    for part in (bill_to.get("name"), bill_to.get("address"), bill_to.get("country")):
+        if part:
+            pdf.multi_cell(0, 5, _text(part), new_x="LMARGIN", new_y="NEXT")
+    if bill_to.get("vat_id"):
+        pdf.cell(0, 5, _text(f"VAT id: {bill_to['vat_id']}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    issued = invoice["issued_at"]
+    pdf.cell(0, 5, _text(f"Issued: {issued:%Y-%m-%d}    Period: {invoice['period']}    Plan: {invoice['plan']}"))
+    pdf.ln(9)
+    currency = invoice["currency"]
+    widths = (90, 22, 28, 25, 25)
+    pdf.set_font("Helvetica", "B", 9)
+    for width, head in zip(widths, ("Description", "Quantity", "Unit", "Unit price", "Amount")):
+        pdf.cell(width, 7, head, border="B", align="L" if head in ("Description", "Unit") else "R")
+    pdf.ln()
+    pdf.set_font("Helvetica", size=9)
+    for line in lines:
+        cells = (
+            line["description"],
+            f"{line['quantity']:,}",
+            line["unit"],
+            money(line["unit_price_cents"], currency),
+            money(line["amount_cents"], currency),
+        )
+        for width, value, align in zip(widths, cells, "LRLRR"):
+            pdf.cell(width, 6, _text(value), align=align)
+        pdf.ln()
+    pdf.ln(3)
+    rate = invoice["tax_rate_bp"] / 100
+    totals = (
+        ("Subtotal", invoice["subtotal_cents"]),
+        (f"Tax {rate:g} %", invoice["tax_cents"]),
+        ("Total", invoice["total_cents"]),
+    )
+    for label, cents in totals:
+        pdf.set_font("Helvetica", "B" if label == "Total" else "", 10)
+        pdf.cell(sum(widths[:4]), 6, label, align="R")
+        pdf.cell(widths[4], 6, _text(money(cents, currency)), align="R", new_x="LMARGIN", new_y="NEXT")
+    if invoice.get("tax_note"):
+        pdf.ln(3)
+        pdf.set_font("Helvetica", "I", 9)
+        pdf.multi_cell(0, 5, _text(invoice["tax_note"]), new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

@@ -1,0 +1,223 @@
+"""The semantic cache: the published client's `/prompt-cache` endpoints and the native cache API.
+
+Entries live in the database per account and namespace (WIRE_PROTOCOL §7.3). A lookup takes the entries of
+the namespace with the same template identity (null matches null), the same embedder and the same vector
+shape, ranks them by similarity, and serves the best one that passes `min_similarity` *and* the guards of
+`cache_matching` (the template inputs one by one; for text, the tokens that differ).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import datetime, timezone
+
+from promptwatch.schema.prompt_loop import CacheEntryCreate, CacheLookup
+
+from ..errors import Forbidden, InvalidInput
+from ..store import prompt_cache as store
+from . import cache_matching as matching
+from .clock import utc_now
+from .credentials import Caller
+from .runtime import Runtime
+
+DEFAULT_CLIENT_SIMILARITY = 0.97
+MAX_NAMESPACE = 512
+MAX_RESULT_CHARS = 2_000_000
+
+
+def parse_until(value: str | None) -> datetime | None:
+    """`str(datetime)` as the published client sends it (`2020-01-01 00:00:00+00:00`), or ISO-8601."""
+    if value is None or not value.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput("until must be a date and time, e.g. 2020-01-01 00:00:00+00:00", field="until") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _identity(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+class PromptCacheService:
+    def __init__(self, runtime: Runtime) -> None:
+        self._rt = runtime
+
+    def _check(self, caller: Caller, namespace: str, scope: str) -> None:
+        caller.require(scope)
+        if not namespace or len(namespace) > MAX_NAMESPACE:
+            raise InvalidInput(f"a namespace has 1 to {MAX_NAMESPACE} characters", field="namespace")
+        if caller.project and not namespace.startswith(caller.project + "."):
+            raise Forbidden(f"this key is limited to project {caller.project!r}: use namespaces '{caller.project}.*'")
+
+    # the published client ---------------------------------------------------------------------------
+
+    def legacy_get(self, caller: Caller, namespace: str, body, min_similarity: float | None) -> dict:
+        """Hit: {"result", "similarity"}; miss (or anything unusable): {}."""
+        self._check(caller, namespace, "read")
+        if not isinstance(body, dict):
+            return {}
+        parsed = matching.parse_embedding(body.get("embedding"))
+        if parsed is None:
+            return {}
+        vectors, count = parsed
+        threshold = DEFAULT_CLIENT_SIMILARITY if min_similarity is None else min_similarity
+        input_values = body.get("prompt_input_values") if isinstance(body.get("prompt_input_values"), dict) else None
+        hit = self._lookup(
+            caller.account_id,
+            namespace,
+            _identity(body.get("prompt_template_identity")),
+            matching.CLIENT_EMBEDDER,
+            vectors,
+            count,
+            threshold,
+            None,
+            input_values,
+        )
+        return {"result": hit["result"], "similarity": hit["similarity"]} if hit else {}
+
+    def legacy_add(self, caller: Caller, namespace: str, body) -> bool:
+        self._check(caller, namespace, "ingest")
+        if not isinstance(body, dict) or not isinstance(body.get("result"), str):
+            return False
+        parsed = matching.parse_embedding(body.get("embedding"))
+        if parsed is None:
+            return False
+        vectors, count = parsed
+        entry_id = body.get("id") if isinstance(body.get("id"), str) and body["id"] else None
+        input_values = body.get("prompt_input_values") if isinstance(body.get("prompt_input_values"), dict) else None
+        self._store(
+            caller.account_id,
+            namespace,
+            entry_id,
+            _identity(body.get("prompt_template_identity")),
+            matching.CLIENT_EMBEDDER,
+            vectors,
+            count,
+            body["result"],
+            None,
+            input_values,
+        )
+        return True
+
+    def clear(self, caller: Caller, namespace: str, until: str | None) -> int:
+        self._check(caller, namespace, "ingest")
+        moment = parse_until(until)
+        with self._rt.engine.begin() as conn:
+            return store.clear(conn, caller.account_id, namespace, moment)
+
+    # the native API -----------------------------------------------------------------------------------
+
+    def add(self, caller: Caller, namespace: str, entry: CacheEntryCreate) -> dict:
+        self._check(caller, namespace, "ingest")
+        embedder, vectors, count = self._vectors(entry.text, entry.embedding)
+        entry_id = entry.id or _content_id(entry.text, vectors)
+        self._store(
+            caller.account_id,
+            namespace,
+            entry_id,
+            entry.template_identity or "",
+            embedder,
+            vectors,
+            count,
+            entry.result,
+            entry.text,
+            entry.input_values,
+        )
+        return {"id": entry_id, "namespace": namespace, "embedder": embedder}
+
+    def lookup(self, caller: Caller, namespace: str, query: CacheLookup) -> dict:
+        self._check(caller, namespace, "read")
+        embedder, vectors, count = self._vectors(query.text, query.embedding)
+        if query.min_similarity is not None:
+            threshold = query.min_similarity
+        else:
+            threshold = matching.DEFAULT_TEXT_SIMILARITY if query.embedding is None else DEFAULT_CLIENT_SIMILARITY
+        hit = self._lookup(
+            caller.account_id,
+            namespace,
+            query.template_identity or "",
+            embedder,
+            vectors,
+            count,
+            threshold,
+            query.text,
+            query.input_values,
+        )
+        if not hit:
+            return {"hit": False, "result": None, "similarity": None, "id": None}
+        return {"hit": True, **hit}
+
+    def namespaces(self, caller: Caller) -> dict:
+        caller.require("read")
+        with self._rt.engine.connect() as conn:
+            rows = store.namespaces(conn, caller.account_id)
+        if caller.project:
+            rows = [r for r in rows if r["namespace"].startswith(caller.project + ".")]
+        return {"items": [dict(r) for r in rows]}
+
+    # shared ---------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _vectors(text: str | None, embedding) -> tuple[str, list[list[float]], int]:
+        if embedding is not None:
+            parsed = matching.parse_embedding(embedding)
+            if parsed is None:
+                raise InvalidInput("embedding must be a vector or a list of vectors of one length", field="embedding")
+            return matching.CLIENT_EMBEDDER, parsed[0], parsed[1]
+        if text is None or not text.strip():
+            raise InvalidInput("send `text` (the server embeds it) or `embedding`", field="text")
+        return matching.EMBEDDER_NAME, [matching.embed_text(text)], 0
+
+    def _store(self, account_id, namespace, entry_id, identity, embedder, vectors, count, result, text, inputs):
+        if len(result) > MAX_RESULT_CHARS:
+            raise InvalidInput("result is too long", field="result")
+        now = utc_now()
+        row = {
+            "account_id": account_id,
+            "namespace": namespace,
+            "id": (entry_id or _content_id(text, vectors))[:200],
+            "template_identity": identity[:600],
+            "input_values": inputs,
+            "prompt_text": text,
+            "embedder": embedder,
+            "vector_count": count,
+            "dims": len(vectors[0]),
+            "embedding": matching.pack(vectors),
+            "result": result,
+            "hits": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        with self._rt.engine.begin() as conn:
+            store.upsert_entry(conn, row)
+
+    def _lookup(self, account_id, namespace, identity, embedder, vectors, count, threshold, text, inputs):
+        query = [matching.normalized(v) for v in vectors]
+        with self._rt.engine.connect() as conn:
+            rows = store.candidates(conn, account_id, namespace, identity, embedder, count, len(query[0]))
+        scored = []
+        for row in rows:
+            stored = matching.unpack(row["embedding"], count, len(query[0]))
+            score = matching.similarity(query, stored)
+            if score >= threshold:
+                scored.append((score, row))
+        scored.sort(key=lambda item: -item[0])
+        for score, row in scored:
+            if identity and matching.input_values_guard(inputs, row["input_values"]):
+                continue
+            stored_text = row["prompt_text"]
+            if text and stored_text and text != stored_text and matching.differing_tokens_guard(stored_text, text):
+                continue
+            with self._rt.engine.begin() as conn:
+                store.count_hit(conn, row["pk"])
+            return {"result": row["result"], "similarity": min(1.0, round(score, 6)), "id": row["id"]}
+        return None
+
+
+def _content_id(text: str | None, vectors) -> str:
+    if text is not None:
+        return str(uuid.uuid5(uuid.NAMESPACE_DNS, text))
+    return hashlib.sha256(matching.pack(vectors)).hexdigest()[:40]

@@ -1,0 +1,279 @@
+"""Replay (the playground): re-run a recorded LLM call as it was, or with an edited template, edited input
+values, other messages, another model or other settings, against an OpenAI-compatible provider the
+account configured; the result is stored beside the original.
+
+Outbound calls go only to the configured provider URL (the customer's own channel, P1), never follow
+redirects, and are refused when the URL resolves to a loopback, private, link-local or otherwise
+non-public address unless the operator allows it (`PROMPTWATCH_REPLAY_ALLOW_PRIVATE_URLS`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import string
+import time
+from urllib.parse import urlsplit
+
+import httpx
+
+from promptwatch.schema.prompt_loop import ProviderConfigIn, ReplayCreate
+
+from ..errors import Forbidden, InvalidInput, NotFound
+from ..store import accounts as account_store
+from ..store import replays as store
+from .clock import utc_now
+from .credentials import Caller
+from .provider_secrets import ProviderSecrets
+from .runtime import Runtime
+
+_ROLES = {"human": "user", "ai": "assistant", "user": "user", "assistant": "assistant", "system": "system"}
+_SETTING_KEYS = ("temperature", "top_p", "max_tokens", "stop", "presence_penalty", "frequency_penalty", "seed", "n")
+
+
+def check_provider_url(url: str, allow_private: bool) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput("base_url must be an http(s) URL with a host", field="base_url")
+    if parts.username or parts.password:
+        raise InvalidInput("put the API key in api_key, not in the URL", field="base_url")
+    if allow_private:
+        return
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    except (socket.gaierror, UnicodeError):
+        raise InvalidInput(f"the provider host {parts.hostname!r} does not resolve", field="base_url") from None
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global or address.is_multicast:
+            raise Forbidden(
+                f"the provider URL resolves to a non-public address ({address}); the operator can allow that with "
+                "PROMPTWATCH_REPLAY_ALLOW_PRIVATE_URLS"
+            )
+
+
+def _messages_of(prompt) -> list[dict]:
+    if isinstance(prompt, list):
+        out = []
+        for message in prompt:
+            if isinstance(message, dict):
+                role = _ROLES.get(str(message.get("role") or "user").lower(), "user")
+                content = message.get("text", message.get("content", ""))
+                out.append({"role": role, "content": content if isinstance(content, str) else str(content)})
+        return out
+    return [{"role": "user", "content": "" if prompt is None else str(prompt)}]
+
+
+def _fill(text: str, values: dict) -> str:
+    try:
+        return string.Formatter().vformat(text, (), _Missing(values))
+    except (ValueError, IndexError):
+        raise InvalidInput("the template is not a valid f-string", field="template") from None
+
+
+class _Missing(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _value_text(value) -> str:
+    if isinstance(value, dict):
+        return str(value.get("text", ""))
+    return value if isinstance(value, str) else str(value)
+
+
+def render_messages(template, values: dict) -> list[dict]:
+    """A template (text, or the published client's list of message templates) filled with `values`."""
+    if isinstance(template, str):
+        return [{"role": "user", "content": _fill(template, {k: _value_text(v) for k, v in values.items()})}]
+    messages = []
+    for part in template if isinstance(template, list) else []:
+        if isinstance(part, str):  # a messages placeholder: the recorded history
+            messages.extend(_messages_of(values.get(part) if isinstance(values.get(part), list) else []))
+        elif isinstance(part, dict):
+            text = part.get("prompt_template", part.get("text", ""))
+            role = _ROLES.get(str(part.get("role") or "user").lower(), "user")
+            scalar = {k: _value_text(v) for k, v in values.items() if not isinstance(v, list)}
+            messages.append({"role": role, "content": _fill(str(text), scalar)})
+    return messages
+
+
+def build_request(recorded: dict, edits: ReplayCreate, default_model: str | None) -> dict:
+    values = dict(recorded.get("prompt_input_values") or {})
+    values.update(edits.input_values or {})
+    template = recorded.get("prompt_template") if isinstance(recorded.get("prompt_template"), dict) else {}
+    if edits.messages is not None:
+        messages = _messages_of(edits.messages)
+    elif edits.template is not None:
+        messages = render_messages(edits.template, values)
+    elif edits.input_values and template.get("prompt_template") is not None:
+        messages = render_messages(template["prompt_template"], values)
+    else:
+        messages = _messages_of(recorded.get("prompt"))
+    settings = {}
+    recorded_settings = recorded.get("settings") if isinstance(recorded.get("settings"), dict) else {}
+    invocation = (recorded.get("metadata") or {}).get("invocation_params") if recorded.get("metadata") else None
+    for source in (invocation if isinstance(invocation, dict) else {}, recorded_settings):
+        settings.update({k: v for k, v in source.items() if k in _SETTING_KEYS and v is not None})
+    settings.update(edits.settings or {})
+    model = edits.model or recorded.get("model") or default_model
+    if not model:
+        raise InvalidInput("the recorded call names no model: send `model`", field="model")
+    return {"model": model, "messages": messages, **settings}
+
+
+class ReplayService:
+    def __init__(self, runtime: Runtime) -> None:
+        self._rt = runtime
+        self._secrets = ProviderSecrets(runtime.settings)
+
+    @property
+    def _allow_private(self) -> bool:
+        return self._rt.settings.replay_allow_private_urls
+
+    def set_provider(self, caller: Caller, name: str, body: ProviderConfigIn) -> dict:
+        caller.require("admin")
+        check_provider_url(body.base_url, self._allow_private)
+        now = utc_now()
+        sealed = self._secrets.seal(caller.account_id, name, body.api_key) if body.api_key else None
+        with self._rt.engine.begin() as conn:
+            store.upsert_provider(
+                conn,
+                {
+                    "account_id": caller.account_id,
+                    "name": name,
+                    "base_url": body.base_url.rstrip("/"),
+                    "api_key_sealed": sealed,
+                    "default_model": body.default_model,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+        return self._view(
+            {
+                "name": name,
+                "base_url": body.base_url.rstrip("/"),
+                "api_key_sealed": sealed,
+                "default_model": body.default_model,
+                "updated_at": now,
+            }
+        )
+
+    def providers(self, caller: Caller) -> dict:
+        caller.require("read")
+        with self._rt.engine.connect() as conn:
+            rows = store.providers(conn, caller.account_id)
+        return {"items": [self._view(r) for r in rows]}
+
+    def delete_provider(self, caller: Caller, name: str) -> None:
+        caller.require("admin")
+        with self._rt.engine.begin() as conn:
+            if not store.delete_provider(conn, caller.account_id, name):
+                raise NotFound(f"no provider {name!r}")
+
+    @staticmethod
+    def _view(row) -> dict:
+        return {
+            "name": row["name"],
+            "base_url": row["base_url"],
+            "has_api_key": row["api_key_sealed"] is not None,
+            "default_model": row["default_model"],
+            "updated_at": row["updated_at"],
+        }
+
+    def _recorded(self, conn, caller: Caller, activity_id: str) -> dict:
+        recorded = store.recorded_call(conn, caller.account_id, activity_id)
+        if recorded is None or (
+            caller.project
+            and recorded["project_id"] != account_store.project_id(conn, caller.account_id, caller.project)
+        ):
+            raise NotFound(f"no activity {activity_id!r}")
+        return recorded
+
+    def replay(self, caller: Caller, activity_id: str, edits: ReplayCreate) -> dict:
+        caller.require("ingest")
+        with self._rt.engine.connect() as conn:
+            recorded = self._recorded(conn, caller, activity_id)
+            provider = store.provider(conn, caller.account_id, edits.provider)
+        if recorded["activity_type"] != "llm-prompt":
+            raise InvalidInput("only LLM calls (llm-prompt activities) can be replayed", field="activity_id")
+        if provider is None:
+            raise NotFound(f"no provider {edits.provider!r}: configure it at PUT /api/v1/providers/{edits.provider}")
+        request = build_request(recorded, edits, provider["default_model"])
+        check_provider_url(provider["base_url"], self._allow_private)
+        headers = {"Content-Type": "application/json"}
+        if provider["api_key_sealed"] is not None:
+            secret = self._secrets.open(caller.account_id, provider["name"], provider["api_key_sealed"])
+            headers["Authorization"] = f"Bearer {secret}"
+        generated = error = None
+        usage: dict = {}
+        started = time.perf_counter()
+        try:
+            with httpx.Client(timeout=self._rt.settings.replay_timeout_seconds, follow_redirects=False) as http:
+                response = http.post(f"{provider['base_url']}/chat/completions", json=request, headers=headers)
+            if response.status_code >= 300:
+                error = f"provider answered {response.status_code}: {response.text[:2000]}"
+            else:
+                payload = response.json()
+                generated = payload["choices"][0]["message"].get("content")
+                usage = payload.get("usage") or {}
+        except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError) as exc:
+            error = f"the provider call failed: {type(exc).__name__}: {str(exc)[:500]}"
+        latency = (time.perf_counter() - started) * 1000
+        edits_made = edits.model_dump(exclude_none=True, exclude={"provider"})
+        row = {
+            "account_id": caller.account_id,
+            "activity_pk": recorded["pk"],
+            "provider": provider["name"],
+            "model": request["model"],
+            "request": {**request, "edits": edits_made},
+            "generated": generated,
+            "error": error,
+            "prompt_tokens": usage.get("prompt_tokens") if isinstance(usage.get("prompt_tokens"), int) else None,
+            "completion_tokens": usage.get("completion_tokens")
+            if isinstance(usage.get("completion_tokens"), int)
+            else None,
+            "latency_ms": latency,
+            "created_at": utc_now(),
+        }
+        with self._rt.engine.begin() as conn:
+            row["pk"] = store.add_replay(conn, row)
+        return _replay_view(row)
+
+    def list(self, caller: Caller, activity_id: str) -> dict:
+        """The original call and its replays, for a side-by-side view."""
+        caller.require("read")
+        with self._rt.engine.connect() as conn:
+            recorded = self._recorded(conn, caller, activity_id)
+            rows = store.replays_of(conn, recorded["pk"])
+        original = {
+            "activity_id": activity_id,
+            "session_id": recorded["session_id"],
+            "model": recorded.get("model"),
+            "prompt": recorded.get("prompt"),
+            "prompt_template": recorded.get("prompt_template"),
+            "prompt_input_values": recorded.get("prompt_input_values"),
+            "generated": recorded.get("generated"),
+            "error": recorded.get("error"),
+            "template_name": recorded.get("template_name"),
+            "template_version": recorded.get("template_version"),
+        }
+        return {"original": original, "replays": [_replay_view(r) for r in rows]}
+
+
+def _replay_view(row) -> dict:
+    request = dict(row["request"])
+    return {
+        "id": row["pk"],
+        "provider": row["provider"],
+        "model": row["model"],
+        "messages": request.get("messages"),
+        "settings": {k: v for k, v in request.items() if k not in ("model", "messages", "edits")},
+        "edits": request.get("edits"),
+        "generated": row["generated"],
+        "error": row["error"],
+        "prompt_tokens": row["prompt_tokens"],
+        "completion_tokens": row["completion_tokens"],
+        "latency_ms": row["latency_ms"],
+        "created_at": row["created_at"],
+    }

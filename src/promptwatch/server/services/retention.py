@@ -1,0 +1,43 @@
+"""Retention policies: how long an account (or one of its projects) keeps sessions with their payloads,
+and, separately, its hourly cost and usage roll-ups. Applied by the cleanup cycle."""
+
+from __future__ import annotations
+
+from ..errors import InvalidInput, NotFound
+from ..store import accounts as account_store
+from ..store import lifecycle as lifecycle_store
+from .clock import utc_now
+from .credentials import Caller
+from .runtime import Runtime
+
+
+class RetentionService:
+    def __init__(self, runtime: Runtime) -> None:
+        self._rt = runtime
+
+    def list(self, caller: Caller) -> list[dict]:
+        caller.require("read")
+        with self._rt.engine.connect() as conn:
+            names = {p["id"]: p["name"] for p in account_store.list_projects(conn, caller.account_id)}
+            return [
+                {
+                    "project": names.get(p["project_id"]) if p["project_id"] else None,
+                    "content_days": p["content_days"],
+                    "aggregate_days": p["aggregate_days"],
+                    "updated_at": p["updated_at"],
+                }
+                for p in lifecycle_store.policies(conn, caller.account_id)
+            ]
+
+    def set(self, caller: Caller, project: str | None, content_days: int | None, aggregate_days: int | None) -> dict:
+        caller.require("admin")
+        if content_days and aggregate_days and aggregate_days < content_days:
+            raise InvalidInput("aggregates cannot be kept shorter than the data they summarise", field="aggregate_days")
+        with self._rt.engine.begin() as conn:
+            project_id = 0
+            if project is not None:
+                project_id = account_store.project_id(conn, caller.account_id, project)
+                if project_id is None:
+                    raise NotFound(f"no project {project!r}")
+            lifecycle_store.set_policy(conn, caller.account_id, project_id, content_days, aggregate_days, utc_now())
+        return {"project": project, "content_days": content_days, "aggregate_days": aggregate_days}

@@ -1,0 +1,102 @@
+"""Sharing by consent (P1): a share link exists only because a member of the account created it. It gives
+read-only access to one session to whoever holds its token, until it expires or is revoked; every view
+is counted and the count is shown to the account. Only a hash of the token is stored."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from ..errors import Gone, InvalidInput, NotFound
+from ..store import sharing as store
+from ..store.tables.sharing import SHARE_KINDS
+from . import audit
+from .clock import utc_now
+from .credentials import Caller, token_hash
+from .runtime import Runtime
+from .sessions import SessionService
+
+SHARE_PREFIX = "pws_"
+SHARED_PATH = "/api/v1/shared/"
+
+
+def _view(row) -> dict:
+    item = dict(row)
+    item["live"] = item["revoked_at"] is None and item["expires_at"] > utc_now()
+    return item
+
+
+class SharingService:
+    def __init__(self, runtime: Runtime) -> None:
+        self._rt = runtime
+        self._sessions = SessionService(runtime)
+
+    def create(self, caller: Caller, kind: str, object_id: str, hours: int | None) -> dict:
+        caller.require_role("member")
+        if kind not in SHARE_KINDS:
+            raise InvalidInput(f"kind must be one of {', '.join(SHARE_KINDS)}", field="kind")
+        settings = self._rt.settings
+        hours = hours or settings.share_link_default_hours
+        if not 1 <= hours <= settings.share_link_max_days * 24:
+            raise InvalidInput(
+                f"a share link lasts between 1 hour and {settings.share_link_max_days} days", field="expires_in_hours"
+            )
+        self._sessions.get(caller, object_id, with_activities=False)  # exists, and the caller may read it
+        token = SHARE_PREFIX + secrets.token_urlsafe(24)
+        now = utc_now()
+        with self._rt.engine.begin() as conn:
+            link_id = store.insert_link(
+                conn,
+                account_id=caller.account_id,
+                token_hash=token_hash(token),
+                kind=kind,
+                object_id=object_id,
+                created_by=caller.actor,
+                created_at=now,
+                expires_at=now + timedelta(hours=hours),
+                views=0,
+            )
+            audit.record(conn, caller.account_id, caller, "share.create", f"{kind}:{object_id}", {"link": link_id})
+            row = store.get_link(conn, caller.account_id, link_id)
+        return {**_view(row), "token": token, "url": SHARED_PATH + token}
+
+    def list(self, caller: Caller) -> list[dict]:
+        caller.require_role("viewer")
+        with self._rt.engine.connect() as conn:
+            rows = store.list_links(conn, caller.account_id)
+        if caller.project is not None:  # a project-limited caller sees the links of the sessions it can read
+            rows = [r for r in rows if self._readable(caller, r["object_id"])]
+        return [_view(r) for r in rows]
+
+    def _readable(self, caller: Caller, session_id: str) -> bool:
+        try:
+            self._sessions.get(caller, session_id, with_activities=False)
+            return True
+        except NotFound:
+            return False
+
+    def revoke(self, caller: Caller, link_id: int) -> None:
+        caller.require_role("member")
+        with self._rt.engine.begin() as conn:
+            row = store.get_link(conn, caller.account_id, link_id)
+            if row is None or (caller.project is not None and not self._readable(caller, row["object_id"])):
+                raise NotFound(f"no share link {link_id}")
+            if not store.revoke_link(conn, caller.account_id, link_id, utc_now()):
+                raise NotFound(f"share link {link_id} is already revoked")
+            audit.record(
+                conn, caller.account_id, caller, "share.revoke", f"{row['kind']}:{row['object_id']}", {"link": link_id}
+            )
+
+    def open(self, token: str) -> dict:
+        """The public read: no other credential. Counts the view."""
+        now = utc_now()
+        with self._rt.engine.begin() as conn:
+            link = store.find_by_token(conn, token_hash(token))
+            if link is None:
+                raise NotFound("unknown share link")
+            if link["revoked_at"] is not None or link["expires_at"] <= now:
+                raise Gone("this share link was revoked or has expired")
+            store.count_view(conn, link["id"], now)
+        session = self._sessions.get(Caller(link["account_id"], "read"), link["object_id"])
+        session.pop("tracking_tenant", None)  # the account's end-user label is not part of what was shared
+        return {"kind": link["kind"], "expires_at": link["expires_at"], "session": session}

@@ -1,0 +1,257 @@
+"""Prompt templates: versions assigned by content (store/template_versions.py has the rules), labels that
+point at a version (movable, with rollback), diffs between versions, and per-version executions and stats.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import string
+
+from promptwatch.schema.prompt_loop import TemplateCreate
+
+from ..errors import InvalidInput, NotFound
+from ..store import template_versions
+from ..store import templates as store
+from .clock import utc_now
+from .credentials import Caller
+from .runtime import Runtime
+
+_LABEL = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+_NAME_LIMIT = 256
+
+
+def render(content: dict) -> str:
+    """A template's content as text, for reading and diffs: the text, or one line block per chat message."""
+    template = content.get("prompt_template")
+    if isinstance(template, str):
+        return template
+    if isinstance(template, list):
+        blocks = []
+        for message in template:
+            if isinstance(message, str):
+                blocks.append(f"{{{message}}}  (messages placeholder)")
+            elif isinstance(message, dict) and "prompt_template" in message:
+                blocks.append(f"[{message.get('role') or 'message'}]\n{render(message)}")
+            elif isinstance(message, dict):
+                blocks.append(f"[{message.get('role') or 'message'}]\n{message.get('text', '')}")
+        return "\n".join(blocks)
+    return "" if template is None else str(template)
+
+
+def input_params(template) -> list[str]:
+    texts = [template] if isinstance(template, str) else []
+    if isinstance(template, list):
+        texts = [m.get("prompt_template") for m in template if isinstance(m, dict)]
+        texts = [t for t in texts if isinstance(t, str)]
+    names = set()
+    for text in texts:
+        try:
+            names |= {field for _, field, _, _ in string.Formatter().parse(text) if field}
+        except ValueError:
+            raise InvalidInput("the template is not a valid f-string", field="template") from None
+    names |= {m for m in (template if isinstance(template, list) else []) if isinstance(m, str)}
+    return sorted(names)
+
+
+def content_of(body: TemplateCreate) -> dict:
+    """The content the published client would send for the same template, so both meet in one version."""
+    if isinstance(body.template, dict):
+        return template_versions.template_content(body.template)
+    template = body.template
+    if isinstance(template, list):
+        template = [
+            {
+                "prompt_template": m.get("prompt_template", m.get("text", "")),
+                "role": m.get("role"),
+                "prompt_input_params": input_params(m.get("prompt_template", "")),
+                "format": "f-string",
+            }
+            if isinstance(m, dict)
+            else m
+            for m in template
+        ]
+    description = {
+        "prompt_template": template,
+        "prompt_input_params": body.input_params or input_params(body.template),
+        "format": body.format or ("chat_messages" if isinstance(template, list) else "f-string"),
+    }
+    return template_versions.template_content(description)
+
+
+def _check_name(name: str) -> str:
+    if not name.strip() or len(name) > _NAME_LIMIT:
+        raise InvalidInput(f"a template name has 1 to {_NAME_LIMIT} characters", field="name")
+    return name
+
+
+class TemplateService:
+    def __init__(self, runtime: Runtime) -> None:
+        self._rt = runtime
+
+    def _pk(self, conn, caller: Caller, name: str) -> int:
+        pk = store.template_pk(conn, caller.account_id, name)
+        if pk is None:
+            raise NotFound(f"no template {name!r}")
+        return pk
+
+    def register(self, caller: Caller, name: str, body: TemplateCreate) -> dict:
+        caller.require("ingest")
+        content = content_of(body)
+        with self._rt.engine.begin() as conn:
+            version, created = template_versions.assign_version(
+                conn, caller.account_id, _check_name(name), body.version, content, "api", utc_now()
+            )
+        return {"name": name, "version": version, "created": created, "text": render(content)}
+
+    def list(self, caller: Caller, limit: int, offset: int) -> dict:
+        caller.require("read")
+        with self._rt.engine.connect() as conn:
+            rows = store.list_templates(conn, caller.account_id, limit, offset)
+            items = []
+            for row in rows:
+                labels = _current_labels(store.label_history(conn, row["pk"]))
+                items.append(
+                    {
+                        "name": row["name"],
+                        "created_at": row["created_at"],
+                        "versions": row["versions"] or 0,
+                        "last_version_at": row["last_version_at"],
+                        "labels": labels,
+                    }
+                )
+        return {"items": items}
+
+    def get(self, caller: Caller, name: str) -> dict:
+        caller.require("read")
+        with self._rt.engine.connect() as conn:
+            pk = self._pk(conn, caller, name)
+            versions = [dict(v) for v in store.versions(conn, pk)]
+            history = store.label_history(conn, pk)
+            stats = {s["version"]: _stats_view(s) for s in store.version_stats(conn, caller.account_id, name)}
+        for item in versions:
+            item["stats"] = stats.get(item["version"], _stats_view(None))
+        return {
+            "name": name,
+            "versions": versions,
+            "labels": _current_labels(history),
+            "label_history": [dict(h) for h in history],
+        }
+
+    def version(self, caller: Caller, name: str, version: str, diff_to: str | None = None) -> dict:
+        caller.require("read")
+        with self._rt.engine.connect() as conn:
+            pk = self._pk(conn, caller, name)
+            row = store.version(conn, pk, version)
+            if row is None:
+                raise NotFound(f"template {name!r} has no version {version!r}")
+            other = store.version(conn, pk, diff_to) if diff_to else None
+            if diff_to and other is None:
+                raise NotFound(f"template {name!r} has no version {diff_to!r}")
+            stats = {s["version"]: s for s in store.version_stats(conn, caller.account_id, name)}
+        item = dict(row)
+        item["text"] = render(item["content"])
+        item["stats"] = _stats_view(stats.get(version))
+        if other is not None:
+            item["diff_to"] = diff_to
+            item["diff"] = "".join(
+                difflib.unified_diff(
+                    render(other["content"]).splitlines(keepends=True),
+                    item["text"].splitlines(keepends=True),
+                    fromfile=f"{name}@{diff_to}",
+                    tofile=f"{name}@{version}",
+                )
+            )
+        return item
+
+    def executions(self, caller: Caller, name: str, version: str, limit: int, before: int | None) -> dict:
+        caller.require("read")
+        if not 0 < limit <= 500:
+            raise InvalidInput("limit must be between 1 and 500", field="limit")
+        with self._rt.engine.connect() as conn:
+            self._pk(conn, caller, name)
+            rows = store.executions(conn, caller.account_id, name, version, limit + 1, before)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return {
+            "items": [{k: v for k, v in r.items() if k != "pk"} for r in rows],
+            "next_before": rows[-1]["pk"] if more else None,
+        }
+
+    def move_label(self, caller: Caller, name: str, label: str, version: str) -> dict:
+        caller.require("ingest")
+        if not _LABEL.match(label):
+            raise InvalidInput("a label has 1 to 100 letters, digits, '.', '_' or '-'", field="label")
+        with self._rt.engine.begin() as conn:
+            pk = self._pk(conn, caller, name)
+            if store.version(conn, pk, version) is None:
+                raise NotFound(f"template {name!r} has no version {version!r}")
+            store.move_label(conn, caller.account_id, pk, label, version, utc_now())
+        return {"name": name, "label": label, "version": version}
+
+    def rollback_label(self, caller: Caller, name: str, label: str) -> dict:
+        """Point the label back at the version it had before its latest move (a new move, so history stays)."""
+        caller.require("ingest")
+        with self._rt.engine.begin() as conn:
+            pk = self._pk(conn, caller, name)
+            history = store.label_history(conn, pk, label)
+            if len(history) < 2:
+                raise NotFound(f"label {label!r} of template {name!r} has no earlier version")
+            version = history[1]["version"]
+            store.move_label(conn, caller.account_id, pk, label, version, utc_now())
+        return {"name": name, "label": label, "version": version}
+
+    def resolve_label(self, caller: Caller, name: str, label: str) -> dict:
+        """What an app fetches at run time: the template behind a label."""
+        caller.require("read")
+        with self._rt.engine.connect() as conn:
+            pk = self._pk(conn, caller, name)
+            history = store.label_history(conn, pk, label)
+            if not history:
+                raise NotFound(f"template {name!r} has no label {label!r}")
+            row = store.version(conn, pk, history[0]["version"])
+        content = row["content"]
+        return {
+            "name": name,
+            "label": label,
+            "version": row["version"],
+            "template": content.get("prompt_template"),
+            "input_params": content.get("prompt_input_params"),
+            "format": content.get("format"),
+            "text": render(content),
+            "moved_at": history[0]["moved_at"],
+        }
+
+
+def _current_labels(history) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for move in history:  # newest first
+        labels.setdefault(move["label"], move["version"])
+    return labels
+
+
+def _stats_view(row) -> dict:
+    if row is None:
+        return {
+            "calls": 0,
+            "errors": 0,
+            "error_rate": None,
+            "cost": 0.0,
+            "total_tokens": 0,
+            "latency_ms_mean": None,
+            "annotated": 0,
+            "annotation_score": None,
+            "rating_mean": None,
+        }
+    calls = row["calls"] or 0
+    return {
+        "calls": calls,
+        "errors": row["errors"] or 0,
+        "error_rate": (row["errors"] or 0) / calls if calls else None,
+        "cost": float(row["cost"] or 0),
+        "total_tokens": int(row["total_tokens"] or 0),
+        "latency_ms_mean": float(row["latency_ms_mean"]) if row["latency_ms_mean"] is not None else None,
+        "annotated": row["annotated"] or 0,
+        "annotation_score": float(row["annotation_score"]) if row["annotation_score"] is not None else None,
+        "rating_mean": float(row["rating_mean"]) if row["rating_mean"] is not None else None,
+    }

@@ -1,0 +1,221 @@
+"""Deleting customer data: sessions (alone or in bulk), activity subtrees, and whole accounts.
+
+Rows are deleted at once (SQLite runs with `secure_delete`, so freed pages are zeroed); the cleanup cycle
+then purges what the engine keeps around (full-text segments, the WAL, dead tuples). A user's deletion
+takes the data's share out of the usage roll-ups too; retention keeps the roll-ups (`keep_aggregates`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, func, select, update
+
+from . import search
+from .bodies import decode_body, is_encrypted
+from .dialect import insert_for
+from .ingest_writer import add_usage
+from .registry import CUSTOMER_TABLES
+from .tables import metadata
+from .tables.accounts import accounts, projects
+from .tables.activities import activities, activity_bodies
+from .tables.sessions import sessions, tombstones
+from .tables.usage import latency_hourly, usage_hourly
+
+CHUNK = 500
+KEPT_CLASSES = ("billing", "proof")  # outlive the account's deletion
+ERASED_TENANT = "(erased)"
+
+
+def chunks(values: list, size: int = CHUNK) -> Iterator[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def session_pks(
+    conn: Connection,
+    account_id: int,
+    project_id: int | None = None,
+    tenant: str | None = None,
+    before: datetime | None = None,
+    since: datetime | None = None,
+    ids: Iterable[str] | None = None,
+) -> list[int]:
+    query = select(sessions.c.pk).where(sessions.c.account_id == account_id)
+    if project_id is not None:
+        query = query.where(sessions.c.project_id == project_id)
+    if tenant is not None:
+        query = query.where(sessions.c.tracking_tenant == tenant)
+    if before is not None:
+        query = query.where(sessions.c.start_time < before)
+    if since is not None:
+        query = query.where(sessions.c.start_time >= since)
+    if ids is not None:
+        query = query.where(sessions.c.id.in_(list(ids)))
+    return list(conn.execute(query).scalars())
+
+
+def _tombstone(conn: Connection, account_id: int, kind: str, object_ids: list[str], now: datetime) -> None:
+    if object_ids:
+        conn.execute(
+            insert_for(conn, tombstones).on_conflict_do_nothing(),
+            [{"account_id": account_id, "kind": kind, "object_id": i, "deleted_at": now} for i in object_ids],
+        )
+
+
+def _unindex_activities(conn: Connection, activity_pks) -> None:
+    rows = conn.execute(
+        select(activity_bodies.c.activity_pk, activity_bodies.c.body).where(
+            activity_bodies.c.activity_pk.in_(activity_pks)
+        )
+    ).all()
+    search.unindex(conn, [(pk, search.text_of(decode_body(blob))) for pk, blob in rows if not is_encrypted(blob)])
+
+
+def _llm_contributions(conn: Connection, where) -> list[tuple[dict, tuple]]:
+    query = (
+        select(activities, sessions.c.project_id, sessions.c.tracking_tenant)
+        .join(sessions, sessions.c.pk == activities.c.session_pk)
+        .where(where, activities.c.activity_type == "llm-prompt", activities.c.end_time.is_not(None))
+    )
+    return [(dict(r), (r["session_pk"], r["project_id"], r["tracking_tenant"])) for r in conn.execute(query).mappings()]
+
+
+def delete_sessions(
+    conn: Connection, account_id: int, pks: list[int], now: datetime, keep_aggregates: bool = False
+) -> dict[str, int]:
+    """Delete sessions with their activities and leave tombstones; returns counts."""
+    counts = {"sessions": 0, "activities": 0}
+    for chunk in chunks(pks):
+        if not keep_aggregates:
+            add_usage(conn, account_id, _llm_contributions(conn, activities.c.session_pk.in_(chunk)), sign=-1)
+        activity_pks = select(activities.c.pk).where(activities.c.session_pk.in_(chunk))
+        _unindex_activities(conn, activity_pks)
+        conn.execute(delete(activity_bodies).where(activity_bodies.c.activity_pk.in_(activity_pks)))
+        counts["activities"] += conn.execute(delete(activities).where(activities.c.session_pk.in_(chunk))).rowcount
+        ids = list(conn.execute(select(sessions.c.id).where(sessions.c.pk.in_(chunk))).scalars())
+        _tombstone(conn, account_id, "session", ids, now)
+        counts["sessions"] += conn.execute(delete(sessions).where(sessions.c.pk.in_(chunk))).rowcount
+    if not keep_aggregates:
+        drop_empty_usage(conn, account_id)
+    return counts
+
+
+def activity_subtree(conn: Connection, account_id: int, activity_id: str) -> tuple[int, list[dict]] | None:
+    """The session pk and the activity with every descendant, or None when there is no such activity."""
+    root = conn.execute(
+        select(activities.c.session_pk).where(activities.c.account_id == account_id, activities.c.id == activity_id)
+    ).scalar()
+    if root is None:
+        return None
+    rows = conn.execute(
+        select(activities.c.pk, activities.c.id, activities.c.parent_activity_id).where(activities.c.session_pk == root)
+    ).mappings()
+    children: dict[str | None, list] = {}
+    for row in rows:
+        children.setdefault(row["parent_activity_id"], []).append(row)
+    out, stack = [], [r for rows in children.values() for r in rows if r["id"] == activity_id]
+    while stack:
+        row = stack.pop()
+        out.append(dict(row))
+        stack.extend(children.get(row["id"], []))
+    return root, out
+
+
+def delete_activity_subtree(conn: Connection, account_id: int, activity_id: str, now: datetime) -> int | None:
+    found = activity_subtree(conn, account_id, activity_id)
+    if found is None:
+        return None
+    session_pk, subtree = found
+    pks = [row["pk"] for row in subtree]
+    add_usage(conn, account_id, _llm_contributions(conn, activities.c.pk.in_(pks)), sign=-1)
+    totals = conn.execute(
+        select(
+            func.count(),
+            func.count().filter(activities.c.activity_type == "llm-prompt"),
+            *[func.coalesce(func.sum(activities.c[n]), 0) for n in _TOTALS],
+        ).where(activities.c.pk.in_(pks))
+    ).one()
+    _unindex_activities(conn, pks)
+    conn.execute(delete(activity_bodies).where(activity_bodies.c.activity_pk.in_(pks)))
+    conn.execute(delete(activities).where(activities.c.pk.in_(pks)))
+    conn.execute(
+        update(sessions)
+        .where(sessions.c.pk == session_pk)
+        .values(
+            activity_count=sessions.c.activity_count - totals[0],
+            llm_calls=sessions.c.llm_calls - totals[1],
+            **{n: sessions.c[n] - totals[2 + i] for i, n in enumerate(_TOTALS)},
+            updated_at=now,
+        )
+    )
+    _tombstone(conn, account_id, "activity", [row["id"] for row in subtree], now)
+    drop_empty_usage(conn, account_id)
+    return len(pks)
+
+
+_TOTALS = ("prompt_tokens", "completion_tokens", "total_tokens", "cost")
+
+
+def drop_empty_usage(conn: Connection, account_id: int) -> None:
+    conn.execute(delete(usage_hourly).where(usage_hourly.c.account_id == account_id, usage_hourly.c.calls <= 0))
+    conn.execute(delete(latency_hourly).where(latency_hourly.c.account_id == account_id, latency_hourly.c.count <= 0))
+
+
+def erase_tenant_from_aggregates(conn: Connection, account_id: int, tenant: str) -> None:
+    """The tenant's totals stay in the account's figures, under an erased label instead of its identifier."""
+    for table, measures in ((usage_hourly, ("calls", "errors", *_TOTALS)), (latency_hourly, ("count",))):
+        rows = [
+            dict(r)
+            for r in conn.execute(
+                select(table).where(table.c.account_id == account_id, table.c.tracking_tenant == tenant)
+            ).mappings()
+        ]
+        if not rows:
+            continue
+        conn.execute(delete(table).where(table.c.account_id == account_id, table.c.tracking_tenant == tenant))
+        keys = [c.name for c in table.c if c.name not in measures]
+        stmt = insert_for(conn, table)
+        conn.execute(
+            stmt.on_conflict_do_update(index_elements=keys, set_={m: table.c[m] + stmt.excluded[m] for m in measures}),
+            [{**row, "tracking_tenant": ERASED_TENANT} for row in rows],
+        )
+
+
+def delete_by_registry(conn: Connection, account_id: int, column: str, value) -> int:
+    """Rows of registered tables that name `value` in their project or tenant column."""
+    removed = 0
+    for entry in CUSTOMER_TABLES:
+        name = entry.project_column if column == "project" else entry.tenant_column
+        if name and entry.table is not sessions:
+            table = entry.table
+            removed += conn.execute(
+                delete(table).where(table.c.account_id == account_id, table.c[name] == value)
+            ).rowcount
+    return removed
+
+
+def delete_project_row(conn: Connection, account_id: int, project_id: int) -> None:
+    for table in (usage_hourly, latency_hourly):
+        conn.execute(delete(table).where(table.c.account_id == account_id, table.c.project_id == project_id))
+    conn.execute(delete(projects).where(projects.c.account_id == account_id, projects.c.id == project_id))
+
+
+def delete_account_data(conn: Connection, account_id: int, now: datetime) -> dict[str, int]:
+    """Everything the account owns but its billing records; the account row stays, emptied, for them."""
+    counts = delete_sessions(conn, account_id, session_pks(conn, account_id), now, keep_aggregates=True)
+    registered = {e.table.name: e for e in CUSTOMER_TABLES}
+    for table in reversed(metadata.sorted_tables):
+        entry = registered.get(table.name)
+        if entry is None or entry.retention_class in KEPT_CLASSES or table is accounts or "account_id" not in table.c:
+            continue
+        removed = conn.execute(delete(table).where(table.c.account_id == account_id)).rowcount
+        if removed:
+            counts[entry.export_kind] = counts.get(entry.export_kind, 0) + removed
+    conn.execute(
+        update(accounts)
+        .where(accounts.c.id == account_id)
+        .values(name="(deleted account)", kind="deleted", settings=None, expires_at=now)
+    )
+    return counts

@@ -1,0 +1,33 @@
+"""Semantic-cache entries: per account and namespace, with their vectors, in the database (so deletion
+and retention reach them at once; any in-process index is only an accelerator)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Index, Integer, String, Table, Text, UniqueConstraint
+
+from ..types import Blob, JsonDoc, UtcDateTime
+from . import metadata
+from .columns import account_fk, created_at, surrogate_pk
+
+cache_entries = Table(
+    "cache_entries",
+    metadata,
+    surrogate_pk(),
+    account_fk(),
+    Column("namespace", String(512), nullable=False),
+    Column("id", String(200), nullable=False),  # the client's id (uuid5 of its cache prompt) or ours
+    # "<template_name>:<version>" of the published client, or "" (it matches only "")
+    Column("template_identity", String(600), nullable=False, default=""),
+    Column("input_values", JsonDoc, nullable=True),
+    Column("prompt_text", Text, nullable=True),  # the native API's text, read by the differing-token guard
+    Column("embedder", String(60), nullable=False),  # "client" (sent vectors) or the server's embedder name
+    Column("vector_count", Integer, nullable=False),  # 0: one vector; n: a list of n vectors
+    Column("dims", Integer, nullable=False),
+    Column("embedding", Blob, nullable=False),  # float32 little-endian, vectors concatenated
+    Column("result", Text, nullable=False),
+    Column("hits", Integer, nullable=False, default=0),
+    created_at(),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("account_id", "namespace", "id"),
+    Index("ix_cache_entries_lookup", "account_id", "namespace", "template_identity", "embedder"),
+)

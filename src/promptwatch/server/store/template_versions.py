@@ -1,0 +1,133 @@
+"""Template versions, assigned inside the ingest transaction (and by the templates API).
+
+The rules (docs/prompts.md): the version a caller gives is kept as `given_version` ("1.0" when none is
+given); each distinct content under it gets the next `seq`, and the version name is
+`MAJOR.MINOR.<seq>` for a `MAJOR.MINOR` given version, else the given version itself for the first content
+and `<given>-rev<seq>` after it. The same (given version, content) always maps back to its first version,
+so a reverted template gets its earlier version back.
+
+Several workers: the unique constraints decide. A version is inserted with ON CONFLICT DO NOTHING; whoever
+loses re-reads the winner's row (same content) or takes the next seq (other content).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime
+
+import orjson
+from sqlalchemy import Connection, func, select
+
+from .dialect import insert_for
+from .tables.templates import prompt_template_versions, prompt_templates
+
+DEFAULT_GIVEN = "1.0"
+_MAJOR_MINOR = re.compile(r"^\d+\.\d+$")
+_MAX_TRIES = 50
+
+
+def template_content(description: dict) -> dict:
+    """The part of a template description that is its content: everything but name and version; input
+    parameter order does not matter."""
+    content = {k: v for k, v in description.items() if k not in ("template_name", "template_version") and v is not None}
+    params = content.get("prompt_input_params")
+    if isinstance(params, list) and all(isinstance(p, str) for p in params):
+        content["prompt_input_params"] = sorted(params)
+    return content
+
+
+def content_hash(content: dict) -> str:
+    return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)).hexdigest()
+
+
+def version_name(given: str, seq: int) -> str:
+    if _MAJOR_MINOR.match(given):
+        return f"{given}.{seq}"
+    return given if seq == 0 else f"{given}-rev{seq}"
+
+
+def ensure_template(conn: Connection, account_id: int, name: str, now: datetime) -> int:
+    conn.execute(
+        insert_for(conn, prompt_templates).on_conflict_do_nothing(),
+        {"account_id": account_id, "name": name, "created_at": now},
+    )
+    return conn.execute(
+        select(prompt_templates.c.pk).where(
+            prompt_templates.c.account_id == account_id, prompt_templates.c.name == name
+        )
+    ).scalar_one()
+
+
+def _existing(conn: Connection, template_pk: int, given: str, digest: str) -> str | None:
+    return conn.execute(
+        select(prompt_template_versions.c.version).where(
+            prompt_template_versions.c.template_pk == template_pk,
+            prompt_template_versions.c.given_version == given,
+            prompt_template_versions.c.content_hash == digest,
+        )
+    ).scalar()
+
+
+def assign_version(
+    conn: Connection, account_id: int, name: str, given: str | None, content: dict, source: str, now: datetime
+) -> tuple[str, bool]:
+    """The version of this content of template `name`: (version, created now?)."""
+    given = (given or "").strip()[:100] or DEFAULT_GIVEN
+    digest = content_hash(content)
+    template_pk = ensure_template(conn, account_id, name, now)
+    found = _existing(conn, template_pk, given, digest)
+    if found is not None:
+        return found, False
+    table = prompt_template_versions
+    seq = conn.execute(
+        select(func.coalesce(func.max(table.c.seq) + 1, 0)).where(
+            table.c.template_pk == template_pk, table.c.given_version == given
+        )
+    ).scalar_one()
+    for _ in range(_MAX_TRIES):
+        version = version_name(given, seq)
+        inserted = conn.execute(
+            insert_for(conn, table).on_conflict_do_nothing().returning(table.c.pk),
+            {
+                "account_id": account_id,
+                "template_pk": template_pk,
+                "version": version,
+                "given_version": given,
+                "seq": seq,
+                "content_hash": digest,
+                "content": content,
+                "source": source,
+                "created_at": now,
+            },
+        ).first()
+        if inserted is not None:
+            return version, True
+        found = _existing(conn, template_pk, given, digest)
+        if found is not None:  # another worker stored this content meanwhile
+            return found, False
+        seq += 1  # the name or the seq was taken by other content
+    raise RuntimeError(f"could not assign a version to template {name!r}")
+
+
+def assign_template_versions(conn: Connection, account_id: int, records: list[dict], now: datetime) -> None:
+    """The ingest hook: every LLM record whose `prompt_template` has a `template_name` gets the assigned
+    version in its `template_version` light column (the given one stays in the body)."""
+    wanted = []
+    for record in records:
+        template = record.get("body", {}).get("prompt_template")
+        if record.get("activity_type") != "llm-prompt" or not isinstance(template, dict):
+            continue
+        name = template.get("template_name")
+        if not isinstance(name, str) or not name.strip():
+            continue
+        given = template.get("template_version")
+        given = given if isinstance(given, str) else (str(given) if given is not None else None)
+        content = template_content(template)
+        wanted.append(((name[:256], given or "", content_hash(content)), record, content, given))
+    assigned: dict[tuple, str] = {}
+    for key, record, content, given in sorted(wanted, key=lambda item: item[0]):  # one lock order for all workers
+        if key not in assigned:
+            assigned[key] = assign_version(conn, account_id, key[0], given, content, "ingest", now)[0]
+        record["template_name"] = key[0]
+        record["template_version"] = assigned[key]

@@ -1,0 +1,158 @@
+"""Queries over prompt templates: lists, versions, label moves, and per-version executions and stats read
+from the activities that recorded the version."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, RowMapping, case, func, literal_column, select
+
+from .tables.activities import activities
+from .tables.annotations import annotations
+from .tables.sessions import sessions
+from .tables.templates import prompt_label_moves, prompt_template_versions, prompt_templates
+
+_VERSION_COLUMNS = (
+    prompt_template_versions.c.version,
+    prompt_template_versions.c.given_version,
+    prompt_template_versions.c.seq,
+    prompt_template_versions.c.content_hash,
+    prompt_template_versions.c.source,
+    prompt_template_versions.c.created_at,
+)
+
+
+def template_pk(conn: Connection, account_id: int, name: str) -> int | None:
+    return conn.execute(
+        select(prompt_templates.c.pk).where(
+            prompt_templates.c.account_id == account_id, prompt_templates.c.name == name
+        )
+    ).scalar()
+
+
+def list_templates(conn: Connection, account_id: int, limit: int, offset: int) -> list[RowMapping]:
+    counts = (
+        select(
+            prompt_template_versions.c.template_pk,
+            func.count().label("versions"),
+            func.max(prompt_template_versions.c.created_at).label("last_version_at"),
+        )
+        .where(prompt_template_versions.c.account_id == account_id)
+        .group_by(prompt_template_versions.c.template_pk)
+        .subquery()
+    )
+    query = (
+        select(
+            prompt_templates.c.pk,
+            prompt_templates.c.name,
+            prompt_templates.c.created_at,
+            counts.c.versions,
+            counts.c.last_version_at,
+        )
+        .outerjoin(counts, counts.c.template_pk == prompt_templates.c.pk)
+        .where(prompt_templates.c.account_id == account_id)
+        .order_by(prompt_templates.c.name)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(conn.execute(query).mappings())
+
+
+def versions(conn: Connection, pk: int) -> list[RowMapping]:
+    query = (
+        select(*_VERSION_COLUMNS)
+        .where(prompt_template_versions.c.template_pk == pk)
+        .order_by(prompt_template_versions.c.created_at, prompt_template_versions.c.pk)
+    )
+    return list(conn.execute(query).mappings())
+
+
+def version(conn: Connection, pk: int, name: str) -> RowMapping | None:
+    query = select(*_VERSION_COLUMNS, prompt_template_versions.c.content).where(
+        prompt_template_versions.c.template_pk == pk, prompt_template_versions.c.version == name
+    )
+    return conn.execute(query).mappings().first()
+
+
+def move_label(conn: Connection, account_id: int, pk: int, label: str, version_name: str, now: datetime) -> None:
+    conn.execute(
+        prompt_label_moves.insert(),
+        {"account_id": account_id, "template_pk": pk, "label": label, "version": version_name, "moved_at": now},
+    )
+
+
+def label_history(conn: Connection, pk: int, label: str | None = None) -> list[RowMapping]:
+    """Moves newest first."""
+    query = select(prompt_label_moves.c.label, prompt_label_moves.c.version, prompt_label_moves.c.moved_at).where(
+        prompt_label_moves.c.template_pk == pk
+    )
+    if label is not None:
+        query = query.where(prompt_label_moves.c.label == label)
+    return list(conn.execute(query.order_by(prompt_label_moves.c.pk.desc())).mappings())
+
+
+def _latency_ms(conn: Connection):
+    start, end = activities.c.start_time, activities.c.end_time
+    if conn.dialect.name == "sqlite":
+        return (func.julianday(end) - func.julianday(start)) * 86_400_000.0
+    return func.extract(literal_column("'epoch'"), end - start) * 1000.0
+
+
+def version_stats(conn: Connection, account_id: int, name: str) -> list[RowMapping]:
+    """Per version: calls, errors, cost, tokens, mean latency of closed calls, annotation count and mean
+    label (an annotation wins over the label sent with the activity), mean rating."""
+    label = func.coalesce(annotations.c.label, activities.c.feedback_label)
+    rating = func.coalesce(annotations.c.rating, activities.c.feedback_rating)
+    query = (
+        select(
+            activities.c.template_version.label("version"),
+            func.count().label("calls"),
+            func.sum(case((activities.c.error.is_not(None), 1), else_=0)).label("errors"),
+            func.coalesce(func.sum(activities.c.cost), 0.0).label("cost"),
+            func.coalesce(func.sum(activities.c.total_tokens), 0).label("total_tokens"),
+            func.avg(_latency_ms(conn)).label("latency_ms_mean"),
+            func.count(label).label("annotated"),
+            func.avg(label * 1.0).label("annotation_score"),
+            func.avg(rating * 1.0).label("rating_mean"),
+        )
+        .outerjoin(annotations, annotations.c.activity_pk == activities.c.pk)
+        .where(
+            activities.c.account_id == account_id,
+            activities.c.template_name == name,
+            activities.c.activity_type == "llm-prompt",
+        )
+        .group_by(activities.c.template_version)
+    )
+    return list(conn.execute(query).mappings())
+
+
+def executions(
+    conn: Connection, account_id: int, name: str, version_name: str, limit: int, before_pk: int | None
+) -> list[RowMapping]:
+    label = func.coalesce(annotations.c.label, activities.c.feedback_label)
+    query = (
+        select(
+            activities.c.pk,
+            activities.c.id,
+            sessions.c.id.label("session_id"),
+            activities.c.start_time,
+            activities.c.end_time,
+            activities.c.model,
+            activities.c.error,
+            activities.c.cost,
+            activities.c.total_tokens,
+            label.label("feedback_label"),
+        )
+        .join(sessions, sessions.c.pk == activities.c.session_pk)
+        .outerjoin(annotations, annotations.c.activity_pk == activities.c.pk)
+        .where(
+            activities.c.account_id == account_id,
+            activities.c.template_name == name,
+            activities.c.template_version == version_name,
+        )
+        .order_by(activities.c.pk.desc())
+        .limit(limit)
+    )
+    if before_pk is not None:
+        query = query.where(activities.c.pk < before_pk)
+    return list(conn.execute(query).mappings())

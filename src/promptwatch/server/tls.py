@@ -1,0 +1,57 @@
+"""TLS for `promptwatch up` (P14): the operator's certificate and key, or a self-signed pair for local use,
+generated once into <data_dir>/tls/ (EC P-256, SAN localhost and 127.0.0.1, one year)."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+from pathlib import Path
+
+from .settings import Settings
+
+SELF_SIGNED_DAYS = 365
+
+
+def self_signed_pair(data_dir: Path) -> tuple[Path, Path]:
+    """(certificate, key) under <data_dir>/tls/, created on first use and reused afterwards."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    folder = Path(data_dir) / "tls"
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    if cert_path.exists() and key_path.exists():
+        return cert_path, key_path
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "PromptWatch local")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=SELF_SIGNED_DAYS))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    key_path.chmod(0o600)
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return cert_path, key_path
+
+
+def create_tls_app():
+    """The app factory for several uvicorn workers serving TLS (so each sends HSTS)."""
+    from .app import create_app
+
+    return create_app(Settings(), tls=True)

@@ -1,0 +1,48 @@
+"""A background job run every N seconds in a thread, by one worker at a time (a job lock on PostgreSQL).
+Entered as an async context manager in the app's lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+
+from ..store.locks import try_job_lock
+
+log = logging.getLogger("promptwatch.jobs")
+
+
+class PeriodicJob:
+    def __init__(self, engine: Engine, name: str, interval_seconds: float, run: Callable[[], object]) -> None:
+        self._engine = engine
+        self.name = name
+        self._interval = interval_seconds
+        self._run = run
+        self._task: asyncio.Task | None = None
+        self.runs = 0
+
+    async def __aenter__(self) -> PeriodicJob:
+        if self._interval > 0:
+            self._task = asyncio.create_task(self._loop(), name=f"promptwatch-{self.name}")
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            try:
+                await asyncio.to_thread(self._once)
+            except Exception:  # a failed run is logged; the next one comes at its time
+                log.exception("job %s failed", self.name)
+
+    def _once(self) -> None:
+        with self._engine.begin() as lock:  # the job's lock lasts as long as this transaction
+            if try_job_lock(lock, self.name):
+                self._run()
+                self.runs += 1
