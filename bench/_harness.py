@@ -75,6 +75,7 @@ class ServiceProcess:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
     health_path: str = "/api/v1/health"
+    start_cpu_seconds: float = 0.0  # CPU the last start used until healthy: robust when the machine is busy
 
     @property
     def base_url(self) -> str:
@@ -109,7 +110,9 @@ class ServiceProcess:
                     raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log_tail()}")
                 try:
                     if client.get(self.base_url + self.health_path).status_code == 200:
-                        return time.perf_counter() - started
+                        elapsed = time.perf_counter() - started
+                        self.start_cpu_seconds = sum(_cpu(p) for p in _tree(psutil.Process(self.pid)))
+                        return elapsed
                 except httpx.HTTPError:
                     pass
                 time.sleep(0.01)
@@ -177,12 +180,19 @@ def _tail(path: Path, lines: int = 40) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
 
-def startup_times(server: ServerProcess, runs: int = 5) -> list[float]:
-    """Seconds to healthy for `runs` restarts on the server's existing store (the server ends stopped)."""
+def startup_times(server: ServiceProcess, runs: int = 5, cpu: list | None = None) -> list[float]:
+    """Seconds to healthy for `runs` restarts on the server's existing store (the server ends stopped), and
+    into `cpu` the CPU seconds each start used; a failed restart is reported and ends the series."""
     times = []
     for _ in range(runs):
         server.stop()
-        times.append(server.start())
+        try:
+            times.append(server.start())
+            if cpu is not None:
+                cpu.append(server.start_cpu_seconds)
+        except RuntimeError as exc:
+            print(f"restart failed: {str(exc)[-600:]}", flush=True)
+            break
     server.stop()
     return times
 
@@ -202,10 +212,7 @@ class ResourceSampler:
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _tree(self) -> list[psutil.Process]:
-        try:
-            return [self.process, *self.process.children(recursive=True)]
-        except psutil.Error:
-            return [self.process]
+        return _tree(self.process)
 
     def __enter__(self) -> ResourceSampler:
         self._cpu0 = {p.pid: _cpu(p) for p in self._tree()}
@@ -227,6 +234,17 @@ class ResourceSampler:
                 total += process.memory_info().rss
         return total
 
+    def _sample(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak_rss = max(self.peak_rss, self._rss())
+
+
+def _tree(process: psutil.Process) -> list[psutil.Process]:
+    try:
+        return [process, *process.children(recursive=True)]
+    except psutil.Error:
+        return [process]
+
 
 def _cpu(process: psutil.Process) -> float:
     try:
@@ -234,10 +252,6 @@ def _cpu(process: psutil.Process) -> float:
     except psutil.Error:
         return 0.0
     return times.user + times.system
-
-    def _sample(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.peak_rss = max(self.peak_rss, self._rss())
 
 
 def postgres_processes() -> list[psutil.Process]:
@@ -372,7 +386,13 @@ def source() -> dict:
         done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=30)
         return done.stdout.strip()
 
-    return {"commit": git("rev-parse", "HEAD"), "changed_files": git("status", "--porcelain", "src").splitlines()}
+    found = {"commit": git("rev-parse", "HEAD"), "changed_files": git("status", "--porcelain", "src").splitlines()}
+    if os.environ.get("PYTHONPATH"):  # a snapshot of the sources, e.g. `git archive HEAD src | tar -x -C DIR`
+        found["pythonpath"] = os.environ["PYTHONPATH"]
+        commit = Path(os.environ["PYTHONPATH"]).parent / "COMMIT"
+        if commit.exists():
+            found["snapshot_commit"] = commit.read_text().strip()
+    return found
 
 
 def write_results(name: str, data: dict) -> Path:

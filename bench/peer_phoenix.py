@@ -289,8 +289,10 @@ def measure(
     deadline: Deadline,
 ) -> dict:
     first_start = server.start(timeout=300)
+    first_start_cpu = server.start_cpu_seconds
     is_phoenix = isinstance(server, PhoenixProcess)
-    headers = {} if is_phoenix else {"Authorization": f"Bearer {server.api_key}"}
+    api_key = None if is_phoenix else server.api_key
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     visible = phoenix_visible if is_phoenix else promptwatch_visible
     limit = args.phoenix_limit_seconds if is_phoenix else deadline.left()
     empty = sqlite_bytes(db)
@@ -299,7 +301,7 @@ def measure(
         with ResourceSampler(server.pid) as sampler:
             started = time.perf_counter()
             send_batches(
-                server.base_url, server.api_key, bodies, args.concurrency, deadline, "/v1/traces", PROTOBUF, check_otlp
+                server.base_url, api_key, bodies, args.concurrency, deadline, "/v1/traces", PROTOBUF, check_otlp
             )
             acknowledged = time.perf_counter() - started
             while time.perf_counter() - started < limit:
@@ -312,7 +314,8 @@ def measure(
             elapsed = time.perf_counter() - started
         list_ms = (phoenix_list_ms if is_phoenix else promptwatch_list_ms)(client, args.runs)
     full = sqlite_bytes(db)
-    restarts = startup_times(server, args.restarts)
+    restart_cpu: list[float] = []
+    restarts = startup_times(server, args.restarts, restart_cpu)
     result = {
         "server": name,
         "spans_sent": expected["spans"],
@@ -325,8 +328,10 @@ def measure(
         "server_cpu_ms_per_span": round(1000 * sampler.cpu_seconds / max(seen, 1), 3),
         "peak_rss_mb": round(sampler.peak_rss / 2**20, 1),
         "first_start_seconds": round(first_start, 2),
+        "first_start_cpu_seconds": round(first_start_cpu, 2),
         "restart_seconds": [round(t, 2) for t in restarts],
-        "restart_median_seconds": round(median(restarts), 2),
+        "restart_cpu_median_seconds": round(median(restart_cpu), 2) if restart_cpu else None,
+        "restart_median_seconds": round(median(restarts), 2) if restarts else None,
         "bytes_per_span": round((full - empty) / max(seen, 1)),
         "list_by_model_median_ms": list_ms,
     }
@@ -371,6 +376,7 @@ def report(result: dict) -> None:
         ("peak RSS (MB)", "peak_rss_mb", "{:.0f}"),
         ("first start (s)", "first_start_seconds", "{:.2f}"),
         ("restart, median (s)", "restart_median_seconds", "{:.2f}"),
+        ("CPU used by a restart (s)", "restart_cpu_median_seconds", "{:.2f}"),
         ("disk per span (B)", "bytes_per_span", "{:,}"),
         ("latest-50 by model (ms)", "list_by_model_median_ms", "{:.1f}"),
     )
@@ -379,7 +385,7 @@ def report(result: dict) -> None:
         theirs = {}
     rows = []
     for label, key, fmt in measures:
-        mine, peer = ours[key], theirs.get(key)
+        mine, peer = ours[key] or float("nan"), theirs.get(key)
         ratio = f"{mine / peer:.3g}" if peer else "-"
         rows.append((label, f"{fmt.format(mine)} | {fmt.format(peer) if peer is not None else '-'}", ratio))
     title = f"PromptWatch | Phoenix {theirs.get('version', '')} on SQLite, {result['spans']:,} OTLP spans"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
+from tests.support import egress
 from tests.support.databases import fresh_database
 from tests.support.server import LiveServer, provision
 
@@ -19,6 +22,25 @@ def pytest_generate_tests(metafunc):
         chosen = metafunc.config.getoption("--db")
         backends = ["sqlite", "postgresql"] if chosen == "all" else [chosen]
         metafunc.parametrize("backend", backends, scope="session")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def egress_guard(tmp_path_factory):
+    """P1: no connection outside 127.0.0.0/8 and ::1 from the tests or the servers they start."""
+    log = tmp_path_factory.mktemp("egress") / "violations.log"
+    os.environ[egress.LOG_ENV] = str(log)  # the servers' sitecustomize appends what it blocks here
+    egress.install()
+    yield log
+
+
+@pytest.fixture(autouse=True)
+def no_egress(egress_guard):
+    """Fails the test during which any outbound connection was attempted."""
+    offset = egress_guard.stat().st_size if egress_guard.exists() else 0
+    yield
+    found, _ = egress.take_violations(str(egress_guard), offset)
+    if found:
+        pytest.fail("outbound connections outside loopback:\n" + "\n".join(found), pytrace=False)
 
 
 @pytest.fixture(scope="session")

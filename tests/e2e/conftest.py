@@ -64,14 +64,14 @@ class Ui:
         self.page.fill("input[name=email]", tenant.owner_email)
         self.page.fill("input[name=password]", tenant.owner_password)
         self.page.click("button[type=submit]")
-        self.page.wait_for_selector("text=Sign out")
+        self.page.get_by_role("button", name="Sign out").wait_for()
 
     def sign_in_with_key(self, key: str) -> None:
         self.page.goto(self.origin + "/ui/")
         self.page.click("role=tab[name='API key']")
         self.page.fill("input[name=key]", key)
         self.page.click("button[type=submit]")
-        self.page.wait_for_selector("text=Sign out")
+        self.page.get_by_role("button", name="Sign out").wait_for()
 
     def go(self, link_text: str, ready: str) -> None:
         """Follow a main-navigation link and wait until `ready` (a selector) is on the page."""
@@ -87,7 +87,11 @@ class Ui:
         with_cookies = [r.url for r in self.responses if "set-cookie" in r.all_headers()]
         assert with_cookies == [], f"responses with Set-Cookie: {with_cookies}"
         assert self.foreign == [], f"requests outside {self.origin}: {self.foreign}"
-        broken = [f"{r.status} {r.url}" for r in self.responses if r.status >= 500 or "/static/" in r.url and r.status >= 400]
+        broken = [
+            f"{r.status} {r.url}"
+            for r in self.responses
+            if r.status >= 500 or ("/static/" in r.url and r.status >= 400)
+        ]
         assert broken == [], broken
         assert self.problems == [], f"the page reported errors: {self.problems}"
 

@@ -146,7 +146,7 @@ def test_sign_out_ends_the_token_and_forgets_it(ui, tenant):
     token = ui.page.evaluate("JSON.parse(sessionStorage.getItem('promptwatch.auth')).credential")
     with ui.server.client(token) as client:
         assert client.get("/api/v1/me").status_code == 200
-    ui.page.click("text=Sign out")
+    ui.page.get_by_role("button", name="Sign out").click()
     ui.page.wait_for_selector("text=You are signed out.")
     assert ui.page.evaluate("sessionStorage.getItem('promptwatch.auth')") is None
     ui.assert_no_cookies()
@@ -203,7 +203,7 @@ def test_api_key_sign_in_and_account_switcher(ui, tenant, live_server):
     switcher.select_option(str(second))
     page.wait_for_selector("tr.row:has-text('elsewhere')")
     assert page.locator("tr.row").count() == 1
-    ui.page.click("text=Sign out")
+    ui.page.get_by_role("button", name="Sign out").click()
 
     ui.sign_in_with_key(tenant.api_key)
     page.wait_for_selector("tr.row:has-text('here')")

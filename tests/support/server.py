@@ -18,6 +18,8 @@ from promptwatch.server.settings import Settings
 from promptwatch.server.store.engine import make_engine
 from promptwatch.server.store.schema_version import ensure_current
 
+# sitecustomize installs the egress guard in the server process (tests/support/egress.py)
+EGRESS_PATH = [str(Path(__file__).parent / "egress_site"), str(Path(__file__).resolve().parents[2])]
 TEST_ENV = {
     "PROMPTWATCH_PASSWORD_TIME_COST": "1",
     "PROMPTWATCH_PASSWORD_MEMORY_COST": "64",
@@ -76,6 +78,7 @@ class LiveServer:
     def start(self) -> LiveServer:
         port = int(self.base_url.rsplit(":", 1)[1])
         env = {**os.environ, **TEST_ENV, **self.extra_env, "PROMPTWATCH_DATABASE_URL": self.database_url}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [*EGRESS_PATH, env.get("PYTHONPATH")]))  # egress guard
         self.log_path = self.data_dir / f"server-{port}.log"
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(

@@ -16,6 +16,7 @@ from promptwatch.server.services.runtime import Runtime
 from promptwatch.server.settings import resolve_database_url
 from promptwatch.server.store.engine import make_engine
 from promptwatch.server.store.schema_version import SchemaOutOfDate, ensure_current
+from promptwatch.server.tls import self_signed_pair
 
 from .options import DataDir, load_settings
 
@@ -31,9 +32,20 @@ def up(
     owner_email: Annotated[
         str, typer.Option(help="E-mail of the first account's owner (first run).")
     ] = "owner@localhost",
+    tls_cert: Annotated[Path | None, typer.Option(help="Serve HTTPS with this certificate (PEM).")] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="The private key of --tls-cert (PEM).")] = None,
+    tls_self_signed: Annotated[
+        bool, typer.Option(help="Serve HTTPS with a self-signed certificate made once in <data dir>/tls/.")
+    ] = False,
 ) -> None:
     """Start PromptWatch (embedded SQLite unless PROMPTWATCH_DATABASE_URL names PostgreSQL)."""
     settings = load_settings(data_dir)
+    if tls_self_signed and not tls_cert:
+        tls_cert, tls_key = self_signed_pair(settings.data_dir)
+    if bool(tls_cert) != bool(tls_key):
+        console.print("[red]--tls-cert and --tls-key go together[/red]")
+        raise typer.Exit(2)
+    ssl = {"ssl_certfile": str(tls_cert), "ssl_keyfile": str(tls_key)} if tls_cert else {}
     engine = make_engine(resolve_database_url(settings))
     try:
         ensure_current(engine, create_if_empty=True)
@@ -41,7 +53,7 @@ def up(
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
     accounts = AccountService(Runtime.build(settings, engine))
-    url = f"http://{host}:{port}"
+    url = f"{'https' if ssl else 'http'}://{host}:{port}"
     if not accounts.is_bootstrapped():
         first = accounts.bootstrap(owner_email=owner_email)
         console.print("[bold]PromptWatch is set up.[/bold] Shown once, keep them safe:")
@@ -56,12 +68,13 @@ def up(
     if workers > 1:  # each worker process builds its app from the environment
         os.environ["PROMPTWATCH_DATA_DIR"] = str(settings.data_dir)
         uvicorn.run(
-            "promptwatch.server.app:create_app",
+            "promptwatch.server.tls:create_tls_app" if ssl else "promptwatch.server.app:create_app",
             factory=True,
             host=host,
             port=port,
             workers=workers,
             log_level="warning",
+            **ssl,
         )
     else:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(settings, tls=bool(ssl)), host=host, port=port, log_level="warning", **ssl)

@@ -59,7 +59,7 @@ from .services.sessions import SessionService
 from .services.sharing import SharingService
 from .services.staff import StaffService
 from .services.support_access import SupportAccessService
-from .services.templates import TemplateService
+from .services.templates import TemplateService, template_stage
 from .services.unit_tests import UnitTestService
 from .settings import Settings, resolve_database_url
 from .store.engine import make_engine
@@ -122,6 +122,7 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
             runtime.pipeline.writer = writer
             telemetry.watch_writer(writer)
             runtime.pipeline.add_stage(app.state.services.redaction.stage)  # redaction before storage
+            runtime.pipeline.add_stage(template_stage)  # issue 7: the writer assigns template versions
             await workers.enter_async_context(app.state.services.access_log)
             await workers.enter_async_context(
                 PeriodicJob(engine, "cleanup", settings.cleanup_interval_seconds, lambda: run_cleanup_cycle(runtime))

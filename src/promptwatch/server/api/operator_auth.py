@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from ..errors import Unauthenticated
+from ..errors import Forbidden
 from ..services.operator import Operator
 from .deps import LOGIN_TOKEN_PREFIX, credential_of
 
@@ -12,7 +12,8 @@ from .deps import LOGIN_TOKEN_PREFIX, credential_of
 def operator(request: Request) -> Operator:
     credential = credential_of(request)
     if not credential.startswith(LOGIN_TOKEN_PREFIX):
-        raise Unauthenticated("operator routes need the operator's log-in token, not an API key")
+        request.app.state.runtime.keys.authenticate(credential)  # 401 for an unknown key
+        raise Forbidden("operator routes need the operator's log-in token; an account's key is not enough")
     return request.app.state.services.operator.operator_for_token(credential)
 
 

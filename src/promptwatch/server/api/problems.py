@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import ORJSONResponse
 from starlette.exceptions import HTTPException
 
 from ..errors import DomainError, Overloaded
+
+log = logging.getLogger("promptwatch.server")
 
 PROBLEM = "application/problem+json"
 
@@ -37,7 +41,8 @@ async def http_error(_request: Request, exc: HTTPException) -> ORJSONResponse:
     return problem(exc.status_code, "Error", str(exc.detail))
 
 
-async def unexpected_error(_request: Request, _exc: Exception) -> ORJSONResponse:
+async def unexpected_error(request: Request, exc: Exception) -> ORJSONResponse:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(500, "Internal error", "the server failed; the error is in its log")
 
 

@@ -15,6 +15,7 @@ from ..errors import Forbidden, InvalidInput, NotFound
 from ..store import accounts as account_store
 from ..store import deletion as deletion_store
 from ..store import lifecycle as lifecycle_store
+from ..store.engine import for_writing
 from .clock import utc_now
 from .credentials import Caller
 from .ledger import DeletionLedger, value_hash
@@ -37,7 +38,7 @@ class DeletionService:
         self, account_id: int, kind: str, target: str, entry: dict, work: Callable[[Connection, datetime], dict]
     ):
         requested = utc_now()
-        with self._rt.engine.begin() as conn:
+        with for_writing(self._rt.engine).begin() as conn:
             counts = work(conn, requested)
             receipt = {
                 "id": str(uuid.uuid4()),
@@ -113,8 +114,8 @@ class DeletionService:
         def work(conn: Connection, now: datetime) -> dict:
             pks = deletion_store.session_pks(conn, caller.account_id, tenant=tenant)
             counts = deletion_store.delete_sessions(conn, caller.account_id, pks, now, keep_aggregates=True)
-            counts["other_rows"] = deletion_store.delete_by_registry(conn, caller.account_id, "tenant", tenant)
             deletion_store.erase_tenant_from_aggregates(conn, caller.account_id, tenant)
+            counts["other_rows"] = deletion_store.delete_by_registry(conn, caller.account_id, "tenant", tenant)
             return counts
 
         return self._delete(caller.account_id, "tenant", value_hash(tenant), {"tenant_hash": value_hash(tenant)}, work)

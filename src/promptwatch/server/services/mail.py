@@ -35,6 +35,7 @@ log = logging.getLogger("promptwatch.outbox")
 BATCH = 50
 UNSUBSCRIBE = "unsubscribe"
 LEAD_OPT_OUT = "lead-opt-out"
+LEASE_SECONDS = 600  # a claimed message is tried again after this if its sender died
 
 
 class MailService:
@@ -135,39 +136,49 @@ class MailService:
 
     # sending (the outbox worker calls this)
     def send_due(self) -> int:
-        """Send what is due; on PostgreSQL one worker at a time (advisory lock). Returns messages finished."""
-        finished = 0
+        """Claim due messages (one worker at a time on PostgreSQL), send each outside any transaction, then
+        record the outcome. Returns how many messages were claimed."""
+        if not self._rt.settings.smtp_host:
+            return 0  # nowhere to send: mail waits in the outbox
         now = utc_now()
         with self._rt.engine.begin() as conn:
             if not try_job_lock(conn, "outbox"):
                 return 0
-            for message in mail_store.due_messages(conn, now, BATCH):
-                finished += self._send_one(conn, message)
-        return finished
+            claimed = mail_store.claim_due(conn, now, now + timedelta(seconds=LEASE_SECONDS), BATCH)
+        for message in claimed:
+            self._send_one(message)
+        return len(claimed)
 
-    def _send_one(self, conn: Connection, message) -> int:
-        now = utc_now()
-        if message["category"] in PROMOTIONAL:
-            prefs = mail_store.get_preferences(conn, message["recipient"])
+    def _send_one(self, message) -> None:
+        if message["category"] in PROMOTIONAL:  # the recipient's choice now, not when it was queued (P6)
+            with self._rt.engine.connect() as conn:
+                prefs = mail_store.get_preferences(conn, message["recipient"])
             if prefs is not None and not prefs[message["category"]]:
-                mail_store.finish(conn, message["id"], "suppressed", now, "the recipient opted out")
-                return 1
+                with self._rt.engine.begin() as conn:
+                    mail_store.finish(conn, message["id"], "suppressed", utc_now(), "the recipient opted out")
+                return
         try:
             deliver(self._rt.settings, self._compose(message))
         except SmtpNotConfigured:
-            return 0
+            with self._rt.engine.begin() as conn:  # keep it queued, look again next round
+                mail_store.release(conn, message["id"], utc_now() + timedelta(minutes=1))
+            return
         except (smtplib.SMTPException, OSError) as exc:
-            attempts = message["attempts"] + 1
-            error = f"{type(exc).__name__}: {exc}"[:500]
+            self._failed(message, f"{type(exc).__name__}: {exc}"[:500])
+            return
+        with self._rt.engine.begin() as conn:
+            mail_store.finish(conn, message["id"], "sent", utc_now())
+
+    def _failed(self, message, error: str) -> None:
+        attempts = message["attempts"] + 1
+        now = utc_now()
+        with self._rt.engine.begin() as conn:
             if attempts >= self._rt.settings.outbox_max_attempts:
                 mail_store.finish(conn, message["id"], "failed", now, error)
                 log.warning("mail %s failed after %d attempts: %s", message["id"], attempts, error)
-                return 1
+                return
             delay = min(self._rt.settings.outbox_retry_seconds * 2 ** (attempts - 1), 3600)
             mail_store.retry_later(conn, message["id"], now + timedelta(seconds=delay), error)
-            return 0
-        mail_store.finish(conn, message["id"], "sent", now)
-        return 1
 
     def _compose(self, message) -> EmailMessage:
         settings = self._rt.settings

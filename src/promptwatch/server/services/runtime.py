@@ -8,13 +8,13 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sqlalchemy import Engine
 
 from ..settings import Settings
 from ..store.price_overrides import list_overrides
 from .credentials import KeyService, PasswordService
+from .encryption import AccountCrypto
 from .pipeline import IngestPipeline
 from .pricing import PriceBook, PriceOverride
 
@@ -40,7 +40,8 @@ class Runtime:
     pricebook: PriceBook
     keys: KeyService
     passwords: PasswordService
-    pipeline: IngestPipeline = field(default_factory=IngestPipeline)
+    crypto: AccountCrypto
+    pipeline: IngestPipeline
     _overrides: dict[int, tuple[float, tuple[PriceOverride, ...]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -52,6 +53,8 @@ class Runtime:
             pricebook=PriceBook(),
             keys=KeyService(engine, instance_secret(settings), settings.api_key_cache_seconds),
             passwords=PasswordService(settings.password_time_cost, settings.password_memory_cost),
+            crypto=(crypto := AccountCrypto(settings.keys_path())),
+            pipeline=IngestPipeline(crypto),
         )
 
     def price_overrides(self, account_id: int) -> Sequence[PriceOverride]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
+from functools import partial
 
 import orjson
 
@@ -78,7 +79,9 @@ class SessionService:
                 raise NotFound(f"no session {session_id!r}")
             item = session_item(row)
             if with_activities:
-                item["activities"] = [_activity_item(a) for a in session_queries.session_activities(conn, row["pk"])]
+                opener = partial(self._rt.crypto.open_body, caller.account_id)
+                activities = session_queries.session_activities(conn, row["pk"], opener)
+                item["activities"] = [_activity_item(a) for a in activities]
         return item
 
 

@@ -85,6 +85,15 @@ def _check_name(name: str) -> str:
     return name
 
 
+def template_stage(_account_id: int, _sessions: list[dict], activities: list[dict]) -> None:
+    """Ingest pipeline stage: mark each LLM record that names a template with (name, given version, content)
+    for the writer, which assigns the version in its transaction; runs before the body is sealed."""
+    for record in activities:
+        marked = template_versions.template_of(record)
+        if marked is not None:
+            record["template"] = marked
+
+
 class TemplateService:
     def __init__(self, runtime: Runtime) -> None:
         self._rt = runtime

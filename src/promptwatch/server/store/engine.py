@@ -15,11 +15,13 @@ def make_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (see _sqlite_begin)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -27,6 +29,20 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_begin(connection) -> None:
+    """A writer that reads first must hold the write lock from the start: a deferred transaction that
+    upgrades after another writer committed fails at once with "database is locked" instead of waiting."""
+    options = connection.get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":  # VACUUM and friends run outside transactions
+        return
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("sqlite_immediate") else "BEGIN")
+
+
+def for_writing(engine: Engine) -> Engine:
+    """The engine for read-then-write transactions (on SQLite they take the write lock at BEGIN)."""
+    return engine.execution_options(sqlite_immediate=True)
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, case, func, select, tuple_, update
 
 from . import search
-from .bodies import decode_body, encode_body
+from .bodies import decode_body, is_encrypted
 from .dialect import insert_for
 from .tables.accounts import projects
 from .tables.activities import activities, activity_bodies
@@ -239,12 +239,12 @@ def _write_activities(conn, account_id, records: dict[str, dict], session_info, 
         conn.execute(
             activity_bodies.insert(),
             [
-                {"activity_pk": pks[r["id"]], "account_id": account_id, "body": encode_body(r["body"])}
+                {"activity_pk": pks[r["id"]], "account_id": account_id, "body": r["body_blob"]}
                 for r in inserts
                 if r["id"] in pks
             ],
         )
-        search.index(conn, [(pks[r["id"]], account_id, search.text_of(r["body"])) for r in inserts if r["id"] in pks])
+        search.index(conn, [(pks[r["id"]], account_id, r["search_text"]) for r in inserts if r["id"] in pks])
         for record in inserts:
             if record["id"] not in pks:  # stored meanwhile by another worker: keep theirs
                 status[record["id"]] = UNCHANGED
@@ -288,12 +288,12 @@ def _update_activities(conn: Connection, account_id: int, updates, now: datetime
     old_bodies = conn.execute(
         select(activity_bodies.c.activity_pk, activity_bodies.c.body).where(activity_bodies.c.activity_pk.in_(pks))
     ).all()
-    search.unindex(conn, [(pk, search.text_of(decode_body(blob))) for pk, blob in old_bodies])
+    search.unindex(conn, [(pk, search.text_of(decode_body(blob))) for pk, blob in old_bodies if not is_encrypted(blob)])
     conn.execute(
         update(activity_bodies).where(activity_bodies.c.activity_pk == bindparam("b_pk")).values(body=bindparam("b")),
-        [{"b_pk": old.pk, "b": encode_body(r["body"])} for old, r in updates],
+        [{"b_pk": old.pk, "b": r["body_blob"]} for old, r in updates],
     )
-    search.index(conn, [(old.pk, account_id, search.text_of(r["body"])) for old, r in updates])
+    search.index(conn, [(old.pk, account_id, r["search_text"]) for old, r in updates])
 
 
 def _add_delta(delta: dict, record: dict, old) -> None:

@@ -27,16 +27,20 @@ def enqueue(conn: Connection, category: str, recipient: str, subject: str, body:
     ).scalar_one()
 
 
-def due_messages(conn: Connection, now: datetime, limit: int) -> list[RowMapping]:
-    query = (
-        select(outbox)
+def claim_due(conn: Connection, now: datetime, lease_until: datetime, limit: int) -> list[RowMapping]:
+    """Claim due messages by moving their next attempt to `lease_until` (a write first, so SQLite takes its
+    write lock at once); a message whose sender died is picked up again when the lease ends."""
+    due = (
+        select(outbox.c.id)
         .where(outbox.c.status == "queued", outbox.c.next_attempt_at <= now)
         .order_by(outbox.c.next_attempt_at, outbox.c.id)
         .limit(limit)
     )
     if conn.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return list(conn.execute(query).mappings())
+        due = due.with_for_update(skip_locked=True)
+    conn.execute(update(outbox).where(outbox.c.id.in_(due.scalar_subquery())).values(next_attempt_at=lease_until))
+    claimed = select(outbox).where(outbox.c.status == "queued", outbox.c.next_attempt_at == lease_until)
+    return list(conn.execute(claimed.order_by(outbox.c.id)).mappings())
 
 
 def finish(conn: Connection, message_id: int, status: str, now: datetime, error: str | None = None) -> None:
@@ -103,3 +107,7 @@ def hit_rate_limit(conn: Connection, bucket: str, window_ends_at: datetime, now:
     statement = insert_for(conn, rate_limits).values(bucket=bucket, hits=1, window_ends_at=window_ends_at)
     conn.execute(statement.on_conflict_do_update(index_elements=["bucket"], set_={"hits": rate_limits.c.hits + 1}))
     return conn.execute(select(rate_limits.c.hits).where(rate_limits.c.bucket == bucket)).scalar_one()
+
+
+def release(conn: Connection, message_id: int, when: datetime) -> None:
+    conn.execute(update(outbox).where(outbox.c.id == message_id).values(next_attempt_at=when))

@@ -36,7 +36,7 @@ def purge_engine_leftovers(engine: Engine, note: Callable[[str, int], None]) -> 
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO activity_search(activity_search) VALUES ('optimize')"))
         note("full-text index merged", 1)
-        with engine.connect() as conn:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM")
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         note("database vacuumed, WAL truncated", 1)

@@ -46,13 +46,17 @@ class CustomerTable:
     encrypted: tuple[str, ...] = ()  # columns encrypted at rest when the account has a key
     project_column: str | None = None  # rows go with their project when it is deleted
     tenant_column: str | None = None  # rows go with their tracking tenant (an end user's erasure)
+    exported: bool = True  # False only for credentials that mean nothing elsewhere (key hashes, sealed keys)
+    references: tuple[tuple[str, str], ...] = ()  # (column, table) id references without a foreign key
 
 
 CUSTOMER_TABLES: tuple[CustomerTable, ...] = (
     CustomerTable(accounts_tables.accounts, "id", "account", "account deletion", "account"),
     CustomerTable(accounts_tables.memberships, "account_id", "members", "account deletion", "account"),
     CustomerTable(accounts_tables.projects, "account_id", "projects", "account deletion", "account"),
-    CustomerTable(credentials.api_keys, "account_id", "api_keys", "account or project deletion", "account"),
+    CustomerTable(
+        credentials.api_keys, "account_id", "api_keys", "account or project deletion", "account", exported=False
+    ),
     CustomerTable(
         sessions.sessions,
         "account_id",
@@ -79,11 +83,20 @@ CUSTOMER_TABLES: tuple[CustomerTable, ...] = (
         redaction=("body",),
         encrypted=("body",),
     ),
-    CustomerTable(usage.usage_hourly, "account_id", "usage_hourly", "account deletion", "aggregate"),
-    CustomerTable(usage.latency_hourly, "account_id", "latency_hourly", "account deletion", "aggregate"),
+    CustomerTable(
+        usage.usage_hourly, "account_id", "usage_hourly", "account deletion", "aggregate",
+        tenant_column="tracking_tenant", references=(("project_id", "projects"),),
+    ),
+    CustomerTable(
+        usage.latency_hourly, "account_id", "latency_hourly", "account deletion", "aggregate",
+        tenant_column="tracking_tenant", references=(("project_id", "projects"),),
+    ),
     CustomerTable(usage.price_overrides, "account_id", "price_overrides", "account deletion", "account"),
     CustomerTable(lifecycle.deletion_receipts, "account_id", "deletion_receipts", "kept with the account row", "proof"),
-    CustomerTable(lifecycle.retention_policies, "account_id", "retention_policies", "account deletion", "account"),
+    CustomerTable(
+        lifecycle.retention_policies, "account_id", "retention_policies", "account deletion", "account",
+        references=(("project_id", "projects"),),
+    ),
     # the prompt-improvement loop (issue 7)
     CustomerTable(
         prompt_cache.cache_entries,
@@ -122,6 +135,7 @@ CUSTOMER_TABLES: tuple[CustomerTable, ...] = (
         "config or account deletion; never exported (the key is sealed)",
         "account",
         encrypted=("api_key_sealed",),
+        exported=False,
     ),
     CustomerTable(
         replays.replays,

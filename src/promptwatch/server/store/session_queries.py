@@ -3,17 +3,17 @@ and deletion with its tombstone."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, RowMapping, and_, delete, exists, or_, select, text
+from sqlalchemy import Connection, RowMapping, and_, exists, or_, select, text
 
 from . import search
 from .bodies import decode_body
-from .dialect import insert_for
 from .tables.accounts import projects
 from .tables.activities import activities, activity_bodies
-from .tables.sessions import sessions, tombstones
+from .tables.sessions import sessions
 
 LIST_COLUMNS = (
     sessions.c.pk,
@@ -123,8 +123,9 @@ def get_session(conn: Connection, account_id: int, session_id: str) -> RowMappin
     return conn.execute(query).mappings().first()
 
 
-def session_activities(conn: Connection, session_pk: int) -> list[dict]:
-    """Every activity of a session with its body merged in, in start order."""
+def session_activities(conn: Connection, session_pk: int, open_body: Callable[[bytes], bytes]) -> list[dict]:
+    """Every activity of a session with its body (opened by `open_body`: decrypted if need be) merged in,
+    in start order."""
     query = (
         select(activities, activity_bodies.c.body)
         .join(activity_bodies, activity_bodies.c.activity_pk == activities.c.pk)
@@ -134,43 +135,6 @@ def session_activities(conn: Connection, session_pk: int) -> list[dict]:
     out = []
     for row in conn.execute(query).mappings():
         item = dict(row)
-        item.update(decode_body(item.pop("body")))
+        item.update(decode_body(open_body(item.pop("body"))))
         out.append(item)
     return out
-
-
-def delete_session(conn: Connection, account_id: int, session_id: str, now: datetime) -> bool:
-    """Delete a session with its activities and leave a tombstone; False when there was none."""
-    pk = conn.execute(
-        select(sessions.c.pk).where(sessions.c.account_id == account_id, sessions.c.id == session_id)
-    ).scalar()
-    conn.execute(
-        insert_for(conn, tombstones).on_conflict_do_nothing(),
-        {"account_id": account_id, "kind": "session", "object_id": session_id, "deleted_at": now},
-    )
-    if pk is None:
-        return False
-    bodies = conn.execute(
-        select(activity_bodies.c.activity_pk, activity_bodies.c.body)
-        .join(activities, activities.c.pk == activity_bodies.c.activity_pk)
-        .where(activities.c.session_pk == pk)
-    ).all()
-    search.unindex(conn, [(apk, search.text_of(decode_body(blob))) for apk, blob in bodies])
-    activity_pks = select(activities.c.pk).where(activities.c.session_pk == pk)
-    conn.execute(delete(activity_bodies).where(activity_bodies.c.activity_pk.in_(activity_pks)))
-    conn.execute(delete(activities).where(activities.c.session_pk == pk))
-    conn.execute(delete(sessions).where(sessions.c.pk == pk))
-    return True
-
-
-def session_ids_with_tombstone(conn: Connection, account_id: int, session_id: str) -> bool:
-    return (
-        conn.execute(
-            select(tombstones.c.object_id).where(
-                tombstones.c.account_id == account_id,
-                tombstones.c.kind == "session",
-                tombstones.c.object_id == session_id,
-            )
-        ).first()
-        is not None
-    )

@@ -110,21 +110,30 @@ def assign_version(
     raise RuntimeError(f"could not assign a version to template {name!r}")
 
 
+def template_of(record: dict) -> tuple[str, str | None, dict] | None:
+    """(name, given version, content) of an LLM record's named template, else None. Read from the body
+    before the ingest pipeline seals it (see `services.templates.template_stage`)."""
+    template = (record.get("body") or {}).get("prompt_template")
+    if record.get("activity_type") != "llm-prompt" or not isinstance(template, dict):
+        return None
+    name = template.get("template_name")
+    if not isinstance(name, str) or not name.strip():
+        return None
+    given = template.get("template_version")
+    given = given if isinstance(given, str) else (str(given) if given is not None else None)
+    return name[:256], given, template_content(template)
+
+
 def assign_template_versions(conn: Connection, account_id: int, records: list[dict], now: datetime) -> None:
-    """The ingest hook: every LLM record whose `prompt_template` has a `template_name` gets the assigned
+    """The ingest hook: every record the template stage marked (`record["template"]`) gets the assigned
     version in its `template_version` light column (the given one stays in the body)."""
     wanted = []
     for record in records:
-        template = record.get("body", {}).get("prompt_template")
-        if record.get("activity_type") != "llm-prompt" or not isinstance(template, dict):
+        marked = record.get("template")
+        if marked is None:
             continue
-        name = template.get("template_name")
-        if not isinstance(name, str) or not name.strip():
-            continue
-        given = template.get("template_version")
-        given = given if isinstance(given, str) else (str(given) if given is not None else None)
-        content = template_content(template)
-        wanted.append(((name[:256], given or "", content_hash(content)), record, content, given))
+        name, given, content = marked
+        wanted.append(((name, given or "", content_hash(content)), record, content, given))
     assigned: dict[tuple, str] = {}
     for key, record, content, given in sorted(wanted, key=lambda item: item[0]):  # one lock order for all workers
         if key not in assigned:

@@ -16,7 +16,7 @@ function options(where) {
   const range = RANGES[where.query.get("range")] ? where.query.get("range") : "30d";
   const interval = where.query.get("interval") || (range === "24h" || range === "7d" ? "hour" : "day");
   const group = GROUPS[where.query.get("group_by")] ? where.query.get("group_by") : "model";
-  return { range, interval, group };
+  return { range, interval, group_by: group };
 }
 
 function Controls({ chosen }) {
@@ -37,7 +37,7 @@ function Controls({ chosen }) {
       </select>
     </label>
     <label>Group by
-      <select value=${chosen.group} onChange=${change("group_by")}>
+      <select value=${chosen.group_by} onChange=${change("group_by")}>
         ${Object.entries(GROUPS).map(([value, text]) => html`<option value=${value}>${text}</option>`)}
       </select>
     </label>
@@ -61,9 +61,9 @@ function Cards({ totals }) {
   </div>`;
 }
 
-function Charts({ overall, grouped, chosen, since }) {
+function Charts({ overall, grouped, since }) {
   const charts = useMemo(() => {
-    const axis = timeAxis([...overall.series, ...grouped.series], chosen.interval, since);
+    const axis = timeAxis([...overall.series, ...grouped.series], overall.interval, since);
     const times = axis.map((t) => t / 1000);
     const top = sumsByGroup(grouped.series).slice(0, PALETTE.length);
     const of = (field) => along(axis, overall.series, field);
@@ -103,7 +103,7 @@ function Charts({ overall, grouped, chosen, since }) {
         })),
       },
     ].map((chart) => ({ ...chart, times }));
-  }, [overall, grouped, chosen.interval, since]);
+  }, [overall, grouped, since]);
   return html`<div class="charts">${charts.map((c) => html`<${Chart} key=${c.title} ...${c} />`)}</div>`;
 }
 
@@ -132,8 +132,8 @@ export function Dashboard({ where }) {
   const since = useMemo(() => sinceFor(chosen.range), [chosen.range]);
   const ask = (group_by) => api("/api/v1/metrics/usage", { query: { interval: chosen.interval, since, group_by } });
   const { data, error, loading } = useLoad(
-    () => Promise.all([ask(undefined), ask(chosen.group), chosen.group === "template" ? null : ask("template")]),
-    [chosen.range, chosen.interval, chosen.group, since],
+    () => Promise.all([ask(undefined), ask(chosen.group_by), chosen.group_by === "template" ? null : ask("template")]),
+    [chosen.range, chosen.interval, chosen.group_by, since],
   );
   // the sessions list has a filter of the same name for each grouping
   const sessionsBy = (group) => (value) => `/ui/sessions?${new URLSearchParams({ [group]: value })}`;
@@ -142,7 +142,7 @@ export function Dashboard({ where }) {
     const [overall, grouped, byTemplate] = data;
     const templates = sumsByGroup((byTemplate || grouped).series).filter((row) => row.group !== null);
     body = html`<${Cards} totals=${overall.totals} />
-      <${Charts} overall=${overall} grouped=${grouped} chosen=${chosen} since=${since} />
+      <${Charts} overall=${overall} grouped=${grouped} since=${since} />
       <div class="columns">
         <${GroupTable} title=${`By ${GROUPS[grouped.group_by].toLowerCase()}`} name=${GROUPS[grouped.group_by]}
           rows=${sumsByGroup(grouped.series)} link=${sessionsBy(grouped.group_by)} />

@@ -1,0 +1,178 @@
+"""Export and import of everything an account owns (P2, P3), or everything about one tracking tenant (a
+data-subject access request), as one zip archive: a JSON Lines file per registered table plus
+`manifest.json` with row counts and SHA-256 checksums. Driven by the registry of customer data, so a
+table added later is exported too. Streams through temporary files; never holds a table in memory."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import tempfile
+import zipfile
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import orjson
+
+from ..errors import Conflict, InvalidInput
+from ..store import search
+from ..store.archive_rows import BATCH, Remapper, account_rows, exported_tables, iter_rows, tenant_conditions
+from ..store.bodies import decode_body, encode_body
+from ..store.schema_version import head_revision
+from .clock import utc_now
+from .runtime import Runtime
+
+FORMAT = "promptwatch-export"
+FORMAT_VERSION = 1
+NOT_IMPORTED = ("account", "members")  # the target account and its people are the importer's own
+Progress = Callable[[str, int], None]
+
+
+def _to_json(row: dict, table_name: str, runtime: Runtime) -> bytes:
+    out = {}
+    for name, value in row.items():
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        elif isinstance(value, bytes | memoryview):
+            value = bytes(value)
+            if table_name == "activity_bodies" and name == "body":
+                value = decode_body(runtime.crypto.open_body(row["account_id"], value))
+            else:
+                value = {"$base64": base64.b64encode(value).decode()}
+        out[name] = value
+    return orjson.dumps(out, option=orjson.OPT_NON_STR_KEYS)
+
+
+def _from_json(line: bytes, table) -> dict:
+    row = orjson.loads(line)
+    for column in table.c:
+        value = row.get(column.name)
+        if isinstance(value, str) and column.type.python_type is datetime:
+            row[column.name] = datetime.fromisoformat(value)
+        elif isinstance(value, dict) and "$base64" in value:
+            row[column.name] = base64.b64decode(value["$base64"])
+    return row
+
+
+def export_archive(
+    runtime: Runtime, account_id: int, out: Path, tenant: str | None = None, progress: Progress | None = None
+) -> dict:
+    """Write the archive to `out`; returns the manifest."""
+    note = progress or (lambda _kind, _rows: None)
+    manifest = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "schema": head_revision(),
+        "created_at": utc_now().isoformat(),
+        "scope": "tenant" if tenant else "account",
+        "files": {},
+    }
+    conditions = tenant_conditions(account_id, tenant) if tenant is not None else None
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive, runtime.engine.connect() as conn:
+        for entry in exported_tables():
+            if conditions is not None and entry.table.name not in conditions:
+                continue
+            rows = (
+                iter_rows(conn, entry.table, conditions[entry.table.name])
+                if conditions is not None
+                else account_rows(conn, entry, account_id)
+            )
+            digest, count = hashlib.sha256(), 0
+            with archive.open(f"{entry.export_kind}.jsonl", "w", force_zip64=True) as member:
+                for row in rows:
+                    line = _to_json(row, entry.table.name, runtime) + b"\n"
+                    member.write(line)
+                    digest.update(line)
+                    count += 1
+                    if count % BATCH == 0:
+                        note(entry.export_kind, count)
+            manifest["files"][entry.export_kind] = {
+                "table": entry.table.name,
+                "rows": count,
+                "sha256": digest.hexdigest(),
+            }
+            note(entry.export_kind, count)
+        archive.writestr("manifest.json", orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+    return manifest
+
+
+def read_manifest(archive: zipfile.ZipFile) -> dict:
+    try:
+        manifest = orjson.loads(archive.read("manifest.json"))
+    except (KeyError, orjson.JSONDecodeError):
+        raise InvalidInput("not a PromptWatch export: manifest.json is missing or unreadable") from None
+    if manifest.get("format") != FORMAT or manifest.get("version") != FORMAT_VERSION:
+        raise InvalidInput("not a PromptWatch export of a version this server reads")
+    return manifest
+
+
+def import_archive(runtime: Runtime, path: Path, account_id: int, progress: Progress | None = None) -> dict:
+    """Import an archive into `account_id`; checksums are verified first. Returns rows imported per kind."""
+    note = progress or (lambda _kind, _rows: None)
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise InvalidInput("the upload is not a zip archive") from None
+    with archive:
+        manifest = read_manifest(archive)
+        _verify(archive, manifest)
+        remapper, counts = Remapper(account_id), {}
+        crypto = runtime.crypto
+        try:
+            with runtime.engine.begin() as conn:
+                for entry in exported_tables():
+                    kind = entry.export_kind
+                    if kind in NOT_IMPORTED or kind not in manifest["files"]:
+                        continue
+                    counts[kind] = 0
+                    batch: list[dict] = []
+                    with archive.open(f"{kind}.jsonl") as member:
+                        for line in member:
+                            batch.append(_from_json(line, entry.table))
+                            if len(batch) >= BATCH:
+                                counts[kind] += _insert(conn, remapper, entry, batch, crypto, account_id)
+                                note(kind, counts[kind])
+                                batch = []
+                    counts[kind] += _insert(conn, remapper, entry, batch, crypto, account_id)
+                    note(kind, counts[kind])
+        except Exception as exc:
+            if "unique" in str(exc).lower() or "duplicate" in str(exc).lower():
+                raise Conflict("the account already holds objects with the archive's ids") from None
+            raise
+    return counts
+
+
+def _insert(conn, remapper: Remapper, entry, rows: list[dict], crypto, account_id: int) -> int:
+    if not rows:
+        return 0
+    bodies = entry.table.name == "activity_bodies"
+    if bodies:
+        texts = {row["activity_pk"]: search.text_of(row["body"]) for row in rows}
+        for row in rows:
+            row["body"] = crypto.seal_body(account_id, encode_body(row["body"]))
+    inserted = remapper.insert(conn, entry, rows)
+    if bodies and not crypto.encrypts(account_id):
+        mapped = remapper.ids.get("activities", {})
+        search.index(conn, [(mapped[old], account_id, text) for old, text in texts.items() if old in mapped])
+    return inserted
+
+
+def _verify(archive: zipfile.ZipFile, manifest: dict) -> None:
+    for kind, described in manifest["files"].items():
+        digest, count = hashlib.sha256(), 0
+        try:
+            with archive.open(f"{kind}.jsonl") as member:
+                for line in member:
+                    digest.update(line)
+                    count += 1
+        except KeyError:
+            raise InvalidInput(f"the archive lacks {kind}.jsonl") from None
+        if digest.hexdigest() != described["sha256"] or count != described["rows"]:
+            raise InvalidInput(f"{kind}.jsonl does not match its checksum in the manifest")
+
+
+def temporary_archive() -> Path:
+    handle = tempfile.NamedTemporaryFile(prefix="promptwatch-export-", suffix=".zip", delete=False)
+    handle.close()
+    return Path(handle.name)

@@ -1,0 +1,201 @@
+"""Template versioning at ingest (content hash -> PATCH, -rev suffixes, reverted content gets its version
+back), labels with rollback, diffs, executions and per-version stats with annotations; two workers on one
+PostgreSQL agree on every version."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests.support.payloads import llm, uid
+from tests.support.server import LiveServer, free_port
+
+
+def call(sid: str, name: str, text: str, version: str | None = None, **fields) -> dict:
+    template = {"prompt_template": text, "prompt_input_params": ["x"], "format": "f-string", "template_name": name}
+    if version is not None:
+        template["template_version"] = version
+    return llm(
+        uid("a-"), sid, prompt=text.format(x="1"), prompt_template=template, prompt_input_values={"x": "1"}, **fields
+    )
+
+
+def versions_of(client, name: str) -> list[str]:
+    return [v["version"] for v in client.get(f"/api/v1/templates/{name}").json()["versions"]]
+
+
+def recorded_version(client, sid: str, aid: str) -> str:
+    session = client.get(f"/api/v1/sessions/{sid}").json()
+    return next(a["template_version"] for a in session["activities"] if a["id"] == aid)
+
+
+def test_major_minor_gets_patch_from_content_and_reverts_get_their_version_back(client):
+    name, sid = f"t_{uid()}", uid("s-")
+    texts = ["Hello {x}", "Hi {x}", "Hello {x}", "Hey {x}"]
+    items = [call(sid, name, t, "2.1") for t in texts]
+    for item in items:  # one by one, so the order of first sight is the order of the list
+        assert client.post("/api/v1/ingest", json={"activities": [item]}).status_code == 200
+    assert versions_of(client, name) == ["2.1.0", "2.1.1", "2.1.2"]
+    assert [recorded_version(client, sid, i["id"]) for i in items] == ["2.1.0", "2.1.1", "2.1.0", "2.1.2"]
+
+
+def test_other_formats_get_rev_suffixes_and_no_version_means_1_0(client):
+    name, sid = f"t_{uid()}", uid("s-")
+    batch = [
+        call(sid, name, "A {x}", "v7"),
+        call(sid, name, "B {x}", "v7"),
+        call(sid, name, "C {x}", "v7"),
+        call(sid, name, "A {x}"),
+        call(sid, name, "B {x}"),
+    ]
+    for item in batch:
+        client.post("/api/v1/ingest", json={"activities": [item]})
+    assert versions_of(client, name) == ["v7", "v7-rev1", "v7-rev2", "1.0.0", "1.0.1"]
+    # the published client's path assigns the same way
+    legacy = {**call(sid, name, "B {x}", "v7"), "id": uid("a-")}
+    legacy.pop("session_id")
+    legacy.pop("model")
+    client.post(f"/sessions/{sid}/activities", json=[legacy])
+    assert recorded_version(client, sid, legacy["id"]) == "v7-rev1"
+
+
+def test_register_labels_rollback_diff_and_resolve(client):
+    name = f"t_{uid()}"
+    first = client.post(f"/api/v1/templates/{name}/versions", json={"template": "Summarize {text}", "version": "1.0"})
+    assert first.status_code == 200 and first.json()["version"] == "1.0.0" and first.json()["created"] is True
+    second = client.post(
+        f"/api/v1/templates/{name}/versions", json={"template": "Summarize briefly: {text}", "version": "1.0"}
+    ).json()
+    assert second["version"] == "1.0.1"
+    again = client.post(f"/api/v1/templates/{name}/versions", json={"template": "Summarize {text}", "version": "1.0"})
+    assert again.json() == {**first.json(), "created": False}
+    # the published client sending the same template meets the registered version
+    sid = uid("s-")
+    item = llm(
+        uid("a-"),
+        sid,
+        prompt="Summarize it",
+        prompt_input_values={"text": "it"},
+        prompt_template={
+            "prompt_template": "Summarize {text}",
+            "prompt_input_params": ["text"],
+            "format": "f-string",
+            "template_name": name,
+            "template_version": "1.0",
+        },
+    )
+    client.post("/api/v1/ingest", json={"activities": [item]})
+    assert recorded_version(client, sid, item["id"]) == "1.0.0"
+
+    assert client.put(f"/api/v1/templates/{name}/labels/production", json={"version": "1.0.0"}).status_code == 200
+    assert client.put(f"/api/v1/templates/{name}/labels/production", json={"version": "1.0.1"}).status_code == 200
+    live = client.get(f"/api/v1/templates/{name}/labels/production").json()
+    assert (
+        live["version"] == "1.0.1" and live["text"] == "Summarize briefly: {text}" and live["input_params"] == ["text"]
+    )
+    back = client.post(f"/api/v1/templates/{name}/labels/production/rollback").json()
+    assert back["version"] == "1.0.0"
+    assert client.get(f"/api/v1/templates/{name}/labels/production").json()["template"] == "Summarize {text}"
+    assert client.put(f"/api/v1/templates/{name}/labels/production", json={"version": "9.9.9"}).status_code == 404
+    assert client.put(f"/api/v1/templates/{name}/labels/bad label", json={"version": "1.0.0"}).status_code == 422
+    assert client.get(f"/api/v1/templates/{name}/labels/staging").status_code == 404
+    listed = {t["name"]: t for t in client.get("/api/v1/templates").json()["items"]}
+    assert listed[name]["labels"] == {"production": "1.0.0"} and listed[name]["versions"] == 2
+
+    version = client.get(f"/api/v1/templates/{name}/versions/1.0.1", params={"diff_to": "1.0.0"}).json()
+    assert "-Summarize {text}" in version["diff"] and "+Summarize briefly: {text}" in version["diff"]
+    assert client.get(f"/api/v1/templates/{name}/versions/1.0.1", params={"diff_to": "0.0"}).status_code == 404
+    assert client.post(f"/api/v1/templates/{name}/versions", json={"template": "bad {"}).status_code == 422
+
+
+def test_per_version_stats_executions_and_annotations(client):
+    name, sid = f"t_{uid()}", uid("s-")
+    good = [
+        call(sid, name, "Good {x}", "1.0", seconds=2.0, usage={"prompt_tokens": 10, "completion_tokens": 5})
+        for _ in range(3)
+    ]
+    bad = [call(sid, name, "Bad {x}", "1.0", error="boom"), call(sid, name, "Bad {x}", "1.0")]
+    assert client.post("/api/v1/ingest", json={"activities": good + bad}).status_code == 200
+    client.put(f"/api/v1/activities/{good[0]['id']}/annotation", json={"label": 1, "rating": 5, "notes": "great"})
+    client.put(f"/api/v1/activities/{good[1]['id']}/annotation", json={"label": 0})
+    client.put(f"/api/v1/activities/{bad[1]['id']}/annotation", json={"label": 0, "notes": "wrong"})
+    note = client.get(f"/api/v1/activities/{good[0]['id']}/annotation").json()
+    assert note["label"] == 1 and note["rating"] == 5 and note["notes"] == "great"
+    assert client.put(f"/api/v1/activities/{good[0]['id']}/annotation", json={"label": 3}).status_code == 422
+    assert client.put("/api/v1/activities/nope/annotation", json={"label": 1}).status_code == 404
+    stats = {v["version"]: v["stats"] for v in client.get(f"/api/v1/templates/{name}").json()["versions"]}
+    good_version, bad_version = (
+        recorded_version(client, sid, good[0]["id"]),
+        recorded_version(client, sid, bad[0]["id"]),
+    )
+    good_stats, bad_stats = stats[good_version], stats[bad_version]
+    assert good_stats["calls"] == 3 and good_stats["error_rate"] == 0 and good_stats["total_tokens"] == 45
+    assert abs(good_stats["latency_ms_mean"] - 2000) < 5 and good_stats["annotated"] == 2
+    assert good_stats["annotation_score"] == 0.5 and good_stats["rating_mean"] == 5
+    assert bad_stats["calls"] == 2 and bad_stats["error_rate"] == 0.5 and bad_stats["annotation_score"] == 0
+    runs = client.get(f"/api/v1/templates/{name}/versions/{good_version}/executions", params={"limit": 2}).json()
+    assert len(runs["items"]) == 2 and runs["next_before"] is not None
+    rest = client.get(
+        f"/api/v1/templates/{name}/versions/1.0.0/executions", params={"before": runs["next_before"]}
+    ).json()
+    assert {r["id"] for r in runs["items"] + rest["items"]} == {g["id"] for g in good}
+    # a session annotation
+    assert client.put(f"/api/v1/sessions/{sid}/annotation", json={"label": 1}).json()["label"] == 1
+
+
+def test_p16_templates_and_annotations_belong_to_their_account(live_server):
+    owner, intruder = live_server.new_tenant("tmpl-owner"), live_server.new_tenant("tmpl-intruder")
+    name, sid = f"t_{uid()}", uid("s-")
+    item = call(sid, name, "Secret {x}", "1.0")
+    with live_server.client(owner.api_key) as mine:
+        mine.post("/api/v1/ingest", json={"activities": [item]})
+        mine.put(f"/api/v1/templates/{name}/labels/production", json={"version": "1.0.0"})
+    with live_server.client(intruder.api_key) as theirs:
+        for path in (
+            f"/api/v1/templates/{name}",
+            f"/api/v1/templates/{name}/versions/1.0.0",
+            f"/api/v1/templates/{name}/labels/production",
+            f"/api/v1/activities/{item['id']}/annotation",
+            f"/api/v1/activities/{item['id']}/replays",
+            f"/api/v1/sessions/{sid}/annotation",
+        ):
+            assert theirs.get(path).status_code == 404, path
+        assert theirs.put(f"/api/v1/activities/{item['id']}/annotation", json={"label": 0}).status_code == 404
+        assert theirs.post(f"/api/v1/templates/{name}/labels/production/rollback").status_code == 404
+        assert name not in [t["name"] for t in theirs.get("/api/v1/templates").json()["items"]]
+    with live_server.client() as anonymous:
+        assert anonymous.get("/api/v1/templates").status_code == 401
+
+
+@pytest.fixture
+def two_workers(backend, fresh_server):
+    if backend != "postgresql":
+        pytest.skip("several workers share one PostgreSQL; SQLite serves from one process")
+    first = fresh_server().start()
+    second = LiveServer(f"http://127.0.0.1:{free_port()}", first.database_url, first.data_dir, first=first.first)
+    second.start()
+    yield first, second
+    second.stop()
+
+
+def test_two_workers_assign_one_version_per_content(two_workers):
+    first, second = two_workers
+    key, name = first.first.api_key, f"t_{uid()}"
+    texts = [f"Variant {i} {{x}}" for i in range(6)]
+    work = [(server, call(uid("s-"), name, texts[i % 6], "3.2")) for i in range(48) for server in (first, second)]
+
+    def send(args):
+        server, item = args
+        with server.client(key) as client:
+            assert client.post("/api/v1/ingest", json={"activities": [item]}).status_code == 200
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(send, work))
+    with first.client(key) as client:
+        versions = client.get(f"/api/v1/templates/{name}").json()["versions"]
+        assert sorted(v["version"] for v in versions) == [f"3.2.{i}" for i in range(6)]
+        by_hash = {v["content_hash"] for v in versions}
+        assert len(by_hash) == 6
+        total = sum(v["stats"]["calls"] for v in versions)
+    assert total == 96
