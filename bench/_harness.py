@@ -33,6 +33,7 @@ RESULTS_DIR = BENCH_DIR / "results"
 PROMPTWATCH = REPO / ".venv" / "bin" / "promptwatch"
 ADMIN_URL = os.environ.get("PROMPTWATCH_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 DEFAULT_LIMIT_SECONDS = 15 * 60
+MAX_ATTEMPTS = 5  # per request; a 5xx other than 503 is counted and resent, then the run fails
 # Work-around, reported: when the key cache expires (default 5 s), authenticating writes `last_used_at` from a
 # request thread, a second SQLite writer beside the batch writer; the batch writer's deferred transaction
 # then fails with "database is locked" and a whole batch of requests answers 500. A long cache avoids it.
@@ -302,6 +303,8 @@ class SendStats:
     stored: int = 0
     rejected: int = 0
     seconds: float = 0.0
+    server_errors: int = 0  # 5xx answers other than 503, each resent
+    errors: list[str] = field(default_factory=list, repr=False)
     latencies: list[float] = field(default_factory=list, repr=False)
 
 
@@ -325,9 +328,10 @@ def send_batches(
     content_type: str = "application/json",
     check: Callable[[httpx.Response, SendStats], None] = check_native,
 ) -> SendStats:
-    """POST every body to `path` over `concurrency` keep-alive connections; 503s are retried after
-    Retry-After. `bodies` may be a generator (drawn under a lock). `check` reads each 200 answer and raises
-    when items were refused: a benchmark of refused data measures nothing."""
+    """POST every body to `path` over `concurrency` keep-alive connections. 503s are retried after
+    Retry-After; other 5xx answers are counted (`server_errors`) and resent up to MAX_ATTEMPTS times.
+    `bodies` may be a generator (drawn under a lock). `check` reads each 200 answer and raises when items
+    were refused: a benchmark of refused data measures nothing."""
     stats = SendStats()
     lock = threading.Lock()
     cursor = iter(bodies)
@@ -342,14 +346,20 @@ def send_batches(
                     body = next(cursor, None)
                 if body is None or deadline.left() <= 0:
                     return
-                while True:
+                for attempt in range(MAX_ATTEMPTS):
                     sent = time.perf_counter()
                     response = client.post(path, content=body)
-                    if response.status_code != 503:
+                    if response.status_code == 503:
+                        with lock:
+                            stats.retries += 1
+                        time.sleep(float(response.headers.get("retry-after", "1")))
+                    elif response.status_code >= 500 and attempt < MAX_ATTEMPTS - 1:
+                        with lock:  # ingest is idempotent: resending is what a client does, but it is counted
+                            stats.server_errors += 1
+                            stats.errors.append(response.text[:200])
+                        time.sleep(0.5)
+                    else:
                         break
-                    with lock:
-                        stats.retries += 1
-                    time.sleep(float(response.headers.get("retry-after", "1")))
                 if response.status_code != 200:
                     raise RuntimeError(f"{path} answered {response.status_code}: {response.text[:500]}")
                 with lock:

@@ -195,6 +195,8 @@ def run(args: argparse.Namespace) -> dict:
         "request_latency_p50_ms": round(1000 * latencies[len(latencies) // 2], 1),
         "request_latency_p95_ms": round(1000 * latencies[int(len(latencies) * 0.95)], 1),
         "retries_503": sent.retries,
+        "server_errors_resent": sent.server_errors,
+        "server_error_samples": sent.errors[:3],
         "server_cpu_seconds": round(sampler.cpu_seconds, 2),
         "server_cpu_ms_per_activity": round(1000 * sampler.cpu_seconds / args.activities, 4),
         "postgres_cpu_ms_per_activity": round(1000 * sampler.extra_cpu_seconds / args.activities, 4) if url else None,
@@ -246,6 +248,7 @@ def report(result: dict) -> None:
         ("  acknowledged after", f"{result['seconds_to_acknowledged']:.2f} s", ""),
         ("  visible after", f"{result['seconds_to_visible']:.2f} s", ""),
         ("request latency p50/p95", f"{result['request_latency_p50_ms']}/{result['request_latency_p95_ms']} ms", ""),
+        ("requests answered 5xx, resent", f"{result['server_errors_resent']} (503: {result['retries_503']})", "0"),
         ("server CPU per activity", f"{result['server_cpu_ms_per_activity']:.3f} ms", "< 0.1 ms" if target else ""),
     ]
     if result["postgres_cpu_ms_per_activity"] is not None:

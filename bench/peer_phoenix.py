@@ -300,7 +300,7 @@ def measure(
     with httpx.Client(base_url=server.base_url, headers=headers, timeout=120) as client:
         with ResourceSampler(server.pid) as sampler:
             started = time.perf_counter()
-            send_batches(
+            sent = send_batches(
                 server.base_url, api_key, bodies, args.concurrency, deadline, "/v1/traces", PROTOBUF, check_otlp
             )
             acknowledged = time.perf_counter() - started
@@ -320,6 +320,7 @@ def measure(
         "server": name,
         "spans_sent": expected["spans"],
         "spans_visible": seen,
+        "server_errors_resent": sent.server_errors,
         "complete": complete,
         "seconds_to_acknowledged": round(acknowledged, 2),
         "seconds_to_visible": round(elapsed, 2),

@@ -84,7 +84,12 @@ def fill(server: ServerProcess, state: dict, target: int, args: argparse.Namespa
         raise TimeoutError("the fill did not finish within the time limit")
     state["activities"] = target  # every item was stored, or send_batches raised
     state["llm_calls"] += counted["llm_calls"]
-    return {"added": missing, "seconds": round(seconds, 1), "activities_per_second": round(missing / seconds, 1)}
+    return {
+        "added": missing,
+        "seconds": round(seconds, 1),
+        "activities_per_second": round(missing / seconds, 1),
+        "server_errors_resent": sent.server_errors,
+    }
 
 
 def check_count(client: httpx.Client, state: dict) -> None:

@@ -104,13 +104,9 @@ UNCLASSIFIED = {
 }
 
 
-def _walk(routes, prefix: str = ""):
-    """Routes with their full path; FastAPI may keep an included router as one entry of `app.routes`."""
-    for route in routes:
-        if hasattr(route, "original_router"):
-            yield from _walk(route.original_router.routes, prefix + route.include_context.prefix)
-        else:
-            yield prefix + getattr(route, "path", ""), getattr(route, "methods", ()) or ()
+def fill(path: str, **values) -> str:
+    """The path with every placeholder filled (unknown ones with "x")."""
+    return path.format_map(defaultdict(lambda: "x", **values))
 
 
 # the prompt-improvement loop (issue 7): every id is per account, so these read and write only the caller's

@@ -11,7 +11,6 @@ from tests.support.payloads import llm, session, uid
 
 from .test_access_isolation import STAFF_ROUTES, fill
 
-
 CUSTOMER_DATA_READS = [
     "/api/v1/sessions",
     "/api/v1/metrics/usage",

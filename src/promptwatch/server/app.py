@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from .api import (
     accounts,
     admin,
+    data_transfer,
     docs,
     health,
     ingest,
@@ -44,6 +45,7 @@ from .services.accounts import AccountService
 from .services.annotations import AnnotationService
 from .services.audit import AuditService
 from .services.cleanup import run_cleanup_cycle
+from .services.data_transfer import DataTransferService
 from .services.deletion import DeletionService
 from .services.ingest import IngestService
 from .services.legacy_ingest import LegacyIngestService
@@ -87,6 +89,7 @@ class Services:
     prices: PriceService
     deletion: DeletionService
     retention: RetentionService
+    data: DataTransferService
     prompt_cache: PromptCacheService
     unit_tests: UnitTestService
     templates: TemplateService
@@ -146,6 +149,7 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
     app.state.runtime = runtime
     app.state.telemetry = telemetry
     mail = MailService(runtime)  # issue 8
+    ingest_service = IngestService(runtime)
     app.state.services = Services(
         mail=mail,
         signup=SignupService(runtime, mail),
@@ -153,7 +157,6 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
         usage_stats=UsageStatsService(runtime),
         policies=PolicyService(runtime, mail),
         operator=OperatorService(runtime),
-        ingest=IngestService(runtime),
         legacy=LegacyIngestService(runtime),
         sessions=SessionService(runtime),
         metrics=MetricsService(runtime),
@@ -161,6 +164,8 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
         prices=PriceService(runtime),
         deletion=DeletionService(runtime),
         retention=RetentionService(runtime),
+        ingest=ingest_service,
+        data=DataTransferService(runtime, ingest_service),
         prompt_cache=PromptCacheService(runtime),
         unit_tests=UnitTestService(runtime),
         templates=TemplateService(runtime),
@@ -178,7 +183,21 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
     app.add_exception_handler(RequestValidationError, problems.validation_error)
     app.add_exception_handler(HTTPException, problems.http_error)
     app.add_exception_handler(Exception, problems.unexpected_error)
-    for module in (health, ingest, sessions, metrics, accounts, legacy, docs, otlp, prices, ui, legacy_loop, lifecycle):
+    for module in (
+        health,
+        ingest,
+        sessions,
+        metrics,
+        accounts,
+        legacy,
+        docs,
+        otlp,
+        prices,
+        ui,
+        legacy_loop,
+        lifecycle,
+        data_transfer,
+    ):
         app.include_router(module.router)
     for module in (members, support_access, admin, sharing, redaction):
         app.include_router(module.router)

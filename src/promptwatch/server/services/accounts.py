@@ -65,6 +65,7 @@ class AccountService:
             account_id = account_store.create_account(conn, account_name, now)
             owner = account_store.create_user(conn, owner_email, self._rt.passwords.hash(password), now)
             account_store.add_membership(conn, account_id, owner, "owner", now)
+        self._new_account_keys(account_id)
         key = self._rt.keys.create(account_id, scope="ingest", name="first key", created_by=owner)
         return Bootstrap(operator_email, owner_email, password, account_id, key)
 
@@ -79,7 +80,12 @@ class AccountService:
                 user_id = account_store.create_user(conn, owner_email, self._rt.passwords.hash(owner_password), now)
             account_id = account_store.create_account(conn, name, now)
             account_store.add_membership(conn, account_id, user_id, "owner", now)
+        self._new_account_keys(account_id)
         return account_id
+
+    def _new_account_keys(self, account_id: int) -> None:
+        if self._rt.settings.encrypt_new_accounts:
+            self._rt.crypto.enable(account_id)
 
     # log-in with e-mail and password: a bearer token, never a cookie (P13)
     def login(self, email: str, password: str) -> dict:

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 import orjson
+from sqlalchemy import DateTime
 
 from ..errors import Conflict, InvalidInput
 from ..store import search
@@ -48,7 +49,7 @@ def _from_json(line: bytes, table) -> dict:
     row = orjson.loads(line)
     for column in table.c:
         value = row.get(column.name)
-        if isinstance(value, str) and column.type.python_type is datetime:
+        if isinstance(value, str) and isinstance(getattr(column.type, "impl", column.type), DateTime):
             row[column.name] = datetime.fromisoformat(value)
         elif isinstance(value, dict) and "$base64" in value:
             row[column.name] = base64.b64decode(value["$base64"])

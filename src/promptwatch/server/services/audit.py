@@ -54,7 +54,7 @@ def record(
 
 
 def _entry(row) -> dict:
-    return dict(row)
+    return {str(key): value for key, value in row.items()}  # plain str keys (orjson refuses str subclasses)
 
 
 class AuditService:

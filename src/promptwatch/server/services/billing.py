@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..store import accounts as account_store
 from ..store import billing as billing_store
+from ..store.locks import write_transaction
 from .clock import utc_now
 from .credentials import Caller
 from .invoice_pdf import money, render_invoice
@@ -53,7 +54,7 @@ class BillingService:
 
     def update_account_profile(self, caller: Caller, values: dict) -> dict:
         caller.require("admin")
-        with self._rt.engine.begin() as conn:
+        with write_transaction(self._rt.engine) as conn:
             current = _fields(billing_store.account_profile(conn, caller.account_id), PROFILE_FIELDS)
             billing_store.save_account_profile(conn, caller.account_id, {**current, **values, "updated_at": utc_now()})
         return self.account_profile(caller)
@@ -69,7 +70,7 @@ class BillingService:
             raise Forbidden("only an owner of the account edits its billing profile")
         if values.get("country") is not None:
             values["country"] = values["country"].upper()
-        with self._rt.engine.begin() as conn:
+        with write_transaction(self._rt.engine) as conn:
             current = _fields(billing_store.billing_profile(conn, caller.account_id), BILLING_FIELDS)
             billing_store.save_billing_profile(conn, caller.account_id, {**current, **values, "updated_at": utc_now()})
         return self.billing_profile(caller)
@@ -90,7 +91,7 @@ class BillingService:
     def set_plan(self, account_id: int, plan: str) -> dict:
         if plan not in PLANS:
             raise InvalidInput(f"plan must be one of {', '.join(PLANS)}", field="plan")
-        with self._rt.engine.begin() as conn:
+        with write_transaction(self._rt.engine) as conn:
             if not billing_store.account_exists(conn, account_id):
                 raise NotFound(f"no account {account_id}")
             billing_store.set_plan(conn, account_id, plan, utc_now())
@@ -123,7 +124,7 @@ class BillingService:
         subtotal = sum(line["amount_cents"] for line in lines)
         now = utc_now()
         try:
-            with self._rt.engine.begin() as conn:
+            with write_transaction(self._rt.engine) as conn:
                 account = account_store.get_account(conn, account_id)
                 if account is None:
                     raise NotFound(f"no account {account_id}")

@@ -152,6 +152,7 @@ class DeletionService:
             lambda conn, now: deletion_store.delete_account_data(conn, caller.account_id, now),
         )
         self._rt.keys.forget_account(caller.account_id)
+        receipt["counts"]["encryption_key_destroyed"] = self._rt.crypto.destroy(caller.account_id)
         return receipt
 
     def receipts(self, caller: Caller) -> list[dict]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..errors import Forbidden, InvalidInput, NotFound
 from ..store import policies as policy_store
+from ..store.locks import write_transaction
 from ..store.tables.policies import KINDS
 from .clock import utc_now
 from .credentials import Caller
@@ -57,7 +58,7 @@ class PolicyService:
     def current(self) -> list[dict]:
         """The version in force of each document kind (public)."""
         today = utc_now().date()
-        with self._rt.engine.begin() as conn:
+        with write_transaction(self._rt.engine) as conn:
             self._ensure_built_in(conn)
             docs = policy_store.documents(conn)
         by_kind: dict[str, dict] = {}
@@ -71,7 +72,7 @@ class PolicyService:
         if kind not in KINDS:
             raise NotFound(f"no policy {kind!r}")
         today = utc_now().date()
-        with self._rt.engine.begin() as conn:
+        with write_transaction(self._rt.engine) as conn:
             self._ensure_built_in(conn)
             docs = policy_store.documents(conn, kind)
         if version is None:
@@ -94,7 +95,7 @@ class PolicyService:
                 field="effective_date",
                 earliest=earliest.isoformat(),
             )
-        with self._rt.engine.begin() as conn:
+        with write_transaction(self._rt.engine) as conn:
             self._ensure_built_in(conn)
             version = policy_store.latest_version(conn, kind) + 1
             document_id = policy_store.insert_document(
@@ -133,7 +134,7 @@ class PolicyService:
         if caller.user_id is None:
             raise Forbidden("acknowledging belongs to a person: log in")
         now = utc_now()
-        with self._rt.engine.begin() as conn:
+        with write_transaction(self._rt.engine) as conn:
             if policy_store.document(conn, document_id) is None:
                 raise NotFound(f"no policy document {document_id}")
             policy_store.acknowledge(conn, caller.user_id, document_id, now)

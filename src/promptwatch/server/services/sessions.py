@@ -58,6 +58,12 @@ class SessionService:
             raise InvalidInput(f"sort must be one of {', '.join(session_queries.SORTS)}", field="sort")
         after = decode_cursor(cursor, sort) if cursor else None
         where = SessionFilter(**filters)
+        if where.q and self._rt.crypto.encrypts(caller.account_id):
+            raise InvalidInput(
+                "text search is off for an account whose payloads are encrypted: its index would hold the words "
+                "in clear",
+                field="q",
+            )
         project = caller.project or project
         with self._rt.engine.connect() as conn:
             if project is not None:

@@ -20,7 +20,9 @@ BATCH = 1000
 def exported_tables() -> list[CustomerTable]:
     """Registered, exported tables in an order where every referenced table comes first."""
     registered = {entry.table.name: entry for entry in CUSTOMER_TABLES if entry.exported}
-    return [registered[t.name] for t in metadata.sorted_tables if t.name in registered]
+    ordered = [registered[t.name] for t in metadata.sorted_tables if t.name in registered]
+    # references without a foreign key are not in sorted_tables' order: such tables go last
+    return [e for e in ordered if not e.references] + [e for e in ordered if e.references]
 
 
 def _account_condition(table: Table, account_id: int):

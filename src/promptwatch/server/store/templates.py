@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, RowMapping, case, func, literal_column, select
+from sqlalchemy import Connection, RowMapping, case, extract, func, select
 
 from .tables.activities import activities
 from .tables.annotations import annotations
@@ -95,7 +95,7 @@ def _latency_ms(conn: Connection):
     start, end = activities.c.start_time, activities.c.end_time
     if conn.dialect.name == "sqlite":
         return (func.julianday(end) - func.julianday(start)) * 86_400_000.0
-    return func.extract(literal_column("'epoch'"), end - start) * 1000.0
+    return extract("epoch", end - start) * 1000.0
 
 
 def version_stats(conn: Connection, account_id: int, name: str) -> list[RowMapping]:

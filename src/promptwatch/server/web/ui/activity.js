@@ -43,9 +43,16 @@ function InputValues({ values }) {
   </section>`;
 }
 
+// the template's text, or whatever else its record holds beyond the name and version shown above
+function templateBody(template) {
+  if (!template) return null;
+  if (typeof template.template === "string") return template.template;
+  const rest = Object.fromEntries(Object.entries(template).filter(([k]) => k !== "template_name" && k !== "template_version"));
+  return Object.keys(rest).length ? rest : null;
+}
+
 function LlmCall({ a }) {
   const usage = a.usage || {};
-  const template = a.prompt_template || {};
   return html`
     <${Facts} items=${[
       ["Model", a.model],
@@ -60,7 +67,7 @@ function LlmCall({ a }) {
     ]} />
     ${Array.isArray(a.prompt) ? html`<${ChatMessages} messages=${a.prompt} />` : html`<${TextBlock} title="Prompt" text=${a.prompt} />`}
     <${TextBlock} title="Generated" text=${a.generated} tone="output" />
-    <${TextBlock} title="Template" text=${template.template || (Object.keys(template).length ? template : null)} />
+    <${TextBlock} title="Template" text=${templateBody(a.prompt_template)} />
     <${InputValues} values=${a.prompt_input_values} />
     <${TextBlock} title="Settings" text=${a.settings} />
     <${TextBlock} title="Caption" text=${a.caption} />`;

@@ -4,7 +4,7 @@
 import { html, useMemo } from "./lib.js";
 import { api } from "./api.js";
 import { navigate } from "./router.js";
-import { count, countShort, millis, money, whenShort } from "./format.js";
+import { count, countShort, day, millis, money, whenShort } from "./format.js";
 import { ErrorNote, Loading, useLoad } from "./widgets.js";
 import { Chart } from "./chart.js";
 import { RANGES, along, sinceFor, sumsByGroup, timeAxis } from "./usage.js";
@@ -107,9 +107,9 @@ function Charts({ overall, grouped, since }) {
   return html`<div class="charts">${charts.map((c) => html`<${Chart} key=${c.title} ...${c} />`)}</div>`;
 }
 
-function GroupTable({ title, rows, name, link }) {
+function GroupTable({ title, rows, name, link, interval }) {
   if (rows.length === 0) return null;
-  return html`<section class="panel">
+  return html`<section class="panel scroll">
     <h2>${title}</h2>
     <table class="list" aria-label=${title}>
       <thead><tr><th>${name}</th><th class="num">Calls</th><th class="num">Errors</th><th class="num">Tokens</th>
@@ -121,7 +121,7 @@ function GroupTable({ title, rows, name, link }) {
         <td class="num">${count(row.total_tokens)}</td>
         <td class="num">${money(row.cost)}</td>
         <td class="num">${row.calls ? money(row.cost / row.calls) : ""}</td>
-        <td>${whenShort(row.last)}</td>
+        <td>${interval === "day" ? day(row.last) : whenShort(row.last)}</td>
       </tr>`)}</tbody>
     </table>
   </section>`;
@@ -145,9 +145,9 @@ export function Dashboard({ where }) {
       <${Charts} overall=${overall} grouped=${grouped} since=${since} />
       <div class="columns">
         <${GroupTable} title=${`By ${GROUPS[grouped.group_by].toLowerCase()}`} name=${GROUPS[grouped.group_by]}
-          rows=${sumsByGroup(grouped.series)} link=${sessionsBy(grouped.group_by)} />
+          rows=${sumsByGroup(grouped.series)} link=${sessionsBy(grouped.group_by)} interval=${grouped.interval} />
         <${GroupTable} title="Most expensive templates" name="Template" rows=${templates.slice(0, 10)}
-          link=${sessionsBy("template")} />
+          link=${sessionsBy("template")} interval=${grouped.interval} />
       </div>`;
   }
   return html`<section class="screen">

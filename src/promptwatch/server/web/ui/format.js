@@ -5,6 +5,7 @@ const dateTime = new Intl.DateTimeFormat(undefined, {
   year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit",
 });
 const shortDate = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+const dayOnly = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" });
 
 export const blank = "–";
 
@@ -45,6 +46,11 @@ export function when(iso) {
 
 export function whenShort(iso) {
   return iso ? shortDate.format(new Date(iso)) : blank;
+}
+
+// a day bucket of the metrics API (midnight UTC) as its date
+export function day(iso) {
+  return iso ? dayOnly.format(new Date(iso)) : blank;
 }
 
 export function json(value) {

@@ -3,7 +3,7 @@
 // Each call's template version and input values are shown in the session detail.
 import { html } from "./lib.js";
 import { api } from "./api.js";
-import { count, money, whenShort } from "./format.js";
+import { count, day, money } from "./format.js";
 import { ErrorNote, Loading, useLoad } from "./widgets.js";
 import { sumsByGroup } from "./usage.js";
 
@@ -32,7 +32,7 @@ export function Templates() {
         <td class="num">${count(row.total_tokens)}</td>
         <td class="num">${money(row.cost)}</td>
         <td class="num">${row.calls ? money(row.cost / row.calls) : ""}</td>
-        <td>${whenShort(row.last)}</td>
+        <td>${day(row.last)}</td>
         <td><a href=${`/ui/sessions?${new URLSearchParams({ template: row.group })}`}>Sessions</a></td>
       </tr>`)}</tbody>
     </table>`}

@@ -73,7 +73,7 @@ export function label(activity) {
   if (activity.name) return activity.name;
   if (activity.template_name) return activity.template_name;
   if (activity.model) return activity.model;
-  if (activity.documents) return `${activity.documents.length} documents`;
+  if (activity.documents) return `${activity.documents.length} document${activity.documents.length === 1 ? "" : "s"}`;
   const text = activity.text || (typeof activity.prompt === "string" ? activity.prompt : "");
   return text ? text.slice(0, 80) : TYPE_LABELS[activity.activity_type] || activity.activity_type;
 }
