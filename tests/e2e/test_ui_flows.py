@@ -26,13 +26,13 @@ def test_find_a_session_by_filter_open_its_tree_and_read_the_prompt(ui, tenant):
     page.fill("input[name=tenant]", "acme")
     page.select_option("select[name=has_error]", "false")
     page.click("text=Apply")
-    page.wait_for_url(re.compile(r"/ui/sessions\?.*tenant=acme"))
+    expect(page).to_have_url(re.compile(r"/ui/sessions\?.*tenant=acme"))
     assert "has_error=false" in page.url
     expect(page.locator("tr.row")).to_have_count(1)
     shared_url = page.url
 
     page.click("tr.row")
-    page.wait_for_url(re.compile(re.escape(f"/ui/sessions/{stored['rag']['id']}")))
+    expect(page).to_have_url(re.compile(re.escape(f"/ui/sessions/{stored['rag']['id']}")))
     tree = page.locator("[role=tree]")
     tree.locator("text=RetrievalQA").wait_for()
     assert tree.locator("[role=treeitem]").count() == 6
@@ -75,7 +75,7 @@ def test_text_search_finds_words_of_a_prompt(ui, tenant):
     ui.sign_in(tenant)
     ui.page.fill("input[name=q]", "downtime rotate")
     ui.page.press("input[name=q]", "Enter")
-    ui.page.wait_for_url(re.compile(r"q=downtime"))
+    expect(ui.page).to_have_url(re.compile(r"q=downtime"))
     expect(ui.page.locator("tr.row")).to_have_count(1)
     assert "Support answer" in ui.page.locator("tr.row").inner_text()
 
@@ -106,7 +106,7 @@ def test_dashboard_numbers_equal_the_api(ui, tenant):
     assert templates.first.locator("td").first.inner_text() == costliest["group"] == "support-answer"
 
     page.select_option("select >> nth=2", "project")
-    page.wait_for_url(re.compile(r"group_by=project"))
+    expect(page).to_have_url(re.compile(r"group_by=project"))
     table = page.locator("table[aria-label='By project']")
     table.wait_for()
     assert sorted(table.locator("tbody tr td:first-child").all_inner_texts()) == ["support", "website"]
@@ -170,7 +170,7 @@ def test_keyboard_alone_opens_a_session_and_walks_its_tree(ui, tenant):
         pytest.fail("Tab never reached a session row")
     page.keyboard.press("ArrowDown")  # the newest is the failed session; the next row is the RAG session
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(re.escape(f"/ui/sessions/{stored['rag']['id']}")))
+    expect(page).to_have_url(re.compile(re.escape(f"/ui/sessions/{stored['rag']['id']}")))
     page.wait_for_selector("[role=treeitem]")
     for _ in range(40):
         page.keyboard.press("Tab")

@@ -137,7 +137,7 @@ def test_per_version_stats_executions_and_annotations(client):
     runs = client.get(f"/api/v1/templates/{name}/versions/{good_version}/executions", params={"limit": 2}).json()
     assert len(runs["items"]) == 2 and runs["next_before"] is not None
     rest = client.get(
-        f"/api/v1/templates/{name}/versions/1.0.0/executions", params={"before": runs["next_before"]}
+        f"/api/v1/templates/{name}/versions/{good_version}/executions", params={"before": runs["next_before"]}
     ).json()
     assert {r["id"] for r in runs["items"] + rest["items"]} == {g["id"] for g in good}
     # a session annotation

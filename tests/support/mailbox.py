@@ -46,7 +46,9 @@ class Mailbox:
                 if subject_part.lower() in message["Subject"].lower():
                     return message
             time.sleep(0.05)
-        raise AssertionError(f"no mail to {address} about {subject_part!r}; got {[m['Subject'] for m in self.to(address)]}")
+        raise AssertionError(
+            f"no mail to {address} about {subject_part!r}; got {[m['Subject'] for m in self.to(address)]}"
+        )
 
 
 class SmtpServer:

@@ -2,10 +2,14 @@
 
 import typer
 
-from . import db, keys, lifecycle, up
+from . import data, db, keys, lifecycle, up
 
 app = typer.Typer(help="PromptWatch: observability for LLM applications.", no_args_is_help=True)
 app.command("up")(up.up)
 app.command("cleanup")(lifecycle.cleanup)
+app.command("backup")(data.backup)
+app.command("restore")(data.restore)
+app.command("export")(data.export)
+app.command("import")(data.import_)
 app.add_typer(keys.app, name="keys", help="Manage API keys offline.")
 app.add_typer(db.app, name="db", help="Database schema migrations.")

@@ -72,3 +72,10 @@ def revoke(key_id: str, data_dir: DataDir = None, account: Account = 1) -> None:
     """Revoke a key at once."""
     _accounts(data_dir).revoke_key(_admin(account), key_id)
     console.print(f"revoked {key_id}")
+
+
+@app.command("rotate-master")
+def rotate_master(data_dir: DataDir = None) -> None:
+    """Re-wrap every account's data key under a new instance master key (encryption at rest)."""
+    count = open_runtime(data_dir).crypto.rotate_master()
+    console.print(f"master key rotated; {count} account keys re-wrapped")

@@ -44,6 +44,7 @@ from .services.access_log import AccessLog
 from .services.accounts import AccountService
 from .services.annotations import AnnotationService
 from .services.audit import AuditService
+from .services.backups import scheduled_backup
 from .services.cleanup import run_cleanup_cycle
 from .services.data_transfer import DataTransferService
 from .services.deletion import DeletionService
@@ -129,6 +130,9 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
             await workers.enter_async_context(app.state.services.access_log)
             await workers.enter_async_context(
                 PeriodicJob(engine, "cleanup", settings.cleanup_interval_seconds, lambda: run_cleanup_cycle(runtime))
+            )
+            await workers.enter_async_context(
+                PeriodicJob(engine, "backup", settings.backup_interval_hours * 3600, lambda: scheduled_backup(runtime))
             )
             await workers.enter_async_context(OutboxWorker(app.state.services.mail, settings.outbox_poll_seconds))
             await workers.enter_async_context(

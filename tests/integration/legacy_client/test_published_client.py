@@ -291,7 +291,9 @@ def test_chat_model_with_registered_template_and_non_ascii(live_server, runs):
         {"role": "user", "text": question, "metadata": None},
     ]
     assert llm["generated"] == f"We open at 9am. {NON_ASCII}"
-    assert (llm["template_name"], llm["template_version"]) == ("support_chat", "1.0")
+    # the light column holds the server's version of this content under the given major.minor (1.0.0, ...);
+    # the body keeps what the client sent
+    assert llm["template_name"] == "support_chat" and llm["template_version"].startswith("1.0")
     template = llm["prompt_template"]
     assert (template["template_name"], template["template_version"], template["format"]) == (
         "support_chat",

@@ -325,6 +325,8 @@ def test_unknown_session_reads(live_server, wire):
     assert wire.send("GET", f"/sessions/{unknown}").status_code == 404
     restored = wire.send("POST", f"/sessions/{unknown}/restore")
     assert restored.status_code == 200 and restored.json() == {"session": None}
+    assert wire.send("GET", "/sessions/nul%00id").status_code == 404  # NUL: PostgreSQL cannot even compare it
+    assert wire.send("POST", "/sessions/nul%00id/restore").json() == {"session": None}
 
 
 def test_get_and_restore_answer_the_client_session_shape(live_server, wire):

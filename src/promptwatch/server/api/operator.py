@@ -43,7 +43,9 @@ class Broadcast(BaseModel):
     audience: Literal["users", "leads", "all"] = "all"
 
 
-@router.post("/invoices", status_code=201, summary="Issue invoices for a month", responses=responses(401, 403, 404, 409, 422))
+@router.post(
+    "/invoices", status_code=201, summary="Issue invoices for a month", responses=responses(401, 403, 404, 409, 422)
+)
 def issue(request: Request, body: InvoiceIssue, who: Operator = Depends(operator)) -> dict:
     billing = request.app.state.services.billing
     if body.account_id is None:

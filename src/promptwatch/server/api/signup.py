@@ -60,7 +60,9 @@ def join_waitlist(request: Request, body: WaitlistJoin) -> dict:
     )
 
 
-@router.post("/signup", status_code=202, summary="Sign up; a verification link is mailed", responses=responses(403, 422, 429))
+@router.post(
+    "/signup", status_code=202, summary="Sign up; a verification link is mailed", responses=responses(403, 422, 429)
+)
 def sign_up(request: Request, body: SignUp) -> dict:
     return request.app.state.services.signup.sign_up(
         client_address(request), body.email, body.password, body.account_name, body.referral_code
@@ -82,7 +84,9 @@ def password_reset_confirm(request: Request, body: ResetConfirm) -> dict:
     return request.app.state.services.signup.reset_password(body.token, body.password)
 
 
-@router.post("/referrals/codes", status_code=201, summary="Create my referral invite code", responses=responses(401, 403))
+@router.post(
+    "/referrals/codes", status_code=201, summary="Create my referral invite code", responses=responses(401, 403)
+)
 def create_code(request: Request, who: Caller = Depends(caller)) -> dict:
     return request.app.state.services.signup.create_referral_code(who)
 

@@ -28,7 +28,9 @@ class OptOut(BaseModel):
     opt_out: bool
 
 
-@router.post("/page-views", status_code=204, summary="Count a page view (cookieless, aggregate)", responses=responses(422))
+@router.post(
+    "/page-views", status_code=204, summary="Count a page view (cookieless, aggregate)", responses=responses(422)
+)
 def page_view(request: Request, body: PageView) -> Response:
     request.app.state.services.usage_stats.count_page_view(body.path)
     return Response(status_code=204)
@@ -45,6 +47,8 @@ def get_opt_out(request: Request, who: Caller = Depends(caller)) -> dict:
     return request.app.state.services.usage_stats.account_setting(who)
 
 
-@router.put("/account/usage-stats", summary="Opt the account out of usage statistics (owners)", responses=responses(401, 403))
+@router.put(
+    "/account/usage-stats", summary="Opt the account out of usage statistics (owners)", responses=responses(401, 403)
+)
 def put_opt_out(request: Request, body: OptOut, who: Caller = Depends(caller)) -> dict:
     return request.app.state.services.usage_stats.set_account_opt_out(who, body.opt_out)

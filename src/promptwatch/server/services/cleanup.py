@@ -12,6 +12,7 @@ from ..store import deletion as deletion_store
 from ..store import lifecycle as lifecycle_store
 from ..store import maintenance
 from ..store.engine import for_writing
+from .backups import expire_backups
 from .clock import utc_now
 from .runtime import Runtime
 
@@ -25,6 +26,7 @@ class CycleReport:
     retention: dict[str, int] = field(default_factory=dict)
     expired_accounts: int = 0
     receipts_purged: int = 0
+    backups_expired: list[str] = field(default_factory=list)
     steps: list[str] = field(default_factory=list)
 
 
@@ -43,6 +45,8 @@ def run_cleanup_cycle(runtime: Runtime, now: datetime | None = None, progress: P
         note("retention", sum(report.retention.values()))
     maintenance.purge_engine_leftovers(engine, note)
     report.steps.append("engine purge")
+    report.backups_expired = expire_backups(runtime, now)
+    note("backups expired", len(report.backups_expired))
     with engine.begin() as conn:
         report.receipts_purged = lifecycle_store.mark_purged(conn, up_to=now, now=utc_now())
     report.finished_at = utc_now()

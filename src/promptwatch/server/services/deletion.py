@@ -1,12 +1,12 @@
 """Deleting customer data on request (P18): any object, in bulk by project, tenant or time range, or the
 whole account. Data is unreadable when the call returns; the cleanup cycle purges what the database engine
-keeps around. Each deletion yields a receipt for the customer and an entry in the deletion ledger, which a
-restore of an older backup applies again."""
+keeps around. Each deletion yields a receipt for the customer and an entry in the deletion ledger (ids and
+hashes, no identifying values), which `reapply_deletion` applies again after a restore of an older backup.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -26,6 +26,76 @@ def receipt_view(row) -> dict:
     return {k: row[k] for k in ("id", "kind", "target", "counts", "requested_at", "unreadable_at", "purged_at")}
 
 
+# The work of each kind of deletion, given the ledger entry that describes it.
+def _sessions(conn: Connection, account_id: int, entry: dict, now: datetime) -> dict:
+    pks = deletion_store.session_pks(conn, account_id, ids=entry["session_ids"], project_id=entry.get("project_id"))
+    return deletion_store.delete_sessions(conn, account_id, pks, now)
+
+
+def _activities(conn: Connection, account_id: int, entry: dict, now: datetime) -> dict:
+    removed = [deletion_store.delete_activity_subtree(conn, account_id, a, now) for a in entry["activity_ids"]]
+    return {"activities": sum(r or 0 for r in removed)}
+
+
+def _project_ids(conn: Connection, account_id: int, project_hash: str) -> list[int]:
+    return [p["id"] for p in account_store.list_projects(conn, account_id) if value_hash(p["name"]) == project_hash]
+
+
+def _project(conn: Connection, account_id: int, entry: dict, now: datetime) -> dict:
+    counts = {"sessions": 0, "activities": 0, "other_rows": 0}
+    for project_id in _project_ids(conn, account_id, entry["project_hash"]):
+        pks = deletion_store.session_pks(conn, account_id, project_id=project_id)
+        for name, value in deletion_store.delete_sessions(conn, account_id, pks, now).items():
+            counts[name] += value
+        counts["other_rows"] += deletion_store.delete_by_registry(conn, account_id, "project", project_id)
+        deletion_store.delete_project_row(conn, account_id, project_id)
+    return counts
+
+
+def _tenant(conn: Connection, account_id: int, entry: dict, now: datetime) -> dict:
+    counts = {"sessions": 0, "activities": 0, "other_rows": 0}
+    for tenant in deletion_store.tenants(conn, account_id):
+        if value_hash(tenant) != entry["tenant_hash"]:
+            continue
+        pks = deletion_store.session_pks(conn, account_id, tenant=tenant)
+        for name, value in deletion_store.delete_sessions(conn, account_id, pks, now, keep_aggregates=True).items():
+            counts[name] += value
+        deletion_store.erase_tenant_from_aggregates(conn, account_id, tenant)
+        counts["other_rows"] += deletion_store.delete_by_registry(conn, account_id, "tenant", tenant)
+    return counts
+
+
+def _time_range(conn: Connection, account_id: int, entry: dict, now: datetime) -> dict:
+    since = datetime.fromisoformat(entry["since"]) if isinstance(entry["since"], str) else entry["since"]
+    until = datetime.fromisoformat(entry["until"]) if isinstance(entry["until"], str) else entry["until"]
+    project_ids = _project_ids(conn, account_id, entry["project_hash"]) if entry.get("project_hash") else [None]
+    counts = {"sessions": 0, "activities": 0}
+    for project_id in project_ids:
+        pks = deletion_store.session_pks(conn, account_id, project_id=project_id, since=since, before=until)
+        for name, value in deletion_store.delete_sessions(conn, account_id, pks, now).items():
+            counts[name] += value
+    return counts
+
+
+def _account(conn: Connection, account_id: int, _entry: dict, now: datetime) -> dict:
+    return deletion_store.delete_account_data(conn, account_id, now)
+
+
+WORK = {
+    "session": _sessions,
+    "activity": _activities,
+    "project": _project,
+    "tenant": _tenant,
+    "time_range": _time_range,
+    "account": _account,
+}
+
+
+def reapply_deletion(conn: Connection, entry: dict, now: datetime) -> dict:
+    """Apply a ledger entry again (after a restore); deleting what is already gone changes nothing."""
+    return WORK[entry["kind"]](conn, entry["account_id"], entry, now)
+
+
 class DeletionService:
     def __init__(self, runtime: Runtime) -> None:
         self._rt = runtime
@@ -34,12 +104,11 @@ class DeletionService:
     def ledger(self) -> DeletionLedger:
         return DeletionLedger(self._rt.settings.deletion_ledger_path())
 
-    def _delete(
-        self, account_id: int, kind: str, target: str, entry: dict, work: Callable[[Connection, datetime], dict]
-    ):
+    def _delete(self, account_id: int, kind: str, target: str, entry: dict) -> dict:
         requested = utc_now()
+        entry = {**entry, "at": requested, "account_id": account_id, "kind": kind}
         with for_writing(self._rt.engine).begin() as conn:
-            counts = work(conn, requested)
+            counts = WORK[kind](conn, account_id, entry, requested)
             receipt = {
                 "id": str(uuid.uuid4()),
                 "account_id": account_id,
@@ -52,57 +121,38 @@ class DeletionService:
             }
             lifecycle_store.add_receipt(conn, **receipt)
             # in the ledger before the commit: re-applying a deletion that did not happen is harmless
-            self.ledger.append(
-                {**entry, "at": requested, "account_id": account_id, "kind": kind, "receipt": receipt["id"]}
-            )
+            self.ledger.append({**{k: v for k, v in entry.items() if k != "project_id"}, "receipt": receipt["id"]})
         return receipt_view(receipt)
 
     def delete_session(self, caller: Caller, session_id: str) -> dict:
         caller.require("ingest")
+        entry = {"session_ids": [session_id]}
         with self._rt.engine.connect() as conn:
-            pks = deletion_store.session_pks(
-                conn, caller.account_id, ids=[session_id], **self._project_limit(conn, caller)
-            )
-        if not pks:
-            raise NotFound(f"no session {session_id!r}")
-        return self._delete(
-            caller.account_id,
-            "session",
-            session_id,
-            {"session_ids": [session_id]},
-            lambda conn, now: deletion_store.delete_sessions(conn, caller.account_id, pks, now),
-        )
+            if caller.project:
+                entry["project_id"] = account_store.project_id(conn, caller.account_id, caller.project) or -1
+            if not deletion_store.session_pks(
+                conn, caller.account_id, ids=[session_id], project_id=entry.get("project_id")
+            ):
+                raise NotFound(f"no session {session_id!r}")
+        return self._delete(caller.account_id, "session", session_id, entry)
 
     def delete_activity(self, caller: Caller, activity_id: str) -> dict:
         caller.require("ingest")
-
-        def work(conn: Connection, now: datetime) -> dict:
-            removed = deletion_store.delete_activity_subtree(conn, caller.account_id, activity_id, now)
-            if removed is None:
-                raise NotFound(f"no activity {activity_id!r}")
-            return {"activities": removed}
-
         if caller.project:
             raise Forbidden("a project-limited credential deletes whole sessions only")
-        return self._delete(caller.account_id, "activity", activity_id, {"activity_ids": [activity_id]}, work)
+        with self._rt.engine.connect() as conn:
+            if deletion_store.activity_subtree(conn, caller.account_id, activity_id) is None:
+                raise NotFound(f"no activity {activity_id!r}")
+        return self._delete(caller.account_id, "activity", activity_id, {"activity_ids": [activity_id]})
 
     def delete_project(self, caller: Caller, name: str) -> dict:
         caller.require("admin")
         if caller.project and caller.project != name:
             raise Forbidden("this credential is limited to another project")
         with self._rt.engine.connect() as conn:
-            project_id = account_store.project_id(conn, caller.account_id, name)
-        if project_id is None:
-            raise NotFound(f"no project {name!r}")
-
-        def work(conn: Connection, now: datetime) -> dict:
-            pks = deletion_store.session_pks(conn, caller.account_id, project_id=project_id)
-            counts = deletion_store.delete_sessions(conn, caller.account_id, pks, now)
-            counts["other_rows"] = deletion_store.delete_by_registry(conn, caller.account_id, "project", project_id)
-            deletion_store.delete_project_row(conn, caller.account_id, project_id)
-            return counts
-
-        return self._delete(caller.account_id, "project", value_hash(name), {"project_hash": value_hash(name)}, work)
+            if account_store.project_id(conn, caller.account_id, name) is None:
+                raise NotFound(f"no project {name!r}")
+        return self._delete(caller.account_id, "project", value_hash(name), {"project_hash": value_hash(name)})
 
     def delete_tenant(self, caller: Caller, tenant: str) -> dict:
         """An end user's erasure: their sessions, activities and every registered row naming them; their
@@ -110,15 +160,7 @@ class DeletionService:
         caller.require("admin")
         if caller.project:
             raise Forbidden("a tenant's erasure covers every project; use an account-wide credential")
-
-        def work(conn: Connection, now: datetime) -> dict:
-            pks = deletion_store.session_pks(conn, caller.account_id, tenant=tenant)
-            counts = deletion_store.delete_sessions(conn, caller.account_id, pks, now, keep_aggregates=True)
-            deletion_store.erase_tenant_from_aggregates(conn, caller.account_id, tenant)
-            counts["other_rows"] = deletion_store.delete_by_registry(conn, caller.account_id, "tenant", tenant)
-            return counts
-
-        return self._delete(caller.account_id, "tenant", value_hash(tenant), {"tenant_hash": value_hash(tenant)}, work)
+        return self._delete(caller.account_id, "tenant", value_hash(tenant), {"tenant_hash": value_hash(tenant)})
 
     def delete_time_range(
         self, caller: Caller, since: datetime | None, until: datetime | None, project: str | None
@@ -129,28 +171,14 @@ class DeletionService:
         if since and until and since >= until:
             raise InvalidInput("since must be before until", field="since")
         project = caller.project or project
-
-        def work(conn: Connection, now: datetime) -> dict:
-            project_id = account_store.project_id(conn, caller.account_id, project) if project else None
-            if project and project_id is None:
-                return {"sessions": 0, "activities": 0}
-            pks = deletion_store.session_pks(conn, caller.account_id, project_id=project_id, since=since, before=until)
-            return deletion_store.delete_sessions(conn, caller.account_id, pks, now)
-
         entry = {"since": since, "until": until, "project_hash": value_hash(project) if project else None}
         target = f"{since.isoformat() if since else ''}..{until.isoformat() if until else ''}"
-        return self._delete(caller.account_id, "time_range", target, entry, work)
+        return self._delete(caller.account_id, "time_range", target, entry)
 
     def delete_account(self, caller: Caller) -> dict:
         if caller.role != "owner":
             raise Forbidden("only an owner of the account, logged in, can delete it")
-        receipt = self._delete(
-            caller.account_id,
-            "account",
-            str(caller.account_id),
-            {},
-            lambda conn, now: deletion_store.delete_account_data(conn, caller.account_id, now),
-        )
+        receipt = self._delete(caller.account_id, "account", str(caller.account_id), {})
         self._rt.keys.forget_account(caller.account_id)
         receipt["counts"]["encryption_key_destroyed"] = self._rt.crypto.destroy(caller.account_id)
         return receipt
@@ -167,8 +195,3 @@ class DeletionService:
         if row is None:
             raise NotFound(f"no deletion receipt {receipt_id!r}")
         return receipt_view(row)
-
-    def _project_limit(self, conn: Connection, caller: Caller) -> dict:
-        if not caller.project:
-            return {}
-        return {"project_id": account_store.project_id(conn, caller.account_id, caller.project) or -1}

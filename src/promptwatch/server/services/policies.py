@@ -99,7 +99,13 @@ class PolicyService:
             self._ensure_built_in(conn)
             version = policy_store.latest_version(conn, kind) + 1
             document_id = policy_store.insert_document(
-                conn, kind=kind, version=version, title=title, body=body, announced_at=now, effective_date=effective_date
+                conn,
+                kind=kind,
+                version=version,
+                title=title,
+                body=body,
+                announced_at=now,
+                effective_date=effective_date,
             )
             owners = policy_store.all_owner_emails(conn)
             url = f"{self._rt.settings.public_url}/api/v1/policies/{kind}/versions/{version}"

@@ -177,14 +177,15 @@ class RedactionService:
         rules = self._rules(account_id)
         if not rules.by_project:
             return
-        project_of = {s["id"]: s.get("project") for s in sessions}
-        if rules.per_project:
-            unknown = sorted({a["session_id"] for a in activities} - project_of.keys())
+        project_of = {s["id"]: s["project"] for s in sessions if s.get("project")}
+        if rules.per_project:  # a session sent without its project keeps the stored one
+            wanted = {a["session_id"] for a in activities} | {s["id"] for s in sessions}
+            unknown = sorted(wanted - project_of.keys())
             if unknown:
                 with self._rt.engine.connect() as conn:
                     project_of.update(store.projects_of_sessions(conn, account_id, unknown))
         for session in sessions:
-            plan = rules.plan_for(session.get("project"))
+            plan = rules.plan_for(project_of.get(session["id"]))
             if not plan:
                 continue
             counts: Counter = Counter()

@@ -219,3 +219,16 @@ def delete_account_data(conn: Connection, account_id: int, now: datetime) -> dic
         .values(name="(deleted account)", kind="deleted", settings=None, expires_at=now)
     )
     return counts
+
+
+def tenants(conn: Connection, account_id: int) -> list[str]:
+    """Every tracking tenant the account's sessions and roll-ups name."""
+    found = set(
+        conn.execute(select(sessions.c.tracking_tenant).where(sessions.c.account_id == account_id).distinct()).scalars()
+    )
+    found |= set(
+        conn.execute(
+            select(usage_hourly.c.tracking_tenant).where(usage_hourly.c.account_id == account_id).distinct()
+        ).scalars()
+    )
+    return sorted(t for t in found if t and t != ERASED_TENANT)

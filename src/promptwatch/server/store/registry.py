@@ -110,7 +110,9 @@ CUSTOMER_TABLES: tuple[CustomerTable, ...] = (
     CustomerTable(
         unit_tests.test_results, "account_id", "test_results", "cascades from its run", "content", redaction=("body",)
     ),
-    CustomerTable(templates.prompt_templates, "account_id", "prompt_templates", "template or account deletion", "account"),
+    CustomerTable(
+        templates.prompt_templates, "account_id", "prompt_templates", "template or account deletion", "account"
+    ),
     CustomerTable(
         templates.prompt_template_versions,
         "account_id",

@@ -2,7 +2,7 @@
 // (navigation, account switcher, theme toggle, sign out) and picks the screen for the current /ui/ path.
 import { html, render, useEffect, useState } from "./lib.js";
 import { api, clearAuth, currentAuth, onSignedOut, saveAuth } from "./api.js";
-import { handleLinkClicks, navigate, useLocation } from "./router.js";
+import { handleLinkClicks, useLocation } from "./router.js";
 import { toggleTheme, useTheme } from "./theme.js";
 import { SignIn } from "./login.js";
 import { SessionList } from "./sessions.js";
@@ -79,9 +79,6 @@ function App() {
   useEffect(() => {
     if (auth && !me) api("/api/v1/me").then(setMe, () => {});
   }, [auth, me]);
-  useEffect(() => {
-    if (where.path === "/ui" || where.path === "/ui/") navigate("/ui/sessions", { replace: true });
-  }, [where.path]);
 
   if (!auth) {
     const signedIn = (who) => {
@@ -103,6 +100,8 @@ function App() {
   return html`<${Shell} auth=${auth} me=${me} where=${where} onSwitch=${switchAccount} onSignOut=${signOut} />`;
 }
 
+// the app's home is the sessions list
+if (location.pathname === "/ui" || location.pathname === "/ui/") history.replaceState(null, "", `/ui/sessions${location.search}`);
 const root = document.getElementById("app");
 handleLinkClicks(root);
 render(html`<${App} />`, root);

@@ -16,6 +16,7 @@ const TEXT_FILTERS = [
 ];
 const RANGES = { "": "Any time", "1h": "Last hour", "24h": "Last 24 hours", "7d": "Last 7 days", "30d": "Last 30 days" };
 const RANGE_MS = { "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000 };
+const ERRORS = { "": "All sessions", true: "With errors", false: "Without errors" };
 const SORTS = { newest: "Newest first", oldest: "Oldest first", cost: "Most expensive", tokens: "Most tokens" };
 const PAGE = 50;
 let lastListUrl = "/ui/sessions";
@@ -47,13 +48,14 @@ function localInput(iso) {
 
 function Filters({ query }) {
   const [range, setRange] = useState(query.get("range") || "");
+  // inputs are uncontrolled (defaultValue, selected): a re-render while the list loads keeps what is typed
   const submit = (event) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const next = new URLSearchParams();
     for (const [name, value] of form) {
       const text = String(value).trim();
-      if (!text) continue;
+      if (!text || (name === "sort" && text === "newest")) continue;
       next.set(name, name === "since" || name === "until" ? new Date(text).toISOString() : text);
     }
     const search = next.toString();
@@ -62,28 +64,26 @@ function Filters({ query }) {
   return html`<form class="filters" onSubmit=${submit} role="search" aria-label="Filter sessions">
     ${TEXT_FILTERS.map(
       ([name, label, hint]) => html`<label class=${name === "q" ? "wide" : ""}>${label}
-        <input name=${name} value=${query.get(name) || ""} placeholder=${hint} type=${name === "q" ? "search" : "text"} />
+        <input name=${name} defaultValue=${query.get(name) || ""} placeholder=${hint} type=${name === "q" ? "search" : "text"} />
       </label>`,
     )}
     <label>Time
-      <select name="range" value=${range} onChange=${(e) => setRange(e.currentTarget.value)}>
-        ${Object.entries(RANGES).map(([value, label]) => html`<option value=${value}>${label}</option>`)}
-        <option value="custom">Between…</option>
+      <select name="range" onChange=${(e) => setRange(e.currentTarget.value)}>
+        ${Object.entries(RANGES).map(([value, label]) => html`<option value=${value} selected=${value === range}>${label}</option>`)}
+        <option value="custom" selected=${range === "custom"}>Between…</option>
       </select>
     </label>
     ${range === "custom" &&
-    html`<label>From <input name="since" type="datetime-local" value=${localInput(query.get("since"))} /></label>
-      <label>To <input name="until" type="datetime-local" value=${localInput(query.get("until"))} /></label>`}
+    html`<label>From <input name="since" type="datetime-local" defaultValue=${localInput(query.get("since"))} /></label>
+      <label>To <input name="until" type="datetime-local" defaultValue=${localInput(query.get("until"))} /></label>`}
     <label>Errors
-      <select name="has_error" value=${query.get("has_error") || ""}>
-        <option value="">All sessions</option>
-        <option value="true">With errors</option>
-        <option value="false">Without errors</option>
+      <select name="has_error">
+        ${Object.entries(ERRORS).map(([value, label]) => html`<option value=${value} selected=${value === (query.get("has_error") || "")}>${label}</option>`)}
       </select>
     </label>
     <label>Order
-      <select name="sort" value=${query.get("sort") || ""}>
-        ${Object.entries(SORTS).map(([value, label]) => html`<option value=${value === "newest" ? "" : value}>${label}</option>`)}
+      <select name="sort">
+        ${Object.entries(SORTS).map(([value, label]) => html`<option value=${value} selected=${value === (query.get("sort") || "newest")}>${label}</option>`)}
       </select>
     </label>
     <div class="actions">

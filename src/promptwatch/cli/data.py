@@ -1,0 +1,67 @@
+"""`promptwatch backup|restore|export|import`: the data lifecycle from the command line, with progress."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from promptwatch.server.services import archive
+from promptwatch.server.services.backups import expire_backups, restore_backup, take_backup
+
+from .options import DataDir, open_runtime
+
+console = Console(stderr=True)
+Account = Annotated[int, typer.Option("--account", help="Account id (the first account is 1).")]
+
+
+def _progress(label: str):
+    def note(step: str, count: int) -> None:
+        console.print(f"  {label}: {step} {count}")
+
+    return note
+
+
+def backup(data_dir: DataDir = None) -> None:
+    """Back up the database now (and drop backups past their retention); prints the backup's path."""
+    runtime = open_runtime(data_dir)
+    made = take_backup(runtime, progress=_progress("backup"))
+    removed = expire_backups(runtime)
+    if removed:
+        console.print(f"expired backups removed: {', '.join(removed)}")
+    typer.echo(made["path"])
+
+
+def restore(
+    path: Path,
+    data_dir: DataDir = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask; the server must be stopped.")] = False,
+) -> None:
+    """Restore a backup (stop the server first), then re-apply every deletion made since it was taken."""
+    if not yes and not typer.confirm(f"Replace the database with {path.name}? The server must be stopped"):
+        raise typer.Exit(1)
+    result = restore_backup(open_runtime(data_dir), path, progress=_progress("restore"))
+    console.print(
+        f"restored {result['restored']} (taken {result['taken_at']}); "
+        f"deletions re-applied: {result['deletions_reapplied']}"
+    )
+
+
+def export(
+    out: Annotated[Path, typer.Option("--out", help="The zip archive to write.")],
+    data_dir: DataDir = None,
+    account: Account = 1,
+    tenant: Annotated[str | None, typer.Option(help="Only what concerns this tracking tenant.")] = None,
+) -> None:
+    """Export everything an account owns (or one tenant's data) as JSON Lines in a zip with a manifest."""
+    manifest = archive.export_archive(open_runtime(data_dir), account, out, tenant=tenant, progress=_progress("export"))
+    rows = sum(f["rows"] for f in manifest["files"].values())
+    console.print(f"exported {rows} rows in {len(manifest['files'])} files to {out}")
+
+
+def import_(path: Path, data_dir: DataDir = None, account: Account = 1) -> None:
+    """Import an export archive into an account (all or nothing; ids are remapped)."""
+    counts = archive.import_archive(open_runtime(data_dir), path, account, progress=_progress("import"))
+    console.print(f"imported {sum(counts.values())} rows: {counts}")

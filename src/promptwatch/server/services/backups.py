@@ -1,0 +1,167 @@
+"""Backups (P19): scheduled copies of the database with a catalog, none kept past the backup retention
+(at most 60 days), and restores that apply every deletion made after the backup was taken again, from the
+deletion ledger — so deleted data never comes back.
+
+SQLite is copied with its online backup API; PostgreSQL with `pg_dump --format=custom`. Backups hold the
+database only: the keys directory and the ledger stay outside, so an account deleted since a backup stays
+unreadable in it (its key is gone) and is deleted again on restore.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sqlite3
+import subprocess
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from ..errors import InvalidInput
+from ..settings import resolve_database_url
+from ..store.engine import for_writing, make_engine
+from ..store.schema_version import head_revision
+from .clock import utc_now
+from .deletion import reapply_deletion
+from .ledger import DeletionLedger
+from .runtime import Runtime
+
+CATALOG = "catalog.json"
+Progress = Callable[[str, int], None]
+
+
+def _catalog_path(runtime: Runtime) -> Path:
+    return runtime.settings.backups_path() / CATALOG
+
+
+def read_catalog(runtime: Runtime) -> list[dict]:
+    path = _catalog_path(runtime)
+    return json.loads(path.read_text()) if path.exists() else []
+
+
+def _write_catalog(runtime: Runtime, entries: list[dict]) -> None:
+    path = _catalog_path(runtime)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(entries, indent=2))
+    temporary.replace(path)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _libpq_url(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def take_backup(runtime: Runtime, now: datetime | None = None, progress: Progress | None = None) -> dict:
+    """Make a backup now; returns its catalog entry (with `path`)."""
+    now = now or utc_now()
+    note = progress or (lambda _step, _n: None)
+    directory = runtime.settings.backups_path()
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    url = resolve_database_url(runtime.settings)
+    stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
+    if runtime.engine.dialect.name == "sqlite":
+        path = directory / f"promptwatch-{stamp}.sqlite"
+        source = sqlite3.connect(make_url(url).database)
+        target = sqlite3.connect(path)
+        try:
+            source.backup(
+                target, pages=1024, progress=lambda _status, remaining, total: note("pages", total - remaining)
+            )
+        finally:
+            target.close()
+            source.close()
+        kind = "sqlite"
+    else:
+        path = directory / f"promptwatch-{stamp}.pgdump"
+        subprocess.run(
+            ["pg_dump", "--format=custom", "--file", str(path), _libpq_url(url)],
+            check=True,
+            capture_output=True,
+            timeout=3600,
+        )
+        kind = "pg_dump"
+    path.chmod(0o600)
+    entry = {
+        "file": path.name,
+        "kind": kind,
+        "taken_at": now.isoformat(),
+        "bytes": path.stat().st_size,
+        "sha256": _sha256(path),
+        "schema": head_revision(),
+    }
+    _write_catalog(runtime, [*read_catalog(runtime), entry])
+    note("backup written", entry["bytes"])
+    return {**entry, "path": str(path)}
+
+
+def expire_backups(runtime: Runtime, now: datetime | None = None) -> list[str]:
+    """Delete every backup older than the backup retention; returns the files removed."""
+    now = now or utc_now()
+    limit = now - timedelta(days=runtime.settings.backup_retention_days)
+    directory = runtime.settings.backups_path()
+    kept, removed = [], []
+    for entry in read_catalog(runtime):
+        if datetime.fromisoformat(entry["taken_at"]) < limit:
+            (directory / entry["file"]).unlink(missing_ok=True)
+            removed.append(entry["file"])
+        else:
+            kept.append(entry)
+    _write_catalog(runtime, kept)
+    known = {entry["file"] for entry in kept} | {CATALOG}
+    for stray in directory.glob("promptwatch-*"):  # a backup missing from the catalog is not kept either
+        if stray.name not in known:
+            stray.unlink()
+            removed.append(stray.name)
+    return removed
+
+
+def scheduled_backup(runtime: Runtime) -> None:
+    take_backup(runtime)
+    expire_backups(runtime)
+
+
+def restore_backup(runtime: Runtime, backup: Path, progress: Progress | None = None) -> dict:
+    """Put the database back as the backup has it (the server must be stopped), then apply every deletion
+    the ledger recorded after the backup was taken. Returns what was re-applied."""
+    note = progress or (lambda _step, _n: None)
+    entry = next((e for e in read_catalog(runtime) if e["file"] == backup.name), None)
+    if entry is None or not backup.exists():
+        raise InvalidInput(f"{backup} is not a backup in the catalog of {runtime.settings.backups_path()}")
+    if _sha256(backup) != entry["sha256"]:
+        raise InvalidInput(f"{backup} does not match its checksum in the catalog")
+    url = resolve_database_url(runtime.settings)
+    runtime.engine.dispose()
+    if entry["kind"] == "sqlite":
+        database = Path(make_url(url).database)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(backup, database)
+    else:
+        subprocess.run(
+            ["pg_restore", "--clean", "--if-exists", "--no-owner", "--dbname", _libpq_url(url), str(backup)],
+            check=True,
+            capture_output=True,
+            timeout=3600,
+        )
+    note("database restored", 1)
+    engine = make_engine(url)
+    taken_at = datetime.fromisoformat(entry["taken_at"])
+    reapplied = 0
+    with for_writing(engine).begin() as conn:
+        for deletion in DeletionLedger(runtime.settings.deletion_ledger_path()).entries(after=taken_at):
+            reapply_deletion(conn, deletion, utc_now())
+            reapplied += 1
+            note("deletions re-applied", reapplied)
+    engine.dispose()
+    return {"restored": backup.name, "taken_at": entry["taken_at"], "deletions_reapplied": reapplied}

@@ -1,0 +1,154 @@
+"""Clauses P19 (backups forget deleted data within 60 days) and P15 (encryption at rest with a key per
+account; deleting the account makes every copy unreadable, backups included)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from promptwatch.server.errors import Gone
+from promptwatch.server.services.backups import expire_backups, read_catalog, take_backup
+from promptwatch.server.services.clock import utc_now
+from promptwatch.server.services.runtime import Runtime
+from promptwatch.server.settings import Settings
+from promptwatch.server.store.bodies import decode_body
+from promptwatch.server.store.engine import make_engine
+from promptwatch.server.store.schema_version import upgrade
+from tests.support.payloads import llm, session, uid
+from tests.support.server import TEST_ENV
+
+
+def cli(server, *args: str) -> subprocess.CompletedProcess:
+    env = {**TEST_ENV, "PROMPTWATCH_DATABASE_URL": server.database_url, "PATH": "/usr/bin:/bin", "COLUMNS": "200"}
+    result = subprocess.run(
+        [sys.executable, "-m", "promptwatch.cli", *args, "--data-dir", str(server.data_dir)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def runtime_of(server) -> Runtime:
+    settings = server.settings()
+    return Runtime.build(settings, make_engine(settings.database_url))
+
+
+def test_p19_restore_reapplies_every_deletion_made_after_the_backup(fresh_server):
+    server = fresh_server().start()
+    kept, doomed, doomed_tenant = uid("s-"), uid("s-"), uid("s-")
+    with server.client(server.first.api_key) as client:
+        client.post(
+            "/api/v1/ingest",
+            json={
+                "sessions": [session(kept), session(doomed), session(doomed_tenant, tracking_tenant="carol")],
+                "activities": [llm(uid("a-"), s) for s in (kept, doomed, doomed_tenant)],
+            },
+        )
+    backup_path = Path(cli(server, "backup").stdout.strip().splitlines()[-1])
+    assert backup_path.exists() and backup_path.parent == server.data_dir / "backups"
+    admin = server.accounts()._rt.keys.create(server.first.account_id, "admin")
+    with server.client(admin) as client:
+        assert client.delete(f"/api/v1/sessions/{doomed}").status_code == 204
+        assert client.delete("/api/v1/tenants/carol").status_code == 200
+    ledger = (server.data_dir / "ledger" / "deletions.jsonl").read_text()
+    assert "carol" not in ledger  # the ledger holds ids and hashes, not identifying values
+    server.stop()
+    result = cli(server, "restore", str(backup_path), "--yes")
+    assert "deletions re-applied: 2" in result.stderr
+    server.start()
+    with server.client(server.first.api_key) as client:
+        assert client.get(f"/api/v1/sessions/{kept}").status_code == 200
+        assert client.get(f"/api/v1/sessions/{doomed}").status_code == 404
+        assert client.get(f"/api/v1/sessions/{doomed_tenant}").status_code == 404
+
+
+def test_p19_no_backup_outlives_the_retention_and_the_setting_refuses_more_than_60_days(tmp_path):
+    with pytest.raises(ValidationError):
+        Settings(data_dir=tmp_path, backup_retention_days=61)
+    settings = Settings(data_dir=tmp_path, backup_retention_days=60)
+    engine = make_engine(f"sqlite:///{tmp_path / 'promptwatch.db'}")
+    upgrade(engine)
+    runtime = Runtime.build(settings, engine)
+    now = utc_now()
+    old = take_backup(runtime, now=now - timedelta(days=61))
+    fresh = take_backup(runtime, now=now - timedelta(days=59))
+    stray = settings.backups_path() / "promptwatch-unlisted.sqlite"
+    stray.write_bytes(b"x")
+    removed = expire_backups(runtime, now=now)
+    assert Path(old["path"]).name in removed and stray.name in removed
+    assert not Path(old["path"]).exists() and Path(fresh["path"]).exists()
+    assert [e["file"] for e in read_catalog(runtime)] == [Path(fresh["path"]).name]
+
+
+def test_p15_encrypted_payloads_are_unreadable_on_disk_and_shredded_with_the_account(fresh_server, backend):
+    server = fresh_server().start()
+    owner = server.first
+    admin = server.accounts()._rt.keys.create(owner.account_id, "admin")
+    canary = f"canary{uuid.uuid4().hex}"
+    sid = uid("s-")
+    with server.client(admin) as client:
+        assert client.put("/api/v1/account/encryption", json={"enabled": True}).json() == {"enabled": True}
+        assert client.put("/api/v1/account/encryption", json={"enabled": False}).status_code == 422
+        client.post("/api/v1/ingest", json={"activities": [llm(uid("a-"), sid, prompt=f"secret {canary}")]})
+        stored = client.get(f"/api/v1/sessions/{sid}").json()
+        assert canary in stored["activities"][0]["prompt"]  # the customer reads it as usual
+        assert client.get("/api/v1/sessions", params={"q": canary}).status_code == 422
+    backup_path = Path(cli(server, "backup").stdout.strip().splitlines()[-1])
+    if backend == "sqlite":
+        for path in [*server.data_dir.glob("promptwatch.db*"), backup_path]:
+            assert canary.encode() not in path.read_bytes(), path
+        database = sqlite3.connect(backup_path)
+        blob = database.execute("SELECT body FROM activity_bodies").fetchone()[0]
+        database.close()
+    else:
+        engine = make_engine(server.database_url)
+        with engine.connect() as conn:
+            blob = conn.exec_driver_sql("SELECT body FROM activity_bodies").scalar()
+        engine.dispose()
+    runtime = runtime_of(server)
+    assert canary in str(decode_body(runtime.crypto.open_body(owner.account_id, bytes(blob))))
+    with server.client() as anonymous:
+        token = anonymous.post(
+            "/api/v1/auth/login", json={"email": owner.owner_email, "password": owner.owner_password}
+        ).json()["token"]
+    with server.client(token) as client:
+        receipt = client.delete("/api/v1/account").json()
+        assert receipt["counts"]["encryption_key_destroyed"] is True
+    with pytest.raises(Gone):
+        runtime_of(server).crypto.open_body(owner.account_id, bytes(blob))
+    assert not (server.data_dir / "keys" / "accounts" / f"{owner.account_id}.key").exists()
+
+
+def test_p15_master_key_rotation_keeps_payloads_readable(fresh_server):
+    server = fresh_server().start()
+    admin = server.accounts()._rt.keys.create(server.first.account_id, "admin")
+    sid = uid("s-")
+    with server.client(admin) as client:
+        client.put("/api/v1/account/encryption", json={"enabled": True})
+        client.post("/api/v1/ingest", json={"activities": [llm(uid("a-"), sid, prompt="before rotation")]})
+    master = (server.data_dir / "keys" / "master.key").read_bytes()
+    server.stop()
+    rotated = cli(server, "keys", "rotate-master")
+    assert "1 account keys re-wrapped" in rotated.stdout + rotated.stderr
+    assert (server.data_dir / "keys" / "master.key").read_bytes() != master
+    server.start()
+    with server.client(admin) as client:
+        assert client.get(f"/api/v1/sessions/{sid}").json()["activities"][0]["prompt"] == "before rotation"
+
+
+def test_backup_catalog_records_checksums(fresh_server):
+    server = fresh_server()
+    path = Path(cli(server, "backup").stdout.strip().splitlines()[-1])
+    catalog = json.loads((server.data_dir / "backups" / "catalog.json").read_text())
+    assert catalog[0]["file"] == path.name and len(catalog[0]["sha256"]) == 64
