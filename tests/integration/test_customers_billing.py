@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from promptwatch.server.store.engine import make_engine
 from promptwatch.server.store.tables.accounts import accounts
 from promptwatch.server.store.tables.billing import billing_profiles, invoice_lines, invoices
-from tests.support.mailbox import login, operator_token, server_with_mail
+from tests.support.mailbox import login, new_tenant, operator_token, server_with_mail
 from tests.support.payloads import BASE_TIME, llm, session, uid
 from tests.support.server import LiveServer, free_port
 
@@ -29,7 +29,7 @@ def billed(backend, tmp_path_factory):
 
 
 def customer(server):
-    tenant = server.new_tenant("billing")
+    tenant = new_tenant(server, "billing")
     return tenant, login(server, tenant.owner_email, tenant.owner_password)
 
 
@@ -48,7 +48,9 @@ def test_p7_profiles_and_only_owners_edit_billing(billed):
         assert profile.status_code == 200 and profile.json()["company"] == "Acme"
         saved = owner.put("/api/v1/account/billing-profile", json=billing)
         assert saved.status_code == 200 and saved.json()["country"] == "CZ"
-        assert owner.put("/api/v1/account/billing-profile", json={"vat_id": "CZ2"}).json()["billing_name"] == "Acme s.r.o."
+        assert (
+            owner.put("/api/v1/account/billing-profile", json={"vat_id": "CZ2"}).json()["billing_name"] == "Acme s.r.o."
+        )
     with server.client(admin_key) as admin:  # an admin key reads billing but is no owner
         assert admin.get("/api/v1/account/billing-profile").json()["vat_id"] == "CZ2"
         assert admin.put("/api/v1/account/billing-profile", json={"vat_id": "X"}).status_code == 403
@@ -146,7 +148,10 @@ def test_p7_invoices_are_kept_when_the_account_is_deleted(billed):
         with engine.begin() as conn:  # what deleting the account does in the database: its rows cascade away
             conn.execute(delete(accounts).where(accounts.c.id == tenant.account_id))
         with engine.connect() as conn:
-            assert conn.execute(select(billing_profiles).where(billing_profiles.c.account_id == tenant.account_id)).all() == []
+            assert (
+                conn.execute(select(billing_profiles).where(billing_profiles.c.account_id == tenant.account_id)).all()
+                == []
+            )
             kept = conn.execute(select(invoices).where(invoices.c.number == number)).mappings().one()
             assert kept["bill_to"]["name"] == "Gone Ltd"
             assert conn.execute(select(invoice_lines).where(invoice_lines.c.invoice_id == kept["id"])).all()
@@ -165,7 +170,7 @@ def test_p7_gapless_numbers_with_two_workers_on_one_postgresql(backend, billed):
     second.extra_env = dict(first.extra_env)
     second.start()
     try:
-        tenants = [first.new_tenant("gapless") for _ in range(16)]
+        tenants = [new_tenant(first, "gapless") for _ in range(16)]
         token = operator_token(first)
         before = {i["number"] for i in _all_invoices(first, token)}
 

@@ -17,7 +17,16 @@ from promptwatch.server.store.engine import make_engine
 from promptwatch.server.store.locks import write_transaction
 from promptwatch.server.store.tables.mail import outbox
 from tests.support.databases import fresh_database
-from tests.support.mailbox import SmtpServer, body_of, link_in, login, mail_env, operator_token, server_with_mail
+from tests.support.mailbox import (
+    SmtpServer,
+    body_of,
+    link_in,
+    login,
+    mail_env,
+    new_tenant,
+    operator_token,
+    server_with_mail,
+)
 from tests.support.server import provision
 
 
@@ -56,7 +65,7 @@ def wait_status(server, message_id: int, statuses=("sent", "suppressed", "failed
 
 
 def new_person(server):
-    tenant = server.new_tenant("mail")
+    tenant = new_tenant(server, "mail")
     return tenant, login(server, tenant.owner_email, tenant.owner_password)
 
 

@@ -12,7 +12,7 @@ from promptwatch.server.services.mail import MailService
 from promptwatch.server.services.runtime import Runtime
 from promptwatch.server.store.engine import make_engine
 from tests.support.databases import fresh_database
-from tests.support.mailbox import body_of, link_in, login, operator_token, server_with_mail, token_in
+from tests.support.mailbox import body_of, link_in, login, new_tenant, operator_token, server_with_mail, token_in
 from tests.support.payloads import uid
 from tests.support.server import provision
 
@@ -118,7 +118,7 @@ def test_p8_lead_becomes_customer_on_sign_up_after_verifying(mailed):
 
 def test_p12_sign_up_through_a_referral_code_records_the_inviter(mailed):
     server, mailbox = mailed
-    inviter = server.new_tenant("inviter")
+    inviter = new_tenant(server, "inviter")
     token = login(server, inviter.owner_email, inviter.owner_password)
     with server.client(token) as me:
         created = me.post("/api/v1/referrals/codes")

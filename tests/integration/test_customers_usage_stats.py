@@ -15,7 +15,7 @@ from promptwatch.server.store.engine import make_engine
 from promptwatch.server.store.tables.usage_stats import feature_counters, page_views
 from tests.integration.test_access_isolation import app_routes
 from tests.support.databases import fresh_database
-from tests.support.mailbox import login, operator_token, server_with_mail
+from tests.support.mailbox import login, new_tenant, operator_token, server_with_mail
 from tests.support.payloads import llm, session, uid
 from tests.support.server import provision
 
@@ -47,7 +47,7 @@ def count_of(server, feature: str) -> int:
 
 def test_p4_planted_identifiers_never_reach_a_stored_counter(counted, tmp_path):
     server = counted
-    tenant = server.new_tenant("canary")
+    tenant = new_tenant(server, "canary")
     token = login(server, tenant.owner_email, tenant.owner_password)
     user_id = server.client(token).get("/api/v1/me").json()["user"]["id"]
     canaries = {
@@ -102,7 +102,7 @@ def test_p4_planted_identifiers_never_reach_a_stored_counter(counted, tmp_path):
 
 def test_p4_an_owner_opts_the_account_out(counted):
     server = counted
-    out, counted_in = server.new_tenant("optout"), server.new_tenant("optin")
+    out, counted_in = new_tenant(server, "optout"), new_tenant(server, "optin")
     out_token = login(server, out.owner_email, out.owner_password)
     in_token = login(server, counted_in.owner_email, counted_in.owner_password)
     admin_key = server.accounts()._rt.keys.create(out.account_id, "admin")
@@ -143,8 +143,8 @@ def test_p4_operator_sees_volume_only_above_the_minimum_group_size(counted):
     server = counted
     time.sleep(0.5)  # let the server's last counter flush pass (this test process writes to SQLite too)
     for _ in range(5):
-        server.new_tenant("volume")
-    lonely = server.new_tenant("lonely")
+        new_tenant(server, "volume")
+    lonely = new_tenant(server, "lonely")
     with server.client(operator_token(server)) as operator:
         assert operator.put(f"/api/v1/operator/accounts/{lonely.account_id}/plan", json={"plan": "business"}).is_success
         report = operator.get("/api/v1/operator/stats").json()

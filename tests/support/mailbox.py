@@ -134,3 +134,17 @@ def server_with_mail(backend: str, directory: Path, **extra_env: str):
 
 
 __all__ = ["TEST_ENV", "Mailbox", "SmtpServer", "server_with_mail", "operator_token", "login", "link_in", "body_of"]
+
+
+def new_tenant(server: LiveServer, name: str = "other"):
+    """`server.new_tenant` from this test process, retried when SQLite reports the database locked (its
+    read-then-write transaction loses to the server's own writes now and then)."""
+    from sqlalchemy.exc import OperationalError
+
+    for attempt in range(5):
+        try:
+            return server.new_tenant(name)
+        except OperationalError:
+            if attempt == 4:
+                raise
+            time.sleep(0.2)

@@ -13,6 +13,7 @@ import ipaddress
 import socket
 import string
 import time
+from functools import partial
 from urllib.parse import urlsplit
 
 import httpx
@@ -182,7 +183,9 @@ class ReplayService:
         }
 
     def _recorded(self, conn, caller: Caller, activity_id: str) -> dict:
-        recorded = store.recorded_call(conn, caller.account_id, activity_id)
+        recorded = store.recorded_call(
+            conn, caller.account_id, activity_id, partial(self._rt.crypto.open_body, caller.account_id)
+        )
         if recorded is None or (
             caller.project
             and recorded["project_id"] != account_store.project_id(conn, caller.account_id, caller.project)

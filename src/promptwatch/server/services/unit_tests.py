@@ -4,6 +4,8 @@ API over runs, results and the comparison of two runs."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import orjson
 
 from ..errors import InvalidInput, NotFound
@@ -127,7 +129,15 @@ class UnitTestService:
                 return []
             project = caller.project
         with self._rt.engine.connect() as conn:
-            rows = store.annotated_activities(conn, caller.account_id, template_name, project, offset, limit)
+            rows = store.annotated_activities(
+                conn,
+                caller.account_id,
+                template_name,
+                project,
+                offset,
+                limit,
+                partial(self._rt.crypto.open_body, caller.account_id),
+            )
         cases: dict[bytes, dict] = {}
         for row in rows:
             body = row["body"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import Connection, RowMapping, delete, select
 
 from .bodies import decode_body
@@ -37,7 +39,9 @@ def delete_provider(conn: Connection, account_id: int, name: str) -> bool:
     return conn.execute(stmt).rowcount > 0
 
 
-def recorded_call(conn: Connection, account_id: int, activity_id: str) -> dict | None:
+def recorded_call(
+    conn: Connection, account_id: int, activity_id: str, open_body: Callable[[bytes], bytes]
+) -> dict | None:
     """The activity (light columns and body merged) with its session's id and project id."""
     query = (
         select(activities, activity_bodies.c.body, sessions.c.id.label("session_id"), sessions.c.project_id)
@@ -49,7 +53,7 @@ def recorded_call(conn: Connection, account_id: int, activity_id: str) -> dict |
     if row is None:
         return None
     item = dict(row)
-    item.update(decode_body(item.pop("body")))
+    item.update(decode_body(open_body(item.pop("body"))))
     return item
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import Connection, RowMapping, func, select
 
 from .bodies import decode_body
@@ -81,7 +83,13 @@ def run_results(conn: Connection, pk: int) -> list[RowMapping]:
 
 
 def annotated_activities(
-    conn: Connection, account_id: int, template_name: str | None, project: str | None, offset: int, limit: int
+    conn: Connection,
+    account_id: int,
+    template_name: str | None,
+    project: str | None,
+    offset: int,
+    limit: int,
+    open_body: Callable[[bytes], bytes],
 ) -> list[dict]:
     """Annotated examples, oldest first: LLM calls of a template, or the root chains of a project's sessions
     (a session's own annotation counts for its root chain). The annotation table wins over the label the
@@ -116,6 +124,6 @@ def annotated_activities(
     out = []
     for row in conn.execute(query).mappings():
         item = dict(row)
-        item["body"] = decode_body(item["body"])
+        item["body"] = decode_body(open_body(item["body"]))
         out.append(item)
     return out
