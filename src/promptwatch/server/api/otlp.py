@@ -9,19 +9,16 @@ ingest queue is full (OTLP exporters retry it after `Retry-After`).
 
 from __future__ import annotations
 
-import zlib
-
 from fastapi import APIRouter, Depends, Request, Response
 
-from ..errors import DomainError, PayloadTooLarge
 from ..services.credentials import Caller
 from ..services.otlp_ingest import JSON, PROTOBUF, OtlpIngestService, encode_response
+from .bodies import UnsupportedEncoding, content_encoding, inflate
 from .deps import caller, runtime
 from .problems import PROBLEM, problem, responses
 
 router = APIRouter(tags=["opentelemetry"])
 _MEDIA_TYPES = {PROTOBUF: PROTOBUF, "application/protobuf": PROTOBUF, JSON: JSON}
-_WBITS = {"gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}
 _OWN_CODES = {
     400: {"description": "The body is not an ExportTraceServiceRequest", "content": {PROBLEM: {}}},
     415: {"description": "Neither protobuf nor JSON, or an unknown Content-Encoding", "content": {PROBLEM: {}}},
@@ -48,10 +45,10 @@ async def export_traces(request: Request, who: Caller = Depends(caller)) -> Resp
     Sending a span again is safe: it is an upsert by `<trace id>:<span id>`."""
     try:
         media = _media_type(request.headers.get("content-type"))
-        encoding = _content_encoding(request.headers.get("content-encoding"))
-    except UnsupportedMedia as exc:
+        encoding = content_encoding(request.headers.get("content-encoding"))
+    except (UnsupportedMedia, UnsupportedEncoding) as exc:
         return problem(415, "Unsupported media type", str(exc))
-    raw = _inflate(await request.body(), encoding, runtime(request).settings.max_request_bytes)
+    raw = inflate(await request.body(), encoding, runtime(request).settings.max_request_bytes)
     result = await OtlpIngestService(runtime(request)).export(who, raw, media)
     return Response(encode_response(result, media), media_type=media)
 
@@ -61,28 +58,3 @@ def _media_type(header: str | None) -> str:
     if media not in _MEDIA_TYPES:
         raise UnsupportedMedia(f"send {PROTOBUF} or {JSON}, not {media or 'no content type'}")
     return _MEDIA_TYPES[media]
-
-
-def _content_encoding(header: str | None) -> str | None:
-    encoding = (header or "").strip().lower()
-    if encoding in ("", "identity"):
-        return None
-    if encoding not in _WBITS:
-        raise UnsupportedMedia(f"Content-Encoding {encoding!r} is not supported; use gzip or deflate")
-    return encoding
-
-
-def _inflate(body: bytes, encoding: str | None, limit: int) -> bytes:
-    """Decompress, never past `limit` bytes (a small bomb must not cost the server its memory)."""
-    if encoding is None:
-        return body
-    inflater = zlib.decompressobj(_WBITS[encoding])
-    try:
-        raw = inflater.decompress(body, limit + 1)
-    except zlib.error as exc:
-        raise DomainError(f"the body is not valid {encoding}: {exc}") from None
-    if len(raw) > limit:
-        raise PayloadTooLarge(f"bodies are limited to {limit} bytes once decompressed")
-    if not inflater.eof:
-        raise DomainError(f"the {encoding} body is truncated")
-    return raw

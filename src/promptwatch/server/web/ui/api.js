@@ -2,7 +2,7 @@
 // (clause P13): it is sent as `Authorization: Bearer`, the chosen account as `X-PromptWatch-Account`.
 const STORE = "promptwatch.auth";
 
-export class ApiError extends Error {
+class ApiError extends Error {
   constructor(status, problem) {
     super((problem && (problem.detail || problem.title)) || `request failed with status ${status}`);
     this.status = status;
@@ -32,7 +32,7 @@ export function clearAuth() {
   sessionStorage.removeItem(STORE);
 }
 
-export function queryString(params) {
+function queryString(params) {
   const query = new URLSearchParams();
   for (const [name, value] of Object.entries(params)) {
     if (value !== undefined && value !== null && value !== "") query.set(name, String(value));

@@ -7,7 +7,7 @@ const dateTime = new Intl.DateTimeFormat(undefined, {
 const shortDate = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
 const dayOnly = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" });
 
-export const blank = "–";
+const blank = "–";
 
 export function count(value) {
   return value === null || value === undefined ? blank : integer.format(value);

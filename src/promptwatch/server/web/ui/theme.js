@@ -6,7 +6,7 @@ const STORE = "promptwatch.theme";
 const dark = matchMedia("(prefers-color-scheme: dark)");
 const listeners = new Set();
 
-export function effectiveTheme() {
+function effectiveTheme() {
   return sessionStorage.getItem(STORE) || (dark.matches ? "dark" : "light");
 }
 

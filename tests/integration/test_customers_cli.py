@@ -1,0 +1,48 @@
+"""The operator's customer commands work on a real database: plan, invoice, PDF, policy, stats, outbox."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from promptwatch.server.services.clock import utc_now
+from promptwatch.server.services.policies import earliest_effective_date
+from tests.support.databases import fresh_database
+from tests.support.server import TEST_ENV, provision
+
+
+def run(url: str, directory, *args: str) -> str:
+    env = {**os.environ, **TEST_ENV, "PROMPTWATCH_DATABASE_URL": url}
+    result = subprocess.run(
+        [sys.executable, "-m", "promptwatch.cli", *args, "--data-dir", str(directory)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_p7_p20_operator_commands(backend, tmp_path):
+    with fresh_database(backend, tmp_path) as url:
+        server = provision(url, tmp_path)
+        period = f"{utc_now():%Y-%m}"
+        assert "is on team" in run(url, tmp_path, "invoices", "plan", str(server.first.account_id), "team")
+        assert "1 invoice(s) issued" in run(url, tmp_path, "invoices", "issue", "--period", period)
+        assert "0 invoice(s) issued" in run(url, tmp_path, "invoices", "issue", "--period", period)
+        assert "INV-000001" in run(url, tmp_path, "invoices", "list")
+        run(url, tmp_path, "invoices", "pdf", "1", "--out", str(tmp_path / "i.pdf"))
+        assert (tmp_path / "i.pdf").read_bytes().startswith(b"%PDF")
+        text = tmp_path / "v2.md"
+        text.write_text("# Privacy policy, version 2\n")
+        effective = earliest_effective_date(utc_now().date(), frozenset())
+        out = run(url, tmp_path, "policy", "announce", "--effective", str(effective), "--file", str(text))
+        assert "version 2" in out and "1 owner(s) notified" in out
+        assert "privacy" in run(url, tmp_path, "policy", "list")
+        assert "withheld groups" in run(url, tmp_path, "stats")
+        outbox = run(url, tmp_path, "mail", "outbox")
+        assert "Invoice INV-000001" in outbox and "Change of the PromptWatch" in outbox
+        run(url, tmp_path, "customers", "leads")
+        run(url, tmp_path, "customers", "referrals")
