@@ -26,7 +26,14 @@ in a spool on disk while the server is unreachable. `flush()` waits for what was
 on exit the SDK flushes for at most PROMPTWATCH_SHUTDOWN_TIMEOUT seconds (2). Settings: docs/sdk.md.
 """
 
+from typing import Any
+
 from .integrations import install_context_hooks
+from .integrations.langchain_templates import (
+    find_and_register_templates_recursive,
+    find_templates_recursive,
+    get_prompt_template,
+)
 from .schema.legacy import (
     Action,
     Answer,
@@ -42,6 +49,8 @@ from .schema.legacy import (
     Question,
     RetrievedDocuments,
 )
+from .sdk import cache
+from .sdk.errors import PromptWatchError
 from .sdk.observe import observe
 from .sdk.pipeline import configure, flush, shutdown
 from .sdk.session import PromptWatch
@@ -53,6 +62,8 @@ __version__ = "1.0.0.dev0"
 __all__ = [
     "Action",
     "Answer",
+    "CachedChatLLM",
+    "CachedLLM",
     "ChainSequence",
     "ChatMessage",
     "ChatMessagePromptTemplate",
@@ -63,16 +74,33 @@ __all__ = [
     "ParallelPrompt",
     "PromptTemplateDescription",
     "PromptWatch",
+    "PromptWatchError",
     "Question",
     "RetrievedDocuments",
     "Span",
     "__version__",
+    "cache",
     "configure",
+    "find_and_register_templates_recursive",
+    "find_templates_recursive",
     "flush",
+    "get_prompt_template",
     "observe",
     "register_prompt_template",
     "shutdown",
     "span",
 ]
+
+_LANGCHAIN_NAMES = {"CachedLLM", "CachedChatLLM"}
+
+
+def __getattr__(name: str) -> Any:
+    """`CachedLLM` / `CachedChatLLM` are imported on first use (they need langchain-core)."""
+    if name in _LANGCHAIN_NAMES:
+        from .integrations import langchain_cache
+
+        return getattr(langchain_cache, name)
+    raise AttributeError(f"module 'promptwatch' has no attribute {name!r}")
+
 
 install_context_hooks()

@@ -19,6 +19,9 @@ GARBAGE_BODIES = [
     b'{"unknown": true}',
     b"\xff\xfe\x00garbage",
     b'{"sessions": [{"id": "' + b"x" * 5000 + b'"}]}',
+    b'{"sessions": [{"id": "nul\\u0000", "session_name": "a\\u0000b", "metadata": {"k\\u0000": "v\\u0000"}}]}',
+    b'[{"id": "a\\u0000", "activity_type": "log", "text": "x\\u0000y", "start_time": "2026-11-01T00:00:00Z"}]',
+    b'{"activities": [{"id": "lone\\ud800", "session_id": "s", "activity_type": "log", "text": "\\udc00"}]}',
 ]
 
 
@@ -99,3 +102,10 @@ def test_bad_api_keys_are_401(live_server):
             response = client.get("/api/v1/sessions")
             assert response.status_code == 401, key
             assert response.json()["title"] == "Authentication required"
+
+
+def test_nul_in_paths_and_queries_is_400_not_500(client):
+    for path in ("/api/v1/sessions?q=a%00b", "/api/v1/sessions?tenant=%00", "/api/v1/sessions/a%00b"):
+        response = client.get(path)
+        assert response.status_code == 400, path
+        assert response.headers["content-type"].startswith("application/problem+json")

@@ -45,6 +45,10 @@ class PromptWatchCallbackHandler(BaseCallbackHandler):
         self._runs: dict[UUID, Span] = {}
         self._templates: dict[UUID, tuple[dict[str, Any], Any]] = {}  # parent run -> its prompt template
 
+    def span_of(self, run_id: UUID | None) -> Span | None:
+        """The open activity recording run `run_id` (e.g. for `CachedLLM` to mark a cache hit on it)."""
+        return self._runs.get(run_id) if run_id is not None else None
+
     # placing runs --------------------------------------------------------------------------------------
 
     def _open(self, run_id: UUID, parent_run_id: UUID | None, name: str | None, activity_type: str,

@@ -168,9 +168,10 @@ class PromptWatch:
         self._callbacks.append(callback)
 
     def register_prompt_template(self, name: str, template: Any, version: str | None = None) -> Any:
+        """Name a template (see `promptwatch.register_prompt_template`); returns `template`."""
         with never_raise():
-            return _register_template(name, template, version)
-        return None
+            _register_template(name, template, version)
+        return template
 
     @property
     def langchain(self) -> Any:

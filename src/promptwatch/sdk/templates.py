@@ -10,6 +10,7 @@ through its attributes (`template`, `messages`, ...), so this module never impor
 from __future__ import annotations
 
 import json
+import string
 import threading
 from typing import Any
 
@@ -49,10 +50,22 @@ def _describe_single(template: Any) -> dict[str, Any]:
     }
 
 
+def f_string_fields(text: str) -> list[str] | None:
+    """The sorted field names of an f-string template (None when it has none or is not an f-string)."""
+    try:
+        names = {field for _, field, _, _ in string.Formatter().parse(text) if field}
+    except ValueError:
+        return None
+    return sorted(names) or None
+
+
 def describe_template(template: Any) -> dict[str, Any] | None:
-    """A `PromptTemplateDescription` dict of a string, description dict or LangChain prompt template."""
+    """A `PromptTemplateDescription` dict of a string, description dict or LangChain prompt template.
+
+    A string is an f-string template whose fields are its input parameters, so it describes the same
+    content as a LangChain `PromptTemplate.from_template()` of the same text (and the server's API)."""
     if isinstance(template, str):
-        return {"prompt_template": template, "prompt_input_params": None, "format": "f-string"}
+        return {"prompt_template": template, "prompt_input_params": f_string_fields(template), "format": "f-string"}
     if isinstance(template, dict):
         return dict(template) if "prompt_template" in template else None
     if isinstance(getattr(template, "template", None), str):
@@ -94,6 +107,9 @@ class TemplateRegistry:
             return description
         return {**description, "template_name": found[0], "template_version": found[1]}
 
+    def is_registered(self, key: str) -> bool:
+        return key in self._by_key
+
     def clear(self) -> None:
         with self._lock:
             self._by_key.clear()
@@ -102,6 +118,10 @@ class TemplateRegistry:
 registry = TemplateRegistry()
 
 
-def register_prompt_template(name: str, template: Any, version: str | None = None) -> dict[str, Any]:
-    """Name a prompt template; llm-prompts made from it carry `template_name` (and `template_version`)."""
-    return registry.register(name, template, version)
+def register_prompt_template(name: str, template: Any, version: str | None = None) -> Any:
+    """Name a prompt template; llm-prompts made from it carry `template_name` (and `template_version`).
+
+    Returns `template` itself, as the published client did (`chain = register_prompt_template(...) | llm`);
+    `registry.named()` gives the description that is sent."""
+    registry.register(name, template, version)
+    return template

@@ -15,29 +15,33 @@ from starlette.exceptions import HTTPException
 from .api import (
     accounts,
     admin,
+    contact,
     data_transfer,
     docs,
     health,
     ingest,
     legacy,
     legacy_loop,
-    prompt_loop,
-    replays,
     lifecycle,
     members,
     metrics,
     otlp,
     prices,
     problems,
+    prompt_loop,
     redaction,
+    replays,
     sessions,
     sharing,
+    signup,
     support_access,
     ui,
 )
-from .errors import DomainError
-from .api import billing as billing_api, contact, operator as operator_api, policies as policies_api, signup  # issue 8
+from .api import billing as billing_api  # issue 8
+from .api import operator as operator_api
+from .api import policies as policies_api
 from .api import usage_stats as usage_stats_api  # issue 8
+from .errors import DomainError
 from .feature_counter import FeatureCounterMiddleware  # issue 8
 from .middleware import EdgeMiddleware
 from .services.access_log import AccessLog
@@ -45,13 +49,17 @@ from .services.accounts import AccountService
 from .services.annotations import AnnotationService
 from .services.audit import AuditService
 from .services.backups import scheduled_backup
+from .services.billing import BillingService  # issue 8
 from .services.cleanup import run_cleanup_cycle
 from .services.data_transfer import DataTransferService
 from .services.deletion import DeletionService
 from .services.ingest import IngestService
 from .services.legacy_ingest import LegacyIngestService
+from .services.mail import MailService  # issue 8
 from .services.members import MemberService
 from .services.metrics import MetricsService
+from .services.operator import OperatorService  # issue 8
+from .services.policies import PolicyService  # issue 8
 from .services.prices import PriceService
 from .services.prompt_cache import PromptCacheService
 from .services.redaction import RedactionService
@@ -60,24 +68,20 @@ from .services.retention import RetentionService
 from .services.runtime import Runtime
 from .services.sessions import SessionService
 from .services.sharing import SharingService
+from .services.signup import SignupService  # issue 8
 from .services.staff import StaffService
 from .services.support_access import SupportAccessService
 from .services.templates import TemplateService, template_stage
 from .services.unit_tests import UnitTestService
+from .services.usage_stats import UsageStatsService  # issue 8
 from .settings import Settings, resolve_database_url
 from .store.engine import make_engine
 from .store.schema_version import ensure_current
 from .telemetry import Telemetry
 from .workers.batch_writer import BatchWriter
-from .services.billing import BillingService  # issue 8
-from .services.mail import MailService  # issue 8
-from .services.operator import OperatorService  # issue 8
-from .services.policies import PolicyService  # issue 8
-from .services.signup import SignupService  # issue 8
-from .services.usage_stats import UsageStatsService  # issue 8
 from .workers.outbox import OutboxWorker  # issue 8
-from .workers.usage_counters import UsageCounterFlusher  # issue 8
 from .workers.periodic import PeriodicJob
+from .workers.usage_counters import UsageCounterFlusher  # issue 8
 
 
 @dataclass

@@ -37,9 +37,13 @@ class EdgeMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        raw_path = scope.get("raw_path", b"")
+        if raw_path.startswith(b"/api/") and (b"%00" in raw_path or b"%00" in scope.get("query_string", b"")):
+            # the published client's tolerant endpoints clean NUL themselves; the native API refuses it
+            return await _refuse(send, 400, "Bad request", "NUL characters are not allowed in paths or queries")
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body:
-            return await _too_large(send, self.max_body)
+            return await _refuse(send, 413, "Payload too large", f"bodies are limited to {self.max_body} bytes")
         started = time.perf_counter()
         status_holder = {}
         request_id = uuid.uuid4().hex[:16]
@@ -65,19 +69,12 @@ class EdgeMiddleware:
                 self.access_log(method, name, status, time.perf_counter() - started, client and client[0], request_id)
 
 
-async def _too_large(send, limit: int) -> None:
-    body = orjson.dumps(
-        {
-            "type": "about:blank",
-            "title": "Payload too large",
-            "status": 413,
-            "detail": f"bodies are limited to {limit} bytes",
-        }
-    )
+async def _refuse(send, status: int, title: str, detail: str) -> None:
+    body = orjson.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail})
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())],
         }
     )

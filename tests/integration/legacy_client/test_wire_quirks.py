@@ -249,11 +249,6 @@ def test_unknown_fields_and_activity_types_are_kept(live_server, wire):
     assert (activities[future]["thought_depth"], activities[future]["text"]) == (3, "from a newer client")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server bug: a later session upsert without metadata/tags stores JSON null, which COALESCE keeps "
-    "(store/ingest_writer.py _upsert_sessions; JsonDoc binds None as JSON null, not SQL NULL)",
-)
 def test_session_metadata_survives_later_upserts(live_server, wire):
     sid = new_id()
     wire.start(session(sid, labels={"team": "search"}))

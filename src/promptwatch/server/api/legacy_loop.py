@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from ..errors import InvalidInput
 from ..services.credentials import Caller
-from ..services.legacy_ingest import parse_tolerant, storable_text
+from ..services.json_bodies import parse_tolerant, storable_text
 from .deps import caller
 from .problems import responses
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import orjson
 from pydantic import ValidationError
 
 from promptwatch.schema.records import ActivityIn, IngestBatch, IngestResult, ItemResult, SessionIn
@@ -13,15 +12,9 @@ from promptwatch.schema.records import ActivityIn, IngestBatch, IngestResult, It
 from ..errors import Forbidden, InvalidInput
 from .activity_records import build_activity_record
 from .credentials import Caller
+from .json_bodies import parse_json, storable_text
 from .pricing import PriceBook, PriceOverride
 from .runtime import Runtime
-
-
-def parse_json(raw: bytes):
-    try:
-        return orjson.loads(raw) if raw else None
-    except orjson.JSONDecodeError as exc:
-        raise InvalidInput(f"the body is not valid JSON: {exc}") from None
 
 
 def field_errors(error: ValidationError) -> list[dict]:
@@ -67,6 +60,8 @@ class IngestService:
     async def ingest_batch(self, caller: Caller, raw: bytes) -> IngestResult:
         caller.require("ingest")
         payload = parse_json(raw)
+        if b"\\u0000" in raw:  # PostgreSQL text cannot hold NUL
+            payload = storable_text(payload)
         try:
             batch = IngestBatch.model_validate(payload if payload is not None else {})
         except ValidationError as exc:

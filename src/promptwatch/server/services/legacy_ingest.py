@@ -8,55 +8,21 @@ activities may arrive before their session, and open activities are re-sent unti
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from datetime import datetime, timezone
 
 import orjson
 
-from ..errors import Forbidden, InvalidInput
+from ..errors import Forbidden
 from .activity_records import build_activity_record, parse_time
 from .clock import utc_now
 from .credentials import Caller
-from .ingest import parse_json, session_record
+from .ingest import session_record
 from .runtime import Runtime
 
 _MAX_ID = 200
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1  # the store's INTEGER columns (PostgreSQL int4)
 _ID_NAMESPACE = uuid.UUID("6f1d7a4e-3c51-4bb4-9d0e-2a4f1c8b7e15")
-NUL = "\x00"
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def storable_text(value):
-    """Every string, keys included, made storable: NUL (which PostgreSQL text cannot hold) and lone UTF-16
-    surrogates (which are not UTF-8) become U+FFFD."""
-    if isinstance(value, str):
-        if NUL in value:
-            value = value.replace(NUL, "\ufffd")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            value = _SURROGATE.sub("\ufffd", value)
-        return value
-    if isinstance(value, dict):
-        return {storable_text(k): storable_text(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [storable_text(v) for v in value]
-    return value
-
-
-def parse_tolerant(raw: bytes):
-    """The body as JSON; strings are cleaned (see storable_text) only when they may need it, since
-    PostgreSQL rejects NUL and the strict parser rejects lone surrogates, both legal JSON escapes."""
-    try:
-        payload = parse_json(raw)
-    except InvalidInput:
-        try:
-            return storable_text(json.loads(raw))
-        except (ValueError, RecursionError):
-            raise InvalidInput("the body is not valid JSON") from None
-    return storable_text(payload) if b"\\u0000" in raw else payload
 
 
 def _text_or_none(value, limit: int | None = None):

@@ -38,7 +38,7 @@ from ..errors import DomainError, Forbidden
 from .activity_records import build_activity_record
 from .credentials import Caller
 from .ingest import check_project, field_errors, session_record
-from .legacy_ingest import storable_text
+from .json_bodies import storable_text
 from .otlp_mapping import (
     MAX_ATTRIBUTES,
     OtlpEvent,

@@ -13,7 +13,7 @@ from ..store import unit_tests as store
 from .activity_records import parse_time
 from .clock import utc_now
 from .credentials import Caller
-from .legacy_ingest import storable_text
+from .json_bodies import storable_text
 from .runtime import Runtime
 
 MAX_CASES_PAGE = 1000

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, DateTime, LargeBinary
 from sqlalchemy.dialects.postgresql import BYTEA, JSONB
 from sqlalchemy.types import TypeDecorator
 
-JsonDoc = JSON().with_variant(JSONB(), "postgresql")
+JsonDoc = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")  # None is SQL NULL
 Blob = LargeBinary().with_variant(BYTEA(), "postgresql")
 
 
