@@ -99,8 +99,9 @@ def promptwatch_case(request: pytest.FixtureRequest) -> Any:
     runs = request.config.stash[_RUNS]
     session = runs.get(unit_test.test_name)
     if session is None:
-        session = runs[unit_test.test_name] = unit_test.session()
+        session = unit_test.session()
         session.start()
+        runs[unit_test.test_name] = session
     handle = session.open_case(case, _case_class())
     yield handle
     if session.pending is handle:  # neither evaluated nor skipped
@@ -110,10 +111,13 @@ def promptwatch_case(request: pytest.FixtureRequest) -> Any:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     runs = session.config.stash.get(_RUNS, {})
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     for run in runs.values():
         try:
             run.finish()
-        except Exception as exc:  # the test results stand; the server's copy could not be closed
-            session.config.issue_config_time_warning(
-                pytest.PytestWarning(f"PromptWatch could not close unit test run {run.test_name!r}: {exc}"), 2)
+            line = run.summary()
+        except Exception as exc:  # the tests' outcomes stand; the server's copy of the run could not be closed
+            line = f"PromptWatch could not close unit test run {run.test_name!r}: {exc}"
+        if reporter is not None:
+            reporter.write_line(line)
     runs.clear()

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from ..errors import Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated
 from ..store import accounts as account_store
 from ..store import members as member_store
-from ..store.engine import for_writing
 from . import audit
 from .clock import utc_now
 from .credentials import (
@@ -73,7 +72,7 @@ class AccountService:
     def create_account(self, name: str, owner_email: str, owner_password: str) -> int:
         now = utc_now()
         check_email(owner_email)
-        with for_writing(self._rt.engine).begin() as conn:  # reads, then writes: take the SQLite write lock first
+        with self._rt.engine.begin() as conn:  # reads, then writes: take the SQLite write lock first
             existing = account_store.find_user_by_email(conn, owner_email)
             if existing is not None:
                 user_id = existing["id"]

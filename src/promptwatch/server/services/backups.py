@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from ..errors import InvalidInput
 from ..settings import resolve_database_url
-from ..store.engine import for_writing, make_engine
+from ..store.engine import make_engine
 from ..store.schema_version import head_revision
 from .clock import utc_now
 from .deletion import reapply_deletion
@@ -158,7 +158,7 @@ def restore_backup(runtime: Runtime, backup: Path, progress: Progress | None = N
     engine = make_engine(url)
     taken_at = datetime.fromisoformat(entry["taken_at"])
     reapplied = 0
-    with for_writing(engine).begin() as conn:
+    with engine.begin() as conn:
         for deletion in DeletionLedger(runtime.settings.deletion_ledger_path()).entries(after=taken_at):
             reapply_deletion(conn, deletion, utc_now())
             reapplied += 1

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from ..store import deletion as deletion_store
 from ..store import lifecycle as lifecycle_store
 from ..store import maintenance
-from ..store.engine import for_writing
 from .backups import expire_backups
 from .clock import utc_now
 from .runtime import Runtime
@@ -36,7 +35,7 @@ def run_cleanup_cycle(runtime: Runtime, now: datetime | None = None, progress: P
     report = CycleReport(started_at=now)
     note = progress or (lambda _step, _count: None)
     engine = runtime.engine
-    with for_writing(engine).begin() as conn:
+    with engine.begin() as conn:
         for policy in lifecycle_store.policies(conn):
             _apply_policy(conn, policy, now, report, note)
         for account_id in maintenance.expired_sandbox_accounts(conn, now):

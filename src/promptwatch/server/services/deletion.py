@@ -15,7 +15,6 @@ from ..errors import Forbidden, InvalidInput, NotFound
 from ..store import accounts as account_store
 from ..store import deletion as deletion_store
 from ..store import lifecycle as lifecycle_store
-from ..store.engine import for_writing
 from .clock import utc_now
 from .credentials import Caller
 from .ledger import DeletionLedger, value_hash
@@ -107,7 +106,7 @@ class DeletionService:
     def _delete(self, account_id: int, kind: str, target: str, entry: dict) -> dict:
         requested = utc_now()
         entry = {**entry, "at": requested, "account_id": account_id, "kind": kind}
-        with for_writing(self._rt.engine).begin() as conn:
+        with self._rt.engine.begin() as conn:
             counts = WORK[kind](conn, account_id, entry, requested)
             receipt = {
                 "id": str(uuid.uuid4()),

@@ -18,7 +18,6 @@ from datetime import timedelta
 from ..errors import Conflict, Gone, InvalidInput, NotFound
 from ..store import accounts as account_store
 from ..store import members as store
-from ..store.engine import for_writing
 from ..store.tables.accounts import ROLES
 from . import audit
 from .accounts import check_email, key_id_of
@@ -56,7 +55,7 @@ class MemberService:
         token = INVITATION_PREFIX + secrets.token_urlsafe(32)
         now = utc_now()
         expires_at = now + timedelta(hours=hours)
-        with for_writing(self._rt.engine).begin() as conn:
+        with self._rt.engine.begin() as conn:
             for name in names:
                 account_store.ensure_project(conn, caller.account_id, name, now)
             invitation_id = store.insert_invitation(
@@ -92,7 +91,7 @@ class MemberService:
 
     def revoke_invitation(self, caller: Caller, invitation_id: int) -> None:
         caller.require_role("admin", account_wide=True)
-        with for_writing(self._rt.engine).begin() as conn:
+        with self._rt.engine.begin() as conn:
             if not store.revoke_invitation(conn, caller.account_id, invitation_id, utc_now()):
                 raise NotFound(f"no open invitation {invitation_id}")
             audit.record(conn, caller.account_id, caller, "member.invitation_revoke", str(invitation_id))
@@ -101,7 +100,7 @@ class MemberService:
         """The token proves the invitee reads that mailbox: an existing user with that e-mail is linked,
         a new one is created with `password`."""
         now = utc_now()
-        with for_writing(self._rt.engine).begin() as conn:
+        with self._rt.engine.begin() as conn:
             invitation = store.find_invitation(conn, token_hash(token))
             if invitation is None:
                 raise NotFound("unknown invitation")
@@ -146,7 +145,7 @@ class MemberService:
         if role is not None:
             _check_role(role)
         now = utc_now()
-        with for_writing(self._rt.engine).begin() as conn:
+        with self._rt.engine.begin() as conn:
             current = store.membership(conn, caller.account_id, user_id)
             if current is None:
                 raise NotFound(f"no member {user_id} in this account")
@@ -168,7 +167,7 @@ class MemberService:
 
     def remove(self, caller: Caller, user_id: int) -> None:
         caller.require_role("admin", account_wide=True)
-        with for_writing(self._rt.engine).begin() as conn:
+        with self._rt.engine.begin() as conn:
             current = store.membership(conn, caller.account_id, user_id)
             if current is None:
                 raise NotFound(f"no member {user_id} in this account")

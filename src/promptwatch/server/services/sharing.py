@@ -9,7 +9,6 @@ from datetime import timedelta
 
 from ..errors import Gone, InvalidInput, NotFound
 from ..store import sharing as store
-from ..store.engine import for_writing
 from ..store.tables.sharing import SHARE_KINDS
 from . import audit
 from .clock import utc_now
@@ -45,7 +44,7 @@ class SharingService:
         self._sessions.get(caller, object_id, with_activities=False)  # exists, and the caller may read it
         token = SHARE_PREFIX + secrets.token_urlsafe(24)
         now = utc_now()
-        with for_writing(self._rt.engine).begin() as conn:
+        with self._rt.engine.begin() as conn:
             link_id = store.insert_link(
                 conn,
                 account_id=caller.account_id,
@@ -78,7 +77,7 @@ class SharingService:
 
     def revoke(self, caller: Caller, link_id: int) -> None:
         caller.require_role("member")
-        with for_writing(self._rt.engine).begin() as conn:
+        with self._rt.engine.begin() as conn:
             row = store.get_link(conn, caller.account_id, link_id)
             if row is None or (caller.project is not None and not self._readable(caller, row["object_id"])):
                 raise NotFound(f"no share link {link_id}")
@@ -91,7 +90,7 @@ class SharingService:
     def open(self, token: str) -> dict:
         """The public read: no other credential. Counts the view."""
         now = utc_now()
-        with for_writing(self._rt.engine).begin() as conn:
+        with self._rt.engine.begin() as conn:
             link = store.find_by_token(conn, token_hash(token))
             if link is None:
                 raise NotFound("unknown share link")

@@ -10,7 +10,6 @@ from ..errors import Conflict, InvalidInput
 from ..store import access_log as access_log_store
 from ..store import accounts as account_store
 from ..store import instance as store
-from ..store.engine import for_writing
 from ..store.tables.accounts import INSTANCE_ROLES
 from .accounts import check_email
 from .clock import utc_now
@@ -28,7 +27,7 @@ class StaffService:
         check_email(email)
         if role not in INSTANCE_ROLES:
             raise InvalidInput(f"role must be one of {', '.join(INSTANCE_ROLES)}", field="role")
-        with for_writing(self._rt.engine).begin() as conn:
+        with self._rt.engine.begin() as conn:
             if account_store.find_user_by_email(conn, email) is not None:
                 raise Conflict("a user with this e-mail exists")
             return account_store.create_user(conn, email, self._rt.passwords.hash(password), utc_now(), role)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import MethodType
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -16,6 +17,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        engine.begin = MethodType(_begin_immediate, engine)  # engine.connect() stays a deferred reader
         return engine
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
@@ -40,9 +42,9 @@ def _sqlite_begin(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("sqlite_immediate") else "BEGIN")
 
 
-def for_writing(engine: Engine) -> Engine:
-    """The engine for read-then-write transactions (on SQLite they take the write lock at BEGIN)."""
-    return engine.execution_options(sqlite_immediate=True)
+def _begin_immediate(engine: Engine):
+    """`engine.begin()` on SQLite: a transaction meant to write takes the write lock at BEGIN."""
+    return Engine.begin(engine.execution_options(sqlite_immediate=True))
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -17,7 +17,6 @@ from sqlalchemy import Engine
 
 from ..errors import Overloaded
 from ..services.clock import utc_now
-from ..store.engine import for_writing
 from ..store.ingest_writer import write_batch
 
 log = logging.getLogger("promptwatch.writer")
@@ -102,7 +101,7 @@ class BatchWriter:
         started = time.perf_counter()
         now = utc_now()
         results: list = []
-        with for_writing(self._engine).begin() as conn:
+        with self._engine.begin() as conn:
             for job in jobs:
                 try:
                     with conn.begin_nested():
