@@ -58,6 +58,11 @@ OWN_DATA_ROUTES = [
     ("GET", "/api/v1/deletions"),
     ("GET", "/api/v1/retention"),
     ("PUT", "/api/v1/retention"),
+    ("GET", "/api/v1/export"),
+    ("POST", "/api/v1/import"),
+    ("POST", "/api/v1/import/jsonl"),
+    ("GET", "/api/v1/account/encryption"),
+    ("PUT", "/api/v1/account/encryption"),
     ("POST", "/api/v1/auth/logout"),
     ("POST", "/sessions/start"),
     ("POST", "/sessions/finish"),
@@ -101,6 +106,11 @@ UNCLASSIFIED = {
     ("POST", "/api/v1/deletions/time-range"),
     ("POST", "/v1/traces"),
     ("PUT", "/api/v1/retention"),
+    ("GET", "/api/v1/export"),
+    ("POST", "/api/v1/import"),
+    ("POST", "/api/v1/import/jsonl"),
+    ("GET", "/api/v1/account/encryption"),
+    ("PUT", "/api/v1/account/encryption"),
 }
 
 

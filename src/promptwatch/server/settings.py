@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     )
     share_link_max_days: int = Field(default=90, ge=1, description="Longest a share link may last, in days.")
     redact_secrets_by_default: bool = Field(
-        default=False,
+        default=True,
         description="Mask API keys, tokens and passwords in ingested data of accounts that set no redaction rules.",
     )
     access_log_days: int = Field(

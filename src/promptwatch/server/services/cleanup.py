@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from ..store import deletion as deletion_store
 from ..store import lifecycle as lifecycle_store
 from ..store import maintenance
+from .access_log import purge_expired_access_log
 from .backups import expire_backups
 from .clock import utc_now
 from .runtime import Runtime
@@ -26,6 +27,7 @@ class CycleReport:
     expired_accounts: int = 0
     receipts_purged: int = 0
     backups_expired: list[str] = field(default_factory=list)
+    access_log_purged: int = 0
     steps: list[str] = field(default_factory=list)
 
 
@@ -45,6 +47,7 @@ def run_cleanup_cycle(runtime: Runtime, now: datetime | None = None, progress: P
     maintenance.purge_engine_leftovers(engine, note)
     report.steps.append("engine purge")
     report.backups_expired = expire_backups(runtime, now)
+    report.access_log_purged = purge_expired_access_log(runtime)
     note("backups expired", len(report.backups_expired))
     with engine.begin() as conn:
         report.receipts_purged = lifecycle_store.mark_purged(conn, up_to=now, now=utc_now())

@@ -9,9 +9,10 @@ from pathlib import Path
 import orjson
 
 from ..errors import Forbidden, InvalidInput
-from . import archive
+from . import archive, audit
 from .credentials import Caller
 from .ingest import IngestService
+from .ledger import value_hash
 from .runtime import Runtime
 
 JSONL_BATCH = 1000
@@ -26,6 +27,14 @@ class DataTransferService:
         caller.require("admin")
         if caller.project:
             raise Forbidden("an export covers the whole account; use an account-wide credential")
+        audit.record(
+            self._rt,
+            caller.account_id,
+            caller,
+            "export.create",
+            tenant and value_hash(tenant),
+            {"scope": "tenant" if tenant else "account"},
+        )
         out = archive.temporary_archive()
         try:
             manifest = archive.export_archive(self._rt, caller.account_id, out, tenant=tenant)
@@ -38,7 +47,9 @@ class DataTransferService:
         caller.require("admin")
         if caller.project:
             raise Forbidden("an import covers the whole account; use an account-wide credential")
-        return archive.import_archive(self._rt, path, caller.account_id)
+        counts = archive.import_archive(self._rt, path, caller.account_id)
+        audit.record(self._rt, caller.account_id, caller, "import.archive", None, {"rows": sum(counts.values())})
+        return counts
 
     async def import_jsonl(self, caller: Caller, raw: bytes) -> dict:
         """Lines of `{"kind": "session"|"activity", ...native fields}`, answered like `/api/v1/ingest`."""
@@ -85,4 +96,5 @@ class DataTransferService:
         if not enabled:
             raise InvalidInput("encryption cannot be turned off once on (delete the account to destroy its key)")
         self._rt.crypto.enable(caller.account_id)
+        audit.record(self._rt, caller.account_id, caller, "settings.encryption", None, {"enabled": True})
         return {"enabled": True}

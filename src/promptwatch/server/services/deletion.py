@@ -15,6 +15,7 @@ from ..errors import Forbidden, InvalidInput, NotFound
 from ..store import accounts as account_store
 from ..store import deletion as deletion_store
 from ..store import lifecycle as lifecycle_store
+from . import audit
 from .clock import utc_now
 from .credentials import Caller
 from .ledger import DeletionLedger, value_hash
@@ -103,7 +104,8 @@ class DeletionService:
     def ledger(self) -> DeletionLedger:
         return DeletionLedger(self._rt.settings.deletion_ledger_path())
 
-    def _delete(self, account_id: int, kind: str, target: str, entry: dict) -> dict:
+    def _delete(self, caller: Caller, kind: str, target: str, entry: dict) -> dict:
+        account_id = caller.account_id
         requested = utc_now()
         entry = {**entry, "at": requested, "account_id": account_id, "kind": kind}
         with self._rt.engine.begin() as conn:
@@ -119,6 +121,7 @@ class DeletionService:
                 "purged_at": None,
             }
             lifecycle_store.add_receipt(conn, **receipt)
+            audit.record(conn, account_id, caller, f"deletion.{kind}", target[:200], {"receipt": receipt["id"]})
             # in the ledger before the commit: re-applying a deletion that did not happen is harmless
             self.ledger.append({**{k: v for k, v in entry.items() if k != "project_id"}, "receipt": receipt["id"]})
         return receipt_view(receipt)
@@ -133,7 +136,7 @@ class DeletionService:
                 conn, caller.account_id, ids=[session_id], project_id=entry.get("project_id")
             ):
                 raise NotFound(f"no session {session_id!r}")
-        return self._delete(caller.account_id, "session", session_id, entry)
+        return self._delete(caller, "session", session_id, entry)
 
     def delete_activity(self, caller: Caller, activity_id: str) -> dict:
         caller.require("ingest")
@@ -142,7 +145,7 @@ class DeletionService:
         with self._rt.engine.connect() as conn:
             if deletion_store.activity_subtree(conn, caller.account_id, activity_id) is None:
                 raise NotFound(f"no activity {activity_id!r}")
-        return self._delete(caller.account_id, "activity", activity_id, {"activity_ids": [activity_id]})
+        return self._delete(caller, "activity", activity_id, {"activity_ids": [activity_id]})
 
     def delete_project(self, caller: Caller, name: str) -> dict:
         caller.require("admin")
@@ -151,7 +154,7 @@ class DeletionService:
         with self._rt.engine.connect() as conn:
             if account_store.project_id(conn, caller.account_id, name) is None:
                 raise NotFound(f"no project {name!r}")
-        return self._delete(caller.account_id, "project", value_hash(name), {"project_hash": value_hash(name)})
+        return self._delete(caller, "project", value_hash(name), {"project_hash": value_hash(name)})
 
     def delete_tenant(self, caller: Caller, tenant: str) -> dict:
         """An end user's erasure: their sessions, activities and every registered row naming them; their
@@ -159,7 +162,7 @@ class DeletionService:
         caller.require("admin")
         if caller.project:
             raise Forbidden("a tenant's erasure covers every project; use an account-wide credential")
-        return self._delete(caller.account_id, "tenant", value_hash(tenant), {"tenant_hash": value_hash(tenant)})
+        return self._delete(caller, "tenant", value_hash(tenant), {"tenant_hash": value_hash(tenant)})
 
     def delete_time_range(
         self, caller: Caller, since: datetime | None, until: datetime | None, project: str | None
@@ -172,12 +175,12 @@ class DeletionService:
         project = caller.project or project
         entry = {"since": since, "until": until, "project_hash": value_hash(project) if project else None}
         target = f"{since.isoformat() if since else ''}..{until.isoformat() if until else ''}"
-        return self._delete(caller.account_id, "time_range", target, entry)
+        return self._delete(caller, "time_range", target, entry)
 
     def delete_account(self, caller: Caller) -> dict:
         if caller.role != "owner":
             raise Forbidden("only an owner of the account, logged in, can delete it")
-        receipt = self._delete(caller.account_id, "account", str(caller.account_id), {})
+        receipt = self._delete(caller, "account", str(caller.account_id), {})
         self._rt.keys.forget_account(caller.account_id)
         receipt["counts"]["encryption_key_destroyed"] = self._rt.crypto.destroy(caller.account_id)
         return receipt

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..errors import InvalidInput, NotFound
 from ..store import accounts as account_store
 from ..store import lifecycle as lifecycle_store
+from . import audit
 from .clock import utc_now
 from .credentials import Caller
 from .runtime import Runtime
@@ -40,4 +41,12 @@ class RetentionService:
                 if project_id is None:
                     raise NotFound(f"no project {project!r}")
             lifecycle_store.set_policy(conn, caller.account_id, project_id, content_days, aggregate_days, utc_now())
+            audit.record(
+                conn,
+                caller.account_id,
+                caller,
+                "settings.retention",
+                project,
+                {"content_days": content_days, "aggregate_days": aggregate_days},
+            )
         return {"project": project, "content_days": content_days, "aggregate_days": aggregate_days}
