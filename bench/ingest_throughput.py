@@ -146,6 +146,15 @@ def _frame_name(frame: str) -> str:
     return f"{function} ({where.split(':')[0].rsplit('/', 1)[-1]})"
 
 
+def _log_errors(log: Path, most: int = 5) -> list[str]:
+    """Distinct exception lines from the server's log (what the 5xx answers were about)."""
+    found: list[str] = []
+    for line in log.read_text(errors="replace").splitlines():
+        if ("Error:" in line or "Exception:" in line) and line[:1] not in " \t" and line not in found:
+            found.append(line[:300])
+    return found[:most]
+
+
 def run(args: argparse.Namespace) -> dict:
     deadline = Deadline(args.limit_minutes * 60)
     load_before = os.getloadavg()
@@ -179,6 +188,7 @@ def run(args: argparse.Namespace) -> dict:
                 f"stored {stored_sessions} sessions / {stored_activities} activities, "
                 f"sent {expected['sessions']} / {args.activities}"
             )
+        server_log_errors = _log_errors(server.log_path) if sent.server_errors else []
         full_bytes = store_bytes(server.data_dir, url)
         restart_cpu: list[float] = []
         restarts = startup_times(server, args.restarts, restart_cpu)
@@ -196,7 +206,7 @@ def run(args: argparse.Namespace) -> dict:
         "request_latency_p95_ms": round(1000 * latencies[int(len(latencies) * 0.95)], 1),
         "retries_503": sent.retries,
         "server_errors_resent": sent.server_errors,
-        "server_error_samples": sent.errors[:3],
+        "server_error_samples": server_log_errors or sent.errors[:3],
         "server_cpu_seconds": round(sampler.cpu_seconds, 2),
         "server_cpu_ms_per_activity": round(1000 * sampler.cpu_seconds / args.activities, 4),
         "postgres_cpu_ms_per_activity": round(1000 * sampler.extra_cpu_seconds / args.activities, 4) if url else None,

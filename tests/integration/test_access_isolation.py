@@ -154,6 +154,61 @@ OWN_DATA_ROUTES += [
     ("GET", "/api/v1/activities/{activity_id}/replays"),
 ]
 
+# customers (issue 8): public forms, the one-click unsubscribe link, policy texts and the page-view counter
+PUBLIC |= {
+    ("GET", "/api/v1/waitlist"),
+    ("POST", "/api/v1/waitlist"),
+    ("POST", "/api/v1/signup"),
+    ("POST", "/api/v1/signup/verify"),
+    ("POST", "/api/v1/auth/password-reset"),
+    ("POST", "/api/v1/auth/password-reset/confirm"),
+    ("GET", "/api/v1/unsubscribe"),
+    ("POST", "/api/v1/unsubscribe"),
+    ("POST", "/api/v1/page-views"),
+    ("GET", "/api/v1/policies"),
+    ("GET", "/api/v1/policies/{kind}"),
+    ("GET", "/api/v1/policies/{kind}/versions/{version}"),
+}
+# invoices are looked up within the caller's account: tests/integration/test_customers_billing.py proves
+# another account's invoice number answers 404
+OWN_DATA_ROUTES += [
+    ("GET", "/api/v1/me/contact-preferences"),
+    ("PUT", "/api/v1/me/contact-preferences"),
+    ("POST", "/api/v1/referrals/codes"),
+    ("GET", "/api/v1/referrals"),
+    ("GET", "/api/v1/account/profile"),
+    ("PUT", "/api/v1/account/profile"),
+    ("GET", "/api/v1/account/billing-profile"),
+    ("PUT", "/api/v1/account/billing-profile"),
+    ("GET", "/api/v1/plans"),
+    ("GET", "/api/v1/account/plan"),
+    ("GET", "/api/v1/account/usage"),
+    ("GET", "/api/v1/invoices"),
+    ("GET", "/api/v1/invoices/{invoice_number}"),
+    ("GET", "/api/v1/invoices/{invoice_number}/pdf"),
+    ("POST", "/api/v1/usage-stats/features"),
+    ("GET", "/api/v1/account/usage-stats"),
+    ("PUT", "/api/v1/account/usage-stats"),
+    ("GET", "/api/v1/policies/notices"),
+    ("POST", "/api/v1/policies/{document_id}/acknowledge"),
+]
+# the instance operator's routes (log-in token of the operator user; 403 for any account's credential,
+# tests/integration/test_customers_policies.py::test_p20_only_the_operator_announces)
+STAFF_ROUTES += [
+    ("POST", "/api/v1/operator/invoices"),
+    ("GET", "/api/v1/operator/invoices"),
+    ("GET", "/api/v1/operator/invoices/{invoice_number}/pdf"),
+    ("PUT", "/api/v1/operator/accounts/{account_id}/plan"),
+    ("POST", "/api/v1/operator/policies"),
+    ("GET", "/api/v1/operator/policies/{document_id}/acknowledgements"),
+    ("GET", "/api/v1/operator/stats"),
+    ("GET", "/api/v1/operator/leads"),
+    ("GET", "/api/v1/operator/referrals"),
+    ("POST", "/api/v1/operator/mail"),
+    ("GET", "/api/v1/operator/outbox"),
+]
+
+
 def app_routes(tmp_path) -> set[tuple[str, str]]:
     """Every documented route of the app (the OpenAPI document names them all; pages like /docs and /ui
     are not API routes and serve no customer data)."""

@@ -63,7 +63,7 @@ def _walk(value: Any, path: str, seen: set[int], depth: int) -> Iterator[tuple[s
         items: Any = ((str(key), item) for key, item in value.items())
     elif isinstance(value, (list, tuple)):
         items = ((f"[{i}]", item) for i, item in enumerate(value))
-    elif hasattr(value, "model_fields") or hasattr(value, "invoke"):
+    elif hasattr(type(value), "model_fields") or hasattr(value, "invoke"):
         items = _children(value)
     else:
         return
