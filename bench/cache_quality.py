@@ -16,6 +16,7 @@ import random
 import time
 from pathlib import Path
 
+from promptwatch.schema import text_embedding
 from promptwatch.server.services import cache_matching as m
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +24,7 @@ DEFAULT_DATA = ROOT.parent / "shared" / "data" / "cache_pairs_dev.jsonl"
 
 
 def decide(a: str, b: str, threshold: float, guard: bool) -> bool:
-    if m.dot(m.embed_text(a), m.embed_text(b)) < threshold:
+    if m.dot(text_embedding.embed_text(a), text_embedding.embed_text(b)) < threshold:
         return False
     return not (guard and a != b and m.differing_tokens_guard(a, b))
 
@@ -60,10 +61,10 @@ def scan_latency(entries: int) -> dict:
         "price",
         "city",
     ]
-    stored = [m.pack([m.embed_text(" ".join(rng.choices(words, k=8)))]) for _ in range(entries)]
-    query = [m.embed_text("refund policy for an order over 100 euros")]
+    stored = [m.pack([text_embedding.embed_text(" ".join(rng.choices(words, k=8)))]) for _ in range(entries)]
+    query = [text_embedding.embed_text("refund policy for an order over 100 euros")]
     started = time.perf_counter()
-    best = max(m.similarity(query, m.unpack(blob, 0, m.DIMS)) for blob in stored)
+    best = max(m.similarity(query, m.unpack(blob, 0, text_embedding.DIMS)) for blob in stored)
     return {"entries": entries, "scan_ms": (time.perf_counter() - started) * 1000, "best": best}
 
 
@@ -74,7 +75,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = [json.loads(line) for line in args.data.read_text().splitlines() if line.strip()]
     results = {
-        "embedder": m.EMBEDDER_NAME,
+        "embedder": text_embedding.EMBEDDER_NAME,
         "pairs": len(rows),
         "server_rule": figures(rows, m.DEFAULT_TEXT_SIMILARITY, guard=True),
         "cosine_alone_same_threshold": figures(rows, m.DEFAULT_TEXT_SIMILARITY, guard=False),

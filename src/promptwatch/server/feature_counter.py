@@ -33,7 +33,7 @@ class FeatureCounterMiddleware:
         if template is None or status.get("code", 500) >= 400 or not stats.counts_request(template):
             return
         try:
-            account_id = await asyncio.to_thread(_account_of, scope, stats)
+            account_id = await asyncio.to_thread(_account_of, scope, stats) if stats.account_matters() else None
             stats.count_request(scope["method"], template, account_id)
         except Exception:  # counting never breaks a request
             return

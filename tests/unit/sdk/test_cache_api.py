@@ -42,6 +42,8 @@ def test_a_label_never_fetched_raises_or_gives_the_default(sdk):
     assert promptwatch.get_prompt_template("greeter", default="Hi {name}") == "Hi {name}"
 
 
-@pytest.mark.parametrize(("version", "given"), [("1.0.3", "1.0"), ("v7-rev2", "v7"), ("v7", "v7"), ("2024-05", "2024-05")])
+@pytest.mark.parametrize(
+    ("version", "given"), [("1.0.3", "1.0"), ("v7-rev2", "v7"), ("v7", "v7"), ("2024-05", "2024-05")]
+)
 def test_the_given_version_of_a_fetched_version(version, given):
     assert LabelledTemplate("n", "production", version, "t", None, None, "t").given_version == given

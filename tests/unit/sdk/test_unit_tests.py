@@ -40,11 +40,9 @@ def test_models_have_the_published_wire_shapes():
                                                {"label": 0, "value": "sleeps all day"}]}
 
 
-def test_the_offline_embedding_is_the_servers():
-    servers = pytest.importorskip("promptwatch.server.services.cache_matching")
-    for text in ["What is the distance from Earth to the Sun?", "I don't like 15% of twenty apples", "", "a the"]:
-        assert embed_text(text) == servers.embed_text(text)
+def test_the_offline_embedding_scores_word_overlap():
     assert cosine(embed_text("lazy dog"), embed_text("the lazy dog")) == pytest.approx(1.0)
+    assert cosine(embed_text("lazy dog"), embed_text("quarterly revenue")) < 0.2
 
 
 def test_cosine_scoring_toward_liked_and_away_from_disliked_examples():

@@ -18,165 +18,21 @@ not know synonyms. bench/cache_quality.py measures the rule on shared/data/cache
 
 from __future__ import annotations
 
-import hashlib
 import math
-import re
 import sys
 from array import array
 from collections.abc import Sequence
 
-EMBEDDER_NAME = "pw-hash-ngram-512-v1"
+from promptwatch.schema.text_embedding import (
+    NEGATIONS,
+    content_tokens,
+    normalized,
+)
+
 CLIENT_EMBEDDER = "client"
-DIMS = 512
 # the native text path's default gate for the server's embedding (the published client sends its own
 # `min_similarity`, default 0.97, for its own vectors)
 DEFAULT_TEXT_SIMILARITY = 0.55
-
-_WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
-_NUMBER_WORDS = {
-    w: str(i)
-    for i, w in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-            "twenty",
-        ]
-    )
-} | {
-    "thirty": "30",
-    "forty": "40",
-    "fifty": "50",
-    "sixty": "60",
-    "seventy": "70",
-    "eighty": "80",
-    "ninety": "90",
-    "hundred": "100",
-    "thousand": "1000",
-    "million": "1000000",
-    "%": "percent",
-}
-_NEGATIONS = frozenset(
-    [
-        "not",
-        "no",
-        "never",
-        "none",
-        "nothing",
-        "without",
-        "cannot",
-        "can't",
-        "don't",
-        "doesn't",
-        "isn't",
-        "aren't",
-        "won't",
-    ]
-)
-# words that carry no slot of meaning; direction words (over, under, to, from, before, after ...) are kept
-_STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "am",
-        "do",
-        "does",
-        "did",
-        "i",
-        "me",
-        "my",
-        "you",
-        "your",
-        "we",
-        "our",
-        "it",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "what",
-        "which",
-        "who",
-        "whom",
-        "how",
-        "please",
-        "can",
-        "could",
-        "would",
-        "should",
-        "will",
-        "shall",
-        "may",
-        "might",
-        "of",
-        "for",
-        "on",
-        "at",
-        "by",
-        "with",
-        "and",
-        "or",
-        "as",
-        "me",
-        "give",
-        "tell",
-        "show",
-        "let",
-        "us",
-        "there",
-        "here",
-        "some",
-        "any",
-        "about",
-    ]
-)
-
-
-def words(text: str) -> list[str]:
-    tokens = []
-    for raw in _WORD.findall(text.lower().replace("%", " percent ")):
-        token = _NUMBER_WORDS.get(raw, raw)
-        if token.endswith("n't"):
-            tokens.append(token[:-3])
-            token = "not"
-        tokens.append(token)
-    return tokens
-
-
-def _stem(token: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(token) > len(suffix) + 3 and token.endswith(suffix):
-            return token[: -len(suffix)]
-    return token
-
-
-def content_tokens(text: str) -> list[str]:
-    return [_stem(t) for t in words(text) if t not in _STOPWORDS]
 
 
 def differing_tokens_guard(a: str, b: str) -> str | None:
@@ -188,7 +44,7 @@ def differing_tokens_guard(a: str, b: str) -> str | None:
     numbers_b = {t for t in sb if t[0].isdigit()}
     if numbers_a != numbers_b:
         return "a number differs"
-    if (sa & _NEGATIONS) != (sb & _NEGATIONS):
+    if (sa & NEGATIONS) != (sb & NEGATIONS):
         return "a negation differs"
     if sa == sb and ta != tb and _swapped_neighbours(ta, tb):
         return "the same words in another direction"
@@ -209,31 +65,6 @@ def _swapped_neighbours(ta: Sequence[str], tb: Sequence[str]) -> bool:
         if first in where and second in where and where[first] - where[second] == 1:
             return True
     return False
-
-
-def _bucket(feature: str) -> tuple[int, float]:
-    digest = hashlib.blake2b(feature.encode(), digest_size=8).digest()
-    value = int.from_bytes(digest, "little")
-    return value % DIMS, (1.0 if (value >> 63) & 1 else -1.0)
-
-
-def embed_text(text: str) -> list[float]:
-    """The server's embedding: word unigrams (weight 1) and character 3-5-grams of each word (weight 0.25)."""
-    vector = [0.0] * DIMS
-    for token in content_tokens(text):
-        index, sign = _bucket("w:" + token)
-        vector[index] += sign
-        padded = f"<{token}>"
-        for n in (3, 4, 5):
-            for i in range(len(padded) - n + 1):
-                index, sign = _bucket("c:" + padded[i : i + n])
-                vector[index] += 0.25 * sign
-    return normalized(vector)
-
-
-def normalized(vector: Sequence[float]) -> list[float]:
-    norm = math.sqrt(sum(x * x for x in vector))
-    return [x / norm for x in vector] if norm > 0 else list(vector)
 
 
 def pack(vectors: Sequence[Sequence[float]]) -> bytes:

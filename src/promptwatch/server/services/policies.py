@@ -50,16 +50,25 @@ class PolicyService:
     def __init__(self, runtime: Runtime, mail: MailService) -> None:
         self._rt = runtime
         self._mail = mail
+        self._built_in_ready = False
 
-    def _ensure_built_in(self, conn) -> None:
+    def _ensure_built_in(self, conn=None) -> None:
+        """Store the shipped first versions once (in `conn`'s transaction, or in one of its own)."""
+        if self._built_in_ready and conn is None:
+            return
+        if conn is None:
+            with write_transaction(self._rt.engine) as own:
+                self._ensure_built_in(own)
+            self._built_in_ready = True
+            return
         for kind, (title, path) in BUILT_IN.items():
             policy_store.ensure_document(conn, kind, 1, title, path.read_text(), utc_now(), date(2026, 1, 1))
 
     def current(self) -> list[dict]:
         """The version in force of each document kind (public)."""
         today = utc_now().date()
-        with write_transaction(self._rt.engine) as conn:
-            self._ensure_built_in(conn)
+        self._ensure_built_in()
+        with self._rt.engine.connect() as conn:
             docs = policy_store.documents(conn)
         by_kind: dict[str, dict] = {}
         for doc in docs:
@@ -72,8 +81,8 @@ class PolicyService:
         if kind not in KINDS:
             raise NotFound(f"no policy {kind!r}")
         today = utc_now().date()
-        with write_transaction(self._rt.engine) as conn:
-            self._ensure_built_in(conn)
+        self._ensure_built_in()
+        with self._rt.engine.connect() as conn:
             docs = policy_store.documents(conn, kind)
         if version is None:
             docs = [d for d in docs if d["effective_date"] <= today]
@@ -128,13 +137,14 @@ class PolicyService:
         }
 
     def notices(self, caller: Caller) -> list[dict]:
-        """Announced versions (not the built-in first ones) this user has not acknowledged: the UI's banner."""
+        """Announced versions (not the shipped first ones) this user has not acknowledged: the UI's banner."""
         if caller.user_id is None:
             return []
         with self._rt.engine.connect() as conn:
             docs = policy_store.documents(conn)
             acknowledged = policy_store.acknowledged_ids(conn, caller.user_id)
-        return [_summary(d) for d in docs if d["version"] > 1 and d["id"] not in acknowledged]
+        announced = [d for d in docs if not (d["kind"] in BUILT_IN and d["version"] == 1)]
+        return [_summary(d) for d in announced if d["id"] not in acknowledged]
 
     def acknowledge(self, caller: Caller, document_id: int) -> dict:
         if caller.user_id is None:

@@ -12,6 +12,7 @@ import hashlib
 import uuid
 from datetime import datetime, timezone
 
+from promptwatch.schema import text_embedding
 from promptwatch.schema.prompt_loop import CacheEntryCreate, CacheLookup
 
 from ..errors import Forbidden, InvalidInput
@@ -169,7 +170,7 @@ class PromptCacheService:
             return matching.CLIENT_EMBEDDER, parsed[0], parsed[1]
         if text is None or not text.strip():
             raise InvalidInput("send `text` (the server embeds it) or `embedding`", field="text")
-        return matching.EMBEDDER_NAME, [matching.embed_text(text)], 0
+        return text_embedding.EMBEDDER_NAME, [text_embedding.embed_text(text)], 0
 
     def _store(self, account_id, namespace, entry_id, identity, embedder, vectors, count, result, text, inputs):
         if len(result) > MAX_RESULT_CHARS:
@@ -195,7 +196,7 @@ class PromptCacheService:
             store.upsert_entry(conn, row)
 
     def _lookup(self, account_id, namespace, identity, embedder, vectors, count, threshold, text, inputs):
-        query = [matching.normalized(v) for v in vectors]
+        query = [text_embedding.normalized(v) for v in vectors]
         with self._rt.engine.connect() as conn:
             rows = store.candidates(conn, account_id, namespace, identity, embedder, count, len(query[0]))
         scored = []

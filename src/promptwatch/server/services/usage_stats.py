@@ -101,6 +101,11 @@ class UsageStatsService:
         self._refresh_opt_outs()
         return bool(self._opted_out)
 
+    def account_matters(self) -> bool:
+        """False when no account opted out (as last seen, without touching the database): then a request
+        is counted without finding out whose it is."""
+        return bool(self._opted_out) or time.monotonic() - self._opted_out_at >= _OPT_OUT_CACHE_SECONDS
+
     def count_request(self, method: str, route_template: str, account_id: int | None) -> None:
         self._count(self._features, f"{method} {route_template}", account_id)
 
