@@ -414,11 +414,13 @@ def write_results(name: str, data: dict) -> Path:
     return path
 
 
-def print_table(title: str, rows: Sequence[tuple[str, str, str]]) -> None:
+def print_table(
+    title: str, rows: Sequence[tuple[str, str, str]], headers: tuple[str, str, str] = ("measure", "value", "target")
+) -> None:
     """Rows of (measure, value, target or note)."""
-    widths = [max(len(r[i]) for r in [("measure", "value", "target"), *rows]) for i in range(3)]
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(3)]
     print(f"\n{title}")
-    print("  ".join(h.ljust(w) for h, w in zip(("measure", "value", "target"), widths)))
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
     print("  ".join("-" * w for w in widths))
     for row in rows:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths)))

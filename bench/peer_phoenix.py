@@ -390,7 +390,7 @@ def report(result: dict) -> None:
         ratio = f"{mine / peer:.3g}" if peer else "-"
         rows.append((label, f"{fmt.format(mine)} | {fmt.format(peer) if peer is not None else '-'}", ratio))
     title = f"PromptWatch | Phoenix {theirs.get('version', '')} on SQLite, {result['spans']:,} OTLP spans"
-    print_table(title + " (third column: ratio PromptWatch/Phoenix)", rows)
+    print_table(title, rows, ("measure", "PromptWatch | Phoenix", "ratio PW/Phoenix"))
     if theirs and not theirs["complete"]:
         print(f"Phoenix made {theirs['spans_visible']:,} of {theirs['spans_sent']:,} spans visible before the limit")
 

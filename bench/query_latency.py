@@ -174,14 +174,20 @@ def run(args: argparse.Namespace) -> dict:
     return {"db": args.db, "runs": args.runs, "batch": args.batch, "stages": stages}
 
 
+def _runs_note(query: dict, runs: int) -> str:
+    done = query.get("runs", runs)
+    if done == runs:
+        return ""
+    return "; the warm-up only (too slow to repeat)" if done == 0 else f"; {done} runs only (slow)"
+
+
 def report(result: dict) -> None:
     for stage in result["stages"]:
         rows = [
             (
                 name,
                 f"{q['median_ms']:,.1f} ms",
-                f"{q['items']} items; min {q['min_ms']:,.1f}, max {q['max_ms']:,.1f}"
-                + (f"; {q['runs']} runs only (slow)" if q.get("runs", result["runs"]) < result["runs"] else ""),
+                f"{q['items']} items; min {q['min_ms']:,.1f}, max {q['max_ms']:,.1f}" + _runs_note(q, result["runs"]),
             )
             for name, q in stage["queries"].items()
         ]
@@ -190,7 +196,7 @@ def report(result: dict) -> None:
             f"({stage['store_bytes'] / 2**20:,.0f} MB), median of {result['runs']} after a warm-up "
             f"(target for filtered lists at 1M on SQLite: < {TARGET_MS} ms)"
         )
-        print_table(title, rows)
+        print_table(title, rows, ("query", "median", "notes"))
 
 
 def main() -> None:
