@@ -303,7 +303,7 @@ class SendStats:
     stored: int = 0
     rejected: int = 0
     seconds: float = 0.0
-    server_errors: int = 0  # 5xx answers other than 503, each resent
+    server_errors: int = 0  # 5xx answers other than 503 and dropped connections, each resent
     errors: list[str] = field(default_factory=list, repr=False)
     latencies: list[float] = field(default_factory=list, repr=False)
 
@@ -348,7 +348,16 @@ def send_batches(
                     return
                 for attempt in range(MAX_ATTEMPTS):
                     sent = time.perf_counter()
-                    response = client.post(path, content=body)
+                    try:
+                        response = client.post(path, content=body)
+                    except httpx.TransportError as exc:  # the server dropped the connection: count, resend
+                        if attempt == MAX_ATTEMPTS - 1:
+                            raise
+                        with lock:
+                            stats.server_errors += 1
+                            stats.errors.append(f"{type(exc).__name__}: {exc}")
+                        time.sleep(0.5)
+                        continue
                     if response.status_code == 503:
                         with lock:
                             stats.retries += 1

@@ -258,7 +258,7 @@ def report(result: dict) -> None:
         ("  acknowledged after", f"{result['seconds_to_acknowledged']:.2f} s", ""),
         ("  visible after", f"{result['seconds_to_visible']:.2f} s", ""),
         ("request latency p50/p95", f"{result['request_latency_p50_ms']}/{result['request_latency_p95_ms']} ms", ""),
-        ("requests answered 5xx, resent", f"{result['server_errors_resent']} (503: {result['retries_503']})", "0"),
+        ("requests 5xx or dropped, resent", f"{result['server_errors_resent']} (503: {result['retries_503']})", "0"),
         ("server CPU per activity", f"{result['server_cpu_ms_per_activity']:.3f} ms", "< 0.1 ms" if target else ""),
     ]
     if result["postgres_cpu_ms_per_activity"] is not None:

@@ -44,6 +44,7 @@ from pathlib import Path
 
 import httpx
 import orjson
+import psutil
 from _harness import (
     PROMPTWATCH,
     Deadline,
@@ -51,7 +52,6 @@ from _harness import (
     ServerProcess,
     median,
     postgres_database,
-    postgres_processes,
     print_table,
     send_batches,
     store_bytes,
@@ -111,6 +111,17 @@ def disk_bytes(server: ServerProcess) -> int:
         return store_bytes(server.data_dir, server.database_url)
     db = server.data_dir / "promptwatch.db"
     return sum(p.stat().st_size for p in (db, db.with_name(db.name + "-wal")) if p.exists())
+
+
+def database_backends(url: str) -> list[psutil.Process]:
+    """The PostgreSQL backends serving this database (the server's pool), not those of other work on the
+    machine; the shared background writers are left out too."""
+    import psycopg
+
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
+        query = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        pids = [row[0] for row in conn.execute(query)]
+    return [psutil.Process(pid) for pid in pids if psutil.pid_exists(pid)]
 
 
 def client_for(server: ServerProcess, key: str) -> httpx.Client:
@@ -244,7 +255,7 @@ def encryption_cost(args: argparse.Namespace, db: str, deadline: Deadline) -> di
         for number, (chunk, chunk_calls, chunk_activities) in enumerate(slices):
             order = ("plain", "encrypted") if number % 2 == 0 else ("encrypted", "plain")
             for kind in order:
-                extra = postgres_processes() if url else []
+                extra = database_backends(url) if url else []
                 with ResourceSampler(server.pid, extra=extra) as sampler:
                     started = time.perf_counter()
                     sent = send_batches(server.base_url, keys[kind], chunk, args.concurrency, deadline)
@@ -267,20 +278,29 @@ def encryption_cost(args: argparse.Namespace, db: str, deadline: Deadline) -> di
                 flush=True,
             )
         details = detail_latency(clients, made["sizes"], args.detail_gets, deadline)
+        # an encrypted account is kept out of the full-text index (it would hold the words in clear): less work
+        search = {
+            k: c.get("/api/v1/sessions", params={"q": "refund", "limit": 1}).status_code for k, c in clients.items()
+        }
     aes = crypto_microseconds(bodies)
     throughput = {k: median([r["activities_per_second"] for r in v]) for k, v in rounds.items()}
     cpu = {k: median([r["server_cpu_ms_per_activity"] for r in v]) for k, v in rounds.items()}
+    pg_cpu = {k: median([r["postgres_cpu_ms_per_activity"] for r in v]) for k, v in rounds.items()} if url else None
     return {
         "activities_per_account": count,
         "rounds": rounds,
         "throughput_median": throughput,
         "server_cpu_ms_per_activity_median": cpu,
+        "postgres_cpu_ms_per_activity_median": pg_cpu,
+        "text_search": search,
         "detail": details,
         "in_process_cpu_us_per_activity": aes,
         "ratios": {
             "throughput": round(throughput["encrypted"] / throughput["plain"], 3),
             "server_cpu_per_activity": round(cpu["encrypted"] / cpu["plain"], 3),
             "detail_latency": round(details["encrypted"]["median_ms"] / details["plain"]["median_ms"], 3),
+            "detail_latency_paired": details["paired_ratio_median"],
+            "postgres_cpu_per_activity": round(pg_cpu["encrypted"] / pg_cpu["plain"], 3) if pg_cpu else None,
         },
     }
 
@@ -341,7 +361,7 @@ def detail_latency(clients: dict, sizes: Counter, gets: int, deadline: Deadline)
             answers[kind] = response.json()["activities"]
         if len(answers["plain"]) != DETAIL_SIZE or answers["plain"] != answers["encrypted"]:
             raise RuntimeError(f"the two accounts answer session {sid} differently")
-    return {
+    found = {
         kind: {
             "sessions": len(values),
             "median_ms": round(median(values), 2),
@@ -350,6 +370,9 @@ def detail_latency(clients: dict, sizes: Counter, gets: int, deadline: Deadline)
         }
         for kind, values in samples.items()
     }
+    # each pair ran back to back, so the machine's load of the moment cancels out of its ratio
+    found["paired_ratio_median"] = round(median([e / p for e, p in zip(samples["encrypted"], samples["plain"])]), 3)
+    return found
 
 
 def report(result: dict) -> None:
@@ -403,10 +426,26 @@ def report(result: dict) -> None:
                 f"plain {c['plain']:.3f} ms, encrypted {c['encrypted']:.3f} ms",
                 f"ratio {enc['ratios']['server_cpu_per_activity']:.3f}",
             ),
+            *(
+                [
+                    (
+                        "PostgreSQL CPU per activity",  # the backends of this database
+                        f"plain {p['plain']:.3f} ms, encrypted {p['encrypted']:.3f} ms",
+                        f"ratio {enc['ratios']['postgres_cpu_per_activity']:.3f}",
+                    )
+                ]
+                if (p := enc["postgres_cpu_ms_per_activity_median"])
+                else []
+            ),
             (
                 f"session detail ({DETAIL_SIZE} activities), median of {d['plain']['sessions']}",
                 f"plain {d['plain']['median_ms']:.1f} ms, encrypted {d['encrypted']['median_ms']:.1f} ms",
-                f"ratio {enc['ratios']['detail_latency']:.3f}",
+                f"ratio {enc['ratios']['detail_latency']:.3f}; paired {enc['ratios']['detail_latency_paired']:.3f}",
+            ),
+            (
+                "text search q= (HTTP status)",
+                f"plain {enc['text_search']['plain']}, encrypted {enc['text_search']['encrypted']}",
+                "encrypted payloads are not indexed",
             ),
             (
                 "AES-GCM per activity body (CPU)",

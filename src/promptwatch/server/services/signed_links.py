@@ -25,7 +25,7 @@ class LinkSigner:
     def verify(self, token: str, purposes: tuple[str, ...]) -> tuple[str, str]:
         """(purpose, email) of a genuine token, else InvalidInput."""
         payload, _, mac = token.partition(".")
-        if not payload or not hmac.compare_digest(mac, self._mac(payload)):
+        if not payload or not hmac.compare_digest(mac.encode(), self._mac(payload).encode()):  # str: ASCII only
             raise InvalidInput("this link is not valid", field="token")
         try:
             purpose, email = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))

@@ -67,15 +67,16 @@ def unindex(connection: Connection, rows: Iterable[tuple[int, str]]) -> None:
 
 
 def matching_session_pks_sql(dialect: str) -> str:
-    """SQL selecting the session pks of an account whose activities match `:q` (a plain phrase)."""
+    """SQL selecting the session pks of an account whose activities match `:q` (a plain phrase). The text
+    match runs once, as its own subquery: joined row by row, SQLite would re-run it for every activity."""
     if dialect == "sqlite":
         return (
-            "SELECT a.session_pk FROM activity_search s JOIN activities a ON a.pk = s.rowid "
-            "WHERE activity_search MATCH :q AND a.account_id = :account"
+            "SELECT a.session_pk FROM activities a WHERE a.account_id = :account AND a.pk IN "
+            "(SELECT rowid FROM activity_search WHERE activity_search MATCH :q)"
         )
     return (
-        "SELECT a.session_pk FROM activity_search s JOIN activities a ON a.pk = s.activity_pk "
-        "WHERE s.account_id = :account AND s.tsv @@ plainto_tsquery('simple', :q)"
+        "SELECT a.session_pk FROM activities a WHERE a.account_id = :account AND a.pk IN "
+        "(SELECT activity_pk FROM activity_search WHERE account_id = :account AND tsv @@ plainto_tsquery('simple', :q))"
     )
 
 

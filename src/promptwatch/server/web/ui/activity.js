@@ -5,6 +5,7 @@ import { html } from "./lib.js";
 import { count, duration, json, millis, money, when } from "./format.js";
 import { CopyButton, Facts, TextBlock } from "./widgets.js";
 import { TYPE_LABELS, label } from "./tree.js";
+import { Annotation } from "./annotation.js";
 
 // fields drawn by the sections below; anything else an activity carries is listed under "Other fields"
 const SHOWN = new Set([
@@ -140,6 +141,7 @@ export function ActivityDetail({ a }) {
       ["Feedback", feedback || null],
       ["Tags", a.tags && a.tags.length ? a.tags.join(", ") : null],
     ]} />
+    <${Annotation} key=${a.id} activityId=${a.id} />
     <${TextBlock} title="Info" text=${a.info_message} />
     ${Body && html`<${Body} a=${a} />`}
     <${TextBlock} title="Feedback notes" text=${a.feedback_notes} />

@@ -41,9 +41,10 @@ function queryString(params) {
   return text ? `?${text}` : "";
 }
 
-// api("/api/v1/sessions", { query: {...} }) → the parsed JSON body, or null for 204; throws ApiError.
-export async function api(path, { method = "GET", query = {}, body, auth = currentAuth() } = {}) {
-  const headers = { Accept: "application/json" };
+// request(path, options) → the Response of a successful call (headers, blob, ...); throws ApiError with the
+// API's problem (its `detail` is the message) otherwise. `accept` picks the wanted media type.
+export async function request(path, { method = "GET", query = {}, body, auth = currentAuth(), accept = "application/json" } = {}) {
+  const headers = { Accept: accept };
   if (auth && auth.credential) headers.Authorization = `Bearer ${auth.credential}`;
   if (auth && auth.account) headers["X-PromptWatch-Account"] = String(auth.account);
   if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -54,14 +55,20 @@ export async function api(path, { method = "GET", query = {}, body, auth = curre
     credentials: "omit",
     cache: "no-store",
   });
-  if (response.status === 204) return null;
-  const data = await response.json().catch(() => null);
   if (!response.ok) {
+    const problem = await response.json().catch(() => null);
     const stored = currentAuth();
     if (response.status === 401 && auth && stored && stored.credential === auth.credential) {
       signedOutListener("Your sign-in has ended; please sign in again.");
     }
-    throw new ApiError(response.status, data);
+    throw new ApiError(response.status, problem);
   }
-  return data;
+  return response;
+}
+
+// api("/api/v1/sessions", { query: {...} }) → the parsed JSON body, or null for 204; throws ApiError.
+export async function api(path, options = {}) {
+  const response = await request(path, options);
+  if (response.status === 204) return null;
+  return response.json().catch(() => null);
 }

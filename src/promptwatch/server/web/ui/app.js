@@ -9,6 +9,7 @@ import { SessionList } from "./sessions.js";
 import { SessionDetail } from "./session.js";
 import { Dashboard } from "./dashboard.js";
 import { Templates } from "./templates.js";
+import { TemplateDetail } from "./template.js";
 import { Settings } from "./settings.js";
 
 const SCREENS = [
@@ -21,6 +22,8 @@ const SCREENS = [
 function Screen({ where }) {
   const detail = where.path.match(/^\/ui\/sessions\/(.+)$/);
   if (detail) return html`<${SessionDetail} id=${decodeURIComponent(detail[1])} where=${where} />`;
+  const template = where.path.match(/^\/ui\/templates\/(.+)$/);
+  if (template) return html`<${TemplateDetail} name=${decodeURIComponent(template[1])} where=${where} />`;
   const screen = SCREENS.find((s) => s.path === where.path);
   if (!screen) return html`<p class="note">There is no page at this address. <a href="/ui/sessions">Go to sessions</a>.</p>`;
   return html`<${screen.view} where=${where} />`;

@@ -56,3 +56,8 @@ export function day(iso) {
 export function json(value) {
   return JSON.stringify(value, null, 2);
 }
+
+// a share (0–1) as a percentage; null stays blank
+export function percent(value) {
+  return value === null || value === undefined ? blank : `${(value * 100).toFixed(value < 0.1 && value > 0 ? 1 : 0)} %`;
+}

@@ -41,3 +41,9 @@ export function handleLinkClicks(root) {
 export function sessionPath(id) {
   return `/ui/sessions/${encodeURIComponent(id)}`;
 }
+
+// a template's page; names the API cannot route (a "/" in them, or "." and "..") have none
+export function templatePath(name) {
+  if (name.includes("/") || name === "." || name === "..") return null;
+  return `/ui/templates/${encodeURIComponent(name)}`;
+}

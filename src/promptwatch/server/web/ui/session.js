@@ -8,6 +8,8 @@ import { CopyButton, ErrorNote, Facts, Loading, TextBlock } from "./widgets.js";
 import { TYPE_LABELS, barOf, buildTree, firstInteresting, label, timeSpan, visibleRows } from "./tree.js";
 import { ActivityDetail } from "./activity.js";
 import { listUrl } from "./sessions.js";
+import { DeleteSession } from "./session_delete.js";
+import { ReceiptFacts } from "./receipts.js";
 
 function TreeRow({ row, span, selected, collapsed, onSelect, onToggle, onKey }) {
   const a = row.node.activity;
@@ -97,9 +99,9 @@ function Tree({ session, selectedId, onSelect }) {
   </div>`;
 }
 
-function Summary({ s }) {
+function Summary({ s, onDeleted }) {
   return html`<header class="session-head">
-    <p><a href=${listUrl()}>← Sessions</a></p>
+    <div class="head-row"><p><a href=${listUrl()}>← Sessions</a></p><${DeleteSession} id=${s.id} onDeleted=${onDeleted} /></div>
     <h1>${s.session_name || s.id} ${s.is_error && html`<span class="badge bad">error</span>`}</h1>
     <${Facts} items=${[
       ["Session id", html`<span class="id">${s.id}</span> <${CopyButton} text=${s.id} />`],
@@ -117,11 +119,24 @@ function Summary({ s }) {
   </header>`;
 }
 
+function Deleted({ id, receipt }) {
+  return html`<section class="screen deleted" aria-label="Deletion receipt">
+    <p><a href=${listUrl()}>← Sessions</a></p>
+    <h1>Session deleted</h1>
+    <p>Session <span class="id">${id}</span> and its activities are unreadable from now on; the next cleanup cycle
+      removes them from disk. Keep this receipt (it is also under Settings → Data).</p>
+    ${receipt ? html`<${ReceiptFacts} receipt=${receipt} />` : html`<p class="muted">The server gave no receipt address.</p>`}
+    <p><a class="button primary" href=${listUrl()}>Back to the sessions</a></p>
+  </section>`;
+}
+
 export function SessionDetail({ id, where }) {
   const [state, setState] = useState({ session: null, error: null });
+  const [deleted, setDeleted] = useState(null);
   useEffect(() => {
     let live = true;
     setState({ session: null, error: null });
+    setDeleted(null);
     api(`/api/v1/sessions/${encodeURIComponent(id)}`).then(
       (session) => live && setState({ session, error: null }),
       (error) => live && setState({ session: null, error }),
@@ -132,6 +147,7 @@ export function SessionDetail({ id, where }) {
   }, [id]);
 
   const { session, error } = state;
+  if (deleted) return html`<${Deleted} id=${id} receipt=${deleted.receipt} />`;
   if (error) return html`<section class="screen"><p><a href=${listUrl()}>← Sessions</a></p><${ErrorNote} error=${error} /></section>`;
   if (!session) return html`<section class="screen"><${Loading} what="Loading the session" /></section>`;
   const wanted = where.query.get("activity");
@@ -139,7 +155,7 @@ export function SessionDetail({ id, where }) {
   const select = (activityId) =>
     navigate(`${sessionPath(id)}?activity=${encodeURIComponent(activityId)}`, { replace: true });
   return html`<section class="screen session">
-    <${Summary} s=${session} />
+    <${Summary} s=${session} onDeleted=${(receipt) => setDeleted({ receipt })} />
     <div class="split">
       <${Tree} session=${session} selectedId=${selected && selected.id} onSelect=${select} />
       <div class="detail">${selected ? html`<${ActivityDetail} key=${selected.id} a=${selected} />` : null}</div>

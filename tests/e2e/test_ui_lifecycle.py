@@ -1,0 +1,194 @@
+"""Data lifecycle and annotations in a real Chromium: delete a session (with a confirmation) and read its
+receipt, annotate an activity, and Settings → Data: export the account as a download of a fetched blob,
+set a retention policy, switch on encryption at rest, list deletion receipts. Credentials without the
+needed scope see the API's own 403 message."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.scenario import seed
+
+pytestmark = pytest.mark.e2e
+
+READ_DENIED = "this credential has scope 'read'"
+
+
+def test_delete_a_session_shows_its_receipt_and_it_leaves_the_list(ui, tenant):
+    with ui.server.client(tenant.api_key) as client:
+        stored = seed(client)
+    rag = stored["rag"]["id"]
+    page = ui.page
+    ui.sign_in(tenant)
+    expect(page.locator("tr.row")).to_have_count(8)
+    page.click(f"tr.row:has-text('Support answer')")
+    page.wait_for_selector("[role=treeitem]")
+
+    page.click("text=Delete session")
+    page.click("[role=alertdialog] >> text=Cancel")
+    expect(page.locator("[role=alertdialog]")).to_have_count(0)
+    with ui.server.client(tenant.api_key) as client:
+        assert client.get(f"/api/v1/sessions/{rag}").status_code == 200
+
+    page.click("text=Delete session")
+    page.click("text=Delete permanently")
+    page.wait_for_selector("h1:text-is('Session deleted')")
+    with ui.server.client(tenant.api_key) as client:
+        assert client.get(f"/api/v1/sessions/{rag}").status_code == 404
+        receipts = client.get("/api/v1/deletions").json()["items"]
+    assert [r["target"] for r in receipts] == [rag]
+    receipt = page.locator("[aria-label='Deletion receipt']")
+    assert receipt.locator(".receipt-id").inner_text() == receipts[0]["id"]
+    assert "sessions: 1, activities: 6" in receipt.inner_text()
+    assert any(r.url.endswith(f"/api/v1/deletions/{receipts[0]['id']}") for r in ui.responses)
+
+    page.click("text=Back to the sessions")
+    expect(page).to_have_url(re.compile(r"/ui/sessions$"))
+    expect(page.locator("tr.row")).to_have_count(7)
+    assert page.locator("tr.row:has-text('Support answer')").count() == 0
+
+
+def test_annotate_an_activity_with_a_thumb_and_a_note(ui, tenant):
+    with ui.server.client(tenant.api_key) as client:
+        stored = seed(client)
+    rag = stored["rag"]["id"]
+    page = ui.page
+    ui.sign_in(tenant, f"/ui/sessions/{rag}")
+    form = page.locator("form[aria-label=Annotation]")
+    form.wait_for()  # the LLM call is selected first
+    activity = page.locator("[role=treeitem][aria-selected=true]").get_attribute("data-id")
+    form.get_by_role("button", name="Thumbs down").click()
+    form.locator("textarea").fill("Cites the wrong <b>document</b>")
+    form.locator("text=Save annotation").click()
+    form.locator("[role=status]:has-text('Saved')").wait_for()
+    with ui.server.client(tenant.api_key) as client:
+        saved = client.get(f"/api/v1/activities/{activity}/annotation").json()
+        stats = client.get("/api/v1/templates/support-answer").json()["versions"][0]["stats"]
+    assert saved["label"] == 0 and saved["notes"] == "Cites the wrong <b>document</b>"
+    assert stats["annotated"] == 1 and stats["annotation_score"] == 0.0
+
+    page.reload()
+    form.wait_for()
+    expect(form.get_by_role("button", name="Thumbs down")).to_have_attribute("aria-pressed", "true")
+    expect(form.locator("textarea")).to_have_value("Cites the wrong <b>document</b>")
+    form.get_by_role("button", name="Thumbs up").click()
+    form.locator("text=Save annotation").click()
+    form.locator("[role=status]:has-text('Saved')").wait_for()
+    with ui.server.client(tenant.api_key) as client:
+        assert client.get(f"/api/v1/activities/{activity}/annotation").json()["label"] == 1
+
+
+def test_settings_data_export_retention_encryption_and_receipts(ui, tenant):
+    with ui.server.client(tenant.api_key) as client:
+        stored = seed(client)
+        deleted = stored["plain"][0]["id"]
+        assert client.delete(f"/api/v1/sessions/{deleted}").status_code == 204
+    page = ui.page
+    ui.sign_in(tenant)
+    ui.go("Settings", "table[aria-label='API keys']")
+    page.click(".subnav >> text=Data")
+    expect(page).to_have_url(re.compile(r"/ui/settings\?tab=data$"))
+
+    # the receipt of the deletion made above
+    page.locator("table[aria-label='Deletion receipts'] tbody tr").filter(has_text=deleted).wait_for()
+
+    # export: fetched with the bearer header, offered through an object URL
+    page.click("text=Prepare export")
+    link = page.locator("a.download")
+    link.wait_for()
+    assert link.get_attribute("href").startswith("blob:")
+    with page.expect_download() as started:
+        link.click()
+    download = started.value
+    assert download.suggested_filename == f"promptwatch-export-account-{tenant.account_id}.zip"
+    archive = zipfile.ZipFile(io.BytesIO(open(download.path(), "rb").read()))
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["format"] == "promptwatch-export" and manifest["scope"] == "account"
+    assert manifest["files"]["sessions"]["rows"] == 7
+    exports = [r for r in ui.responses if "/api/v1/export" in r.url]
+    assert len(exports) == 1 and "authorization" in exports[0].request.all_headers()
+    token = page.evaluate("JSON.parse(sessionStorage.getItem('promptwatch.auth')).credential")
+    assert not [r.url for r in ui.responses if token in r.url]
+
+    # retention: the account's default, then a project's own policy
+    form = page.locator("form[aria-label='Retention policy']")
+    form.locator("input[name=content_days]").fill("30")
+    form.locator("input[name=aggregate_days]").fill("400")
+    form.locator("text=Save policy").click()
+    page.locator("text=Saved for the account.").wait_for()
+    form.locator("input[name=project]").fill("website")
+    form.locator("input[name=content_days]").fill("7")
+    form.locator("input[name=aggregate_days]").fill("")
+    form.locator("text=Save policy").click()
+    expect(page.locator("table[aria-label='Retention policies'] tbody tr")).to_have_count(2)
+    with ui.server.client(tenant.api_key) as client:
+        policies = {p["project"]: p for p in client.get("/api/v1/retention").json()["items"]}
+    assert (policies[None]["content_days"], policies[None]["aggregate_days"]) == (30, 400)
+    assert (policies["website"]["content_days"], policies["website"]["aggregate_days"]) == (7, None)
+    # aggregates kept shorter than content: the API's 422 message is shown
+    form.locator("input[name=project]").fill("")
+    form.locator("input[name=content_days]").fill("30")
+    form.locator("input[name=aggregate_days]").fill("10")
+    form.locator("text=Save policy").click()
+    page.locator("[role=alert]:has-text('aggregates cannot be kept shorter')").wait_for()
+
+    # encryption at rest: warned, confirmed, on
+    panel = page.locator("section[aria-labelledby=encryption-title]")
+    panel.locator(".badge:text-is('off')").wait_for()
+    assert "cannot be turned off" in panel.inner_text() and "Text search stops" in panel.inner_text()
+    panel.locator("text=Turn on encryption at rest").click()
+    panel.locator("text=Yes, encrypt from now on").click()
+    panel.locator(".badge:text-is('on')").wait_for()
+    with ui.server.client(tenant.api_key) as client:
+        assert client.get("/api/v1/account/encryption").json() == {"enabled": True}
+        assert client.get("/api/v1/sessions", params={"q": "rotate"}).status_code == 422
+
+
+def test_a_read_only_key_sees_the_apis_403_messages(ui, tenant, live_server):
+    with ui.server.client(tenant.api_key) as client:
+        stored = seed(client)
+    reader = live_server.accounts()._rt.keys.create(tenant.account_id, "read", name="viewer")
+    page = ui.page
+    ui.sign_in_with_key(reader)
+    page.goto(f"{ui.origin}/ui/sessions/{stored['rag']['id']}")
+    page.wait_for_selector("[role=treeitem]")
+
+    page.click("text=Delete session")
+    page.click("text=Delete permanently")
+    page.locator(f".delete-session [role=alert]:has-text(\"{READ_DENIED}; 'ingest' is needed\")").wait_for()
+    form = page.locator("form[aria-label=Annotation]")
+    form.get_by_role("button", name="Thumbs up").click()
+    form.locator("text=Save annotation").click()
+    form.locator(f"[role=alert]:has-text(\"{READ_DENIED}; 'ingest' is needed\")").wait_for()
+    with ui.server.client(tenant.api_key) as client:
+        assert client.get(f"/api/v1/sessions/{stored['rag']['id']}").status_code == 200
+
+    page.goto(f"{ui.origin}/ui/settings?tab=data")
+    page.click("text=Prepare export")
+    page.locator(f"[role=alert]:has-text(\"{READ_DENIED}; 'admin' is needed\")").wait_for()
+    page.locator("form[aria-label='Retention policy'] input[name=content_days]").fill("30")
+    page.click("text=Save policy")
+    expect(page.locator(f"[role=alert]:has-text(\"{READ_DENIED}; 'admin' is needed\")")).to_have_count(2)
+    page.click("text=Turn on encryption at rest")
+    page.click("text=Yes, encrypt from now on")
+    expect(page.locator(f"[role=alert]:has-text(\"{READ_DENIED}; 'admin' is needed\")")).to_have_count(3)
+    assert page.locator("a.download").count() == 0
+
+
+def test_an_ingest_key_cannot_export_or_encrypt(ui, tenant):
+    ui.sign_in_with_key(tenant.api_key)
+    ui.page.goto(f"{ui.origin}/ui/settings?tab=data")
+    ui.page.click("text=Prepare export")
+    denied = "this credential has scope 'ingest'; 'admin' is needed"
+    ui.page.locator(f"[role=alert]:has-text(\"{denied}\")").wait_for()
+    ui.page.click("text=Turn on encryption at rest")
+    ui.page.click("text=Yes, encrypt from now on")
+    expect(ui.page.locator(f"[role=alert]:has-text(\"{denied}\")")).to_have_count(2)
+    with ui.server.client(tenant.api_key) as client:
+        assert client.get("/api/v1/account/encryption").json() == {"enabled": False}
