@@ -32,8 +32,10 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium per module: playwright's sync API keeps an event loop running while it is open, which
+    would break asyncio.run in the tests that follow in the same process."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:

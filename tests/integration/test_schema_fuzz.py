@@ -32,8 +32,8 @@ from promptwatch.server.settings import Settings
 from tests.support.databases import fresh_database
 from tests.support.server import LiveServer, provision
 
-# 100 per operation is the issue's target; the default is what CI can afford (docs/access.md has the times)
-EXAMPLES = int(os.environ.get("PROMPTWATCH_FUZZ_EXAMPLES", "100"))
+# the issue asks for 100 per operation; 25 is what CI affords on both databases (times in docs/access.md)
+EXAMPLES = int(os.environ.get("PROMPTWATCH_FUZZ_EXAMPLES", "25"))
 SEED = int(os.environ.get("PROMPTWATCH_FUZZ_SEED", "6"))
 
 DESTRUCTIVE = {  # (method, path): would delete the run's own account or key
@@ -122,19 +122,21 @@ def forms_server(backend, tmp_path_factory):
 
 
 def server_traceback(server: LiveServer, method: str, path: str) -> str:
-    """The server's own frames and the exception of the last unhandled error on `method path`."""
+    """The server's own frames and the exceptions (with their causes) of the last unhandled error on `method
+    path`."""
     marker = f"unhandled error on {method} {path}"
     for _ in range(20):  # the log line may land a moment after the answer
         text = server.log_text()
         if marker in text:
             block = text[text.rindex(marker) :].splitlines()
             kept = [block[0]]
-            for number, line in enumerate(block[1:], 1):
+            for number, line in enumerate(block[1:200], 1):
+                if line.startswith(("unhandled error on", "ERROR:", "INFO:")) or "Warning:" in line:
+                    break
                 if "/promptwatch/" in line and line.lstrip().startswith("File "):
                     kept += [line, block[number + 1] if number + 1 < len(block) else ""]
-                elif re.match(r"^[A-Za-z_.]+(Error|Exception)\b", line):
+                elif re.match(r"^[A-Za-z_.]+(Error|Exception)\b", line) or line.startswith(("The above", "During")):
                     kept.append(line)
-                    break
             return "\n".join(kept)
         time.sleep(0.1)
     return f"(no traceback for {method} {path} in the server log; its end:)\n" + server.log_text()[-3000:]

@@ -114,7 +114,7 @@ class LiveServer:
         return self.log_path.read_text(errors="replace") if self.log_path else ""
 
 
-def wait_healthy(base_url: str, process: subprocess.Popen, log_path: Path, timeout: float = 30) -> None:
+def wait_healthy(base_url: str, process: subprocess.Popen, log_path: Path, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
