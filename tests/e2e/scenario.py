@@ -56,7 +56,11 @@ def rag_session(project: str, tenant: str, start: datetime) -> tuple[dict, list[
         2.2,
         parent_activity_id=chain["id"],
         prompt=[{"role": "system", "text": SYSTEM_PROMPT}, {"role": "user", "text": QUESTION}],
-        prompt_template={"template_name": "support-answer", "template_version": "3", "prompt_template": "Q: {question}"},
+        prompt_template={
+            "template_name": "support-answer",
+            "template_version": "3",
+            "prompt_template": "Q: {question}",
+        },
         prompt_input_values={"question": QUESTION},
         generated=ANSWER,
         model="gpt-4o-mini",

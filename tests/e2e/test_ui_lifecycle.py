@@ -27,7 +27,7 @@ def test_delete_a_session_shows_its_receipt_and_it_leaves_the_list(ui, tenant):
     page = ui.page
     ui.sign_in(tenant)
     expect(page.locator("tr.row")).to_have_count(8)
-    page.click(f"tr.row:has-text('Support answer')")
+    page.click("tr.row:has-text('Support answer')")
     page.wait_for_selector("[role=treeitem]")
 
     page.click("text=Delete session")

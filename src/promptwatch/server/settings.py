@@ -115,7 +115,8 @@ class Settings(BaseSettings):
     # customers, mail, statistics and policies (issue 8)
     public_url: str = Field(
         default="http://127.0.0.1:8765",
-        description="The instance's address as people reach it: the base of links in mail (verify, reset, unsubscribe).",
+        description="The instance's address as people reach it: the base of links in mail (verify, reset, "
+        "unsubscribe).",
     )
     smtp_host: str | None = Field(default=None, description="SMTP server for the outbox; unset keeps mail queued.")
     smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP server port.")
@@ -137,9 +138,7 @@ class Settings(BaseSettings):
     signup_enabled: bool = Field(
         default=False, description="Open the public sign-up form (POST /api/v1/signup) to anyone with an e-mail."
     )
-    waitlist_enabled: bool = Field(
-        default=False, description="Open the public waitlist form (POST /api/v1/waitlist)."
-    )
+    waitlist_enabled: bool = Field(default=False, description="Open the public waitlist form (POST /api/v1/waitlist).")
     waitlist_consent_text: str = Field(
         default="I agree that the operator of this PromptWatch instance may e-mail me about the product. "
         "I can opt out at any time with the link in every message.",

@@ -84,17 +84,31 @@ CUSTOMER_TABLES: tuple[CustomerTable, ...] = (
         encrypted=("body",),
     ),
     CustomerTable(
-        usage.usage_hourly, "account_id", "usage_hourly", "account deletion", "aggregate",
-        tenant_column="tracking_tenant", references=(("project_id", "projects"),),
+        usage.usage_hourly,
+        "account_id",
+        "usage_hourly",
+        "account deletion",
+        "aggregate",
+        tenant_column="tracking_tenant",
+        references=(("project_id", "projects"),),
     ),
     CustomerTable(
-        usage.latency_hourly, "account_id", "latency_hourly", "account deletion", "aggregate",
-        tenant_column="tracking_tenant", references=(("project_id", "projects"),),
+        usage.latency_hourly,
+        "account_id",
+        "latency_hourly",
+        "account deletion",
+        "aggregate",
+        tenant_column="tracking_tenant",
+        references=(("project_id", "projects"),),
     ),
     CustomerTable(usage.price_overrides, "account_id", "price_overrides", "account deletion", "account"),
     CustomerTable(lifecycle.deletion_receipts, "account_id", "deletion_receipts", "kept with the account row", "proof"),
     CustomerTable(
-        lifecycle.retention_policies, "account_id", "retention_policies", "account deletion", "account",
+        lifecycle.retention_policies,
+        "account_id",
+        "retention_policies",
+        "account deletion",
+        "account",
         references=(("project_id", "projects"),),
     ),
     # the prompt-improvement loop (issue 7)
@@ -148,11 +162,15 @@ CUSTOMER_TABLES: tuple[CustomerTable, ...] = (
         redaction=("request", "generated", "error"),
     ),
     # access and trust (issue 6)
-    CustomerTable(member_tables.membership_projects, "account_id", "membership_projects", "account deletion", "account"),
+    CustomerTable(
+        member_tables.membership_projects, "account_id", "membership_projects", "account deletion", "account"
+    ),
     CustomerTable(member_tables.invitations, "account_id", "invitations", "account deletion", "account"),
     CustomerTable(support_access.support_grants, "account_id", "support_grants", "account deletion", "account"),
     CustomerTable(support_access.audit_log, "account_id", "audit_log", "account deletion", "account"),
-    CustomerTable(sharing.share_links, "account_id", "share_links", "revocation, session or account deletion", "account"),
+    CustomerTable(
+        sharing.share_links, "account_id", "share_links", "revocation, session or account deletion", "account"
+    ),
     CustomerTable(redaction.redaction_rules, "account_id", "redaction_rules", "account deletion", "account"),
     # customers (issue 8): profiles with the account; invoices are kept for billing law (P7)
     CustomerTable(billing.account_profiles, "account_id", "account_profile", "account deletion", "account"),

@@ -6,6 +6,7 @@ with; callers pass it (they have the body at hand).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection, text
@@ -81,6 +82,10 @@ def matching_session_pks_sql(dialect: str) -> str:
 
 
 def fts_phrase(query: str) -> str:
-    """Quote a user's words for FTS5 so that its query syntax never applies (every word must match)."""
-    words = [w.replace('"', '""') for w in query.split()]
-    return " ".join(f'"{w}"' for w in words)
+    """The user's words, each quoted on its own so that FTS5's query syntax never applies and every word must
+    match (the index keeps no positions, so a quoted phrase may hold only one token)."""
+    words = _WORDS.findall(query)
+    return " ".join(f'"{w}"' for w in words) or '""'
+
+
+_WORDS = re.compile(r"\w+", re.UNICODE)

@@ -217,7 +217,7 @@ def upgrade() -> None:
 def create_search_index() -> None:
     """Full-text index over activity text: contentless FTS5 on SQLite, a tsvector table on PostgreSQL."""
     if op.get_bind().dialect.name == "sqlite":
-        op.execute("CREATE VIRTUAL TABLE activity_search USING fts5(body, content='', tokenize='unicode61')")
+        op.execute("CREATE VIRTUAL TABLE activity_search USING fts5(body, content='', tokenize='unicode61', detail='none')")
     else:
         op.execute(
             "CREATE TABLE activity_search (activity_pk BIGINT PRIMARY KEY REFERENCES activities(pk) "
