@@ -86,6 +86,41 @@ def test_langchain_chain_reports_prompt_output_and_tokens(live_server, sdk_to):
     assert call["parent_activity_id"] in {a["id"] for a in stored["activities"]}
 
 
+def test_openai_client_calls_are_sessions_with_tokens_and_cost(live_server, sdk_to):
+    openai = pytest.importorskip("openai")
+    from promptwatch.integrations.openai import instrument_openai
+    from tests.support.fake_openai import FakeOpenAI
+
+    fake = FakeOpenAI().start()
+    try:
+        tenant = live_server.new_tenant("openai")
+        sdk_to(live_server, tenant.api_key)
+        client = instrument_openai(openai.OpenAI(api_key="sk-test", base_url=fake.base_url, max_retries=0))
+        session_id = uid("oai-")
+        with PromptWatch(session_id=session_id, tracking_project="openai-e2e"):
+            reply = client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "hello there"}]
+            )
+            streamed = client.chat.completions.create(
+                model="gpt-4o-mini",
+                messages=[{"role": "user", "content": "stream me"}],
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+            "".join(chunk.choices[0].delta.content or "" for chunk in streamed if chunk.choices)
+        assert reply.choices[0].message.content == "Echo: hello there"
+        assert promptwatch.flush(10)
+        with live_server.client(tenant.api_key) as api:
+            stored = wait_for(api, session_id, 2)
+    finally:
+        fake.stop()
+    calls = [a for a in stored["activities"] if a["activity_type"] == "llm-prompt"]
+    assert {c["generated"] for c in calls} == {"Echo: hello there", "Echo: stream me"}
+    assert all(c["usage"]["total_tokens"] > 0 and c["model"].startswith("gpt-4o-mini") for c in calls)
+    assert any(c["ttft_ms"] is not None for c in calls)
+    assert stored["total_tokens"] == sum(c["usage"]["total_tokens"] for c in calls)
+
+
 def test_server_stopped_mid_run_every_event_arrives_exactly_once(fresh_server, sdk_to):
     server = fresh_server().start()
     key = server.first.api_key

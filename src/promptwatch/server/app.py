@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import ORJSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from .api import (
@@ -191,6 +192,10 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
     app.add_exception_handler(RequestValidationError, problems.validation_error)
     app.add_exception_handler(HTTPException, problems.http_error)
     app.add_exception_handler(Exception, problems.unexpected_error)
+    # a value no column can hold (an integer past 64 bits, NUL in PostgreSQL text): the request's transaction
+    # rolled back, so nothing stored changed
+    for unstorable in (OverflowError, DataError):
+        app.add_exception_handler(unstorable, problems.unstorable_value)
     for module in (
         health,
         ingest,

@@ -41,6 +41,10 @@ async def http_error(_request: Request, exc: HTTPException) -> ORJSONResponse:
     return problem(exc.status_code, "Error", str(exc.detail))
 
 
+async def unstorable_value(_request: Request, _exc: Exception) -> ORJSONResponse:
+    return problem(422, "Invalid input", "a value is out of range or holds a character that cannot be stored (NUL)")
+
+
 async def unexpected_error(request: Request, exc: Exception) -> ORJSONResponse:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(500, "Internal error", "the server failed; the error is in its log")

@@ -13,6 +13,7 @@ loses re-reads the winner's row (same content) or takes the next seq (other cont
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from datetime import datetime
 
@@ -38,7 +39,11 @@ def template_content(description: dict) -> dict:
 
 
 def content_hash(content: dict) -> str:
-    return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)).hexdigest()
+    try:
+        encoded = orjson.dumps(content, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    except TypeError:  # integers beyond 64 bits: the standard library encodes them as well, only slower
+        encoded = json.dumps(content, sort_keys=True, default=str).encode()
+    return hashlib.sha256(encoded).hexdigest()
 
 
 def version_name(given: str, seq: int) -> str:
