@@ -17,10 +17,14 @@ Run from the repository root:
 2. Encryption cost. A second fresh store and server, two fresh accounts, one with `PUT /api/v1/account/
    encryption`. The same `--encryption-activities` (N/2 by default) go into each, in `--rounds` slices,
    alternating which account goes first, so that noise from a busy machine hits both. Each slice is timed until
-   the usage totals count its LLM calls (end to end); the medians over rounds and the server CPU per activity
-   are compared. Then 50 sessions of 10 activities are read back through `GET /api/v1/sessions/{id}` from both
-   accounts in turn (after one warm-up each), and both answers must carry the same activities. Printed as
-   ratios encrypted/plain.
+   the usage totals count its LLM calls (end to end); the medians over rounds are compared, with the server's
+   CPU per activity (on PostgreSQL also that of the database's own backends). Then 50 sessions of 10 activities
+   are read back through `GET /api/v1/sessions/{id}` from both accounts in turn (after one warm-up each), and
+   both answers must carry the same activities; besides the ratio of the medians, the median of the per-session
+   ratios (each pair runs back to back, so the load of the moment cancels out). Printed as ratios
+   encrypted/plain. An encrypted account is kept out of the full-text index (it would hold the words in clear),
+   so its ingest does less work; `q=` must answer 422 for it. For scale, the CPU of AES-GCM seal and open per
+   activity body is measured in this process with the server's own code.
 
 Accounts and admin keys are made with the server's own services on its store (as `tests/support/server.py`
 does); everything measured goes through HTTP. The server's periodic cleanup is turned off
