@@ -65,6 +65,9 @@ def _tombstone(conn: Connection, account_id: int, kind: str, object_ids: list[st
 
 
 def _unindex_activities(conn: Connection, activity_pks) -> None:
+    if conn.dialect.name != "sqlite":  # PostgreSQL's index rows go by id; only SQLite's need their text
+        search.unindex_by_id(conn, activity_pks)
+        return
     rows = conn.execute(
         select(activity_bodies.c.activity_pk, activity_bodies.c.body).where(
             activity_bodies.c.activity_pk.in_(activity_pks)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, column, delete, table, text
 
 MAX_INDEXED_CHARS = 20_000
 _TEXT_FIELDS = ("text", "prompt", "generated", "input", "output", "inputs", "outputs", "documents", "prompts")
@@ -65,6 +65,11 @@ def unindex(connection: Connection, rows: Iterable[tuple[int, str]]) -> None:
         )
     else:
         connection.execute(text("DELETE FROM activity_search WHERE activity_pk = :pk"), params)
+
+
+def unindex_by_id(conn: Connection, activity_pks) -> None:
+    """PostgreSQL: remove the rows of these activities (a list or a subquery of pks)."""
+    conn.execute(delete(table("activity_search", column("activity_pk"))).where(column("activity_pk").in_(activity_pks)))
 
 
 def matching_session_pks_sql(dialect: str) -> str:
