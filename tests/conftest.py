@@ -8,7 +8,7 @@ import pytest
 
 from tests.support import egress
 from tests.support.databases import fresh_database
-from tests.support.server import LiveServer, provision
+from tests.support.server import LiveServer, free_port, provision
 
 
 def pytest_addoption(parser):
@@ -80,3 +80,15 @@ def fresh_server(backend, tmp_path):
 def client(live_server):
     with live_server.client(live_server.first.api_key) as c:
         yield c
+
+
+@pytest.fixture
+def two_workers(backend, fresh_server):
+    """Two server processes on one PostgreSQL database: the scale-out shape."""
+    if backend != "postgresql":
+        pytest.skip("several workers share one PostgreSQL; SQLite serves from one process")
+    first = fresh_server().start()
+    second = LiveServer(f"http://127.0.0.1:{free_port()}", first.database_url, first.data_dir, first=first.first)
+    second.start()
+    yield first, second
+    second.stop()

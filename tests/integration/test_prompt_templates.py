@@ -6,10 +6,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
 from tests.support.payloads import llm, uid
-from tests.support.server import LiveServer, free_port
 
 
 def call(sid: str, name: str, text: str, version: str | None = None, **fields) -> dict:
@@ -166,17 +163,6 @@ def test_p16_templates_and_annotations_belong_to_their_account(live_server):
         assert name not in [t["name"] for t in theirs.get("/api/v1/templates").json()["items"]]
     with live_server.client() as anonymous:
         assert anonymous.get("/api/v1/templates").status_code == 401
-
-
-@pytest.fixture
-def two_workers(backend, fresh_server):
-    if backend != "postgresql":
-        pytest.skip("several workers share one PostgreSQL; SQLite serves from one process")
-    first = fresh_server().start()
-    second = LiveServer(f"http://127.0.0.1:{free_port()}", first.database_url, first.data_dir, first=first.first)
-    second.start()
-    yield first, second
-    second.stop()
 
 
 def test_two_workers_assign_one_version_per_content(two_workers):

@@ -4,21 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
 from tests.support.payloads import chain, llm, session, uid
-from tests.support.server import LiveServer, free_port
-
-
-@pytest.fixture
-def two_workers(backend, fresh_server):
-    if backend != "postgresql":
-        pytest.skip("several workers share one PostgreSQL; SQLite serves from one process")
-    first = fresh_server().start()
-    second = LiveServer(f"http://127.0.0.1:{free_port()}", first.database_url, first.data_dir, first=first.first)
-    second.start()
-    yield first, second
-    second.stop()
 
 
 def test_same_batches_through_two_workers_are_stored_once(two_workers):
@@ -27,9 +13,11 @@ def test_same_batches_through_two_workers_are_stored_once(two_workers):
     sid = uid("s-")
     root = uid("c-")
     open_chain = chain(root, sid, closed=False)
-    calls = [llm(uid("a-"), sid, parent_activity_id=root, usage={"prompt_tokens": 10, "completion_tokens": 1})
-             for _ in range(40)]
-    batches = [{"sessions": [session(sid)], "activities": [open_chain, *calls[i:i + 10]]} for i in range(0, 40, 10)]
+    calls = [
+        llm(uid("a-"), sid, parent_activity_id=root, usage={"prompt_tokens": 10, "completion_tokens": 1})
+        for _ in range(40)
+    ]
+    batches = [{"sessions": [session(sid)], "activities": [open_chain, *calls[i : i + 10]]} for i in range(0, 40, 10)]
     closing = {"activities": [chain(root, sid, outputs={"text": "ok"})]}
 
     def send(args):
