@@ -6,12 +6,10 @@ requests are also aborted), and the page may have logged no error (a CSP violati
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from sqlalchemy.exc import OperationalError
 
 from tests.support.server import LiveServer, Tenant
 
@@ -136,12 +134,4 @@ def ui(browser, live_server):
 @pytest.fixture
 def tenant(live_server) -> Tenant:
     """An account of its own for each test, so what a screen shows is exactly what the test stored."""
-    for attempt in range(3):
-        try:
-            return live_server.new_tenant("ui")
-        except OperationalError:
-            # SQLite: this process writes beside the running server; a read-to-write upgrade can meet its
-            # writer's lock and fail at once ("database is locked") instead of waiting. Try again.
-            if attempt == 2:
-                raise
-            time.sleep(0.2)
+    return live_server.new_tenant("ui")

@@ -14,7 +14,6 @@ from sqlalchemy import select, update
 from promptwatch.server.services.clock import utc_now
 from promptwatch.server.store import mail as mail_store
 from promptwatch.server.store.engine import make_engine
-from promptwatch.server.store.locks import write_transaction
 from promptwatch.server.store.tables.mail import outbox
 from tests.support.databases import fresh_database
 from tests.support.mailbox import (
@@ -38,7 +37,7 @@ def mailed(backend, tmp_path_factory):
 
 def queue(server, category: str, to: str, subject: str, body: str = "hello", delay: float = 0.0) -> int:
     engine = make_engine(server.database_url)
-    with write_transaction(engine) as conn:
+    with engine.begin() as conn:
         message_id = mail_store.enqueue(conn, category, to, subject, body, utc_now())
         later = utc_now() + timedelta(seconds=delay)
         conn.execute(update(outbox).where(outbox.c.id == message_id).values(next_attempt_at=later))

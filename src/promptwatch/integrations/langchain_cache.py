@@ -132,6 +132,10 @@ def _prompt_key(prompt: str, stop: list[str] | None) -> str:
     return f"Stop:[{','.join(stop)}]\n:{prompt}" if stop else prompt
 
 
+def _first_text(result: LLMResult) -> str | None:
+    return result.generations[0][0].text if result.generations and result.generations[0] else None
+
+
 class _CacheOptions:
     """The published client's options, shared by both wrappers (pydantic fields are declared on each)."""
 
@@ -142,6 +146,10 @@ class _CacheOptions:
             raise TypeError(f"{type(self).__name__} needs the LangChain model to wrap")
         return {"inner_llm": inner, "cache_namespace_key": cache_namespace_key, "cache_embeddings": cache_embeddings,
                 "token_limit": token_limit, "similarity_limit": similarity_limit, **kwargs}
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {**getattr(self.inner_llm, "_identifying_params", {}), "cache_namespace_key": self.cache_namespace_key}
 
 
 class CachedLLM(_CacheOptions, BaseLLM):
@@ -165,10 +173,6 @@ class CachedLLM(_CacheOptions, BaseLLM):
     def _llm_type(self) -> str:
         return f"cached-{getattr(self.inner_llm, '_llm_type', 'llm')}"
 
-    @property
-    def _identifying_params(self) -> dict[str, Any]:
-        return {**getattr(self.inner_llm, "_identifying_params", {}), "cache_namespace_key": self.cache_namespace_key}
-
     def _hit_result(self, lookup: Any, hit: cache.CacheHit) -> LLMResult:
         generation = Generation(text=hit.result, generation_info=lookup.generation_info(hit))
         return LLMResult(generations=[[generation]], llm_output={"cached": True, "token_usage": dict(_ZERO_USAGE)})
@@ -182,7 +186,7 @@ class CachedLLM(_CacheOptions, BaseLLM):
         if hit is not None:
             return self._hit_result(lookup, hit)
         result = self.inner_llm._generate(prompts, stop=stop, run_manager=run_manager, **kwargs)
-        lookup.store(result.generations[0][0].text if result.generations and result.generations[0] else None)
+        lookup.store(_first_text(result))
         return result
 
     async def _agenerate(self, prompts: list[str], stop: list[str] | None = None, run_manager: Any = None,
@@ -194,8 +198,7 @@ class CachedLLM(_CacheOptions, BaseLLM):
         if hit is not None:
             return self._hit_result(lookup, hit)
         result = await self.inner_llm._agenerate(prompts, stop=stop, run_manager=run_manager, **kwargs)
-        text = result.generations[0][0].text if result.generations and result.generations[0] else None
-        await asyncio.to_thread(lookup.store, text)
+        await asyncio.to_thread(lookup.store, _first_text(result))
         return result
 
 
@@ -221,10 +224,6 @@ class CachedChatLLM(_CacheOptions, BaseChatModel):
     @property
     def _llm_type(self) -> str:
         return f"cached-{getattr(self.inner_llm, '_llm_type', 'chat')}"
-
-    @property
-    def _identifying_params(self) -> dict[str, Any]:
-        return {**getattr(self.inner_llm, "_identifying_params", {}), "cache_namespace_key": self.cache_namespace_key}
 
     def _hit_result(self, lookup: Any, hit: cache.CacheHit) -> ChatResult:
         message = AIMessage(content=hit.result,

@@ -16,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..store import accounts as account_store
 from ..store import billing as billing_store
-from ..store.locks import write_transaction
 from .clock import utc_now
 from .credentials import Caller
 from .invoice_pdf import money, render_invoice
@@ -54,7 +53,7 @@ class BillingService:
 
     def update_account_profile(self, caller: Caller, values: dict) -> dict:
         caller.require("admin")
-        with write_transaction(self._rt.engine) as conn:
+        with self._rt.engine.begin() as conn:
             current = _fields(billing_store.account_profile(conn, caller.account_id), PROFILE_FIELDS)
             billing_store.save_account_profile(conn, caller.account_id, {**current, **values, "updated_at": utc_now()})
         return self.account_profile(caller)
@@ -70,7 +69,7 @@ class BillingService:
             raise Forbidden("only an owner of the account edits its billing profile")
         if values.get("country") is not None:
             values["country"] = values["country"].upper()
-        with write_transaction(self._rt.engine) as conn:
+        with self._rt.engine.begin() as conn:
             current = _fields(billing_store.billing_profile(conn, caller.account_id), BILLING_FIELDS)
             billing_store.save_billing_profile(conn, caller.account_id, {**current, **values, "updated_at": utc_now()})
         return self.billing_profile(caller)
@@ -91,7 +90,7 @@ class BillingService:
     def set_plan(self, account_id: int, plan: str) -> dict:
         if plan not in PLANS:
             raise InvalidInput(f"plan must be one of {', '.join(PLANS)}", field="plan")
-        with write_transaction(self._rt.engine) as conn:
+        with self._rt.engine.begin() as conn:
             if not billing_store.account_exists(conn, account_id):
                 raise NotFound(f"no account {account_id}")
             billing_store.set_plan(conn, account_id, plan, utc_now())
@@ -124,7 +123,7 @@ class BillingService:
         subtotal = sum(line["amount_cents"] for line in lines)
         now = utc_now()
         try:
-            with write_transaction(self._rt.engine) as conn:
+            with self._rt.engine.begin() as conn:
                 account = account_store.get_account(conn, account_id)
                 if account is None:
                     raise NotFound(f"no account {account_id}")

@@ -23,7 +23,7 @@ from ..errors import Forbidden, InvalidInput
 from ..store import accounts as account_store
 from ..store import mail as mail_store
 from ..store import people as people_store
-from ..store.locks import try_job_lock, write_transaction
+from ..store.locks import try_job_lock
 from ..store.tables.mail import CATEGORIES, PROMOTIONAL
 from .clock import utc_now
 from .credentials import Caller
@@ -51,7 +51,7 @@ class MailService:
         return mail_store.enqueue(conn, category, to.strip(), subject, body, utc_now())
 
     def queue(self, category: str, to: str, subject: str, body: str) -> int:
-        with write_transaction(self._rt.engine) as conn:
+        with self._rt.engine.begin() as conn:
             return self.enqueue(conn, category, to, subject, body)
 
     def send_invitation_mail(
@@ -78,7 +78,7 @@ class MailService:
         """Queue a promotional message to every user and/or lead; preferences are applied at send time."""
         if category not in PROMOTIONAL:
             raise InvalidInput("broadcasts are promotional: product_news or promotions", field="category")
-        with write_transaction(self._rt.engine) as conn:
+        with self._rt.engine.begin() as conn:
             recipients = set()
             if audience in ("users", "all"):
                 recipients |= {e.lower() for e in people_store.active_user_emails(conn)}
@@ -109,7 +109,7 @@ class MailService:
             raise InvalidInput("billing and legal notices cannot be turned off", field="billing")
         email = self._email_of(caller)
         wanted = {k: v for k, v in choices.items() if k in PROMOTIONAL and v is not None}
-        with write_transaction(self._rt.engine) as conn:
+        with self._rt.engine.begin() as conn:
             mail_store.set_preferences(conn, email, utc_now(), **wanted)
         return self.preferences_of(email)
 
@@ -129,7 +129,7 @@ class MailService:
         """One click, no log-in: turn promotional mail off (and take a lead off the waitlist)."""
         purpose, email = self.links.verify(token, (UNSUBSCRIBE, LEAD_OPT_OUT))
         now = utc_now()
-        with write_transaction(self._rt.engine) as conn:
+        with self._rt.engine.begin() as conn:
             mail_store.set_preferences(conn, email, now, product_news=False, promotions=False)
             lead_opted_out = people_store.opt_out_lead(conn, email, now)
         return {"email": email, "product_news": False, "promotions": False, "left_waitlist": lead_opted_out}
@@ -141,7 +141,7 @@ class MailService:
         if not self._rt.settings.smtp_host:
             return 0  # nowhere to send: mail waits in the outbox
         now = utc_now()
-        with write_transaction(self._rt.engine) as conn:
+        with self._rt.engine.begin() as conn:
             if not try_job_lock(conn, "outbox"):
                 return 0
             claimed = mail_store.claim_due(conn, now, now + timedelta(seconds=LEASE_SECONDS), BATCH)
@@ -154,25 +154,25 @@ class MailService:
             with self._rt.engine.connect() as conn:
                 prefs = mail_store.get_preferences(conn, message["recipient"])
             if prefs is not None and not prefs[message["category"]]:
-                with write_transaction(self._rt.engine) as conn:
+                with self._rt.engine.begin() as conn:
                     mail_store.finish(conn, message["id"], "suppressed", utc_now(), "the recipient opted out")
                 return
         try:
             deliver(self._rt.settings, self._compose(message))
         except SmtpNotConfigured:
-            with write_transaction(self._rt.engine) as conn:  # keep it queued, look again next round
+            with self._rt.engine.begin() as conn:  # keep it queued, look again next round
                 mail_store.release(conn, message["id"], utc_now() + timedelta(minutes=1))
             return
         except (smtplib.SMTPException, OSError) as exc:
             self._failed(message, f"{type(exc).__name__}: {exc}"[:500])
             return
-        with write_transaction(self._rt.engine) as conn:
+        with self._rt.engine.begin() as conn:
             mail_store.finish(conn, message["id"], "sent", utc_now())
 
     def _failed(self, message, error: str) -> None:
         attempts = message["attempts"] + 1
         now = utc_now()
-        with write_transaction(self._rt.engine) as conn:
+        with self._rt.engine.begin() as conn:
             if attempts >= self._rt.settings.outbox_max_attempts:
                 mail_store.finish(conn, message["id"], "failed", now, error)
                 log.warning("mail %s failed after %d attempts: %s", message["id"], attempts, error)

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from ..errors import Forbidden, InvalidInput, NotFound
 from ..store import policies as policy_store
-from ..store.locks import write_transaction
 from ..store.tables.policies import KINDS
 from .clock import utc_now
 from .credentials import Caller
@@ -57,7 +56,7 @@ class PolicyService:
         if self._built_in_ready and conn is None:
             return
         if conn is None:
-            with write_transaction(self._rt.engine) as own:
+            with self._rt.engine.begin() as own:
                 self._ensure_built_in(own)
             self._built_in_ready = True
             return
@@ -104,7 +103,7 @@ class PolicyService:
                 field="effective_date",
                 earliest=earliest.isoformat(),
             )
-        with write_transaction(self._rt.engine) as conn:
+        with self._rt.engine.begin() as conn:
             self._ensure_built_in(conn)
             version = policy_store.latest_version(conn, kind) + 1
             document_id = policy_store.insert_document(
@@ -150,7 +149,7 @@ class PolicyService:
         if caller.user_id is None:
             raise Forbidden("acknowledging belongs to a person: log in")
         now = utc_now()
-        with write_transaction(self._rt.engine) as conn:
+        with self._rt.engine.begin() as conn:
             if policy_store.document(conn, document_id) is None:
                 raise NotFound(f"no policy document {document_id}")
             policy_store.acknowledge(conn, caller.user_id, document_id, now)

@@ -9,7 +9,6 @@ from datetime import timedelta
 
 from ..errors import RateLimited
 from ..store import mail as mail_store
-from ..store.locks import write_transaction
 from .clock import utc_now
 from .runtime import Runtime, instance_secret
 
@@ -23,7 +22,7 @@ class PublicFormLimiter:
         now = utc_now()
         window_start = now.replace(minute=0, second=0, microsecond=0)
         bucket = hmac.new(self._key, f"{purpose}|{client}|{window_start.isoformat()}".encode(), hashlib.sha256)
-        with write_transaction(self._rt.engine) as conn:
+        with self._rt.engine.begin() as conn:
             hits = mail_store.hit_rate_limit(conn, bucket.hexdigest(), window_start + timedelta(hours=1), now)
         if hits > self._rt.settings.public_form_rate_per_hour:
             raise RateLimited("too many requests from this address; try again later")

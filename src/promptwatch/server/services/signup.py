@@ -19,7 +19,6 @@ from ..errors import Forbidden, Gone, InvalidInput
 from ..store import accounts as account_store
 from ..store import billing as billing_store
 from ..store import people as people_store
-from ..store.locks import write_transaction
 from .accounts import check_email
 from .clock import utc_now
 from .credentials import Caller, token_hash
@@ -57,7 +56,7 @@ class SignupService:
         email = check_email(email.strip()).lower()
         self._limiter.check("waitlist", client)
         now = utc_now()
-        with write_transaction(self._rt.engine) as conn:
+        with self._rt.engine.begin() as conn:
             people_store.upsert_lead(
                 conn,
                 email,
@@ -92,7 +91,7 @@ class SignupService:
             raise InvalidInput(f"the password needs at least {MIN_PASSWORD} characters", field="password")
         self._limiter.check("signup", client)
         now = utc_now()
-        with write_transaction(self._rt.engine) as conn:
+        with self._rt.engine.begin() as conn:
             if referral_code and people_store.find_referral_code(conn, referral_code) is None:
                 raise InvalidInput("unknown referral code", field="referral_code")
             if account_store.find_user_by_email(conn, email) is not None:
@@ -127,7 +126,7 @@ class SignupService:
 
     def verify(self, token: str) -> dict:
         now = utc_now()
-        with write_transaction(self._rt.engine) as conn:
+        with self._rt.engine.begin() as conn:
             row = people_store.use_action_token(conn, token_hash(token), "signup", now)
             if row is None:
                 raise Gone("this verification link is unknown, used or expired")
@@ -156,7 +155,7 @@ class SignupService:
         self._limiter.check("reset", client)
         settings = self._rt.settings
         now = utc_now()
-        with write_transaction(self._rt.engine) as conn:
+        with self._rt.engine.begin() as conn:
             user = account_store.find_user_by_email(conn, email.strip())
             if user is not None and not user["disabled"]:
                 token = secrets.token_urlsafe(32)
@@ -181,7 +180,7 @@ class SignupService:
     def reset_password(self, token: str, password: str) -> dict:
         if len(password) < MIN_PASSWORD:
             raise InvalidInput(f"the password needs at least {MIN_PASSWORD} characters", field="password")
-        with write_transaction(self._rt.engine) as conn:
+        with self._rt.engine.begin() as conn:
             row = people_store.use_action_token(conn, token_hash(token), "reset", utc_now())
             if row is None or row["user_id"] is None:
                 raise Gone("this reset link is unknown, used or expired")
@@ -193,7 +192,7 @@ class SignupService:
         if caller.user_id is None:
             raise Forbidden("referral codes belong to a person: log in")
         code = secrets.token_urlsafe(9)
-        with write_transaction(self._rt.engine) as conn:
+        with self._rt.engine.begin() as conn:
             people_store.insert_referral_code(conn, code, caller.user_id, utc_now())
         return {"code": code, "link": f"{self._rt.settings.public_url}/ui/signup?ref={code}"}
 

@@ -18,7 +18,6 @@ from datetime import date, timedelta
 from ..errors import Forbidden, InvalidInput
 from ..store import billing as billing_store
 from ..store import usage_stats as stats_store
-from ..store.locks import write_transaction
 from .clock import utc_now
 from .credentials import Caller
 from .runtime import Runtime
@@ -135,7 +134,7 @@ class UsageStatsService:
             self._features, self._pages = Counter(), Counter()
         if not features and not pages:
             return
-        with write_transaction(self._rt.engine) as conn:
+        with self._rt.engine.begin() as conn:
             stats_store.add_counts(conn, "features", dict(features))
             stats_store.add_counts(conn, "pages", dict(pages))
 
@@ -160,7 +159,7 @@ class UsageStatsService:
     def set_account_opt_out(self, caller: Caller, opt_out: bool) -> dict:
         if caller.role != "owner":
             raise Forbidden("only an owner of the account can change this")
-        with write_transaction(self._rt.engine) as conn:
+        with self._rt.engine.begin() as conn:
             stats_store.set_opt_out(conn, caller.account_id, opt_out, utc_now())
         self._refresh_opt_outs(force=True)
         return self.account_setting(caller)
