@@ -1,8 +1,10 @@
 """The batch writer: one task that drains queued ingest jobs and writes them together.
 
 Requests wait for the commit of their job (acknowledge after commit). Several jobs share one
-transaction, each in a savepoint so a failing job fails alone. The queue is bounded: when it is full,
-`submit` raises `Overloaded` and the native API answers 503 with Retry-After.
+transaction, each in a savepoint so a failing job fails alone. A job that lost a lock race (a PostgreSQL
+deadlock or serialization failure when several workers write the same rows) is written again in a fresh
+transaction. The queue is bounded: when it is full, `submit` raises `Overloaded` and the native API answers
+503 with Retry-After.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from ..errors import Overloaded
 from ..services.clock import utc_now
@@ -21,6 +24,13 @@ from ..store.ingest_writer import write_batch
 
 log = logging.getLogger("promptwatch.writer")
 MAX_ACTIVITIES_PER_TRANSACTION = 5000
+RETRIES_AFTER_LOCK_RACE = 3
+_LOCK_RACE_STATES = {"40P01", "40001"}  # deadlock detected, serialization failure
+
+
+def lost_lock_race(error: BaseException) -> bool:
+    """True when the database aborted the write only because a concurrent transaction won a lock."""
+    return isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) in _LOCK_RACE_STATES
 
 
 @dataclass
@@ -99,19 +109,38 @@ class BatchWriter:
 
     def _write(self, jobs: list[Job]) -> list:
         started = time.perf_counter()
-        now = utc_now()
-        results: list = []
-        with self._engine.begin() as conn:
-            for job in jobs:
-                try:
-                    with conn.begin_nested():
-                        results.append(write_batch(conn, job.account_id, job.sessions, job.activities, now))
-                except Exception as exc:
-                    log.exception("ingest job failed")
-                    self.stats.failures += 1
-                    results.append(exc)
+        results = self._write_together(jobs)
+        for _ in range(RETRIES_AFTER_LOCK_RACE):
+            again = [i for i, result in enumerate(results) if lost_lock_race(result)]
+            if not again:
+                break
+            log.warning("%d ingest job(s) lost a lock race; writing them again", len(again))
+            for i, result in zip(again, self._write_together([jobs[i] for i in again])):
+                results[i] = result
+        for result in results:
+            if isinstance(result, BaseException):
+                log.error("ingest job failed", exc_info=result)
+                self.stats.failures += 1
         self.stats.jobs += len(jobs)
         self.stats.activities += sum(len(j.activities) for j in jobs)
         self.stats.transactions += 1
         self.stats.write_seconds += time.perf_counter() - started
+        return results
+
+    def _write_together(self, jobs: list[Job]) -> list:
+        """One transaction, one savepoint per job: each job's result or its exception."""
+        now = utc_now()
+        results: list = []
+        try:
+            with self._engine.begin() as conn:
+                for job in jobs:
+                    try:
+                        with conn.begin_nested():
+                            results.append(write_batch(conn, job.account_id, job.sessions, job.activities, now))
+                    except Exception as exc:
+                        results.append(exc)
+        except DBAPIError as exc:  # the commit itself lost a lock race: every job is written again
+            if not lost_lock_race(exc):
+                raise
+            return [exc] * len(jobs)
         return results
