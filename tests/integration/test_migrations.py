@@ -7,10 +7,11 @@ import sys
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from promptwatch.server.store.engine import make_engine
-from promptwatch.server.store.schema_version import current_revision, downgrade, head_revision, upgrade
+from promptwatch.server.store.schema_version import _config, current_revision, downgrade, head_revision, upgrade
 from promptwatch.server.store.tables import metadata
 from tests.support.databases import fresh_database
 
@@ -26,6 +27,20 @@ def test_upgrade_downgrade_upgrade(backend, tmp_path):
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
         upgrade(engine)
         assert current_revision(engine) == head_revision()
+        engine.dispose()
+
+
+def test_the_start_up_check_agrees_with_alembic(backend, tmp_path):
+    """The check reads revision ids without Alembic: it must name the same heads and current revisions."""
+    script = ScriptDirectory.from_config(_config())
+    assert head_revision() == ",".join(sorted(script.get_heads()))
+    with fresh_database(backend, tmp_path) as url:
+        engine = make_engine(url)
+        for target in (*script.get_bases(), "heads"):
+            upgrade(engine, target)
+            with engine.connect() as conn:
+                alembic_says = MigrationContext.configure(conn).get_current_heads()
+            assert current_revision(engine) == (",".join(sorted(alembic_says)) or None)
         engine.dispose()
 
 

@@ -21,7 +21,7 @@ from ..store import redaction_rules as store
 from . import audit
 from .clock import utc_now
 from .credentials import Caller
-from .redaction_patterns import KINDS, SECRET_KEY_NAME, Masker, check_custom_pattern
+from .redaction_patterns import KINDS, SECRET_KEY_NAME, Masker, check_custom_pattern, may_hold_secret
 from .runtime import Runtime
 
 CACHE_SECONDS = 5.0
@@ -94,6 +94,7 @@ class _Plan:
         self.masker = Masker(kinds, custom)
         self.secrets = "secrets" in kinds
         self.drop_text = bool(config.get("drop_text"))
+        self.secrets_only = kinds == ("secrets",) and not custom and not self.drop_text
 
     def __bool__(self) -> bool:
         return bool(self.masker) or self.drop_text
@@ -197,8 +198,10 @@ class RedactionService:
             plan = rules.plan_for(project_of.get(activity["session_id"]))
             if not plan:
                 continue
-            counts = Counter()
             body = activity.get("body") or {}
+            if plan.secrets_only and "redactions" not in body and not may_hold_secret((body, activity.get("error"))):
+                continue  # the default rules, and nothing in this activity that could be a secret
+            counts = Counter()
             body = {k: plan.value(v, counts, k, top=True) for k, v in body.items() if k != "redactions"}
             if activity.get("error"):
                 activity["error"] = plan.value(activity["error"], counts)

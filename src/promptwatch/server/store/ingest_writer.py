@@ -232,7 +232,7 @@ def _write_activities(conn, account_id, records: dict[str, dict], session_info, 
             conn.execute(
                 insert_for(conn, activities)
                 .on_conflict_do_nothing()
-                .returning(activities.c.id, activities.c.pk, sort_by_parameter_order=True),
+                .returning(activities.c.id, activities.c.pk),  # matched by id: any row order will do
                 rows,
             ).all()
         )

@@ -1,14 +1,14 @@
-"""Schema migrations (Alembic): upgrade, downgrade and the start-up check that the schema is current."""
+"""Schema migrations (Alembic): upgrade, downgrade and the start-up check that the schema is current.
+
+The start-up check reads the revision ids of the migration files and the `alembic_version` table without
+importing Alembic, which would take a fifth of the server's start-up; a test holds it to Alembic's answer."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -17,7 +17,9 @@ class SchemaOutOfDate(RuntimeError):
     """The database's schema is older (or newer) than this version of PromptWatch expects."""
 
 
-def _config(connection=None) -> Config:
+def _config(connection=None):
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     config.attributes["connection"] = connection
@@ -25,13 +27,36 @@ def _config(connection=None) -> Config:
 
 
 def head_revision() -> str | None:
-    """The revision(s) this version needs, comma-joined when migrations of separate tables branch."""
-    return _joined(ScriptDirectory.from_config(_config()).get_heads())
+    """The revision(s) this version needs, comma-joined when migrations of separate tables branch: every
+    revision that no other migration revises."""
+    revisions, revised = set(), set()
+    for path in (_MIGRATIONS / "versions").glob("*.py"):
+        ids = _revision_ids(path)
+        revisions.add(ids["revision"])
+        down = ids.get("down_revision")
+        revised.update(down if isinstance(down, tuple | list) else [down] if down else [])
+    return _joined(revisions - revised)
+
+
+def _revision_ids(path: Path) -> dict:
+    """The literal `revision` and `down_revision` assignments of a migration file."""
+    ids = {}
+    for node in ast.parse(path.read_text()).body:
+        target = (
+            node.target
+            if isinstance(node, ast.AnnAssign)
+            else (node.targets[0] if isinstance(node, ast.Assign) else None)
+        )
+        if isinstance(target, ast.Name) and target.id in ("revision", "down_revision") and node.value is not None:
+            ids[target.id] = ast.literal_eval(node.value)
+    return ids
 
 
 def current_revision(engine: Engine) -> str | None:
+    if "alembic_version" not in inspect(engine).get_table_names():
+        return None
     with engine.connect() as connection:
-        return _joined(MigrationContext.configure(connection).get_current_heads())
+        return _joined(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
 
 
 def _joined(revisions) -> str | None:
@@ -39,11 +64,15 @@ def _joined(revisions) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:
+    from alembic import command
+
     with engine.begin() as connection:
         command.upgrade(_config(connection), revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
+    from alembic import command
+
     with engine.begin() as connection:
         command.downgrade(_config(connection), revision)
 

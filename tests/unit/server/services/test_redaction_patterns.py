@@ -6,7 +6,14 @@ from collections import Counter
 
 import pytest
 
-from promptwatch.server.services.redaction_patterns import KINDS, Masker, check_custom_pattern, iban_ok, luhn_ok
+from promptwatch.server.services.redaction_patterns import (
+    KINDS,
+    Masker,
+    check_custom_pattern,
+    iban_ok,
+    luhn_ok,
+    may_hold_secret,
+)
 
 SAMPLE = (
     "Hi, I'm John Smith. Email me at john.smith@example.com or call +1 (415) 555-0132. My card is "
@@ -66,6 +73,52 @@ def test_p1_assignments_keep_the_name_and_lose_the_value():
     assert mask('password="hunter22" api_key: abcd1234', kinds=("secrets",))[0] == (
         'password="[SECRET]" api_key: [SECRET]'
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PASSWORD=hunter22",
+        "Pa\u017f\u017fword: hunter22",  # long s: the patterns ignore case the Unicode way
+        "BEARER abcdefghijklmnopqrstuvwxyz",
+        "Client-Secret = s3cr3tvalue",
+        "refresh_token:abcd1234efgh",
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----",
+        "rk_live_" + "A" * 20,
+        "github_pat_" + "B" * 30,
+        "glpat-" + "c" * 24,
+        "AIza" + "d" * 35,
+        "hf_" + "e" * 34,
+        "pwt_" + "f" * 24,
+        "dGVtcF8" + "g" * 24,
+    ],
+)
+def test_p1_the_quick_check_never_skips_a_secret(text):
+    """A text is searched only when it holds one of the hints: every shape and assignment still masks."""
+    masked, counts = mask(f"see {text} now", kinds=("secrets",))
+    assert counts["secret"] >= 1 and "[SECRET]" in masked
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"prompt": ["first", {"nested": "use sk-proj-" + "a" * 30}]},
+        {"headers": {"Authorization": "abc"}},
+        {"settings": {"Token": "abc"}},
+        {"X-Api-Key": "abc"},
+        {"note": "the Pa\u017f\u017fword is here"},
+        {"n": 2**70, "text": "plain"},  # not JSON as is: the walk decides
+    ],
+)
+def test_p1_a_body_that_may_hold_a_secret_is_walked(value):
+    assert may_hold_secret(value)
+
+
+def test_p1_a_body_without_any_hint_is_skipped_and_would_mask_nothing():
+    body = {"prompt": "Summarise the tokens of this ticket about billing.", "settings": {"max_tokens": 256}}
+    assert not may_hold_secret(body)
+    masker, counts = Masker(("secrets",)), Counter()
+    assert [masker.mask(v, counts) for v in (body["prompt"], "max_tokens")] == [body["prompt"], "max_tokens"]
 
 
 def test_p1_custom_patterns_and_their_checks():

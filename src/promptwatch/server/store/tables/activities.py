@@ -59,5 +59,5 @@ activity_bodies = Table(
     metadata,
     Column("activity_pk", SurrogateKey, ForeignKey("activities.pk", ondelete="CASCADE"), primary_key=True),
     account_fk(),
-    Column("body", Blob, nullable=False),  # zlib-compressed JSON of every field not in `activities`
+    Column("body", Blob, nullable=False),  # zstd-compressed JSON of every field not in `activities`
 )
