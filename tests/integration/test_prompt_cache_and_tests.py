@@ -3,6 +3,8 @@ cache API: shapes, tolerance, upserts, the similarity gate and guards, and isola
 
 from __future__ import annotations
 
+import time
+from datetime import datetime, timezone
 from urllib.parse import quote
 
 from tests.support.payloads import uid
@@ -221,3 +223,34 @@ def test_native_cache_text_lookup_hits_paraphrases_and_refuses_near_misses(clien
     assert client.post(f"/api/v1/cache/{ns}/lookup", json={}).status_code == 422
     assert client.post(f"/api/v1/cache/{ns}/entries", json={"text": "x"}).status_code == 422
     assert client.delete(f"/api/v1/cache/{ns}").json() == {"deleted": 1}
+
+
+def test_p18_cache_deleted_entry_is_never_served_from_a_warm_index(client):
+    """The lookup ranks with an in-process index; a deleted entry must still never be served, even when it
+    was not the namespace's latest write (so the index's freshness check cannot see the delete)."""
+    ns = f"native.{uid()}"
+    question = "What is the refund policy for orders over 100 euros?"
+    lookup = {"text": question}
+    client.post(f"/api/v1/cache/{ns}/entries", json={"text": question, "result": "deleted answer"})
+    time.sleep(0.05)
+    moment = datetime.now(timezone.utc)
+    time.sleep(0.05)
+    client.post(f"/api/v1/cache/{ns}/entries", json={"text": "Translate 'good morning' into French.", "result": "B"})
+    warm = client.post(f"/api/v1/cache/{ns}/lookup", json=lookup).json()
+    assert warm["hit"] is True and warm["result"] == "deleted answer"
+    cleared = client.delete(f"/api/v1/cache/{ns}", params={"until": moment.isoformat()})
+    assert cleared.json() == {"deleted": 1}
+    for _ in range(2):  # the first lookup finds the entry gone and marks the index stale; the next rebuilds
+        assert client.post(f"/api/v1/cache/{ns}/lookup", json=lookup).json()["hit"] is False
+    client.post(f"/api/v1/cache/{ns}/entries", json={"text": question, "result": "new answer"})
+    assert client.post(f"/api/v1/cache/{ns}/lookup", json=lookup).json()["result"] == "new answer"
+
+
+def test_cache_update_in_place_is_seen_by_a_warm_index(client):
+    ns = f"proj.{uid()}"
+    entry = {"id": uid(), "prompt_template_identity": None, "prompt_input_values": None}
+    client.post(f"/prompt-cache/{ns}", json={**entry, "embedding": VEC, "result": "first"})
+    assert client.post(f"/prompt-cache/{ns}/get", json={"embedding": VEC}).json()["result"] == "first"
+    client.post(f"/prompt-cache/{ns}", json={**entry, "embedding": OTHER, "result": "second"})
+    assert client.post(f"/prompt-cache/{ns}/get", json={"embedding": VEC}).json() == {}
+    assert client.post(f"/prompt-cache/{ns}/get", json={"embedding": OTHER}).json()["result"] == "second"

@@ -5,9 +5,9 @@ number words read as digits, a light stemming and the removal of words that carr
 hashed (BLAKE2b) into 512 signed dimensions and normalised to unit length. It finds rewordings that share
 content words; it knows no synonyms.
 
-The SDK uses it offline (the unit tests' default `CosineScoreEvaluationStrategy`); it produces exactly the
-vectors of the server's cache embedding (`server/services/cache_matching.py`, which can import it from
-here), so a vector made on one side means the same on the other.
+The SDK uses it offline (the unit tests' default `CosineScoreEvaluationStrategy`). The server's semantic
+cache uses it when its static model is not installed (`server/services/text_embedders.py`); the guards of
+`server/services/cache_matching.py` share its word reading (`words`, `content_tokens`, `NEGATIONS`).
 """
 
 from __future__ import annotations

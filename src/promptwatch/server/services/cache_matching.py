@@ -1,61 +1,159 @@
-"""How the semantic cache decides that a stored answer may be served: vectors, similarity and a guard.
+"""How the semantic cache decides that a stored answer may be served: vectors, similarity and guards.
 
 Cosine similarity is only the first gate. Two prompts that differ by one slot ("... Earth to the Sun" /
 "... to the Moon", "15 %" / "25 %", "happy" / "not happy", "10 miles to km" / "10 km to miles") are close
 in any embedding space but need different answers, so a text pair must also pass `differing_tokens_guard`,
-which looks only at the tokens that differ:
+general rules about what differs between the two prompts:
 
 - a number on one side that is not on the other (number words are read as digits) refuses;
 - a negation on one side only refuses;
+- both sides name units or currencies, not the same ones ("km" / "miles", "EUR" / "USD"; spellings of
+  one unit are the same unit): refuses;
+- a proper noun (a capitalised word inside a sentence, an acronym) missing from the other side refuses;
+- another kind of answer asked for ("who ..." / "in what year ...") refuses;
 - the same words with two neighbours swapped (a direction) refuses;
-- a small substitution inside an otherwise shared prompt (one or two words replaced, most words shared)
-  refuses: a paraphrase rewords the prompt, a near-miss swaps the slot that carries the meaning.
+- a slot substitution refuses: the same words in the same order except one or two replaced in place
+  ("reset my password" / "reset my username"); a paraphrase rewords and reorders, a near-miss swaps a slot;
+- a qualifier of one or two words added to (or removed from) an otherwise identical prompt refuses.
 
-The server's own embedding (`HashedNgramEmbedder`, no dependency, no model download) hashes word unigrams
-and character 3-5-grams into 512 signed dimensions. It finds rewordings that share content words; it does
-not know synonyms. bench/cache_quality.py measures the rule on shared/data/cache_pairs_dev.jsonl.
+Words that only frame the request ("calculate", "explain", "please") are ignored by the last two rules.
+bench/cache_quality.py measures the rules on shared/data/cache_pairs_dev.jsonl.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
+import re
 import sys
 from array import array
 from collections.abc import Sequence
 
-from promptwatch.schema.text_embedding import (
-    NEGATIONS,
-    content_tokens,
-    normalized,
-)
+from promptwatch.schema.text_embedding import NEGATIONS, STOPWORDS, content_tokens, normalized, stem, words
 
 CLIENT_EMBEDDER = "client"
-# the native text path's default gate for the server's embedding (the published client sends its own
-# `min_similarity`, default 0.97, for its own vectors)
-DEFAULT_TEXT_SIMILARITY = 0.55
+MAX_SLOT_WORDS = 2  # a substitution or qualifier of up to this many words is a changed slot
+
+# words that frame a request without changing what is asked
+FRAMING_WORDS = frozenset(
+    {"calculate", "compute", "determine", "explain", "describe", "list", "find", "provide", "want", "need", "know"}
+)
+_UNITS = {
+    "km": ("km", "kms", "kilometre", "kilometres", "kilometer", "kilometers"),
+    "m": ("metre", "metres", "meter", "meters"),
+    "cm": ("cm", "centimetre", "centimetres", "centimeter", "centimeters"),
+    "mile": ("mi", "mile", "miles"),
+    "ft": ("ft", "foot", "feet"),
+    "inch": ("inch", "inches"),
+    "kg": ("kg", "kgs", "kilo", "kilos", "kilogram", "kilograms"),
+    "g": ("gram", "grams"),
+    "lb": ("lb", "lbs"),
+    "l": ("litre", "litres", "liter", "liters"),
+    "gallon": ("gallon", "gallons"),
+    "celsius": ("celsius", "°c"),
+    "fahrenheit": ("fahrenheit", "°f"),
+    "eur": ("eur", "euro", "euros", "€"),
+    "usd": ("usd", "dollar", "dollars", "$"),
+    "gbp": ("gbp", "£", "sterling"),
+    "percent": ("percent", "per cent", "percentage"),
+    "second": ("seconds", "sec", "secs"),  # not "second": an ordinal too
+    "minute": ("minute", "minutes", "min", "mins"),
+    "hour": ("hour", "hours", "hr", "hrs"),
+    "day": ("day", "days"),
+    "week": ("week", "weeks"),
+    "month": ("month", "months"),
+    "year": ("year", "years"),
+}
+UNITS = {spelling: unit for unit, spellings in _UNITS.items() for spelling in spellings}
+_SYMBOLS = re.compile(r"[€$£]|°[cf]\b", re.IGNORECASE)
+# the kind of answer a question asks for, read from its question word at the start of a clause
+_ANSWER_KINDS = (
+    ("person", r"who|whom|whose|(?:which|what) (?:author|person|people|writer|company)"),
+    ("time", r"when|(?:which|what) (?:year|date|time|day|month|century)|how long ago"),
+    ("place", r"where|(?:which|what) (?:city|country|place|town|region)"),
+    ("quantity", r"how (?:many|much)"),
+    ("reason", r"why"),
+    ("duration", r"how long(?! ago)"),
+    ("distance", r"how far"),
+)
+_CLAUSE_START = r"(?:^|[.!?:;]\s*|\b(?:in|on|at|from|to|by|for|and)\s+)"
+_ANSWER_PATTERNS = [(kind, re.compile(rf"{_CLAUSE_START}(?:{pattern})\b")) for kind, pattern in _ANSWER_KINDS]
+_CAPITALISED = re.compile(r"(?<![\w'])([A-Z][\w'-]*)")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n])[\s\"'“‘(]*$")
 
 
 def differing_tokens_guard(a: str, b: str) -> str | None:
     """None when nothing in the difference between `a` and `b` forbids serving a's answer for b, else why."""
-    ta, tb = content_tokens(a), content_tokens(b)
+    ta, tb = _guard_tokens(a), _guard_tokens(b)
     sa, sb = set(ta), set(tb)
-    only_a, only_b = sa - sb, sb - sa
-    numbers_a = {t for t in sa if t[0].isdigit()}
-    numbers_b = {t for t in sb if t[0].isdigit()}
-    if numbers_a != numbers_b:
+    if {t for t in sa if t[0].isdigit()} != {t for t in sb if t[0].isdigit()}:
         return "a number differs"
     if (sa & NEGATIONS) != (sb & NEGATIONS):
         return "a negation differs"
+    units_a, units_b = units(a), units(b)
+    if units_a and units_b and units_a != units_b:
+        return f"a unit differs: {sorted(units_a ^ units_b)}"
+    missing = (proper_nouns(a) - _plain_words(b)) | (proper_nouns(b) - _plain_words(a))
+    if missing:
+        return f"a name differs: {sorted(missing)}"
+    kinds_a, kinds_b = answer_kinds(a), answer_kinds(b)
+    if kinds_a and kinds_b and not kinds_a & kinds_b:
+        return f"another kind of answer: {sorted(kinds_a)} -> {sorted(kinds_b)}"
     if sa == sb and ta != tb and _swapped_neighbours(ta, tb):
         return "the same words in another direction"
-    shared = sa & sb
-    if only_a or only_b:
-        small = len(only_a) <= 2 and len(only_b) <= 2
-        overlap = len(shared) / len(sa | sb)
-        if small and only_a and only_b and overlap >= 0.5:
-            return f"a substitution: {sorted(only_a)} -> {sorted(only_b)}"
-        if small and overlap >= 0.6 and not (only_a and only_b):
-            return f"a qualifier added or removed: {sorted(only_a | only_b)}"
+    return _changed_slot([t for t in ta if t not in FRAMING_WORDS], [t for t in tb if t not in FRAMING_WORDS])
+
+
+def _guard_tokens(text: str) -> list[str]:
+    """The words that carry meaning, stemmed, each unit under one spelling."""
+    return [UNITS.get(w) or stem(w) for w in words(text) if w not in STOPWORDS]
+
+
+def _plain_words(text: str) -> set[str]:
+    return {w.removesuffix("'s") for w in words(text)}
+
+
+def units(text: str) -> set[str]:
+    """The units and currencies named in `text`, each under one spelling."""
+    lowered = _SYMBOLS.sub(lambda m: f" {UNITS.get(m.group().lower(), '')} ", text.lower())
+    found = {UNITS[w] for w in words(lowered) if w in UNITS}
+    return found | {unit for spelling, unit in UNITS.items() if " " in spelling and spelling in lowered}
+
+
+def proper_nouns(text: str) -> set[str]:
+    """Capitalised words that do not start a sentence, and acronyms, lower-cased (units excepted)."""
+    found = set()
+    for match in _CAPITALISED.finditer(text):
+        word = match.group(1)
+        starts_sentence = _SENTENCE_START.search(text, 0, match.start()) is not None
+        if word == "I" or (starts_sentence and not (len(word) > 1 and word.isupper())):
+            continue
+        if word.lower() not in UNITS:
+            found.add(word.lower().removesuffix("'s"))
+    return found
+
+
+def answer_kinds(text: str) -> set[str]:
+    """What kinds of answer the questions in `text` ask for (person, time, place, quantity ...)."""
+    lowered = text.lower()
+    return {kind for kind, pattern in _ANSWER_PATTERNS if pattern.search(lowered)}
+
+
+def _changed_slot(ta: list[str], tb: list[str]) -> str | None:
+    """A few words replaced in place, or added to one side, in an otherwise identical prompt."""
+    if not ta or not tb or ta == tb:
+        return None
+    ops = difflib.SequenceMatcher(a=ta, b=tb, autojunk=False).get_opcodes()
+    changed = [(tag, ta[i1:i2], tb[j1:j2]) for tag, i1, i2, j1, j2 in ops if tag != "equal"]
+    shared = sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag == "equal")
+    if shared * 2 < max(len(ta), len(tb)) or len(changed) > MAX_SLOT_WORDS:
+        return None
+    if all(tag == "replace" and len(x) <= MAX_SLOT_WORDS and len(y) <= MAX_SLOT_WORDS for tag, x, y in changed):
+        return f"a substitution: {[' '.join(x) for _, x, _ in changed]} -> {[' '.join(y) for _, _, y in changed]}"
+    if all(tag == "insert" for tag, _, _ in changed) or all(tag == "delete" for tag, _, _ in changed):
+        extra = [w for _, x, y in changed for w in x + y]
+        if len(extra) <= MAX_SLOT_WORDS and not set(extra) & (set(ta) & set(tb)):
+            return f"a qualifier added or removed: {extra}"
     return None
 
 

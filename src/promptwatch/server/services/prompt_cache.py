@@ -2,12 +2,14 @@
 
 Entries live in the database per account and namespace (WIRE_PROTOCOL §7.3). A lookup takes the entries of
 the namespace with the same template identity (null matches null), the same embedder and the same vector
-shape, ranks them by similarity, and serves the best one that passes `min_similarity` *and* the guards of
-`cache_matching` (the template inputs one by one; for text, the tokens that differ).
+shape, ranks them by similarity (`cache_index`, an in-process accelerator), re-reads the best ones from the
+database and serves the first that passes `min_similarity` *and* the guards of `cache_matching` (the template
+inputs one by one; for text, what differs between the prompts).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from datetime import datetime, timezone
@@ -21,10 +23,12 @@ from . import cache_matching as matching
 from .clock import utc_now
 from .credentials import Caller
 from .runtime import Runtime
+from .text_embedders import TextEmbedder, default_text_embedder
 
 DEFAULT_CLIENT_SIMILARITY = 0.97
 MAX_NAMESPACE = 512
 MAX_RESULT_CHARS = 2_000_000
+STALE_SCORE = 1e-4  # a candidate scoring otherwise when re-read was changed since the index read it
 
 
 def parse_until(value: str | None) -> datetime | None:
@@ -43,8 +47,15 @@ def _identity(value) -> str:
 
 
 class PromptCacheService:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, embedder: TextEmbedder | None = None) -> None:
         self._rt = runtime
+        self._embedder = embedder or default_text_embedder()
+
+    @functools.cached_property
+    def _index(self):
+        from .cache_index import VectorIndex  # numpy: imported on the first lookup, not at start-up
+
+        return VectorIndex()
 
     def _check(self, caller: Caller, namespace: str, scope: str) -> None:
         caller.require(scope)
@@ -135,7 +146,7 @@ class PromptCacheService:
         if query.min_similarity is not None:
             threshold = query.min_similarity
         else:
-            threshold = matching.DEFAULT_TEXT_SIMILARITY if query.embedding is None else DEFAULT_CLIENT_SIMILARITY
+            threshold = self._embedder.default_similarity if query.embedding is None else DEFAULT_CLIENT_SIMILARITY
         hit = self._lookup(
             caller.account_id,
             namespace,
@@ -161,8 +172,7 @@ class PromptCacheService:
 
     # shared ---------------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _vectors(text: str | None, embedding) -> tuple[str, list[list[float]], int]:
+    def _vectors(self, text: str | None, embedding) -> tuple[str, list[list[float]], int]:
         if embedding is not None:
             parsed = matching.parse_embedding(embedding)
             if parsed is None:
@@ -170,7 +180,7 @@ class PromptCacheService:
             return matching.CLIENT_EMBEDDER, parsed[0], parsed[1]
         if text is None or not text.strip():
             raise InvalidInput("send `text` (the server embeds it) or `embedding`", field="text")
-        return text_embedding.EMBEDDER_NAME, [text_embedding.embed_text(text)], 0
+        return self._embedder.name, [self._embedder.embed(text)], 0
 
     def _store(self, account_id, namespace, entry_id, identity, embedder, vectors, count, result, text, inputs):
         if len(result) > MAX_RESULT_CHARS:
@@ -197,25 +207,27 @@ class PromptCacheService:
 
     def _lookup(self, account_id, namespace, identity, embedder, vectors, count, threshold, text, inputs):
         query = [text_embedding.normalized(v) for v in vectors]
+        part = store.Partition(account_id, namespace, identity, embedder, count, len(query[0]))
         with self._rt.engine.connect() as conn:
-            rows = store.candidates(conn, account_id, namespace, identity, embedder, count, len(query[0]))
-        scored = []
-        for row in rows:
-            stored = matching.unpack(row["embedding"], count, len(query[0]))
-            score = matching.similarity(query, stored)
-            if score >= threshold:
-                scored.append((score, row))
-        scored.sort(key=lambda item: -item[0])
-        for score, row in scored:
-            if identity and matching.input_values_guard(inputs, row["input_values"]):
-                continue
-            stored_text = row["prompt_text"]
-            if text and stored_text and text != stored_text and matching.differing_tokens_guard(stored_text, text):
-                continue
-            with self._rt.engine.begin() as conn:
-                store.count_hit(conn, row["pk"])
-            return {"result": row["result"], "similarity": min(1.0, round(score, 6)), "id": row["id"]}
-        return None
+            for pk, ranked_score in self._index.ranked(conn, part, query, threshold):
+                row = store.entry(conn, part, pk)  # as the database holds it now: a deleted entry is gone
+                score = row and matching.similarity(query, matching.unpack(row["embedding"], count, part.dims))
+                if row is None or abs(score - ranked_score) > STALE_SCORE:
+                    self._index.mark_stale(part)
+                if row is not None and score >= threshold and not _refused(row, identity, inputs, text):
+                    break
+            else:
+                return None
+        with self._rt.engine.begin() as conn:
+            store.count_hit(conn, row["pk"])
+        return {"result": row["result"], "similarity": min(1.0, round(score, 6)), "id": row["id"]}
+
+
+def _refused(row, identity: str, inputs, text: str | None) -> bool:
+    if identity and matching.input_values_guard(inputs, row["input_values"]):
+        return True
+    stored = row["prompt_text"]
+    return bool(text and stored and text != stored and matching.differing_tokens_guard(stored, text))
 
 
 def _content_id(text: str | None, vectors) -> str:

@@ -1,10 +1,12 @@
-"""SQL of the semantic cache: upsert by (account, namespace, id), candidates of a lookup, clear."""
+"""SQL of the semantic cache: upsert by (account, namespace, id), a lookup's partition (its latest write,
+its vectors), one entry as it is now, clear."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, RowMapping, delete, func, select, update
+from sqlalchemy import Connection, Row, RowMapping, delete, func, literal, select, tuple_, update
 
 from .dialect import insert_for
 from .tables.prompt_cache import cache_entries
@@ -33,9 +35,54 @@ def upsert_entry(conn: Connection, row: dict) -> None:
     )
 
 
-def candidates(
-    conn: Connection, account_id: int, namespace: str, identity: str, embedder: str, vector_count: int, dims: int
-) -> list[RowMapping]:
+@dataclass(frozen=True)
+class Partition:
+    """The entries one lookup can compare with: a namespace's entries of one template identity, one
+    embedder and one vector shape."""
+
+    account_id: int
+    namespace: str
+    identity: str
+    embedder: str
+    vector_count: int
+    dims: int
+
+    def where(self) -> tuple:
+        return (
+            cache_entries.c.account_id == self.account_id,
+            cache_entries.c.namespace == self.namespace,
+            cache_entries.c.template_identity == self.identity,
+            cache_entries.c.embedder == self.embedder,
+            cache_entries.c.vector_count == self.vector_count,
+            cache_entries.c.dims == self.dims,
+        )
+
+
+def latest(conn: Connection, part: Partition) -> tuple | None:
+    """(updated_at, pk) of the partition's most recently written entry (one index seek), None when empty."""
+    query = (
+        select(cache_entries.c.updated_at, cache_entries.c.pk)
+        .where(*part.where())
+        .order_by(cache_entries.c.updated_at.desc(), cache_entries.c.pk.desc())
+        .limit(1)
+    )
+    row = conn.execute(query).first()
+    return None if row is None else tuple(row)
+
+
+def vectors_since(conn: Connection, part: Partition, after: tuple | None) -> list[Row]:
+    """(pk, embedding) of the partition's entries written after `after` = (updated_at, pk) of an earlier
+    `latest` (all when None), by pk. An index range: rows written at one instant are told apart by pk."""
+    query = select(cache_entries.c.pk, cache_entries.c.embedding).where(*part.where()).order_by(cache_entries.c.pk)
+    if after is not None:
+        moment, pk = after
+        position = tuple_(cache_entries.c.updated_at, cache_entries.c.pk)
+        query = query.where(position > tuple_(literal(moment, cache_entries.c.updated_at.type), literal(pk)))
+    return list(conn.execute(query))
+
+
+def entry(conn: Connection, part: Partition, pk: int) -> RowMapping | None:
+    """One entry of the partition as it is now (None once deleted or moved out of the partition)."""
     query = select(
         cache_entries.c.pk,
         cache_entries.c.id,
@@ -43,15 +90,8 @@ def candidates(
         cache_entries.c.prompt_text,
         cache_entries.c.input_values,
         cache_entries.c.result,
-    ).where(
-        cache_entries.c.account_id == account_id,
-        cache_entries.c.namespace == namespace,
-        cache_entries.c.template_identity == identity,
-        cache_entries.c.embedder == embedder,
-        cache_entries.c.vector_count == vector_count,
-        cache_entries.c.dims == dims,
-    )
-    return list(conn.execute(query).mappings())
+    ).where(*part.where(), cache_entries.c.pk == pk)
+    return conn.execute(query).mappings().first()
 
 
 def count_hit(conn: Connection, pk: int) -> None:

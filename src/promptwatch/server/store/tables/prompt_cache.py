@@ -29,5 +29,16 @@ cache_entries = Table(
     created_at(),
     Column("updated_at", UtcDateTime(), nullable=False),
     UniqueConstraint("account_id", "namespace", "id"),
-    Index("ix_cache_entries_lookup", "account_id", "namespace", "template_identity", "embedder"),
+    # a lookup's partition, ending in its latest entry: the accelerator's freshness check is one index seek
+    Index(
+        "ix_cache_entries_partition_latest",
+        "account_id",
+        "namespace",
+        "template_identity",
+        "embedder",
+        "vector_count",
+        "dims",
+        "updated_at",
+        "pk",
+    ),
 )
