@@ -12,6 +12,12 @@ Run from the repository root:
    `promptwatch cleanup` runs as a subprocess and is timed: the physical purge (SQLite: full-text optimize,
    VACUUM, WAL truncate; PostgreSQL: VACUUM ANALYZE). Its progress lines are time-stamped as they arrive, so
    the time of each step shows; one cycle on the still-empty store first gives the fixed cost of the command.
+   The scenario runs once per `--chunk-activities` value (the server's `PROMPTWATCH_DELETION_CHUNK_ACTIVITIES`:
+   activities per transaction of a bulk deletion; 0 is one transaction for everything), each on a fresh store.
+   While the deletion and the cycle run, a probe sends one small ingest request (another project) after
+   another and times each (p50, p99, max); on SQLite a second probe takes the write lock (`BEGIN IMMEDIATE`,
+   then `ROLLBACK`) every 20 ms and times the wait: the longest wait is a lower bound of the longest
+   transaction of the deletion.
    Store size before ingest, after ingest, after the deletion and after the cycle: SQLite database + WAL as
    they are on disk (no checkpoint, which would do part of the cycle's work), PostgreSQL `pg_database_size`.
 2. Encryption cost. A second fresh store and server, two fresh accounts, one with `PUT /api/v1/account/
@@ -37,13 +43,17 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
+from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
@@ -66,6 +76,8 @@ from _workload import Session, Workload, requests
 PROJECT = "lifecycle-bench"
 SERVER_ENV = {"PROMPTWATCH_CLEANUP_INTERVAL_SECONDS": "0"}
 POLL_SECONDS = 0.05
+PROBE_PROJECT = "lifecycle-probe"
+PROBE_PAUSE_SECONDS = 0.02
 DETAIL_SIZE = 10  # activities of the sessions read back (the workload's largest)
 
 
@@ -139,6 +151,74 @@ def wait_calls(client: httpx.Client, expected: int, deadline: Deadline) -> None:
         time.sleep(POLL_SECONDS)
 
 
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+class WriteProbe:
+    """While open: small ingest requests one after another, each timed; on SQLite also the wait for the
+    write lock, taken and given back at once. `take()` returns the figures since the last call."""
+
+    def __init__(self, server: ServerProcess, key: str) -> None:
+        self._client = client_for(server, key)
+        self._db = None if server.database_url else server.data_dir / "promptwatch.db"
+        self._samples: dict[str, list[float]] = {"ingest": [], "lock": []}
+        self._failed = 0  # answers other than 2xx: on SQLite, "database is locked" after the busy timeout
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._ingest, daemon=True)]
+        if self._db:
+            self._threads.append(threading.Thread(target=self._lock, daemon=True))
+
+    def __enter__(self) -> WriteProbe:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=120)
+        self._client.close()
+
+    def _ingest(self) -> None:
+        while not self._stop.is_set():
+            now = datetime.now(timezone.utc).isoformat()
+            body = {"sessions": [{"id": str(uuid.uuid4()), "start_time": now, "tracking_project": PROBE_PROJECT}]}
+            started = time.perf_counter()
+            response = self._client.post("/api/v1/ingest", json=body)
+            self._samples["ingest"].append(1000 * (time.perf_counter() - started))
+            self._failed += not response.is_success
+            self._stop.wait(PROBE_PAUSE_SECONDS)
+
+    def _lock(self) -> None:
+        conn = sqlite3.connect(self._db, timeout=600, isolation_level=None)
+        try:
+            while not self._stop.is_set():
+                started = time.perf_counter()
+                conn.execute("BEGIN IMMEDIATE")
+                self._samples["lock"].append(1000 * (time.perf_counter() - started))
+                conn.execute("ROLLBACK")
+                self._stop.wait(PROBE_PAUSE_SECONDS)
+        finally:
+            conn.close()
+
+    def take(self) -> dict:
+        ingest, lock = self._samples["ingest"], self._samples["lock"]
+        self._samples, failed, self._failed = {"ingest": [], "lock": []}, self._failed, 0
+        found = {
+            "ingest_requests": len(ingest),
+            "ingest_failed": failed,
+            "ingest_p50_ms": round(percentile(ingest, 0.5), 1),
+            "ingest_p99_ms": round(percentile(ingest, 0.99), 1),
+            "ingest_max_ms": round(max(ingest, default=0), 1),
+        }
+        if self._db:
+            found["lock_wait_max_ms"] = round(max(lock, default=0), 1)
+            found["lock_wait_p99_ms"] = round(percentile(lock, 0.99), 1)
+        return found
+
+
 def run_cleanup(server: ServerProcess, deadline: Deadline) -> dict:
     """`promptwatch cleanup` as a subprocess: wall seconds, the cycle's own figure, and when each step ended."""
     env = {**os.environ, "COLUMNS": "200"}  # rich wraps at 80 columns when not on a terminal
@@ -168,15 +248,20 @@ def run_cleanup(server: ServerProcess, deadline: Deadline) -> dict:
     return {"seconds": round(seconds, 3), "cycle_reported_seconds": reported, "steps": steps, "output": output}
 
 
-def cleanup_cycle(args: argparse.Namespace, db: str, deadline: Deadline) -> dict:
-    """Ingest N activities in one project, delete the project through the API, run the cleanup cycle."""
+def cleanup_cycle(args: argparse.Namespace, db: str, deadline: Deadline, chunk: int) -> dict:
+    """Ingest N activities in one project, delete the project through the API, run the cleanup cycle; with
+    `chunk` activities per transaction of the deletion, and a probe of concurrent writes meanwhile."""
     made = build_bodies(args.activities, args.seed, args.per_request, PROJECT)
     sessions = len(made["sizes"])
-    print(f"[{db}] cleanup cycle: {len(made['bodies'])} requests, {sessions} sessions, {args.activities} activities")
+    print(
+        f"[{db}] cleanup cycle: {len(made['bodies'])} requests, {sessions} sessions, {args.activities} activities, "
+        f"{chunk or 'all'} activities per deletion transaction"
+    )
+    env = {**SERVER_ENV, "PROMPTWATCH_DELETION_CHUNK_ACTIVITIES": str(chunk)}
     with ExitStack() as stack:
         data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pw-lifecycle-"))) / "data"
         url = stack.enter_context(postgres_database()) if db == "postgresql" else None
-        server = stack.enter_context(ServerProcess(data_dir, env=SERVER_ENV, database_url=url).running())
+        server = stack.enter_context(ServerProcess(data_dir, env=env, database_url=url).running())
         server.start()
         key = new_account(server, "lifecycle")
         empty_cycle = run_cleanup(server, deadline)  # the command's fixed cost: start-up, schema check, empty purge
@@ -186,36 +271,42 @@ def cleanup_cycle(args: argparse.Namespace, db: str, deadline: Deadline) -> dict
         sent = send_batches(server.base_url, key, made["bodies"], args.concurrency, deadline)
         wait_calls(client, sum(made["calls"]), deadline)
         ingest_seconds = time.perf_counter() - started
-        probe = next(iter(made["sizes"]))
+        probe_id = next(iter(made["sizes"]))
         del made
-        if client.get(f"/api/v1/sessions/{probe}").status_code != 200:
+        if client.get(f"/api/v1/sessions/{probe_id}").status_code != 200:
             raise RuntimeError("a session sent is not readable before the deletion")
         sizes["after_ingest"] = disk_bytes(server)
         print(f"[{db}] ingested in {ingest_seconds:.1f} s; deleting project {PROJECT!r}", flush=True)
 
+        probe = stack.enter_context(WriteProbe(server, key))
         started = time.perf_counter()
         response = client.delete(f"/api/v1/projects/{PROJECT}")
         delete_seconds = time.perf_counter() - started
+        during_delete = probe.take()
         response.raise_for_status()
         receipt = response.json()
         if receipt["counts"]["activities"] != args.activities or receipt["counts"]["sessions"] != sessions:
             raise RuntimeError(
                 f"the deletion removed {receipt['counts']}, sent {sessions} sessions / {args.activities}"
             )
-        left = client.get("/api/v1/sessions", params={"limit": 1}).json()["items"]
-        if left or client.get(f"/api/v1/sessions/{probe}").status_code != 404:
+        left = client.get("/api/v1/sessions", params={"limit": 1, "project": PROJECT}).json()["items"]
+        if left or client.get(f"/api/v1/sessions/{probe_id}").status_code != 404:
             raise RuntimeError("deleted data is still readable")
         sizes["after_deletion"] = disk_bytes(server)
         print(f"[{db}] deleted in {delete_seconds:.1f} s; running the cleanup cycle", flush=True)
 
+        probe.take()
         cycle = run_cleanup(server, deadline)
+        during_cycle = probe.take()
         sizes["after_cycle"] = disk_bytes(server)
         purged = client.get(f"/api/v1/deletions/{receipt['id']}").json()
         if not purged["purged_at"]:
             raise RuntimeError(f"the receipt is not marked purged after the cycle: {purged}")
     return {
+        "chunk_activities": chunk,
         "activities": args.activities,
         "sessions": sessions,
+        "concurrent_writes": {"during_delete": during_delete, "during_cycle": during_cycle},
         "ingest_seconds": round(ingest_seconds, 2),
         "ingest_activities_per_second": round(args.activities / ingest_seconds, 1),
         "ingest_server_errors_resent": sent.server_errors,
@@ -379,14 +470,24 @@ def detail_latency(clients: dict, sizes: Counter, gets: int, deadline: Deadline)
     return found
 
 
-def report(result: dict) -> None:
-    db, cycle = result["db"], result["cleanup_cycle"]
+def cycle_rows(db: str, cycle: dict) -> list[tuple]:
     mb = {k: f"{v / 2**20:,.1f}" for k, v in cycle["store_bytes"].items()}
     steps, previous = [], 0.0
     for step in cycle["cleanup"]["steps"]:
         steps.append(f"{step['step']} {step['ended_at_seconds'] - previous:.1f} s")
         previous = step["ended_at_seconds"]
-    rows = [
+    writes = cycle["concurrent_writes"]
+
+    def probe(during: dict) -> str:
+        lock = f"; longest write-lock wait {during['lock_wait_max_ms']:,.0f} ms" if "lock_wait_max_ms" in during else ""
+        return (
+            f"ingest p50 {during['ingest_p50_ms']:,.0f} ms, p99 {during['ingest_p99_ms']:,.0f} ms, "
+            f"max {during['ingest_max_ms']:,.0f} ms ({during['ingest_requests']} requests, "
+            f"{during['ingest_failed']} failed){lock}"
+        )
+
+    return [
+        (f"--- {cycle['chunk_activities'] or 'all'} activities per deletion transaction", "", ""),
         (
             "activities ingested",
             f"{cycle['activities']:,} in {cycle['sessions']:,} sessions",
@@ -397,11 +498,13 @@ def report(result: dict) -> None:
             f"{cycle['delete_seconds']:.2f} s",
             f"{cycle['deleted_activities_per_second']:,.0f} activities/s",
         ),
+        ("  concurrent writes meanwhile", probe(writes["during_delete"]), "probe: another project"),
         (
             "cleanup cycle (physical purge)",
             f"{cycle['cleanup']['seconds']:.2f} s",
             f"subprocess wall; cycle itself {cycle['cleanup']['cycle_reported_seconds']} s",
         ),
+        ("  concurrent writes meanwhile", probe(writes["during_cycle"]), "VACUUM holds the lock on SQLite"),
         (
             "  purged per second",
             f"{cycle['purged_activities_per_second']:,.0f} activities/s",
@@ -415,6 +518,11 @@ def report(result: dict) -> None:
             "db + WAL on disk" if db == "sqlite" else "pg_database_size",
         ),
     ]
+
+
+def report(result: dict) -> None:
+    db = result["db"]
+    rows = [row for cycle in result["cleanup_cycles"] for row in cycle_rows(db, cycle)]
     enc = result.get("encryption")
     if enc:
         t, c, d = enc["throughput_median"], enc["server_cpu_ms_per_activity_median"], enc["detail"]
@@ -470,6 +578,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="sqlite")
     parser.add_argument("--activities", type=int, default=100_000, help="activities purged by the cleanup cycle")
+    parser.add_argument(
+        "--chunk-activities",
+        default="0,2000",
+        help="comma-separated activities per deletion transaction, one run each (0: one transaction)",
+    )
     parser.add_argument("--encryption-activities", type=int, help="per account (default: half of --activities)")
     parser.add_argument("--rounds", type=int, default=5, help="slices of the encryption comparison")
     parser.add_argument("--detail-gets", type=int, default=50)
@@ -481,7 +594,8 @@ def main() -> None:
     for db in ("sqlite", "postgresql") if args.db == "both" else (args.db,):
         deadline = Deadline(args.limit_minutes * 60)
         load_before = os.getloadavg()
-        result = {"db": db, "cleanup_cycle": cleanup_cycle(args, db, deadline)}
+        chunks = [int(v) for v in args.chunk_activities.split(",")]
+        result = {"db": db, "cleanup_cycles": [cleanup_cycle(args, db, deadline, chunk) for chunk in chunks]}
         if args.encryption_activities != 0:
             result["encryption"] = encryption_cost(args, db, deadline)
         result["load_average_before"], result["load_average_after"] = load_before, os.getloadavg()

@@ -152,6 +152,10 @@ OWN_DATA_ROUTES += [
     ("DELETE", "/api/v1/providers/{name}"),
     ("POST", "/api/v1/activities/{activity_id}/replay"),
     ("GET", "/api/v1/activities/{activity_id}/replays"),
+    ("DELETE", "/api/v1/templates/{name}"),
+    ("DELETE", "/api/v1/templates/{name}/versions/{version}"),
+    ("DELETE", "/api/v1/tests/runs/{run_id}"),
+    ("DELETE", "/api/v1/tests/{test_name}"),
 ]
 
 # customers (issue 8): public forms, the one-click unsubscribe link, policy texts and the page-view counter

@@ -10,8 +10,11 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
+from promptwatch.server.services.deletion import DeletionService
+from promptwatch.server.services.runtime import Runtime
+from promptwatch.server.store.tables.sessions import tombstones
 from tests.support.payloads import chain, llm, session, uid
 from tests.support.server import TEST_ENV
 
@@ -198,3 +201,66 @@ def test_p18_retention_purges_old_sessions_but_keeps_aggregates(fresh_server):
         assert client.get(f"/api/v1/sessions/{old}").status_code == 404
         assert client.get(f"/api/v1/sessions/{new}").status_code == 200
         assert client.get("/api/v1/metrics/usage").json()["totals"]["calls"] == 2
+
+
+def test_p18_bulk_deletion_goes_in_bounded_transactions(fresh_server):
+    server = fresh_server().start()
+    admin = server.accounts()._rt.keys.create(server.first.account_id, "admin")
+    word = uid("quince")
+    big, small, single, kept = (uid("s-") for _ in range(4))
+    with server.client(admin) as client:
+        ingest(
+            client,
+            [session(s, tracking_project="chunked") for s in (big, small, single)] + [session(kept)],
+            [llm(uid("a-"), big, prompt=f"about {word}") for _ in range(7)]
+            + [llm(uid("a-"), small) for _ in range(2)]
+            + [llm(uid("a-"), s) for s in (single, kept)],
+        )
+        engine = create_engine(server.database_url)
+        deleted_per_transaction, running = [], [0]
+
+        @event.listens_for(engine, "after_cursor_execute")
+        def count(_conn, cursor, statement, *_args) -> None:
+            if statement.lstrip().upper().startswith("DELETE FROM ACTIVITIES "):
+                running[0] += cursor.rowcount
+
+        @event.listens_for(engine, "commit")
+        def close(_conn) -> None:
+            deleted_per_transaction.append(running[0])
+            running[0] = 0
+
+        settings = server.settings().model_copy(update={"deletion_chunk_activities": 3})
+        service = DeletionService(Runtime.build(settings, engine))
+        caller = server.accounts()._rt.keys.authenticate(admin)
+        receipt = service.delete_project(caller, "chunked")
+        engine.dispose()
+        assert receipt["counts"] == {"sessions": 3, "activities": 10, "other_rows": 0}
+        assert max(deleted_per_transaction) == 3 and sum(deleted_per_transaction) == 10
+        for sid in (big, small, single):
+            assert client.get(f"/api/v1/sessions/{sid}").status_code == 404
+        assert client.get("/api/v1/sessions", params={"q": word}).json()["items"] == []
+        assert client.get("/api/v1/metrics/usage").json()["totals"]["calls"] == 1
+        assert client.get(f"/api/v1/sessions/{kept}").status_code == 200
+
+
+def test_p18_the_cycle_finishes_an_interrupted_bulk_deletion(fresh_server):
+    server = fresh_server().start()
+    sid, word = uid("s-"), uid("medlar")
+    with server.client(server.first.api_key) as client:
+        ingest(client, [session(sid)], [llm(uid("a-"), sid, prompt=f"about {word}")])
+        engine = create_engine(server.database_url)
+        with engine.begin() as conn:  # what a deletion interrupted after its first transaction leaves
+            conn.execute(
+                tombstones.insert().values(
+                    account_id=server.first.account_id,
+                    kind="session",
+                    object_id=sid,
+                    deleted_at=datetime(2020, 1, 1, tzinfo=timezone.utc),
+                )
+            )
+        engine.dispose()
+        assert client.get(f"/api/v1/sessions/{sid}").status_code == 200
+        output = run_cleanup(server).stderr
+        assert "interrupted deletions finished: sessions: 1" in output
+        assert client.get(f"/api/v1/sessions/{sid}").status_code == 404
+        assert client.get("/api/v1/sessions", params={"q": word}).json()["items"] == []

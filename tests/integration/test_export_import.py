@@ -14,31 +14,60 @@ from tests.support.payloads import chain, llm, session, uid
 def populate(client, admin) -> None:
     sid, root = uid("s-"), uid("c-")
     other = uid("s-")
-    body = {"sessions": [session(sid, tracking_project="shop", tracking_tenant="alice", tags=["t1"],
-                                 metadata={"env": "prod"}, session_name="naïve café ✓"),
-                         session(other, tracking_project="blog", tracking_tenant="bob")],
-            "activities": [chain(root, sid),
-                           llm(uid("a-"), sid, parent_activity_id=root, model="gpt-4o",
-                               prompt=[{"role": "system", "text": "be brief"}, {"role": "user", "text": "hi"}],
-                               usage={"prompt_tokens": 12, "completion_tokens": 3}, feedback_label=1),
-                           {"id": uid("d-"), "session_id": sid, "activity_type": "retrieved-docs",
-                            "start_time": "2026-11-01T12:00:00+00:00",
-                            "documents": [{"id": "kb-1", "text": "doc text", "source": "kb.md"}], "scores": [0.9]},
-                           llm(uid("a-"), other, error="boom")]}
+    body = {
+        "sessions": [
+            session(
+                sid,
+                tracking_project="shop",
+                tracking_tenant="alice",
+                tags=["t1"],
+                metadata={"env": "prod"},
+                session_name="naïve café ✓",
+            ),
+            session(other, tracking_project="blog", tracking_tenant="bob"),
+        ],
+        "activities": [
+            chain(root, sid),
+            llm(
+                uid("a-"),
+                sid,
+                parent_activity_id=root,
+                model="gpt-4o",
+                prompt=[{"role": "system", "text": "be brief"}, {"role": "user", "text": "hi"}],
+                usage={"prompt_tokens": 12, "completion_tokens": 3},
+                feedback_label=1,
+            ),
+            {
+                "id": uid("d-"),
+                "session_id": sid,
+                "activity_type": "retrieved-docs",
+                "start_time": "2026-11-01T12:00:00+00:00",
+                "documents": [{"id": "kb-1", "text": "doc text", "source": "kb.md"}],
+                "scores": [0.9],
+            },
+            llm(uid("a-"), other, error="boom"),
+        ],
+    }
     assert client.post("/api/v1/ingest", json=body).json()["rejected"] == 0
     doomed = uid("s-")
     client.post("/api/v1/ingest", json={"sessions": [session(doomed)]})
     assert client.delete(f"/api/v1/sessions/{doomed}").status_code == 204
-    assert admin.post("/api/v1/prices/overrides", json={"model": "ft", "input_per_mtok": 1,
-                                                        "output_per_mtok": 2}).status_code == 201
+    assert (
+        admin.post(
+            "/api/v1/prices/overrides", json={"model": "ft", "input_per_mtok": 1, "output_per_mtok": 2}
+        ).status_code
+        == 201
+    )
     assert admin.put("/api/v1/retention", json={"project": "shop", "content_days": 90}).status_code == 200
 
 
 def archive_rows(content: bytes) -> tuple[dict, dict[str, list[dict]]]:
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         manifest = json.loads(archive.read("manifest.json"))
-        return manifest, {kind: [json.loads(line) for line in archive.read(f"{kind}.jsonl").splitlines()]
-                          for kind in manifest["files"]}
+        return manifest, {
+            kind: [json.loads(line) for line in archive.read(f"{kind}.jsonl").splitlines()]
+            for kind in manifest["files"]
+        }
 
 
 def comparable(kind: str, rows: list[dict]) -> list[str]:
@@ -90,8 +119,9 @@ def test_p2_export_then_import_into_a_fresh_instance_is_exact(fresh_server):
         root = next(a["id"] for a in detail["activities"] if a["activity_type"] == "chain-sequence")
         assert parents["llm-prompt"] == root
         assert admin.get("/api/v1/sessions", params={"q": "doc"}).json()["items"]  # search index rebuilt
-        again_import = admin.post("/api/v1/import", content=exported.content,
-                                  headers={"content-type": "application/zip"})
+        again_import = admin.post(
+            "/api/v1/import", content=exported.content, headers={"content-type": "application/zip"}
+        )
         assert again_import.status_code == 409
 
 
@@ -118,8 +148,7 @@ def test_p2_tampered_or_foreign_archives_are_refused_and_change_nothing(live_ser
             with zipfile.ZipFile(buffer, "w") as tampered:
                 for item in original.namelist():
                     data = original.read(item)
-                    tampered.writestr(item, data.replace(b"doc text", b"DOC TEXT") if item != "manifest.json"
-                                      else data)
+                    tampered.writestr(item, data.replace(b"doc text", b"DOC TEXT") if item != "manifest.json" else data)
         target = live_server.new_tenant("tamper-target")
         target_admin = live_server.accounts()._rt.keys.create(target.account_id, "admin")
         with live_server.client(target_admin) as other:
@@ -132,10 +161,51 @@ def test_p2_tampered_or_foreign_archives_are_refused_and_change_nothing(live_ser
 def test_p2_jsonl_upload_goes_through_validation(live_server):
     tenant = live_server.new_tenant("jsonl")
     sid = uid("s-")
-    lines = [json.dumps({"kind": "session", **session(sid, tracking_project="upload")}),
-             json.dumps({"kind": "activity", **llm(uid("a-"), sid)}),
-             json.dumps({"kind": "activity", "id": "x"}), "not json", json.dumps({"kind": "alien"})]
+    lines = [
+        json.dumps({"kind": "session", **session(sid, tracking_project="upload")}),
+        json.dumps({"kind": "activity", **llm(uid("a-"), sid)}),
+        json.dumps({"kind": "activity", "id": "x"}),
+        "not json",
+        json.dumps({"kind": "alien"}),
+    ]
     with live_server.client(tenant.api_key) as client:
         answer = client.post("/api/v1/import/jsonl", content="\n".join(lines).encode()).json()
         assert answer["stored"] == 2 and answer["rejected"] == 3
         assert len(client.get(f"/api/v1/sessions/{sid}").json()["activities"]) == 1
+
+
+def test_p1_import_is_redacted_by_the_target_accounts_rules(live_server):
+    from .test_p1_redaction import API_KEY, EMAIL, stored_text
+
+    source, target = live_server.new_tenant("clear-source"), live_server.new_tenant("masked-target")
+    source_admin = live_server.accounts()._rt.keys.create(source.account_id, "admin")
+    target_admin = live_server.accounts()._rt.keys.create(target.account_id, "admin")
+    shop, blog = uid("s-"), uid("s-")
+    text = f"write to {EMAIL} with key {API_KEY}"
+    with live_server.client(source_admin) as admin:
+        assert admin.put("/api/v1/redaction", json={"secrets": False}).status_code == 200  # source keeps all
+        body = {
+            "sessions": [
+                session(shop, tracking_project="shop", session_name=f"for {EMAIL}", metadata={"note": text}),
+                session(blog, tracking_project="blog"),
+            ],
+            "activities": [
+                llm(uid("a-"), shop, prompt=[{"role": "user", "text": text}], error=f"key {API_KEY} refused"),
+                llm(uid("a-"), blog, prompt=[{"role": "user", "text": text}]),
+            ],
+        }
+        assert admin.post("/api/v1/ingest", json=body).json()["stored"] == 4
+        archive = admin.get("/api/v1/export").content
+    assert API_KEY in stored_text(live_server, source.account_id)  # the archive carries the secret
+    with live_server.client(target_admin) as admin:
+        assert admin.put("/api/v1/redaction", json={"secrets": True}).status_code == 200
+        assert admin.put("/api/v1/redaction", params={"project": "shop"}, json={"secrets": True, "email": True})
+        imported = admin.post("/api/v1/import", content=archive, headers={"content-type": "application/zip"})
+        assert imported.status_code == 200, imported.text
+        shop_session = admin.get(f"/api/v1/sessions/{shop}").json()
+        assert shop_session["session_name"] == "for [EMAIL]"
+        assert shop_session["activities"][0]["redactions"] == {"secret": 2, "email": 1}
+        assert admin.get(f"/api/v1/sessions/{blog}").json()["activities"][0]["redactions"] == {"secret": 1}
+        assert admin.get("/api/v1/sessions", params={"q": "Zx9Zx9"}).json()["items"] == []
+    stored = stored_text(live_server, target.account_id)
+    assert API_KEY not in stored and "[SECRET]" in stored and "[EMAIL]" in stored

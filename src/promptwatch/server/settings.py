@@ -86,6 +86,12 @@ class Settings(BaseSettings):
     cleanup_interval_seconds: float = Field(
         default=3600, ge=0, description="Seconds between cleanup cycles (purge, retention); 0 turns the cycle off."
     )
+    deletion_chunk_activities: int = Field(
+        default=2000,
+        ge=0,
+        description="Activities a bulk deletion or purge removes per transaction, so that ingestion goes on "
+        "meanwhile; 0 deletes everything in one transaction.",
+    )
     ledger_path: Path | None = Field(
         default=None,
         description="The append-only deletion ledger; keep it outside the database and the backups. "

@@ -64,6 +64,31 @@ def get_version(
     return _templates(request).version(who, name, version, diff_to)
 
 
+@router.delete(
+    "/templates/{name}",
+    summary="Delete a template with its versions and labels (its LLM calls stay, unlinked)",
+    responses=responses(401, 403, 404),
+)
+def delete_template(request: Request, name: Name, who: Caller = Depends(caller)) -> dict:
+    """Returns the deletion receipt."""
+    return request.app.state.services.deletion.delete_template(who, name)
+
+
+@router.delete(
+    "/templates/{name}/versions/{version}",
+    summary="Delete one template version (409 while a label points at it, unless force=true)",
+    responses=responses(401, 403, 404, 409),
+)
+def delete_version(
+    request: Request,
+    name: Name,
+    version: Version,
+    force: bool = Query(default=False, description="also delete the labels that point at the version"),
+    who: Caller = Depends(caller),
+) -> dict:
+    return request.app.state.services.deletion.delete_template_version(who, name, version, force)
+
+
 @router.get(
     "/templates/{name}/versions/{version}/executions",
     summary="The LLM calls that used a version, newest first",
@@ -178,6 +203,20 @@ def list_runs(
 @router.get("/tests/runs/{run_id}", summary="A run with its per-case results", responses=responses(401, 404))
 def get_run(request: Request, run_id: ObjectId, who: Caller = Depends(caller)) -> dict:
     return request.app.state.services.unit_tests.get_run(who, run_id)
+
+
+@router.delete("/tests/runs/{run_id}", summary="Delete a run with its results", responses=responses(401, 403, 404))
+def delete_run(request: Request, run_id: ObjectId, who: Caller = Depends(caller)) -> dict:
+    return request.app.state.services.deletion.delete_test_run(who, run_id)
+
+
+@router.delete(
+    "/tests/{test_name}", summary="Delete a unit test: all its runs and results", responses=responses(401, 403, 404)
+)
+def delete_test(
+    request: Request, test_name: Annotated[str, Path(min_length=1, max_length=500)], who: Caller = Depends(caller)
+) -> dict:
+    return request.app.state.services.deletion.delete_test(who, test_name)
 
 
 @router.get(

@@ -22,6 +22,8 @@ from ..store.archive_rows import BATCH, Remapper, account_rows, exported_tables,
 from ..store.bodies import decode_body, encode_body
 from ..store.schema_version import head_revision
 from .clock import utc_now
+from .import_redaction import ImportRedaction
+from .redaction import RedactionService
 from .runtime import Runtime
 
 FORMAT = "promptwatch-export"
@@ -109,7 +111,8 @@ def read_manifest(archive: zipfile.ZipFile) -> dict:
 
 
 def import_archive(runtime: Runtime, path: Path, account_id: int, progress: Progress | None = None) -> dict:
-    """Import an archive into `account_id`; checksums are verified first. Returns rows imported per kind."""
+    """Import an archive into `account_id`; checksums are verified first, and the content is masked by the
+    account's redaction rules as ingestion masks it. Returns rows imported per kind."""
     note = progress or (lambda _kind, _rows: None)
     try:
         archive = zipfile.ZipFile(path)
@@ -120,6 +123,7 @@ def import_archive(runtime: Runtime, path: Path, account_id: int, progress: Prog
         _verify(archive, manifest)
         remapper, counts = Remapper(account_id), {}
         crypto = runtime.crypto
+        redaction = ImportRedaction(RedactionService(runtime).stage, account_id)
         try:
             with runtime.engine.begin() as conn:
                 for entry in exported_tables():
@@ -132,9 +136,11 @@ def import_archive(runtime: Runtime, path: Path, account_id: int, progress: Prog
                         for line in member:
                             batch.append(_from_json(line, entry.table))
                             if len(batch) >= BATCH:
+                                redaction.rows(entry.table.name, batch)
                                 counts[kind] += _insert(conn, remapper, entry, batch, crypto, account_id)
                                 note(kind, counts[kind])
                                 batch = []
+                    redaction.rows(entry.table.name, batch)
                     counts[kind] += _insert(conn, remapper, entry, batch, crypto, account_id)
                     note(kind, counts[kind])
         except Exception as exc:

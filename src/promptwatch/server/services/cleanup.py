@@ -1,6 +1,8 @@
-"""The cleanup cycle: retention policies, expired sandbox accounts, then the physical purge of what the
-database engine keeps after a deletion (full-text segments, WAL, dead tuples), and deletion receipts
-marked purged. Run by the cleanup worker every `cleanup_interval_seconds` and by `promptwatch cleanup`."""
+"""The cleanup cycle: retention policies, expired sandbox accounts and interrupted bulk deletions, then the
+physical purge of what the database engine keeps after a deletion (full-text segments, WAL, dead tuples), and
+deletion receipts marked purged. Sessions go in transactions of `deletion_chunk_activities` activities, so
+ingestion goes on meanwhile. Run by the cleanup worker every `cleanup_interval_seconds` and by
+`promptwatch cleanup`."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from .clock import utc_now
 from .runtime import Runtime
 
 Progress = Callable[[str, int], None]
+INTERRUPTED_AFTER = timedelta(hours=1)  # a bulk deletion still at work is younger than this
 
 
 @dataclass
@@ -28,6 +31,7 @@ class CycleReport:
     receipts_purged: int = 0
     backups_expired: list[str] = field(default_factory=list)
     access_log_purged: int = 0
+    interrupted_sessions: int = 0
     steps: list[str] = field(default_factory=list)
 
 
@@ -37,13 +41,23 @@ def run_cleanup_cycle(runtime: Runtime, now: datetime | None = None, progress: P
     report = CycleReport(started_at=now)
     note = progress or (lambda _step, _count: None)
     engine = runtime.engine
-    with engine.begin() as conn:
-        for policy in lifecycle_store.policies(conn):
-            _apply_policy(conn, policy, now, report, note)
-        for account_id in maintenance.expired_sandbox_accounts(conn, now):
+    with engine.connect() as conn:
+        policies = lifecycle_store.policies(conn)
+    for policy in policies:
+        _apply_policy(runtime, policy, now, report, note)
+    note("retention", sum(report.retention.values()))
+    with engine.connect() as conn:
+        expired = maintenance.expired_sandbox_accounts(conn, now)
+    for account_id in expired:
+        _delete_sessions(runtime, account_id, None, now, note)
+        with engine.begin() as conn:
             deletion_store.delete_account_data(conn, account_id, now)
-            report.expired_accounts += 1
-        note("retention", sum(report.retention.values()))
+        report.expired_accounts += 1
+    with engine.connect() as conn:
+        interrupted = deletion_store.tombstoned_session_pks(conn, before=now - INTERRUPTED_AFTER)
+    for account_id, pks in interrupted.items():
+        report.interrupted_sessions += _delete_sessions(runtime, account_id, pks, now, note)["sessions"]
+    note("interrupted deletions finished: sessions", report.interrupted_sessions)
     maintenance.purge_engine_leftovers(engine, note)
     report.steps.append("engine purge")
     report.backups_expired = expire_backups(runtime, now)
@@ -55,20 +69,32 @@ def run_cleanup_cycle(runtime: Runtime, now: datetime | None = None, progress: P
     return report
 
 
-def _apply_policy(conn, policy, now: datetime, report: CycleReport, note: Progress) -> None:
+def _delete_sessions(runtime: Runtime, account_id: int, pks: list[int] | None, now: datetime, note: Progress) -> dict:
+    """Sessions (all of the account's when `pks` is None) with their activities; the roll-ups stay."""
+    if pks is None:
+        with runtime.engine.connect() as conn:
+            pks = deletion_store.session_pks(conn, account_id)
+    limit = runtime.settings.deletion_chunk_activities
+    return deletion_store.delete_sessions_in_chunks(runtime.engine, account_id, pks, now, True, limit, note)
+
+
+def _apply_policy(runtime: Runtime, policy, now: datetime, report: CycleReport, note: Progress) -> None:
     account_id, project_id = policy["account_id"], policy["project_id"] or None
     if policy["content_days"]:
         before = now - timedelta(days=policy["content_days"])
-        pks = deletion_store.session_pks(conn, account_id, project_id=project_id, before=before)
-        if project_id is None:
-            pks = [pk for pk in pks if pk not in _pks_with_own_policy(conn, account_id, before)]
-        counts = deletion_store.delete_sessions(conn, account_id, pks, now, keep_aggregates=True)
+        with runtime.engine.connect() as conn:
+            pks = deletion_store.session_pks(conn, account_id, project_id=project_id, before=before)
+            if project_id is None:
+                own = _pks_with_own_policy(conn, account_id, before)
+                pks = [pk for pk in pks if pk not in own]
+        counts = _delete_sessions(runtime, account_id, pks, now, note)
         report.retention["activities"] = report.retention.get("activities", 0) + counts["activities"]
         report.retention["sessions"] = report.retention.get("sessions", 0) + counts["sessions"]
         note("retention: sessions", counts["sessions"])
     if policy["aggregate_days"]:
         before = now - timedelta(days=policy["aggregate_days"])
-        removed = maintenance.delete_aggregates_before(conn, account_id, project_id, before)
+        with runtime.engine.begin() as conn:
+            removed = maintenance.delete_aggregates_before(conn, account_id, project_id, before)
         report.retention["aggregate_rows"] = report.retention.get("aggregate_rows", 0) + removed
 
 

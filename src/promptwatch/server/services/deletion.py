@@ -1,7 +1,9 @@
 """Deleting customer data on request (P18): any object, in bulk by project, tenant or time range, or the
 whole account. Data is unreadable when the call returns; the cleanup cycle purges what the database engine
-keeps around. Each deletion yields a receipt for the customer and an entry in the deletion ledger (ids and
-hashes, no identifying values), which `reapply_deletion` applies again after a restore of an older backup.
+keeps around. A bulk deletion first removes its sessions in transactions of bounded size (tombstones first),
+then does the rest of its work in one short transaction with the receipt. Each deletion yields a receipt for
+the customer and an entry in the deletion ledger (ids and hashes, no identifying values), which
+`reapply_deletion` applies again after a restore of an older backup.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from . import audit
 from .clock import utc_now
 from .credentials import Caller
 from .ledger import DeletionLedger, value_hash
+from .prompt_loop_deletion import PROMPT_LOOP_WORK, PromptLoopDeletions
 from .runtime import Runtime
 
 
@@ -66,19 +69,47 @@ def _tenant(conn: Connection, account_id: int, entry: dict, now: datetime) -> di
 
 
 def _time_range(conn: Connection, account_id: int, entry: dict, now: datetime) -> dict:
-    since = datetime.fromisoformat(entry["since"]) if isinstance(entry["since"], str) else entry["since"]
-    until = datetime.fromisoformat(entry["until"]) if isinstance(entry["until"], str) else entry["until"]
-    project_ids = _project_ids(conn, account_id, entry["project_hash"]) if entry.get("project_hash") else [None]
-    counts = {"sessions": 0, "activities": 0}
-    for project_id in project_ids:
-        pks = deletion_store.session_pks(conn, account_id, project_id=project_id, since=since, before=until)
-        for name, value in deletion_store.delete_sessions(conn, account_id, pks, now).items():
-            counts[name] += value
-    return counts
+    return deletion_store.delete_sessions(conn, account_id, _time_range_sessions(conn, account_id, entry), now)
 
 
 def _account(conn: Connection, account_id: int, _entry: dict, now: datetime) -> dict:
     return deletion_store.delete_account_data(conn, account_id, now)
+
+
+# The sessions each bulk kind deletes, and whether their share of the usage roll-ups stays.
+def _project_sessions(conn: Connection, account_id: int, entry: dict) -> list[int]:
+    return [
+        pk
+        for project_id in _project_ids(conn, account_id, entry["project_hash"])
+        for pk in deletion_store.session_pks(conn, account_id, project_id=project_id)
+    ]
+
+
+def _tenant_sessions(conn: Connection, account_id: int, entry: dict) -> list[int]:
+    return [
+        pk
+        for tenant in deletion_store.tenants(conn, account_id)
+        if value_hash(tenant) == entry["tenant_hash"]
+        for pk in deletion_store.session_pks(conn, account_id, tenant=tenant)
+    ]
+
+
+def _time_range_sessions(conn: Connection, account_id: int, entry: dict) -> list[int]:
+    since, until = (datetime.fromisoformat(v) if isinstance(v, str) else v for v in (entry["since"], entry["until"]))
+    project_ids = _project_ids(conn, account_id, entry["project_hash"]) if entry.get("project_hash") else [None]
+    return [
+        pk
+        for project_id in project_ids
+        for pk in deletion_store.session_pks(conn, account_id, project_id=project_id, since=since, before=until)
+    ]
+
+
+BULK_SESSIONS = {
+    "project": (_project_sessions, False),
+    "tenant": (_tenant_sessions, True),
+    "time_range": (_time_range_sessions, False),
+    "account": (lambda conn, account_id, _entry: deletion_store.session_pks(conn, account_id), True),
+}
 
 
 WORK = {
@@ -88,6 +119,7 @@ WORK = {
     "tenant": _tenant,
     "time_range": _time_range,
     "account": _account,
+    **PROMPT_LOOP_WORK,
 }
 
 
@@ -96,7 +128,7 @@ def reapply_deletion(conn: Connection, entry: dict, now: datetime) -> dict:
     return WORK[entry["kind"]](conn, entry["account_id"], entry, now)
 
 
-class DeletionService:
+class DeletionService(PromptLoopDeletions):
     def __init__(self, runtime: Runtime) -> None:
         self._rt = runtime
 
@@ -108,10 +140,15 @@ class DeletionService:
         account_id = caller.account_id
         requested = utc_now()
         entry = {**entry, "at": requested, "account_id": account_id, "kind": kind}
+        receipt_id = str(uuid.uuid4())
+        # in the ledger before the work: re-applying a deletion that did not happen is harmless
+        self.ledger.append({**{k: v for k, v in entry.items() if k != "project_id"}, "receipt": receipt_id})
+        counts = self._delete_bulk_sessions(account_id, kind, entry, requested)
         with self._rt.engine.begin() as conn:
-            counts = WORK[kind](conn, account_id, entry, requested)
+            for name, value in WORK[kind](conn, account_id, entry, requested).items():
+                counts[name] = counts.get(name, 0) + value
             receipt = {
-                "id": str(uuid.uuid4()),
+                "id": receipt_id,
                 "account_id": account_id,
                 "kind": kind,
                 "target": target[:200],
@@ -122,9 +159,18 @@ class DeletionService:
             }
             lifecycle_store.add_receipt(conn, **receipt)
             audit.record(conn, account_id, caller, f"deletion.{kind}", target[:200], {"receipt": receipt["id"]})
-            # in the ledger before the commit: re-applying a deletion that did not happen is harmless
-            self.ledger.append({**{k: v for k, v in entry.items() if k != "project_id"}, "receipt": receipt["id"]})
         return receipt_view(receipt)
+
+    def _delete_bulk_sessions(self, account_id: int, kind: str, entry: dict, now: datetime) -> dict:
+        """A bulk kind's sessions, in transactions of bounded size; the kind's own work finds what came since."""
+        if kind not in BULK_SESSIONS:
+            return {}
+        doomed, keep_aggregates = BULK_SESSIONS[kind]
+        with self._rt.engine.connect() as conn:
+            pks = doomed(conn, account_id, entry)
+        return deletion_store.delete_sessions_in_chunks(
+            self._rt.engine, account_id, pks, now, keep_aggregates, self._rt.settings.deletion_chunk_activities
+        )
 
     def delete_session(self, caller: Caller, session_id: str) -> dict:
         caller.require("ingest")

@@ -178,7 +178,8 @@ class TemplateService:
         if not 0 < limit <= 500:
             raise InvalidInput("limit must be between 1 and 500", field="limit")
         with self._rt.engine.connect() as conn:
-            self._pk(conn, caller, name)
+            if store.version(conn, self._pk(conn, caller, name), version) is None:
+                raise NotFound(f"template {name!r} has no version {version!r}")
             rows = store.executions(conn, caller.account_id, name, version, limit + 1, before)
         more = len(rows) > limit
         rows = rows[:limit]

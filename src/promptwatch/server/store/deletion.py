@@ -3,14 +3,17 @@
 Rows are deleted at once (SQLite runs with `secure_delete`, so freed pages are zeroed); the cleanup cycle
 then purges what the engine keeps around (full-text segments, the WAL, dead tuples). A user's deletion
 takes the data's share out of the usage roll-ups too; retention keeps the roll-ups (`keep_aggregates`).
+Bulk deletions go in transactions of a bounded number of activities (`delete_sessions_in_chunks`), so that
+ingestion commits between them instead of waiting for the whole deletion.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, Engine, delete, func, select, update
 
 from . import search
 from .bodies import decode_body, is_encrypted
@@ -85,24 +88,114 @@ def _llm_contributions(conn: Connection, where) -> list[tuple[dict, tuple]]:
     return [(dict(r), (r["session_pk"], r["project_id"], r["tracking_tenant"])) for r in conn.execute(query).mappings()]
 
 
+def _delete_activities(conn: Connection, account_id: int, where, keep_aggregates: bool) -> int:
+    """Activities matching `where`, out of the roll-ups (unless kept), the text index and the bodies."""
+    if not keep_aggregates:
+        add_usage(conn, account_id, _llm_contributions(conn, where), sign=-1)
+    activity_pks = select(activities.c.pk).where(where)
+    _unindex_activities(conn, activity_pks)
+    conn.execute(delete(activity_bodies).where(activity_bodies.c.activity_pk.in_(activity_pks)))
+    return conn.execute(delete(activities).where(where)).rowcount
+
+
+def _tombstone_sessions(conn: Connection, account_id: int, pks: list[int], now: datetime) -> None:
+    for chunk in chunks(pks):
+        ids = list(conn.execute(select(sessions.c.id).where(sessions.c.pk.in_(chunk))).scalars())
+        _tombstone(conn, account_id, "session", ids, now)
+
+
 def delete_sessions(
     conn: Connection, account_id: int, pks: list[int], now: datetime, keep_aggregates: bool = False
 ) -> dict[str, int]:
     """Delete sessions with their activities and leave tombstones; returns counts."""
     counts = {"sessions": 0, "activities": 0}
     for chunk in chunks(pks):
-        if not keep_aggregates:
-            add_usage(conn, account_id, _llm_contributions(conn, activities.c.session_pk.in_(chunk)), sign=-1)
-        activity_pks = select(activities.c.pk).where(activities.c.session_pk.in_(chunk))
-        _unindex_activities(conn, activity_pks)
-        conn.execute(delete(activity_bodies).where(activity_bodies.c.activity_pk.in_(activity_pks)))
-        counts["activities"] += conn.execute(delete(activities).where(activities.c.session_pk.in_(chunk))).rowcount
-        ids = list(conn.execute(select(sessions.c.id).where(sessions.c.pk.in_(chunk))).scalars())
-        _tombstone(conn, account_id, "session", ids, now)
+        counts["activities"] += _delete_activities(
+            conn, account_id, activities.c.session_pk.in_(chunk), keep_aggregates
+        )
+        _tombstone_sessions(conn, account_id, chunk, now)
         counts["sessions"] += conn.execute(delete(sessions).where(sessions.c.pk.in_(chunk))).rowcount
     if not keep_aggregates:
         drop_empty_usage(conn, account_id)
     return counts
+
+
+ACTIVITIES_PER_TRANSACTION = 2000
+# SQLite's busy handler polls with sleeps: a writer waiting for the lock needs a moment without it to get it
+PAUSE_BETWEEN_TRANSACTIONS_SECONDS = 0.05
+
+
+def _batches(conn: Connection, pks: list[int], limit: int) -> Iterator[list[int]]:
+    """Sessions grouped so that a group holds at most `limit` activities and CHUNK sessions;
+    a session with more activities than that is a group of its own."""
+    sizes: dict[int, int] = {}
+    for chunk in chunks(pks):
+        query = select(activities.c.session_pk, func.count()).where(activities.c.session_pk.in_(chunk))
+        sizes.update((pk, n) for pk, n in conn.execute(query.group_by(activities.c.session_pk)))
+    batch, held = [], 0
+    for pk in pks:
+        size = sizes.get(pk, 0)
+        if batch and (len(batch) >= CHUNK or held + size > limit):
+            yield batch
+            batch, held = [], 0
+        batch.append(pk)
+        held += size
+    if batch:
+        yield batch
+
+
+def delete_sessions_in_chunks(
+    engine: Engine,
+    account_id: int,
+    pks: list[int],
+    now: datetime,
+    keep_aggregates: bool = False,
+    limit: int = ACTIVITIES_PER_TRANSACTION,
+    note: Callable[[str, int], None] | None = None,
+) -> dict[str, int]:
+    """`delete_sessions` in transactions of at most `limit` activities each (0: one transaction). The first
+    transaction leaves every session's tombstone, so nothing can be sent into them while the rest goes on,
+    and `tombstoned_session_pks` finds what an interruption left behind."""
+    counts = {"sessions": 0, "activities": 0}
+    if not pks or not limit:
+        with engine.begin() as conn:
+            return delete_sessions(conn, account_id, pks, now, keep_aggregates) if pks else counts
+    with engine.begin() as conn:
+        _tombstone_sessions(conn, account_id, pks, now)
+    with engine.connect() as conn:
+        plan = list(_batches(conn, pks, limit))
+    for batch in plan:
+        done = False
+        while not done:
+            with engine.begin() as conn:
+                query = select(activities.c.pk).where(activities.c.session_pk.in_(batch)).order_by(activities.c.pk)
+                some = list(conn.execute(query.limit(limit)).scalars())
+                counts["activities"] += _delete_activities(conn, account_id, activities.c.pk.in_(some), keep_aggregates)
+                done = len(some) < limit
+                if done:
+                    counts["sessions"] += conn.execute(delete(sessions).where(sessions.c.pk.in_(batch))).rowcount
+                    if not keep_aggregates:
+                        drop_empty_usage(conn, account_id)
+            if note:
+                note("deleted activities", counts["activities"])
+            time.sleep(PAUSE_BETWEEN_TRANSACTIONS_SECONDS)
+    return counts
+
+
+def tombstoned_session_pks(conn: Connection, before: datetime) -> dict[int, list[int]]:
+    """Per account, sessions with a tombstone from before `before` that still exist: a bulk deletion was
+    interrupted."""
+    query = select(sessions.c.account_id, sessions.c.pk).join(
+        tombstones,
+        (tombstones.c.account_id == sessions.c.account_id)
+        & (tombstones.c.kind == "session")
+        & (tombstones.c.object_id == sessions.c.id)
+        & (tombstones.c.deleted_at < before),
+    )
+    found: dict[int, list[int]] = {}
+    for account_id, pk in conn.execute(query):
+        found.setdefault(account_id, []).append(pk)
+    return found
 
 
 def activity_subtree(conn: Connection, account_id: int, activity_id: str) -> tuple[int, list[dict]] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, RowMapping, case, extract, func, select
+from sqlalchemy import Connection, RowMapping, case, delete, extract, func, select, update
 
 from .tables.activities import activities
 from .tables.annotations import annotations
@@ -89,6 +89,63 @@ def label_history(conn: Connection, pk: int, label: str | None = None) -> list[R
     if label is not None:
         query = query.where(prompt_label_moves.c.label == label)
     return list(conn.execute(query.order_by(prompt_label_moves.c.pk.desc())).mappings())
+
+
+def template_names(conn: Connection, account_id: int) -> list[str]:
+    return list(
+        conn.execute(select(prompt_templates.c.name).where(prompt_templates.c.account_id == account_id)).scalars()
+    )
+
+
+def labels_at(conn: Connection, pk: int, version_name: str) -> list[str]:
+    """The labels whose latest move points at the version."""
+    current: dict[str, str] = {}
+    for move in label_history(conn, pk):
+        current.setdefault(move["label"], move["version"])
+    return sorted(label for label, target in current.items() if target == version_name)
+
+
+def _unlink_executions(conn: Connection, account_id: int, name: str, version_name: str | None = None) -> int:
+    """The LLM calls stay; only their link to the template (name and version columns) is cleared."""
+    where = [activities.c.account_id == account_id, activities.c.template_name == name]
+    if version_name is not None:
+        where.append(activities.c.template_version == version_name)
+    return conn.execute(update(activities).where(*where).values(template_name=None, template_version=None)).rowcount
+
+
+def delete_template(conn: Connection, account_id: int, name: str) -> dict[str, int]:
+    """The template with its versions and label moves; its executions are unlinked, not deleted."""
+    pk = template_pk(conn, account_id, name)
+    if pk is None:
+        return {"templates": 0, "versions": 0, "label_moves": 0, "executions_unlinked": 0}
+    moves = conn.execute(delete(prompt_label_moves).where(prompt_label_moves.c.template_pk == pk)).rowcount
+    versions_removed = conn.execute(
+        delete(prompt_template_versions).where(prompt_template_versions.c.template_pk == pk)
+    ).rowcount
+    conn.execute(delete(prompt_templates).where(prompt_templates.c.pk == pk))
+    unlinked = _unlink_executions(conn, account_id, name)
+    return {"templates": 1, "versions": versions_removed, "label_moves": moves, "executions_unlinked": unlinked}
+
+
+def delete_version(conn: Connection, account_id: int, name: str, version_name: str) -> dict[str, int]:
+    """One version; the labels pointing at it go with their history, other labels forget their moves to it."""
+    pk = template_pk(conn, account_id, name)
+    if pk is None:
+        return {"versions": 0, "label_moves": 0, "executions_unlinked": 0}
+    moves = prompt_label_moves.c
+    doomed = labels_at(conn, pk, version_name)
+    removed_moves = conn.execute(
+        delete(prompt_label_moves).where(
+            moves.template_pk == pk, (moves.version == version_name) | moves.label.in_(doomed)
+        )
+    ).rowcount
+    removed = conn.execute(
+        delete(prompt_template_versions).where(
+            prompt_template_versions.c.template_pk == pk, prompt_template_versions.c.version == version_name
+        )
+    ).rowcount
+    unlinked = _unlink_executions(conn, account_id, name, version_name)
+    return {"versions": removed, "labels": len(doomed), "label_moves": removed_moves, "executions_unlinked": unlinked}
 
 
 def _latency_ms(conn: Connection):

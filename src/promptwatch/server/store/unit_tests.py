@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, RowMapping, func, select
+from sqlalchemy import Connection, RowMapping, delete, func, select
 
 from .bodies import decode_body
 from .dialect import insert_for
@@ -80,6 +80,23 @@ def get_run(conn: Connection, account_id: int, run_id: str) -> RowMapping | None
 def run_results(conn: Connection, pk: int) -> list[RowMapping]:
     query = select(test_results).where(test_results.c.run_pk == pk).order_by(test_results.c.position)
     return list(conn.execute(query).mappings())
+
+
+def test_names(conn: Connection, account_id: int) -> list[str]:
+    query = select(test_runs.c.test_name).where(test_runs.c.account_id == account_id).distinct()
+    return list(conn.execute(query).scalars())
+
+
+def delete_runs(conn: Connection, account_id: int, run_ids: list[str] | None = None, test_name: str | None = None):
+    """Runs (by id, or every run of a test) with their results; returns counts."""
+    query = select(test_runs.c.pk).where(test_runs.c.account_id == account_id)
+    if run_ids is not None:
+        query = query.where(test_runs.c.run_id.in_(run_ids))
+    if test_name is not None:
+        query = query.where(test_runs.c.test_name == test_name)
+    results = conn.execute(delete(test_results).where(test_results.c.run_pk.in_(query))).rowcount
+    runs = conn.execute(delete(test_runs).where(test_runs.c.pk.in_(query))).rowcount
+    return {"test_runs": runs, "test_results": results}
 
 
 def annotated_activities(

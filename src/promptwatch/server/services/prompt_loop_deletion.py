@@ -1,0 +1,113 @@
+"""Deleting prompt-loop objects (P18): a template with its versions and labels, one template version, a
+unit-test run, or a whole unit test with its runs. The kinds of `services/deletion.py`: ledger entries hold
+hashes of the names and the run ids, and re-applying one after a restore finds the objects again by hash.
+
+A template's executions are the customer's traces: they stay, only their link to the template is cleared
+(the receipt counts them as `executions_unlinked`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from ..errors import Conflict, Forbidden, NotFound
+from ..store import templates as template_store
+from ..store import unit_tests as test_store
+from .credentials import Caller
+from .ledger import value_hash
+
+
+def _add(total: dict, counts: dict) -> dict:
+    for name, value in counts.items():
+        total[name] = total.get(name, 0) + value
+    return total
+
+
+def _template(conn: Connection, account_id: int, entry: dict, _now: datetime) -> dict:
+    counts: dict = {}
+    for name in template_store.template_names(conn, account_id):
+        if value_hash(name) == entry["template_hash"]:
+            _add(counts, template_store.delete_template(conn, account_id, name))
+    return counts
+
+
+def _template_version(conn: Connection, account_id: int, entry: dict, _now: datetime) -> dict:
+    counts: dict = {}
+    for name in template_store.template_names(conn, account_id):
+        if value_hash(name) != entry["template_hash"]:
+            continue
+        pk = template_store.template_pk(conn, account_id, name)
+        for row in template_store.versions(conn, pk):
+            if value_hash(row["version"]) == entry["version_hash"]:
+                _add(counts, template_store.delete_version(conn, account_id, name, row["version"]))
+    return counts
+
+
+def _test_run(conn: Connection, account_id: int, entry: dict, _now: datetime) -> dict:
+    return test_store.delete_runs(conn, account_id, run_ids=entry["run_ids"])
+
+
+def _test(conn: Connection, account_id: int, entry: dict, _now: datetime) -> dict:
+    counts: dict = {}
+    for name in test_store.test_names(conn, account_id):
+        if value_hash(name) == entry["test_hash"]:
+            _add(counts, test_store.delete_runs(conn, account_id, test_name=name))
+    return counts
+
+
+PROMPT_LOOP_WORK = {
+    "template": _template,
+    "template_version": _template_version,
+    "test_run": _test_run,
+    "test": _test,
+}
+
+
+def _account_wide(caller: Caller) -> None:
+    caller.require("ingest")  # members delete, viewers do not
+    if caller.project:
+        raise Forbidden("templates and unit tests belong to the whole account; use an account-wide credential")
+
+
+class PromptLoopDeletions:
+    """The prompt-loop methods of `DeletionService` (which provides `_rt` and `_delete`)."""
+
+    def delete_template(self, caller: Caller, name: str) -> dict:
+        _account_wide(caller)
+        with self._rt.engine.connect() as conn:
+            if template_store.template_pk(conn, caller.account_id, name) is None:
+                raise NotFound(f"no template {name!r}")
+        return self._delete(caller, "template", value_hash(name), {"template_hash": value_hash(name)})
+
+    def delete_template_version(self, caller: Caller, name: str, version: str, force: bool = False) -> dict:
+        """Refused (409) while a label points at the version, unless `force`: then those labels are deleted
+        with it (no label is moved silently to another version)."""
+        _account_wide(caller)
+        with self._rt.engine.connect() as conn:
+            pk = template_store.template_pk(conn, caller.account_id, name)
+            if pk is None or template_store.version(conn, pk, version) is None:
+                raise NotFound(f"template {name!r} has no version {version!r}")
+            labels = template_store.labels_at(conn, pk, version)
+        if labels and not force:
+            raise Conflict(
+                f"the labels {', '.join(labels)} point at version {version!r}: move them first, "
+                "or delete them with the version (force=true)"
+            )
+        entry = {"template_hash": value_hash(name), "version_hash": value_hash(version)}
+        return self._delete(caller, "template_version", f"{value_hash(name)}@{value_hash(version)}", entry)
+
+    def delete_test_run(self, caller: Caller, run_id: str) -> dict:
+        _account_wide(caller)
+        with self._rt.engine.connect() as conn:
+            if test_store.run_pk(conn, caller.account_id, run_id) is None:
+                raise NotFound(f"no test run {run_id!r}")
+        return self._delete(caller, "test_run", run_id, {"run_ids": [run_id]})
+
+    def delete_test(self, caller: Caller, test_name: str) -> dict:
+        _account_wide(caller)
+        with self._rt.engine.connect() as conn:
+            if test_name not in test_store.test_names(conn, caller.account_id):
+                raise NotFound(f"no unit test {test_name!r}")
+        return self._delete(caller, "test", value_hash(test_name), {"test_hash": value_hash(test_name)})
