@@ -50,6 +50,7 @@ from .schema.legacy import (
     RetrievedDocuments,
 )
 from .sdk import cache
+from .sdk.client import Client
 from .sdk.errors import PromptWatchError
 from .sdk.observe import observe
 from .sdk.pipeline import configure, flush, shutdown
@@ -67,6 +68,7 @@ __all__ = [
     "ChainSequence",
     "ChatMessage",
     "ChatMessagePromptTemplate",
+    "Client",
     "DocumentSnippet",
     "LlmPrompt",
     "Log",
@@ -75,6 +77,7 @@ __all__ = [
     "PromptTemplateDescription",
     "PromptWatch",
     "PromptWatchError",
+    "PromptWatchLlmCache",
     "Question",
     "RetrievedDocuments",
     "Span",
@@ -91,11 +94,12 @@ __all__ = [
     "span",
 ]
 
-_LANGCHAIN_NAMES = {"CachedLLM", "CachedChatLLM"}
+_LANGCHAIN_NAMES = {"CachedLLM", "CachedChatLLM", "PromptWatchLlmCache"}
 
 
 def __getattr__(name: str) -> Any:
-    """`CachedLLM` / `CachedChatLLM` are imported on first use (they need langchain-core)."""
+    """`CachedLLM`, `CachedChatLLM` and `PromptWatchLlmCache` are imported on first use (they need
+    langchain-core)."""
     if name in _LANGCHAIN_NAMES:
         from .integrations import langchain_cache
 

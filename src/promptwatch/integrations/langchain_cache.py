@@ -16,18 +16,26 @@ sorted keys) and the template's identity are sent. Prompts longer than `token_li
 Every cache call has a 2 s deadline and never raises: a failure is a miss. A hit is recorded as the LLM
 call's activity with `metadata.cache = {"hit": true, "similarity": s, "namespace": ns}` and zero tokens
 (so zero cost); a miss with `{"hit": false, "namespace": ns}`.
+
+`PromptWatchLlmCache(cache_namespace_key=None)` is the same cache as LangChain's global cache, for every
+model at once: `langchain_core.globals.set_llm_cache(PromptWatchLlmCache("faq"))`. Entries are keyed by
+the prompt text and, as template identity, a hash of LangChain's `llm_string` (model and its settings), so
+one model is never served another's answer; the generations are stored in LangChain's serialized form.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import uuid
 from typing import Any
 
 from . import LANGCHAIN_MISSING
 
 try:
+    from langchain_core.caches import BaseCache
     from langchain_core.language_models import BaseChatModel, BaseLLM
+    from langchain_core.load import dumps, loads
     from langchain_core.messages import AIMessage, get_buffer_string
     from langchain_core.outputs import ChatGeneration, ChatResult, Generation, LLMResult
     from pydantic import ConfigDict
@@ -263,3 +271,42 @@ class CachedChatLLM(_CacheOptions, BaseChatModel):
             return dict(llm_outputs[0] or {})
         combine = getattr(self.inner_llm, "_combine_llm_outputs", None)
         return combine([output or {} for output in llm_outputs]) if combine else {}
+
+
+_CACHED_CLASSES = [Generation, ChatGeneration, AIMessage]
+
+
+class PromptWatchLlmCache(BaseCache):
+    """LangChain's global LLM cache on PromptWatch's semantic cache (module docstring)."""
+
+    def __init__(self, cache_namespace_key: str | None = None, similarity_limit: float | None = None):
+        self.cache_namespace_key = cache_namespace_key
+        self.similarity_limit = similarity_limit
+
+    @staticmethod
+    def _identity(llm_string: str) -> str:
+        return "llm:" + hashlib.sha256(llm_string.encode()).hexdigest()[:32]
+
+    def lookup(self, prompt: str, llm_string: str) -> list[Any] | None:
+        namespace = cache.namespace_for(self.cache_namespace_key)
+        hit = cache.lookup(prompt, namespace=namespace, template_identity=self._identity(llm_string),
+                           min_similarity=self.similarity_limit)
+        if hit is None:
+            return None
+        with never_raise():
+            try:
+                generations = loads(hit.result, allowed_objects=_CACHED_CLASSES)  # never models or clients
+            except Exception:  # an entry another client stored as plain text
+                return [Generation(text=hit.result)]
+            return list(generations) if isinstance(generations, list) else [Generation(text=hit.result)]
+        return None
+
+    def update(self, prompt: str, llm_string: str, return_val: Any) -> None:
+        with never_raise():
+            cache.store(prompt, dumps(list(return_val)), namespace=cache.namespace_for(self.cache_namespace_key),
+                        template_identity=self._identity(llm_string),
+                        id=str(uuid.uuid5(uuid.NAMESPACE_DNS, f"{llm_string}\n{prompt}")))
+
+    def clear(self, **kwargs: Any) -> None:
+        """Delete the namespace's entries (`until=` a datetime: only those created before it)."""
+        cache.clear(cache.namespace_for(self.cache_namespace_key), until=kwargs.get("until"))

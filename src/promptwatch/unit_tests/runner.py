@@ -237,6 +237,13 @@ class UnitTestSession:
     def pending(self) -> TestCaseHandle | None:
         return self._pending
 
+    @property
+    def langchain(self) -> Any:
+        """LangChain helpers of the run: `get_test_memory(memory_key="history")` (needs langchain-core)."""
+        from ..integrations.langchain_test_memory import LangChainUnitTestSupport
+
+        return LangChainUnitTestSupport(self)
+
     def skip(self, n: int = 1) -> list[TestCase]:
         """Skip the pending case (and the n-1 after it); returns the skipped cases."""
         skipped = [self._pending.test_case] if self._pending is not None else []

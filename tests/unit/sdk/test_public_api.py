@@ -11,12 +11,14 @@ from tests.unit.test_layers import SRC, imports_of
 
 EXPECTED = {
     "Action", "Answer", "CachedChatLLM", "CachedLLM", "ChainSequence", "ChatMessage", "ChatMessagePromptTemplate",
-    "DocumentSnippet", "LlmPrompt", "Log", "NamedPromptTemplateDescription", "ParallelPrompt",
-    "PromptTemplateDescription", "PromptWatch", "PromptWatchError", "Question", "RetrievedDocuments", "Span",
+    "Client", "DocumentSnippet", "LlmPrompt", "Log", "NamedPromptTemplateDescription", "ParallelPrompt",
+    "PromptTemplateDescription", "PromptWatch", "PromptWatchError", "PromptWatchLlmCache", "Question",
+    "RetrievedDocuments", "Span",
     "__version__", "cache", "configure", "find_and_register_templates_recursive", "find_templates_recursive",
     "flush", "get_prompt_template", "observe", "register_prompt_template", "shutdown", "span",
 }
-LANGCHAIN_NAMES = {"CachedLLM", "CachedChatLLM"}  # imported on first use: they need langchain-core
+# imported on first use: they need langchain-core
+LANGCHAIN_NAMES = {"CachedLLM", "CachedChatLLM", "PromptWatchLlmCache"}
 
 
 def test_all_is_exactly_the_public_api():
@@ -87,12 +89,13 @@ def test_langchain_support_without_langchain_is_a_clear_install_message():
 
 
 def test_the_published_import_paths():
-    from promptwatch.langchain import CachedChatLLM, CachedLLM
+    from promptwatch.langchain import CachedChatLLM, CachedLLM, PromptWatchLlmCache
     from promptwatch.unit_tests import UnitTest
     from promptwatch.unit_tests.evaluation import CosineScoreEvaluationStrategy, EvaluationStrategyBase
     from promptwatch.unit_tests.schema import LabeledOutput, PromptUnitTestRun, TestCase, TestCaseResult
 
     assert promptwatch.CachedLLM is CachedLLM and promptwatch.CachedChatLLM is CachedChatLLM
+    assert promptwatch.PromptWatchLlmCache is PromptWatchLlmCache
     assert issubclass(CosineScoreEvaluationStrategy, EvaluationStrategyBase)
     assert all([UnitTest, LabeledOutput, PromptUnitTestRun, TestCase, TestCaseResult])
 
