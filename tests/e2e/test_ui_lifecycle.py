@@ -54,12 +54,17 @@ def test_delete_a_session_shows_its_receipt_and_it_leaves_the_list(ui, tenant):
     assert page.locator("tr.row:has-text('Support answer')").count() == 0
 
 
-def test_annotate_an_activity_with_a_thumb_and_a_note(ui, tenant):
+def open_seeded_rag_session(ui, tenant) -> str:
+    """Store the scenario and open its RAG session signed in as the owner; returns the session id."""
     with ui.server.client(tenant.api_key) as client:
-        stored = seed(client)
-    rag = stored["rag"]["id"]
-    page = ui.page
+        rag = seed(client)["rag"]["id"]
     ui.sign_in(tenant, f"/ui/sessions/{rag}")
+    return rag
+
+
+def test_annotate_an_activity_with_a_thumb_and_a_note(ui, tenant):
+    open_seeded_rag_session(ui, tenant)
+    page = ui.page
     form = page.locator("form[aria-label=Annotation]")
     form.wait_for()  # the LLM call is selected first
     activity = page.locator("[role=treeitem][aria-selected=true]").get_attribute("data-id")
@@ -186,9 +191,62 @@ def test_an_ingest_key_cannot_export_or_encrypt(ui, tenant):
     ui.page.goto(f"{ui.origin}/ui/settings?tab=data")
     ui.page.click("text=Prepare export")
     denied = "this credential has scope 'ingest'; 'admin' is needed"
-    ui.page.locator(f"[role=alert]:has-text(\"{denied}\")").wait_for()
+    ui.page.locator(f'[role=alert]:has-text("{denied}")').wait_for()
     ui.page.click("text=Turn on encryption at rest")
     ui.page.click("text=Yes, encrypt from now on")
-    expect(ui.page.locator(f"[role=alert]:has-text(\"{denied}\")")).to_have_count(2)
+    expect(ui.page.locator(f'[role=alert]:has-text("{denied}")')).to_have_count(2)
     with ui.server.client(tenant.api_key) as client:
         assert client.get("/api/v1/account/encryption").json() == {"enabled": False}
+
+
+def test_p18_ui_bulk_deletion_erases_a_tenant_from_the_list_and_the_api(ui, tenant):
+    with ui.server.client(tenant.api_key) as client:
+        stored = seed(client)
+    doomed = [s["id"] for s in stored["plain"] if s["tracking_tenant"] == "tenant-1"]
+    assert len(doomed) == 2
+    page = ui.page
+    ui.sign_in(tenant)
+    expect(page.locator("tr.row")).to_have_count(8)
+    page.goto(ui.origin + "/ui/settings?tab=data")
+    form = page.locator("form[aria-label='Erase tenant']")
+    button = form.get_by_role("button", name="Erase tenant")
+    expect(button).to_be_disabled()
+    form.locator("input").fill("tenant-1")
+    button.click()
+    dialog = form.locator("[role=alertdialog]")
+    assert "Erase tracking tenant tenant-1" in dialog.inner_text() and "cannot be undone" in dialog.inner_text()
+    dialog.locator("text=Cancel").click()
+    with ui.server.client(tenant.api_key) as client:
+        assert all(client.get(f"/api/v1/sessions/{sid}").status_code == 200 for sid in doomed)
+    button.click()
+    dialog.locator("text=Delete permanently").click()
+    done = page.locator("[role=status]:has-text('Deleted (sessions: 2')")
+    done.wait_for()
+    receipt_id = done.locator(".receipt-id").inner_text()
+    assert done.locator("a:text('see all receipts')").get_attribute("href").startswith("/ui/settings?tab=data")
+    page.locator("table[aria-label='Deletion receipts'] tbody tr").filter(has_text=receipt_id).wait_for()
+    with ui.server.client(tenant.api_key) as client:
+        assert [client.get(f"/api/v1/sessions/{sid}").status_code for sid in doomed] == [404, 404]
+        assert client.get(f"/api/v1/deletions/{receipt_id}").json()["kind"] == "tenant"
+    ui.go("Sessions", "tr.row")
+    expect(page.locator("tr.row")).to_have_count(6)
+    for sid in doomed:
+        expect(page.locator(f"tr.row:has-text('{sid[:8]}')")).to_have_count(0)
+
+
+def test_p18_ui_deletes_one_activity_after_a_confirmation(ui, tenant):
+    rag = open_seeded_rag_session(ui, tenant)
+    page = ui.page
+    page.wait_for_selector("[role=treeitem]")
+    page.locator("[role=treeitem]").last.click()
+    expect(page).to_have_url(re.compile(r"\?activity="))
+    activity = page.evaluate("new URLSearchParams(location.search).get('activity')")
+    panel = page.locator("[aria-label='Activity detail']")
+    panel.get_by_role("button", name="Delete activity").click()
+    assert "cannot be undone" in panel.locator("[role=alertdialog]").inner_text()
+    panel.locator("text=Delete permanently").click()
+    panel.locator("[aria-label='Deletion receipt']:has-text('Activity deleted')").wait_for()
+    with ui.server.client(tenant.api_key) as client:
+        remaining = [a["id"] for a in client.get(f"/api/v1/sessions/{rag}").json()["activities"]]
+        assert client.get("/api/v1/deletions").json()["items"][0]["kind"] == "activity"
+    assert activity not in remaining and len(remaining) == 5

@@ -8,9 +8,6 @@ import time
 import httpx
 import pytest
 
-from promptwatch.server.services.mail import MailService
-from promptwatch.server.services.runtime import Runtime
-from promptwatch.server.store.engine import make_engine
 from tests.support.databases import fresh_database
 from tests.support.mailbox import body_of, link_in, login, new_tenant, operator_token, server_with_mail, token_in
 from tests.support.payloads import uid
@@ -188,23 +185,22 @@ def test_sign_up_with_a_known_address_reveals_nothing_and_mails_the_owner(mailed
     assert "/ui/reset" in body_of(mailbox.wait_for(email, "already have"))
 
 
-def test_invitation_mail_goes_through_the_outbox(mailed):
+def test_p16_an_invitation_is_mailed_through_the_outbox_and_its_link_makes_a_member(mailed):
     server, mailbox = mailed
-    settings = server.settings().model_copy(update={"public_url": server.base_url})
-    engine = make_engine(server.database_url)
-    try:
-        mail = MailService(Runtime.build(settings, engine))
-        invited = address("invited")
-        mail.send_invitation_mail(
-            invited,
-            account_name="Acme",
-            accept_url=f"{server.base_url}/ui/invite?token=abc",
-            inviter_email="boss@x.test",
-        )
-    finally:
-        engine.dispose()
-    message = mailbox.wait_for(invited, "Invitation to Acme")
-    assert "boss@x.test invited you" in body_of(message) and "/ui/invite?token=abc" in body_of(message)
+    owner = server.first
+    invited = address("invited")
+    with server.client(login(server, owner.owner_email, owner.owner_password)) as admin:
+        answer = admin.post("/api/v1/invitations", json={"email": invited, "role": "member"})
+        assert answer.status_code == 201, answer.text
+    message = mailbox.wait_for(invited, "Invitation to")
+    assert f"{owner.owner_email} invited you" in body_of(message)
+    link = link_in(message, "/ui/invitation?token=")
+    assert link == answer.json()["link"] and link.startswith(server.base_url)
+    with server.client() as anonymous:
+        joined = anonymous.post("/api/v1/invitations/accept", json={"token": token_in(message), "password": "x" * 12})
+        assert joined.status_code == 200 and joined.json()["role"] == "member"
+    with server.client(login(server, invited, "x" * 12)) as member:
+        assert member.get("/api/v1/me").json()["account"]["id"] == owner.account_id
 
 
 def test_public_forms_are_rate_limited_per_address(backend, tmp_path):

@@ -5,24 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.databases import fresh_database
 from tests.support.fake_openai import FakeOpenAI, fake_openai  # noqa: F401 - the fixture
 from tests.support.payloads import llm, uid
-from tests.support.server import provision
+from tests.support.server import server_with_env
 
 
 @pytest.fixture(scope="module")
 def replay_server(backend, tmp_path_factory):
     """A server that may call the fake provider on 127.0.0.1 (PROMPTWATCH_REPLAY_ALLOW_PRIVATE_URLS)."""
     directory = tmp_path_factory.mktemp(f"replay-{backend}")
-    with fresh_database(backend, directory) as url:
-        server = provision(url, directory)
-        server.extra_env = {"PROMPTWATCH_REPLAY_ALLOW_PRIVATE_URLS": "true"}
-        server.start()
-        try:
-            yield server
-        finally:
-            server.stop()
+    with server_with_env(backend, directory, PROMPTWATCH_REPLAY_ALLOW_PRIVATE_URLS="true") as server:
+        yield server
 
 
 def admin_key(server) -> str:

@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from promptwatch.server.services.runtime import Runtime
 from promptwatch.server.settings import Settings
 from promptwatch.server.store.engine import make_engine
 from promptwatch.server.store.schema_version import ensure_current
+from tests.support.databases import fresh_database
 
 # sitecustomize installs the egress guard in the server process (tests/support/egress.py)
 EGRESS_PATH = [str(Path(__file__).parent / "egress_site"), str(Path(__file__).resolve().parents[2])]
@@ -138,3 +141,16 @@ def provision(database_url: str, data_dir: Path) -> LiveServer:
     engine.dispose()
     server.first = Tenant(first.account_id, first.api_key, first.owner_email, first.owner_password)
     return server
+
+
+@contextmanager
+def server_with_env(backend: str, directory: Path, **env: str) -> Iterator[LiveServer]:
+    """A server of its own on a fresh database, started with these extra environment variables."""
+    with fresh_database(backend, directory) as url:
+        server = provision(url, directory)
+        server.extra_env = env
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()

@@ -152,6 +152,7 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
         description="Observability for LLM applications that keeps its privacy promises.",
         lifespan=lifespan,
         default_response_class=ORJSONResponse,
+        responses=problems.SHARED_RESPONSES,
         docs_url=None,
         redoc_url=None,
     )
@@ -180,7 +181,7 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
         templates=TemplateService(runtime),
         annotations=AnnotationService(runtime),
         replays=ReplayService(runtime),
-        members=MemberService(runtime),
+        members=MemberService(runtime, mail),
         support=SupportAccessService(runtime),
         audit=AuditService(runtime),
         staff=StaffService(runtime),

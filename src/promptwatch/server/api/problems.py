@@ -1,4 +1,5 @@
-"""Errors as `application/problem+json` (RFC 9457), and the error codes routes declare for OpenAPI."""
+"""Errors as `application/problem+json` (RFC 9457), the error codes routes declare for OpenAPI, and the ones
+every route may answer (`SHARED_RESPONSES`, declared once for the whole app)."""
 
 from __future__ import annotations
 
@@ -51,10 +52,12 @@ async def unexpected_error(request: Request, exc: Exception) -> ORJSONResponse:
 
 
 _DESCRIPTIONS = {
+    400: "Malformed request: a body that is not JSON, or NUL in the path or query",
     401: "No credentials, or unknown, expired or revoked ones",
     403: "The credential's scope or project does not allow this",
     404: "Unknown id, or one of another account",
     409: "Conflict",
+    410: "Gone: a link, token or invitation revoked, used or expired, or stored data that can no longer be read",
     413: "Body too large",
     422: "Invalid input; `errors` names each field",
     429: "Rate limited",
@@ -64,3 +67,8 @@ _DESCRIPTIONS = {
 
 def responses(*codes: int) -> dict:
     return {code: {"description": _DESCRIPTIONS[code], "content": {PROBLEM: {}}} for code in codes}
+
+
+# answered on any route: by the edge (NUL), by body parsing, or by a read of what was revoked, used or
+# destroyed (a route's own declaration of a code replaces its description here)
+SHARED_RESPONSES = responses(400, 410)

@@ -4,15 +4,14 @@ API key rotation.
 Roles: viewer (read), member (write data), admin (keys and members), owner (billing, deletion of the
 account, and what admins do). Only an owner makes or unmakes an owner, and an account always keeps one.
 
-E-mail seam: sending the invitation belongs to the outbox (issue 8). `MemberService.mailer`, when set, is
-called with the invitation (e-mail, link, expiry) after it is stored; the API reply always carries the
-token and link so an admin can pass it on by hand.
+The invitation mail is queued on the outbox in the transaction that stores the invitation; it links to
+`/ui/invitation?token=…`. The API reply carries the token and link as well, so an admin can pass it on by
+hand when the instance sends no mail.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from datetime import timedelta
 
 from ..errors import Conflict, Gone, InvalidInput, NotFound
@@ -23,11 +22,11 @@ from . import audit
 from .accounts import check_email, key_id_of
 from .clock import utc_now
 from .credentials import Caller, token_hash
+from .mail import MailService
 from .runtime import Runtime
 
 INVITATION_PREFIX = "pwi_"
 MIN_PASSWORD = 8
-InvitationMailer = Callable[[dict], None]
 
 
 def _check_role(role: str) -> str:
@@ -37,9 +36,9 @@ def _check_role(role: str) -> str:
 
 
 class MemberService:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, mail: MailService) -> None:
         self._rt = runtime
-        self.mailer: InvitationMailer | None = None
+        self._mail = mail
 
     # invitations
     def invite(self, caller: Caller, email: str, role: str, projects: list[str] | None, hours: int | None) -> dict:
@@ -55,6 +54,7 @@ class MemberService:
         token = INVITATION_PREFIX + secrets.token_urlsafe(32)
         now = utc_now()
         expires_at = now + timedelta(hours=hours)
+        link = f"{self._rt.settings.public_url}/ui/invitation?token={token}"
         with self._rt.engine.begin() as conn:
             for name in names:
                 account_store.ensure_project(conn, caller.account_id, name, now)
@@ -70,6 +70,15 @@ class MemberService:
                 expires_at=expires_at,
             )
             audit.record(conn, caller.account_id, caller, "member.invite", email, {"role": role, "projects": names})
+            inviter = account_store.get_user(conn, caller.user_id) if caller.user_id else None
+            self._mail.send_invitation_mail(
+                email,
+                account_name=account_store.get_account(conn, caller.account_id)["name"],
+                accept_url=link,
+                inviter_email=inviter["email"] if inviter else None,
+                expires_at=expires_at,
+                conn=conn,
+            )
         invitation = {
             "id": invitation_id,
             "email": email,
@@ -77,11 +86,9 @@ class MemberService:
             "projects": names,
             "expires_at": expires_at,
             "token": token,
-            "link": f"/ui/#/invitation/{token}",
+            "link": link,
             "accept": "POST /api/v1/invitations/accept",
         }
-        if self.mailer is not None:
-            self.mailer(invitation)
         return invitation
 
     def invitations(self, caller: Caller) -> list[dict]:
@@ -188,4 +195,3 @@ class MemberService:
         key = self._rt.keys.rotate(caller.account_id, key_id)
         audit.record(self._rt, caller.account_id, caller, "key.rotate", key_id)
         return {"api_key": key, "key_id": key_id_of(key)}
-

@@ -16,8 +16,6 @@ import time
 from functools import partial
 from urllib.parse import urlsplit
 
-import httpx
-
 from promptwatch.schema.prompt_loop import ProviderConfigIn, ReplayCreate
 
 from ..errors import Forbidden, InvalidInput, NotFound
@@ -208,6 +206,8 @@ class ReplayService:
         if provider["api_key_sealed"] is not None:
             secret = self._secrets.open(caller.account_id, provider["name"], provider["api_key_sealed"])
             headers["Authorization"] = f"Bearer {secret}"
+        import httpx  # imported on the first replay, not at start-up (with its CLI extras it is slow to import)
+
         generated = error = None
         usage: dict = {}
         started = time.perf_counter()
@@ -241,7 +241,7 @@ class ReplayService:
         }
         with self._rt.engine.begin() as conn:
             row["pk"] = store.add_replay(conn, row)
-        return _replay_view(row)
+        return _replay_view(row, self._rt.pricebook)
 
     def list(self, caller: Caller, activity_id: str) -> dict:
         """The original call and its replays, for a side-by-side view."""
@@ -261,11 +261,13 @@ class ReplayService:
             "template_name": recorded.get("template_name"),
             "template_version": recorded.get("template_version"),
         }
-        return {"original": original, "replays": [_replay_view(r) for r in rows]}
+        return {"original": original, "replays": [_replay_view(r, self._rt.pricebook) for r in rows]}
 
 
-def _replay_view(row) -> dict:
+def _replay_view(row, pricebook) -> dict:
+    """A stored replay; its cost from the public price table (the account's price overrides are not applied)."""
     request = dict(row["request"])
+    priced = pricebook.cost(row["model"], None, row["prompt_tokens"], row["completion_tokens"], row["created_at"])
     return {
         "id": row["pk"],
         "provider": row["provider"],
@@ -277,6 +279,7 @@ def _replay_view(row) -> dict:
         "error": row["error"],
         "prompt_tokens": row["prompt_tokens"],
         "completion_tokens": row["completion_tokens"],
+        "cost": priced.cost,
         "latency_ms": row["latency_ms"],
         "created_at": row["created_at"],
     }

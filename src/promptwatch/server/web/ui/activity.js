@@ -1,11 +1,14 @@
 // The detail of one activity: an LLM call's prompt or chat messages, template and input values, output,
 // model, settings, tokens and cost; retrieved documents with scores; a tool's input and output; a chain's
-// inputs and outputs; errors first. Every customer value is rendered as text.
+// inputs and outputs; errors first; an LLM call's replay panel (replay.js). Every customer value is rendered
+// as text.
 import { html } from "./lib.js";
 import { count, duration, json, millis, money, when } from "./format.js";
 import { CopyButton, Facts, TextBlock } from "./widgets.js";
 import { TYPE_LABELS, label } from "./tree.js";
 import { Annotation } from "./annotation.js";
+import { ReplayPanel } from "./replay.js";
+import { DeleteActivity } from "./activity_delete.js";
 
 // fields drawn by the sections below; anything else an activity carries is listed under "Other fields"
 const SHOWN = new Set([
@@ -71,7 +74,8 @@ function LlmCall({ a }) {
     <${TextBlock} title="Template" text=${templateBody(a.prompt_template)} />
     <${InputValues} values=${a.prompt_input_values} />
     <${TextBlock} title="Settings" text=${a.settings} />
-    <${TextBlock} title="Caption" text=${a.caption} />`;
+    <${TextBlock} title="Caption" text=${a.caption} />
+    <${ReplayPanel} key=${a.id} a=${a} />`;
 }
 
 function Documents({ a }) {
@@ -129,6 +133,7 @@ export function ActivityDetail({ a }) {
     <header class="activity-head">
       <span class=${`type type-${a.activity_type}`}>${TYPE_LABELS[a.activity_type] || a.activity_type}</span>
       <h3>${label(a)}</h3>
+      <${DeleteActivity} key=${a.id} id=${a.id} />
     </header>
     ${a.error && html`<section class="block bad" role="alert">
       <header><h4>Error</h4><${CopyButton} text=${a.error} /></header>

@@ -1,8 +1,9 @@
 // The entry module: restores the sign-in from sessionStorage (or shows the sign-in screen), draws the shell
-// (navigation, account switcher, theme toggle, sign out) and picks the screen for the current /ui/ path.
+// (navigation, account switcher, theme toggle, sign out, policy-change banner) and picks the screen for the
+// current /ui/ path; the public pages (sign-up, waitlist, mailed links, policy texts, a share link) need no sign-in.
 import { html, render, useEffect, useState } from "./lib.js";
 import { api, clearAuth, currentAuth, onSignedOut, saveAuth } from "./api.js";
-import { handleLinkClicks, useLocation } from "./router.js";
+import { countPageViews, handleLinkClicks, useLocation } from "./router.js";
 import { toggleTheme, useTheme } from "./theme.js";
 import { SignIn } from "./login.js";
 import { SessionList } from "./sessions.js";
@@ -10,23 +11,33 @@ import { SessionDetail } from "./session.js";
 import { Dashboard } from "./dashboard.js";
 import { Templates } from "./templates.js";
 import { TemplateDetail } from "./template.js";
+import { TestRunDetail, TestRuns } from "./tests.js";
 import { Settings } from "./settings.js";
+import { publicPage } from "./public.js";
+import { SharedSession } from "./shared.js";
+import { InvoiceDetail } from "./invoices.js";
+import { PolicyBanner } from "./policies.js";
 
 const SCREENS = [
   { path: "/ui/sessions", title: "Sessions", view: SessionList },
   { path: "/ui/usage", title: "Costs & usage", view: Dashboard },
   { path: "/ui/templates", title: "Prompt templates", view: Templates },
+  { path: "/ui/tests", title: "Unit tests", view: TestRuns },
   { path: "/ui/settings", title: "Settings", view: Settings },
 ];
 
-function Screen({ where }) {
+function Screen({ where, me }) {
   const detail = where.path.match(/^\/ui\/sessions\/(.+)$/);
   if (detail) return html`<${SessionDetail} id=${decodeURIComponent(detail[1])} where=${where} />`;
   const template = where.path.match(/^\/ui\/templates\/(.+)$/);
   if (template) return html`<${TemplateDetail} name=${decodeURIComponent(template[1])} where=${where} />`;
+  const run = where.path.match(/^\/ui\/tests\/runs\/(.+)$/);
+  if (run) return html`<${TestRunDetail} runId=${decodeURIComponent(run[1])} where=${where} />`;
+  const invoice = where.path.match(/^\/ui\/invoices\/(\d+)$/);
+  if (invoice) return html`<${InvoiceDetail} number=${invoice[1]} />`;
   const screen = SCREENS.find((s) => s.path === where.path);
   if (!screen) return html`<p class="note">There is no page at this address. <a href="/ui/sessions">Go to sessions</a>.</p>`;
-  return html`<${screen.view} where=${where} />`;
+  return html`<${screen.view} where=${where} me=${me} />`;
 }
 
 function AccountSwitcher({ me, onSwitch }) {
@@ -62,7 +73,8 @@ function Shell({ auth, me, where, onSwitch, onSignOut }) {
         <button type="button" class="ghost" onClick=${onSignOut}>Sign out</button>
       </div>
     </header>
-    <main id="main" key=${auth.account || 0}><${Screen} where=${where} /></main>
+    <${PolicyBanner} key=${auth.credential} />
+    <main id="main" key=${auth.account || 0}><${Screen} where=${where} me=${me} /></main>
   </div>`;
 }
 
@@ -83,6 +95,10 @@ function App() {
     if (auth && !me) api("/api/v1/me").then(setMe, () => {});
   }, [auth, me]);
 
+  const shared = where.path.match(/^\/ui\/shared\/([^/]+)$/); // a share link: read with its token alone
+  if (shared) return html`<${SharedSession} token=${decodeURIComponent(shared[1])} />`;
+  const open = publicPage(where);
+  if (open) return open;
   if (!auth) {
     const signedIn = (who) => {
       setAuth(currentAuth());
@@ -107,4 +123,5 @@ function App() {
 if (location.pathname === "/ui" || location.pathname === "/ui/") history.replaceState(null, "", `/ui/sessions${location.search}`);
 const root = document.getElementById("app");
 handleLinkClicks(root);
+countPageViews();
 render(html`<${App} />`, root);

@@ -1,8 +1,18 @@
 // Client-side routing under /ui/: the location as hook state, navigate() with the History API, and clicks
 // on same-app links handled without a page load. Filters live in the query string, so views can be shared.
+// Each screen shown is counted as a page view (P5): first-party, cookieless, by path only (no query).
 import { useEffect, useState } from "./lib.js";
+import { request } from "./api.js";
 
 const listeners = new Set();
+let countedPath = null;
+
+// fire and forget, without the credential: the server keeps only the path's route template
+function countPageView() {
+  if (location.pathname === countedPath) return;
+  countedPath = location.pathname;
+  request("/api/v1/page-views", { method: "POST", body: { path: location.pathname }, auth: null, accept: "*/*" }).catch(() => {});
+}
 
 function snapshot() {
   return { path: location.pathname, search: location.search, query: new URLSearchParams(location.search) };
@@ -11,6 +21,7 @@ function snapshot() {
 export function navigate(url, { replace = false } = {}) {
   if (url === location.pathname + location.search) return;
   history[replace ? "replaceState" : "pushState"](null, "", url);
+  countPageView();
   for (const listener of listeners) listener();
 }
 
@@ -26,6 +37,12 @@ export function useLocation() {
     };
   }, []);
   return where;
+}
+
+// counts the first page and every later one, including the browser's back and forward
+export function countPageViews() {
+  countPageView();
+  addEventListener("popstate", countPageView);
 }
 
 export function handleLinkClicks(root) {

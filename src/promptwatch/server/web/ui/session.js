@@ -10,6 +10,7 @@ import { ActivityDetail } from "./activity.js";
 import { listUrl } from "./sessions.js";
 import { DeleteSession } from "./session_delete.js";
 import { ReceiptFacts } from "./receipts.js";
+import { ShareSession } from "./shares.js";
 
 function TreeRow({ row, span, selected, collapsed, onSelect, onToggle, onKey }) {
   const a = row.node.activity;
@@ -101,7 +102,9 @@ function Tree({ session, selectedId, onSelect }) {
 
 function Summary({ s, onDeleted }) {
   return html`<header class="session-head">
-    <div class="head-row"><p><a href=${listUrl()}>← Sessions</a></p><${DeleteSession} id=${s.id} onDeleted=${onDeleted} /></div>
+    <div class="head-row"><p><a href=${listUrl()}>← Sessions</a></p>
+      <div class="head-actions"><${ShareSession} id=${s.id} /><${DeleteSession} id=${s.id} onDeleted=${onDeleted} /></div>
+    </div>
     <h1>${s.session_name || s.id} ${s.is_error && html`<span class="badge bad">error</span>`}</h1>
     <${Facts} items=${[
       ["Session id", html`<span class="id">${s.id}</span> <${CopyButton} text=${s.id} />`],

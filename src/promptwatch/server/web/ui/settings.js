@@ -1,51 +1,59 @@
-// Settings, in three tabs kept in the address (?tab=): access (API keys, members and their roles), model
-// prices, and data (export, deletion receipts, retention, encryption at rest).
-import { html } from "./lib.js";
-import { api } from "./api.js";
-import { when } from "./format.js";
-import { ErrorNote, Loading, useLoad } from "./widgets.js";
+// Settings, in tabs kept in the address (?tab=): access (API keys, members and their roles), model prices,
+// data (export, deletion receipts, retention, encryption at rest), security & sharing (audit log, support
+// grants, share links, redaction rules), and account & billing (account.js).
+import { html, useState } from "./lib.js";
+import { Panel } from "./widgets.js";
 import { ApiKeys } from "./keys.js";
 import { PriceOverrides } from "./prices.js";
 import { ExportData } from "./export.js";
 import { Receipts } from "./receipts.js";
+import { DataDeletion } from "./data_deletion.js";
 import { Retention } from "./retention.js";
 import { Encryption } from "./encryption.js";
+import { Members } from "./members.js";
+import { AuditLog } from "./audit.js";
+import { SupportGrants } from "./grants.js";
+import { ShareLinks } from "./shares.js";
+import { Redaction } from "./redaction.js";
+import { AccountBilling } from "./account.js";
+import { Providers } from "./provider.js";
 
-const TABS = { access: "API keys & members", prices: "Model prices", data: "Data" };
+const TABS = {
+  access: "API keys & members", prices: "Model prices", data: "Data", security: "Security & sharing", account: "Account & billing",
+  providers: "LLM providers",
+};
 
-function Members() {
-  const { data, error, loading } = useLoad(() => api("/api/v1/members"), []);
-  return html`<${ErrorNote} error=${error} />
-    ${loading && html`<${Loading} what="Loading members" />`}
-    ${data && html`<table class="list" aria-label="Members">
-      <thead><tr><th>E-mail</th><th>Role</th><th>Member since</th></tr></thead>
-      <tbody>${data.items.map((m) => html`<tr><td>${m.email}</td><td>${m.role}</td><td>${when(m.created_at)}</td></tr>`)}</tbody>
-    </table>`}`;
-}
-
-function Panel({ id, title, children }) {
-  return html`<section class="panel" aria-labelledby=${id}><h2 id=${id}>${title}</h2>${children}</section>`;
-}
-
-function Access() {
+function Access({ me }) {
   return html`<${Panel} id="keys-title" title="API keys">
       <p class="muted">Keys let the SDK and scripts send and read data. A key is shown once, when it is created.</p>
       <${ApiKeys} />
     <//>
-    <${Panel} id="members-title" title="Members"><${Members} /><//>`;
+    <${Panel} id="members-title" title="Members"><${Members} me=${me} /><//>`;
 }
 
 function Data() {
+  const [deletions, setDeletions] = useState(0); // a deletion made here reloads the receipts below
   return html`<${Panel} id="export-title" title="Export">
       <p class="muted">Everything the account holds, as one zip (admin). Give a tenant to answer a data-subject request.</p>
       <${ExportData} />
     <//>
     <${Panel} id="retention-title" title="Retention"><${Retention} /><//>
     <${Panel} id="encryption-title" title="Encryption at rest"><${Encryption} /><//>
-    <${Panel} id="receipts-title" title="Deletion receipts"><${Receipts} /><//>`;
+    <${Panel} id="data-deletion-title" title="Delete data"><${DataDeletion} onDeleted=${() => setDeletions(deletions + 1)} /><//>
+    <${Panel} id="receipts-title" title="Deletion receipts"><${Receipts} key=${deletions} /><//>`;
 }
 
-export function Settings({ where }) {
+function Security({ where, me }) {
+  return html`<${Panel} id="audit-title" title="Audit log"><${AuditLog} where=${where} /><//>
+    <${Panel} id="grants-title" title="Support access">
+      <p class="muted">Operator staff can read this account's data only under a live grant given here.</p>
+      <${SupportGrants} me=${me} />
+    <//>
+    <${Panel} id="shares-title" title="Share links"><${ShareLinks} me=${me} /><//>
+    <${Panel} id="redaction-title" title="Redaction before storage"><${Redaction} me=${me} /><//>`;
+}
+
+export function Settings({ where, me }) {
   const tab = TABS[where.query.get("tab")] ? where.query.get("tab") : "access";
   return html`<section class="screen settings">
     <h1>Settings</h1>
@@ -53,8 +61,11 @@ export function Settings({ where }) {
       ${Object.entries(TABS).map(([name, title]) => html`<a href=${name === "access" ? "/ui/settings" : `/ui/settings?tab=${name}`}
         aria-current=${name === tab ? "page" : undefined}>${title}</a>`)}
     </nav>
-    ${tab === "access" && html`<${Access} />`}
+    ${tab === "access" && html`<${Access} me=${me} />`}
+    ${tab === "security" && html`<${Security} where=${where} me=${me} />`}
     ${tab === "prices" && html`<${Panel} id="prices-title" title="Model prices"><${PriceOverrides} /><//>`}
     ${tab === "data" && html`<${Data} />`}
+    ${tab === "account" && html`<${AccountBilling} me=${me} />`}
+    ${tab === "providers" && html`<${Panel} id="providers-title" title="LLM providers for replays"><${Providers} /><//>`}
   </section>`;
 }

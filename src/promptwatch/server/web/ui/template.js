@@ -1,13 +1,15 @@
 // One prompt template (GET /api/v1/templates/{name}): its current labels and their moves, and every version
 // (oldest first) with its stats: calls, errors and error rate, cost, tokens, mean latency, annotation score
-// and rating. The chosen version (?version=) opens below with its text, a diff and its executions.
-import { html } from "./lib.js";
+// and rating. The chosen version (?version=) opens below with its text, a diff and its executions. Labels
+// are moved to a version or rolled back here; the template can be deleted (its LLM calls stay, unlinked).
+import { html, useState } from "./lib.js";
 import { api } from "./api.js";
 import { navigate } from "./router.js";
 import { count, millis, money, percent, when } from "./format.js";
-import { ErrorNote, Loading, useLoad } from "./widgets.js";
+import { ErrorNote, Loading, useAction, useLoad } from "./widgets.js";
 import { LabelBadges } from "./templates.js";
 import { VersionPanel } from "./template_version.js";
+import { ConfirmDelete } from "./confirm_delete.js";
 
 function score(stats) {
   if (stats.annotation_score === null || stats.annotation_score === undefined) return html`<span class="muted">–</span>`;
@@ -43,8 +45,46 @@ function LabelMoves({ history }) {
   </details>`;
 }
 
+function templatePath(name) {
+  return `/api/v1/templates/${encodeURIComponent(name)}`;
+}
+
+// one row per label: point it at another version, or roll it back to the version it had before its latest move
+function LabelRow({ name, label, version, versions, onChanged }) {
+  const [target, setTarget] = useState(version);
+  const labelPath = `${templatePath(name)}/labels/${encodeURIComponent(label)}`;
+  const move = useAction(() => api(labelPath, { method: "PUT", body: { version: target } }).then(onChanged));
+  const rollback = useAction(() => api(`${labelPath}/rollback`, { method: "POST" }).then(onChanged));
+  return html`<tr data-label=${label}>
+    <td>${label}</td><td>${version}</td>
+    <td><select value=${target} aria-label=${`Version for ${label}`} onChange=${(e) => setTarget(e.currentTarget.value)}>
+      ${versions.map((v) => html`<option value=${v.version}>${v.version}</option>`)}
+    </select>
+    <button type="button" disabled=${move.busy || target === version} onClick=${() => move.run()}>Move</button>
+    <button type="button" class="ghost" disabled=${rollback.busy} onClick=${() => rollback.run()}>Roll back</button>
+    <${ErrorNote} error=${move.error || rollback.error} /></td>
+  </tr>`;
+}
+
+function Labels({ name, labels, versions, onChanged }) {
+  const add = useAction((form) => api(`${templatePath(name)}/labels/${encodeURIComponent(form.get("label").trim())}`,
+    { method: "PUT", body: { version: form.get("version") } }).then(onChanged));
+  return html`<section class="block labels-panel" aria-label="Labels">
+    <header><h4>Labels</h4></header>
+    ${Object.keys(labels).length > 0 && html`<table class="list"><thead><tr><th>Label</th><th>Version</th><th>Move or roll back</th></tr></thead>
+      <tbody>${Object.entries(labels).map(([label, version]) => html`<${LabelRow} key=${`${label}@${version}`} name=${name}
+        label=${label} version=${version} versions=${versions} onChanged=${onChanged} />`)}</tbody></table>`}
+    <form class="inline" onSubmit=${add.submit}>
+      <label>New label <input name="label" required maxlength="100" pattern="[A-Za-z0-9_.\\-]+" placeholder="production" /></label>
+      <label>at version <select name="version">${versions.map((v) => html`<option value=${v.version}>${v.version}</option>`)}</select></label>
+      <button type="submit" disabled=${add.busy}>Set label</button>
+    </form>
+    <${ErrorNote} error=${add.error} />
+  </section>`;
+}
+
 export function TemplateDetail({ name, where }) {
-  const { data, error, loading } = useLoad(() => api(`/api/v1/templates/${encodeURIComponent(name)}`), [name]);
+  const { data, error, loading, reload } = useLoad(() => api(`/api/v1/templates/${encodeURIComponent(name)}`), [name]);
   const back = html`<p><a href="/ui/templates">← Prompt templates</a></p>`;
   if (error) return html`<section class="screen">${back}<${ErrorNote} error=${error} /></section>`;
   if (loading && !data) return html`<section class="screen"><${Loading} what="Loading the template" /></section>`;
@@ -57,6 +97,10 @@ export function TemplateDetail({ name, where }) {
     if (diffTo) query.set("diff_to", diffTo);
     navigate(`${here}?${query}`, { replace: true });
   };
+  const versionDeleted = () => {
+    navigate(here, { replace: true });
+    reload();
+  };
   return html`<section class="screen template">
     <header class="session-head">
       ${back}
@@ -65,6 +109,9 @@ export function TemplateDetail({ name, where }) {
         ? html`Labels: <${LabelBadges} labels=${data.labels} />`
         : html`<span class="muted">No labels yet (PUT /api/v1/templates/{name}/labels/{label} points one at a version).</span>`}</p>
       <p><a href=${`/ui/sessions?${new URLSearchParams({ template: name })}`}>Sessions that used this template</a></p>
+      <${ConfirmDelete} label="Delete template"
+        question=${`Delete the template ${name} with all ${versions.length} versions and its labels? The LLM calls that used it stay in their sessions, no longer linked to it.`}
+        onConfirm=${() => api(templatePath(name), { method: "DELETE" })} onDeleted=${() => navigate("/ui/templates")} />
     </header>
     <div class="scroll"><table class="list" aria-label="Versions">
       <thead><tr><th>Version</th><th>Given as</th><th>Created</th><th>Source</th><th class="num">Calls</th>
@@ -73,8 +120,11 @@ export function TemplateDetail({ name, where }) {
       <tbody>${versions.map((v) => html`<${VersionRow} key=${v.version} v=${v} labels=${data.labels}
         chosen=${chosen && v.version === chosen.version} onChoose=${() => choose(v.version)} />`)}</tbody>
     </table></div>
+    <${Labels} name=${name} labels=${data.labels} versions=${versions} onChanged=${reload} />
     <${LabelMoves} history=${data.label_history} />
     ${chosen && html`<${VersionPanel} key=${chosen.version} name=${name} version=${chosen.version} versions=${versions}
-      diffTo=${where.query.get("diff_to")} onDiffTo=${(other) => choose(chosen.version, other)} />`}
+      labels=${Object.keys(data.labels).filter((label) => data.labels[label] === chosen.version)}
+      diffTo=${where.query.get("diff_to")} onDiffTo=${(other) => choose(chosen.version, other)}
+      onDeleted=${versionDeleted} />`}
   </section>`;
 }

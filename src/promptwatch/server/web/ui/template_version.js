@@ -1,8 +1,10 @@
 // One version of a prompt template: its text and stats, the unified diff from another version
 // (GET …/versions/{v}?diff_to=, lines drawn as text with added/removed classes) and the LLM calls that used
 // it (GET …/versions/{v}/executions, newest first, "Load more" with next_before), each linking to its session.
+// "Delete version" removes it (with the labels that point at it, which the confirmation names).
 import { html, useEffect, useState } from "./lib.js";
 import { api } from "./api.js";
+import { ConfirmDelete } from "./confirm_delete.js";
 import { sessionPath } from "./router.js";
 import { count, money, when } from "./format.js";
 import { ErrorNote, Facts, Loading, TextBlock, useLoad } from "./widgets.js";
@@ -63,13 +65,22 @@ function Executions({ name, version }) {
     ${page.next && !page.loading && html`<button type="button" class="more" onClick=${more}>Load more</button>`}`;
 }
 
-export function VersionPanel({ name, version, versions, diffTo, onDiffTo }) {
+function DeleteVersion({ name, version, labels, onDeleted }) {
+  const also = labels.length ? ` The labels ${labels.join(", ")} point at it and are deleted with it.` : "";
+  return html`<${ConfirmDelete} label="Delete version"
+    question=${`Delete version ${version}?${also} The LLM calls that used it stay in their sessions, no longer linked to it.`}
+    onConfirm=${() => api(base(name, version), { method: "DELETE", query: { force: labels.length ? "true" : undefined } })}
+    onDeleted=${onDeleted} />`;
+}
+
+export function VersionPanel({ name, version, versions, labels = [], diffTo, onDiffTo, onDeleted }) {
   const { data, error } = useLoad(() => api(base(name, version)), [name, version]);
   const others = versions.filter((v) => v.version !== version);
   const index = versions.findIndex((v) => v.version === version);
   const other = others.some((v) => v.version === diffTo) ? diffTo : index > 0 ? versions[index - 1].version : others[0] && others[0].version;
   return html`<section class="panel version" aria-labelledby="version-title">
-    <h2 id="version-title">Version ${version}</h2>
+    <header class="panel-head"><h2 id="version-title">Version ${version}</h2>
+      <${DeleteVersion} name=${name} version=${version} labels=${labels} onDeleted=${onDeleted} /></header>
     <${ErrorNote} error=${error} />
     ${data && html`<${Facts} items=${[
       ["Given as", data.given_version],

@@ -1,4 +1,5 @@
-// Small shared components: copy button, error and loading notes, text and JSON blocks, key-value lists.
+// Small shared components: copy button, error and loading notes, text and JSON blocks, key-value lists,
+// the card of a page outside the shell.
 // Customer content only ever reaches the page as text children, which Preact renders as text nodes.
 import { html, useEffect, useState } from "./lib.js";
 import { json } from "./format.js";
@@ -44,6 +45,21 @@ export function TextBlock({ title, text, tone }) {
   </section>`;
 }
 
+// a titled part of a screen (the settings tabs are made of them)
+export function Panel({ id, title, children }) {
+  return html`<section class="panel" aria-labelledby=${id}><h2 id=${id}>${title}</h2>${children}</section>`;
+}
+
+// a page of its own outside the shell (sign-in, sign-up, mailed links): a card in the middle of the screen
+export function PublicCard({ title, wide = false, children }) {
+  return html`<main class="signin">
+    <section class=${wide ? "card wide" : "card"} aria-labelledby="card-title">
+      <h1 id="card-title"><span class="logo" aria-hidden="true">◉</span> ${title}</h1>
+      ${children}
+    </section>
+  </main>`;
+}
+
 export function Facts({ items }) {
   const shown = items.filter(([, value]) => value !== null && value !== undefined && value !== "");
   if (shown.length === 0) return null;
@@ -68,4 +84,24 @@ export function useLoad(fn, deps) {
     };
   }, [...deps, round]);
   return { ...state, reload: () => setRound((n) => n + 1) };
+}
+
+// useAction(fn) → { run, submit, busy, error, done }: one API call started by the user (a button's run(...),
+// a form's submit(event), which passes the form's FormData), with its progress, error and result
+export function useAction(fn) {
+  const [state, setState] = useState({ busy: false, error: null, done: null });
+  const run = async (...args) => {
+    setState({ busy: true, error: null, done: null });
+    try {
+      const done = await fn(...args);
+      setState({ busy: false, error: null, done: done ?? true });
+    } catch (error) {
+      setState({ busy: false, error, done: null });
+    }
+  };
+  const submit = (event) => {
+    event.preventDefault();
+    run(new FormData(event.currentTarget));
+  };
+  return { ...state, run, submit };
 }
