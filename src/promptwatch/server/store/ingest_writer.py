@@ -195,60 +195,37 @@ def _session_info(conn: Connection, account_id: int, ids: list[str]) -> dict[str
 
 
 def _write_activities(conn, account_id, records: dict[str, dict], session_info, now) -> dict[str, str]:
+    """New ids are inserted at once; only the ids already stored are read back (locked, on PostgreSQL, so
+    that another worker's copy waits) to decide whether the copy supersedes them."""
     if not records:
         return {}
     status: dict[str, str] = {}
-    stored = {
-        row.id: row
-        for row in conn.execute(
-            select(
-                activities.c.pk,
-                activities.c.id,
-                activities.c.session_pk,
-                activities.c.end_time,
-                activities.c.activity_type,
-                activities.c.error,
-                *[activities.c[t] for t in _TOTALS],
-            )
-            .where(activities.c.account_id == account_id, activities.c.id.in_(list(records)))
-            .order_by(activities.c.pk)
-            .with_for_update()  # PostgreSQL: another worker's copy of these rows waits until we commit
-        )
-    }
-    inserts, updates = [], []
-    for aid, record in records.items():
-        old = stored.get(aid)
-        if old is None:
-            inserts.append(record)
-        elif _supersedes(record, old.end_time):
+    ordered = sorted(records.values(), key=lambda r: r["id"])  # one lock order for every worker
+    rows = [_activity_row(account_id, session_info[r["session_id"]][0], r, now) for r in ordered]
+    pks = dict(
+        conn.execute(
+            insert_for(conn, activities)
+            .on_conflict_do_nothing()
+            .returning(activities.c.id, activities.c.pk),  # matched by id: any row order will do
+            rows,
+        ).all()
+    )
+    inserts = [r for r in ordered if r["id"] in pks]
+    updates = []
+    for old, record in _stored_versions(conn, account_id, [r for r in ordered if r["id"] not in pks]):
+        if old is not None and _supersedes(record, old.end_time):
             updates.append((old, record))
-        else:
-            status[aid] = UNCHANGED
+        else:  # an older copy, or the row went away meanwhile
+            status[record["id"]] = UNCHANGED
     deltas: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     usage_rows: list[tuple[dict, tuple]] = []
     if inserts:
-        rows = [_activity_row(account_id, session_info[r["session_id"]][0], r, now) for r in inserts]
-        pks = dict(
-            conn.execute(
-                insert_for(conn, activities)
-                .on_conflict_do_nothing()
-                .returning(activities.c.id, activities.c.pk),  # matched by id: any row order will do
-                rows,
-            ).all()
-        )
         conn.execute(
             activity_bodies.insert(),
-            [
-                {"activity_pk": pks[r["id"]], "account_id": account_id, "body": r["body_blob"]}
-                for r in inserts
-                if r["id"] in pks
-            ],
+            [{"activity_pk": pks[r["id"]], "account_id": account_id, "body": r["body_blob"]} for r in inserts],
         )
-        search.index(conn, [(pks[r["id"]], account_id, r["search_text"]) for r in inserts if r["id"] in pks])
+        search.index(conn, [(pks[r["id"]], account_id, r["search_text"]) for r in inserts])
         for record in inserts:
-            if record["id"] not in pks:  # stored meanwhile by another worker: keep theirs
-                status[record["id"]] = UNCHANGED
-                continue
             status[record["id"]] = STORED
             _add_delta(deltas[session_info[record["session_id"]][0]], record, None)
             if record["end_time"] is not None:
@@ -263,6 +240,30 @@ def _write_activities(conn, account_id, records: dict[str, dict], session_info, 
     _apply_session_deltas(conn, deltas, now)
     add_usage(conn, account_id, usage_rows)
     return status
+
+
+def _stored_versions(conn: Connection, account_id: int, records: list[dict]) -> list[tuple]:
+    """(stored row or None, record) for records whose id is already stored."""
+    if not records:
+        return []
+    stored = {
+        row.id: row
+        for row in conn.execute(
+            select(
+                activities.c.pk,
+                activities.c.id,
+                activities.c.session_pk,
+                activities.c.end_time,
+                activities.c.activity_type,
+                activities.c.error,
+                *[activities.c[t] for t in _TOTALS],
+            )
+            .where(activities.c.account_id == account_id, activities.c.id.in_([r["id"] for r in records]))
+            .order_by(activities.c.pk)
+            .with_for_update()  # PostgreSQL: another worker's copy of these rows waits until we commit
+        )
+    }
+    return [(stored.get(r["id"]), r) for r in records]
 
 
 def _activity_row(account_id: int, session_pk: int, record: dict, now: datetime) -> dict:
