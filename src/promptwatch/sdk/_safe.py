@@ -33,13 +33,8 @@ class _Guard:
         return None
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
-        if exc is None or not isinstance(exc, Exception):
-            return False  # KeyboardInterrupt, SystemExit and friends go through
-        if STRICT:
-            CAUGHT.append(exc)
-            return False
-        logger.debug("PromptWatch internal error (ignored)", exc_info=exc)
-        return True
+        # KeyboardInterrupt, SystemExit and friends go through
+        return isinstance(exc, Exception) and ignored(exc)
 
     def __call__(self, fn: F) -> F:
         @functools.wraps(fn)
@@ -52,6 +47,17 @@ class _Guard:
 
 
 _GUARD = _Guard()
+
+
+def ignored(exc: Exception) -> bool:
+    """The guard's decision for an error of ours: logged and swallowed (True), or under STRICT recorded and
+    to be re-raised (False). The hot paths of `@observe` use it from a plain `try`, which costs nothing until
+    something raises, where a `with` block costs two calls every time."""
+    if STRICT:
+        CAUGHT.append(exc)
+        return False
+    logger.debug("PromptWatch internal error (ignored)", exc_info=exc)
+    return True
 
 
 def never_raise() -> _Guard:

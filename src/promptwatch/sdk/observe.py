@@ -8,8 +8,9 @@
 
 The call becomes a span (or `as_type`) under whatever is open around it, with its arguments as inputs
 and its return value (for generators: what it yielded) as output, both bounded copies. An exception is
-recorded and re-raised untouched. The bookkeeping runs in `never_raise()`; the function runs outside it,
-so it runs exactly once whatever the SDK does. A generator's span is current only while its body runs.
+recorded and re-raised untouched. The bookkeeping runs under the guard of `_safe` (`never_raise()`, or a
+plain `try` deciding with `ignored()` on the hot paths); the function runs outside it, so it runs exactly
+once whatever the SDK does. A generator's span is current only while its body runs.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
-from ._safe import never_raise
+from ._safe import ignored, never_raise
 from .context import current_span
 from .spans import Span
 
@@ -110,21 +111,34 @@ class _Call:
         span.end(error)
 
 
+def _open(call: _Call, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Span | None:
+    try:
+        return call.open(args, kwargs)
+    except Exception as exc:
+        if not ignored(exc):
+            raise
+        return None
+
+
+def _close(call: _Call, span: Span, result: Any, error: BaseException | None) -> None:
+    try:
+        call.close(span, result, error)
+    except Exception as exc:
+        if not ignored(exc):
+            raise
+
+
 def _function_wrapper(fn: Callable[..., Any], call: _Call) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        span = None
-        with _guard:
-            span = call.open(args, kwargs)
+        span = _open(call, args, kwargs)
         if span is None:
             return fn(*args, **kwargs)
         try:
             result = fn(*args, **kwargs)
         except BaseException as exc:
-            with _guard:
-                call.close(span, None, exc)
+            _close(call, span, None, exc)
             raise
-        with _guard:
-            call.close(span, result, None)
+        _close(call, span, result, None)
         return result
 
     return wrapper
@@ -132,19 +146,15 @@ def _function_wrapper(fn: Callable[..., Any], call: _Call) -> Callable[..., Any]
 
 def _coroutine_wrapper(fn: Callable[..., Any], call: _Call) -> Callable[..., Any]:
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
-        span = None
-        with _guard:
-            span = call.open(args, kwargs)
+        span = _open(call, args, kwargs)
         if span is None:
             return await fn(*args, **kwargs)
         try:
             result = await fn(*args, **kwargs)
         except BaseException as exc:
-            with _guard:
-                call.close(span, None, exc)
+            _close(call, span, None, exc)
             raise
-        with _guard:
-            call.close(span, result, None)
+        _close(call, span, result, None)
         return result
 
     return wrapper
