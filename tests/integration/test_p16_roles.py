@@ -186,7 +186,8 @@ def test_p16_staff_manage_the_instance_and_see_no_customer_data(live_server):
         health = staff.get("/api/v1/admin/health").json()
         assert health["ready"] and health["accounts"] >= 1
         accounts = {a["id"]: a for a in staff.get("/api/v1/admin/accounts").json()["items"]}
-        assert set(accounts[tenant.account_id]) == {"id", "name", "kind", "created_at", "expires_at", "members"}
+        assert set(accounts[tenant.account_id]) == {"id", "name", "kind", "created_at", "expires_at", "members", "plan"}
+        assert accounts[tenant.account_id]["plan"] == "free"
         usage = {u["account_id"]: u for u in staff.get("/api/v1/admin/usage").json()["items"]}
         assert usage[tenant.account_id]["sessions"] == 1 and usage[tenant.account_id]["llm_calls"] == 1
         assert "customer secret" not in staff.get("/api/v1/admin/usage").text

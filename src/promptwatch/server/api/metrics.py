@@ -14,7 +14,11 @@ from .problems import responses
 router = APIRouter(prefix="/api/v1/metrics", tags=["metrics"])
 
 
-@router.get("/usage", summary="Calls, errors, tokens, cost, latency p50/p95 over time", responses=responses(401, 422))
+@router.get(
+    "/usage",
+    summary="Calls, errors, tokens, cost, cache savings, latency p50/p95 over time",
+    responses=responses(401, 422),
+)
 def usage(
     request: Request,
     who: Caller = Depends(caller),

@@ -79,6 +79,30 @@ def _fill_tokens_and_cost(record: dict, data: dict, pricebook: PriceBook, overri
         record["model"], record["provider"], prompt_tokens, completion_tokens, record["start_time"], overrides
     )
     record.update(cost=priced.cost, price_version=priced.price_version)
+    namespace = _cache_hit_namespace(data.get("metadata"))
+    if namespace is not None:
+        _fill_saved_cost(record, data, namespace, pricebook, overrides)
+
+
+def _cache_hit_namespace(metadata) -> str | None:
+    """The namespace of a call served from the cache (`metadata.cache.hit`; "" if it names none), else None."""
+    mark = metadata.get("cache") if isinstance(metadata, dict) else None
+    if not isinstance(mark, dict) or mark.get("hit") is not True:
+        return None
+    return str(mark.get("namespace") or "")[:512]
+
+
+def _fill_saved_cost(record: dict, data: dict, namespace: str, pricebook: PriceBook, overrides) -> None:
+    """A cache hit costs nothing; it saved what its prompt and answer would have cost from the model."""
+    record.update(cache_namespace=namespace, cost=0.0, saved_cost=None)
+    if record["end_time"] is None:
+        return
+    prompt_tokens = _count_prompt(data.get("prompt"), record["model"])
+    completion_tokens = count_tokens(data.get("generated") or "", record["model"])
+    saved = pricebook.cost(
+        record["model"], record["provider"], prompt_tokens, completion_tokens, record["start_time"], overrides
+    )
+    record.update(saved_cost=saved.cost, price_version=saved.price_version)
 
 
 def _count_prompt(prompt, model: str | None) -> int:

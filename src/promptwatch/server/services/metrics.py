@@ -1,5 +1,6 @@
-"""Usage metrics over time: calls, errors, tokens, cost and latency p50/p95, grouped by project, tenant,
-model or template, by hour or day. Read from the hourly roll-ups, never from raw activities."""
+"""Usage metrics over time: calls, errors, tokens, cost, cache hits and saved cost, latency p50/p95,
+grouped by project, tenant, model or template, by hour or day. Read from the hourly roll-ups, never from raw
+activities."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from ..store.ingest_writer import bucket_value
 from .credentials import Caller
 from .runtime import Runtime
 
-SUMS = ("calls", "errors", "prompt_tokens", "completion_tokens", "total_tokens", "cost")
+SUMS = ("calls", "errors", "prompt_tokens", "completion_tokens", "total_tokens", "cost", "cache_hits", "saved_cost")
 GROUPS = (None, *usage_queries.GROUP_COLUMNS)
 INTERVALS = ("hour", "day")
 

@@ -166,9 +166,10 @@ class PromptCacheService:
         caller.require("read")
         with self._rt.engine.connect() as conn:
             rows = store.namespaces(conn, caller.account_id)
+            saved = store.saved_by_namespace(conn, caller.account_id)
         if caller.project:
             rows = [r for r in rows if r["namespace"].startswith(caller.project + ".")]
-        return {"items": [dict(r) for r in rows]}
+        return {"items": [_namespace_item(r, saved.get(r["namespace"], 0.0)) for r in rows]}
 
     # shared ---------------------------------------------------------------------------------------------
 
@@ -219,8 +220,14 @@ class PromptCacheService:
             else:
                 return None
         with self._rt.engine.begin() as conn:
-            store.count_hit(conn, row["pk"])
+            store.count_hit(conn, row["pk"], utc_now())
         return {"result": row["result"], "similarity": min(1.0, round(score, 6)), "id": row["id"]}
+
+
+def _namespace_item(row, saved_cost: float) -> dict:
+    """A namespace's figures; it was last used when an entry was last written or served."""
+    used = max(t for t in (row["updated_at"], row["last_hit_at"]) if t is not None)
+    return {**row, "last_used_at": used, "saved_cost": saved_cost}
 
 
 def _refused(row, identity: str, inputs, text: str | None) -> bool:

@@ -40,7 +40,7 @@ class StaffService:
         return {"ready": ready, **body, "database": self._rt.engine.dialect.name, **counts}
 
     def accounts(self, caller: Caller) -> list[dict]:
-        """Accounts by id, name, kind and member count: no content."""
+        """Accounts by id, name, kind, plan and member count: no content."""
         caller.require_staff()
         with self._rt.engine.connect() as conn:
             return [dict(r) for r in store.list_accounts(conn)]

@@ -261,7 +261,8 @@ def drop_empty_usage(conn: Connection, account_id: int) -> None:
 
 def erase_tenant_from_aggregates(conn: Connection, account_id: int, tenant: str) -> None:
     """The tenant's totals stay in the account's figures, under an erased label instead of its identifier."""
-    for table, measures in ((usage_hourly, ("calls", "errors", *_TOTALS)), (latency_hourly, ("count",))):
+    usage_measures = ("calls", "errors", *_TOTALS, "cache_hits", "saved_cost")
+    for table, measures in ((usage_hourly, usage_measures), (latency_hourly, ("count",))):
         rows = [
             dict(r)
             for r in conn.execute(

@@ -44,6 +44,8 @@ ACTIVITY_COLUMNS = (
     "tokens_counted",
     "cost",
     "price_version",
+    "cache_namespace",
+    "saved_cost",
     "ttft_ms",
     "feedback_label",
     "feedback_rating",
@@ -200,7 +202,7 @@ def _write_activities(conn, account_id, records: dict[str, dict], session_info, 
     if not records:
         return {}
     status: dict[str, str] = {}
-    ordered = sorted(records.values(), key=lambda r: r["id"])  # one lock order for every worker
+    ordered = list(records.values())  # pks follow the order items arrived in
     rows = [_activity_row(account_id, session_info[r["session_id"]][0], r, now) for r in ordered]
     pks = dict(
         conn.execute(
@@ -343,13 +345,14 @@ def add_usage(conn: Connection, account_id: int, rows: list[tuple[dict, tuple]],
         sums = usage.setdefault(key, defaultdict(float))
         sums["calls"] += sign
         sums["errors"] += sign if record.get("error") else 0
-        for total in _TOTALS:
+        sums["cache_hits"] += sign if record.get("cache_namespace") is not None else 0
+        for total in (*_TOTALS, "saved_cost"):
             sums[total] += sign * (record.get(total) or 0)
         elapsed = (record["end_time"] - record["start_time"]).total_seconds() * 1000
         latency[(*key, latency_bucket(elapsed))] += sign
     dims = ("hour", "project_id", "tracking_tenant", "model", "template_name")
     stmt = insert_for(conn, usage_hourly)
-    added = ("calls", "errors", *_TOTALS)
+    added = ("calls", "errors", *_TOTALS, "cache_hits", "saved_cost")
     conn.execute(
         stmt.on_conflict_do_update(
             index_elements=["account_id", *dims],
@@ -359,7 +362,7 @@ def add_usage(conn: Connection, account_id: int, rows: list[tuple[dict, tuple]],
             {
                 "account_id": account_id,
                 **dict(zip(dims, key)),
-                **{n: (s[n] if n == "cost" else int(s[n])) for n in added},
+                **{n: (s[n] if n in ("cost", "saved_cost") else int(s[n])) for n in added},
             }
             for key, s in usage.items()
         ],

@@ -1,4 +1,4 @@
-"""What operator staff may see of the instance: accounts without content, and volumes per account."""
+"""What operator staff may see of the instance: accounts (with their plan) without content, and volumes per account."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from sqlalchemy import Connection, RowMapping, func, select, update
 
 from .tables.accounts import accounts, memberships, users
 from .tables.activities import activities
+from .tables.billing import account_plans
 from .tables.sessions import sessions
 from .tables.usage import usage_hourly
 
@@ -24,8 +25,10 @@ def list_accounts(conn: Connection) -> list[RowMapping]:
             accounts.c.created_at,
             accounts.c.expires_at,
             func.coalesce(members.c.members, 0).label("members"),
+            func.coalesce(account_plans.c.plan, "free").label("plan"),
         )
         .outerjoin(members, members.c.account_id == accounts.c.id)
+        .outerjoin(account_plans, account_plans.c.account_id == accounts.c.id)
         .order_by(accounts.c.id)
     )
     return list(conn.execute(query).mappings())

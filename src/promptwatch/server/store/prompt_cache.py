@@ -1,5 +1,5 @@
 """SQL of the semantic cache: upsert by (account, namespace, id), a lookup's partition (its latest write,
-its vectors), one entry as it is now, clear."""
+its vectors), one entry as it is now, clear, and the namespaces with what their recorded hits saved."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Row, RowMapping, delete, func, literal, select, tuple_, update
 
 from .dialect import insert_for
+from .tables.activities import activities
 from .tables.prompt_cache import cache_entries
 
 _UPDATABLE = (
@@ -94,8 +95,10 @@ def entry(conn: Connection, part: Partition, pk: int) -> RowMapping | None:
     return conn.execute(query).mappings().first()
 
 
-def count_hit(conn: Connection, pk: int) -> None:
-    conn.execute(update(cache_entries).where(cache_entries.c.pk == pk).values(hits=cache_entries.c.hits + 1))
+def count_hit(conn: Connection, pk: int, now: datetime) -> None:
+    conn.execute(
+        update(cache_entries).where(cache_entries.c.pk == pk).values(hits=cache_entries.c.hits + 1, last_hit_at=now)
+    )
 
 
 def clear(conn: Connection, account_id: int, namespace: str, until: datetime | None) -> int:
@@ -112,9 +115,20 @@ def namespaces(conn: Connection, account_id: int) -> list[RowMapping]:
             func.count().label("entries"),
             func.coalesce(func.sum(cache_entries.c.hits), 0).label("hits"),
             func.max(cache_entries.c.updated_at).label("updated_at"),
+            func.max(cache_entries.c.last_hit_at).label("last_hit_at"),
         )
         .where(cache_entries.c.account_id == account_id)
         .group_by(cache_entries.c.namespace)
         .order_by(cache_entries.c.namespace)
     )
     return list(conn.execute(query).mappings())
+
+
+def saved_by_namespace(conn: Connection, account_id: int) -> dict[str, float]:
+    """What the recorded cache hits saved, per namespace (hits are few: a partial index holds them)."""
+    query = (
+        select(activities.c.cache_namespace, func.coalesce(func.sum(activities.c.saved_cost), 0.0))
+        .where(activities.c.account_id == account_id, activities.c.cache_namespace.is_not(None))
+        .group_by(activities.c.cache_namespace)
+    )
+    return dict(conn.execute(query).all())

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from ..types import Blob, JsonDoc, UtcDateTime
@@ -43,6 +44,8 @@ activities = Table(
     Column("tokens_counted", Boolean, nullable=False, default=False),
     Column("cost", Float, nullable=True),
     Column("price_version", String(100), nullable=True),
+    Column("cache_namespace", String(512), nullable=True),  # set on a call served from the semantic cache
+    Column("saved_cost", Float, nullable=True),  # what a cache hit would have cost (its own cost is 0)
     Column("ttft_ms", Float, nullable=True),
     Column("feedback_label", Integer, nullable=True),
     Column("feedback_rating", Integer, nullable=True),
@@ -52,6 +55,13 @@ activities = Table(
     Index("ix_activities_session", "session_pk", "start_time"),
     Index("ix_activities_account_model", "account_id", "model", "session_pk"),
     Index("ix_activities_account_template", "account_id", "template_name", "session_pk"),
+    Index(
+        "ix_activities_cache_hits",
+        "account_id",
+        "cache_namespace",
+        sqlite_where=text("cache_namespace IS NOT NULL"),
+        postgresql_where=text("cache_namespace IS NOT NULL"),
+    ),
 )
 
 activity_bodies = Table(

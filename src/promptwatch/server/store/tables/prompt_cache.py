@@ -26,6 +26,7 @@ cache_entries = Table(
     Column("embedding", Blob, nullable=False),  # float32 little-endian, vectors concatenated
     Column("result", Text, nullable=False),
     Column("hits", Integer, nullable=False, default=0),
+    Column("last_hit_at", UtcDateTime(), nullable=True),
     created_at(),
     Column("updated_at", UtcDateTime(), nullable=False),
     UniqueConstraint("account_id", "namespace", "id"),

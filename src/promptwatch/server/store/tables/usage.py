@@ -1,4 +1,5 @@
-"""Hourly usage roll-ups (calls, tokens, cost, latency histogram) and per-account price overrides.
+"""Hourly usage roll-ups (calls, tokens, cost, cache hits and what they saved, latency histogram) and
+per-account price overrides.
 
 The roll-ups are written when an LLM activity is first stored closed, so dashboards never scan raw rows
 and p50/p95 survive the purge of those rows.
@@ -36,6 +37,8 @@ usage_hourly = Table(
     Column("completion_tokens", Integer, nullable=False, default=0),
     Column("total_tokens", Integer, nullable=False, default=0),
     Column("cost", Float, nullable=False, default=0.0),
+    Column("cache_hits", Integer, nullable=False, default=0),
+    Column("saved_cost", Float, nullable=False, default=0.0),
     UniqueConstraint(*_DIMENSIONS),
 )
 
