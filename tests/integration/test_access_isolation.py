@@ -158,6 +158,21 @@ OWN_DATA_ROUTES += [
     ("DELETE", "/api/v1/tests/{test_name}"),
 ]
 
+# datasets: named per account; tests/integration/test_datasets.py proves another account's names and item ids
+# answer 404 on every one of these routes
+OWN_DATA_ROUTES += [("GET", "/api/v1/datasets"), ("POST", "/api/v1/datasets")]
+OBJECT_ROUTES += [
+    ("GET", "/api/v1/datasets/{name}"),
+    ("PATCH", "/api/v1/datasets/{name}"),
+    ("DELETE", "/api/v1/datasets/{name}"),
+    ("GET", "/api/v1/datasets/{name}/items"),
+    ("POST", "/api/v1/datasets/{name}/items"),
+    ("POST", "/api/v1/datasets/{name}/items/from-activity"),
+    ("GET", "/api/v1/datasets/{name}/items/{item_id}"),
+    ("PATCH", "/api/v1/datasets/{name}/items/{item_id}"),
+    ("DELETE", "/api/v1/datasets/{name}/items/{item_id}"),
+]
+
 # customers (issue 8): public forms, the one-click unsubscribe link, policy texts and the page-view counter
 PUBLIC |= {
     ("GET", "/api/v1/waitlist"),

@@ -18,6 +18,7 @@ from .api import (
     admin,
     contact,
     data_transfer,
+    datasets,
     docs,
     health,
     ingest,
@@ -53,6 +54,7 @@ from .services.backups import scheduled_backup
 from .services.billing import BillingService  # issue 8
 from .services.cleanup import run_cleanup_cycle
 from .services.data_transfer import DataTransferService
+from .services.datasets import DatasetService
 from .services.deletion import DeletionService
 from .services.ingest import IngestService
 from .services.legacy_ingest import LegacyIngestService
@@ -115,6 +117,7 @@ class Services:
     usage_stats: UsageStatsService
     policies: PolicyService
     operator: OperatorService
+    datasets: DatasetService
 
 
 def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
@@ -188,6 +191,7 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
         sharing=SharingService(runtime),
         redaction=RedactionService(runtime),
         access_log=AccessLog(runtime),
+        datasets=DatasetService(runtime),
     )
     app.add_exception_handler(DomainError, problems.domain_error)
     app.add_exception_handler(RequestValidationError, problems.validation_error)
@@ -217,6 +221,7 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
         app.include_router(module.router)
     for module in (prompt_loop, replays):  # issue 7: templates, annotations, cache, replay
         app.include_router(module.router)
+    app.include_router(datasets.router)
     for module in (contact, signup, billing_api, usage_stats_api, policies_api, operator_api):  # issue 8
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=docs.WEB_DIR), name="static")

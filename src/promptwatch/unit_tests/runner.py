@@ -103,6 +103,15 @@ class UnitTest:
         self.conditions = PromptUnitTestConditions(for_tracking_project=project)
         return self
 
+    def for_dataset(self, name: str) -> UnitTest:
+        """The items of a dataset on the server: an object input is the case's inputs (any other value becomes
+        `{"input": value}`), the expected output its example (labelled as the item is, good when unlabelled)."""
+        if not isinstance(name, str) or not name:
+            raise ValueError("for_dataset() needs the dataset's name")
+        self._cases = lambda: self._fetch_dataset(name)
+        self.conditions = PromptUnitTestConditions(for_dataset=name)
+        return self
+
     def for_simulated_conversations(self, definition: Any) -> UnitTest:
         raise NotImplementedError(
             "Simulated conversations are not supported: the published promptwatch client never finished them "
@@ -121,6 +130,17 @@ class UnitTest:
             if len(page) < PAGE_SIZE:
                 return
             skip += PAGE_SIZE
+
+    def _fetch_dataset(self, name: str) -> Iterator[TestCase]:
+        pipeline, cursor = pipeline_for(self.api_key), None
+        while True:
+            page = call(pipeline, "GET", f"/api/v1/datasets/{segment(name)}/items",
+                        params={"limit": PAGE_SIZE, "cursor": cursor}, timeout=SERVER_TIMEOUT)
+            for item in page["items"]:
+                yield _dataset_case(item)
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return
 
     def get_all_test_cases(self) -> list[TestCase]:
         """The test cases, without running anything."""
@@ -368,6 +388,17 @@ class TestCaseHandle:
 
 
 TestCaseEvaluationWrapper = TestCaseHandle  # the published client's name
+
+
+def _dataset_case(item: dict[str, Any]) -> TestCase:
+    value, expected = item["input"], item.get("expected_output")
+    inputs = value if isinstance(value, dict) else {"input": value}
+    outputs = []
+    if expected is not None:
+        label = 1 if item.get("label") is None else item["label"]
+        value = expected if isinstance(expected, str | dict) else {"output": expected}
+        outputs.append({"label": label, "value": value})
+    return TestCase(id=item["id"], inputs=inputs, outputs=outputs)
 
 
 def _plain_output(generator: Any, generated: Any) -> Any:

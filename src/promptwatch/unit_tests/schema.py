@@ -78,6 +78,7 @@ class PromptUnitTestConditions(_Wire):
     for_template_name: str | None = None
     for_tracking_project: str | None = None
     for_test_cases_in_file: str | None = None
+    for_dataset: str | None = None
     for_simulated_conversations: str | None = None
 
 

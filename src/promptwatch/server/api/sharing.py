@@ -1,5 +1,5 @@
 """Share links (P1): created only by the account, read-only, expiring, revocable, views counted; and the
-public read of a shared session, which needs no other credential."""
+public read of a shared session or dataset, which needs no other credential."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ GONE = {410: {"description": "Revoked or expired", "content": {PROBLEM: {}}}}
 
 class ShareLinkCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    kind: Literal["session"] = "session"
-    object_id: str = Field(min_length=1, max_length=200, description="the session id")
+    kind: Literal["session", "dataset"] = "session"
+    object_id: str = Field(min_length=1, max_length=200, description="the session id or the dataset name")
     expires_in_hours: int | None = Field(default=None, ge=1, description="default 168; at most 90 days")
 
 
@@ -30,11 +30,12 @@ def _sharing(request: Request):
 @router.post(
     "/share-links",
     status_code=201,
-    summary="Share a session read-only (member)",
+    summary="Share a session or a dataset read-only (member)",
     responses=responses(401, 403, 404, 422),
 )
 def create_link(request: Request, body: ShareLinkCreate, who: Caller = Depends(caller)) -> dict:
-    """The token is shown once; anyone holding the link can read the session until it expires or is revoked."""
+    """The token is shown once; anyone holding the link can read the session or dataset until it expires or
+    is revoked."""
     return _sharing(request).create(who, body.kind, body.object_id, body.expires_in_hours)
 
 

@@ -32,14 +32,15 @@ NOT_IMPORTED = ("account", "members")  # the target account and its people are t
 Progress = Callable[[str, int], None]
 
 
-def _to_json(row: dict, table_name: str, runtime: Runtime) -> bytes:
+def _to_json(row: dict, sealed: tuple[str, ...], runtime: Runtime) -> bytes:
+    """`sealed`: the registry's encrypted columns, which hold encoded bodies: exported as plain JSON."""
     out = {}
     for name, value in row.items():
         if isinstance(value, datetime):
             value = value.isoformat()
         elif isinstance(value, bytes | memoryview):
             value = bytes(value)
-            if table_name == "activity_bodies" and name == "body":
+            if name in sealed:
                 value = decode_body(runtime.crypto.open_body(row["account_id"], value))
             else:
                 value = {"$base64": base64.b64encode(value).decode()}
@@ -84,7 +85,7 @@ def export_archive(
             digest, count = hashlib.sha256(), 0
             with archive.open(f"{entry.export_kind}.jsonl", "w", force_zip64=True) as member:
                 for row in rows:
-                    line = _to_json(row, entry.table.name, runtime) + b"\n"
+                    line = _to_json(row, entry.encrypted, runtime) + b"\n"
                     member.write(line)
                     digest.update(line)
                     count += 1
@@ -156,8 +157,9 @@ def _insert(conn, remapper: Remapper, entry, rows: list[dict], crypto, account_i
     bodies = entry.table.name == "activity_bodies"
     if bodies:
         texts = {row["activity_pk"]: search.text_of(row["body"]) for row in rows}
-        for row in rows:
-            row["body"] = crypto.seal_body(account_id, encode_body(row["body"]))
+    for row in rows:
+        for column in entry.encrypted:
+            row[column] = crypto.seal_body(account_id, encode_body(row[column]))
     inserted = remapper.insert(conn, entry, rows)
     if bodies and not crypto.encrypts(account_id):
         mapped = remapper.ids.get("activities", {})

@@ -20,6 +20,7 @@ from ..store import lifecycle as lifecycle_store
 from . import audit
 from .clock import utc_now
 from .credentials import Caller
+from .dataset_deletion import DATASET_WORK, DatasetDeletions
 from .ledger import DeletionLedger, value_hash
 from .prompt_loop_deletion import PROMPT_LOOP_WORK, PromptLoopDeletions
 from .runtime import Runtime
@@ -120,6 +121,7 @@ WORK = {
     "time_range": _time_range,
     "account": _account,
     **PROMPT_LOOP_WORK,
+    **DATASET_WORK,
 }
 
 
@@ -128,7 +130,7 @@ def reapply_deletion(conn: Connection, entry: dict, now: datetime) -> dict:
     return WORK[entry["kind"]](conn, entry["account_id"], entry, now)
 
 
-class DeletionService(PromptLoopDeletions):
+class DeletionService(PromptLoopDeletions, DatasetDeletions):
     def __init__(self, runtime: Runtime) -> None:
         self._rt = runtime
 

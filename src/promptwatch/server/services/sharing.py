@@ -1,5 +1,5 @@
 """Sharing by consent (P1): a share link exists only because a member of the account created it. It gives
-read-only access to one session to whoever holds its token, until it expires or is revoked; every view
+read-only access to one session or dataset to whoever holds its token, until it expires or is revoked; every view
 is counted and the count is shown to the account. Only a hash of the token is stored."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from ..store.tables.sharing import SHARE_KINDS
 from . import audit
 from .clock import utc_now
 from .credentials import Caller, token_hash
+from .datasets import DatasetService
 from .runtime import Runtime
 from .sessions import SessionService
 
@@ -30,6 +31,7 @@ class SharingService:
     def __init__(self, runtime: Runtime) -> None:
         self._rt = runtime
         self._sessions = SessionService(runtime)
+        self._datasets = DatasetService(runtime)
 
     def create(self, caller: Caller, kind: str, object_id: str, hours: int | None) -> dict:
         caller.require_role("member")
@@ -41,7 +43,8 @@ class SharingService:
             raise InvalidInput(
                 f"a share link lasts between 1 hour and {settings.share_link_max_days} days", field="expires_in_hours"
             )
-        self._sessions.get(caller, object_id, with_activities=False)  # exists, and the caller may read it
+        if not self._readable(caller, kind, object_id):
+            raise NotFound(f"no {kind} {object_id!r}")
         token = SHARE_PREFIX + secrets.token_urlsafe(24)
         now = utc_now()
         with self._rt.engine.begin() as conn:
@@ -65,12 +68,14 @@ class SharingService:
         with self._rt.engine.connect() as conn:
             rows = store.list_links(conn, caller.account_id)
         if caller.project is not None:  # a project-limited caller sees the links of the sessions it can read
-            rows = [r for r in rows if self._readable(caller, r["object_id"])]
+            rows = [r for r in rows if self._readable(caller, r["kind"], r["object_id"])]
         return [_view(r) for r in rows]
 
-    def _readable(self, caller: Caller, session_id: str) -> bool:
+    def _readable(self, caller: Caller, kind: str, object_id: str) -> bool:
+        if kind == "dataset":
+            return self._datasets.exists(caller, object_id)
         try:
-            self._sessions.get(caller, session_id, with_activities=False)
+            self._sessions.get(caller, object_id, with_activities=False)
             return True
         except NotFound:
             return False
@@ -79,7 +84,8 @@ class SharingService:
         caller.require_role("member")
         with self._rt.engine.begin() as conn:
             row = store.get_link(conn, caller.account_id, link_id)
-            if row is None or (caller.project is not None and not self._readable(caller, row["object_id"])):
+            hidden = caller.project is not None and row is not None
+            if row is None or (hidden and not self._readable(caller, row["kind"], row["object_id"])):
                 raise NotFound(f"no share link {link_id}")
             if not store.revoke_link(conn, caller.account_id, link_id, utc_now()):
                 raise NotFound(f"share link {link_id} is already revoked")
@@ -97,6 +103,9 @@ class SharingService:
             if link["revoked_at"] is not None or link["expires_at"] <= now:
                 raise Gone("this share link was revoked or has expired")
             store.count_view(conn, link["id"], now)
+        if link["kind"] == "dataset":
+            dataset = self._datasets.shared(link["account_id"], link["object_id"])
+            return {"kind": "dataset", "expires_at": link["expires_at"], "dataset": dataset}
         session = self._sessions.get(Caller(link["account_id"], "read"), link["object_id"])
         session.pop("tracking_tenant", None)  # the account's end-user label is not part of what was shared
         return {"kind": link["kind"], "expires_at": link["expires_at"], "session": session}

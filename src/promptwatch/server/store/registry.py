@@ -18,6 +18,7 @@ from .tables import annotations as annotation_tables
 from .tables import (
     billing,
     credentials,
+    datasets,
     lifecycle,
     prompt_cache,
     redaction,
@@ -170,6 +171,24 @@ CUSTOMER_TABLES: tuple[CustomerTable, ...] = (
     CustomerTable(support_access.audit_log, "account_id", "audit_log", "account deletion", "account"),
     CustomerTable(
         sharing.share_links, "account_id", "share_links", "revocation, session or account deletion", "account"
+    ),
+    CustomerTable(
+        datasets.datasets,
+        "account_id",
+        "datasets",
+        "dataset, project or account deletion",
+        "content",
+        redaction=("description",),
+        project_column="project_id",
+    ),
+    CustomerTable(
+        datasets.dataset_items,
+        "account_id",
+        "dataset_items",
+        "item deletion; cascades from its dataset",
+        "content",
+        redaction=("notes",),
+        encrypted=("payload",),
     ),
     CustomerTable(redaction.redaction_rules, "account_id", "redaction_rules", "account deletion", "account"),
     # customers (issue 8): profiles with the account; invoices are kept for billing law (P7)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, RowMapping, insert, select, update
+from sqlalchemy import Connection, RowMapping, delete, insert, select, update
 
 from .tables.sharing import share_links
 
@@ -56,3 +56,20 @@ def revoke_link(conn: Connection, account_id: int, link_id: int, now: datetime) 
         .values(revoked_at=now)
     )
     return result.rowcount > 0
+
+
+def move_links(conn: Connection, account_id: int, kind: str, object_id: str, new_object_id: str) -> None:
+    """The links of a renamed object follow it."""
+    conn.execute(
+        update(share_links)
+        .where(share_links.c.account_id == account_id, share_links.c.kind == kind, share_links.c.object_id == object_id)
+        .values(object_id=new_object_id)
+    )
+
+
+def delete_links(conn: Connection, account_id: int, kind: str, object_id: str) -> int:
+    """The links of a deleted object: a new object of the same name is never reachable through them."""
+    stmt = delete(share_links).where(
+        share_links.c.account_id == account_id, share_links.c.kind == kind, share_links.c.object_id == object_id
+    )
+    return conn.execute(stmt).rowcount

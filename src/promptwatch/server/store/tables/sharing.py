@@ -9,7 +9,7 @@ from ..types import UtcDateTime
 from . import metadata
 from .columns import account_fk, created_at, surrogate_pk
 
-SHARE_KINDS = ("session",)
+SHARE_KINDS = ("session", "dataset")
 
 share_links = Table(
     "share_links",
@@ -17,8 +17,8 @@ share_links = Table(
     surrogate_pk("id"),
     account_fk(),
     Column("token_hash", String(64), nullable=False, unique=True),
-    Column("kind", String(20), nullable=False),  # session (datasets later)
-    Column("object_id", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),  # session | dataset
+    Column("object_id", String(200), nullable=False),  # the session id or the dataset name
     Column("created_by", String(200), nullable=False),  # the audit actor that created it
     created_at(),
     Column("expires_at", UtcDateTime(), nullable=False),

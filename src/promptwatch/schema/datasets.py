@@ -1,0 +1,56 @@
+"""Request models of the native API's datasets: a dataset, its items, and an item made from an LLM call
+(strict: unknown fields are an error)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_ITEMS_PER_REQUEST = 1000
+NAME_RULES = {"min_length": 1, "max_length": 256, "pattern": r"^[^/\x00-\x1f]+$"}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatasetCreate(_Strict):
+    name: str = Field(**NAME_RULES)
+    description: str | None = Field(default=None, max_length=20_000)
+    project: str | None = Field(default=None, min_length=1, max_length=256, description="limit it to a project")
+
+
+class DatasetUpdate(_Strict):
+    name: str | None = Field(default=None, **NAME_RULES)
+    description: str | None = Field(default=None, max_length=20_000)
+
+
+class DatasetItemFields(_Strict):
+    """What an item holds besides its input; on update, only the fields sent change."""
+
+    expected_output: Any = None
+    metadata: dict[str, Any] | None = None
+    label: Literal[0, 1] | None = Field(default=None, description="1 good, 0 bad")
+    notes: str | None = Field(default=None, max_length=20_000)
+
+
+class DatasetItemCreate(DatasetItemFields):
+    id: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
+    input: Any = Field(description="any JSON value; a JSON object maps to a unit test case's inputs")
+    source_session_id: str | None = Field(default=None, max_length=200)
+    source_activity_id: str | None = Field(default=None, max_length=200)
+
+
+class DatasetItemsCreate(_Strict):
+    items: list[DatasetItemCreate] = Field(min_length=1, max_length=MAX_ITEMS_PER_REQUEST)
+
+
+class DatasetItemUpdate(DatasetItemFields):
+    input: Any = None
+
+
+class DatasetItemFromActivity(_Strict):
+    activity_id: str = Field(min_length=1, max_length=200, description="an LLM call (llm-prompt activity)")
+    label: Literal[0, 1] | None = None
+    notes: str | None = Field(default=None, max_length=20_000)

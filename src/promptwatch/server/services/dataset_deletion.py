@@ -1,0 +1,46 @@
+"""Deleting datasets (P18): a whole dataset with its items and share links, or single items. The kinds of
+`services/deletion.py`: ledger entries hold a hash of the dataset's name and the item ids, and re-applying
+one after a restore finds the objects again."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from ..store import datasets as dataset_store
+from ..store import sharing as share_store
+from .credentials import Caller
+from .datasets import DatasetService
+from .ledger import value_hash
+
+
+def _dataset(conn: Connection, account_id: int, entry: dict, _now: datetime) -> dict:
+    counts = {"datasets": 0, "dataset_items": 0, "share_links": 0}
+    for name in dataset_store.dataset_names(conn, account_id):
+        if value_hash(name) == entry["dataset_hash"]:
+            counts["share_links"] += share_store.delete_links(conn, account_id, "dataset", name)
+            for kind, value in dataset_store.delete_dataset(conn, account_id, name).items():
+                counts[kind] += value
+    return counts
+
+
+def _dataset_item(conn: Connection, account_id: int, entry: dict, _now: datetime) -> dict:
+    return dataset_store.delete_items(conn, account_id, entry["item_ids"])
+
+
+DATASET_WORK = {"dataset": _dataset, "dataset_item": _dataset_item}
+
+
+class DatasetDeletions:
+    """The dataset methods of `DeletionService` (which provides `_rt` and `_delete`); members delete."""
+
+    def delete_dataset(self, caller: Caller, name: str) -> dict:
+        caller.require_role("member")
+        DatasetService(self._rt).get(caller, name)  # exists, and the caller may read it
+        return self._delete(caller, "dataset", value_hash(name), {"dataset_hash": value_hash(name)})
+
+    def delete_dataset_item(self, caller: Caller, name: str, item_id: str) -> dict:
+        caller.require_role("member")
+        DatasetService(self._rt).require_item(caller, name, item_id)
+        return self._delete(caller, "dataset_item", item_id, {"item_ids": [item_id]})

@@ -1,0 +1,261 @@
+"""Datasets: named collections of examples per account, optionally limited to a project. Viewers read,
+members write; deletion goes through `DeletionService` (receipt, ledger, audit). An item's input, expected
+output and metadata are content: sealed with the account's key when it encrypts its payloads."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from functools import partial
+from typing import Any
+
+import orjson
+
+from promptwatch.schema.datasets import DatasetCreate, DatasetItemCreate, DatasetItemUpdate, DatasetUpdate
+
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..store import accounts as account_store
+from ..store import datasets as store
+from ..store import replays as replay_store
+from ..store import sharing as share_store
+from ..store.bodies import decode_body, encode_body
+from .clock import utc_now
+from .credentials import Caller
+from .runtime import Runtime
+
+MAX_PAGE = 1000
+MAX_PAYLOAD_BYTES = 1_000_000  # one item's input, expected output and metadata, as JSON
+PAYLOAD_FIELDS = ("input", "expected_output", "metadata")
+PAYLOAD = set(PAYLOAD_FIELDS)
+
+
+def dataset_view(row) -> dict:
+    return {k: row[k] for k in ("name", "description", "project", "item_count", "created_at", "updated_at")}
+
+
+def encode_cursor(pk: int) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(["item", pk])).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        kind, pk = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if kind != "item" or not isinstance(pk, int):
+            raise ValueError(cursor)
+        return pk
+    except (ValueError, TypeError, orjson.JSONDecodeError):
+        raise InvalidInput("cursor is not one this server handed out", field="cursor") from None
+
+
+class DatasetService:
+    def __init__(self, runtime: Runtime) -> None:
+        self._rt = runtime
+
+    # sealing ------------------------------------------------------------------------------------------------
+
+    def _seal(self, account_id: int, payload: dict, where: str | None = None) -> bytes:
+        """`where`: the item's place in a batch, for the error's field name."""
+        if payload["input"] is None:
+            raise InvalidInput("an item needs an input (any JSON value but null)", field=f"{where or 'body'}.input")
+        if len(orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS)) > MAX_PAYLOAD_BYTES:
+            raise InvalidInput(f"an item's payload is at most {MAX_PAYLOAD_BYTES} bytes of JSON", field=where or "body")
+        return self._rt.crypto.seal_body(account_id, encode_body(payload))
+
+    def _open(self, account_id: int, blob: bytes) -> dict:
+        return decode_body(self._rt.crypto.open_body(account_id, blob))
+
+    def item_view(self, account_id: int, row) -> dict:
+        payload = self._open(account_id, row["payload"])
+        view = {"id": row["id"], **{k: payload.get(k) for k in PAYLOAD_FIELDS}}
+        for name in ("source_session_id", "source_activity_id", "label", "notes", "created_at", "updated_at"):
+            view[name] = row[name]
+        return view
+
+    # datasets -----------------------------------------------------------------------------------------------
+
+    def _project_id(self, conn, caller: Caller) -> int | None:
+        """The project a limited caller acts in (-1 when it has no row yet: nothing matches)."""
+        if caller.project is None:
+            return None
+        return account_store.project_id(conn, caller.account_id, caller.project) or -1
+
+    def _dataset(self, conn, caller: Caller, name: str):
+        row = store.get_dataset(conn, caller.account_id, name)
+        limit = self._project_id(conn, caller)
+        if row is None or (limit is not None and row["project_id"] != limit):
+            raise NotFound(f"no dataset {name!r}")
+        return row
+
+    def exists(self, caller: Caller, name: str) -> bool:
+        """Whether the caller may read the dataset `name` (share links ask)."""
+        try:
+            with self._rt.engine.connect() as conn:
+                self._dataset(conn, caller, name)
+            return True
+        except NotFound:
+            return False
+
+    def list(self, caller: Caller, project: str | None) -> dict:
+        caller.require_role("viewer")
+        with self._rt.engine.connect() as conn:
+            project_id = self._project_id(conn, caller)
+            if project_id is None and project is not None:
+                project_id = account_store.project_id(conn, caller.account_id, project) or -1
+            rows = store.list_datasets(conn, caller.account_id, project_id)
+        return {"items": [dataset_view(r) for r in rows]}
+
+    def get(self, caller: Caller, name: str) -> dict:
+        caller.require_role("viewer")
+        with self._rt.engine.connect() as conn:
+            return dataset_view(self._dataset(conn, caller, name))
+
+    def create(self, caller: Caller, body: DatasetCreate) -> dict:
+        caller.require_role("member")
+        project = body.project
+        if caller.project is not None:
+            if project not in (None, caller.project):
+                raise Forbidden("this credential is limited to another project")
+            project = caller.project
+        now = utc_now()
+        with self._rt.engine.begin() as conn:
+            if store.name_taken(conn, caller.account_id, body.name):
+                raise Conflict(f"the account already has a dataset {body.name!r}")
+            project_id = account_store.ensure_project(conn, caller.account_id, project, now) if project else None
+            store.insert_dataset(
+                conn,
+                account_id=caller.account_id,
+                name=body.name,
+                description=body.description,
+                project_id=project_id,
+                created_at=now,
+                updated_at=now,
+            )
+            return dataset_view(store.get_dataset(conn, caller.account_id, body.name))
+
+    def update(self, caller: Caller, name: str, body: DatasetUpdate) -> dict:
+        """Rename or describe; the dataset's share links follow a new name."""
+        caller.require_role("member")
+        changes: dict[str, Any] = {k: getattr(body, k) for k in body.model_fields_set}
+        if changes.get("name", name) is None:
+            raise InvalidInput("a dataset's name cannot be null", field="name")
+        with self._rt.engine.begin() as conn:
+            row = self._dataset(conn, caller, name)
+            new_name = changes.get("name", name)
+            if new_name != name:
+                if store.name_taken(conn, caller.account_id, new_name):
+                    raise Conflict(f"the account already has a dataset {new_name!r}")
+                share_store.move_links(conn, caller.account_id, "dataset", name, new_name)
+            store.update_dataset(conn, row["pk"], **changes, updated_at=utc_now())
+            return dataset_view(store.get_dataset(conn, caller.account_id, new_name))
+
+    # items --------------------------------------------------------------------------------------------------
+
+    def add_items(self, caller: Caller, name: str, items: list[DatasetItemCreate]) -> dict:
+        caller.require_role("member")
+        ids = [item.id or uuid.uuid4().hex for item in items]
+        if len(set(ids)) != len(ids):
+            raise InvalidInput("item ids repeat within the request", field="items")
+        now = utc_now()
+        with self._rt.engine.begin() as conn:
+            row = self._dataset(conn, caller, name)
+            taken = store.item_ids_taken(conn, caller.account_id, ids)
+            if taken:
+                raise Conflict(f"the account already has dataset items {', '.join(sorted(taken)[:5])}")
+            rows = [
+                {
+                    "account_id": caller.account_id,
+                    "dataset_pk": row["pk"],
+                    "id": item_id,
+                    "payload": self._seal(caller.account_id, item.model_dump(include=PAYLOAD), f"items.{i}"),
+                    "source_session_id": item.source_session_id,
+                    "source_activity_id": item.source_activity_id,
+                    "label": item.label,
+                    "notes": item.notes,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for i, (item_id, item) in enumerate(zip(ids, items))
+            ]
+            store.insert_items(conn, rows)
+            store.touch(conn, row["pk"], now)
+        return {"items": [self.item_view(caller.account_id, r) for r in rows]}
+
+    def add_from_activity(self, caller: Caller, name: str, activity_id: str, label: int | None, notes: str | None):
+        """An LLM call as an example: its prompt input values (or its prompt) as input, its output as
+        expected output, its model and template in the metadata."""
+        caller.require_role("member")
+        with self._rt.engine.connect() as conn:
+            self._dataset(conn, caller, name)
+            call = replay_store.recorded_call(
+                conn, caller.account_id, activity_id, partial(self._rt.crypto.open_body, caller.account_id)
+            )
+            limit = self._project_id(conn, caller)
+        if call is None or (limit is not None and call["project_id"] != limit):
+            raise NotFound(f"no activity {activity_id!r}")
+        if call["activity_type"] != "llm-prompt":
+            raise InvalidInput("only an LLM call (llm-prompt activity) can become an item", field="activity_id")
+        template = call.get("prompt_template") or {}
+        metadata = {"model": call.get("model"), "template": template.get("template_name")}
+        item = DatasetItemCreate(
+            input=call.get("prompt_input_values") or {"prompt": call.get("prompt")},
+            expected_output=call.get("generated"),
+            metadata={k: v for k, v in metadata.items() if v is not None},
+            source_session_id=call["session_id"],
+            source_activity_id=activity_id,
+            label=label,
+            notes=notes,
+        )
+        return self.add_items(caller, name, [item])["items"][0]
+
+    def items(self, caller: Caller, name: str, limit: int, cursor: str | None) -> dict:
+        caller.require_role("viewer")
+        if not 1 <= limit <= MAX_PAGE:
+            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}", field="limit")
+        after = decode_cursor(cursor) if cursor else None
+        with self._rt.engine.connect() as conn:
+            row = self._dataset(conn, caller, name)
+            rows = store.list_items(conn, row["pk"], limit + 1, after)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return {
+            "items": [self.item_view(caller.account_id, r) for r in rows],
+            "next_cursor": encode_cursor(rows[-1]["pk"]) if more else None,
+        }
+
+    def _item(self, conn, caller: Caller, name: str, item_id: str):
+        item = store.get_item(conn, self._dataset(conn, caller, name)["pk"], item_id)
+        if item is None:
+            raise NotFound(f"dataset {name!r} has no item {item_id!r}")
+        return item
+
+    def item(self, caller: Caller, name: str, item_id: str) -> dict:
+        caller.require_role("viewer")
+        with self._rt.engine.connect() as conn:
+            return self.item_view(caller.account_id, self._item(conn, caller, name, item_id))
+
+    def require_item(self, caller: Caller, name: str, item_id: str) -> None:
+        """NotFound unless the caller may read the item (deletion asks)."""
+        with self._rt.engine.connect() as conn:
+            self._item(conn, caller, name, item_id)
+
+    def update_item(self, caller: Caller, name: str, item_id: str, body: DatasetItemUpdate) -> dict:
+        """Only the fields sent change; `input` cannot be null."""
+        caller.require_role("member")
+        sent = body.model_fields_set
+        now = utc_now()
+        with self._rt.engine.begin() as conn:
+            row = self._item(conn, caller, name, item_id)
+            changes: dict[str, Any] = {k: getattr(body, k) for k in sent & {"label", "notes"}}
+            if sent & PAYLOAD:
+                payload = self._open(caller.account_id, row["payload"])
+                payload.update({k: getattr(body, k) for k in sent & PAYLOAD})
+                changes["payload"] = self._seal(caller.account_id, payload)
+            store.update_item(conn, row["pk"], **changes, updated_at=now)
+            store.touch(conn, row["dataset_pk"], now)
+            return self.item_view(caller.account_id, self._item(conn, caller, name, item_id))
+
+    def shared(self, account_id: int, name: str) -> dict:
+        """A dataset with its first page of items, as a share link shows it."""
+        reader = Caller(account_id, "read")
+        page = self.items(reader, name, MAX_PAGE, None)
+        return {**self.get(reader, name), "items": page["items"], "truncated": page["next_cursor"] is not None}
