@@ -9,6 +9,8 @@ import { TYPE_LABELS, label } from "./tree.js";
 import { Annotation } from "./annotation.js";
 import { ReplayPanel } from "./replay.js";
 import { DeleteActivity } from "./activity_delete.js";
+import { CacheBadge } from "./cache_badge.js";
+import { AddToDataset } from "./dataset_add.js";
 
 // fields drawn by the sections below; anything else an activity carries is listed under "Other fields"
 const SHOWN = new Set([
@@ -17,6 +19,7 @@ const SHOWN = new Set([
   "feedback_rating", "feedback_notes", "tags", "metadata", "order", "usage", "prompt", "prompt_template",
   "prompt_input_values", "generated", "settings", "caption", "documents", "scores", "sequence_type", "inputs",
   "outputs", "tool_type", "input", "output", "input_data", "output_data", "text", "prompts", "attributes",
+  "cache_namespace", "saved_cost",
 ]);
 
 function ChatMessages({ messages }) {
@@ -58,6 +61,7 @@ function templateBody(template) {
 function LlmCall({ a }) {
   const usage = a.usage || {};
   return html`
+    <${CacheBadge} a=${a} />
     <${Facts} items=${[
       ["Model", a.model],
       ["Provider", a.provider],
@@ -75,7 +79,8 @@ function LlmCall({ a }) {
     <${InputValues} values=${a.prompt_input_values} />
     <${TextBlock} title="Settings" text=${a.settings} />
     <${TextBlock} title="Caption" text=${a.caption} />
-    <${ReplayPanel} key=${a.id} a=${a} />`;
+    <${ReplayPanel} key=${a.id} a=${a} />
+    <${AddToDataset} key=${`ds-${a.id}`} a=${a} />`;
 }
 
 function Documents({ a }) {

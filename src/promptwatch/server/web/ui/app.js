@@ -12,25 +12,37 @@ import { Dashboard } from "./dashboard.js";
 import { Templates } from "./templates.js";
 import { TemplateDetail } from "./template.js";
 import { TestRunDetail, TestRuns } from "./tests.js";
+import { Cache } from "./cache.js";
+import { DatasetDetail, Datasets } from "./datasets.js";
 import { Settings } from "./settings.js";
 import { publicPage } from "./public.js";
 import { SharedSession } from "./shared.js";
 import { InvoiceDetail } from "./invoices.js";
 import { PolicyBanner } from "./policies.js";
+import { Operator, OPERATOR_PATH, StaffHome } from "./operator.js";
 
 const SCREENS = [
   { path: "/ui/sessions", title: "Sessions", view: SessionList },
   { path: "/ui/usage", title: "Costs & usage", view: Dashboard },
   { path: "/ui/templates", title: "Prompt templates", view: Templates },
   { path: "/ui/tests", title: "Unit tests", view: TestRuns },
+  { path: "/ui/datasets", title: "Datasets", view: Datasets },
+  { path: "/ui/cache", title: "Cache", view: Cache },
   { path: "/ui/settings", title: "Settings", view: Settings },
+  { path: OPERATOR_PATH, title: "Operator", view: Operator, staff: true },
 ];
 
+// the Operator area is shown to operator staff; a caller of no account (staff only) has nothing else
+const shownTo = (me) => (s) => (s.staff ? Boolean(me && me.instance_role) : Boolean(me && me.account));
+
 function Screen({ where, me }) {
+  if (!me.account && !where.path.startsWith(OPERATOR_PATH)) return html`<${StaffHome} />`;
   const detail = where.path.match(/^\/ui\/sessions\/(.+)$/);
   if (detail) return html`<${SessionDetail} id=${decodeURIComponent(detail[1])} where=${where} />`;
   const template = where.path.match(/^\/ui\/templates\/(.+)$/);
   if (template) return html`<${TemplateDetail} name=${decodeURIComponent(template[1])} where=${where} />`;
+  const dataset = where.path.match(/^\/ui\/datasets\/(.+)$/);
+  if (dataset) return html`<${DatasetDetail} name=${decodeURIComponent(dataset[1])} me=${me} />`;
   const run = where.path.match(/^\/ui\/tests\/runs\/(.+)$/);
   if (run) return html`<${TestRunDetail} runId=${decodeURIComponent(run[1])} where=${where} />`;
   const invoice = where.path.match(/^\/ui\/invoices\/(\d+)$/);
@@ -41,7 +53,7 @@ function Screen({ where, me }) {
 }
 
 function AccountSwitcher({ me, onSwitch }) {
-  if (!me || me.accounts.length < 2) return me ? html`<span class="account">${me.account.name}</span>` : null;
+  if (!me || me.accounts.length < 2) return me && me.account ? html`<span class="account">${me.account.name}</span>` : null;
   return html`<label class="account">
     <span class="sr-only">Account</span>
     <select value=${String(me.account.id)} onChange=${(e) => onSwitch(Number(e.currentTarget.value))}>
@@ -62,7 +74,7 @@ function Shell({ auth, me, where, onSwitch, onSignOut }) {
     <header class="top">
       <a class="brand" href="/ui/sessions"><span class="logo" aria-hidden="true">◉</span> PromptWatch</a>
       <nav aria-label="Main">
-        ${SCREENS.map((s) => html`<a href=${s.path} aria-current=${current === s ? "page" : undefined}>${s.title}</a>`)}
+        ${SCREENS.filter(shownTo(me)).map((s) => html`<a href=${s.path} aria-current=${current === s ? "page" : undefined}>${s.title}</a>`)}
       </nav>
       <div class="who">
         <${AccountSwitcher} me=${me} onSwitch=${onSwitch} />
@@ -74,7 +86,7 @@ function Shell({ auth, me, where, onSwitch, onSignOut }) {
       </div>
     </header>
     <${PolicyBanner} key=${auth.credential} />
-    <main id="main" key=${auth.account || 0}><${Screen} where=${where} me=${me} /></main>
+    <main id="main" key=${auth.account || 0}>${me && html`<${Screen} where=${where} me=${me} />`}</main>
   </div>`;
 }
 

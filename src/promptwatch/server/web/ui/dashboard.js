@@ -1,6 +1,7 @@
-// Costs and usage: totals, charts over time (cost, tokens, calls and errors, latency p50/p95, cost per
-// group) and tables per project, tenant, model or template, with the most expensive templates. All from
-// GET /api/v1/metrics/usage, which reads hourly roll-ups; the range, interval and grouping live in the URL.
+// Costs and usage: totals, charts over time (cost and what the cache saved, tokens, calls and errors,
+// latency p50/p95, cost per group) and tables per project, tenant, model or template, with the most
+// expensive templates. All from GET /api/v1/metrics/usage, which reads hourly roll-ups; the range, interval
+// and grouping live in the URL.
 import { html, useMemo } from "./lib.js";
 import { api } from "./api.js";
 import { navigate } from "./router.js";
@@ -48,6 +49,7 @@ function Cards({ totals }) {
   const rate = totals.calls ? ` (${((100 * totals.errors) / totals.calls).toFixed(1)} %)` : "";
   const cards = [
     ["cost", "Cost", money(totals.cost), totals.cost],
+    ["saved", "Saved by the cache", `${money(totals.saved_cost)} (${count(totals.cache_hits)} hits)`, totals.saved_cost],
     ["calls", "LLM calls", count(totals.calls), totals.calls],
     ["tokens", "Tokens", count(totals.total_tokens), totals.total_tokens],
     ["errors", "Errors", count(totals.errors) + rate, totals.errors],
@@ -68,7 +70,14 @@ function Charts({ overall, grouped, since }) {
     const top = sumsByGroup(grouped.series).slice(0, PALETTE.length);
     const of = (field) => along(axis, overall.series, field);
     return [
-      { title: "Cost", format: money, lines: [{ label: "cost", values: of("cost"), color: "--chart-1" }] },
+      {
+        title: "Cost",
+        format: money,
+        lines: [
+          { label: "cost", values: of("cost"), color: "--chart-1" },
+          { label: "saved by the cache", values: of("saved_cost"), color: "--good" },
+        ],
+      },
       {
         title: "Tokens",
         format: countShort,

@@ -8,7 +8,7 @@ import { ErrorNote, Facts, Loading, useAction, useLoad } from "./widgets.js";
 const GB = 1_000_000_000;
 
 // integer cents in the invoice's currency; plans are priced in the instance's invoice currency
-function amount(cents, currency) {
+export function amount(cents, currency) {
   const value = cents / 100;
   return currency ? new Intl.NumberFormat(undefined, { style: "currency", currency }).format(value) : value.toFixed(2);
 }
@@ -38,9 +38,10 @@ export function PlanAndUsage() {
   </div>`;
 }
 
-// the PDF is fetched with the credential in a header (never in a URL) and handed to the browser to save
-async function savePdf(number) {
-  const response = await request(`/api/v1/invoices/${number}/pdf`, { accept: "application/pdf" });
+// the PDF is fetched with the credential in a header (never in a URL) and handed to the browser to save;
+// `path` is the operator's route for any invoice, else the account's own
+async function savePdf(number, path = `/api/v1/invoices/${number}/pdf`) {
+  const response = await request(path, { accept: "application/pdf" });
   const match = /filename="?([^";]+)"?/.exec(response.headers.get("Content-Disposition") || "");
   const url = URL.createObjectURL(await response.blob());
   const link = Object.assign(document.createElement("a"), { href: url, download: match ? match[1] : `invoice-${number}.pdf` });
@@ -50,8 +51,8 @@ async function savePdf(number) {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
-function PdfButton({ number }) {
-  const action = useAction(() => savePdf(number));
+export function PdfButton({ number, path }) {
+  const action = useAction(() => savePdf(number, path));
   return html`<button type="button" class="ghost" disabled=${action.busy} onClick=${() => action.run()}>
       ${action.busy ? "Preparing…" : "Download PDF"}</button>
     <${ErrorNote} error=${action.error} />`;

@@ -1,4 +1,5 @@
-// The page a share link opens (/ui/shared/<token>), reachable without signing in: the shared session read
+// The page a share link opens (/ui/shared/<token>), reachable without signing in: the shared session (or
+// dataset, its items as text) read
 // with the link's token alone (GET /api/v1/shared/<token>, no credential sent), read-only and as text — its
 // totals, then each activity in tree order with its texts. A revoked or expired link says so.
 import { html, useMemo } from "./lib.js";
@@ -36,14 +37,30 @@ function Gone({ error }) {
   return message ? html`<p class="note error" role="alert">${message}</p>` : html`<${ErrorNote} error=${error} />`;
 }
 
+function SharedDataset({ d, expires }) {
+  return html`<header class="session-head"><h1>${d.name}</h1>
+      <${Facts} items=${[["Items", count(d.item_count)], ["Project", d.project], ["Link expires", when(expires)]]} />
+      <${TextBlock} title="Description" text=${d.description} />
+    </header>
+    <section class="shared-activities" aria-label="Items">
+      ${d.items.map((item) => html`<article class="shared-activity" key=${item.id} aria-label=${`Item ${item.id}`}>
+        <${TextBlock} title="Input" text=${item.input} />
+        <${TextBlock} title="Expected output" text=${item.expected_output} tone="output" />
+        <${Facts} items=${[["Label", item.label === null ? null : item.label ? "good" : "bad"], ["Notes", item.notes]]} />
+      </article>`)}
+      ${d.truncated && html`<p class="muted">Only the first ${count(d.items.length)} items are shown.</p>`}
+    </section>`;
+}
+
 export function SharedSession({ token }) {
   const shared = useLoad(() => api(`/api/v1/shared/${encodeURIComponent(token)}`, { auth: null }), [token]);
-  const rows = useMemo(() => (shared.data ? visibleRows(buildTree(shared.data.session.activities).roots, new Set()) : []), [shared.data]);
+  const rows = useMemo(() => (shared.data && shared.data.session ? visibleRows(buildTree(shared.data.session.activities).roots, new Set()) : []), [shared.data]);
   const s = shared.data && shared.data.session;
   return html`<main class="shared screen" id="main">
-    <p class="brand"><span class="logo" aria-hidden="true">◉</span> PromptWatch · shared session, read-only</p>
+    <p class="brand"><span class="logo" aria-hidden="true">◉</span> PromptWatch · shared ${shared.data && shared.data.dataset ? "dataset" : "session"}, read-only</p>
     ${shared.loading && html`<${Loading} what="Loading the shared session" />`}
     ${shared.error && html`<${Gone} error=${shared.error} />`}
+    ${shared.data && shared.data.dataset && html`<${SharedDataset} d=${shared.data.dataset} expires=${shared.data.expires_at} />`}
     ${s && html`<header class="session-head">
         <h1>${s.session_name || s.id} ${s.is_error && html`<span class="badge bad">error</span>`}</h1>
         <${Facts} items=${[

@@ -14,22 +14,22 @@ export function sharedPagePath(token) {
   return `/ui/shared/${encodeURIComponent(token)}`;
 }
 
-export function ShareSession({ id }) {
+export function ShareSession({ id, kind = "session" }) {
   const [open, setOpen] = useState(false);
   const create = useAction(async (form) => {
-    const body = { kind: "session", object_id: id, expires_in_hours: Number(form.get("hours")) };
+    const body = { kind, object_id: id, expires_in_hours: Number(form.get("hours")) };
     const link = await api("/api/v1/share-links", { method: "POST", body });
     return { ...link, address: new URL(sharedPagePath(link.token), location.origin).href };
   });
   const link = create.done;
   if (!open) return html`<button type="button" class="ghost" onClick=${() => setOpen(true)}>Share</button>`;
-  return html`<div class="note share-session" role="dialog" aria-label="Share this session">
+  return html`<div class="note share-session" role="dialog" aria-label=${`Share this ${kind}`}>
     ${link
-      ? html`<p><strong>Anyone with this link can read this session</strong> until ${when(link.expires_at)} or until
+      ? html`<p><strong>Anyone with this link can read this ${kind}</strong> until ${when(link.expires_at)} or until
           it is revoked (Settings → Security & sharing). Copy it now: it is shown only once.</p>
         <div class="secret"><code class="share-url">${link.address}</code> <${CopyButton} text=${link.address} /></div>`
       : html`<form onSubmit=${create.submit} aria-label="Create a share link">
-          <p>A read-only link to this session, for anyone who holds it; its views are counted.</p>
+          <p>A read-only link to this ${kind}, for anyone who holds it; its views are counted.</p>
           <label class="inline">Expires after
             <select name="hours">${Object.entries(LIFETIMES).map(([hours, label]) => html`<option value=${hours} selected=${hours === "168"}>${label}</option>`)}</select>
           </label>
@@ -55,7 +55,7 @@ export function ShareLinks({ me }) {
       <thead><tr><th>Shares</th><th>Created by</th><th>Created</th><th>Expires</th><th class="num">Views</th>
         <th>Last viewed</th><th>Status</th><th></th></tr></thead>
       <tbody>${items.map((link) => html`<tr data-link=${link.id}>
-        <td>${link.kind} <a class="id" href=${sessionPath(link.object_id)}>${link.object_id}</a></td>
+        <td>${link.kind} <a class="id" href=${link.kind === "dataset" ? `/ui/datasets/${encodeURIComponent(link.object_id)}` : sessionPath(link.object_id)}>${link.object_id}</a></td>
         <td class="id">${link.created_by}</td><td>${when(link.created_at)}</td><td>${when(link.expires_at)}</td>
         <td class="num">${count(link.views)}</td><td>${when(link.last_viewed_at)}</td><td><${Standing} item=${link} /></td>
         <td class="actions">${manage && link.live &&
