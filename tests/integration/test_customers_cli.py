@@ -43,3 +43,40 @@ def test_p7_p20_operator_commands(backend, tmp_path):
         assert "withheld groups" in run(url, tmp_path, "stats")
         outbox = run(url, tmp_path, "mail", "outbox")
         assert "{'queued': 2}" in outbox and "Invoice INV-000001" in outbox and "Change of the PromptWatch" in outbox
+
+
+def test_p16_staff_create_makes_a_person_of_the_operator_who_sees_no_account(backend, tmp_path):
+    with fresh_database(backend, tmp_path) as url:
+        server = provision(url, tmp_path)
+        out = run(url, tmp_path, "staff", "create", "helpdesk@example.test", "--role", "staff")
+        password = out.strip().splitlines()[-1]
+        server.start()
+        try:
+            with server.client() as anonymous:
+                login = anonymous.post(
+                    "/api/v1/auth/login", json={"email": "helpdesk@example.test", "password": password}
+                )
+                assert login.status_code == 200, login.text
+            with server.client(login.json()["token"]) as staff:
+                assert staff.get("/api/v1/me").json()["instance_role"] == "staff"
+                assert staff.get("/api/v1/sessions").status_code == 403
+        finally:
+            server.stop()
+        env = {**os.environ, **TEST_ENV, "PROMPTWATCH_DATABASE_URL": url}
+        again = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "promptwatch.cli",
+                "staff",
+                "create",
+                "helpdesk@example.test",
+                "--data-dir",
+                str(tmp_path),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert again.returncode == 1 and "exists" in again.stdout

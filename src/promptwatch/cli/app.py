@@ -2,7 +2,7 @@
 
 import typer
 
-from . import customers, data, db, keys, lifecycle, up
+from . import customers, data, db, keys, lifecycle, staff, up
 
 app = typer.Typer(help="PromptWatch: observability for LLM applications.", no_args_is_help=True)
 app.command("up")(up.up)
@@ -13,6 +13,7 @@ app.command("export")(data.export)
 app.command("import")(data.import_)
 app.add_typer(keys.app, name="keys", help="Manage API keys offline.")
 app.add_typer(db.app, name="db", help="Database schema migrations.")
+app.add_typer(staff.app, name="staff", help="The operator's people (instance roles).")
 app.command("stats")(customers.stats)
 app.add_typer(customers.invoices, name="invoices", help="Plans and invoices (P7).")
 app.add_typer(customers.policy, name="policy", help="Policy documents and change announcements (P20).")
