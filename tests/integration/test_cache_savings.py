@@ -11,7 +11,7 @@ import promptwatch  # noqa: E402
 from promptwatch import CachedLLM, PromptWatch  # noqa: E402
 from tests.support.payloads import uid  # noqa: E402
 
-from .test_sdk_prompt_loop import CountingLLM, poll, sdk_to, session_activities  # noqa: E402, F401 - sdk_to: the fixture
+from .test_sdk_prompt_loop import CountingLLM, poll, session_activities  # noqa: E402
 
 
 class PricedLLM(CountingLLM):

@@ -261,11 +261,11 @@ def test_p2_datasets_survive_export_and_import(fresh_server):
         assert item["expected_output"] == {"sum": 6}
 
 
-def test_unit_test_runs_over_a_dataset(live_server, monkeypatch):
+def test_unit_test_runs_over_a_dataset(live_server, sdk_to):
     tenant = live_server.new_tenant("ds-unit")
     with live_server.client(tenant.api_key) as client:
         name = new_dataset(client)
-    monkeypatch.setenv("PROMPTWATCH_HOST_URL", live_server.base_url)
+    sdk_to(live_server, tenant.api_key)
     test = UnitTest(f"unit {uid()}", api_key=tenant.api_key, verbose=False).for_dataset(name)
     cases = test.get_all_test_cases()
     assert [c.inputs for c in cases] == [

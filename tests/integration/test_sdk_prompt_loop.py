@@ -20,7 +20,6 @@ from langchain_core.prompts import ChatPromptTemplate, PromptTemplate  # noqa: E
 
 import promptwatch  # noqa: E402
 from promptwatch import CachedChatLLM, CachedLLM, PromptWatch, PromptWatchError, register_prompt_template  # noqa: E402
-from promptwatch.sdk import _safe, pipeline, prompt_labels  # noqa: E402
 from promptwatch.sdk.templates import registry  # noqa: E402
 from promptwatch.unit_tests import TestCase, UnitTest  # noqa: E402
 from tests.support.payloads import uid  # noqa: E402
@@ -59,24 +58,6 @@ class WordEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self._vector(text)
-
-
-@pytest.fixture
-def sdk_to(tmp_path, monkeypatch):
-    """Point the SDK at a server; the guard re-raises what it swallowed so SDK bugs fail the test."""
-    monkeypatch.setattr(_safe, "STRICT", True)
-    _safe.CAUGHT.clear()
-    prompt_labels.forget_labels()
-
-    def configure(server, key: str) -> None:
-        pipeline.configure(api_key=key, host_url=server.base_url, spool_dir=tmp_path / "spool", flush_interval=0.02)
-
-    yield configure
-    pipeline.shutdown(2.0)
-    pipeline.configure(enabled=False)
-    registry.clear()
-    prompt_labels.forget_labels()
-    assert not _safe.CAUGHT, _safe.CAUGHT
 
 
 def poll(fetch, ready, timeout: float = 20.0):

@@ -15,11 +15,8 @@ from langchain_core.messages import AIMessage  # noqa: E402
 import promptwatch  # noqa: E402
 from promptwatch import Client, PromptWatch, PromptWatchError, PromptWatchLlmCache  # noqa: E402
 from promptwatch.unit_tests import TestCase, UnitTest  # noqa: E402
-from tests.integration import test_sdk_prompt_loop as prompt_loop  # noqa: E402
 from tests.integration.test_sdk_prompt_loop import CountingChat, CountingLLM, poll  # noqa: E402
 from tests.support.payloads import uid  # noqa: E402
-
-sdk_to = prompt_loop.sdk_to  # the fixture that points the SDK at the live server
 
 
 def test_client_reads_sessions_and_clears_the_cache(live_server, sdk_to):
