@@ -402,7 +402,7 @@ def encryption_cost(args: argparse.Namespace, db: str, deadline: Deadline) -> di
 
 def crypto_microseconds(bodies: list[bytes], count: int = 2000) -> dict:
     """CPU microseconds per activity body of AES-GCM seal and open, in this process with the server's own code,
-    beside the zlib compression every body gets anyway (for scale)."""
+    beside the compression every body gets anyway (for scale)."""
     from promptwatch.server.services.encryption import AccountCrypto
     from promptwatch.server.store.bodies import decode_body, encode_body
 
@@ -431,8 +431,8 @@ def crypto_microseconds(bodies: list[bytes], count: int = 2000) -> dict:
         "compressed_body_bytes_mean": round(sum(map(len, blobs)) / len(blobs)),
         "aes_gcm_seal": round(seal, 2),
         "aes_gcm_open": round(unseal, 2),
-        "zlib_compress": round(compress, 2),
-        "zlib_decompress_and_parse": round(decompress, 2),
+        "body_compress": round(compress, 2),
+        "body_decompress_and_parse": round(decompress, 2),
     }
 
 
@@ -562,7 +562,7 @@ def report(result: dict) -> None:
             (
                 "AES-GCM per activity body (CPU)",
                 f"seal {aes['aes_gcm_seal']:.1f} µs, open {aes['aes_gcm_open']:.1f} µs",
-                f"in-process; zlib compress {aes['zlib_compress']:.1f} µs, {aes['compressed_body_bytes_mean']} B",
+                f"in-process; zstd {aes['body_compress']:.1f} µs, {aes['compressed_body_bytes_mean']} B",
             ),
         ]
     print_table(

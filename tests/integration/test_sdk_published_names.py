@@ -10,9 +10,12 @@ pytest.importorskip("langchain_core")
 
 from langchain_core.globals import set_llm_cache  # noqa: E402
 from langchain_core.language_models.fake_chat_models import FakeListChatModel  # noqa: E402
+from langchain_core.load import dumps  # noqa: E402
 from langchain_core.messages import AIMessage  # noqa: E402
+from langchain_core.prompts import PromptTemplate  # noqa: E402
 
 import promptwatch  # noqa: E402
+import promptwatch.sdk.cache  # noqa: E402
 from promptwatch import Client, PromptWatch, PromptWatchError, PromptWatchLlmCache  # noqa: E402
 from promptwatch.unit_tests import TestCase, UnitTest  # noqa: E402
 from tests.integration.test_sdk_prompt_loop import CountingChat, CountingLLM, poll  # noqa: E402
@@ -59,6 +62,27 @@ def test_the_global_llm_cache_stores_serves_and_clears(live_server, sdk_to):
             assert chat.invoke("When do you open?").content == "We open at 10." and chat.calls == 2
     finally:
         set_llm_cache(None)
+
+
+def test_the_global_llm_cache_never_builds_a_class_it_does_not_allow(live_server, sdk_to):
+    """An entry that serializes a model or client (anything but generations and messages) is a miss, not
+    an answer made of its JSON."""
+    tenant = live_server.new_tenant("global-cache-guard")
+    sdk_to(live_server, tenant.api_key)
+    key, llm_string = uid("g"), "fake model"
+    namespace = promptwatch.sdk.cache.namespace_for(key)
+    identity = PromptWatchLlmCache._identity(llm_string)
+    for prompt, stored in (
+        ("Which model?", FakeListChatModel(responses=["ok"])),  # a class with no serialization
+        ("Which template?", PromptTemplate.from_template("Say {x}")),  # serializable, but not a generation
+    ):
+        assert promptwatch.sdk.cache.store(prompt, dumps(stored), namespace=namespace, template_identity=identity)
+    plain = "Plain text stored by another client."
+    assert promptwatch.sdk.cache.store("Plain?", plain, namespace=namespace, template_identity=identity)
+    cache = PromptWatchLlmCache(key)
+    assert cache.lookup("Which model?", llm_string) is None
+    assert cache.lookup("Which template?", llm_string) is None
+    assert [g.text for g in cache.lookup("Plain?", llm_string)] == [plain]
 
 
 def test_a_unit_test_feeds_each_case_its_recorded_history(live_server, sdk_to):

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import uuid
 from typing import Any
 
@@ -296,8 +297,10 @@ class PromptWatchLlmCache(BaseCache):
         with never_raise():
             try:
                 generations = loads(hit.result, allowed_objects=_CACHED_CLASSES)  # never models or clients
-            except Exception:  # an entry another client stored as plain text
+            except json.JSONDecodeError:  # an entry another client stored as plain text
                 return [Generation(text=hit.result)]
+            except (ValueError, NotImplementedError, TypeError):  # a class not allowed, an older langchain-core
+                return None
             return list(generations) if isinstance(generations, list) else [Generation(text=hit.result)]
         return None
 

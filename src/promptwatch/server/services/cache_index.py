@@ -73,7 +73,8 @@ class VectorIndex:
     def __init__(self, budget_bytes: int = DEFAULT_BUDGET_BYTES) -> None:
         self._budget = budget_bytes
         self._matrices: OrderedDict[store.Partition, _Matrix] = OrderedDict()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the two dicts, held only for moments
+        self._building: dict[store.Partition, threading.Lock] = {}  # one builder per partition at a time
 
     def ranked(
         self, conn: Connection, part: store.Partition, query: Sequence[Sequence[float]], threshold: float
@@ -102,18 +103,22 @@ class VectorIndex:
         latest = store.latest(conn, part)
         shape = (max(part.vector_count, 1), part.dims)
         with self._lock:
-            matrix = self._matrices.get(part)
+            building = self._building.setdefault(part, threading.Lock())
+        with building:  # reads the database: other partitions' lookups go on meanwhile
+            with self._lock:
+                matrix = self._matrices.get(part)
             if matrix is None or matrix.stale or latest is None or matrix.latest is None:
                 matrix = self._built(conn, part, latest, shape)
             elif matrix.latest != latest:
                 if not matrix.merge(store.vectors_since(conn, part, matrix.latest), shape):
                     matrix = self._built(conn, part, latest, shape)
                 matrix.latest = latest
-            self._matrices[part] = matrix
-            self._matrices.move_to_end(part)
-            self._evict()
-            # views of the used rows: a later merge appends beyond them (a replaced row is re-read when served)
-            return matrix.pks[: matrix.size], matrix.vectors[: matrix.size]
+            with self._lock:
+                self._matrices[part] = matrix
+                self._matrices.move_to_end(part)
+                self._evict()
+                # views of the used rows: a later merge appends beyond them (a replaced row is re-read when served)
+                return matrix.pks[: matrix.size], matrix.vectors[: matrix.size]
 
     @staticmethod
     def _built(conn: Connection, part: store.Partition, latest: tuple | None, shape: tuple[int, int]) -> _Matrix:
@@ -125,5 +130,6 @@ class VectorIndex:
     def _evict(self) -> None:
         total = sum(m.nbytes() for m in self._matrices.values())
         while total > self._budget and len(self._matrices) > 1:
-            _, dropped = self._matrices.popitem(last=False)
+            evicted, dropped = self._matrices.popitem(last=False)
+            self._building.pop(evicted, None)
             total -= dropped.nbytes()

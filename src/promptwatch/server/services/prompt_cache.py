@@ -186,7 +186,6 @@ class PromptCacheService:
     def _store(self, account_id, namespace, entry_id, identity, embedder, vectors, count, result, text, inputs):
         if len(result) > MAX_RESULT_CHARS:
             raise InvalidInput("result is too long", field="result")
-        now = utc_now()
         row = {
             "account_id": account_id,
             "namespace": namespace,
@@ -200,11 +199,13 @@ class PromptCacheService:
             "embedding": matching.pack(vectors),
             "result": result,
             "hits": 0,
-            "created_at": now,
-            "updated_at": now,
         }
         with self._rt.engine.begin() as conn:
-            store.upsert_entry(conn, row)
+            # stamped under SQLite's write lock, so commit order and `updated_at` order agree, as the index's
+            # freshness check expects (where they do not, the index misses an entry until it rebuilds: a miss,
+            # never a wrong answer)
+            now = utc_now()
+            store.upsert_entry(conn, {**row, "created_at": now, "updated_at": now})
 
     def _lookup(self, account_id, namespace, identity, embedder, vectors, count, threshold, text, inputs):
         query = [text_embedding.normalized(v) for v in vectors]

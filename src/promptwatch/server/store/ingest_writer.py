@@ -197,8 +197,10 @@ def _session_info(conn: Connection, account_id: int, ids: list[str]) -> dict[str
 
 
 def _write_activities(conn, account_id, records: dict[str, dict], session_info, now) -> dict[str, str]:
-    """New ids are inserted at once; only the ids already stored are read back (locked, on PostgreSQL, so
-    that another worker's copy waits) to decide whether the copy supersedes them."""
+    """New ids are inserted at once, in the order they arrived (their pks keep it); only the ids already
+    stored are read back (locked, on PostgreSQL, so that another worker's copy waits) to decide whether the
+    copy supersedes them. Two workers inserting the same new ids in other orders can deadlock on PostgreSQL;
+    the batch writer then writes the losing job again."""
     if not records:
         return {}
     status: dict[str, str] = {}
