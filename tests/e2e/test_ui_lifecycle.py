@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.scenario import seed
+from tests.support.payloads import uid
 
 pytestmark = pytest.mark.e2e
 
@@ -250,3 +251,47 @@ def test_p18_ui_deletes_one_activity_after_a_confirmation(ui, tenant):
         remaining = [a["id"] for a in client.get(f"/api/v1/sessions/{rag}").json()["activities"]]
         assert client.get("/api/v1/deletions").json()["items"][0]["kind"] == "activity"
     assert activity not in remaining and len(remaining) == 5
+
+
+def test_p3_an_export_and_a_jsonl_file_import_from_the_settings(ui, tenant, live_server, tmp_path):
+    source = live_server.new_tenant("import-source")
+    with ui.server.client(source.api_key) as client:
+        stored = seed(client)
+    admin = live_server.accounts()._rt.keys.create(source.account_id, "admin")
+    with ui.server.client(admin) as client:
+        exported = client.get("/api/v1/export")
+        assert exported.status_code == 200
+    archive = tmp_path / "source.zip"
+    archive.write_bytes(exported.content)
+    page = ui.page
+    ui.sign_in(tenant, "/ui/settings?tab=data")
+    form = page.locator("form[aria-label='Import data']")
+    form.locator("input[type=file]").set_input_files(str(archive))
+    form.locator("text=Import").click()
+    expect(page.locator("[role=status]:has-text('Imported:')")).to_contain_text("sessions: 8")
+    with ui.server.client(tenant.api_key) as client:
+        ids = {s["id"] for s in client.get("/api/v1/sessions", params={"limit": 50}).json()["items"]}
+    assert stored["rag"]["id"] in ids and len(ids) == 8
+
+    sid = uid("s-")
+    lines = tmp_path / "upload.jsonl"
+    lines.write_text(
+        json.dumps({"kind": "session", "id": sid, "start_time": "2026-11-01T10:00:00+00:00"})
+        + "\nnot json\n"
+        + json.dumps(
+            {
+                "kind": "activity",
+                "id": uid("a-"),
+                "session_id": sid,
+                "activity_type": "log",
+                "start_time": "2026-11-01T10:00:01+00:00",
+                "text": "uploaded as a file",
+            }
+        )
+        + "\n"
+    )
+    form.locator("input[type=file]").set_input_files(str(lines))
+    form.locator("text=Import").click()
+    expect(page.locator("[role=status]:has-text('Imported:')")).to_contain_text("stored: 2, rejected: 1")
+    with ui.server.client(tenant.api_key) as client:
+        assert client.get(f"/api/v1/sessions/{sid}").status_code == 200

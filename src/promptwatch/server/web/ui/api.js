@@ -42,16 +42,18 @@ function queryString(params) {
 }
 
 // request(path, options) → the Response of a successful call (headers, blob, ...); throws ApiError with the
-// API's problem (its `detail` is the message) otherwise. `accept` picks the wanted media type.
+// API's problem (its `detail` is the message) otherwise. `accept` picks the wanted media type; a `body` that is
+// a Blob (a chosen file) is sent as it is, anything else as JSON.
 export async function request(path, { method = "GET", query = {}, body, auth = currentAuth(), accept = "application/json" } = {}) {
   const headers = { Accept: accept };
+  const file = body instanceof Blob;
   if (auth && auth.credential) headers.Authorization = `Bearer ${auth.credential}`;
   if (auth && auth.account) headers["X-PromptWatch-Account"] = String(auth.account);
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (body !== undefined) headers["Content-Type"] = file ? body.type || "application/octet-stream" : "application/json";
   const response = await fetch(path + queryString(query), {
     method,
     headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined || file ? body : JSON.stringify(body),
     credentials: "omit",
     cache: "no-store",
   });

@@ -6,6 +6,7 @@ import { Panel } from "./widgets.js";
 import { ApiKeys } from "./keys.js";
 import { PriceOverrides } from "./prices.js";
 import { ExportData } from "./export.js";
+import { ImportData } from "./import.js";
 import { Receipts } from "./receipts.js";
 import { DataDeletion } from "./data_deletion.js";
 import { Retention } from "./retention.js";
@@ -36,6 +37,11 @@ function Data() {
   return html`<${Panel} id="export-title" title="Export">
       <p class="muted">Everything the account holds, as one zip (admin). Give a tenant to answer a data-subject request.</p>
       <${ExportData} />
+    <//>
+    <${Panel} id="import-title" title="Import">
+      <p class="muted">An export of this or another PromptWatch instance, or sessions and activities as JSON Lines (admin).
+        Imported text passes the account's redaction rules.</p>
+      <${ImportData} />
     <//>
     <${Panel} id="retention-title" title="Retention"><${Retention} /><//>
     <${Panel} id="encryption-title" title="Encryption at rest"><${Encryption} /><//>
