@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
 from ._safe import ignored, never_raise
+from ._scrub import REDACTED, is_secret_key
 from .context import current_span
 from .spans import Span
 
@@ -62,7 +63,7 @@ def observe(
 class _Call:
     """What the decorator knows about a function: its label, type and argument names."""
 
-    __slots__ = ("label", "as_type", "capture_input", "capture_output", "params", "skip_first")
+    __slots__ = ("label", "as_type", "capture_input", "capture_output", "params", "skip_first", "secret_params")
 
     def __init__(self, fn: Callable[..., Any], label: str, as_type: str, capture_input: bool,
                  capture_output: bool):
@@ -75,6 +76,7 @@ class _Call:
         positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
         self.params = tuple(p.name for p in parameters if p.kind in positional)
         self.skip_first = bool(self.params) and self.params[0] in ("self", "cls")
+        self.secret_params = frozenset(name for name in self.params if is_secret_key(name))
 
     def open(self, args: tuple[Any, ...], kwargs: dict[str, Any], make_current: bool = True) -> Span | None:
         span = Span(self.label, self.as_type)
@@ -95,11 +97,12 @@ class _Call:
             if index == 0 and self.skip_first:
                 continue
             if index < len(params):
-                bound[params[index]] = copy(value)
+                name = params[index]
+                bound[name] = REDACTED if name in self.secret_params else copy(value)
             else:
                 bound.setdefault("args", []).append(copy(value))
         for key, value in kwargs.items():
-            bound[key] = copy(value)
+            bound[key] = REDACTED if is_secret_key(key) else copy(value)
         return bound
 
     def close(self, span: Span, result: Any, error: BaseException | None) -> None:

@@ -34,6 +34,19 @@ def test_sync_function_records_inputs_outputs_and_its_own_session(sdk):
     assert session["end_time"]
 
 
+def test_secret_named_arguments_are_redacted_positional_or_keyword(sdk):
+    @observe
+    def call_provider(api_key, prompt, **options):
+        return "ok"
+
+    call_provider("sk-positional-secret", "hello", token="tok-keyword-secret", temperature=0.2)
+    promptwatch.flush(5)
+    record = _by_name(sdk)[call_provider.__qualname__]
+    assert record["inputs"] == {"api_key": "[redacted]", "prompt": "hello", "token": "[redacted]", "temperature": 0.2}
+    sent = str(sdk.latest_activities())
+    assert "positional-secret" not in sent and "keyword-secret" not in sent
+
+
 def test_nested_calls_make_a_tree(sdk):
     @observe(name="leaf")
     def leaf(i):
