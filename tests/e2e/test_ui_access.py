@@ -92,6 +92,12 @@ def test_p16_owner_invites_a_person_changes_their_role_and_removes_them(ui, tena
     expect(page.locator(f"tr[data-member='{email}']")).to_have_count(0)
     assert email not in members(ui, tenant)
 
+    # the only owner (the caller) is offered no role change and no removal: the API would refuse both
+    own = page.locator(f"tr[data-member='{tenant.owner_email}']")
+    expect(own).to_contain_text("(you)")
+    expect(own).to_contain_text("the only owner")
+    assert own.locator("select").count() == 0 and own.locator("text=Remove").count() == 0
+
     # an invitation revoked from the list cannot be used
     other = f"{uid('other-')}@example.test"
     page.fill("input[name=email]", other)

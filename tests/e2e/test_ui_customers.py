@@ -114,6 +114,7 @@ def test_p7_owner_edits_profiles_and_downloads_the_invoice_pdf(ui, tenant, mailb
         stored = owner.get("/api/v1/account/billing-profile").json()
     assert stored["billing_name"] == "Acme Research GmbH, Accounts" and stored["country"] == "DE"
     expect(page.locator("[data-plan=free]")).to_have_text("Free")
+    expect(page.locator(".plan")).to_contain_text("€0.00 a month")  # the fee in the plan's currency (EUR)
     expect(page.locator("table[aria-label=Invoices]")).to_have_count(0)
 
     with ui.server.client(operator_token(ui.server)) as operator:

@@ -73,7 +73,8 @@ def test_p7_usage_is_metered_per_month(billed):
         assert usage["llm_calls"] == 3 and usage["stored_bytes"] > 0 and usage["seats"] == 1
         assert client.get("/api/v1/account/usage", params={"period": "2026-10"}).json()["llm_calls"] == 0
         assert client.get("/api/v1/account/usage", params={"period": "2026-13"}).status_code == 422
-        assert client.get("/api/v1/account/plan").json()["code"] == "free"
+        plan = client.get("/api/v1/account/plan").json()
+        assert plan["code"] == "free" and plan["currency"] == "EUR"  # fees are in the invoice currency
 
 
 def test_p7_invoice_has_lines_tax_pdf_and_a_billing_mail_despite_opt_out(billed, tmp_path):

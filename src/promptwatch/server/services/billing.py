@@ -20,7 +20,7 @@ from .clock import utc_now
 from .credentials import Caller
 from .invoice_pdf import money, render_invoice
 from .mail import MailService
-from .plans import PLANS, invoice_lines
+from .plans import PLANS, Plan, invoice_lines
 from .runtime import Runtime
 
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -76,7 +76,11 @@ class BillingService:
 
     # plans and metering
     def plans(self) -> list[dict]:
-        return [p.as_dict() for p in PLANS.values()]
+        return [self._priced(p) for p in PLANS.values()]
+
+    def _priced(self, plan: Plan) -> dict:
+        """A plan with the currency its fees are in: the instance's invoice currency."""
+        return {**plan.as_dict(), "currency": self._rt.settings.invoice_currency.upper()}
 
     def plan_of(self, account_id: int) -> str:
         with self._rt.engine.connect() as conn:
@@ -85,7 +89,7 @@ class BillingService:
 
     def account_plan(self, caller: Caller) -> dict:
         caller.require("read")
-        return PLANS[self.plan_of(caller.account_id)].as_dict()
+        return self._priced(PLANS[self.plan_of(caller.account_id)])
 
     def set_plan(self, account_id: int, plan: str) -> dict:
         if plan not in PLANS:

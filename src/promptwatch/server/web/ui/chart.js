@@ -4,6 +4,8 @@ import { html, useEffect, useRef } from "./lib.js";
 import { useTheme } from "./theme.js";
 
 const HEIGHT = 200;
+// tick steps of a count axis: whole numbers only (1, 2, 5, 10, 20, 50, ...)
+const WHOLE_STEPS = Array.from({ length: 13 }, (_, exp) => [1, 2, 5].map((m) => m * 10 ** exp)).flat();
 let uPlotLoading = null;
 
 function loadUPlot() {
@@ -11,8 +13,18 @@ function loadUPlot() {
   return uPlotLoading;
 }
 
-// lines: [{ label, values, color }] where color names a CSS variable such as "--chart-1"
-export function Chart({ title, times, lines, format }) {
+function allZero(lines) {
+  return lines.every((line) => line.values.every((v) => !v));
+}
+
+// the y range: uPlot's padded range, but 0–1 for a series that is all zero (uPlot's own is 0–100)
+function yRange(uPlot) {
+  return (u, min, max) => (min === null || (min >= 0 && max <= 0) ? [0, 1] : uPlot.rangeNum(min, max, 0.1, true));
+}
+
+// lines: [{ label, values, color }] where color names a CSS variable such as "--chart-1"; `whole` for
+// counts (ticks on whole numbers only); `empty` is a note shown under a chart whose series are all zero
+export function Chart({ title, times, lines, format, whole = false, empty = null }) {
   const box = useRef(null);
   const theme = useTheme();
   useEffect(() => {
@@ -28,8 +40,8 @@ export function Chart({ title, times, lines, format }) {
       const options = {
         width: element.clientWidth,
         height: HEIGHT,
-        scales: { x: { time: true } },
-        axes: [axis, { ...axis, size: 64, values: (u, ticks) => ticks.map(format) }],
+        scales: { x: { time: true }, y: { range: yRange(uPlot) } },
+        axes: [axis, { ...axis, size: 64, values: (u, ticks) => ticks.map(format), ...(whole && { incrs: WHOLE_STEPS }) }],
         series: [
           {},
           ...lines.map((line) => ({
@@ -51,5 +63,6 @@ export function Chart({ title, times, lines, format }) {
       if (plot) plot.destroy();
     };
   }, [times, lines, theme]);
-  return html`<figure class="chart"><figcaption>${title}</figcaption><div class="plot" ref=${box}></div></figure>`;
+  return html`<figure class="chart"><figcaption>${title}</figcaption><div class="plot" ref=${box}></div>
+    ${empty && allZero(lines) && html`<p class="muted small chart-empty">${empty}</p>`}</figure>`;
 }

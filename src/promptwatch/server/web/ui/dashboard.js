@@ -73,6 +73,7 @@ function Charts({ overall, grouped, since }) {
       {
         title: "Cost",
         format: money,
+        empty: "No cost in this period.",
         lines: [
           { label: "cost", values: of("cost"), color: "--chart-1" },
           { label: "saved by the cache", values: of("saved_cost"), color: "--good" },
@@ -81,6 +82,7 @@ function Charts({ overall, grouped, since }) {
       {
         title: "Tokens",
         format: countShort,
+        whole: true,
         lines: [
           { label: "prompt", values: of("prompt_tokens"), color: "--chart-2" },
           { label: "completion", values: of("completion_tokens"), color: "--chart-3" },
@@ -89,6 +91,7 @@ function Charts({ overall, grouped, since }) {
       {
         title: "Calls and errors",
         format: countShort,
+        whole: true,
         lines: [
           { label: "calls", values: of("calls"), color: "--chart-2" },
           { label: "errors", values: of("errors"), color: "--bad" },
@@ -105,6 +108,7 @@ function Charts({ overall, grouped, since }) {
       {
         title: `Cost by ${GROUPS[grouped.group_by].toLowerCase()}`,
         format: money,
+        empty: "No cost in this period.",
         lines: top.map((g, i) => ({
           label: g.group ?? "(none)",
           values: along(axis, grouped.series.filter((row) => row.group === g.group), "cost"),

@@ -21,9 +21,17 @@ export function countShort(value) {
 const dollars = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" });
 const cents = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumSignificantDigits: 3 });
 
+// a cost: "$0" when it is 0, "–" only when no cost is known (an activity whose model has no price)
 export function money(value) {
   if (value === null || value === undefined) return blank;
   return Math.abs(value) >= 1 ? dollars.format(value) : cents.format(value);
+}
+
+// a session's cost, stored as the sum of its activities' known costs (0 when none is known): "–" like its
+// activities when none of them has a known cost, so a session of unpriced calls does not claim "$0"
+export function sessionCost(session) {
+  const known = session.cost || (session.activities || []).some((a) => a.cost !== null && a.cost !== undefined);
+  return known ? money(session.cost) : blank;
 }
 
 export function millis(ms) {

@@ -28,7 +28,7 @@ export function PlanAndUsage() {
   const [current, usage] = plan.data;
   return html`<div class="cards plan" aria-label="Plan and usage">
     <div class="card metric"><span class="muted">Plan</span><strong data-plan=${current.code}>${current.name}</strong>
-      <span class="muted small">${amount(current.monthly_fee_cents)} a month</span></div>
+      <span class="muted small">${amount(current.monthly_fee_cents, current.currency)} a month</span></div>
     <div class="card metric"><span class="muted">LLM calls in ${usage.period}</span><strong>${count(usage.llm_calls)}</strong>
       <span class="muted small">${count(current.included_calls)} included</span></div>
     <div class="card metric"><span class="muted">Stored now</span><strong>${gigabytes(usage.stored_bytes)}</strong>

@@ -73,7 +73,7 @@ export function ApiKeys() {
     ${created && html`<${NewKey} created=${created} onDone=${() => setCreated(null)} />`}
     <form class="filters" onSubmit=${create} aria-label="Create an API key">
       <label>Name <input name="name" maxlength="200" placeholder="e.g. production app" /></label>
-      <label>Scope
+      <label class="fit">Scope
         <select name="scope">
           <option value="ingest">ingest: write and read back</option>
           <option value="read">read only</option>

@@ -1,6 +1,7 @@
 // Members of the account (P16): the people and their roles; owners and admins invite by e-mail with a role
 // and project limits (the invitation link is shown to pass on), revoke or resend pending invitations, change
-// a member's role and remove a member after a confirmation. Everyone else sees the lists read-only.
+// a member's role and remove a member after a confirmation. Everyone else sees the lists read-only. The
+// account's only owner is offered no role change or removal: the API refuses both (an account keeps an owner).
 import { html, useRef, useState } from "./lib.js";
 import { api } from "./api.js";
 import { when } from "./format.js";
@@ -30,18 +31,19 @@ function NewInvitation({ invitation, onDone }) {
   </div>`;
 }
 
-function Invitations({ me, onInvited }) {
+function Invitations({ me }) {
+  const [invited, setInvited] = useState(null); // the invitation just made, whose link is shown once
   const list = useLoad(() => api("/api/v1/invitations"), []);
   const invite = (body) => api("/api/v1/invitations", { method: "POST", body });
   const action = useAction(async (work) => {
     const created = await work();
     list.reload();
-    if (created) onInvited(created);
+    if (created) setInvited(created);
   });
   const form = useRef(null);
   const create = useAction(async (data) => {
     const body = { email: data.get("email").trim(), role: data.get("role"), projects: projectNames(data.get("projects")) };
-    onInvited(await invite(body));
+    setInvited(await invite(body));
     form.current.reset();
     list.reload();
   });
@@ -52,7 +54,8 @@ function Invitations({ me, onInvited }) {
   };
   if (list.error && list.error.status === 403) return null;
   const open = list.data ? list.data.items.filter((item) => standing(item) === "pending") : [];
-  return html`<form class="filters" ref=${form} onSubmit=${create.submit} aria-label="Invite a person">
+  return html`<h3 class="subhead">New invitation</h3>
+    <form class="filters" ref=${form} onSubmit=${create.submit} aria-label="Invite a person">
       <label class="wide">E-mail <input name="email" type="email" required maxlength="320" placeholder="name@example.com" /></label>
       <label>Role
         <select name="role">${grantable(me).map((role) => html`<option value=${role} selected=${role === "member"}>${role}</option>`)}</select>
@@ -60,6 +63,7 @@ function Invitations({ me, onInvited }) {
       <label class="wide">Only these projects <input name="projects" maxlength="2000" placeholder="all projects (or: alpha, beta)" /></label>
       <div class="actions"><button type="submit" class="primary" disabled=${create.busy}>Invite</button></div>
     </form>
+    ${invited && html`<${NewInvitation} invitation=${invited} onDone=${() => setInvited(null)} />`}
     <${ErrorNote} error=${create.error || action.error || list.error} />
     ${list.loading && !list.data && html`<${Loading} what="Loading invitations" />`}
     ${list.data && html`<h3 class="subhead">Pending invitations</h3>
@@ -92,14 +96,16 @@ function RemoveMember({ member, onRemoved }) {
   </div>`;
 }
 
-function MemberRow({ member, me, manage, onChanged }) {
+// `onlyOwner`: the member is the account's one owner, whom the API keeps an owner and a member
+function MemberRow({ member, me, manage, onlyOwner, onChanged }) {
   const change = useAction(async (role) => {
     await api(`/api/v1/members/${member.id}`, { method: "PATCH", body: { role } });
     onChanged();
   });
-  const editable = manage && (member.role !== "owner" || may(me, "owner"));
+  const editable = manage && !onlyOwner && (member.role !== "owner" || may(me, "owner"));
+  const self = me && me.user && me.user.id === member.id;
   return html`<tr data-member=${member.email}>
-    <td>${member.email}</td>
+    <td>${member.email}${self && html` <span class="muted">(you)</span>`}</td>
     <td>${editable
       ? html`<label><span class="sr-only">Role of ${member.email}</span>
           <select value=${member.role} disabled=${change.busy} onChange=${(e) => change.run(e.currentTarget.value)}>
@@ -109,21 +115,25 @@ function MemberRow({ member, me, manage, onChanged }) {
       : member.role}</td>
     <td><${Projects} names=${member.projects} /></td>
     <td>${when(member.created_at)}</td>
-    <td class="actions">${editable && html`<${RemoveMember} member=${member} onRemoved=${onChanged} />`}</td>
+    <td class="actions">${editable && html`<${RemoveMember} member=${member} onRemoved=${onChanged} />`}
+      ${manage && onlyOwner && html`<span class="muted small">the only owner</span>`}</td>
   </tr>`;
 }
 
+// the members first, then (for owners and admins) the invitation form and the pending invitations, each
+// part under its own heading
 export function Members({ me }) {
   const members = useLoad(() => api("/api/v1/members"), []);
-  const [invited, setInvited] = useState(null);
   const manage = may(me, "admin");
-  return html`${invited && html`<${NewInvitation} invitation=${invited} onDone=${() => setInvited(null)} />`}
-    ${manage && html`<${Invitations} me=${me} onInvited=${setInvited} />`}
-    <${ErrorNote} error=${members.error} />
+  const items = members.data ? members.data.items : [];
+  const owners = items.filter((m) => m.role === "owner").length;
+  return html`<${ErrorNote} error=${members.error} />
     ${members.loading && !members.data && html`<${Loading} what="Loading members" />`}
     ${members.data && html`<table class="list" aria-label="Members">
       <thead><tr><th>E-mail</th><th>Role</th><th>Projects</th><th>Member since</th><th></th></tr></thead>
-      <tbody>${members.data.items.map((m) => html`<${MemberRow} key=${m.id} member=${m} me=${me} manage=${manage} onChanged=${members.reload} />`)}</tbody>
+      <tbody>${items.map((m) => html`<${MemberRow} key=${m.id} member=${m} me=${me} manage=${manage}
+        onlyOwner=${m.role === "owner" && owners === 1} onChanged=${members.reload} />`)}</tbody>
     </table>`}
-    ${!manage && me && html`<p class="muted">Only owners and admins invite people and change roles.</p>`}`;
+    ${!manage && me && html`<p class="muted">Only owners and admins invite people and change roles.</p>`}
+    ${manage && html`<${Invitations} me=${me} />`}`;
 }

@@ -38,7 +38,7 @@ export function Providers() {
       <label>Base URL <input name="base_url" type="url" required placeholder="https://api.openai.com/v1" /></label>
       <label>API key <input name="api_key" type="password" autocomplete="off" /></label>
       <label>Default model <input name="default_model" placeholder="gpt-4o-mini" /></label>
-      <button type="submit" disabled=${save.busy}>Save provider</button>
+      <button type="submit" class="primary" disabled=${save.busy}>Save provider</button>
     </form>
     <${ErrorNote} error=${save.error} />`;
 }

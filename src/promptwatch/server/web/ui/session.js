@@ -3,7 +3,7 @@
 import { html, useEffect, useMemo, useRef, useState } from "./lib.js";
 import { api } from "./api.js";
 import { navigate, sessionPath } from "./router.js";
-import { count, duration, millis, money, when } from "./format.js";
+import { count, duration, millis, money, sessionCost, when } from "./format.js";
 import { CopyButton, ErrorNote, Facts, Loading, TextBlock } from "./widgets.js";
 import { TYPE_LABELS, barOf, buildTree, firstInteresting, label, timeSpan, visibleRows } from "./tree.js";
 import { ActivityDetail } from "./activity.js";
@@ -42,7 +42,7 @@ function TreeRow({ row, span, selected, collapsed, onSelect, onToggle, onKey }) 
       <span class=${`bar bar-${a.activity_type}${a.end_time ? "" : " open"}`} style=${bar}></span>
     </span>
     <span class="num muted">${a.end_time ? duration(a.start_time, a.end_time) : "open"}</span>
-    <span class="num muted">${a.cost ? money(a.cost) : ""}</span>
+    <span class="num muted">${a.cost === null || a.cost === undefined ? "" : money(a.cost)}</span>
   </div>`;
 }
 
@@ -115,7 +115,7 @@ function Summary({ s, onDeleted }) {
       ["Activities", count(s.activity_count)],
       ["LLM calls", count(s.llm_calls)],
       ["Tokens", `${count(s.total_tokens)} (${count(s.prompt_tokens)} in, ${count(s.completion_tokens)} out)`],
-      ["Cost", money(s.cost)],
+      ["Cost", sessionCost(s)],
       ["Tags", s.tags && s.tags.length ? s.tags.join(", ") : null],
     ]} />
     <${TextBlock} title="Metadata" text=${s.metadata} />

@@ -4,7 +4,7 @@
 // totals, then each activity in tree order with its texts. A revoked or expired link says so.
 import { html, useMemo } from "./lib.js";
 import { api } from "./api.js";
-import { count, duration, money, when } from "./format.js";
+import { count, duration, money, sessionCost, when } from "./format.js";
 import { ErrorNote, Facts, Loading, TextBlock, useLoad } from "./widgets.js";
 import { TYPE_LABELS, buildTree, label, visibleRows } from "./tree.js";
 
@@ -26,7 +26,7 @@ function SharedActivity({ a, depth }) {
       ["Duration", a.end_time ? duration(a.start_time, a.end_time) : "still open"],
       ["Model", a.model],
       ["Tokens", a.usage && a.usage.total_tokens !== undefined ? count(a.usage.total_tokens) : null],
-      ["Cost", a.cost ? money(a.cost) : null],
+      ["Cost", a.cost === null || a.cost === undefined ? null : money(a.cost)],
     ]} />
     ${TEXTS.map(([title, field, tone]) => html`<${TextBlock} title=${title} text=${a[field]} tone=${tone} />`)}
   </article>`;
@@ -70,7 +70,7 @@ export function SharedSession({ token }) {
           ["Duration", s.end_time ? duration(s.start_time, s.end_time) : "still open"],
           ["LLM calls", count(s.llm_calls)],
           ["Tokens", count(s.total_tokens)],
-          ["Cost", money(s.cost)],
+          ["Cost", sessionCost(s)],
           ["Link expires", when(shared.data.expires_at)],
         ]} />
         <${TextBlock} title="Metadata" text=${s.metadata} />
