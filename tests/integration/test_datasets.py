@@ -5,11 +5,16 @@ runs over a dataset's items."""
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 from urllib.parse import quote
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from promptwatch.schema.datasets import DatasetCreate, DatasetItemCreate, DatasetItemUpdate, DatasetUpdate
+from promptwatch.server.errors import Conflict
+from promptwatch.server.services.datasets import DatasetService
+from promptwatch.server.store import datasets as dataset_store
 from promptwatch.unit_tests import UnitTest
 from tests.integration.test_deletion import files_containing, run_cleanup
 from tests.integration.test_export_import import archive_rows, comparable
@@ -283,3 +288,228 @@ def test_unit_test_runs_over_a_dataset(live_server, sdk_to):
         assert runs["items"][0]["conditions"]["for_dataset"] == name
     with pytest.raises(Exception, match="no dataset"):
         UnitTest("missing", api_key=tenant.api_key).for_dataset("no such dataset").get_all_test_cases()
+
+
+# the review of the datasets feature ---------------------------------------------------------------------------
+
+
+def test_p18_p3_a_tenants_erasure_and_export_take_the_items_copied_from_their_calls(live_server):
+    tenant = live_server.new_tenant("ds-tenant")
+    admin_key = live_server.accounts()._rt.keys.create(tenant.account_id, "admin")
+    end_user, other_user = uid("erin-"), uid("otto-")
+    sid, aid, other_sid, other_aid = uid("s-"), uid("a-"), uid("s-"), uid("a-")
+    with live_server.client(tenant.api_key) as client, live_server.client(admin_key) as admin:
+        body = {
+            "sessions": [session(sid, tracking_tenant=end_user), session(other_sid, tracking_tenant=other_user)],
+            "activities": [llm(aid, sid), llm(other_aid, other_sid)],
+        }
+        assert client.post("/api/v1/ingest", json=body).json()["rejected"] == 0
+        name = new_dataset(client, items=[])
+        path = f"/api/v1/datasets/{quote(name)}/items"
+        copied = client.post(f"{path}/from-activity", json={"activity_id": aid}).json()["id"]
+        by_hand = [
+            {"id": uid("by-session-"), "input": 1, "source_session_id": sid},
+            {"id": uid("by-activity-"), "input": 2, "source_activity_id": aid},
+            {"id": uid("kept-"), "input": 3, "source_session_id": other_sid, "source_activity_id": other_aid},
+        ]
+        assert client.post(path, json={"items": by_hand}).status_code == 201
+        theirs = {copied, by_hand[0]["id"], by_hand[1]["id"]}
+        _, rows = archive_rows(admin.get("/api/v1/export", params={"tenant": end_user}).content)
+        assert {r["id"] for r in rows["dataset_items"]} == theirs
+        erased = admin.delete(f"/api/v1/tenants/{end_user}")
+        assert erased.status_code == 200, erased.text
+        assert erased.json()["counts"]["other_rows"] >= 3
+        assert [i["id"] for i in client.get(path).json()["items"]] == [by_hand[2]["id"]]
+        _, rows = archive_rows(admin.get("/api/v1/export", params={"tenant": other_user}).content)
+        assert [r["id"] for r in rows["dataset_items"]] == [by_hand[2]["id"]]
+
+
+def test_p1_dataset_content_passes_the_redaction_rules(live_server):
+    tenant = live_server.new_tenant("ds-redact")
+    admin_key = live_server.accounts()._rt.keys.create(tenant.account_id, "admin")
+    secret = "sk-proj-" + "abcdefghijklmnopqrstuvwxyzabcd"
+    with live_server.client(admin_key) as admin:
+        name = new_dataset(admin, items=[], description=f"made with {secret}")
+        item = {
+            "id": "secretive",
+            "input": {"q": f"my key is {secret}"},
+            "expected_output": [secret],
+            "metadata": {"api_key": "hunter2"},
+            "notes": f"note {secret}",
+        }
+        added = admin.post(f"/api/v1/datasets/{quote(name)}/items", json={"items": [item]})
+        assert added.status_code == 201, added.text
+        patched = admin.patch(f"/api/v1/datasets/{quote(name)}/items/secretive", json={"notes": secret})
+        assert patched.status_code == 200, patched.text
+        stored = [
+            admin.get(f"/api/v1/datasets/{quote(name)}").json(),
+            admin.get(f"/api/v1/datasets/{quote(name)}/items/secretive").json(),
+        ]
+        assert secret not in str(stored) and "hunter2" not in str(stored)
+        assert stored[1]["input"]["q"].startswith("my key is ") and stored[0]["description"].startswith("made with")
+        assert admin.put("/api/v1/redaction", params={"project": "shop"}, json={"email": True}).status_code == 200
+        in_shop = new_dataset(admin, items=[{"id": uid("mail-"), "input": "write to ann@example.com"}], project="shop")
+        got = admin.get(f"/api/v1/datasets/{quote(in_shop)}/items").json()["items"][0]
+        assert "ann@example.com" not in got["input"]
+
+
+def test_p1_imported_dataset_content_passes_the_importing_accounts_rules(live_server):
+    source, target = live_server.new_tenant("ds-import-from"), live_server.new_tenant("ds-import-to")
+    keys = live_server.accounts()._rt.keys
+    secret = "sk-proj-" + "zyxwvutsrqponmlkjihgfedcbazyxw"
+    with live_server.client(keys.create(source.account_id, "admin")) as admin:
+        assert admin.put("/api/v1/redaction", json={"secrets": False}).status_code == 200  # masks nothing
+        item = {"id": uid("kept-"), "input": secret, "metadata": {"k": secret}, "notes": secret}
+        name = new_dataset(admin, items=[item], description=secret)
+        assert secret in admin.get(f"/api/v1/datasets/{quote(name)}/items").text
+        exported = admin.get("/api/v1/export").content
+    with live_server.client(keys.create(target.account_id, "admin")) as admin:
+        imported = admin.post("/api/v1/import", content=exported, headers={"content-type": "application/zip"})
+        assert imported.status_code == 200, imported.text
+        got = [
+            admin.get(f"/api/v1/datasets/{quote(name)}").text,
+            admin.get(f"/api/v1/datasets/{quote(name)}/items").text,
+        ]
+        assert name in got[0] and item["id"] in got[1] and secret not in "".join(got)
+
+
+def test_p1_project_deletion_takes_its_datasets_share_links(live_server):
+    tenant = live_server.new_tenant("ds-project-links")
+    admin_key = live_server.accounts()._rt.keys.create(tenant.account_id, "admin")
+    with live_server.client(admin_key) as admin, live_server.client() as anonymous:
+        name = new_dataset(admin, project="doomed")
+        url = admin.post("/api/v1/share-links", json={"kind": "dataset", "object_id": name}).json()["url"]
+        assert anonymous.get(url).status_code == 200
+        receipt = admin.delete("/api/v1/projects/doomed")
+        assert receipt.status_code == 200 and receipt.json()["counts"]["other_rows"] >= 2  # dataset and link
+        assert anonymous.get(url).status_code == 404
+        new_dataset(admin, name=name)
+        assert anonymous.get(url).status_code == 404
+        assert all(link["object_id"] != name for link in admin.get("/api/v1/share-links").json()["items"])
+
+
+def test_p1_a_new_or_renamed_dataset_never_inherits_a_left_over_link(live_server):
+    """Links left behind by a dataset deleted before links went with it (an older release)."""
+    tenant = live_server.new_tenant("ds-stale-links")
+    engine = create_engine(live_server.database_url)
+    with live_server.client(tenant.api_key) as client, live_server.client() as anonymous:
+        first, second = new_dataset(client, items=[]), new_dataset(client, items=[])
+        urls = [
+            client.post("/api/v1/share-links", json={"kind": "dataset", "object_id": n}).json()["url"]
+            for n in (first, second)
+        ]
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM datasets WHERE account_id = :a"), {"a": tenant.account_id})
+        new_dataset(client, name=first)
+        renamed = new_dataset(client, items=[])
+        assert client.patch(f"/api/v1/datasets/{quote(renamed)}", json={"name": second}).status_code == 200
+        assert [anonymous.get(url).status_code for url in urls] == [404, 404]
+    engine.dispose()
+
+
+@contextmanager
+def writes_watched(runtime):
+    """`runtime.engine.begin` marks `writing` while a write transaction is open."""
+    writing, real_begin = [], runtime.engine.begin
+
+    @contextmanager
+    def begin():
+        with real_begin() as conn:
+            writing.append(True)
+            try:
+                yield conn
+            finally:
+                writing.pop()
+
+    runtime.engine.begin = begin
+    try:
+        yield writing
+    finally:
+        runtime.engine.begin = real_begin
+        runtime.engine.dispose()
+
+
+def test_items_are_sealed_before_the_write_transaction(live_server):
+    tenant = live_server.new_tenant("ds-seal")
+    runtime = live_server.accounts()._rt
+    caller = runtime.keys.authenticate(tenant.api_key)
+    sealed_while_writing = []
+
+    class Watched(DatasetService):
+        def _seal(self, *args, **kwargs):
+            sealed_while_writing.append(bool(writing))
+            return super()._seal(*args, **kwargs)
+
+    with writes_watched(runtime) as writing:
+        service, name = Watched(runtime), uid("sealed-")
+        service.create(caller, DatasetCreate(name=name))
+        service.add_items(caller, name, [DatasetItemCreate(id=uid("i-"), input=i) for i in range(3)])
+        item_id = service.items(caller, name, 10, None)["items"][0]["id"]
+        assert service.update_item(caller, name, item_id, DatasetItemUpdate(input="new"))["input"] == "new"
+    assert sealed_while_writing == [False] * 4
+
+
+def nested(depth: int):
+    value = 1
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def test_unstorable_items_are_422_and_lone_surrogates_are_cleaned(live_server):
+    tenant = live_server.new_tenant("ds-unstorable")
+    with live_server.client(tenant.api_key) as client:
+        name = new_dataset(client, items=[])
+        path = f"/api/v1/datasets/{quote(name)}/items"
+        deep = client.post(path, json={"items": [{"input": 1}, {"input": nested(300)}]})
+        assert deep.status_code == 422, deep.text
+        assert "items.1" in deep.text
+        item_path = f"{path}/{client.post(path, json={'items': [{'input': 1}]}).json()['items'][0]['id']}"
+        assert client.patch(item_path, json={"metadata": {"deep": nested(300)}}).status_code == 422
+        raw = b'{"items": [{"id": "lone", "input": {"q": "a\\ud800b"}, "expected_output": ["\\udc00"]}]}'
+        added = client.post(path, content=raw, headers={"content-type": "application/json"})
+        assert added.status_code == 201, added.text
+        got = client.get(f"{path}/lone").json()
+        assert (got["input"], got["expected_output"]) == ({"q": "a\ufffdb"}, ["\ufffd"])
+        lone_note = b'{"items": [{"input": 1, "notes": "n\\udc00"}]}'  # a typed field: the validation refuses it
+        refused = client.post(path, content=lone_note, headers={"content-type": "application/json"})
+        assert refused.status_code == 422 and "items.0.notes" in refused.text
+        assert client.get(f"/api/v1/datasets/{quote(name)}").json()["item_count"] == 2
+
+
+def test_a_name_or_item_id_taken_meanwhile_is_409(live_server, monkeypatch):
+    """The check before the write passes for both of two concurrent requests: the later insert is a 409."""
+    tenant = live_server.new_tenant("ds-race")
+    runtime = live_server.accounts()._rt
+    caller = runtime.keys.authenticate(tenant.api_key)
+    service, name, other = DatasetService(runtime), uid("raced-"), uid("other-")
+    for each in (name, other):
+        service.create(caller, DatasetCreate(name=each))
+    service.add_items(caller, name, [DatasetItemCreate(id="raced-item", input=1)])
+    monkeypatch.setattr(dataset_store, "name_taken", lambda *_args: False)
+    monkeypatch.setattr(dataset_store, "item_ids_taken", lambda *_args: [])
+    with pytest.raises(Conflict):
+        service.create(caller, DatasetCreate(name=name))
+    with pytest.raises(Conflict):
+        service.update(caller, other, DatasetUpdate(name=name))
+    with pytest.raises(Conflict):
+        service.add_items(caller, other, [DatasetItemCreate(id="raced-item", input=2)])
+    assert service.get(caller, other)["item_count"] == 0
+    runtime.engine.dispose()
+
+
+def test_p16_item_and_dataset_queries_are_scoped_by_account(live_server):
+    owner, intruder = live_server.new_tenant("ds-scope-owner"), live_server.new_tenant("ds-scope-intruder")
+    with live_server.client(owner.api_key) as client:
+        name = new_dataset(client)
+    engine = create_engine(live_server.database_url)
+    with engine.begin() as conn:
+        dataset = dataset_store.get_dataset(conn, owner.account_id, name)
+        item = dataset_store.get_item(conn, owner.account_id, dataset["pk"], "fixed-id")
+        assert dataset_store.list_items(conn, intruder.account_id, dataset["pk"], 10) == []
+        assert dataset_store.get_item(conn, intruder.account_id, dataset["pk"], "fixed-id") is None
+        dataset_store.update_item(conn, intruder.account_id, item["pk"], notes="changed")
+        dataset_store.update_dataset(conn, intruder.account_id, dataset["pk"], description="changed")
+        assert dataset_store.get_item(conn, owner.account_id, dataset["pk"], "fixed-id")["notes"] is None
+        assert dataset_store.get_dataset(conn, owner.account_id, name)["description"] is None
+    engine.dispose()

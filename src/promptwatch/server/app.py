@@ -163,6 +163,7 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
     app.state.telemetry = telemetry
     mail = MailService(runtime)  # issue 8
     ingest_service = IngestService(runtime)
+    redaction_service = RedactionService(runtime)
     app.state.services = Services(
         mail=mail,
         signup=SignupService(runtime, mail),
@@ -189,9 +190,9 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
         audit=AuditService(runtime),
         staff=StaffService(runtime),
         sharing=SharingService(runtime),
-        redaction=RedactionService(runtime),
+        redaction=redaction_service,
         access_log=AccessLog(runtime),
-        datasets=DatasetService(runtime),
+        datasets=DatasetService(runtime, redaction_service),
     )
     app.add_exception_handler(DomainError, problems.domain_error)
     app.add_exception_handler(RequestValidationError, problems.validation_error)

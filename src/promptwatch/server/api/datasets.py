@@ -104,7 +104,7 @@ def add_items(request: Request, name: Name, body: DatasetItemsCreate, who: Calle
     dependencies=KNOWN,
     status_code=201,
     summary="Add an LLM call as an item: its inputs as input, its output as expected output (member)",
-    responses=responses(401, 403, 404, 422),
+    responses=responses(401, 403, 404, 409, 422),
 )
 def add_from_activity(
     request: Request, name: Name, body: DatasetItemFromActivity, who: Caller = Depends(caller)
@@ -120,8 +120,8 @@ def get_item(request: Request, name: Name, item_id: ItemId, who: Caller = Depend
 @router.patch(
     "/datasets/{name}/items/{item_id}",
     dependencies=KNOWN,
-    summary="Change an item; only the fields sent change (member)",
-    responses=responses(401, 403, 404, 422),
+    summary="Change an item; only the fields sent change; 409 when it changed meanwhile (member)",
+    responses=responses(401, 403, 404, 409, 422),
 )
 def update_item(
     request: Request, name: Name, item_id: ItemId, body: DatasetItemUpdate, who: Caller = Depends(caller)

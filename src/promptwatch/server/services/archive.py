@@ -124,7 +124,8 @@ def import_archive(runtime: Runtime, path: Path, account_id: int, progress: Prog
         _verify(archive, manifest)
         remapper, counts = Remapper(account_id), {}
         crypto = runtime.crypto
-        redaction = ImportRedaction(RedactionService(runtime).stage, account_id)
+        rules = RedactionService(runtime)
+        redaction = ImportRedaction(rules.stage, account_id, rules.mask)
         try:
             with runtime.engine.begin() as conn:
                 for entry in exported_tables():

@@ -1,6 +1,8 @@
 """Deleting datasets (P18): a whole dataset with its items and share links, or single items. The kinds of
 `services/deletion.py`: ledger entries hold a hash of the dataset's name and the item ids, and re-applying
-one after a restore finds the objects again."""
+one after a restore finds the objects again. A project's deletion takes its datasets through the registry
+and their share links through `delete_project_share_links`; an end user's erasure takes the items copied
+from their calls (`store/datasets.py` `delete_copies`)."""
 
 from __future__ import annotations
 
@@ -27,6 +29,13 @@ def _dataset(conn: Connection, account_id: int, entry: dict, _now: datetime) -> 
 
 def _dataset_item(conn: Connection, account_id: int, entry: dict, _now: datetime) -> dict:
     return dataset_store.delete_items(conn, account_id, entry["item_ids"])
+
+
+def delete_project_share_links(conn: Connection, account_id: int, project_id: int) -> int:
+    """The share links of a project's datasets, deleted with them: a later dataset of the same name is never
+    reachable through them."""
+    names = dataset_store.dataset_names(conn, account_id, project_id)
+    return sum(share_store.delete_links(conn, account_id, "dataset", name) for name in names)
 
 
 DATASET_WORK = {"dataset": _dataset, "dataset_item": _dataset_item}

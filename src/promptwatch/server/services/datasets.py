@@ -1,15 +1,21 @@
 """Datasets: named collections of examples per account, optionally limited to a project. Viewers read,
 members write; deletion goes through `DeletionService` (receipt, ledger, audit). An item's input, expected
-output and metadata are content: sealed with the account's key when it encrypts its payloads."""
+output and metadata are content: cleaned (`storable_text`), masked by the redaction rules of the dataset's
+project or account, and sealed with the account's key when it encrypts its payloads — before the write
+transaction, which on SQLite holds the one write lock. Notes and descriptions are masked too. A name or item
+id taken by a concurrent request between the check and the write is a 409, as one taken before."""
 
 from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
 import orjson
+from sqlalchemy.exc import IntegrityError
 
 from promptwatch.schema.datasets import DatasetCreate, DatasetItemCreate, DatasetItemUpdate, DatasetUpdate
 
@@ -21,12 +27,15 @@ from ..store import sharing as share_store
 from ..store.bodies import decode_body, encode_body
 from .clock import utc_now
 from .credentials import Caller
+from .json_bodies import storable_text
+from .redaction import RedactionService
 from .runtime import Runtime
 
 MAX_PAGE = 1000
 MAX_PAYLOAD_BYTES = 1_000_000  # one item's input, expected output and metadata, as JSON
 PAYLOAD_FIELDS = ("input", "expected_output", "metadata")
 PAYLOAD = set(PAYLOAD_FIELDS)
+UNSTORABLE = "this value cannot be stored as JSON (nested more than 254 levels deep?)"
 
 
 def dataset_view(row) -> dict:
@@ -47,18 +56,42 @@ def decode_cursor(cursor: str) -> int:
         raise InvalidInput("cursor is not one this server handed out", field="cursor") from None
 
 
+@contextmanager
+def _unique(detail: str) -> Iterator[None]:
+    """A write that a concurrent request's same name or id beat after the check: 409 (the transaction rolls
+    back as the Conflict leaves it)."""
+    try:
+        yield
+    except IntegrityError:
+        raise Conflict(detail) from None
+
+
 class DatasetService:
-    def __init__(self, runtime: Runtime) -> None:
+    """`redaction`: the app's service, whose cache forgets an account's rules when they change."""
+
+    def __init__(self, runtime: Runtime, redaction: RedactionService | None = None) -> None:
         self._rt = runtime
+        self._redaction = redaction or RedactionService(runtime)
 
-    # sealing ------------------------------------------------------------------------------------------------
+    # content ------------------------------------------------------------------------------------------------
 
-    def _seal(self, account_id: int, payload: dict, where: str | None = None) -> bytes:
-        """`where`: the item's place in a batch, for the error's field name."""
+    def _text(self, account_id: int, project: str | None, value: str | None) -> str | None:
+        """A note or description as stored: cleaned and masked."""
+        return None if value is None else self._redaction.mask(account_id, project, storable_text(value))
+
+    def _seal(self, account_id: int, project: str | None, payload: dict, where: str | None = None) -> bytes:
+        """The payload cleaned, masked by the rules of `project` (or the account's) and sealed; `where`: the
+        item's place in a batch, for the error's field name."""
+        field = where or "body"
         if payload["input"] is None:
-            raise InvalidInput("an item needs an input (any JSON value but null)", field=f"{where or 'body'}.input")
-        if len(orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS)) > MAX_PAYLOAD_BYTES:
-            raise InvalidInput(f"an item's payload is at most {MAX_PAYLOAD_BYTES} bytes of JSON", field=where or "body")
+            raise InvalidInput("an item needs an input (any JSON value but null)", field=f"{field}.input")
+        try:
+            payload = self._redaction.mask(account_id, project, storable_text(payload))
+            size = len(orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS))
+        except (TypeError, RecursionError):  # orjson.JSONEncodeError is a TypeError
+            raise InvalidInput(UNSTORABLE, field=field) from None
+        if size > MAX_PAYLOAD_BYTES:
+            raise InvalidInput(f"an item's payload is at most {MAX_PAYLOAD_BYTES} bytes of JSON", field=field)
         return self._rt.crypto.seal_body(account_id, encode_body(payload))
 
     def _open(self, account_id: int, blob: bytes) -> dict:
@@ -110,75 +143,104 @@ class DatasetService:
             return dataset_view(self._dataset(conn, caller, name))
 
     def create(self, caller: Caller, body: DatasetCreate) -> dict:
+        """A new dataset is never reachable through a share link of an older one of the same name."""
         caller.require_role("member")
         project = body.project
         if caller.project is not None:
             if project not in (None, caller.project):
                 raise Forbidden("this credential is limited to another project")
             project = caller.project
+        name = storable_text(body.name)
+        description = self._text(caller.account_id, project, body.description)
+        taken = f"the account already has a dataset {name!r}"
         now = utc_now()
         with self._rt.engine.begin() as conn:
-            if store.name_taken(conn, caller.account_id, body.name):
-                raise Conflict(f"the account already has a dataset {body.name!r}")
+            if store.name_taken(conn, caller.account_id, name):
+                raise Conflict(taken)
             project_id = account_store.ensure_project(conn, caller.account_id, project, now) if project else None
-            store.insert_dataset(
-                conn,
-                account_id=caller.account_id,
-                name=body.name,
-                description=body.description,
-                project_id=project_id,
-                created_at=now,
-                updated_at=now,
-            )
-            return dataset_view(store.get_dataset(conn, caller.account_id, body.name))
+            share_store.delete_links(conn, caller.account_id, "dataset", name)
+            with _unique(taken):
+                store.insert_dataset(
+                    conn,
+                    account_id=caller.account_id,
+                    name=name,
+                    description=description,
+                    project_id=project_id,
+                    created_at=now,
+                    updated_at=now,
+                )
+            return dataset_view(store.get_dataset(conn, caller.account_id, name))
 
     def update(self, caller: Caller, name: str, body: DatasetUpdate) -> dict:
-        """Rename or describe; the dataset's share links follow a new name."""
+        """Rename or describe; the dataset's share links follow a new name (and links left with that name by
+        an older dataset are deleted, not inherited)."""
         caller.require_role("member")
         changes: dict[str, Any] = {k: getattr(body, k) for k in body.model_fields_set}
         if changes.get("name", name) is None:
             raise InvalidInput("a dataset's name cannot be null", field="name")
-        with self._rt.engine.begin() as conn:
+        if "name" in changes:
+            changes["name"] = storable_text(changes["name"])
+        new_name = changes.get("name", name)
+        with self._rt.engine.connect() as conn:
             row = self._dataset(conn, caller, name)
-            new_name = changes.get("name", name)
+        if "description" in changes:
+            changes["description"] = self._text(caller.account_id, row["project"], changes["description"])
+        taken = f"the account already has a dataset {new_name!r}"
+        with self._rt.engine.begin() as conn:
+            self._same_dataset(conn, caller, name, row["pk"])
             if new_name != name:
                 if store.name_taken(conn, caller.account_id, new_name):
-                    raise Conflict(f"the account already has a dataset {new_name!r}")
+                    raise Conflict(taken)
+                share_store.delete_links(conn, caller.account_id, "dataset", new_name)
                 share_store.move_links(conn, caller.account_id, "dataset", name, new_name)
-            store.update_dataset(conn, row["pk"], **changes, updated_at=utc_now())
+            with _unique(taken):
+                store.update_dataset(conn, caller.account_id, row["pk"], **changes, updated_at=utc_now())
             return dataset_view(store.get_dataset(conn, caller.account_id, new_name))
+
+    def _same_dataset(self, conn, caller: Caller, name: str, pk: int):
+        """In the write transaction: the dataset read before it (its content was prepared for its project)."""
+        row = self._dataset(conn, caller, name)
+        if row["pk"] != pk:
+            raise Conflict(f"dataset {name!r} was replaced meanwhile; send the request again")
+        return row
 
     # items --------------------------------------------------------------------------------------------------
 
     def add_items(self, caller: Caller, name: str, items: list[DatasetItemCreate]) -> dict:
+        """The rows are cleaned, masked and sealed before the write transaction."""
         caller.require_role("member")
         ids = [item.id or uuid.uuid4().hex for item in items]
         if len(set(ids)) != len(ids):
             raise InvalidInput("item ids repeat within the request", field="items")
         now = utc_now()
+        account_id = caller.account_id
+        with self._rt.engine.connect() as conn:
+            dataset = self._dataset(conn, caller, name)
+        project = dataset["project"]
+        rows = [
+            {
+                "account_id": account_id,
+                "dataset_pk": dataset["pk"],
+                "id": item_id,
+                "payload": self._seal(account_id, project, item.model_dump(include=PAYLOAD), f"items.{i}"),
+                "source_session_id": item.source_session_id and storable_text(item.source_session_id),
+                "source_activity_id": item.source_activity_id and storable_text(item.source_activity_id),
+                "label": item.label,
+                "notes": self._text(account_id, project, item.notes),
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i, (item_id, item) in enumerate(zip(ids, items))
+        ]
         with self._rt.engine.begin() as conn:
-            row = self._dataset(conn, caller, name)
-            taken = store.item_ids_taken(conn, caller.account_id, ids)
+            self._same_dataset(conn, caller, name, dataset["pk"])
+            taken = store.item_ids_taken(conn, account_id, ids)
             if taken:
                 raise Conflict(f"the account already has dataset items {', '.join(sorted(taken)[:5])}")
-            rows = [
-                {
-                    "account_id": caller.account_id,
-                    "dataset_pk": row["pk"],
-                    "id": item_id,
-                    "payload": self._seal(caller.account_id, item.model_dump(include=PAYLOAD), f"items.{i}"),
-                    "source_session_id": item.source_session_id,
-                    "source_activity_id": item.source_activity_id,
-                    "label": item.label,
-                    "notes": item.notes,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for i, (item_id, item) in enumerate(zip(ids, items))
-            ]
-            store.insert_items(conn, rows)
-            store.touch(conn, row["pk"], now)
-        return {"items": [self.item_view(caller.account_id, r) for r in rows]}
+            with _unique("the account already has dataset items with these ids"):
+                store.insert_items(conn, rows)
+            store.update_dataset(conn, account_id, dataset["pk"], updated_at=now)
+        return {"items": [self.item_view(account_id, r) for r in rows]}
 
     def add_from_activity(self, caller: Caller, name: str, activity_id: str, label: int | None, notes: str | None):
         """An LLM call as an example: its prompt input values (or its prompt) as input, its output as
@@ -214,7 +276,7 @@ class DatasetService:
         after = decode_cursor(cursor) if cursor else None
         with self._rt.engine.connect() as conn:
             row = self._dataset(conn, caller, name)
-            rows = store.list_items(conn, row["pk"], limit + 1, after)
+            rows = store.list_items(conn, caller.account_id, row["pk"], limit + 1, after)
         more = len(rows) > limit
         rows = rows[:limit]
         return {
@@ -223,7 +285,7 @@ class DatasetService:
         }
 
     def _item(self, conn, caller: Caller, name: str, item_id: str):
-        item = store.get_item(conn, self._dataset(conn, caller, name)["pk"], item_id)
+        item = store.get_item(conn, caller.account_id, self._dataset(conn, caller, name)["pk"], item_id)
         if item is None:
             raise NotFound(f"dataset {name!r} has no item {item_id!r}")
         return item
@@ -239,20 +301,31 @@ class DatasetService:
             self._item(conn, caller, name, item_id)
 
     def update_item(self, caller: Caller, name: str, item_id: str, body: DatasetItemUpdate) -> dict:
-        """Only the fields sent change; `input` cannot be null."""
+        """Only the fields sent change; `input` cannot be null. Prepared before the write transaction; an item
+        changed meanwhile is a 409 rather than a lost update."""
         caller.require_role("member")
         sent = body.model_fields_set
+        account_id = caller.account_id
+        with self._rt.engine.connect() as conn:
+            dataset = self._dataset(conn, caller, name)
+            row = self._item(conn, caller, name, item_id)
+        changes: dict[str, Any] = {k: getattr(body, k) for k in sent & {"label", "notes"}}
+        if "notes" in changes:
+            changes["notes"] = self._text(account_id, dataset["project"], changes["notes"])
+        if sent & PAYLOAD:
+            payload = self._open(account_id, row["payload"])
+            payload.update({k: getattr(body, k) for k in sent & PAYLOAD})
+            changes["payload"] = self._seal(account_id, dataset["project"], payload)
         now = utc_now()
         with self._rt.engine.begin() as conn:
-            row = self._item(conn, caller, name, item_id)
-            changes: dict[str, Any] = {k: getattr(body, k) for k in sent & {"label", "notes"}}
-            if sent & PAYLOAD:
-                payload = self._open(caller.account_id, row["payload"])
-                payload.update({k: getattr(body, k) for k in sent & PAYLOAD})
-                changes["payload"] = self._seal(caller.account_id, payload)
-            store.update_item(conn, row["pk"], **changes, updated_at=now)
-            store.touch(conn, row["dataset_pk"], now)
-            return self.item_view(caller.account_id, self._item(conn, caller, name, item_id))
+            self._same_dataset(conn, caller, name, dataset["pk"])
+            current = self._item(conn, caller, name, item_id)
+            if current["pk"] != row["pk"] or bytes(current["payload"]) != bytes(row["payload"]):
+                raise Conflict(f"item {item_id!r} changed meanwhile; send the request again")
+            store.update_item(conn, account_id, row["pk"], **changes, updated_at=now)
+            store.update_dataset(conn, account_id, dataset["pk"], updated_at=now)
+            updated = self._item(conn, caller, name, item_id)
+        return self.item_view(account_id, updated)
 
     def shared(self, account_id: int, name: str) -> dict:
         """A dataset with its first page of items, as a share link shows it."""

@@ -1,22 +1,28 @@
 """Redaction of an imported archive (P1): its session names and metadata, activity errors and payloads go
 through the ingest pipeline's redaction stage under the importing account's rules (a project's rules for
-its sessions), before anything is stored. Counts already in a payload's `redactions` are kept and added to."""
+its sessions), before anything is stored. Counts already in a payload's `redactions` are kept and added to.
+Datasets' descriptions and their items' payloads and notes are masked as the API masks them (`mask`)."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 from .pipeline import Stage
+
+Mask = Callable[[int, str | None, object], object]  # RedactionService.mask
 
 
 class ImportRedaction:
     """Masks an archive's rows in place, table by table in the archive's order (projects, sessions and
     activities come before the payloads that need them); remembers only ids and project names."""
 
-    def __init__(self, stage: Stage, account_id: int) -> None:
+    def __init__(self, stage: Stage, account_id: int, mask: Mask) -> None:
         self._stage = stage
+        self._mask = mask
         self._account_id = account_id
         self._projects: dict[int, str] = {}  # archive project id -> name
+        self._datasets: dict[int, str | None] = {}  # archive dataset pk -> project name
         self._sessions: dict[int, tuple[str, str | None]] = {}  # archive session pk -> (id, project name)
         self._activities: dict[int, int] = {}  # archive activity pk -> archive session pk
         self._error_counts: dict[int, Counter] = {}  # archive activity pk -> what its error's masking found
@@ -63,6 +69,19 @@ class ImportRedaction:
             counts = _counts(row["body"].get("redactions")) + _counts(record["body"].pop("redactions", None))
             counts += self._error_counts.pop(row["activity_pk"], Counter())
             row["body"] = {**record["body"], "redactions": dict(counts)} if counts else record["body"]
+
+    def _on_datasets(self, rows: list[dict]) -> None:
+        for row in rows:
+            project = self._datasets[row["pk"]] = self._projects.get(row.get("project_id"))
+            if row.get("description") is not None:
+                row["description"] = self._mask(self._account_id, project, row["description"])
+
+    def _on_dataset_items(self, rows: list[dict]) -> None:
+        for row in rows:
+            project = self._datasets.get(row.get("dataset_pk"))
+            for column in ("payload", "notes"):
+                if row.get(column) is not None:
+                    row[column] = self._mask(self._account_id, project, row[column])
 
     def _run(self, items: list[tuple[int | None, dict, str | None]]) -> list[dict]:
         """Activity records of `(archive session pk, body, error)` through the stage, with their sessions."""

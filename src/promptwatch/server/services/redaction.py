@@ -7,7 +7,8 @@ addresses, custom patterns — and whether to drop prompt and output text altoge
 (`PROMPTWATCH_REDACT_SECRETS_BY_DEFAULT` masks secrets for accounts that set nothing). Masked: session
 names and metadata values; every string of an activity's body (prompts, outputs, documents, messages,
 inputs and outputs, metadata values) and its error. Each activity keeps `redactions: {"email": 2, ...}`.
-Replay, caching and search then work on the masked text.
+Replay, caching and search then work on the masked text. Content stored outside the pipeline (datasets)
+is masked with `mask`.
 """
 
 from __future__ import annotations
@@ -171,6 +172,14 @@ class RedactionService:
                 self._cache.clear()
             self._cache[account_id] = (now, rules)
         return rules
+
+    def mask(self, account_id: int, project: str | None, value):
+        """A JSON-like value stored outside the ingest pipeline (a dataset's content), masked as the stage
+        masks a session's metadata: by the rules of `project`, or of the account when it has none."""
+        plan = self._rules(account_id).plan_for(project)
+        if not plan or (plan.secrets_only and not may_hold_secret(value)):
+            return value
+        return plan.value(value, Counter())
 
     # the pipeline stage
     def stage(self, account_id: int, sessions: list[dict], activities: list[dict]) -> None:

@@ -1,6 +1,6 @@
 """Rows of the registered customer tables for export and import: selected by account (or by one tracking
-tenant, following foreign keys from its sessions), and inserted into another account with every surrogate
-id remapped."""
+tenant, following foreign keys from its sessions, and the dataset items copied from its calls), and inserted
+into another account with every surrogate id remapped."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from collections.abc import Iterator
 
 from sqlalchemy import Connection, Table, and_, select
 
+from .datasets import copied_from_tenant
 from .dialect import insert_for
 from .registry import CUSTOMER_TABLES, CustomerTable
 from .tables import metadata
 from .tables.accounts import accounts
+from .tables.datasets import dataset_items
 from .tables.sessions import sessions
 
 BATCH = 1000
@@ -31,12 +33,16 @@ def _account_condition(table: Table, account_id: int):
 
 def tenant_conditions(account_id: int, tenant: str) -> dict[str, object]:
     """Per table, the condition that picks the rows about one tracking tenant: its sessions, rows that name
-    the tenant, and rows that reference those through a foreign key."""
+    the tenant, rows that reference those through a foreign key, and dataset items copied from its calls
+    (which name their source by id, without a foreign key)."""
     chosen: dict[str, object] = {}
     for entry in exported_tables():
         table = entry.table
         if table is sessions:
             chosen[table.name] = and_(table.c.account_id == account_id, table.c.tracking_tenant == tenant)
+            continue
+        if table is dataset_items:
+            chosen[table.name] = copied_from_tenant(account_id, tenant)
             continue
         if entry.tenant_column:
             chosen[table.name] = and_(table.c.account_id == account_id, table.c[entry.tenant_column] == tenant)

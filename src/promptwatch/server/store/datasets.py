@@ -1,14 +1,19 @@
 """SQL of datasets and their items. Item payloads arrive sealed and leave sealed: `services/datasets.py`
-encodes and encrypts them."""
+encodes and encrypts them. Every query is scoped by the account. An item names the session and activity it
+was copied from by id, without a foreign key: `copied_from_tenant` finds the copies of an end user's calls."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
 
-from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, and_, delete, func, insert, or_, select, update
 
 from .tables.accounts import projects
+from .tables.activities import activities
 from .tables.datasets import dataset_items, datasets
+from .tables.sessions import sessions
+
+CHUNK = 500
 
 _ITEM_COUNT = (
     select(func.count())
@@ -38,8 +43,12 @@ def get_dataset(conn: Connection, account_id: int, name: str) -> RowMapping | No
     return conn.execute(_datasets_query(account_id).where(datasets.c.name == name)).mappings().first()
 
 
-def dataset_names(conn: Connection, account_id: int) -> list[str]:
-    return list(conn.execute(select(datasets.c.name).where(datasets.c.account_id == account_id)).scalars())
+def dataset_names(conn: Connection, account_id: int, project_id: int | None = None) -> list[str]:
+    """The account's dataset names (only those limited to `project_id` when given)."""
+    query = select(datasets.c.name).where(datasets.c.account_id == account_id)
+    if project_id is not None:
+        query = query.where(datasets.c.project_id == project_id)
+    return list(conn.execute(query).scalars())
 
 
 def name_taken(conn: Connection, account_id: int, name: str) -> bool:
@@ -51,8 +60,8 @@ def insert_dataset(conn: Connection, **values) -> int:
     return conn.execute(insert(datasets).values(**values).returning(datasets.c.pk)).scalar_one()
 
 
-def update_dataset(conn: Connection, pk: int, **values) -> None:
-    conn.execute(update(datasets).where(datasets.c.pk == pk).values(**values))
+def update_dataset(conn: Connection, account_id: int, pk: int, **values) -> None:
+    conn.execute(update(datasets).where(datasets.c.account_id == account_id, datasets.c.pk == pk).values(**values))
 
 
 def delete_dataset(conn: Connection, account_id: int, name: str) -> dict:
@@ -76,20 +85,29 @@ def insert_items(conn: Connection, rows: list[dict]) -> None:
     conn.execute(insert(dataset_items), rows)
 
 
-def list_items(conn: Connection, dataset_pk: int, limit: int, after_pk: int | None = None) -> list[RowMapping]:
-    query = select(dataset_items).where(dataset_items.c.dataset_pk == dataset_pk)
+def list_items(
+    conn: Connection, account_id: int, dataset_pk: int, limit: int, after_pk: int | None = None
+) -> list[RowMapping]:
+    query = select(dataset_items).where(
+        dataset_items.c.account_id == account_id, dataset_items.c.dataset_pk == dataset_pk
+    )
     if after_pk is not None:
         query = query.where(dataset_items.c.pk > after_pk)
     return list(conn.execute(query.order_by(dataset_items.c.pk).limit(limit)).mappings())
 
 
-def get_item(conn: Connection, dataset_pk: int, item_id: str) -> RowMapping | None:
-    query = select(dataset_items).where(dataset_items.c.dataset_pk == dataset_pk, dataset_items.c.id == item_id)
+def get_item(conn: Connection, account_id: int, dataset_pk: int, item_id: str) -> RowMapping | None:
+    query = select(dataset_items).where(
+        dataset_items.c.account_id == account_id,
+        dataset_items.c.dataset_pk == dataset_pk,
+        dataset_items.c.id == item_id,
+    )
     return conn.execute(query).mappings().first()
 
 
-def update_item(conn: Connection, pk: int, **values) -> None:
-    conn.execute(update(dataset_items).where(dataset_items.c.pk == pk).values(**values))
+def update_item(conn: Connection, account_id: int, pk: int, **values) -> None:
+    stmt = update(dataset_items).where(dataset_items.c.account_id == account_id, dataset_items.c.pk == pk)
+    conn.execute(stmt.values(**values))
 
 
 def delete_items(conn: Connection, account_id: int, item_ids: list[str]) -> dict:
@@ -97,5 +115,52 @@ def delete_items(conn: Connection, account_id: int, item_ids: list[str]) -> dict
     return {"dataset_items": conn.execute(stmt).rowcount}
 
 
-def touch(conn: Connection, dataset_pk: int, now: datetime) -> None:
-    update_dataset(conn, dataset_pk, updated_at=now)
+def copied_from_tenant(account_id: int, tenant: str):
+    """The condition that picks the items copied from one tracking tenant's sessions or their activities."""
+    tenant_sessions = select(sessions.c.id).where(
+        sessions.c.account_id == account_id, sessions.c.tracking_tenant == tenant
+    )
+    tenant_activities = (
+        select(activities.c.id)
+        .join(sessions, sessions.c.pk == activities.c.session_pk)
+        .where(activities.c.account_id == account_id, sessions.c.tracking_tenant == tenant)
+    )
+    return and_(
+        dataset_items.c.account_id == account_id,
+        or_(
+            dataset_items.c.source_session_id.in_(tenant_sessions),
+            dataset_items.c.source_activity_id.in_(tenant_activities),
+        ),
+    )
+
+
+def tenant_sources(conn: Connection, account_id: int, tenant: str) -> tuple[list[str], list[int]]:
+    """The tenant's session ids and the pks of the items copied from its calls: taken before a bulk deletion
+    removes its sessions, since items name their source by id only."""
+    query = select(sessions.c.id).where(sessions.c.account_id == account_id, sessions.c.tracking_tenant == tenant)
+    copies = select(dataset_items.c.pk).where(copied_from_tenant(account_id, tenant))
+    return list(conn.execute(query).scalars()), list(conn.execute(copies).scalars())
+
+
+def delete_copies(
+    conn: Connection,
+    account_id: int,
+    tenant: str | None = None,
+    session_ids: Iterable[str] = (),
+    item_pks: Iterable[int] = (),
+) -> int:
+    """Items copied from the tenant's calls still stored, items naming one of `session_ids` (sessions already
+    deleted), and the items `item_pks`."""
+    removed = 0
+    if tenant is not None:
+        removed += conn.execute(delete(dataset_items).where(copied_from_tenant(account_id, tenant))).rowcount
+    for column, values in (
+        (dataset_items.c.source_session_id, list(session_ids)),
+        (dataset_items.c.pk, list(item_pks)),
+    ):
+        for start in range(0, len(values), CHUNK):
+            stmt = delete(dataset_items).where(
+                dataset_items.c.account_id == account_id, column.in_(values[start : start + CHUNK])
+            )
+            removed += conn.execute(stmt).rowcount
+    return removed

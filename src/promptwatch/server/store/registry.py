@@ -170,7 +170,11 @@ CUSTOMER_TABLES: tuple[CustomerTable, ...] = (
     CustomerTable(support_access.support_grants, "account_id", "support_grants", "account deletion", "account"),
     CustomerTable(support_access.audit_log, "account_id", "audit_log", "account deletion", "account"),
     CustomerTable(
-        sharing.share_links, "account_id", "share_links", "revocation, session or account deletion", "account"
+        sharing.share_links,
+        "account_id",
+        "share_links",
+        "revocation, session, dataset (or its project's) or account deletion",
+        "account",
     ),
     CustomerTable(
         datasets.datasets,
@@ -185,7 +189,7 @@ CUSTOMER_TABLES: tuple[CustomerTable, ...] = (
         datasets.dataset_items,
         "account_id",
         "dataset_items",
-        "item deletion; cascades from its dataset",
+        "item deletion; cascades from its dataset; a tenant's erasure when copied from its calls",
         "content",
         redaction=("notes",),
         encrypted=("payload",),
