@@ -7,12 +7,13 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
 
 from promptwatch.server.services.deletion import DeletionService
+from promptwatch.server.services.ledger import DeletionLedger, value_hash
 from promptwatch.server.services.runtime import Runtime
 from promptwatch.server.store.tables.sessions import tombstones
 from tests.support.payloads import chain, llm, session, uid
@@ -264,3 +265,33 @@ def test_p18_the_cycle_finishes_an_interrupted_bulk_deletion(fresh_server):
         assert "interrupted deletions finished: sessions: 1" in output
         assert client.get(f"/api/v1/sessions/{sid}").status_code == 404
         assert client.get("/api/v1/sessions", params={"q": word}).json()["items"] == []
+
+
+def test_p18_the_cycle_carries_out_a_ledgered_deletion_that_never_got_its_receipt(fresh_server):
+    """The ledger entry is written before the work: when the server stops before the receipt, the cycle
+    carries the whole deletion out again (sessions, labels, receipt), not only the tombstoned sessions."""
+    server = fresh_server().start()
+    tenant, kept = uid("erased-"), uid("s-")
+    doomed = [uid("s-") for _ in range(3)]
+    with server.client(server.first.api_key) as client:
+        ingest(client, [session(s, tracking_tenant=tenant) for s in doomed] + [session(kept)], [])
+        receipt_id = str(uuid.uuid4())
+        DeletionLedger(server.settings().deletion_ledger_path()).append(
+            {
+                "at": datetime.now(timezone.utc) - timedelta(hours=2),
+                "account_id": server.first.account_id,
+                "kind": "tenant",
+                "tenant_hash": value_hash(tenant),
+                "receipt": receipt_id,
+                "target": value_hash(tenant),
+            }
+        )
+        assert client.get(f"/api/v1/sessions/{doomed[0]}").status_code == 200  # the work never ran
+        output = run_cleanup(server).stderr
+        assert "interrupted deletions carried out again: 1" in output
+        for sid in doomed:
+            assert client.get(f"/api/v1/sessions/{sid}").status_code == 404
+        assert client.get(f"/api/v1/sessions/{kept}").status_code == 200
+        receipt = client.get(f"/api/v1/deletions/{receipt_id}").json()
+        assert receipt["kind"] == "tenant" and receipt["counts"]["sessions"] == 3
+        assert "interrupted deletions carried out again: 0" in run_cleanup(server).stderr  # once only

@@ -32,6 +32,11 @@ def test_p18_deleting_a_template_makes_it_unreadable_everywhere_and_keeps_its_ca
         client.put(f"/api/v1/activities/{first['id']}/annotation", json={"label": 1})
         assert client.get("/test-cases", params={"for_template_name": name}).json()  # the positive control
         assert client.get("/api/v1/sessions", params={"template": name}).json()["items"]
+        def by_template():
+            series = client.get("/api/v1/metrics/usage", params={"group_by": "template"}).json()["series"]
+            return {row["group"]: row["calls"] for row in series}
+
+        assert by_template()[name] == 2  # the positive control
         with live_server.client(viewer) as reader:
             assert reader.delete(f"/api/v1/templates/{name}").status_code == 403
         receipt = client.delete(f"/api/v1/templates/{name}")
@@ -43,6 +48,8 @@ def test_p18_deleting_a_template_makes_it_unreadable_everywhere_and_keeps_its_ca
         assert name not in [t["name"] for t in client.get("/api/v1/templates").json()["items"]]
         assert client.get("/test-cases", params={"for_template_name": name}).json() == []
         assert client.get("/api/v1/sessions", params={"template": name}).json()["items"] == []
+        calls = by_template()
+        assert name not in calls and calls["(deleted template)"] >= 2  # the usage stays, under no name
         kept = client.get(f"/api/v1/sessions/{sid}").json()["activities"]
         assert sorted(a["id"] for a in kept) == sorted([first["id"], second["id"]])  # the traces stay
         assert {a["template_version"] for a in kept} == {None}

@@ -16,10 +16,12 @@ from ..store import maintenance
 from .access_log import purge_expired_access_log
 from .backups import expire_backups
 from .clock import utc_now
+from .deletion import DeletionService
 from .runtime import Runtime
 
 Progress = Callable[[str, int], None]
 INTERRUPTED_AFTER = timedelta(hours=1)  # a bulk deletion still at work is younger than this
+LEDGER_LOOKBACK = timedelta(days=7)  # how far back the cycle looks for deletions that never got their receipt
 
 
 @dataclass
@@ -31,6 +33,7 @@ class CycleReport:
     receipts_purged: int = 0
     backups_expired: list[str] = field(default_factory=list)
     access_log_purged: int = 0
+    interrupted_deletions: int = 0
     interrupted_sessions: int = 0
     steps: list[str] = field(default_factory=list)
 
@@ -53,7 +56,11 @@ def run_cleanup_cycle(runtime: Runtime, now: datetime | None = None, progress: P
         with engine.begin() as conn:
             deletion_store.delete_account_data(conn, account_id, now)
         report.expired_accounts += 1
-    with engine.connect() as conn:
+    report.interrupted_deletions = DeletionService(runtime).finish_interrupted(
+        older_than=now - INTERRUPTED_AFTER, newer_than=now - LEDGER_LOOKBACK
+    )
+    note("interrupted deletions carried out again", report.interrupted_deletions)
+    with engine.connect() as conn:  # and any session left with a tombstone (say, a ledger kept elsewhere)
         interrupted = deletion_store.tombstoned_session_pks(conn, before=now - INTERRUPTED_AFTER)
     for account_id, pks in interrupted.items():
         report.interrupted_sessions += _delete_sessions(runtime, account_id, pks, now, note)["sessions"]

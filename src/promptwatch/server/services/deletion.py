@@ -15,12 +15,13 @@ from sqlalchemy import Connection
 
 from ..errors import Forbidden, InvalidInput, NotFound
 from ..store import accounts as account_store
+from ..store import datasets as dataset_store
 from ..store import deletion as deletion_store
 from ..store import lifecycle as lifecycle_store
 from . import audit
 from .clock import utc_now
 from .credentials import Caller
-from .dataset_deletion import DATASET_WORK, DatasetDeletions
+from .dataset_deletion import DATASET_WORK, DatasetDeletions, delete_project_share_links
 from .ledger import DeletionLedger, value_hash
 from .prompt_loop_deletion import PROMPT_LOOP_WORK, PromptLoopDeletions
 from .runtime import Runtime
@@ -51,16 +52,28 @@ def _project(conn: Connection, account_id: int, entry: dict, now: datetime) -> d
         pks = deletion_store.session_pks(conn, account_id, project_id=project_id)
         for name, value in deletion_store.delete_sessions(conn, account_id, pks, now).items():
             counts[name] += value
+        counts["other_rows"] += delete_project_share_links(conn, account_id, project_id)  # its datasets' links
         counts["other_rows"] += deletion_store.delete_by_registry(conn, account_id, "project", project_id)
         deletion_store.delete_project_row(conn, account_id, project_id)
     return counts
 
 
+def _tenant_names(conn: Connection, account_id: int, entry: dict) -> list[str]:
+    return [t for t in deletion_store.tenants(conn, account_id) if value_hash(t) == entry["tenant_hash"]]
+
+
 def _tenant(conn: Connection, account_id: int, entry: dict, now: datetime) -> dict:
+    """`copied_session_ids`, `copied_item_pks`: what `_tenant_copies` found before the bulk step deleted the
+    sessions (not in the ledger: re-applied after a restore, the sessions are there again)."""
     counts = {"sessions": 0, "activities": 0, "other_rows": 0}
-    for tenant in deletion_store.tenants(conn, account_id):
-        if value_hash(tenant) != entry["tenant_hash"]:
-            continue
+    counts["other_rows"] += dataset_store.delete_copies(
+        conn,
+        account_id,
+        session_ids=entry.get("copied_session_ids", ()),
+        item_pks=entry.get("copied_item_pks", ()),
+    )
+    for tenant in _tenant_names(conn, account_id, entry):
+        counts["other_rows"] += dataset_store.delete_copies(conn, account_id, tenant)  # while its sessions exist
         pks = deletion_store.session_pks(conn, account_id, tenant=tenant)
         for name, value in deletion_store.delete_sessions(conn, account_id, pks, now, keep_aggregates=True).items():
             counts[name] += value
@@ -89,10 +102,20 @@ def _project_sessions(conn: Connection, account_id: int, entry: dict) -> list[in
 def _tenant_sessions(conn: Connection, account_id: int, entry: dict) -> list[int]:
     return [
         pk
-        for tenant in deletion_store.tenants(conn, account_id)
-        if value_hash(tenant) == entry["tenant_hash"]
+        for tenant in _tenant_names(conn, account_id, entry)
         for pk in deletion_store.session_pks(conn, account_id, tenant=tenant)
     ]
+
+
+def _tenant_copies(conn: Connection, account_id: int, entry: dict) -> dict:
+    """Dataset items name the session and activity they were copied from by id only: the tenant's session ids
+    and the items copied from its calls, taken before the bulk step deletes the sessions."""
+    session_ids, item_pks = [], []
+    for tenant in _tenant_names(conn, account_id, entry):
+        ids, pks = dataset_store.tenant_sources(conn, account_id, tenant)
+        session_ids += ids
+        item_pks += pks
+    return {"copied_session_ids": session_ids, "copied_item_pks": item_pks}
 
 
 def _time_range_sessions(conn: Connection, account_id: int, entry: dict) -> list[int]:
@@ -139,12 +162,19 @@ class DeletionService(PromptLoopDeletions, DatasetDeletions):
         return DeletionLedger(self._rt.settings.deletion_ledger_path())
 
     def _delete(self, caller: Caller, kind: str, target: str, entry: dict) -> dict:
-        account_id = caller.account_id
         requested = utc_now()
-        entry = {**entry, "at": requested, "account_id": account_id, "kind": kind}
+        entry = {**entry, "at": requested, "account_id": caller.account_id, "kind": kind}
         receipt_id = str(uuid.uuid4())
-        # in the ledger before the work: re-applying a deletion that did not happen is harmless
-        self.ledger.append({**{k: v for k, v in entry.items() if k != "project_id"}, "receipt": receipt_id})
+        # in the ledger before the work: re-applying a deletion that did not happen is harmless, and the
+        # cleanup cycle finishes one the server stopped in the middle of (`finish_interrupted`)
+        self.ledger.append(
+            {**{k: v for k, v in entry.items() if k != "project_id"}, "receipt": receipt_id, "target": target[:200]}
+        )
+        return receipt_view(self._carry_out(entry, receipt_id, target, caller, requested))
+
+    def _carry_out(self, entry: dict, receipt_id: str, target: str, actor: Caller | str, requested) -> dict:
+        """The work of a ledger entry, then its receipt and audit entry in the same short transaction."""
+        account_id, kind = entry["account_id"], entry["kind"]
         counts = self._delete_bulk_sessions(account_id, kind, entry, requested)
         with self._rt.engine.begin() as conn:
             for name, value in WORK[kind](conn, account_id, entry, requested).items():
@@ -160,16 +190,37 @@ class DeletionService(PromptLoopDeletions, DatasetDeletions):
                 "purged_at": None,
             }
             lifecycle_store.add_receipt(conn, **receipt)
-            audit.record(conn, account_id, caller, f"deletion.{kind}", target[:200], {"receipt": receipt["id"]})
-        return receipt_view(receipt)
+            audit.record(conn, account_id, actor, f"deletion.{kind}", target[:200], {"receipt": receipt_id})
+        if kind == "account":
+            self._rt.keys.forget_account(account_id)
+            receipt["counts"]["encryption_key_destroyed"] = self._rt.crypto.destroy(account_id)
+        return receipt
+
+    def finish_interrupted(self, older_than: datetime, newer_than: datetime) -> int:
+        """Bulk deletions the ledger holds but whose receipt was never written (the server stopped in the
+        middle) are carried out again, receipt included; returns how many."""
+        finished = 0
+        for entry in self.ledger.entries(after=newer_than):
+            requested = datetime.fromisoformat(entry["at"])
+            if entry["kind"] not in BULK_SESSIONS or requested > older_than or "receipt" not in entry:
+                continue
+            with self._rt.engine.connect() as conn:
+                if lifecycle_store.receipt(conn, entry["account_id"], entry["receipt"]) is not None:
+                    continue
+            self._carry_out(entry, entry["receipt"], entry.get("target", entry["kind"]), "system", requested)
+            finished += 1
+        return finished
 
     def _delete_bulk_sessions(self, account_id: int, kind: str, entry: dict, now: datetime) -> dict:
-        """A bulk kind's sessions, in transactions of bounded size; the kind's own work finds what came since."""
+        """A bulk kind's sessions, in transactions of bounded size; the kind's own work finds what came since.
+        A tenant's entry gets what `_tenant` needs once the sessions are gone (`_tenant_copies`)."""
         if kind not in BULK_SESSIONS:
             return {}
         doomed, keep_aggregates = BULK_SESSIONS[kind]
         with self._rt.engine.connect() as conn:
             pks = doomed(conn, account_id, entry)
+            if kind == "tenant":
+                entry.update(_tenant_copies(conn, account_id, entry))
         return deletion_store.delete_sessions_in_chunks(
             self._rt.engine, account_id, pks, now, keep_aggregates, self._rt.settings.deletion_chunk_activities
         )
@@ -228,10 +279,7 @@ class DeletionService(PromptLoopDeletions, DatasetDeletions):
     def delete_account(self, caller: Caller) -> dict:
         if caller.role != "owner":
             raise Forbidden("only an owner of the account, logged in, can delete it")
-        receipt = self._delete(caller, "account", str(caller.account_id), {})
-        self._rt.keys.forget_account(caller.account_id)
-        receipt["counts"]["encryption_key_destroyed"] = self._rt.crypto.destroy(caller.account_id)
-        return receipt
+        return self._delete(caller, "account", str(caller.account_id), {})
 
     def receipts(self, caller: Caller) -> list[dict]:
         caller.require("read")

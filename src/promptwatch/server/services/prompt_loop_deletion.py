@@ -3,7 +3,8 @@ unit-test run, or a whole unit test with its runs. The kinds of `services/deleti
 hashes of the names and the run ids, and re-applying one after a restore finds the objects again by hash.
 
 A template's executions are the customer's traces: they stay, only their link to the template is cleared
-(the receipt counts them as `executions_unlinked`).
+(the receipt counts them as `executions_unlinked`); in the hourly usage figures its calls move to the label
+`(deleted template)`.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from ..errors import Conflict, Forbidden, NotFound
+from ..store import deletion as deletion_store
 from ..store import templates as template_store
 from ..store import unit_tests as test_store
 from .credentials import Caller
 from .ledger import value_hash
+
+DELETED_TEMPLATE = "(deleted template)"
 
 
 def _add(total: dict, counts: dict) -> dict:
@@ -30,6 +34,8 @@ def _template(conn: Connection, account_id: int, entry: dict, _now: datetime) ->
     for name in template_store.template_names(conn, account_id):
         if value_hash(name) == entry["template_hash"]:
             _add(counts, template_store.delete_template(conn, account_id, name))
+            # its calls' cost and usage stay in the account's figures, under a label that is not its name
+            deletion_store.relabel_aggregates(conn, account_id, "template_name", name, DELETED_TEMPLATE)
     return counts
 
 

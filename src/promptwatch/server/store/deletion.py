@@ -261,22 +261,27 @@ def drop_empty_usage(conn: Connection, account_id: int) -> None:
 
 def erase_tenant_from_aggregates(conn: Connection, account_id: int, tenant: str) -> None:
     """The tenant's totals stay in the account's figures, under an erased label instead of its identifier."""
+    relabel_aggregates(conn, account_id, "tracking_tenant", tenant, ERASED_TENANT)
+
+
+def relabel_aggregates(conn: Connection, account_id: int, column: str, value: str, label: str) -> None:
+    """The hourly roll-ups grouped under `value` of `column` move to `label`, merged with rows already there."""
     usage_measures = ("calls", "errors", *_TOTALS, "cache_hits", "saved_cost")
     for table, measures in ((usage_hourly, usage_measures), (latency_hourly, ("count",))):
         rows = [
             dict(r)
             for r in conn.execute(
-                select(table).where(table.c.account_id == account_id, table.c.tracking_tenant == tenant)
+                select(table).where(table.c.account_id == account_id, table.c[column] == value)
             ).mappings()
         ]
         if not rows:
             continue
-        conn.execute(delete(table).where(table.c.account_id == account_id, table.c.tracking_tenant == tenant))
+        conn.execute(delete(table).where(table.c.account_id == account_id, table.c[column] == value))
         keys = [c.name for c in table.c if c.name not in measures]
         stmt = insert_for(conn, table)
         conn.execute(
             stmt.on_conflict_do_update(index_elements=keys, set_={m: table.c[m] + stmt.excluded[m] for m in measures}),
-            [{**row, "tracking_tenant": ERASED_TENANT} for row in rows],
+            [{**row, column: label} for row in rows],
         )
 
 
