@@ -11,6 +11,7 @@ import orjson
 from ..errors import InvalidInput, NotFound
 from ..store import accounts as account_store
 from ..store import session_queries
+from ..store.engine import snapshot
 from ..store.session_queries import SessionFilter
 from .credentials import Caller
 from .runtime import Runtime
@@ -79,7 +80,7 @@ class SessionService:
 
     def get(self, caller: Caller, session_id: str, with_activities: bool = True) -> dict:
         caller.require("read")
-        with self._rt.engine.connect() as conn:
+        with snapshot(self._rt.engine) as conn:  # the session's totals agree with the activities listed
             row = session_queries.get_session(conn, caller.account_id, session_id)
             if row is None or (caller.project and row["tracking_project"] != caller.project):
                 raise NotFound(f"no session {session_id!r}")

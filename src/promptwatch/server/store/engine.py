@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import MethodType
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 
@@ -45,6 +47,18 @@ def _sqlite_begin(connection) -> None:
 def _begin_immediate(engine: Engine):
     """`engine.begin()` on SQLite: a transaction meant to write takes the write lock at BEGIN."""
     return Engine.begin(engine.execution_options(sqlite_immediate=True))
+
+
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[Connection]:
+    """A read-only transaction whose statements all see one moment, so that what several queries read agrees
+    (a session's totals and its activities) while the writer commits: a deferred BEGIN on SQLite, REPEATABLE
+    READ on PostgreSQL (its default gives each statement a moment of its own)."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            yield conn
 
 
 def is_sqlite(engine: Engine) -> bool:
