@@ -68,8 +68,7 @@ def _fill_tokens_and_cost(record: dict, data: dict, pricebook: PriceBook, overri
     usage = data.get("usage") or {}
     prompt_tokens, completion_tokens = usage.get("prompt_tokens"), usage.get("completion_tokens")
     if prompt_tokens is None and completion_tokens is None and record["end_time"] is not None:
-        prompt_tokens = _count_prompt(data.get("prompt"), record["model"])
-        completion_tokens = count_tokens(data.get("generated") or "", record["model"])
+        prompt_tokens, completion_tokens = _tokens_of_text(data, record["model"])
         record["tokens_counted"] = True
     total = usage.get("total_tokens")
     if total is None and (prompt_tokens is not None or completion_tokens is not None):
@@ -97,18 +96,21 @@ def _fill_saved_cost(record: dict, data: dict, namespace: str, pricebook: PriceB
     record.update(cache_namespace=namespace, cost=0.0, saved_cost=None)
     if record["end_time"] is None:
         return
-    prompt_tokens = _count_prompt(data.get("prompt"), record["model"])
-    completion_tokens = count_tokens(data.get("generated") or "", record["model"])
+    prompt_tokens, completion_tokens = _tokens_of_text(data, record["model"])
     saved = pricebook.cost(
         record["model"], record["provider"], prompt_tokens, completion_tokens, record["start_time"], overrides
     )
     record.update(saved_cost=saved.cost, price_version=saved.price_version)
 
 
-def _count_prompt(prompt, model: str | None) -> int:
+def _tokens_of_text(data: dict, model: str | None) -> tuple[int, int]:
+    """(prompt, completion) tokens counted from the call's prompt (text or chat messages) and generated text."""
+    prompt = data.get("prompt")
     if isinstance(prompt, list):
-        return count_message_tokens([m for m in prompt if isinstance(m, dict)], model)
-    return count_tokens(prompt if isinstance(prompt, str) else "", model)
+        prompt_tokens = count_message_tokens([m for m in prompt if isinstance(m, dict)], model)
+    else:
+        prompt_tokens = count_tokens(prompt if isinstance(prompt, str) else "", model)
+    return prompt_tokens, count_tokens(data.get("generated") or "", model)
 
 
 def parse_time(value) -> datetime | None:

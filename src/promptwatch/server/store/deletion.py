@@ -120,7 +120,6 @@ def delete_sessions(
     return counts
 
 
-ACTIVITIES_PER_TRANSACTION = 2000
 # SQLite's busy handler polls with sleeps: a writer waiting for the lock needs a moment without it to get it
 PAUSE_BETWEEN_TRANSACTIONS_SECONDS = 0.05
 
@@ -149,8 +148,8 @@ def delete_sessions_in_chunks(
     account_id: int,
     pks: list[int],
     now: datetime,
-    keep_aggregates: bool = False,
-    limit: int = ACTIVITIES_PER_TRANSACTION,
+    keep_aggregates: bool,
+    limit: int,
     note: Callable[[str, int], None] | None = None,
 ) -> dict[str, int]:
     """`delete_sessions` in transactions of at most `limit` activities each (0: one transaction). The first
