@@ -46,6 +46,11 @@ def content_hash(content: dict) -> str:
     return hashlib.sha256(encoded).hexdigest()
 
 
+def given_version(given: str | None) -> str:
+    """The version the caller gave, as it is stored."""
+    return (given or "").strip()[:100] or DEFAULT_GIVEN
+
+
 def version_name(given: str, seq: int) -> str:
     if _MAJOR_MINOR.match(given):
         return f"{given}.{seq}"
@@ -78,7 +83,7 @@ def assign_version(
     conn: Connection, account_id: int, name: str, given: str | None, content: dict, source: str, now: datetime
 ) -> tuple[str, bool]:
     """The version of this content of template `name`: (version, created now?)."""
-    given = (given or "").strip()[:100] or DEFAULT_GIVEN
+    given = given_version(given)
     digest = content_hash(content)
     template_pk = ensure_template(conn, account_id, name, now)
     found = _existing(conn, template_pk, given, digest)
@@ -131,17 +136,38 @@ def template_of(record: dict) -> tuple[str, str | None, dict] | None:
 
 def assign_template_versions(conn: Connection, account_id: int, records: list[dict], now: datetime) -> None:
     """The ingest hook: every record the template stage marked (`record["template"]`) gets the assigned
-    version in its `template_version` light column (the given one stays in the body)."""
-    wanted = []
+    version in its `template_version` light column (the given one stays in the body). Contents already
+    versioned are found in one query; only new ones take the locking path of `assign_version`."""
+    wanted: dict[tuple[str, str, str], dict] = {}
+    marked_records = []
     for record in records:
         marked = record.get("template")
         if marked is None:
             continue
         name, given, content = marked
-        wanted.append(((name, given or "", content_hash(content)), record, content, given))
-    assigned: dict[tuple, str] = {}
-    for key, record, content, given in sorted(wanted, key=lambda item: item[0]):  # one lock order for all workers
-        if key not in assigned:
-            assigned[key] = assign_version(conn, account_id, key[0], given, content, "ingest", now)[0]
+        key = (name, given_version(given), content_hash(content))
+        wanted.setdefault(key, content)
+        marked_records.append((key, record))
+    if not wanted:
+        return
+    assigned = _stored_versions(conn, account_id, wanted)
+    for key in sorted(wanted.keys() - assigned.keys()):  # one lock order for all workers
+        assigned[key] = assign_version(conn, account_id, key[0], key[1], wanted[key], "ingest", now)[0]
+    for key, record in marked_records:
         record["template_name"] = key[0]
         record["template_version"] = assigned[key]
+
+
+def _stored_versions(conn: Connection, account_id: int, wanted) -> dict[tuple[str, str, str], str]:
+    """The versions already stored for these (name, given version, content hash) keys."""
+    versions, templates = prompt_template_versions, prompt_templates
+    rows = conn.execute(
+        select(templates.c.name, versions.c.given_version, versions.c.content_hash, versions.c.version)
+        .join(templates, templates.c.pk == versions.c.template_pk)
+        .where(
+            templates.c.account_id == account_id,
+            templates.c.name.in_({key[0] for key in wanted}),
+            versions.c.content_hash.in_({key[2] for key in wanted}),
+        )
+    )
+    return {(name, given, digest): version for name, given, digest, version in rows if (name, given, digest) in wanted}
