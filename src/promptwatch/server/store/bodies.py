@@ -12,7 +12,7 @@ import orjson
 import zstandard
 
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
-_LEVEL = 3
+_LEVEL = 1  # as small as level 3 on activity bodies, and faster
 _local = threading.local()  # zstd (de)compressors are not thread-safe: one pair per thread
 
 

@@ -11,6 +11,7 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import Connection, bindparam, case, func, select, tuple_, update
 
@@ -167,23 +168,26 @@ def _session_rows(conn, account_id, session_records, activity_records, dead, now
 
 
 def _upsert_sessions(conn: Connection, rows: list[dict]) -> None:
-    stmt = insert_for(conn, sessions)
+    conn.execute(_session_upsert(conn.dialect.name), rows)
+
+
+@cache
+def _session_upsert(dialect: str):
+    """The statement is built once per dialect: building an upsert costs more than binding a batch to it."""
+    stmt = insert_for(dialect, sessions)
     new, table = stmt.excluded, sessions.c
     keep = {
         name: func.coalesce(getattr(new, name), getattr(table, name))
         for name in ("project_id", "tracking_tenant", "session_name", "end_time", "steps_count", "tags", "metadata")
     }
-    conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["account_id", "id"],
-            set_={
-                **keep,
-                "start_time": case((new.start_time < table.start_time, new.start_time), else_=table.start_time),
-                "is_error": table.is_error | new.is_error,
-                "updated_at": new.updated_at,
-            },
-        ),
-        rows,
+    return stmt.on_conflict_do_update(
+        index_elements=["account_id", "id"],
+        set_={
+            **keep,
+            "start_time": case((new.start_time < table.start_time, new.start_time), else_=table.start_time),
+            "is_error": table.is_error | new.is_error,
+            "updated_at": new.updated_at,
+        },
     )
 
 
@@ -206,14 +210,7 @@ def _write_activities(conn, account_id, records: dict[str, dict], session_info, 
     status: dict[str, str] = {}
     ordered = list(records.values())  # pks follow the order items arrived in
     rows = [_activity_row(account_id, session_info[r["session_id"]][0], r, now) for r in ordered]
-    pks = dict(
-        conn.execute(
-            insert_for(conn, activities)
-            .on_conflict_do_nothing()
-            .returning(activities.c.id, activities.c.pk),  # matched by id: any row order will do
-            rows,
-        ).all()
-    )
+    pks = dict(conn.execute(_activity_insert(conn.dialect.name), rows).all())
     inserts = [r for r in ordered if r["id"] in pks]
     updates = []
     for old, record in _stored_versions(conn, account_id, [r for r in ordered if r["id"] not in pks]):
@@ -244,6 +241,12 @@ def _write_activities(conn, account_id, records: dict[str, dict], session_info, 
     _apply_session_deltas(conn, deltas, now)
     add_usage(conn, account_id, usage_rows)
     return status
+
+
+@cache
+def _activity_insert(dialect: str):
+    """Insert new activities, returning (id, pk) of those inserted: matched by id, any row order will do."""
+    return insert_for(dialect, activities).on_conflict_do_nothing().returning(activities.c.id, activities.c.pk)
 
 
 def _stored_versions(conn: Connection, account_id: int, records: list[dict]) -> list[tuple]:
@@ -314,24 +317,30 @@ def _add_delta(delta: dict, record: dict, old) -> None:
 def _apply_session_deltas(conn: Connection, deltas: dict[int, dict], now: datetime) -> None:
     if not deltas:
         return
-    names = ("activity_count", "llm_calls", *_TOTALS)
     conn.execute(
-        update(sessions)
-        .where(sessions.c.pk == bindparam("s_pk"))
-        .values(
-            **{n: sessions.c[n] + bindparam(f"d_{n}") for n in names},
-            is_error=sessions.c.is_error | bindparam("d_is_error"),
-            updated_at=now,
-        ),
+        _SESSION_DELTAS,
         [
             {
                 "s_pk": pk,
                 "d_is_error": bool(d.get("is_error")),
-                **{f"d_{n}": (d.get(n, 0) if n == "cost" else int(d.get(n, 0))) for n in names},
+                "d_updated_at": now,
+                **{f"d_{n}": (d.get(n, 0) if n == "cost" else int(d.get(n, 0))) for n in _DELTA_COLUMNS},
             }
             for pk, d in deltas.items()
         ],
     )
+
+
+_DELTA_COLUMNS = ("activity_count", "llm_calls", *_TOTALS)
+_SESSION_DELTAS = (
+    update(sessions)
+    .where(sessions.c.pk == bindparam("s_pk"))
+    .values(
+        **{n: sessions.c[n] + bindparam(f"d_{n}") for n in _DELTA_COLUMNS},
+        is_error=sessions.c.is_error | bindparam("d_is_error"),
+        updated_at=bindparam("d_updated_at"),
+    )
+)
 
 
 def add_usage(conn: Connection, account_id: int, rows: list[tuple[dict, tuple]], sign: int = 1) -> None:
@@ -352,30 +361,43 @@ def add_usage(conn: Connection, account_id: int, rows: list[tuple[dict, tuple]],
             sums[total] += sign * (record.get(total) or 0)
         elapsed = (record["end_time"] - record["start_time"]).total_seconds() * 1000
         latency[(*key, latency_bucket(elapsed))] += sign
-    dims = ("hour", "project_id", "tracking_tenant", "model", "template_name")
-    stmt = insert_for(conn, usage_hourly)
-    added = ("calls", "errors", *_TOTALS, "cache_hits", "saved_cost")
+    usage_upsert, latency_upsert = _usage_upserts(conn.dialect.name)
     conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["account_id", *dims],
-            set_={n: usage_hourly.c[n] + stmt.excluded[n] for n in added},
-        ),
+        usage_upsert,
         [
             {
                 "account_id": account_id,
-                **dict(zip(dims, key)),
-                **{n: (s[n] if n in ("cost", "saved_cost") else int(s[n])) for n in added},
+                **dict(zip(_USAGE_DIMENSIONS, key)),
+                **{n: (s[n] if n in ("cost", "saved_cost") else int(s[n])) for n in _USAGE_MEASURES},
             }
             for key, s in usage.items()
         ],
     )
-    stmt = insert_for(conn, latency_hourly)
     conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["account_id", *dims, "bucket"], set_={"count": latency_hourly.c.count + stmt.excluded.count}
-        ),
+        latency_upsert,
         [
-            {"account_id": account_id, **dict(zip(dims, key[:5])), "bucket": key[5], "count": n}
+            {"account_id": account_id, **dict(zip(_USAGE_DIMENSIONS, key[:5])), "bucket": key[5], "count": n}
             for key, n in latency.items()
         ],
+    )
+
+
+_USAGE_DIMENSIONS = ("hour", "project_id", "tracking_tenant", "model", "template_name")
+_USAGE_MEASURES = ("calls", "errors", *_TOTALS, "cache_hits", "saved_cost")
+
+
+@cache
+def _usage_upserts(dialect: str):
+    """The hourly usage and latency upserts, built once per dialect; each adds to the row it meets."""
+    usage = insert_for(dialect, usage_hourly)
+    latency = insert_for(dialect, latency_hourly)
+    return (
+        usage.on_conflict_do_update(
+            index_elements=["account_id", *_USAGE_DIMENSIONS],
+            set_={n: usage_hourly.c[n] + usage.excluded[n] for n in _USAGE_MEASURES},
+        ),
+        latency.on_conflict_do_update(
+            index_elements=["account_id", *_USAGE_DIMENSIONS, "bucket"],
+            set_={"count": latency_hourly.c.count + latency.excluded.count},
+        ),
     )
