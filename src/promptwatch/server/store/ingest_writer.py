@@ -15,7 +15,7 @@ from functools import cache
 
 from sqlalchemy import Connection, bindparam, case, func, select, tuple_, update
 
-from . import search
+from . import bulk, search
 from .bodies import decode_body, is_encrypted
 from .dialect import insert_for
 from .tables.accounts import projects
@@ -210,7 +210,7 @@ def _write_activities(conn, account_id, records: dict[str, dict], session_info, 
     status: dict[str, str] = {}
     ordered = list(records.values())  # pks follow the order items arrived in
     rows = [_activity_row(account_id, session_info[r["session_id"]][0], r, now) for r in ordered]
-    pks = dict(conn.execute(_activity_insert(conn.dialect.name), rows).all())
+    pks = _insert_new(conn, rows)
     inserts = [r for r in ordered if r["id"] in pks]
     updates = []
     for old, record in _stored_versions(conn, account_id, [r for r in ordered if r["id"] not in pks]):
@@ -221,8 +221,9 @@ def _write_activities(conn, account_id, records: dict[str, dict], session_info, 
     deltas: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     usage_rows: list[tuple[dict, tuple]] = []
     if inserts:
-        conn.execute(
-            activity_bodies.insert(),
+        bulk.execute_many(
+            conn,
+            _BODY_INSERT,
             [{"activity_pk": pks[r["id"]], "account_id": account_id, "body": r["body_blob"]} for r in inserts],
         )
         search.index(conn, [(pks[r["id"]], account_id, r["search_text"]) for r in inserts])
@@ -243,10 +244,24 @@ def _write_activities(conn, account_id, records: dict[str, dict], session_info, 
     return status
 
 
+def _insert_new(conn: Connection, rows: list[dict]) -> dict[str, int]:
+    """Insert the rows whose id is new; returns {id: pk} of those inserted."""
+    dialect = conn.dialect.name
+    if dialect != "sqlite":
+        return dict(conn.execute(_activity_insert(dialect).returning(activities.c.id, activities.c.pk), rows).all())
+    # SQLite has one writer at a time, and this transaction holds the write lock: the rows above the
+    # largest pk before the insert are the ones it inserted (an INTEGER PRIMARY KEY takes max + 1)
+    before = conn.execute(select(func.max(activities.c.pk))).scalar() or 0
+    bulk.execute_many(conn, _activity_insert(dialect), rows)
+    return dict(conn.execute(select(activities.c.id, activities.c.pk).where(activities.c.pk > before)).all())
+
+
 @cache
 def _activity_insert(dialect: str):
-    """Insert new activities, returning (id, pk) of those inserted: matched by id, any row order will do."""
-    return insert_for(dialect, activities).on_conflict_do_nothing().returning(activities.c.id, activities.c.pk)
+    return insert_for(dialect, activities).on_conflict_do_nothing()
+
+
+_BODY_INSERT = activity_bodies.insert()
 
 
 def _stored_versions(conn: Connection, account_id: int, records: list[dict]) -> list[tuple]:
@@ -317,7 +332,8 @@ def _add_delta(delta: dict, record: dict, old) -> None:
 def _apply_session_deltas(conn: Connection, deltas: dict[int, dict], now: datetime) -> None:
     if not deltas:
         return
-    conn.execute(
+    bulk.execute_many(
+        conn,
         _SESSION_DELTAS,
         [
             {
@@ -362,7 +378,8 @@ def add_usage(conn: Connection, account_id: int, rows: list[tuple[dict, tuple]],
         elapsed = (record["end_time"] - record["start_time"]).total_seconds() * 1000
         latency[(*key, latency_bucket(elapsed))] += sign
     usage_upsert, latency_upsert = _usage_upserts(conn.dialect.name)
-    conn.execute(
+    bulk.execute_many(
+        conn,
         usage_upsert,
         [
             {
@@ -373,7 +390,8 @@ def add_usage(conn: Connection, account_id: int, rows: list[tuple[dict, tuple]],
             for key, s in usage.items()
         ],
     )
-    conn.execute(
+    bulk.execute_many(
+        conn,
         latency_upsert,
         [
             {"account_id": account_id, **dict(zip(_USAGE_DIMENSIONS, key[:5])), "bucket": key[5], "count": n}

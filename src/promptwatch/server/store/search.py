@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection, column, delete, table, text
 
+from . import bulk
+
 MAX_INDEXED_CHARS = 20_000
 _TEXT_FIELDS = ("text", "prompt", "generated", "input", "output", "inputs", "outputs", "documents", "prompts")
 
@@ -36,22 +38,22 @@ def _collect(value, parts: list[str], depth: int) -> None:
             _collect(item, parts, depth + 1)
 
 
+_INDEX_SQLITE = text("INSERT INTO activity_search(rowid, body) VALUES (:pk, :body)")
+_INDEX_POSTGRESQL = text(
+    "INSERT INTO activity_search(activity_pk, account_id, tsv) "
+    "VALUES (:pk, :account, to_tsvector('simple', :body)) "
+    "ON CONFLICT (activity_pk) DO UPDATE SET tsv = excluded.tsv"
+)
+
+
 def index(connection: Connection, rows: Sequence[tuple[int, int, str]]) -> None:
     """Index `(activity_pk, account_id, text)` rows."""
-    params = [{"pk": pk, "account": account, "body": body[:MAX_INDEXED_CHARS]} for pk, account, body in rows if body]
-    if not params:
-        return
     if connection.dialect.name == "sqlite":
-        connection.execute(text("INSERT INTO activity_search(rowid, body) VALUES (:pk, :body)"), params)
+        params = [{"pk": pk, "body": body[:MAX_INDEXED_CHARS]} for pk, _account, body in rows if body]
+        bulk.execute_many(connection, _INDEX_SQLITE, params)
     else:
-        connection.execute(
-            text(
-                "INSERT INTO activity_search(activity_pk, account_id, tsv) "
-                "VALUES (:pk, :account, to_tsvector('simple', :body)) "
-                "ON CONFLICT (activity_pk) DO UPDATE SET tsv = excluded.tsv"
-            ),
-            params,
-        )
+        params = [{"pk": pk, "account": account, "body": body[:MAX_INDEXED_CHARS]} for pk, account, body in rows if body]
+        bulk.execute_many(connection, _INDEX_POSTGRESQL, params)
 
 
 def unindex(connection: Connection, rows: Iterable[tuple[int, str]]) -> None:
