@@ -1,7 +1,7 @@
 """The batch writer: one task that drains queued ingest jobs and writes them together.
 
 Requests wait for the commit of their job (acknowledge after commit). Several jobs share one
-transaction, each in a savepoint so a failing job fails alone. A job that lost a lock race (a PostgreSQL
+transaction; when one fails, each is written again alone, so a failing job fails alone. A job that lost a lock race (a PostgreSQL
 deadlock or serialization failure when several workers write the same rows) is written again in a fresh
 transaction. The queue is bounded: when it is full, `submit` raises `Overloaded` and the native API answers
 503 with Retry-After.
@@ -128,19 +128,24 @@ class BatchWriter:
         return results
 
     def _write_together(self, jobs: list[Job]) -> list:
-        """One transaction, one savepoint per job: each job's result or its exception."""
-        now = utc_now()
-        results: list = []
+        """Every job in one transaction, each job's result or its exception. No savepoint per job: one costs
+        more than the job's writes (SQLite's full-text index flushes at each). When any job fails, the
+        transaction is rolled back and each job is written in a transaction of its own, so that a failing
+        job fails alone."""
         try:
-            with self._engine.begin() as conn:
-                for job in jobs:
-                    try:
-                        with conn.begin_nested():
-                            results.append(write_batch(conn, job.account_id, job.sessions, job.activities, now))
-                    except Exception as exc:
-                        results.append(exc)
-        except DBAPIError as exc:  # the commit itself lost a lock race: every job is written again
-            if not lost_lock_race(exc):
-                raise
-            return [exc] * len(jobs)
-        return results
+            return self._transaction(jobs)
+        except Exception as exc:
+            if len(jobs) == 1:
+                return [exc]
+        return [self._alone(job) for job in jobs]
+
+    def _alone(self, job: Job):
+        try:
+            return self._transaction([job])[0]
+        except Exception as exc:
+            return exc
+
+    def _transaction(self, jobs: list[Job]) -> list:
+        now = utc_now()
+        with self._engine.begin() as conn:
+            return [write_batch(conn, job.account_id, job.sessions, job.activities, now) for job in jobs]
