@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
@@ -43,6 +42,7 @@ from .api import billing as billing_api  # issue 8
 from .api import operator as operator_api
 from .api import policies as policies_api
 from .api import usage_stats as usage_stats_api  # issue 8
+from .api.json_response import JsonResponse
 from .errors import DomainError
 from .feature_counter import FeatureCounterMiddleware  # issue 8
 from .middleware import EdgeMiddleware
@@ -154,7 +154,7 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
         version="1",
         description="Observability for LLM applications that keeps its privacy promises.",
         lifespan=lifespan,
-        default_response_class=ORJSONResponse,
+        default_response_class=JsonResponse,
         responses=problems.SHARED_RESPONSES,
         docs_url=None,
         redoc_url=None,

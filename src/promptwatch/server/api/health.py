@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import ORJSONResponse, Response
+from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from ..services.operations import readiness
 from .deps import runtime
+from .json_response import JsonResponse
 
 router = APIRouter(tags=["operations"])
 
@@ -20,7 +21,7 @@ def health() -> dict:
 @router.get("/api/v1/ready", summary="Readiness: database reachable and schema current", responses={503: {}})
 def ready(request: Request):
     is_ready, body = readiness(runtime(request))
-    return body if is_ready else ORJSONResponse(body, status_code=503)
+    return body if is_ready else JsonResponse(body, status_code=503)
 
 
 @router.get("/metrics", summary="Prometheus metrics", include_in_schema=True)

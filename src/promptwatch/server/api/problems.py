@@ -7,29 +7,29 @@ import logging
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
 from starlette.exceptions import HTTPException
 
 from ..errors import DomainError, Overloaded
+from .json_response import JsonResponse
 
 log = logging.getLogger("promptwatch.server")
 
 PROBLEM = "application/problem+json"
 
 
-def problem(status: int, title: str, detail: str, **extra) -> ORJSONResponse:
+def problem(status: int, title: str, detail: str, **extra) -> JsonResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return ORJSONResponse(body, status_code=status, media_type=PROBLEM)
+    return JsonResponse(body, status_code=status, media_type=PROBLEM)
 
 
-async def domain_error(_request: Request, exc: DomainError) -> ORJSONResponse:
+async def domain_error(_request: Request, exc: DomainError) -> JsonResponse:
     response = problem(exc.status, exc.title, exc.detail, **exc.extra)
     if isinstance(exc, Overloaded):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
 
-async def validation_error(_request: Request, exc: RequestValidationError) -> ORJSONResponse:
+async def validation_error(_request: Request, exc: RequestValidationError) -> JsonResponse:
     errors = [
         {"field": ".".join(str(p) for p in e["loc"] if p != "body") or "body", "message": e["msg"], "type": e["type"]}
         for e in exc.errors()
@@ -38,15 +38,15 @@ async def validation_error(_request: Request, exc: RequestValidationError) -> OR
     return problem(422, "Invalid input", f"invalid: {names}", errors=errors)
 
 
-async def http_error(_request: Request, exc: HTTPException) -> ORJSONResponse:
+async def http_error(_request: Request, exc: HTTPException) -> JsonResponse:
     return problem(exc.status_code, "Error", str(exc.detail))
 
 
-async def unstorable_value(_request: Request, _exc: Exception) -> ORJSONResponse:
+async def unstorable_value(_request: Request, _exc: Exception) -> JsonResponse:
     return problem(422, "Invalid input", "a value is out of range or holds a character that cannot be stored (NUL)")
 
 
-async def unexpected_error(request: Request, exc: Exception) -> ORJSONResponse:
+async def unexpected_error(request: Request, exc: Exception) -> JsonResponse:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(500, "Internal error", "the server failed; the error is in its log")
 

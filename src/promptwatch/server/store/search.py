@@ -52,7 +52,7 @@ def index(connection: Connection, rows: Sequence[tuple[int, int, str]]) -> None:
         params = [{"pk": pk, "body": body[:MAX_INDEXED_CHARS]} for pk, _account, body in rows if body]
         bulk.execute_many(connection, _INDEX_SQLITE, params)
     else:
-        params = [{"pk": pk, "account": account, "body": body[:MAX_INDEXED_CHARS]} for pk, account, body in rows if body]
+        params = [{"pk": pk, "account": a, "body": body[:MAX_INDEXED_CHARS]} for pk, a, body in rows if body]
         bulk.execute_many(connection, _INDEX_POSTGRESQL, params)
 
 

@@ -1,10 +1,10 @@
 """The batch writer: one task that drains queued ingest jobs and writes them together.
 
 Requests wait for the commit of their job (acknowledge after commit). Several jobs share one
-transaction; when one fails, each is written again alone, so a failing job fails alone. A job that lost a lock race (a PostgreSQL
-deadlock or serialization failure when several workers write the same rows) is written again in a fresh
-transaction. The queue is bounded: when it is full, `submit` raises `Overloaded` and the native API answers
-503 with Retry-After.
+transaction; when one fails, each is written again alone, so a failing job fails alone. A job that lost a
+lock race (a PostgreSQL deadlock or serialization failure when several workers write the same rows) is
+written again in a fresh transaction. The queue is bounded: when it is full, `submit` raises `Overloaded`
+and the native API answers 503 with Retry-After.
 """
 
 from __future__ import annotations
