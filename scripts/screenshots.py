@@ -46,14 +46,22 @@ def shoot(server, stored: dict) -> None:
             page.fill("input[name=password]", server.first.owner_password)
             page.click("button[type=submit]")
             page.wait_for_selector("tr.row")
+            page.mouse.move(0, 0)  # no row under the pointer's hover
             page.screenshot(path=OUT / f"sessions-{scheme}.png")
             page.goto(f"{server.base_url}/ui/sessions/{stored['rag']['id']}")
             page.wait_for_selector("[role=treeitem]")
+            page.evaluate("document.activeElement.blur()")  # the selected activity without the keyboard's ring
             page.screenshot(path=OUT / f"session-{scheme}.png")
             page.goto(f"{server.base_url}/ui/usage?range=all")
             page.wait_for_selector(".metric")
             page.wait_for_timeout(500)  # the charts draw after their data arrives
             page.screenshot(path=OUT / f"usage-{scheme}.png")
+            page.goto(f"{server.base_url}/ui/templates/support-answer")
+            page.wait_for_selector("h1:text-is('support-answer')")
+            page.screenshot(path=OUT / f"template-{scheme}.png")
+            page.goto(f"{server.base_url}/ui/settings")
+            page.wait_for_selector("table[aria-label='API keys']")
+            page.screenshot(path=OUT / f"settings-{scheme}.png")
             page.close()
         browser.close()
     print(f"screenshots in {OUT}")

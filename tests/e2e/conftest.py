@@ -61,7 +61,10 @@ class Ui:
     def origin(self) -> str:
         return self.server.base_url
 
-    def sign_in(self, tenant: Tenant, path: str = "/ui/") -> None:
+    def sign_in(self, tenant: Tenant, path: str = "/ui/", scheme: str | None = None) -> None:
+        """Sign in as the tenant's owner at `path`; `scheme` ("light", "dark") is the system's colour scheme."""
+        if scheme:
+            self.page.emulate_media(color_scheme=scheme)
         self.page.goto(self.origin + path)
         self.page.fill("input[name=email]", tenant.owner_email)
         self.page.fill("input[name=password]", tenant.owner_password)
@@ -74,6 +77,12 @@ class Ui:
         self.page.fill("input[name=key]", key)
         self.page.click("button[type=submit]")
         self.page.get_by_role("button", name="Sign out").wait_for()
+
+    def open(self, path: str, ready: str) -> None:
+        """Load `path` and wait until `ready` (a selector) is on the page and the network is idle."""
+        self.page.goto(self.origin + path)
+        self.page.wait_for_selector(ready)
+        self.page.wait_for_load_state("networkidle")
 
     def go(self, link_text: str, ready: str) -> None:
         """Follow a main-navigation link and wait until `ready` (a selector) is on the page."""

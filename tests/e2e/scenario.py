@@ -146,3 +146,23 @@ def seed(client, project: str = "support") -> dict:
     plain = [plain_session("website", f"tenant-{n % 3}", now - timedelta(hours=30 + n), n) for n in range(6)]
     ingest(client, rag, failed, *plain)
     return {"rag": rag[0], "failed": failed[0], "plain": [s for s, _ in plain]}
+
+
+def each_main_screen(ui, tenant, scheme: str):
+    """Store the scenario, sign in with the system's colour scheme `scheme`, then open the main screens one after
+    the other, each once loaded in that theme: yields its path."""
+    with ui.server.client(tenant.api_key) as client:
+        stored = seed(client)
+    ui.sign_in(tenant, scheme=scheme)
+    screens = [
+        ("/ui/sessions", "tr.row"),
+        (f"/ui/sessions/{stored['failed']['id']}", ".block.bad"),
+        (f"/ui/sessions/{stored['rag']['id']}", ".messages"),
+        ("/ui/usage?range=all", ".plot canvas"),
+        ("/ui/templates/support-answer", "h1:text-is('support-answer')"),
+        ("/ui/settings", "table[aria-label='API keys']"),
+    ]
+    for path, ready in screens:
+        ui.open(path, ready)
+        assert ui.page.evaluate("document.documentElement.dataset.theme") == scheme
+        yield path

@@ -1,5 +1,6 @@
 """The web UI in a real Chromium: sign in, find a session by filter (the URL carries it), open its tree,
-read an LLM prompt, match the dashboard to the API, create and revoke a key, switch accounts, sign out."""
+read an LLM prompt, match the dashboard to the API, create and revoke a key, switch accounts, sign out.
+(The keyboard alone: test_ui_keyboard.py.)"""
 
 from __future__ import annotations
 
@@ -111,6 +112,12 @@ def test_dashboard_numbers_equal_the_api(ui, tenant):
     table.wait_for()
     assert sorted(table.locator("tbody tr td:first-child").all_inner_texts()) == ["support", "website"]
 
+    # a group's sessions are those of the range shown
+    page.select_option("select >> nth=0", "24h")
+    table.locator("a:text-is('support')").click()
+    expect(page).to_have_url(re.compile(r"/ui/sessions\?project=support&range=24h$"))
+    expect(page.locator("tr.row")).to_have_count(2)
+
 
 def test_create_a_key_that_is_shown_once_then_revoke_it(ui, tenant):
     ui.sign_in(tenant)
@@ -156,35 +163,6 @@ def test_sign_out_ends_the_token_and_forgets_it(ui, tenant):
     ui.page.wait_for_selector("input[name=email]")
 
 
-def test_keyboard_alone_opens_a_session_and_walks_its_tree(ui, tenant):
-    with ui.server.client(tenant.api_key) as client:
-        stored = seed(client)
-    ui.sign_in(tenant)
-    page = ui.page
-    page.wait_for_selector("tr.row")
-    for _ in range(60):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.matches('tr.row')"):
-            break
-    else:
-        pytest.fail("Tab never reached a session row")
-    page.keyboard.press("ArrowDown")  # the newest is the failed session; the next row is the RAG session
-    page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(re.escape(f"/ui/sessions/{stored['rag']['id']}")))
-    page.wait_for_selector("[role=treeitem]")
-    for _ in range(40):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.getAttribute('role') === 'treeitem'"):
-            break
-    else:
-        pytest.fail("Tab never reached the activity tree")
-    before = page.url
-    page.keyboard.press("ArrowDown")
-    expect(page).not_to_have_url(before)
-    assert page.evaluate("document.activeElement.getAttribute('aria-selected')") == "true"
-    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
-
-
 def test_api_key_sign_in_and_account_switcher(ui, tenant, live_server):
     accounts = live_server.accounts()
     second = accounts.create_account("second", tenant.owner_email, "unused")
@@ -200,7 +178,11 @@ def test_api_key_sign_in_and_account_switcher(ui, tenant, live_server):
     page.wait_for_selector("tr.row:has-text('here')")
     switcher = page.locator("header select")
     assert switcher.locator("option").count() == 2
+    page.click("tr.row:has-text('here')")
+    page.wait_for_selector("[role=treeitem]")
+    # the session open belongs to the first account: switching leads to the other account's list
     switcher.select_option(str(second))
+    expect(page).to_have_url(re.compile(r"/ui/sessions$"))
     page.wait_for_selector("tr.row:has-text('elsewhere')")
     assert page.locator("tr.row").count() == 1
     ui.page.get_by_role("button", name="Sign out").click()
@@ -208,6 +190,22 @@ def test_api_key_sign_in_and_account_switcher(ui, tenant, live_server):
     ui.sign_in_with_key(tenant.api_key)
     page.wait_for_selector("tr.row:has-text('here')")
     ui.go("Settings", "text=Managing API keys needs an owner or admin role")
+
+
+def test_a_link_to_a_session_of_another_of_my_accounts_offers_to_open_it_there(ui, tenant, live_server):
+    accounts = live_server.accounts()
+    second = accounts.create_account("staging", tenant.owner_email, "unused")
+    with ui.server.client(accounts._rt.keys.create(second, "ingest")) as client:
+        built = plain_session("elsewhere", "t", datetime.now(timezone.utc), 7)
+        ingest(client, built)
+    session = built[0]
+    ui.sign_in(tenant, f"/ui/sessions/{session['id']}")  # signed in, the first account is chosen
+    page = ui.page
+    page.wait_for_selector("[role=alert]:has-text('no session')")
+    page.locator(".not-here").get_by_role("button", name="staging").click()
+    page.wait_for_selector("[role=treeitem]")
+    assert page.locator("h1").first.inner_text() == session["session_name"]
+    assert page.locator("header select").input_value() == str(second)
 
 
 def test_an_unknown_session_shows_a_plain_message(ui, tenant):

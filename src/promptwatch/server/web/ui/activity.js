@@ -22,10 +22,12 @@ const SHOWN = new Set([
   "cache_namespace", "saved_cost",
 ]);
 
-function ChatMessages({ messages }) {
+// chat messages [{ role, text }], each with its role; `title` is "Prompt" or "Template"
+function ChatMessages({ title = "Prompt", messages }) {
   const whole = messages.map((m) => `${m.role || "message"}: ${m.text}`).join("\n\n");
   return html`<section class="block">
-    <header><h4>Prompt (${messages.length} messages)</h4><${CopyButton} text=${whole} /></header>
+    <header><h4>${title} (${messages.length} ${messages.length === 1 ? "message" : "messages"})</h4>
+      <${CopyButton} text=${whole} what=${title.toLowerCase()} /></header>
     <ol class="messages">
       ${messages.map(
         (m) => html`<li class=${`message role-${/^[a-z]+$/.test(m.role || "") ? m.role : "other"}`}>
@@ -50,12 +52,30 @@ function InputValues({ values }) {
   </section>`;
 }
 
-// the template's text, or whatever else its record holds beyond the name and version shown above
-function templateBody(template) {
+// a chat template's messages as [{ role, text }], or null when `body` is not a list of messages
+function templateMessages(body) {
+  if (!Array.isArray(body)) return null;
+  const messages = body.map((m) => {
+    if (typeof m === "string") return { role: null, text: m };
+    const text = m && (m.prompt_template ?? m.template ?? m.text);
+    return typeof text === "string" ? { role: m.role, text } : null;
+  });
+  return messages.every(Boolean) ? messages : null;
+}
+
+// the recorded template as it was written: its text with the {placeholders}, or its chat messages each with its
+// role; any other shape is shown as JSON (all but the name and version, which are shown above)
+function Template({ template }) {
   if (!template) return null;
-  if (typeof template.template === "string") return template.template;
+  const body = template.template ?? template.prompt_template;
+  if (typeof body === "string") {
+    const format = template.format ? ` (${template.format})` : "";
+    return html`<${TextBlock} title=${`Template${format}`} text=${body} />`;
+  }
+  const messages = templateMessages(body);
+  if (messages) return html`<${ChatMessages} title="Template" messages=${messages} />`;
   const rest = Object.fromEntries(Object.entries(template).filter(([k]) => k !== "template_name" && k !== "template_version"));
-  return Object.keys(rest).length ? rest : null;
+  return html`<${TextBlock} title="Template" text=${Object.keys(rest).length ? rest : null} />`;
 }
 
 function LlmCall({ a }) {
@@ -75,7 +95,7 @@ function LlmCall({ a }) {
     ]} />
     ${Array.isArray(a.prompt) ? html`<${ChatMessages} messages=${a.prompt} />` : html`<${TextBlock} title="Prompt" text=${a.prompt} />`}
     <${TextBlock} title="Generated" text=${a.generated} tone="output" />
-    <${TextBlock} title="Template" text=${templateBody(a.prompt_template)} />
+    <${Template} template=${a.prompt_template} />
     <${InputValues} values=${a.prompt_input_values} />
     <${TextBlock} title="Settings" text=${a.settings} />
     <${TextBlock} title="Caption" text=${a.caption} />
@@ -83,21 +103,33 @@ function LlmCall({ a }) {
     <${AddToDataset} key=${`ds-${a.id}`} a=${a} />`;
 }
 
+// a document's metadata beyond the source and score shown above its text
+function extraMetadata(d, score) {
+  if (!d.metadata || typeof d.metadata !== "object") return d.metadata;
+  const shown = { source: d.source, score };
+  const rest = Object.entries(d.metadata).filter(([key, value]) => !(key in shown && shown[key] === value));
+  return rest.length ? Object.fromEntries(rest) : null;
+}
+
 function Documents({ a }) {
   const documents = a.documents || [];
   return html`<section class="block">
-    <header><h4>${documents.length} retrieved documents</h4></header>
+    <header><h4>${documents.length} retrieved ${documents.length === 1 ? "document" : "documents"}</h4></header>
     <ol class="documents">
-      ${documents.map((d, i) => html`<li>
-        <div class="doc-head">
-          ${a.scores && a.scores[i] !== undefined && html`<span class="badge score">score ${a.scores[i].toFixed(3)}</span>`}
-          ${d.source && html`<span class="muted">${d.source}</span>`}
-          ${d.id && html`<span class="muted id">${d.id}</span>`}
-          <${CopyButton} text=${d.text} />
-        </div>
-        <pre class="text">${d.text}</pre>
-        ${d.metadata && html`<pre class="text small">${json(d.metadata)}</pre>`}
-      </li>`)}
+      ${documents.map((d, i) => {
+        const score = a.scores ? a.scores[i] : undefined;
+        const metadata = extraMetadata(d, score);
+        return html`<li>
+          <div class="doc-head">
+            ${score !== undefined && score !== null && html`<span class="badge score">score ${score.toFixed(3)}</span>`}
+            ${d.source && html`<span class="muted">${d.source}</span>`}
+            ${d.id && html`<span class="muted id">${d.id}</span>`}
+            <${CopyButton} text=${d.text} what="document" />
+          </div>
+          <pre class="text">${d.text}</pre>
+          ${metadata && html`<pre class="text small">${json(metadata)}</pre>`}
+        </li>`;
+      })}
     </ol>
   </section>`;
 }
@@ -141,11 +173,11 @@ export function ActivityDetail({ a }) {
       <${DeleteActivity} key=${a.id} id=${a.id} />
     </header>
     ${a.error && html`<section class="block bad" role="alert">
-      <header><h4>Error</h4><${CopyButton} text=${a.error} /></header>
+      <header><h4>Error</h4><${CopyButton} text=${a.error} what="error" /></header>
       <pre class="text">${a.error}</pre>
     </section>`}
     <${Facts} items=${[
-      ["Activity id", html`<span class="id">${a.id}</span> <${CopyButton} text=${a.id} />`],
+      ["Activity id", html`<span class="id">${a.id}</span> <${CopyButton} text=${a.id} what="activity id" />`],
       ["Started", when(a.start_time)],
       ["Duration", a.end_time ? duration(a.start_time, a.end_time) : "still open"],
       ["Feedback", feedback || null],

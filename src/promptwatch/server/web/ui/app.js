@@ -1,44 +1,48 @@
 // The entry module: restores the sign-in from sessionStorage (or shows the sign-in screen), draws the shell
 // (navigation, account switcher, theme toggle, sign out, policy-change banner) and picks the screen for the
 // current /ui/ path; the public pages (sign-up, waitlist, mailed links, policy texts, a share link) need no sign-in.
+// Only the sessions list comes with the first page; every other screen's modules load when it is first shown.
 import { html, render, useEffect, useState } from "./lib.js";
 import { api, clearAuth, currentAuth, onSignedOut, saveAuth } from "./api.js";
-import { countPageViews, handleLinkClicks, useLocation } from "./router.js";
+import { OPERATOR_PATH, countPageViews, handleLinkClicks, navigate, useLocation } from "./router.js";
 import { toggleTheme, useTheme } from "./theme.js";
 import { SignIn } from "./login.js";
 import { SessionList } from "./sessions.js";
-import { SessionDetail } from "./session.js";
-import { Dashboard } from "./dashboard.js";
-import { Templates } from "./templates.js";
-import { TemplateDetail } from "./template.js";
-import { TestRunDetail, TestRuns } from "./tests.js";
-import { Cache } from "./cache.js";
-import { DatasetDetail, Datasets } from "./datasets.js";
-import { Settings } from "./settings.js";
+import { lazy } from "./widgets.js";
 import { publicPage } from "./public.js";
-import { SharedSession } from "./shared.js";
-import { InvoiceDetail } from "./invoices.js";
 import { PolicyBanner } from "./policies.js";
-import { Operator, OPERATOR_PATH, StaffHome } from "./operator.js";
+
+const SessionDetail = lazy(() => import("./session.js").then((m) => m.SessionDetail));
+const TemplateDetail = lazy(() => import("./template.js").then((m) => m.TemplateDetail));
+const TestRunDetail = lazy(() => import("./tests.js").then((m) => m.TestRunDetail));
+const DatasetDetail = lazy(() => import("./datasets.js").then((m) => m.DatasetDetail));
+const InvoiceDetail = lazy(() => import("./invoices.js").then((m) => m.InvoiceDetail));
+const SharedSession = lazy(() => import("./shared.js").then((m) => m.SharedSession));
 
 const SCREENS = [
   { path: "/ui/sessions", title: "Sessions", view: SessionList },
-  { path: "/ui/usage", title: "Costs & usage", view: Dashboard },
-  { path: "/ui/templates", title: "Prompt templates", view: Templates },
-  { path: "/ui/tests", title: "Unit tests", view: TestRuns },
-  { path: "/ui/datasets", title: "Datasets", view: Datasets },
-  { path: "/ui/cache", title: "Cache", view: Cache },
-  { path: "/ui/settings", title: "Settings", view: Settings },
-  { path: OPERATOR_PATH, title: "Operator", view: Operator, staff: true },
+  { path: "/ui/usage", title: "Costs & usage", view: lazy(() => import("./dashboard.js").then((m) => m.Dashboard)) },
+  { path: "/ui/templates", title: "Prompt templates", view: lazy(() => import("./templates.js").then((m) => m.Templates)) },
+  { path: "/ui/tests", title: "Unit tests", view: lazy(() => import("./tests.js").then((m) => m.TestRuns)) },
+  { path: "/ui/datasets", title: "Datasets", view: lazy(() => import("./datasets.js").then((m) => m.Datasets)) },
+  { path: "/ui/cache", title: "Cache", view: lazy(() => import("./cache.js").then((m) => m.Cache)) },
+  { path: "/ui/settings", title: "Settings", view: lazy(() => import("./settings.js").then((m) => m.Settings)) },
+  { path: OPERATOR_PATH, title: "Operator", view: lazy(() => import("./operator.js").then((m) => m.Operator)), staff: true },
 ];
 
 // the Operator area is shown to operator staff; a caller of no account (staff only) has nothing else
 const shownTo = (me) => (s) => (s.staff ? Boolean(me && me.instance_role) : Boolean(me && me.account));
 
+// staff of no account have only this area: any other address leads here, before a customer screen loads
+function StaffHome() {
+  useEffect(() => navigate(OPERATOR_PATH, { replace: true }), []);
+  return null;
+}
+
 function Screen({ where, me }) {
   if (!me.account && !where.path.startsWith(OPERATOR_PATH)) return html`<${StaffHome} />`;
   const detail = where.path.match(/^\/ui\/sessions\/(.+)$/);
-  if (detail) return html`<${SessionDetail} id=${decodeURIComponent(detail[1])} where=${where} />`;
+  if (detail) return html`<${SessionDetail} id=${decodeURIComponent(detail[1])} where=${where} me=${me} />`;
   const template = where.path.match(/^\/ui\/templates\/(.+)$/);
   if (template) return html`<${TemplateDetail} name=${decodeURIComponent(template[1])} where=${where} />`;
   const dataset = where.path.match(/^\/ui\/datasets\/(.+)$/);
@@ -106,6 +110,10 @@ function App() {
   useEffect(() => {
     if (auth && !me) api("/api/v1/me").then(setMe, () => {});
   }, [auth, me]);
+  useEffect(() => {
+    // the screen opened next from the list: its modules are fetched while the list is read
+    if (me && me.account) SessionDetail.preload().catch(() => {});
+  }, [me]);
 
   const shared = where.path.match(/^\/ui\/shared\/([^/]+)$/); // a share link: read with its token alone
   if (shared) return html`<${SharedSession} token=${decodeURIComponent(shared[1])} />`;
@@ -123,6 +131,10 @@ function App() {
     saveAuth({ ...auth, account });
     setAuth(currentAuth());
     setMe(null);
+    // a session, template, dataset, ... belongs to the account left behind: go to the list it was in
+    const list = SCREENS.find((s) => where.path.startsWith(`${s.path}/`));
+    const detail = list || !SCREENS.some((s) => s.path === where.path);
+    if (detail) navigate(list ? list.path : "/ui/sessions");
   };
   const signOut = async () => {
     if (auth.kind === "login") await api("/api/v1/auth/logout", { method: "POST" }).catch(() => {});

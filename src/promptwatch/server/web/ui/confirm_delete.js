@@ -1,7 +1,8 @@
-// A "Delete …" button with a confirmation step: the question, "Delete permanently" and "Cancel"; the API's
-// error is shown when the deletion fails. onConfirm() does the call; onDeleted(result) follows success.
+// A "Delete …" button with a confirmation step: the question, "Delete permanently" and "Cancel" (which has the
+// focus; Escape cancels too); the API's error is shown when the deletion fails. onConfirm() does the call;
+// onDeleted(result) follows success.
 import { html, useState } from "./lib.js";
-import { ErrorNote } from "./widgets.js";
+import { ErrorNote, useInlineDialog } from "./widgets.js";
 
 export function ConfirmDelete({ label, question, onConfirm, onDeleted }) {
   const [step, setStep] = useState("idle"); // idle | confirming | deleting
@@ -18,12 +19,18 @@ export function ConfirmDelete({ label, question, onConfirm, onDeleted }) {
       setStep("confirming");
     }
   };
+  const cancel = () => {
+    setStep("idle");
+    setError(null);
+  };
+  const dialog = useInlineDialog(step !== "idle", cancel);
   return html`<div class="delete-session">
-    ${step === "idle" && html`<button type="button" class="ghost danger-text" onClick=${() => setStep("confirming")}>${label}</button>`}
-    ${step !== "idle" && html`<div class="note error confirm" role="alertdialog" aria-label="Confirm deletion">
+    ${step === "idle" && html`<button type="button" class="ghost danger-text" ref=${dialog.openerRef} onClick=${() => setStep("confirming")}>${label}</button>`}
+    ${step !== "idle" && html`<div class="note error confirm" role="alertdialog" aria-label="Confirm deletion"
+      ref=${dialog.dialogRef} onKeyDown=${dialog.onKeyDown}>
       <p>${question}</p>
       <button type="button" class="danger" disabled=${step === "deleting"} onClick=${remove}>Delete permanently</button>
-      <button type="button" class="ghost" disabled=${step === "deleting"} onClick=${() => { setStep("idle"); setError(null); }}>Cancel</button>
+      <button type="button" class="ghost" disabled=${step === "deleting"} onClick=${cancel} data-autofocus>Cancel</button>
     </div>`}
     <${ErrorNote} error=${error} />
   </div>`;

@@ -8,6 +8,7 @@ import { navigate } from "./router.js";
 import { count, countShort, day, millis, money, whenShort } from "./format.js";
 import { ErrorNote, Loading, useLoad } from "./widgets.js";
 import { Chart } from "./chart.js";
+import { sessionsUrl } from "./sessions.js";
 import { RANGES, along, sinceFor, sumsByGroup, timeAxis } from "./usage.js";
 
 const GROUPS = { model: "Model", project: "Project", tenant: "Tenant", template: "Template" };
@@ -148,8 +149,8 @@ export function Dashboard({ where }) {
     () => Promise.all([ask(undefined), ask(chosen.group_by), chosen.group_by === "template" ? null : ask("template")]),
     [chosen.range, chosen.interval, chosen.group_by, since],
   );
-  // the sessions list has a filter of the same name for each grouping
-  const sessionsBy = (group) => (value) => `/ui/sessions?${new URLSearchParams({ [group]: value })}`;
+  // the sessions list has a filter of the same name for each grouping; its sessions are those of the range shown
+  const sessionsBy = (group) => (value) => sessionsUrl({ [group]: value }, { range: chosen.range, since });
   let body = null;
   if (data) {
     const [overall, grouped, byTemplate] = data;

@@ -2,10 +2,10 @@
 // /api/v1/datasets/<name>/items/from-activity: its input values or prompt as input, its output as expected).
 import { html, useState } from "./lib.js";
 import { api } from "./api.js";
-import { ErrorNote, useAction, useLoad } from "./widgets.js";
+import { ErrorNote, useAction, useInlineDialog, useLoad } from "./widgets.js";
 import { datasetPath } from "./datasets.js";
 
-function Picker({ a, onClose }) {
+function Picker({ a, onClose, dialog }) {
   const list = useLoad(() => api("/api/v1/datasets"), []);
   const add = useAction(async (form) => {
     const name = form.get("dataset");
@@ -15,7 +15,7 @@ function Picker({ a, onClose }) {
     return name;
   });
   const names = list.data ? list.data.items.map((d) => d.name) : [];
-  return html`<div class="note" role="dialog" aria-label="Add to dataset">
+  return html`<div class="note" role="dialog" aria-label="Add to dataset" ref=${dialog.dialogRef} onKeyDown=${dialog.onKeyDown}>
     ${add.done
       ? html`<p>Added to <a href=${datasetPath(add.done)}>${add.done}</a>.</p>`
       : list.data && names.length === 0
@@ -32,6 +32,7 @@ function Picker({ a, onClose }) {
 
 export function AddToDataset({ a }) {
   const [open, setOpen] = useState(false);
-  if (!open) return html`<button type="button" class="ghost" onClick=${() => setOpen(true)}>Add to dataset</button>`;
-  return html`<${Picker} a=${a} onClose=${() => setOpen(false)} />`;
+  const dialog = useInlineDialog(open, () => setOpen(false));
+  if (!open) return html`<button type="button" class="ghost" ref=${dialog.openerRef} onClick=${() => setOpen(true)}>Add to dataset</button>`;
+  return html`<${Picker} a=${a} dialog=${dialog} onClose=${() => setOpen(false)} />`;
 }

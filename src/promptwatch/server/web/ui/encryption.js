@@ -2,12 +2,13 @@
 // a confirmation — it cannot be turned off, and text search stops working for the account.
 import { html, useState } from "./lib.js";
 import { api } from "./api.js";
-import { ErrorNote, Loading, useLoad } from "./widgets.js";
+import { ErrorNote, Loading, useInlineDialog, useLoad } from "./widgets.js";
 
 export function Encryption() {
   const status = useLoad(() => api("/api/v1/account/encryption"), []);
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState(null);
+  const dialog = useInlineDialog(confirming, () => setConfirming(false));
   const enable = async () => {
     setError(null);
     try {
@@ -35,9 +36,10 @@ export function Encryption() {
         <li>Payloads written from then on are encrypted; older ones stay as they are.</li>
       </ul>
       ${confirming
-        ? html`<button type="button" class="danger" onClick=${enable}>Yes, encrypt from now on</button>
-            <button type="button" class="ghost" onClick=${() => setConfirming(false)}>Cancel</button>`
-        : html`<button type="button" class="primary" onClick=${() => setConfirming(true)}>Turn on encryption at rest</button>`}
+        ? html`<div role="group" aria-label="Confirm encryption at rest" ref=${dialog.dialogRef} onKeyDown=${dialog.onKeyDown}>
+            <button type="button" class="danger" onClick=${enable}>Yes, encrypt from now on</button>
+            <button type="button" class="ghost" onClick=${() => setConfirming(false)} data-autofocus>Cancel</button></div>`
+        : html`<button type="button" class="primary" ref=${dialog.openerRef} onClick=${() => setConfirming(true)}>Turn on encryption at rest</button>`}
     </div>
     <${ErrorNote} error=${error} />`;
 }

@@ -3,18 +3,19 @@
 import { html, useState } from "./lib.js";
 import { api } from "./api.js";
 import { when } from "./format.js";
-import { CopyButton, ErrorNote, Loading, useLoad } from "./widgets.js";
+import { CopyButton, ErrorNote, Loading, useInlineDialog, useLoad } from "./widgets.js";
 
 function NewKey({ created, onDone }) {
   return html`<div class="note good" role="status">
     <p><strong>Your new API key.</strong> Copy it now: it is shown only once and cannot be recovered.</p>
-    <div class="secret"><code class="new-key">${created.api_key}</code> <${CopyButton} text=${created.api_key} /></div>
+    <div class="secret"><code class="new-key">${created.api_key}</code> <${CopyButton} text=${created.api_key} what="API key" /></div>
     <button type="button" class="ghost" onClick=${onDone}>I have copied it</button>
   </div>`;
 }
 
 function KeyRow({ item, onRevoke }) {
   const [confirming, setConfirming] = useState(false);
+  const dialog = useInlineDialog(confirming, () => setConfirming(false));
   const status = item.revoked_at ? "revoked" : item.expires_at && Date.parse(item.expires_at) < Date.now() ? "expired" : "active";
   return html`<tr data-key=${item.key_id}>
     <td class="id">${item.key_id}</td>
@@ -28,9 +29,10 @@ function KeyRow({ item, onRevoke }) {
     <td class="actions">
       ${status === "active" &&
       (confirming
-        ? html`<button type="button" class="danger" onClick=${() => onRevoke(item.key_id)}>Confirm revoke</button>
-            <button type="button" class="ghost" onClick=${() => setConfirming(false)}>Cancel</button>`
-        : html`<button type="button" class="ghost" onClick=${() => setConfirming(true)}>Revoke</button>`)}
+        ? html`<span role="group" aria-label=${`Revoke ${item.key_id}?`} ref=${dialog.dialogRef} onKeyDown=${dialog.onKeyDown}>
+            <button type="button" class="danger" onClick=${() => onRevoke(item.key_id)}>Confirm revoke</button>
+            <button type="button" class="ghost" onClick=${() => setConfirming(false)} data-autofocus>Cancel</button></span>`
+        : html`<button type="button" class="ghost" ref=${dialog.openerRef} onClick=${() => setConfirming(true)}>Revoke</button>`)}
     </td>
   </tr>`;
 }

@@ -5,7 +5,7 @@
 import { html, useRef, useState } from "./lib.js";
 import { api } from "./api.js";
 import { when } from "./format.js";
-import { CopyButton, ErrorNote, Loading, useAction, useLoad } from "./widgets.js";
+import { CopyButton, ErrorNote, Loading, useAction, useInlineDialog, useLoad } from "./widgets.js";
 import { ROLES, Standing, may, standing } from "./access.js";
 
 function projectNames(text) {
@@ -87,11 +87,13 @@ function RemoveMember({ member, onRemoved }) {
     await api(`/api/v1/members/${member.id}`, { method: "DELETE" });
     onRemoved();
   });
-  if (!confirming) return html`<button type="button" class="ghost" onClick=${() => setConfirming(true)}>Remove</button>`;
-  return html`<div class="note error confirm" role="alertdialog" aria-label=${`Remove ${member.email}`}>
+  const dialog = useInlineDialog(confirming, () => setConfirming(false));
+  if (!confirming) return html`<button type="button" class="ghost" ref=${dialog.openerRef} onClick=${() => setConfirming(true)}>Remove</button>`;
+  return html`<div class="note error confirm" role="alertdialog" aria-label=${`Remove ${member.email}`}
+    ref=${dialog.dialogRef} onKeyDown=${dialog.onKeyDown}>
     <p>Remove ${member.email} from the account? Their sign-in stops reaching it at once; keys they created stay.</p>
     <button type="button" class="danger" disabled=${remove.busy} onClick=${() => remove.run()}>Remove member</button>
-    <button type="button" class="ghost" disabled=${remove.busy} onClick=${() => setConfirming(false)}>Cancel</button>
+    <button type="button" class="ghost" disabled=${remove.busy} onClick=${() => setConfirming(false)} data-autofocus>Cancel</button>
     <${ErrorNote} error=${remove.error} />
   </div>`;
 }

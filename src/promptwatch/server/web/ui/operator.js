@@ -1,8 +1,8 @@
 // The operator console (/ui/operator, tabs kept in the address as ?tab=): the instance, accounts and their
 // plans, usage, invoices, policy announcements, leads and referrals, promotional mail and support access.
 // Shown to operator staff (GET /api/v1/me → instance_role); every tab asks the API and shows its 403 as is.
-import { html, useEffect } from "./lib.js";
-import { navigate } from "./router.js";
+import { html } from "./lib.js";
+import { OPERATOR_PATH } from "./router.js";
 import { InstanceTab } from "./operator_instance.js";
 import { AccountsTab } from "./operator_accounts.js";
 import { UsageTab } from "./operator_usage.js";
@@ -17,14 +17,6 @@ const TABS = {
   invoices: ["Invoices", InvoicesTab], policies: ["Policies", PoliciesTab], leads: ["Leads & referrals", LeadsTab],
   mail: ["Mail", MailTab], support: ["Support access", SupportTab],
 };
-
-export const OPERATOR_PATH = "/ui/operator";
-
-// staff of no account have only this area: any other address leads here, before a customer screen loads
-export function StaffHome() {
-  useEffect(() => navigate(OPERATOR_PATH, { replace: true }), []);
-  return null;
-}
 
 export function Operator({ where }) {
   const tab = TABS[where.query.get("tab")] ? where.query.get("tab") : "instance";

@@ -1,9 +1,15 @@
 // The pages a visitor reaches without signing in — sign-up, waitlist, the links mailed for verification,
-// password reset and invitations, and the policy texts — picked by path before the sign-in check.
+// password reset and invitations, and the policy texts — picked by path before the sign-in check; their
+// modules load when one is opened.
 import { html } from "./lib.js";
-import { SignUp, Waitlist } from "./signup.js";
-import { AcceptInvitation, ResetPassword, Verify } from "./mailed_links.js";
+import { lazy } from "./widgets.js";
 import { PolicyText } from "./policies.js";
+
+const SignUp = lazy(() => import("./signup.js").then((m) => m.SignUp));
+const Waitlist = lazy(() => import("./signup.js").then((m) => m.Waitlist));
+const Verify = lazy(() => import("./mailed_links.js").then((m) => m.Verify));
+const ResetPassword = lazy(() => import("./mailed_links.js").then((m) => m.ResetPassword));
+const AcceptInvitation = lazy(() => import("./mailed_links.js").then((m) => m.AcceptInvitation));
 
 const PAGES = [
   { pattern: /^\/ui\/signup\/?$/, view: SignUp },

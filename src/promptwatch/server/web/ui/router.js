@@ -55,6 +55,8 @@ export function handleLinkClicks(root) {
   });
 }
 
+export const OPERATOR_PATH = "/ui/operator";
+
 export function sessionPath(id) {
   return `/ui/sessions/${encodeURIComponent(id)}`;
 }

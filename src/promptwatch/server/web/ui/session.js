@@ -1,7 +1,8 @@
 // One session: its totals, the activity tree with a timing waterfall (collapsible, arrow keys move, Left
-// and Right fold), and the selected activity's detail. The selection is kept in the URL (?activity=).
-import { html, useEffect, useMemo, useRef, useState } from "./lib.js";
-import { api } from "./api.js";
+// and Right fold), and the selected activity's detail. The selection is kept in the URL (?activity=). A
+// session opened from the list with the keyboard has the focus on its selected activity.
+import { Component, html, useEffect, useMemo, useRef, useState } from "./lib.js";
+import { api, currentAuth, saveAuth } from "./api.js";
 import { navigate, sessionPath } from "./router.js";
 import { count, duration, millis, money, sessionCost, when } from "./format.js";
 import { CopyButton, ErrorNote, Facts, Loading, TextBlock } from "./widgets.js";
@@ -12,27 +13,31 @@ import { DeleteSession } from "./session_delete.js";
 import { ReceiptFacts } from "./receipts.js";
 import { ShareSession } from "./shares.js";
 
-function TreeRow({ row, span, selected, collapsed, onSelect, onToggle, onKey }) {
-  const a = row.node.activity;
-  const hasChildren = row.node.children.length > 0;
+const known = (value) => value !== null && value !== undefined;
+
+// an LLM call without a known cost reads "–" in the cost column; other activities have none. `on` holds the
+// tree's current handlers (select, toggle, key), so a row needs no new props when they change.
+function TreeRow({ node, depth, span, selected, collapsed, on }) {
+  const a = node.activity;
+  const hasChildren = node.children.length > 0;
   const bar = barOf(a, span);
   const classes = ["tree-row", selected && "selected", a.error && "failed"];
   return html`<div
     role="treeitem"
     class=${classes.filter(Boolean).join(" ")}
-    aria-level=${row.depth + 1}
+    aria-level=${depth + 1}
     aria-selected=${selected}
     aria-expanded=${hasChildren ? !collapsed : undefined}
     tabindex=${selected ? 0 : -1}
     data-id=${a.id}
-    onClick=${() => onSelect(a.id)}
-    onKeyDown=${(event) => onKey(event, row)}
+    onClick=${() => on.current.select(a.id)}
+    onKeyDown=${(event) => on.current.key(event, node)}
   >
     <span class="tree-label">
-      <span class="indent" aria-hidden="true" style=${{ width: `${row.depth * 16}px` }}></span>
+      <span class="indent" aria-hidden="true" style=${{ width: `${depth * 16}px` }}></span>
       ${hasChildren
         ? html`<button type="button" class="fold" tabindex="-1" aria-label=${collapsed ? "Expand" : "Collapse"}
-            onClick=${(event) => { event.stopPropagation(); onToggle(a.id); }}>${collapsed ? "▸" : "▾"}</button>`
+            onClick=${(event) => { event.stopPropagation(); on.current.toggle(a.id); }}>${collapsed ? "▸" : "▾"}</button>`
         : html`<span class="fold" aria-hidden="true"></span>`}
       <span class=${`type type-${a.activity_type}`}>${TYPE_LABELS[a.activity_type] || a.activity_type}</span>
       <span class="tree-name">${label(a)}</span>
@@ -42,8 +47,20 @@ function TreeRow({ row, span, selected, collapsed, onSelect, onToggle, onKey }) 
       <span class=${`bar bar-${a.activity_type}${a.end_time ? "" : " open"}`} style=${bar}></span>
     </span>
     <span class="num muted">${a.end_time ? duration(a.start_time, a.end_time) : "open"}</span>
-    <span class="num muted">${a.cost === null || a.cost === undefined ? "" : money(a.cost)}</span>
+    <span class="num muted">${known(a.cost) || a.activity_type === "llm-prompt" ? money(a.cost) : ""}</span>
   </div>`;
+}
+
+// a row re-renders only when what it shows changes, so walking a session of thousands of activities with the
+// arrow keys redraws two rows, not the whole tree
+class PureTreeRow extends Component {
+  shouldComponentUpdate(next) {
+    return ["node", "depth", "span", "selected", "collapsed"].some((name) => next[name] !== this.props[name]);
+  }
+
+  render(props) {
+    return html`<${TreeRow} ...${props} />`;
+  }
 }
 
 function Tree({ session, selectedId, onSelect }) {
@@ -51,7 +68,14 @@ function Tree({ session, selectedId, onSelect }) {
   const span = useMemo(() => timeSpan(session, session.activities), [session]);
   const [collapsed, setCollapsed] = useState(() => new Set());
   const box = useRef(null);
+  const on = useRef(null); // the handlers of this render, for rows that do not re-render
   const rows = visibleRows(roots, collapsed);
+  useEffect(() => {
+    // the row that opened this session is gone: the focus goes to the selected activity, not back to the top
+    const lost = !document.activeElement || document.activeElement === document.body;
+    const row = lost && box.current && box.current.querySelector(".tree-row[aria-selected=true]");
+    if (row) row.focus();
+  }, []);
 
   const toggle = (id, fold) => {
     const next = new Set(collapsed);
@@ -66,9 +90,8 @@ function Tree({ session, selectedId, onSelect }) {
       if (row) row.focus();
     });
   };
-  const onKey = (event, row) => {
-    const index = rows.indexOf(row);
-    const node = row.node;
+  const onKey = (event, node) => {
+    const index = rows.findIndex((row) => row.node === node);
     const id = node.activity.id;
     const moves = {
       ArrowDown: () => rows[index + 1] && focusRow(rows[index + 1].node.activity.id),
@@ -86,15 +109,15 @@ function Tree({ session, selectedId, onSelect }) {
       moves[event.key]();
     }
   };
+  on.current = { select: onSelect, toggle: (id) => toggle(id), key: onKey };
   return html`<div class="tree" role="tree" aria-label="Activities" ref=${box}>
     <div class="tree-head" aria-hidden="true">
       <span>Activity</span><span class="lane-scale"><span>0</span><span>${millis(span.end - span.start)}</span></span>
       <span class="num">Duration</span><span class="num">Cost</span>
     </div>
     ${rows.map(
-      (row) => html`<${TreeRow} key=${row.node.activity.id} row=${row} span=${span}
-        selected=${row.node.activity.id === selectedId} collapsed=${collapsed.has(row.node.activity.id)}
-        onSelect=${onSelect} onToggle=${(id) => toggle(id)} onKey=${onKey} />`,
+      (row) => html`<${PureTreeRow} key=${row.node.activity.id} node=${row.node} depth=${row.depth} span=${span}
+        selected=${row.node.activity.id === selectedId} collapsed=${collapsed.has(row.node.activity.id)} on=${on} />`,
     )}
     ${nodes.size === 0 && html`<p class="muted">This session has no activities yet.</p>`}
   </div>`;
@@ -107,7 +130,7 @@ function Summary({ s, onDeleted }) {
     </div>
     <h1>${s.session_name || s.id} ${s.is_error && html`<span class="badge bad">error</span>`}</h1>
     <${Facts} items=${[
-      ["Session id", html`<span class="id">${s.id}</span> <${CopyButton} text=${s.id} />`],
+      ["Session id", html`<span class="id">${s.id}</span> <${CopyButton} text=${s.id} what="session id" />`],
       ["Project", s.tracking_project],
       ["Tenant", s.tracking_tenant],
       ["Started", when(s.start_time)],
@@ -133,7 +156,22 @@ function Deleted({ id, receipt }) {
   </section>`;
 }
 
-export function SessionDetail({ id, where }) {
+// a session not found in the chosen account may be in another of the caller's (a link from a teammate): a
+// button per other account opens this same address there
+function NotHere({ error, me }) {
+  if (!error || error.status !== 404 || !me || !me.account || (me.accounts || []).length < 2) return null;
+  const openIn = (account) => {
+    saveAuth({ ...currentAuth(), account });
+    location.reload();
+  };
+  const others = me.accounts.filter((a) => a.account_id !== me.account.id);
+  return html`<div class="note not-here">
+    <p>This session is not in the account <strong>${me.account.name}</strong>. Look for it in:</p>
+    ${others.map((a) => html`<button type="button" onClick=${() => openIn(a.account_id)}>${a.name}</button>`)}
+  </div>`;
+}
+
+export function SessionDetail({ id, where, me }) {
   const [state, setState] = useState({ session: null, error: null });
   const [deleted, setDeleted] = useState(null);
   useEffect(() => {
@@ -151,7 +189,10 @@ export function SessionDetail({ id, where }) {
 
   const { session, error } = state;
   if (deleted) return html`<${Deleted} id=${id} receipt=${deleted.receipt} />`;
-  if (error) return html`<section class="screen"><p><a href=${listUrl()}>← Sessions</a></p><${ErrorNote} error=${error} /></section>`;
+  if (error) {
+    return html`<section class="screen"><p><a href=${listUrl()}>← Sessions</a></p><${ErrorNote} error=${error} />
+      <${NotHere} error=${error} me=${me} /></section>`;
+  }
   if (!session) return html`<section class="screen"><${Loading} what="Loading the session" /></section>`;
   const wanted = where.query.get("activity");
   const selected = session.activities.find((a) => a.id === wanted) || firstInteresting(session.activities);

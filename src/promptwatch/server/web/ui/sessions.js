@@ -1,6 +1,8 @@
 // The sessions list: server-side filters kept in the URL's query string (so a view can be shared), one
 // list request for the first screen, cursor paging with "Load more", and rows that open with Enter or a click.
-import { html, useEffect, useState } from "./lib.js";
+// The rows are one stop in the Tab order (the arrow keys, Home and End move between them); back from a
+// session, the focus is on its row again.
+import { html, useEffect, useRef, useState } from "./lib.js";
 import { api } from "./api.js";
 import { navigate, sessionPath } from "./router.js";
 import { count, duration, money, when, whenShort } from "./format.js";
@@ -20,9 +22,22 @@ const ERRORS = { "": "All sessions", true: "With errors", false: "Without errors
 const SORTS = { newest: "Newest first", oldest: "Oldest first", cost: "Most expensive", tokens: "Most tokens" };
 const PAGE = 50;
 let lastListUrl = "/ui/sessions";
+let lastOpened = null; // the session last opened from the list, whose row gets the focus back
 
 export function listUrl() {
   return lastListUrl;
+}
+
+// the list's address for `filters` over another screen's time range: the same relative range when the list
+// has it (24h, 7d, 30d), else the sessions since `since`
+export function sessionsUrl(filters, { range, since } = {}) {
+  const query = new URLSearchParams(filters);
+  if (RANGE_MS[range]) query.set("range", range);
+  else if (since) {
+    query.set("range", "custom");
+    query.set("since", since);
+  }
+  return `/ui/sessions?${query}`;
 }
 
 // the API's query for the URL's filters: a relative range becomes `since` at the time of the request
@@ -93,22 +108,31 @@ function Filters({ query }) {
   </form>`;
 }
 
-function moveFocus(row, step) {
-  const next = step > 0 ? row.nextElementSibling : row.previousElementSibling;
-  if (next) next.focus();
+// the row an arrow key, Home or End leads to from `row` (null at either end); undefined for other keys
+function rowFor(key, row) {
+  const rows = row.parentElement.children;
+  if (key === "ArrowDown") return row.nextElementSibling;
+  if (key === "ArrowUp") return row.previousElementSibling;
+  if (key === "Home") return rows[0];
+  if (key === "End") return rows[rows.length - 1];
+  return undefined;
 }
 
-function SessionRow({ item }) {
-  const open = () => navigate(sessionPath(item.id));
-  const keys = (event) => {
-    if (event.key === "Enter") open();
-    else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-      event.preventDefault();
-      moveFocus(event.currentTarget, event.key === "ArrowDown" ? 1 : -1);
-    }
+function SessionRow({ item, inTabOrder, onFocus }) {
+  const open = () => {
+    lastOpened = item.id;
+    navigate(sessionPath(item.id));
   };
-  return html`<tr class=${`row${item.is_error ? " failed" : ""}`} tabindex="0" onClick=${open} onKeyDown=${keys}>
-    <td title=${when(item.start_time)}>${whenShort(item.start_time)}</td>
+  const keys = (event) => {
+    if (event.key === "Enter") return open();
+    const next = rowFor(event.key, event.currentTarget);
+    if (next === undefined) return;
+    event.preventDefault();
+    if (next) next.focus();
+  };
+  return html`<tr class=${`row${item.is_error ? " failed" : ""}`} data-id=${item.id} tabindex=${inTabOrder ? 0 : -1}
+    onClick=${open} onKeyDown=${keys} onFocus=${onFocus}>
+    <td class="nowrap" title=${when(item.start_time)}>${whenShort(item.start_time)}</td>
     <td class="name">
       <a href=${sessionPath(item.id)} tabindex="-1">${item.session_name || item.id}</a>
       ${item.session_name && html`<span class="muted id">${item.id}</span>`}
@@ -120,7 +144,7 @@ function SessionRow({ item }) {
     <td class="num">${count(item.llm_calls)}</td>
     <td class="num">${count(item.total_tokens)}</td>
     <td class="num">${money(item.cost)}</td>
-    <td>${item.is_error ? html`<span class="badge bad">error</span>` : html`<span class="badge ok">ok</span>`}</td>
+    <td class="nowrap">${item.is_error ? html`<span class="badge bad">error</span>` : html`<span class="badge ok">ok</span>`}</td>
   </tr>`;
 }
 
@@ -131,11 +155,17 @@ function Empty({ filtered }) {
     <pre class="text">pip install promptwatch
 export PROMPTWATCH_HOST_URL=${location.origin}
 export PROMPTWATCH_API_KEY=…   # Settings → API keys</pre>
+    <pre class="text">from promptwatch import PromptWatch
+
+with PromptWatch(tracking_project="my-app"):   # one session
+    chain.invoke({"question": "…"})            # LangChain runs are recorded with their LLM calls</pre>
   </div>`;
 }
 
 export function SessionList({ where }) {
   const [page, setPage] = useState({ items: [], next: null, loading: true, error: null });
+  const [focused, setFocused] = useState(null); // the row in the Tab order: the last focused, or the first
+  const table = useRef(null);
   lastListUrl = where.path + where.search;
 
   const load = (cursor) => {
@@ -160,19 +190,27 @@ export function SessionList({ where }) {
       (error) => setPage((old) => ({ ...old, loading: false, error })),
     );
   const filtered = [...where.query.keys()].length > 0;
+  const tabStop = page.items.some((item) => item.id === focused) ? focused : page.items[0] && page.items[0].id;
+  useEffect(() => {
+    const lost = !document.activeElement || document.activeElement === document.body;
+    const rows = lost && table.current ? [...table.current.querySelectorAll("tr.row")] : [];
+    const row = rows.find((r) => r.dataset.id === lastOpened);
+    if (row) row.focus();
+  }, [page.items]);
 
   return html`<section class="screen">
     <h1>Sessions</h1>
     <${Filters} key=${where.search} query=${where.query} />
     <${ErrorNote} error=${page.error} />
     ${page.items.length > 0 &&
-    html`<table class="list" aria-label="Sessions">
+    html`<div class="scroll"><table class="list" aria-label="Sessions" ref=${table}>
       <thead><tr>
         <th>Start</th><th>Session</th><th>Project</th><th>Tenant</th><th class="num">Duration</th>
         <th class="num">Activities</th><th class="num">LLM calls</th><th class="num">Tokens</th><th class="num">Cost</th><th>Status</th>
       </tr></thead>
-      <tbody>${page.items.map((item) => html`<${SessionRow} key=${item.id} item=${item} />`)}</tbody>
-    </table>`}
+      <tbody>${page.items.map((item) => html`<${SessionRow} key=${item.id} item=${item} inTabOrder=${item.id === tabStop}
+        onFocus=${() => setFocused(item.id)} />`)}</tbody>
+    </table></div>`}
     ${page.loading && html`<${Loading} what="Loading sessions" />`}
     ${!page.loading && !page.error && page.items.length === 0 && html`<${Empty} filtered=${filtered} />`}
     ${page.next && !page.loading && html`<button type="button" class="more" onClick=${more}>Load more</button>`}

@@ -4,7 +4,7 @@
 import { html, useState } from "./lib.js";
 import { api } from "./api.js";
 import { count, when } from "./format.js";
-import { CopyButton, ErrorNote, Loading, useAction, useLoad } from "./widgets.js";
+import { CopyButton, ErrorNote, Loading, useAction, useInlineDialog, useLoad } from "./widgets.js";
 import { sessionPath } from "./router.js";
 import { Standing, may } from "./access.js";
 
@@ -22,12 +22,14 @@ export function ShareSession({ id, kind = "session" }) {
     return { ...link, address: new URL(sharedPagePath(link.token), location.origin).href };
   });
   const link = create.done;
-  if (!open) return html`<button type="button" class="ghost" onClick=${() => setOpen(true)}>Share</button>`;
-  return html`<div class="note share-session" role="dialog" aria-label=${`Share this ${kind}`}>
+  const dialog = useInlineDialog(open, () => setOpen(false));
+  if (!open) return html`<button type="button" class="ghost" ref=${dialog.openerRef} onClick=${() => setOpen(true)}>Share</button>`;
+  return html`<div class="note share-session" role="dialog" aria-label=${`Share this ${kind}`}
+    ref=${dialog.dialogRef} onKeyDown=${dialog.onKeyDown}>
     ${link
       ? html`<p><strong>Anyone with this link can read this ${kind}</strong> until ${when(link.expires_at)} or until
           it is revoked (Settings → Security & sharing). Copy it now: it is shown only once.</p>
-        <div class="secret"><code class="share-url">${link.address}</code> <${CopyButton} text=${link.address} /></div>`
+        <div class="secret"><code class="share-url">${link.address}</code> <${CopyButton} text=${link.address} what="link" /></div>`
       : html`<form onSubmit=${create.submit} aria-label="Create a share link">
           <p>A read-only link to this ${kind}, for anyone who holds it; its views are counted.</p>
           <label class="inline">Expires after

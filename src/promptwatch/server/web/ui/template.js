@@ -10,6 +10,7 @@ import { ErrorNote, Loading, useAction, useLoad } from "./widgets.js";
 import { LabelBadges } from "./templates.js";
 import { VersionPanel } from "./template_version.js";
 import { ConfirmDelete } from "./confirm_delete.js";
+import { sessionsUrl } from "./sessions.js";
 
 function score(stats) {
   if (stats.annotation_score === null || stats.annotation_score === undefined) return html`<span class="muted">–</span>`;
@@ -103,15 +104,16 @@ export function TemplateDetail({ name, where }) {
   };
   return html`<section class="screen template">
     <header class="session-head">
-      ${back}
+      <div class="head-row">${back}
+        <div class="head-actions"><${ConfirmDelete} label="Delete template"
+          question=${`Delete the template ${name} with all ${versions.length} versions and its labels? The LLM calls that used it stay in their sessions, no longer linked to it.`}
+          onConfirm=${() => api(templatePath(name), { method: "DELETE" })} onDeleted=${() => navigate("/ui/templates")} /></div>
+      </div>
       <h1>${name}</h1>
       <p class="labels">${Object.keys(data.labels).length
         ? html`Labels: <${LabelBadges} labels=${data.labels} />`
-        : html`<span class="muted">No labels yet (PUT /api/v1/templates/{name}/labels/{label} points one at a version).</span>`}</p>
-      <p><a href=${`/ui/sessions?${new URLSearchParams({ template: name })}`}>Sessions that used this template</a></p>
-      <${ConfirmDelete} label="Delete template"
-        question=${`Delete the template ${name} with all ${versions.length} versions and its labels? The LLM calls that used it stay in their sessions, no longer linked to it.`}
-        onConfirm=${() => api(templatePath(name), { method: "DELETE" })} onDeleted=${() => navigate("/ui/templates")} />
+        : html`<span class="muted">No labels yet: "Labels" below points one (e.g. production) at a version.</span>`}</p>
+      <p><a href=${sessionsUrl({ template: name })}>Sessions that used this template</a></p>
     </header>
     <div class="scroll"><table class="list" aria-label="Versions">
       <thead><tr><th>Version</th><th>Given as</th><th>Created</th><th>Source</th><th class="num">Calls</th>

@@ -7,6 +7,7 @@ import { templatePath } from "./router.js";
 import { count, day, money, when } from "./format.js";
 import { ErrorNote, Loading, useLoad } from "./widgets.js";
 import { sumsByGroup } from "./usage.js";
+import { sessionsUrl } from "./sessions.js";
 
 async function loadTemplates() {
   const [known, usage] = await Promise.all([
@@ -38,7 +39,7 @@ function TemplateRow({ t }) {
     <td class="num">${count(u.total_tokens || 0)}</td>
     <td class="num">${money(u.cost || 0)}</td>
     <td>${u.last ? day(u.last) : when(t.last_version_at)}</td>
-    <td><a href=${`/ui/sessions?${new URLSearchParams({ template: t.name })}`}>Sessions</a></td>
+    <td><a href=${sessionsUrl({ template: t.name })}>Sessions</a></td>
   </tr>`;
 }
 

@@ -1,10 +1,25 @@
-// Small shared components: copy button, error and loading notes, text and JSON blocks, key-value lists,
-// the card of a page outside the shell.
+// Small shared components: copy button, inline dialogs, error and loading notes, text and JSON blocks,
+// key-value lists, the card of a page outside the shell.
 // Customer content only ever reaches the page as text children, which Preact renders as text nodes.
-import { html, useEffect, useState } from "./lib.js";
+import { html, useEffect, useRef, useState } from "./lib.js";
 import { json } from "./format.js";
 
-export function CopyButton({ text, label = "Copy" }) {
+// the Clipboard API exists only in a secure context (https, or http on localhost); an instance reached over
+// plain http on the network copies through a selected, visually hidden text area instead
+async function writeClipboard(text) {
+  if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+  const focused = document.activeElement;
+  const area = Object.assign(document.createElement("textarea"), { value: text, readOnly: true, className: "sr-only" });
+  document.body.append(area);
+  area.select();
+  const copied = document.execCommand("copy");
+  area.remove();
+  if (focused && focused.focus) focused.focus();
+  if (!copied) throw new Error("the browser refused to copy");
+}
+
+// `what` names what is copied for screen readers ("Copy prompt"), where the button says only "Copy"
+export function CopyButton({ text, label = "Copy", what }) {
   const [state, setState] = useState(label);
   useEffect(() => {
     if (state === label) return undefined;
@@ -14,13 +29,71 @@ export function CopyButton({ text, label = "Copy" }) {
   const copy = async (event) => {
     event.stopPropagation();
     try {
-      await navigator.clipboard.writeText(text);
+      await writeClipboard(text);
       setState("Copied");
     } catch {
       setState("Copy failed");
     }
   };
-  return html`<button type="button" class="copy" onClick=${copy} aria-live="polite">${state}</button>`;
+  return html`<button type="button" class="copy" onClick=${copy} aria-live="polite">
+    ${state}${what && html`<span class="sr-only"> ${what}</span>`}
+  </button>`;
+}
+
+const FOCUSABLE = "button:not([disabled]), [href], input, select, textarea, [tabindex]:not([tabindex='-1'])";
+
+// an inline dialog (a confirmation, a small form) that replaces the button opening it: when it opens, focus
+// moves into it (to its [data-autofocus] control, else its first one); Escape closes it; when it closes, focus
+// returns to the button. → { dialogRef, openerRef, onKeyDown } for the dialog's element and the button
+export function useInlineDialog(open, close) {
+  const dialogRef = useRef(null);
+  const openerRef = useRef(null);
+  const wasOpen = useRef(open);
+  useEffect(() => {
+    if (open === wasOpen.current) return;
+    wasOpen.current = open;
+    const box = dialogRef.current;
+    const lost = !document.activeElement || document.activeElement === document.body;
+    const inside = box && (box.querySelector("[data-autofocus]") || box.querySelector(FOCUSABLE));
+    const target = open ? inside : lost && openerRef.current;
+    if (target) target.focus();
+  }, [open]);
+  const onKeyDown = (event) => {
+    if (event.key !== "Escape") return;
+    event.stopPropagation();
+    close();
+  };
+  return { dialogRef, openerRef, onKeyDown };
+}
+
+// lazy(load) → a component showing the component that load() resolves to (from a dynamic import): a screen's
+// modules are fetched when it is first shown, not with the first page. `.preload()` fetches them ahead.
+export function lazy(load) {
+  let view = null;
+  let loading = null;
+  const preload = () => {
+    loading = loading || load().then((found) => (view = found), (caught) => {
+      loading = null;
+      throw caught;
+    });
+    return loading;
+  };
+  function Lazy(props) {
+    const [state, setState] = useState(view ? "ready" : "loading");
+    useEffect(() => {
+      if (view) return undefined;
+      let live = true;
+      preload().then(() => live && setState("ready"), () => live && setState("failed"));
+      return () => {
+        live = false;
+      };
+    }, []);
+    if (view) return html`<${view} ...${props} />`;
+    if (state === "failed") return html`<${ErrorNote} error=${{ message: "This screen could not load; reload the page." }} />`;
+    return html`<${Loading} />`;
+  }
+  Lazy.preload = preload;
+  return Lazy;
 }
 
 export function ErrorNote({ error }) {
@@ -40,7 +113,7 @@ export function TextBlock({ title, text, tone }) {
   if (text === null || text === undefined || text === "") return null;
   const value = typeof text === "string" ? text : json(text);
   return html`<section class=${`block ${tone || ""}`}>
-    <header><h4>${title}</h4><${CopyButton} text=${value} /></header>
+    <header><h4>${title}</h4><${CopyButton} text=${value} what=${title.toLowerCase()} /></header>
     <pre class="text">${value}</pre>
   </section>`;
 }
