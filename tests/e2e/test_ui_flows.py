@@ -85,7 +85,8 @@ def test_dashboard_numbers_equal_the_api(ui, tenant):
     with ui.server.client(tenant.api_key) as client:
         seed(client)
         totals = client.get("/api/v1/metrics/usage").json()["totals"]
-        by_template = client.get("/api/v1/metrics/usage", params={"group_by": "template"}).json()["series"]
+        by_template_body = client.get("/api/v1/metrics/usage", params={"group_by": "template"}).json()
+        by_template = by_template_body["series"]
     ui.sign_in(tenant, "/ui/usage?range=all")
     page = ui.page
     page.wait_for_selector(".metric")
@@ -105,6 +106,11 @@ def test_dashboard_numbers_equal_the_api(ui, tenant):
     costliest = max((row for row in by_template if row["group"]), key=lambda row: row["cost"])
     templates = page.locator("table[aria-label='Most expensive templates'] tbody tr")
     assert templates.first.locator("td").first.inner_text() == costliest["group"] == "support-answer"
+    latency = next(g for g in by_template_body["groups"] if g["group"] == "support-answer")  # over the whole range
+    cells = templates.first.locator("td[data-value]")
+    assert [float(cells.nth(i).get_attribute("data-value")) for i in (0, 1)] == pytest.approx(
+        [latency["latency_p50_ms"], latency["latency_p95_ms"]]
+    )
 
     page.select_option("select >> nth=2", "project")
     expect(page).to_have_url(re.compile(r"group_by=project"))

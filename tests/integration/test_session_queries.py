@@ -139,6 +139,29 @@ def test_usage_metrics_by_model_and_day(live_server):
         assert client.get("/api/v1/metrics/usage", params={"group_by": "colour"}).status_code == 422
 
 
+def test_usage_metrics_per_group_over_the_whole_range(live_server):
+    """`groups` sums each group over the range, with latency percentiles of all its calls (hourly
+    percentiles cannot be combined by the reader), the most expensive group first."""
+    tenant = live_server.new_tenant("metric-groups")
+    with live_server.client(tenant.api_key) as client:
+        sid, usage = uid("s-"), {"prompt_tokens": 1000, "completion_tokens": 100}
+        calls = [
+            llm(uid("a-"), sid, model="gpt-4o", start=BASE_TIME + timedelta(hours=h), seconds=s, usage=usage)
+            for h, s in ((0, 1.0), (1, 1.0), (2, 3.0), (3, 3.0), (4, 3.0))
+        ]
+        calls.append(llm(uid("a-"), sid, model="gpt-4o-mini", seconds=0.2, usage=usage))
+        ingest(client, [session(sid)], calls)
+        body = client.get("/api/v1/metrics/usage", params={"group_by": "model", "interval": "hour"}).json()
+        assert sum(row["group"] == "gpt-4o" for row in body["series"]) == 5
+        assert [g["group"] for g in body["groups"]] == ["gpt-4o", "gpt-4o-mini"]
+        gpt4o = body["groups"][0]
+        assert gpt4o["calls"] == 5 and gpt4o["total_tokens"] == 5500
+        assert 2700 <= gpt4o["latency_p50_ms"] <= 3300 and 2700 <= gpt4o["latency_p95_ms"] <= 3300
+        assert 180 <= body["groups"][1]["latency_p95_ms"] <= 220
+        assert body["totals"]["calls"] == 6
+        assert client.get("/api/v1/metrics/usage").json()["groups"] == []
+
+
 def test_sorts_by_cost_and_tokens_with_cursor_paging(client):
     project = uid("proj-")
     sids = [uid("s-") for _ in range(5)]

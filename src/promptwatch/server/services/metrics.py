@@ -60,27 +60,33 @@ class MetricsService:
                 value = names.get(value)
             return time, value or None
 
+        # each row counts in its (time, group) bucket, in its group over the whole range, and in the totals
         sums: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(SUMS, 0))
         histograms: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-        totals = dict.fromkeys(SUMS, 0)
-        total_histogram: dict[int, int] = defaultdict(int)
+        everything = ()  # the key of the totals
         for row in usage:
-            bucket = sums[key(row)]
-            for name in SUMS:
-                bucket[name] += row[name]
-                totals[name] += row[name]
+            time, group = key(row)
+            for bucket in (sums[(time, group)], sums[(group,)], sums[everything]):
+                for name in SUMS:
+                    bucket[name] += row[name]
         for row in latency:
-            histograms[key(row)][row["bucket"]] += row["count"]
-            total_histogram[row["bucket"]] += row["count"]
-        series = [
-            {
-                "time": time,
-                "group": group,
+            time, group = key(row)
+            for histogram in (histograms[(time, group)], histograms[(group,)], histograms[everything]):
+                histogram[row["bucket"]] += row["count"]
+
+        def with_latency(key: tuple, values: dict) -> dict:
+            return {
                 **values,
-                "latency_p50_ms": percentile(histograms[(time, group)], 0.5),
-                "latency_p95_ms": percentile(histograms[(time, group)], 0.95),
+                "latency_p50_ms": percentile(histograms[key], 0.5),
+                "latency_p95_ms": percentile(histograms[key], 0.95),
             }
-            for (time, group), values in sorted(sums.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
-        ]
-        totals.update(latency_p50_ms=percentile(total_histogram, 0.5), latency_p95_ms=percentile(total_histogram, 0.95))
-        return {"group_by": group_by, "interval": interval, "series": series, "totals": totals}
+
+        buckets = sorted((k for k in sums if len(k) == 2), key=lambda k: (k[0], k[1] or ""))
+        series = [{"time": k[0], "group": k[1], **with_latency(k, sums[k])} for k in buckets]
+        totals = with_latency(everything, sums[everything])
+        groups = []
+        if group_by is not None:  # each group over the whole range, the most expensive first
+            keys = [k for k in sums if len(k) == 1]
+            keys.sort(key=lambda k: (-sums[k]["cost"], k[0] or ""))
+            groups = [{"group": k[0], **with_latency(k, sums[k])} for k in keys]
+        return {"group_by": group_by, "interval": interval, "series": series, "groups": groups, "totals": totals}

@@ -9,7 +9,7 @@ import { count, countShort, day, millis, money, whenShort } from "./format.js";
 import { ErrorNote, Loading, useLoad } from "./widgets.js";
 import { Chart } from "./chart.js";
 import { sessionsUrl } from "./sessions.js";
-import { RANGES, along, sinceFor, sumsByGroup, timeAxis } from "./usage.js";
+import { RANGES, along, sinceFor, sumsByGroup, timeAxis, withLatency } from "./usage.js";
 
 const GROUPS = { model: "Model", project: "Project", tenant: "Tenant", template: "Template" };
 const PALETTE = ["--chart-1", "--chart-2", "--chart-3", "--chart-4", "--chart-5", "--chart-6"];
@@ -127,7 +127,8 @@ function GroupTable({ title, rows, name, link, interval }) {
     <h2>${title}</h2>
     <table class="list" aria-label=${title}>
       <thead><tr><th>${name}</th><th class="num">Calls</th><th class="num">Errors</th><th class="num">Tokens</th>
-        <th class="num">Cost</th><th class="num">Cost per call</th><th>Last used</th></tr></thead>
+        <th class="num">Cost</th><th class="num">Cost per call</th><th class="num">p50</th><th class="num">p95</th>
+        <th>Last used</th></tr></thead>
       <tbody>${rows.map((row) => html`<tr>
         <td>${row.group === null ? html`<span class="muted">(none)</span>` : link ? html`<a href=${link(row.group)}>${row.group}</a>` : row.group}</td>
         <td class="num">${count(row.calls)}</td>
@@ -135,6 +136,8 @@ function GroupTable({ title, rows, name, link, interval }) {
         <td class="num">${count(row.total_tokens)}</td>
         <td class="num">${money(row.cost)}</td>
         <td class="num">${row.calls ? money(row.cost / row.calls) : ""}</td>
+        <td class="num" data-value=${row.latency_p50_ms}>${millis(row.latency_p50_ms)}</td>
+        <td class="num" data-value=${row.latency_p95_ms}>${millis(row.latency_p95_ms)}</td>
         <td>${interval === "day" ? day(row.last) : whenShort(row.last)}</td>
       </tr>`)}</tbody>
     </table>
@@ -154,12 +157,14 @@ export function Dashboard({ where }) {
   let body = null;
   if (data) {
     const [overall, grouped, byTemplate] = data;
-    const templates = sumsByGroup((byTemplate || grouped).series).filter((row) => row.group !== null);
+    const templateUsage = byTemplate || grouped;
+    const templates = withLatency(sumsByGroup(templateUsage.series), templateUsage.groups).filter((row) => row.group !== null);
     body = html`<${Cards} totals=${overall.totals} />
       <${Charts} overall=${overall} grouped=${grouped} since=${since} />
       <div class="columns">
         <${GroupTable} title=${`By ${GROUPS[grouped.group_by].toLowerCase()}`} name=${GROUPS[grouped.group_by]}
-          rows=${sumsByGroup(grouped.series)} link=${sessionsBy(grouped.group_by)} interval=${grouped.interval} />
+          rows=${withLatency(sumsByGroup(grouped.series), grouped.groups)} link=${sessionsBy(grouped.group_by)}
+          interval=${grouped.interval} />
         <${GroupTable} title="Most expensive templates" name="Template" rows=${templates.slice(0, 10)}
           link=${sessionsBy("template")} interval=${grouped.interval} />
       </div>`;

@@ -34,6 +34,16 @@ export function along(axis, rows, field) {
   return axis.map((t) => (byTime.has(t) ? byTime.get(t) : missing));
 }
 
+// the rows of sumsByGroup with each group's latency over the whole range (the API's `groups`)
+export function withLatency(rows, groups) {
+  const latency = new Map((groups || []).map((g) => [g.group, g]));
+  return rows.map((row) => ({
+    ...row,
+    latency_p50_ms: latency.get(row.group)?.latency_p50_ms ?? null,
+    latency_p95_ms: latency.get(row.group)?.latency_p95_ms ?? null,
+  }));
+}
+
 export function sumsByGroup(series) {
   const groups = new Map();
   for (const row of series) {
