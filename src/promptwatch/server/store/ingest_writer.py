@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Connection, bindparam, case, func, select, tuple_, update
+from sqlalchemy import Connection, bindparam, case, func, select, update
 
 from . import bulk, search
 from .bodies import decode_body, is_encrypted
@@ -109,15 +109,19 @@ def write_batch(
 
 
 def _tombstoned(conn: Connection, account_id: int, session_ids: set[str], activity_ids: set[str]):
-    if not session_ids and not activity_ids:
-        return set(), set()
-    keys = [("session", s) for s in session_ids] + [("activity", a) for a in activity_ids]
-    rows = conn.execute(
-        select(tombstones.c.kind, tombstones.c.object_id).where(
-            tombstones.c.account_id == account_id, tuple_(tombstones.c.kind, tombstones.c.object_id).in_(keys)
-        )
-    ).all()
-    return {o for k, o in rows if k == "session"}, {o for k, o in rows if k == "activity"}
+    """(deleted session ids, deleted activity ids) among these."""
+    return _deleted(conn, account_id, "session", session_ids), _deleted(conn, account_id, "activity", activity_ids)
+
+
+def _deleted(conn: Connection, account_id: int, kind: str, ids: set[str]) -> set[str]:
+    """One kind at a time, so that each id is a primary-key search (a list of (kind, id) pairs would scan all
+    of the account's tombstones)."""
+    if not ids:
+        return set()
+    query = select(tombstones.c.object_id).where(
+        tombstones.c.account_id == account_id, tombstones.c.kind == kind, tombstones.c.object_id.in_(ids)
+    )
+    return set(conn.execute(query).scalars())
 
 
 def _project_ids(conn: Connection, account_id: int, names: set[str], now: datetime) -> dict[str, int]:
