@@ -23,8 +23,10 @@ What it measures, for each subject, in batches of 1,000 calls after a warm-up:
   the calls. Every sink runs in a process of its own, so its CPU is not counted.
 
 Subjects: a bare no-op; PromptWatch `@observe` no-op (the capture sink, tests/support/capture_sink.py, as
-the server); a LangChain `FakeListLLM.invoke` bare, inside an open `with PromptWatch()` (the context's
-automatic callback handler), and with a `with PromptWatch()` per call; then, each in a subprocess of its
+the server), in a tight loop (the export falls behind: the queue grows to tens of thousands of events)
+and paced (the export catches up after each batch of 1,000, untimed); a LangChain `FakeListLLM.invoke`
+bare, inside an open `with PromptWatch()` (the context's automatic callback handler), and with a
+`with PromptWatch()` per call; then, each in a subprocess of its
 peer venv, an OpenTelemetry SDK span (`@tracer.start_as_current_span`, `BatchSpanProcessor`, the OTLP/HTTP
 protobuf exporter) and a Langfuse `@observe` no-op (LANGFUSE_HOST pointing at the local sink, media upload
 off), both exporting to a local sink that answers 200 and counts the spans it receives. Every SDK's queue
@@ -62,8 +64,9 @@ def noop() -> None:
     return None
 
 
-def time_calls(fn, calls: int) -> tuple[float, float]:
-    """Median over batches of one call's wall time and of the calling thread's CPU time, in µs."""
+def time_calls(fn, calls: int, between=None) -> tuple[float, float]:
+    """Median over batches of one call's wall time and of the calling thread's CPU time, in µs
+    (`between()`, untimed, after each batch)."""
     wall, cpu = [], []
     for _ in range(max(1, calls // BATCH)):
         thread0, start = time.thread_time_ns(), time.perf_counter_ns()
@@ -72,15 +75,19 @@ def time_calls(fn, calls: int) -> tuple[float, float]:
         end, thread1 = time.perf_counter_ns(), time.thread_time_ns()
         wall.append((end - start) / BATCH / 1000)
         cpu.append((thread1 - thread0) / BATCH / 1000)
+        if between is not None:
+            between()
     return statistics.median(wall), statistics.median(cpu)
 
 
-def measure(fn, calls: int, flush, warmup: int = 10 * BATCH) -> dict:
-    """Warm up and flush, then time `calls` calls and the export of their events (`flush()` waits for it)."""
+def measure(fn, calls: int, flush, warmup: int = 10 * BATCH, paced: bool = False) -> dict:
+    """Warm up and flush, then time `calls` calls and the export of their events (`flush()` waits for it).
+    `paced`: the export catches up after every batch (`flush()`, untimed), as in an app that does more
+    than call a no-op, instead of falling behind a tight loop."""
     time_calls(fn, warmup)
     flush()
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    wall, thread_cpu = time_calls(fn, calls)
+    wall, thread_cpu = time_calls(fn, calls, flush if paced else None)
     flushed = flush()
     cpu = time.process_time() - cpu0
     return {
@@ -264,6 +271,7 @@ def promptwatch_subjects(calls: int, lc_calls: int, spool: str, profile: bool) -
         traced_noop = observe(name="noop")(noop)
         results["observe"] = measure(traced_noop, calls, flush)
         results["observe"]["sdk_stats"] = promptwatch.sdk.pipeline.get_pipeline().stats()
+        results["observe_paced"] = measure(traced_noop, calls, flush, paced=True)
 
         llm = FakeListLLM(responses=["ok"])
         llm.invoke("warm up")
@@ -349,6 +357,8 @@ def report(result: dict) -> None:
     rows = [("bare call", result["bare"], None, None)]
     pw = result["promptwatch"]
     rows.append(("PromptWatch @observe no-op", pw["observe"], 5, 10))
+    if "observe_paced" in pw:
+        rows.append(("  the same, export caught up after each batch", pw["observe_paced"], None, None))
     for name, label in (("otel", "OpenTelemetry SDK span (BatchSpanProcessor)"), ("langfuse", "Langfuse @observe")):
         if name in result["peers"]:
             rows.append((f"{label} {result['peers'][name].get('version', '')}", result["peers"][name], None, None))

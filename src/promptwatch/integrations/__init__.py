@@ -2,13 +2,15 @@
 
 Nothing is patched on import. `instrument_openai(client)` wraps one client when called; LangChain's
 callback handler joins each `PromptWatch` context through the context hook below, which
-`promptwatch/__init__.py` installs, and which imports LangChain only when it is installed and a context
-is entered.
+`promptwatch/__init__.py` installs. The hook never imports LangChain itself: a context joins LangChain
+when the app has imported `langchain_core` by the time the context is entered (an app that calls
+LangChain has; one that does not never pays for LangChain's import, 1-2 s and ~25 MB).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import sys
 from functools import cache
 from types import ModuleType
 from typing import Any
@@ -28,27 +30,25 @@ class LangChainContextHook:
 
     name = "langchain"
 
-    def _module(self) -> ModuleType | None:
-        if not _langchain_installed():
-            return None
+    def _module(self) -> ModuleType:
         from . import langchain
 
         return langchain
 
     def enter(self, instance: Any) -> Any:
-        module = self._module()
-        return module.attach(instance) if module is not None else None
+        if "langchain_core" not in sys.modules:  # the app has not imported LangChain: nothing to record
+            return None
+        return self._module().attach(instance)
 
     def exit(self, instance: Any, token: Any) -> None:
-        module = self._module()
-        if module is not None and token is not None:
-            module.detach(token)
+        if token is not None:
+            self._module().detach(token)
 
     def support(self, instance: Any) -> Any:
-        module = self._module()
-        if module is None:
+        """`pw.langchain`: asked for explicitly, so LangChain is imported here if it is installed."""
+        if not _langchain_installed():
             raise ImportError(LANGCHAIN_MISSING)
-        return module.LangChainSupport(instance)
+        return self._module().LangChainSupport(instance)
 
 
 def install_context_hooks() -> None:

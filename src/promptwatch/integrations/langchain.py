@@ -5,8 +5,9 @@ generated text, model, provider, invocation params as `settings`, token usage, t
 streaming; several prompts in one call make a `parallel-prompt`), tools `action`, retrievers
 `retrieved-docs`. LangChain's run ids give the tree; a root run goes under the open span or `PromptWatch`
 context. Inside `with PromptWatch()` the handler is added to every run through LangChain's context-var
-callback hook, as the published client did; elsewhere pass `PromptWatchCallbackHandler()` in
-`config={"callbacks": [...]}`. Every callback runs in `never_raise()`.
+callback hook, as the published client did (this module is loaded by the first context entered once the
+app has imported `langchain_core`, see `integrations/__init__.py`); elsewhere pass
+`PromptWatchCallbackHandler()` in `config={"callbacks": [...]}`. Every callback runs in `never_raise()`.
 """
 
 from __future__ import annotations

@@ -3,5 +3,6 @@
 `config` (settings), `context` (context variables, sessions), `spans` and `observe` (recording),
 `session` (`PromptWatch`), `templates` (the prompt-template registry), `pipeline` (queue, worker and
 spool per destination). Private modules: `_safe` (the never-raise guard), `_scrub` (bounded copies),
-`_shapes`, `_wire`, `_worker`, `_delivery`, `_transport`, `_spool`. Nothing here imports the server.
+`_ids` (activity ids), `_shapes`, `_wire`, `_worker`, `_delivery`, `_transport`, `_spool`. Nothing here
+imports the server.
 """

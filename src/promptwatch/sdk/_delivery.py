@@ -4,9 +4,17 @@
 - 413: the batch is split in halves, down to single items (a single item too large is dropped).
 - unreachable, timeout, 5xx, 429: the batch goes to the spool and sending pauses for an exponential
   backoff with jitter (or the server's `Retry-After`); meanwhile new batches go to the spool too.
-  The first send that works again drains the spool, oldest file first.
 - 401/403: the key is refused: one warning, and this pipeline drops everything from then on.
 - any other 4xx: the batch is dropped with one warning per status.
+
+Once the server answers again the worker drains the spool, oldest files first, several files merged into
+one request (at most `DRAIN_MAX_BYTES` of JSON and the server's per-request item limits), one request per
+turn of the worker so fresh events are not held up. The server's pace is measured on every batch it
+takes (events per second, smoothed): a drain request carries about `DRAIN_SECONDS` of it, and every
+request may take four times what that pace predicts (at least `request_timeout`, at most
+`MAX_REQUEST_SECONDS`) before it is given up, so a busy server is not sent the same batch twice. A
+request that fails halves the next drain request, and until one succeeds again a drain request is the
+oldest file alone (the server may still be down: a probe should cost little).
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import gzip
 import json
 import random
 import time
+from pathlib import Path
 from typing import Any
 
 from . import _transport as t
@@ -23,6 +32,17 @@ from ._spool import Spool, events_in
 from ._wire import encode
 
 Items = tuple[list[dict[str, Any]], list[dict[str, Any]]]
+
+MAX_SESSIONS, MAX_ACTIVITIES = 1000, 5000
+"""The server's limits on one ingest request (`IngestBatch`): a merged drain request stays within them."""
+DRAIN_MAX_BYTES = 4_000_000
+"""JSON bytes in one drain request, uncompressed (the server takes 20 MB by default)."""
+DRAIN_FIRST_EVENTS, DRAIN_MIN_EVENTS = 2000, 200
+"""Events in the first drain request, before the server's pace is known; the least a failure shrinks it to."""
+DRAIN_SECONDS = 1.0
+"""What a drain request should take at the server's measured pace (the worker sends nothing else meanwhile)."""
+MAX_REQUEST_SECONDS = 60.0
+"""The longest any request may take, whatever the measured pace."""
 
 
 class Backoff:
@@ -47,6 +67,36 @@ class Backoff:
         self.next_attempt = 0.0
 
 
+class Pace:
+    """How many events per second the server takes (smoothed), and what that means for the next request."""
+
+    def __init__(self, request_timeout: float, batch_size: int):
+        self.request_timeout = request_timeout
+        self.batch_size = max(1, batch_size)
+        self.events_per_second: float | None = None
+        self.drain_events = DRAIN_FIRST_EVENTS
+
+    def timeout(self, events: int) -> float:
+        """Seconds a request of `events` may take: four times the expected time, within bounds."""
+        if self.events_per_second is None:  # unknown: `request_timeout` per batch's worth of events
+            expected = self.request_timeout / 4 * max(1.0, events / self.batch_size)
+        else:
+            expected = events / self.events_per_second
+        return min(MAX_REQUEST_SECONDS, max(self.request_timeout, 4 * expected))
+
+    def took(self, events: int, seconds: float) -> None:
+        if events < 50:  # too small to say anything but the round trip
+            return
+        rate = events / max(seconds, 1e-3)
+        previous = self.events_per_second
+        self.events_per_second = rate if previous is None else (previous + rate) / 2
+        wanted = int(self.events_per_second * DRAIN_SECONDS)
+        self.drain_events = max(DRAIN_MIN_EVENTS, min(MAX_SESSIONS + MAX_ACTIVITIES, wanted))
+
+    def failed(self) -> None:
+        self.drain_events = max(DRAIN_MIN_EVENTS, self.drain_events // 2)
+
+
 def _halves(items: Items) -> list[Items]:
     sessions, activities = items
     if len(sessions) + len(activities) < 2:
@@ -65,15 +115,18 @@ def _count(items: Items) -> int:
 class Delivery:
     """Sends batches for one pipeline; used by its worker thread only."""
 
-    def __init__(self, transport: t.Transport, spool: Spool, use_gzip: bool):
+    def __init__(self, transport: t.Transport, spool: Spool, use_gzip: bool, batch_size: int = 500):
         self.transport = transport
         self.spool = spool
         self.use_gzip = use_gzip
         self.backoff = Backoff()
+        self.pace = Pace(transport.timeout, batch_size)
+        self.drain_bytes = DRAIN_MAX_BYTES
         self.refused = False
         self.sent_events = 0
         self.rejected_events = 0
         self.dropped_events = 0
+        self.timed_out_events = 0
 
     def deliver(self, items: Items) -> None:
         """Send a fresh batch now, or spool it while the server is backing us off."""
@@ -81,48 +134,97 @@ class Delivery:
             self.dropped_events += _count(items)
         elif not self.backoff.ready() or self._send(items) == t.RETRY:
             self._to_spool(items)
-        elif len(self.spool):
-            self.drain_spool()
 
-    def drain_spool(self, max_files: int = 50) -> None:
-        """Send spooled files, oldest first, until one fails or `max_files` went."""
-        for _ in range(max_files):
-            path = self.spool.oldest()
-            if path is None or not self.backoff.ready():
-                return
+    def _post(self, items: Items) -> t.Reply:
+        """One request, with the timeout the server's pace calls for; successes update the pace."""
+        events = _count(items)
+        started = time.monotonic()
+        reply = self.transport.post(encode(*items, gzip=self.use_gzip), gzipped=self.use_gzip,
+                                    timeout=self.pace.timeout(events))
+        if reply.outcome == t.SENT:
+            self.pace.took(events, time.monotonic() - started)
+        elif reply.timed_out:
+            self.timed_out_events += events
+        return reply
+
+    # the spool ---------------------------------------------------------------------------------------
+
+    def drain_spool(self) -> bool:
+        """Send the oldest spooled files as one merged request; True when more can go right away."""
+        if not len(self.spool) or not self.backoff.ready():
+            return False
+        if self.refused:
+            for path in self.spool.paths():
+                self.dropped_events += events_in(path)
+                self.spool.remove(path)
+            return False
+        paths, items, size = self._merged()
+        if not paths:
+            return bool(len(self.spool))
+        reply = self._post(items)
+        if reply.outcome == t.TOO_LARGE:
+            if len(paths) > 1:  # merged too much for this server: fewer bytes from now on
+                self.drain_bytes = max(1, size // 2)
+                return True
+            self.spool.remove(paths[0])
+            self._split(items)
+            return bool(len(self.spool))
+        if reply.outcome == t.RETRY:
+            self.backoff.fail(reply.retry_after)
+            self.pace.failed()
+            return False
+        self._settle(reply, _count(items))
+        for path in paths:
+            self.spool.remove(path)
+        return bool(len(self.spool)) and self.backoff.ready()
+
+    def _merged(self) -> tuple[list[Path], Items, int]:
+        """The oldest spooled files that fit in one drain request, their items and JSON bytes; only the
+        oldest file while the last request failed (a probe: the server may still be down)."""
+        paths: list[Path] = []
+        sessions: list[dict[str, Any]] = []
+        activities: list[dict[str, Any]] = []
+        size = 0
+        for path in self.spool.paths():
+            if paths and (
+                self.backoff.failures
+                or len(sessions) + len(activities) + events_in(path) > self.pace.drain_events
+            ):
+                break
             body = self.spool.read(path)
             if body is None:
                 continue
-            if self.refused:
-                self.dropped_events += events_in(path)
-                self.spool.remove(path)
+            try:
+                raw = gzip.decompress(body)
+                decoded = json.loads(raw)
+                more_sessions, more_activities = list(decoded["sessions"]), list(decoded["activities"])
+            except (OSError, EOFError, ValueError, KeyError, TypeError) as exc:
+                self._drop_unreadable(path, exc)
                 continue
-            payload = body if self.use_gzip else gzip.decompress(body)
-            reply = self.transport.post(payload, gzipped=self.use_gzip)
-            if reply.outcome == t.TOO_LARGE:
-                decoded = json.loads(gzip.decompress(body))
-                self.spool.remove(path)
-                for half in _halves((decoded.get("sessions", []), decoded.get("activities", []))):
-                    self.deliver(half)
-                continue
-            if reply.outcome == t.RETRY:
-                self.backoff.fail(reply.retry_after)
-                return
-            self._settle(reply, events_in(path))
-            self.spool.remove(path)
+            if paths and (
+                size + len(raw) > self.drain_bytes
+                or len(sessions) + len(more_sessions) > MAX_SESSIONS
+                or len(activities) + len(more_activities) > MAX_ACTIVITIES
+            ):
+                break
+            paths.append(path)
+            sessions += more_sessions
+            activities += more_activities
+            size += len(raw)
+        return paths, (sessions, activities), size
+
+    def _drop_unreadable(self, path: Path, error: Exception) -> None:
+        self.dropped_events += events_in(path)
+        self.spool.remove(path)
+        warn_once("spool-unreadable", f"PromptWatch dropped a spool file it cannot read ({error!r}): {path}")
+
+    # fresh batches -----------------------------------------------------------------------------------
 
     def _send(self, items: Items) -> str:
         """Post `items`, splitting on 413; RETRY means none of it was taken and it should be kept."""
-        reply = self.transport.post(encode(*items, gzip=self.use_gzip), gzipped=self.use_gzip)
+        reply = self._post(items)
         if reply.outcome == t.TOO_LARGE:
-            halves = _halves(items)
-            if not halves:
-                self.dropped_events += _count(items)
-                warn_once("too-large", "PromptWatch dropped an event larger than the server accepts (413).")
-                return t.SENT
-            for half in halves:
-                if self._send(half) == t.RETRY:
-                    self._to_spool(half)
+            self._split(items)
             return t.SENT
         if reply.outcome == t.RETRY:
             self.backoff.fail(reply.retry_after)
@@ -130,12 +232,22 @@ class Delivery:
         self._settle(reply, _count(items))
         return reply.outcome
 
+    def _split(self, items: Items) -> None:
+        """A batch the server found too large (413): each half is sent on its own, or spooled."""
+        halves = _halves(items)
+        if not halves:
+            self.dropped_events += _count(items)
+            warn_once("too-large", "PromptWatch dropped an event larger than the server accepts (413).")
+        for half in halves:
+            if self._send(half) == t.RETRY:
+                self._to_spool(half)
+
     def _settle(self, reply: t.Reply, events: int) -> None:
         """Account for a reply that ends a batch's life: sent, or refused for good."""
         if reply.outcome == t.SENT:
             self.backoff.succeed()
             self.sent_events += events
-            self._log_invalid(reply.items)
+            self._log_invalid(reply)
         elif reply.outcome == t.UNAUTHORIZED:
             self.refused = True
             self.dropped_events += events
@@ -149,18 +261,16 @@ class Delivery:
             message = f"PromptWatch server refused a batch ({reply.status}): {reply.detail}"
             warn_once(f"refused-{reply.status}", message)
 
-    def _log_invalid(self, answer: dict[str, Any]) -> None:
-        for group, noun in (("sessions", "session"), ("activities", "activity")):
-            for item in answer.get(group) or ():
-                if isinstance(item, dict) and item.get("status") == "invalid":
-                    self.rejected_events += 1
-                    logger.warning(
-                        "PromptWatch server rejected %s %s: %s", noun, item.get("id"), item.get("errors")
-                    )
+    def _log_invalid(self, reply: t.Reply) -> None:
+        for group, item in reply.invalid_items():
+            self.rejected_events += 1
+            noun = "session" if group == "sessions" else "activity"
+            logger.warning("PromptWatch server rejected %s %s: %s", noun, item.get("id"), item.get("errors"))
 
     def _to_spool(self, items: Items) -> None:
         try:
-            self.spool.write(encode(*items, gzip=True), _count(items))
+            # level 1: a third of level 5's CPU for 15 % more bytes, while the server is down and events pile up
+            self.spool.write(encode(*items, gzip=True, compresslevel=1), _count(items))
         except OSError as exc:
             self.dropped_events += _count(items)
             message = f"PromptWatch cannot write its spool ({exc}); undeliverable events are dropped."

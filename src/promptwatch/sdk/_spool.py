@@ -111,8 +111,9 @@ class Spool:
             "events are being dropped while the server is unreachable.",
         )
 
-    def oldest(self) -> Path | None:
-        return next(iter(self._files), None)
+    def paths(self) -> list[Path]:
+        """The spooled files, oldest first (a copy: removing files while going through it is safe)."""
+        return list(self._files)
 
     def read(self, path: Path) -> bytes | None:
         try:

@@ -2,6 +2,7 @@
 
 Standard library only (`http.client`). `Transport.post(body)` never raises: a connection error, a
 timeout and an unreadable reply all come back as a `Reply` whose `outcome` tells the worker what to do.
+A 2xx answer is kept as it came (`Reply.body`): it is read only when it names an invalid item.
 """
 
 from __future__ import annotations
@@ -9,14 +10,14 @@ from __future__ import annotations
 import http.client
 import json
 import ssl
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 INGEST_PATH = "/api/v1/ingest"
 USER_AGENT = "promptwatch-python-sdk"
 
-SENT = "sent"  # 2xx: look at the per-item statuses
+SENT = "sent"  # 2xx: the per-item statuses are in the body
 RETRY = "retry"  # unreachable, timeout, 5xx, 429: back off, keep the data
 TOO_LARGE = "too-large"  # 413: split the batch
 UNAUTHORIZED = "unauthorized"  # 401/403: the key is wrong, sending again will not help
@@ -29,7 +30,26 @@ class Reply:
     status: int | None = None
     retry_after: float | None = None
     detail: str = ""
-    items: dict[str, Any] = field(default_factory=dict)
+    body: bytes = b""
+    timed_out: bool = False  # no answer in time: the server may still have taken the batch
+
+    def invalid_items(self) -> list[tuple[str, dict[str, Any]]]:
+        """`(group, item)` for each item a 2xx answer calls invalid. The answer is decoded only when it
+        holds the word: a batch of 1,000 stored items is not worth decoding 1,000 statuses."""
+        if b'"invalid"' not in self.body:
+            return []
+        try:
+            answer = json.loads(self.body)
+        except ValueError:
+            return []
+        if not isinstance(answer, dict):
+            return []
+        return [
+            (group, item)
+            for group in ("sessions", "activities")
+            for item in answer.get(group) or ()
+            if isinstance(item, dict) and item.get("status") == "invalid"
+        ]
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -43,11 +63,7 @@ def _retry_after(value: str | None) -> float | None:
 
 def classify(status: int, headers: Any, text: bytes) -> Reply:
     if 200 <= status < 300:
-        try:
-            items = json.loads(text) if text else {}
-        except ValueError:
-            items = {}
-        return Reply(SENT, status, items=items if isinstance(items, dict) else {})
+        return Reply(SENT, status, body=text)
     detail = text[:500].decode("utf-8", "replace")
     if status == 413:
         return Reply(TOO_LARGE, status, detail=detail)
@@ -67,7 +83,7 @@ class Transport:
         self._host = url.hostname or "127.0.0.1"
         self._port = url.port
         self._path = (url.path.rstrip("/") or "") + INGEST_PATH
-        self._timeout = timeout
+        self.timeout = timeout
         self._headers = {
             "Authorization": f"Bearer {api_key}",
             "Content-Type": "application/json",
@@ -79,18 +95,24 @@ class Transport:
         if self._connection is None:
             if self._https:
                 self._connection = http.client.HTTPSConnection(
-                    self._host, self._port, timeout=self._timeout, context=ssl.create_default_context()
+                    self._host, self._port, timeout=self.timeout, context=ssl.create_default_context()
                 )
             else:
-                self._connection = http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
+                self._connection = http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
         return self._connection
 
-    def post(self, body: bytes, gzipped: bool = False) -> Reply:
+    def post(self, body: bytes, gzipped: bool = False, timeout: float | None = None) -> Reply:
+        """POST `body`; `timeout` (seconds to connect, and to wait for each read) defaults to the setting."""
         headers = dict(self._headers)
         if gzipped:
             headers["Content-Encoding"] = "gzip"
+        timeout = self.timeout if timeout is None else timeout
         for attempt in (1, 2):  # a kept-alive connection the server closed gets one fresh try
             connection = self._connect()
+            if connection.timeout != timeout:
+                connection.timeout = timeout
+                if connection.sock is not None:
+                    connection.sock.settimeout(timeout)
             try:
                 connection.request("POST", self._path, body=body, headers=headers)
                 response = connection.getresponse()
@@ -100,7 +122,10 @@ class Transport:
                 if attempt == 2:
                     return Reply(RETRY, detail=f"{type(exc).__name__}: {exc}")
                 continue
-            except (TimeoutError, OSError, http.client.HTTPException) as exc:
+            except TimeoutError as exc:
+                self.close()
+                return Reply(RETRY, detail=f"{type(exc).__name__}: {exc}", timed_out=True)
+            except (OSError, http.client.HTTPException) as exc:
                 self.close()
                 return Reply(RETRY, detail=f"{type(exc).__name__}: {exc}")
             if response.will_close:

@@ -1,14 +1,16 @@
 """From queued events to the native ingest body (`POST /api/v1/ingest`); runs in the worker thread only.
 
-The call path queues `(kind, payload)` tuples of plain data with times as `time.time()` floats:
+The call path queues tuples of plain data, with times as `time.time()` floats:
 
-- `SESSION`: a `SessionIn` dict;
-- `ACTIVITY`: an `ActivityIn` dict;
-- `TRACE`: an `ActivityIn` dict that is the root of an implicit session (no `PromptWatch` context was
-  open), from which the session record is made here rather than on the caller's time;
-- `LEGACY`: `(model, session_id, parent_id, order)`, a `promptwatch.schema.legacy` activity the user built.
+- `(ACTIVITY, id, session_id, activity_type, parent_id, name, order, start_time, end_time, error, inputs,
+  output, fields)`: an ended `Span` (`fields` is None when nothing was `set()`). When it is the root of
+  an implicit session (no `PromptWatch` context was open: its `session_id` is its own id) the session
+  record is made from it here rather than on the caller's time;
+- `(SESSION, record)`: a `SessionIn` dict;
+- `(LEGACY, (model, session_id, parent_id, order))`: a `promptwatch.schema.legacy` activity the user built.
 
-Here the times become ISO-8601 strings, `None`s are left out and the batch is encoded to JSON.
+Here the type-specific fields are filled (`_shapes`), the times become ISO-8601 strings, `None`s are left
+out and the batch is encoded to JSON.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from typing import Any
 
 from pydantic_core import to_json
 
+from ._shapes import shape_fields
+
 SESSION = 0
 ACTIVITY = 1
-TRACE = 2
 LEGACY = 3
 
 _TIME_FIELDS = ("start_time", "end_time")
@@ -31,14 +34,16 @@ _second_cache: tuple[int, str] = (-1, "")
 
 
 def iso(timestamp: float) -> str:
-    """`timestamp` as ISO-8601 in UTC with microseconds; the date part is cached per second (hot in the worker)."""
+    """`timestamp` as ISO-8601 in UTC with microseconds. The text up to the microseconds is made once per
+    second and kept as a `%` template (hot in the worker: two per activity)."""
     global _second_cache
     second = int(timestamp)
-    cached_second, prefix = _second_cache
+    cached_second, template = _second_cache
     if second != cached_second:
         prefix = datetime.fromtimestamp(second, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
-        _second_cache = (second, prefix)
-    return f"{prefix}.{int((timestamp - second) * 1_000_000):06d}+00:00"
+        template = prefix + ".%06d+00:00"
+        _second_cache = (second, template)
+    return template % ((timestamp - second) * 1_000_000)
 
 
 def _clean(payload: dict[str, Any]) -> dict[str, Any]:
@@ -50,16 +55,45 @@ def _clean(payload: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _session_of_trace(root: dict[str, Any], tracking_project: str | None) -> dict[str, Any]:
-    """The implicit session of a root activity already made wire-ready by `_clean`."""
-    session = {
-        "id": root["session_id"],
-        "start_time": root["start_time"],
-        "is_error": "error" in root,
+def activity_item(event: tuple[Any, ...]) -> dict[str, Any]:
+    """The `ActivityIn` of an `ACTIVITY` event, built without `None`s: the fixed fields first, then the
+    fields of its type made from its inputs and output, then what was `set()` (a `None` there removes a
+    field)."""
+    _, id_, session_id, activity_type, parent_id, name, order, start, end, error, inputs, output, fields = event
+    item: dict[str, Any] = {
+        "id": id_,
+        "session_id": session_id,
+        "activity_type": activity_type,
+        "start_time": iso(start),
+        "end_time": iso(end),
     }
-    for source, target in (("name", "session_name"), ("end_time", "end_time")):
-        if source in root:
-            session[target] = root[source]
+    if parent_id is not None:
+        item["parent_activity_id"] = parent_id
+    if name is not None:
+        item["name"] = name
+    if order is not None:
+        item["order"] = order
+    if error is not None:
+        item["error"] = error
+    if inputs is not None or output is not None or activity_type != "span":
+        shaped = shape_fields(activity_type, inputs, output, fields or {})
+        fields = {**shaped, **fields} if fields else shaped
+    if fields is not None:
+        for key, value in fields.items():
+            if value is not None:
+                item[key] = value
+            else:
+                item.pop(key, None)
+    return item
+
+
+def _session_of_root(root: dict[str, Any], tracking_project: str | None) -> dict[str, Any]:
+    """The implicit session of a root activity (its wire item)."""
+    session = {"id": root["session_id"], "start_time": root["start_time"], "is_error": "error" in root}
+    if "name" in root:
+        session["session_name"] = root["name"]
+    if "end_time" in root:
+        session["end_time"] = root["end_time"]
     if tracking_project is not None:
         session["tracking_project"] = tracking_project
     return session
@@ -77,33 +111,34 @@ def _legacy_activity(model: Any, session_id: str, parent_id: str | None, order: 
 
 
 def to_wire(
-    events: list[tuple[int, Any]], tracking_project: str | None
+    events: list[Any], tracking_project: str | None,
+    into: tuple[list[dict[str, Any]], list[dict[str, Any]]] | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Sessions and activities of a batch of queued events, in the order they were queued."""
-    sessions: list[dict[str, Any]] = []
-    activities: list[dict[str, Any]] = []
-    for kind, payload in events:
+    """Sessions and activities of queued events, in the order they were queued (appended to `into`)."""
+    sessions, activities = into if into is not None else ([], [])
+    for event in events:
+        kind = event[0]
         if kind == ACTIVITY:
-            activities.append(_clean(payload))
-        elif kind == TRACE:
-            activity = _clean(payload)
-            sessions.append(_session_of_trace(activity, tracking_project))
+            activity = activity_item(event)
+            if event[1] == event[2]:  # its own session: the root of an implicit session
+                sessions.append(_session_of_root(activity, tracking_project))
             activities.append(activity)
         elif kind == SESSION:
-            sessions.append(_clean(payload))
+            sessions.append(_clean(event[1]))
         elif kind == LEGACY:
-            activities.append(_legacy_activity(*payload))
+            activities.append(_legacy_activity(*event[1]))
     return sessions, activities
 
 
-def encode(sessions: list[dict[str, Any]], activities: list[dict[str, Any]], gzip: bool = False) -> bytes:
+def encode(sessions: list[dict[str, Any]], activities: list[dict[str, Any]], gzip: bool = False,
+           compresslevel: int = 5) -> bytes:
     """The request body for these items; non-JSON values become strings, NaN becomes null."""
     body = to_json({"sessions": sessions, "activities": activities}, fallback=str)
-    return gzip_module.compress(body, compresslevel=5) if gzip else body
+    return gzip_module.compress(body, compresslevel=compresslevel) if gzip else body
 
 
-def activity_snapshot(kind: int, payload: Any) -> dict[str, Any]:
-    """The wire form of one queued activity, for `on_activity` callbacks."""
-    if kind == LEGACY:
-        return _legacy_activity(*payload)
-    return _clean(payload)
+def activity_snapshot(event: Any) -> dict[str, Any]:
+    """The wire form of one queued `ACTIVITY` or `LEGACY` event, for `on_activity` callbacks."""
+    if event[0] == LEGACY:
+        return _legacy_activity(*event[1])
+    return activity_item(event)

@@ -60,7 +60,7 @@ class SessionState:
         self.steps_count = order = next(self._steps)
         if not self.announced:
             self.announced = True
-            self.pipeline.emit(SESSION, self.record())
+            self.pipeline.emit((SESSION, self.record()))
         return order
 
     def name_if_unnamed(self, name: Any) -> None:
@@ -83,4 +83,4 @@ class SessionState:
         if self.end_time is None:
             self.end_time = time.time()
             if self.announced:
-                self.pipeline.emit(SESSION, self.record())
+                self.pipeline.emit((SESSION, self.record()))

@@ -23,7 +23,7 @@ from typing import Any, TypeVar, overload
 from ._safe import ignored, never_raise
 from ._scrub import REDACTED, is_secret_key
 from .context import current_span
-from .spans import Span
+from .spans import Span, opened
 
 F = TypeVar("F", bound=Callable[..., Any])
 _guard = never_raise()
@@ -78,16 +78,26 @@ class _Call:
         self.skip_first = bool(self.params) and self.params[0] in ("self", "cls")
         self.secret_params = frozenset(name for name in self.params if is_secret_key(name))
 
+    # `open` and `close` are the bookkeeping around each call, guarded by a plain `try` deciding with
+    # `ignored()` (free in Python 3.11 until something raises) rather than `with never_raise()` (two calls
+    # per block, every time): they run on every traced call.
+
     def open(self, args: tuple[Any, ...], kwargs: dict[str, Any], make_current: bool = True) -> Span | None:
-        span = Span(self.label, self.as_type)
-        span._place(current_span.get())
-        if not span.recording:
+        """The call's span (current unless `make_current=False`); None when not recording or when our
+        bookkeeping failed (swallowed)."""
+        try:
+            span = opened(Span, self.label, self.as_type, current_span.get())
+            if not span.recording:
+                return None
+            if self.capture_input and (args or kwargs):
+                span.inputs = self.bind(span, args, kwargs)
+            if make_current:
+                span._token = current_span.set(span)
+            return span
+        except Exception as exc:
+            if not ignored(exc):
+                raise
             return None
-        if self.capture_input and (args or kwargs):
-            span.inputs = self.bind(span, args, kwargs)
-        if make_current:
-            span._token = current_span.set(span)
-        return span
 
     def bind(self, span: Span, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
         copy = span.pipeline.scrubber.copy
@@ -106,42 +116,31 @@ class _Call:
         return bound
 
     def close(self, span: Span, result: Any, error: BaseException | None) -> None:
-        if span._token is not None:
-            current_span.reset(span._token)
-            span._token = None
-        if error is None and self.capture_output and result is not None:
-            span.output = span.pipeline.scrubber.copy(result)
-        span.end(error)
-
-
-def _open(call: _Call, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Span | None:
-    try:
-        return call.open(args, kwargs)
-    except Exception as exc:
-        if not ignored(exc):
-            raise
-        return None
-
-
-def _close(call: _Call, span: Span, result: Any, error: BaseException | None) -> None:
-    try:
-        call.close(span, result, error)
-    except Exception as exc:
-        if not ignored(exc):
-            raise
+        """End the call's span with its result or error (our failures swallowed, as in `open`)."""
+        try:
+            token = span._token
+            if token is not None:
+                current_span.reset(token)
+                span._token = None
+            if error is None and self.capture_output and result is not None:
+                span.output = span.pipeline.scrubber.copy(result)
+            span.end(error)
+        except Exception as exc:
+            if not ignored(exc):
+                raise
 
 
 def _function_wrapper(fn: Callable[..., Any], call: _Call) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        span = _open(call, args, kwargs)
+        span = call.open(args, kwargs)
         if span is None:
             return fn(*args, **kwargs)
         try:
             result = fn(*args, **kwargs)
         except BaseException as exc:
-            _close(call, span, None, exc)
+            call.close(span, None, exc)
             raise
-        _close(call, span, result, None)
+        call.close(span, result, None)
         return result
 
     return wrapper
@@ -149,15 +148,15 @@ def _function_wrapper(fn: Callable[..., Any], call: _Call) -> Callable[..., Any]
 
 def _coroutine_wrapper(fn: Callable[..., Any], call: _Call) -> Callable[..., Any]:
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
-        span = _open(call, args, kwargs)
+        span = call.open(args, kwargs)
         if span is None:
             return await fn(*args, **kwargs)
         try:
             result = await fn(*args, **kwargs)
         except BaseException as exc:
-            _close(call, span, None, exc)
+            call.close(span, None, exc)
             raise
-        _close(call, span, result, None)
+        call.close(span, result, None)
         return result
 
     return wrapper
@@ -184,9 +183,7 @@ class _Yielded:
 
 def _generator_wrapper(fn: Callable[..., Any], call: _Call) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        span = None
-        with _guard:
-            span = call.open(args, kwargs, make_current=False)
+        span = call.open(args, kwargs, make_current=False)
         generator = fn(*args, **kwargs)
         return generator if span is None else _traced_generator(generator, span, call)
 
@@ -206,8 +203,7 @@ def _traced_generator(generator: Any, span: Span, call: _Call) -> Any:
                 call.close(span, yielded.result(span), None)
             return stop.value
         except BaseException as exc:
-            with _guard:
-                call.close(span, None, exc)
+            call.close(span, None, exc)
             raise
         finally:
             current_span.reset(token)
@@ -227,9 +223,7 @@ def _traced_generator(generator: Any, span: Span, call: _Call) -> Any:
 
 def _async_generator_wrapper(fn: Callable[..., Any], call: _Call) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        span = None
-        with _guard:
-            span = call.open(args, kwargs, make_current=False)
+        span = call.open(args, kwargs, make_current=False)
         generator = fn(*args, **kwargs)
         return generator if span is None else _traced_async_generator(generator, span, call)
 
@@ -252,8 +246,7 @@ async def _traced_async_generator(generator: Any, span: Span, call: _Call) -> An
                 call.close(span, yielded.result(span), None)
             return
         except BaseException as exc:
-            with _guard:
-                call.close(span, None, exc)
+            call.close(span, None, exc)
             raise
         finally:
             current_span.reset(token)

@@ -23,7 +23,7 @@ from ._worker import Worker
 from .config import SdkConfig, check_config, default_spool_dir, resolve_config
 
 
-def _discard(kind: int, payload: Any) -> None:
+def _discard(event: Any) -> None:
     return None
 
 
@@ -46,7 +46,7 @@ class Pipeline:
                 config.spool_max_bytes,
             )
             delivery = Delivery(Transport(config.host_url, config.api_key, config.request_timeout), spool,
-                                config.gzip)
+                                config.gzip, config.batch_size)
             self.worker = Worker(delivery, config.queue_size, config.batch_size, config.flush_interval,
                                  config.tracking_project)
             self.emit = self.worker.emit

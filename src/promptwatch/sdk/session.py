@@ -216,10 +216,10 @@ class PromptWatch:
                 return
             if activity.error and anchor.session is not None:
                 anchor.session.is_error = True
-            payload = (activity, anchor.session_id, anchor.parent_id, anchor.order)
-            anchor.pipeline.emit(LEGACY, payload)
+            event = (LEGACY, (activity, anchor.session_id, anchor.parent_id, anchor.order))
+            anchor.pipeline.emit(event)
             if anchor.session is not None and anchor.session.on_activity:
-                notify_callbacks(anchor.session.on_activity, LEGACY, payload)
+                notify_callbacks(anchor.session.on_activity, event)
 
 
 def _anchor(as_root: bool) -> Any:

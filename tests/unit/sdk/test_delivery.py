@@ -1,19 +1,23 @@
 """Transport and delivery: batching, per-item answers, 503 back-off, 413 split, 401, the bounded queue,
-and the spool while the server is down (drained exactly once, also by a later process)."""
+and the spool while the server is down (drained exactly once, also by a later process, in merged
+requests a busy server is given time for)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import stat
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import promptwatch
 from promptwatch import observe
 from promptwatch.sdk import pipeline
+from promptwatch.sdk._delivery import DRAIN_MIN_EVENTS, MAX_REQUEST_SECONDS, Pace
 from promptwatch.sdk._spool import Spool
 from tests.support.capture_sink import API_KEY, CaptureSink
 
@@ -158,3 +162,74 @@ def test_a_later_process_sends_what_an_earlier_one_spooled(sink, tmp_path):
     names = [item["name"] for item in sink.activities]
     assert names.count("first") == 7 and names.count("second") == 1
     assert len({item["id"] for item in sink.activities}) == 8
+
+
+class SlowSink(CaptureSink):
+    """A server that takes `per_item` seconds per item of a request (a busy server), and closes each
+    connection (so that once stopped it is unreachable at once)."""
+
+    def __init__(self, per_item: float):
+        super().__init__()
+        self.per_item = per_item
+
+    def handle(self, path, authorization, body):
+        batch = json.loads(body)
+        time.sleep(self.per_item * (len(batch.get("sessions", [])) + len(batch.get("activities", []))))
+        status, reply, headers = super().handle(path, authorization, body)
+        return status, reply, {**headers, "Connection": "close"}
+
+
+def test_the_spool_drains_in_merged_requests_that_a_busy_server_is_given_time_for(strict_guard, tmp_path):
+    sink = SlowSink(per_item=0.002).start()  # 500 items/s: a merged request of 500 takes 1 s
+    try:
+        pipeline.configure(api_key=sink.api_key, host_url=sink.url, spool_dir=tmp_path, flush_interval=0.02,
+                           batch_size=50, request_timeout=0.3)
+        for i in range(100):  # the server's pace is measured on these (batches of 50 items, 0.1 s each)
+            unit(i)
+        assert promptwatch.flush(10)
+        sink.stop()
+        for start in range(100, 400, 25):  # 12 spool files of 50 items (an implicit session + its call)
+            for i in range(start, start + 25):
+                unit(i)
+            assert promptwatch.flush(5)
+        spooled = pipeline.get_pipeline().stats()["spooled_files"]
+        assert spooled == 12
+        requests_before = sink.requests
+        sink.start()
+        assert sink.wait_for(lambda s: len(_ids(s)) >= 400, timeout=30)
+        assert promptwatch.flush(5)
+        ids = _ids(sink)
+        assert len(ids) == len(set(ids)) == 400  # nothing sent twice
+        assert sink.requests - requests_before < spooled / 2
+        stats = pipeline.get_pipeline().stats()
+        assert stats["timed_out"] == 0 and stats["spooled_files"] == 0 and stats["sent"] == 800
+    finally:
+        sink.stop()
+
+
+def test_pace_sizes_drain_requests_and_their_timeouts():
+    pace = Pace(request_timeout=5.0, batch_size=500)
+    assert pace.timeout(500) == 5.0 and pace.timeout(2000) == 20.0  # unknown pace: 5 s per batch
+    pace.took(1000, 2.0)  # 500 events/s
+    assert pace.drain_events == 500
+    assert pace.timeout(500) == 5.0 and pace.timeout(5000) == 40.0  # four times the expected 10 s
+    assert pace.timeout(100_000) == MAX_REQUEST_SECONDS
+    pace.failed()
+    assert pace.drain_events == 250
+    for _ in range(5):
+        pace.failed()
+    assert pace.drain_events == DRAIN_MIN_EVENTS
+
+
+def test_an_unreadable_spool_file_is_dropped_counted_and_warned(sdk, tmp_path, caplog):
+    sdk.stop()
+    unit(1)
+    assert promptwatch.flush(5)
+    spool = pipeline.get_pipeline().worker.delivery.spool
+    (broken,) = spool.paths()
+    broken.write_bytes(b"not gzip")
+    sdk.start()
+    with caplog.at_level(logging.WARNING, logger="promptwatch"):
+        assert sdk.wait_for(lambda s: pipeline.get_pipeline().stats()["spooled_files"] == 0, timeout=15)
+    assert pipeline.get_pipeline().stats()["dropped"] == 2 and _ids(sdk) == []
+    assert sum("cannot read" in record.message for record in caplog.records) == 1
