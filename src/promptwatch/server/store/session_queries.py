@@ -1,13 +1,14 @@
-"""Queries over sessions and their activities: the filtered list (projection only), one session's tree,
-and deletion with its tombstone."""
+"""Queries over sessions and their activities: the filtered list (projection only) with its text search, one
+session's tree, and deletion with its tombstone."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, RowMapping, and_, exists, or_, select, text
+from sqlalchemy import Connection, RowMapping, TextClause, exists, func, or_, select, text
 
 from . import search
 from .bodies import decode_body
@@ -66,18 +67,174 @@ def list_sessions(
     previous page."""
     column, descending = SORTS[sort]
     query = select(*LIST_COLUMNS).outerjoin(projects, projects.c.id == sessions.c.project_id)
-    conditions = [sessions.c.account_id == account_id, *_conditions(conn, account_id, where)]
-    if after is not None:
-        value, pk = after
-        beyond = column < value if descending else column > value
-        tie = sessions.c.pk < pk if descending else sessions.c.pk > pk
-        conditions.append(or_(beyond, and_(column == value, tie)))
-    order = (column.desc(), sessions.c.pk.desc()) if descending else (column.asc(), sessions.c.pk.asc())
-    query = query.where(*conditions).order_by(*order).limit(limit)
-    return list(conn.execute(query).mappings())
+    filters = _conditions(conn, account_id, where)
+    if where.q:
+        match = search.text_match(conn, account_id, where.q)
+        if match.walks:
+            pks = search_page(conn, match, filters, sort, after, limit)
+            if not pks:
+                return []
+            rows = {row["pk"]: row for row in conn.execute(query.where(sessions.c.pk.in_(pks))).mappings()}
+            return [rows[pk] for pk in pks]
+        filters.append(sessions.c.pk.in_(_session_pks(match.session_pks())))
+    query = query.where(sessions.c.account_id == account_id, *filters, *_beyond(column, descending, after))
+    return list(conn.execute(query.order_by(*_order(column, descending)).limit(limit)).mappings())
+
+
+def _session_pks(sql: TextClause):
+    return sql.columns(session_pk=sessions.c.pk.type)
+
+
+def _beyond(column, descending: bool, after: tuple | None) -> list:
+    """After (value, pk) in the order (the value may be a subquery); written `column <= value AND (...)` so that
+    the planner starts the index range at the value instead of reading every session before it."""
+    if after is None:
+        return []
+    value, pk = after
+    if descending:
+        return [column <= value, or_(column < value, sessions.c.pk < pk)]
+    return [column >= value, or_(column > value, sessions.c.pk > pk)]
+
+
+def _order(column, descending: bool) -> tuple:
+    return (column.desc(), sessions.c.pk.desc()) if descending else (column.asc(), sessions.c.pk.asc())
+
+
+# SQLite's text search (PostgreSQL filters in one query, see search.PostgresMatch) walks the sessions that
+# pass the other filters in the list's order and asks the index which of each batch match, so a frequent word
+# costs a page's worth of sessions, not every match in the store. A rare word would make that walk long: before
+# each batch the walk projects what finishing the page would cost and asks the index for its matches if there
+# are fewer than would cost as much; then the matches drive. Costs in microseconds, measured on the
+# 1M-activity benchmark store (docs/benchmarks.md); the index's own are in `search.SqliteMatch`.
+CANDIDATE_COST = 2.0  # reading one session in an indexed order (newest, oldest)
+SCAN_COST = 0.5  # per stored session, for each page of an unindexed order: a scan of the account's sessions
+UNINDEXED_SORTS = {"cost", "tokens"}
+UNINDEXED_PAGE = 4096  # sessions read per page of an unindexed order, so that few scans are needed
+FIRST_RATE = 0.5  # the share of sessions assumed to match before any was examined
+FIRST_ACTIVITIES = 8  # activities per session assumed before any was read
+
+
+def search_page(
+    conn: Connection, match: search.SqliteMatch, filters: list, sort: str, after: tuple | None, limit: int
+) -> list[int]:
+    """The pks of the first `limit` sessions after `after` that pass `filters` and have a matching activity, in
+    the list's order: exactly what filtering by every match gives, whatever the order of session start times
+    against activity pks (each session is decided by all of its activities)."""
+    conditions = [sessions.c.account_id == match.account_id, *filters]
+    candidates = _Candidates(conn, conditions, sort, after)
+    found: list[int] = []
+    examined = activities_read = ranges = 0
+    while len(found) < limit and not candidates.done:
+        need = limit - len(found)
+        wanted = math.ceil(need / _match_rate(len(found), examined))
+        per_activity = activities_read / examined if examined else FIRST_ACTIVITIES
+        per_range = ranges / examined if examined else 0
+        per_session = per_activity * match.activity_cost + per_range * match.range_cost
+        walk_cost = wanted * per_session + candidates.cost(wanted)
+        matches = match.matches_up_to(int(walk_cost / match.match_cost))
+        if matches is not None:
+            return found + _driven_by_matches(conn, match, matches, filters, sort, candidates.position, need)
+        batch = candidates.take(min(math.ceil(wanted * 1.2), 4 * max(examined, limit)))
+        seen = match.sessions_among(batch)
+        found += [pk for pk in batch if pk in seen.sessions]
+        examined, activities_read, ranges = (
+            examined + len(batch),
+            activities_read + seen.activities,
+            ranges + seen.ranges,
+        )
+    return found[:limit]
+
+
+def _match_rate(found: int, examined: int) -> float:
+    """The share of sessions that match, from what the walk saw; none yet: half of what one more would show."""
+    if found:
+        return found / examined
+    return 1 / (2 * examined) if examined else FIRST_RATE
+
+
+def _driven_by_matches(
+    conn: Connection,
+    match: search.SqliteMatch,
+    matches: str,
+    filters: list,
+    sort: str,
+    after: tuple | None,
+    limit: int,
+) -> list[int]:
+    """The page from the sessions of the matching activities, sorted afterwards. `account_id + 0` keeps the
+    planner off the account's indexes, which would lead it to read every session of the account in order."""
+    column, descending = SORTS[sort]
+    query = (
+        select(sessions.c.pk)
+        .where(
+            (sessions.c.account_id + 0) == match.account_id,
+            sessions.c.pk.in_(_session_pks(match.sessions_of(matches))),
+            *filters,
+            *_beyond(column, descending, after),
+        )
+        .order_by(*_order(column, descending))
+        .limit(limit)
+    )
+    return list(conn.execute(query).scalars())
+
+
+class _Candidates:
+    """The account's sessions that pass the filters, in the list's order, read in pages as they are taken. Only
+    pks are read (converting every sort value would cost more than the rest); a position is the pk and a
+    subquery of its sort value, which the statement using it evaluates once."""
+
+    def __init__(self, conn: Connection, conditions: list, sort: str, after: tuple | None) -> None:
+        self.conn, self.conditions = conn, conditions
+        self.column, self.descending = SORTS[sort]
+        self.unindexed = sort in UNINDEXED_SORTS
+        self.position = after  # (sort value, pk) of the last session taken
+        self._read_to = after  # ... and of the last one read
+        self._buffer: list[int] = []
+        self._more = True  # the database may hold more beyond _read_to
+        self._stored: int | None = None
+
+    @property
+    def done(self) -> bool:
+        return not self._buffer and not self._more
+
+    def cost(self, count: int) -> float:
+        """What taking `count` more would cost in reading pages."""
+        missing = count - len(self._buffer)
+        if missing <= 0 or not self._more:
+            return 0.0
+        if not self.unindexed:
+            return missing * CANDIDATE_COST
+        if self._stored is None:  # a bound on the account's sessions, at the cost of one index look-up
+            self._stored = self.conn.execute(select(func.max(sessions.c.pk))).scalar_one() or 0
+        return math.ceil(missing / UNINDEXED_PAGE) * self._stored * SCAN_COST
+
+    def take(self, count: int) -> list[int]:
+        if len(self._buffer) < count and self._more:
+            self._read(max(count - len(self._buffer), UNINDEXED_PAGE if self.unindexed else 0))
+        taken, self._buffer = self._buffer[:count], self._buffer[count:]
+        if taken:
+            self.position = self._at(taken[-1])
+        return taken
+
+    def _at(self, pk: int) -> tuple:
+        return select(self.column).where(sessions.c.pk == pk).scalar_subquery(), pk
+
+    def _read(self, count: int) -> None:
+        query = (
+            select(sessions.c.pk)
+            .where(*self.conditions, *_beyond(self.column, self.descending, self._read_to))
+            .order_by(*_order(self.column, self.descending))
+            .limit(count)
+        )
+        pks = list(self.conn.execute(query).scalars())
+        self._buffer += pks
+        self._more = len(pks) == count
+        if pks:
+            self._read_to = self._at(pks[-1])
 
 
 def _conditions(conn: Connection, account_id: int, where: SessionFilter) -> list:
+    """Every filter but the account's and the text (see `search_page`)."""
     out = []
     if where.project_id is not None:
         out.append(sessions.c.project_id == where.project_id)
@@ -96,11 +253,6 @@ def _conditions(conn: Connection, account_id: int, where: SessionFilter) -> list
                     activities.c.account_id == account_id, column == value, activities.c.session_pk == sessions.c.pk
                 )
             )
-    if where.q:
-        dialect = conn.dialect.name
-        phrase = search.fts_phrase(where.q) if dialect == "sqlite" else where.q
-        matching = text(search.matching_session_pks_sql(dialect)).bindparams(q=phrase, account=account_id)
-        out.append(sessions.c.pk.in_(matching.columns(session_pk=sessions.c.pk.type)))
     if where.tag is not None:
         out.append(_has_tag(conn, where.tag))
     for key, value in (where.metadata or {}).items():
