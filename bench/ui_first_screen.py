@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> dict:
             f"sessions, project={PROJECTS[0]}": f"/ui/sessions?project={PROJECTS[0]}",
             f"sessions, model={COMMON_MODEL}": f"/ui/sessions?model={COMMON_MODEL}",
             "sessions, errors only": "/ui/sessions?has_error=true",
+            "sessions, text search refund warranty": "/ui/sessions?q=refund+warranty",
         }
         times: dict[str, list[float]] = {"sign in to the first rows (cold)": []}
         times.update({name: [] for name in views})
