@@ -150,6 +150,8 @@ def test_create_a_key_that_is_shown_once_then_revoke_it(ui, tenant):
     row.locator("text=Revoke").click()
     row.locator("text=Confirm revoke").click()
     row.locator("text=revoked").wait_for()
+    # the focus stays in the keys table, not lost to the page's start
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "API keys"
     with ui.server.client(secret) as client:
         assert client.get("/api/v1/me").status_code == 401
 

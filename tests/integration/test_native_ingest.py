@@ -68,22 +68,25 @@ def test_tokens_are_counted_when_the_client_sent_none(client):
     assert usage["prompt_tokens"] >= 4 and usage["completion_tokens"] >= 2
 
 
-def test_a_failed_call_without_usage_is_not_counted_nor_priced(client):
-    """A provider does not bill a call it rejected (400, 429): with no usage from the client, tokens and cost
-    stay unknown instead of being counted from the prompt; usage the client did report is priced."""
-    sid, rejected, reported = uid("s-"), uid("a-"), uid("a-")
+def test_a_refused_call_without_usage_is_not_counted_nor_priced(client):
+    """A provider does not bill a call it refused (400, 429: an error and no output): with no usage from the
+    client, tokens and cost stay unknown instead of being counted from the prompt. A call cut off after it
+    generated text is counted, and usage the client did report is priced."""
+    sid, refused, cut, reported = uid("s-"), uid("a-"), uid("a-"), uid("a-")
     usage = {"prompt_tokens": 1_000_000, "completion_tokens": 0}
     ingest(
         client,
         [],
         [
-            llm(rejected, sid, model="gpt-4o", prompt="one two three", generated=None, error="429 rate limited"),
-            llm(reported, sid, model="gpt-4o", error="stream cut", usage=usage),
+            llm(refused, sid, model="gpt-4o", prompt="one two three", generated=None, error="429 rate limited"),
+            llm(cut, sid, model="gpt-4o", prompt="one two three", generated="four five", error="stream cut"),
+            llm(reported, sid, model="gpt-4o", generated=None, error="400 bad request", usage=usage),
         ],
     )
     activities = {a["id"]: a for a in client.get(f"/api/v1/sessions/{sid}").json()["activities"]}
-    assert activities[rejected]["cost"] is None and activities[rejected]["usage"]["prompt_tokens"] is None
-    assert activities[rejected]["usage"]["counted"] is False
+    assert activities[refused]["cost"] is None and activities[refused]["usage"]["prompt_tokens"] is None
+    assert activities[refused]["usage"]["counted"] is False
+    assert activities[cut]["usage"]["counted"] is True and activities[cut]["cost"] > 0
     assert activities[reported]["cost"] == 2.5
 
 

@@ -57,6 +57,17 @@ def test_other_formats_get_rev_suffixes_and_no_version_means_1_0(client):
     assert recorded_version(client, sid, legacy["id"]) == "v7-rev1"
 
 
+def test_a_long_given_version_cut_at_a_space_maps_back_to_its_version(client):
+    """The given version is trimmed and cut at 100 characters once, the same way when looking it up."""
+    name, sid = f"t_{uid()}", uid("s-")
+    given = "v" * 99 + " beta"
+    first, again = call(sid, name, "A {x}", given), call(sid, name, "A {x}", given)
+    for item in (first, again):
+        assert client.post("/api/v1/ingest", json={"activities": [item]}).status_code == 200
+    assert len(versions_of(client, name)) == 1
+    assert recorded_version(client, sid, first["id"]) == recorded_version(client, sid, again["id"])
+
+
 def test_register_labels_rollback_diff_and_resolve(client):
     name = f"t_{uid()}"
     first = client.post(f"/api/v1/templates/{name}/versions", json={"template": "Summarize {text}", "version": "1.0"})

@@ -67,7 +67,8 @@ def build_activity_record(data: dict, pricebook: PriceBook, overrides: Sequence[
 def _fill_tokens_and_cost(record: dict, data: dict, pricebook: PriceBook, overrides) -> None:
     usage = data.get("usage") or {}
     prompt_tokens, completion_tokens = usage.get("prompt_tokens"), usage.get("completion_tokens")
-    counted = record["end_time"] is not None and not record.get("error")  # a rejected call is not billed
+    rejected = record.get("error") and not data.get("generated")  # a provider does not bill a call it refused
+    counted = record["end_time"] is not None and not rejected
     if prompt_tokens is None and completion_tokens is None and counted:
         prompt_tokens, completion_tokens = _tokens_of_text(data, record["model"])
         record["tokens_counted"] = True

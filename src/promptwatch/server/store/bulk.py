@@ -27,15 +27,18 @@ class _Compiled:
     converters: tuple[tuple[int, str, Callable], ...]  # (position, name, processor) of parameters that need one
 
 
-_compiled_cache: dict[tuple[int, str], _Compiled] = {}
+_compiled_cache: dict[tuple, _Compiled] = {}
+_CACHE_LIMIT = 256  # meant for module-level statements; a caller building them per call only refills it
 
 
 def _compiled(conn: Connection, statement: ClauseElement, keys: tuple[str, ...]) -> _Compiled:
-    key = (id(statement), conn.dialect.name, keys)
+    dialect = conn.dialect
+    key = (id(statement), dialect.name, dialect.driver, keys)
     found = _compiled_cache.get(key)
     if found is not None and found.statement is statement:
         return found
-    dialect = conn.dialect
+    if len(_compiled_cache) >= _CACHE_LIMIT:
+        _compiled_cache.clear()
     # an INSERT names the columns the rows give, as SQLAlchemy's executemany does from its first row
     compiled = statement.compile(dialect=dialect, column_keys=list(keys) if isinstance(statement, Insert) else None)
     if compiled.insert_prefetch or compiled.update_prefetch:
@@ -54,7 +57,9 @@ def _compiled(conn: Connection, statement: ClauseElement, keys: tuple[str, ...])
 
 def execute_many(conn: Connection, statement: ClauseElement, rows: Sequence[Mapping]) -> None:
     """Run `statement` once per row. Each row maps every parameter name to its value (an INSERT's column
-    keys, or the names of `bindparam`s), and all rows have the same keys."""
+    keys, or the names of `bindparam`s), and all rows have the same keys. Values written into the statement
+    itself (`literal(...)`, `.values(x=1)`) are not supported: build it from bind parameters only, once, at
+    module level."""
     if not rows:
         return
     compiled = _compiled(conn, statement, tuple(rows[0]))

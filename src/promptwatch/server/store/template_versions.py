@@ -138,7 +138,7 @@ def assign_template_versions(conn: Connection, account_id: int, records: list[di
     """The ingest hook: every record the template stage marked (`record["template"]`) gets the assigned
     version in its `template_version` light column (the given one stays in the body). Contents already
     versioned are found in one query; only new ones take the locking path of `assign_version`."""
-    wanted: dict[tuple[str, str, str], dict] = {}
+    wanted: dict[tuple[str, str, str], tuple[str | None, dict]] = {}  # key -> (given version as sent, content)
     marked_records = []
     for record in records:
         marked = record.get("template")
@@ -146,13 +146,14 @@ def assign_template_versions(conn: Connection, account_id: int, records: list[di
             continue
         name, given, content = marked
         key = (name, given_version(given), content_hash(content))
-        wanted.setdefault(key, content)
+        wanted.setdefault(key, (given, content))
         marked_records.append((key, record))
     if not wanted:
         return
     assigned = _stored_versions(conn, account_id, wanted)
     for key in sorted(wanted.keys() - assigned.keys()):  # one lock order for all workers
-        assigned[key] = assign_version(conn, account_id, key[0], key[1], wanted[key], "ingest", now)[0]
+        given, content = wanted[key]
+        assigned[key] = assign_version(conn, account_id, key[0], given, content, "ingest", now)[0]
     for key, record in marked_records:
         record["template_name"] = key[0]
         record["template_version"] = assigned[key]

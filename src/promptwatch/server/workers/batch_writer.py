@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from ..errors import Overloaded
 from ..services.clock import utc_now
@@ -123,29 +123,60 @@ class BatchWriter:
                 self.stats.failures += 1
         self.stats.jobs += len(jobs)
         self.stats.activities += sum(len(j.activities) for j in jobs)
-        self.stats.transactions += 1
         self.stats.write_seconds += time.perf_counter() - started
         return results
 
     def _write_together(self, jobs: list[Job]) -> list:
         """Every job in one transaction, each job's result or its exception. No savepoint per job: one costs
-        more than the job's writes (SQLite's full-text index flushes at each). When any job fails, the
-        transaction is rolled back and each job is written in a transaction of its own, so that a failing
-        job fails alone."""
+        more than the job's writes (SQLite's full-text index flushes at each). When a job's own data fails
+        (a constraint, a value the database refuses, a bug it triggers), the transaction is rolled back and
+        each job is written in a transaction of its own, so that the failing job fails alone. When the
+        database itself fails (locked, unreachable, or at BEGIN or COMMIT), every job gets that error at
+        once: writing each alone would only wait for the same timeout once per job."""
         try:
             return self._transaction(jobs)
-        except Exception as exc:
-            if len(jobs) == 1:
-                return [exc]
-        return [self._alone(job) for job in jobs]
+        except _JobFailed as failed:
+            if len(jobs) == 1 or not _blames_the_job(failed.error):
+                return [failed.error] * len(jobs)
+            log.warning("an ingest job failed in a shared transaction (%r); writing each job alone", failed.error)
+            return [self._alone(job) for job in jobs]
+        except DBAPIError as exc:
+            return [exc] * len(jobs)
 
     def _alone(self, job: Job):
         try:
             return self._transaction([job])[0]
-        except Exception as exc:
+        except _JobFailed as failed:
+            return failed.error
+        except DBAPIError as exc:
             return exc
 
     def _transaction(self, jobs: list[Job]) -> list:
+        self.stats.transactions += 1
         now = utc_now()
+        results = []
         with self._engine.begin() as conn:
-            return [write_batch(conn, job.account_id, job.sessions, job.activities, now) for job in jobs]
+            for job in jobs:
+                try:
+                    results.append(write_batch(conn, job.account_id, job.sessions, job.activities, now))
+                except Exception as exc:
+                    raise _JobFailed(exc) from exc
+        return results
+
+
+class _JobFailed(Exception):
+    """Raised out of a transaction when writing one job failed; `error` is what that job raised."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(repr(error))
+        self.error = error
+
+
+def _blames_the_job(error: Exception) -> bool:
+    """False when the database failed whatever the job held: a busy lock, a lost connection, a lock race
+    (whose jobs are written again together), an unreachable server."""
+    if lost_lock_race(error):
+        return False
+    if isinstance(error, DBAPIError):
+        return not error.connection_invalidated and not isinstance(error, (OperationalError, InterfaceError))
+    return True

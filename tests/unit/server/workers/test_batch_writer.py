@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from promptwatch.server.store import accounts as account_store
 from promptwatch.server.store.engine import make_engine
@@ -51,3 +53,28 @@ def test_a_failing_job_fails_alone_and_the_others_in_its_transaction_are_stored(
         assert stored == ["first", "third"]
         assert conn.execute(select(func.count()).select_from(sessions)).scalar() == 2
     assert writer.stats.failures == 1 and writer.stats.jobs == 3
+
+
+def test_a_locked_database_fails_every_job_at_once_instead_of_waiting_once_per_job(tmp_path):
+    """Writing each job alone only helps when a job's own data failed; when the database is busy, every job
+    would wait out the busy timeout again."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'pw.db'}")
+    ensure_current(engine, create_if_empty=True)
+    with engine.begin() as conn:
+        account = account_store.create_account(conn, "acme", NOW)
+    engine.dispose()
+    event.listen(engine, "connect", lambda dbapi, _record: dbapi.execute("PRAGMA busy_timeout=300"))
+    holder = sqlite3.connect(tmp_path / "pw.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the write lock
+    writer = BatchWriter(engine, queue_limit=10)
+    loop = asyncio.new_event_loop()
+    jobs = [Job(account, [session(f"s{i}")], [], loop.create_future()) for i in range(6)]
+    started = time.perf_counter()
+    results = writer._write(jobs)
+    elapsed = time.perf_counter() - started
+    loop.close()
+    holder.rollback()
+    assert all(isinstance(r, OperationalError) for r in results)
+    assert elapsed < 1.5  # one busy timeout (0.3 s), not one per job (1.8 s and more)
+    assert writer.stats.transactions == 1
+    engine.dispose()

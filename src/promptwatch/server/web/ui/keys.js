@@ -1,6 +1,6 @@
 // API keys of the account: the list (ids and scopes, never secrets), a form that creates one and shows its
 // secret exactly once with a copy button, and revocation with a confirmation step. Needs the admin scope.
-import { html, useState } from "./lib.js";
+import { html, useRef, useState } from "./lib.js";
 import { api } from "./api.js";
 import { when } from "./format.js";
 import { CopyButton, ErrorNote, Loading, useInlineDialog, useLoad } from "./widgets.js";
@@ -41,6 +41,7 @@ export function ApiKeys() {
   const keys = useLoad(() => api("/api/v1/keys"), []);
   const [created, setCreated] = useState(null);
   const [error, setError] = useState(null);
+  const table = useRef(null); // takes the focus after a revoke: the row's button that had it is gone
 
   const create = async (event) => {
     event.preventDefault();
@@ -62,6 +63,7 @@ export function ApiKeys() {
     setError(null);
     try {
       await api(`/api/v1/keys/${encodeURIComponent(keyId)}`, { method: "DELETE" });
+      table.current?.focus();
       keys.reload();
     } catch (caught) {
       setError(caught);
@@ -88,7 +90,7 @@ export function ApiKeys() {
     </form>
     <${ErrorNote} error=${error || keys.error} />
     ${keys.loading && !keys.data && html`<${Loading} what="Loading keys" />`}
-    ${keys.data && html`<table class="list" aria-label="API keys">
+    ${keys.data && html`<table class="list" aria-label="API keys" tabindex="-1" ref=${table}>
       <thead><tr><th>Key id</th><th>Name</th><th>Scope</th><th>Project</th><th>Created</th><th>Last used</th>
         <th>Expires</th><th>Status</th><th></th></tr></thead>
       <tbody>${keys.data.items.map((item) => html`<${KeyRow} key=${item.key_id} item=${item} onRevoke=${revoke} />`)}</tbody>
