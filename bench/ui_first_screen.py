@@ -17,23 +17,18 @@ from __future__ import annotations
 
 import argparse
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import httpx
-from _harness import PROMPTWATCH, ServerProcess, median, print_table, write_results
+from _harness import PROMPTWATCH, REPO, ServerProcess, median, print_table, write_results
 from _workload import COMMON_MODEL, PROJECTS
 from playwright.sync_api import sync_playwright
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+sys.path.insert(0, str(REPO))
+from tests.support.browser import launch  # noqa: E402
+
 FIRST_ROW = "tr.row"
 TREE = "[role=treeitem]"
 
@@ -76,7 +71,7 @@ def run(args: argparse.Namespace) -> dict:
         times.update({name: [] for name in views})
         times[f"session detail ({activities} activities)"] = []
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = launch(playwright)
             for _ in range(args.runs):
                 context = browser.new_context(viewport={"width": 1440, "height": 900})
                 page = context.new_page()

@@ -16,12 +16,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.e2e.scenario import seed  # noqa: E402
+from tests.support.browser import launch  # noqa: E402
 from tests.support.databases import fresh_database  # noqa: E402
 from tests.support.server import provision  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
 
 
 def main() -> None:
@@ -38,7 +37,7 @@ def main() -> None:
 
 def shoot(server, stored: dict) -> None:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         for scheme in ("light", "dark"):
             page = browser.new_page(viewport={"width": 1440, "height": 900}, color_scheme=scheme)
             page.goto(f"{server.base_url}/ui/")

@@ -7,21 +7,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
+from tests.support.browser import CHROMIUM, launch
 from tests.support.server import LiveServer, Tenant
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 def _unavailable(reason: str) -> None:
@@ -41,7 +31,7 @@ def browser():
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is missing: apt-get install -y chromium")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         yield browser
         browser.close()
 

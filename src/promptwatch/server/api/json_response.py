@@ -10,5 +10,7 @@ from fastapi.responses import JSONResponse
 
 
 class JsonResponse(JSONResponse):
+    """A JSON body rendered by orjson; keys that are not strings (numbers, dates) are written as strings."""
+
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)

@@ -21,9 +21,7 @@ class UtcDateTime(TypeDecorator):
     def process_bind_param(self, value: datetime | None, dialect):
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(timezone.utc)
+        value = _as_utc(value)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def bind_processor(self, dialect):
@@ -31,14 +29,11 @@ class UtcDateTime(TypeDecorator):
         writer binds several datetimes per activity, and the two stacked processors cost twice as much."""
         if dialect.name != "sqlite":
             return super().bind_processor(dialect)
-        utc = timezone.utc
 
         def process(value: datetime | None):
             if value is None:
                 return None
-            if value.tzinfo is None:
-                raise ValueError("naive datetime given to a UTC column")
-            return value.astimezone(utc).replace(tzinfo=None).isoformat(" ", "microseconds")
+            return _as_utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
 
         return process
 
@@ -48,3 +43,9 @@ class UtcDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def _as_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value.astimezone(timezone.utc)
