@@ -5,7 +5,8 @@
 - unreachable, timeout, 5xx, 429: the batch goes to the spool and sending pauses for an exponential
   backoff with jitter (or the server's `Retry-After`); meanwhile new batches go to the spool too.
 - 401/403: the key is refused: one warning, and this pipeline drops everything from then on.
-- any other 4xx: the batch is dropped with one warning per status.
+- any other 4xx: the batch is dropped with one warning per status; a merged drain request (below) is
+  first sent again one file at a time, so only the file the server refuses is dropped.
 
 Once the server answers again the worker drains the spool, oldest files first, several files merged into
 one request (at most `DRAIN_MAX_BYTES` of JSON and the server's per-request item limits), one request per
@@ -123,6 +124,7 @@ class Delivery:
         self.pace = Pace(transport.timeout, batch_size)
         self.drain_bytes = DRAIN_MAX_BYTES
         self.refused = False
+        self.unmerged = 0  # drain requests still to be sent one file each: a merged one was refused
         self.sent_events = 0
         self.rejected_events = 0
         self.dropped_events = 0
@@ -162,17 +164,21 @@ class Delivery:
         if not paths:
             return bool(len(self.spool))
         reply = self._post(items)
-        if reply.outcome == t.TOO_LARGE:
-            if len(paths) > 1:  # merged too much for this server: fewer bytes from now on
-                self.drain_bytes = max(1, size // 2)
-                return True
-            self.spool.remove(paths[0])
-            self._split(items)
-            return bool(len(self.spool))
         if reply.outcome == t.RETRY:
             self.backoff.fail(reply.retry_after)
             self.pace.failed()
             return False
+        if len(paths) > 1 and reply.outcome == t.TOO_LARGE:  # merged too much for this server: fewer bytes
+            self.drain_bytes = max(1, size // 2)
+            return True
+        if len(paths) > 1 and reply.outcome == t.REFUSED:  # one of them is refused: find it, drop only it
+            self.unmerged = len(paths)
+            return True
+        self.unmerged = max(0, self.unmerged - 1)
+        if reply.outcome == t.TOO_LARGE:
+            self.spool.remove(paths[0])
+            self._split(items)
+            return bool(len(self.spool))
         self._settle(reply, _count(items))
         for path in paths:
             self.spool.remove(path)
@@ -180,7 +186,8 @@ class Delivery:
 
     def _merged(self) -> tuple[list[Path], Items, int]:
         """The oldest spooled files that fit in one drain request, their items and JSON bytes; only the
-        oldest file while the last request failed (a probe: the server may still be down)."""
+        oldest file while the last request failed (a probe: the server may still be down) or while the
+        files of a refused merged request are being sent one at a time."""
         paths: list[Path] = []
         sessions: list[dict[str, Any]] = []
         activities: list[dict[str, Any]] = []
@@ -188,6 +195,7 @@ class Delivery:
         for path in self.spool.paths():
             if paths and (
                 self.backoff.failures
+                or self.unmerged
                 or len(sessions) + len(activities) + events_in(path) > self.pace.drain_events
             ):
                 break

@@ -19,13 +19,12 @@ POOL: list[str] = []
 """Formatted ids for the taking: `POOL.pop()` (IndexError when empty: then `new_id()`)."""
 
 
-def _counter() -> tuple[str, itertools.count[int]]:
-    random_part = int.from_bytes(os.urandom(10), "big")
-    return f"{random_part:020x}", itertools.count(random_part << 48)
+def _counter() -> itertools.count[int]:
+    """Numbers from 80 random bits followed by 48 zero bits: this process's ids (after a fork, the child's)."""
+    return itertools.count(int.from_bytes(os.urandom(10), "big") << 48)
 
 
-prefix, _numbers = _counter()
-"""`prefix`: the first 20 hex digits of every id this process makes (after a fork, the child's)."""
+_numbers = _counter()
 
 
 def new_id() -> str:
@@ -40,8 +39,8 @@ def refill(wanted: int = POOL_SIZE) -> None:
 
 
 def _after_fork() -> None:
-    global prefix, _numbers
-    prefix, _numbers = _counter()
+    global _numbers
+    _numbers = _counter()
     POOL.clear()
 
 

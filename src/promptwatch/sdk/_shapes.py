@@ -31,7 +31,7 @@ def chat_message(message: Any) -> dict[str, Any] | None:
         return None
     content = message.get("content", message.get("text"))
     if isinstance(content, list):  # content parts: keep the text ones
-        content = "".join(part.get("text", "") for part in content if isinstance(part, dict))
+        content = "".join(part.get("text") or "" for part in content if isinstance(part, dict))
     return {"role": message.get("role"), "text": "" if content is None else str(content)}
 
 

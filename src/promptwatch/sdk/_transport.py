@@ -102,19 +102,23 @@ class Transport:
         return self._connection
 
     def post(self, body: bytes, gzipped: bool = False, timeout: float | None = None) -> Reply:
-        """POST `body`; `timeout` (seconds to connect, and to wait for each read) defaults to the setting."""
+        """POST `body`. Connecting and sending take at most the setting's timeout per step; `timeout` (by
+        default the same) is for each read of the answer. Only a request sent and not answered in time is
+        `timed_out` (the server may have taken it); one that could not be sent is simply to be retried."""
         headers = dict(self._headers)
         if gzipped:
             headers["Content-Encoding"] = "gzip"
-        timeout = self.timeout if timeout is None else timeout
+        answer_timeout = self.timeout if timeout is None else timeout
         for attempt in (1, 2):  # a kept-alive connection the server closed gets one fresh try
             connection = self._connect()
-            if connection.timeout != timeout:
-                connection.timeout = timeout
-                if connection.sock is not None:
-                    connection.sock.settimeout(timeout)
+            sent = False
             try:
+                if connection.sock is None:
+                    connection.connect()  # with the setting's timeout, given when the connection was made
+                connection.sock.settimeout(self.timeout)
                 connection.request("POST", self._path, body=body, headers=headers)
+                sent = True
+                connection.sock.settimeout(answer_timeout)
                 response = connection.getresponse()
                 text = response.read()
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
@@ -124,7 +128,7 @@ class Transport:
                 continue
             except TimeoutError as exc:
                 self.close()
-                return Reply(RETRY, detail=f"{type(exc).__name__}: {exc}", timed_out=True)
+                return Reply(RETRY, detail=f"{type(exc).__name__}: {exc}", timed_out=sent)
             except (OSError, http.client.HTTPException) as exc:
                 self.close()
                 return Reply(RETRY, detail=f"{type(exc).__name__}: {exc}")

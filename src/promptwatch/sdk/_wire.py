@@ -7,10 +7,13 @@ The call path queues tuples of plain data, with times as `time.time()` floats:
   an implicit session (no `PromptWatch` context was open: its `session_id` is its own id) the session
   record is made from it here rather than on the caller's time;
 - `(SESSION, record)`: a `SessionIn` dict;
-- `(LEGACY, (model, session_id, parent_id, order))`: a `promptwatch.schema.legacy` activity the user built.
+- `(LEGACY, (model, session_id, parent_id, order))`: a `promptwatch.schema.legacy` activity the user built;
+- `(BUILT, item, is_root)`: an activity already in its wire form: `notify_callbacks` made it for the
+  session's `on_activity` callbacks, and the worker sends that same form rather than making it again.
 
 Here the type-specific fields are filled (`_shapes`), the times become ISO-8601 strings, `None`s are left
-out and the batch is encoded to JSON.
+out and the batch is encoded to JSON. Each event is converted on its own: one that cannot be (a bug of
+ours) is counted and left out, and the rest of its batch is sent.
 """
 
 from __future__ import annotations
@@ -21,10 +24,12 @@ from typing import Any
 
 from pydantic_core import to_json
 
+from ._safe import ignored
 from ._shapes import shape_fields
 
 SESSION = 0
 ACTIVITY = 1
+BUILT = 2
 LEGACY = 3
 
 _TIME_FIELDS = ("start_time", "end_time")
@@ -110,24 +115,33 @@ def _legacy_activity(model: Any, session_id: str, parent_id: str | None, order: 
     return {key: value for key, value in item.items() if value is not None}
 
 
-def to_wire(
-    events: list[Any], tracking_project: str | None,
-    into: tuple[list[dict[str, Any]], list[dict[str, Any]]] | None = None,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Sessions and activities of queued events, in the order they were queued (appended to `into`)."""
-    sessions, activities = into if into is not None else ([], [])
+def to_wire(events: list[Any], tracking_project: str | None, into: tuple[list[dict[str, Any]], ...]) -> int:
+    """Append the sessions and activities of queued events to `into`, in the order they were queued;
+    returns how many events could not be converted (left out, the error logged at debug level)."""
+    sessions, activities = into
+    failed = 0
     for event in events:
-        kind = event[0]
-        if kind == ACTIVITY:
-            activity = activity_item(event)
-            if event[1] == event[2]:  # its own session: the root of an implicit session
-                sessions.append(_session_of_root(activity, tracking_project))
-            activities.append(activity)
-        elif kind == SESSION:
-            sessions.append(_clean(event[1]))
-        elif kind == LEGACY:
-            activities.append(_legacy_activity(*event[1]))
-    return sessions, activities
+        try:
+            kind = event[0]
+            if kind == ACTIVITY:
+                activity = activity_item(event)
+                if event[1] == event[2]:  # its own session: the root of an implicit session
+                    sessions.append(_session_of_root(activity, tracking_project))
+                activities.append(activity)
+            elif kind == BUILT:
+                _, activity, is_root = event
+                if is_root:
+                    sessions.append(_session_of_root(activity, tracking_project))
+                activities.append(activity)
+            elif kind == SESSION:
+                sessions.append(_clean(event[1]))
+            elif kind == LEGACY:
+                activities.append(_legacy_activity(*event[1]))
+        except Exception as exc:  # a try costs nothing until it catches
+            if not ignored(exc):
+                raise
+            failed += 1
+    return failed
 
 
 def encode(sessions: list[dict[str, Any]], activities: list[dict[str, Any]], gzip: bool = False,
@@ -137,8 +151,8 @@ def encode(sessions: list[dict[str, Any]], activities: list[dict[str, Any]], gzi
     return gzip_module.compress(body, compresslevel=compresslevel) if gzip else body
 
 
-def activity_snapshot(event: Any) -> dict[str, Any]:
-    """The wire form of one queued `ACTIVITY` or `LEGACY` event, for `on_activity` callbacks."""
+def built(event: Any) -> tuple[int, dict[str, Any], bool]:
+    """The `BUILT` event of an `ACTIVITY` or `LEGACY` event: its wire form, made now (for `on_activity`)."""
     if event[0] == LEGACY:
-        return _legacy_activity(*event[1])
-    return activity_item(event)
+        return BUILT, _legacy_activity(*event[1]), False
+    return BUILT, activity_item(event), event[1] == event[2]

@@ -5,7 +5,8 @@ which is counted) and, once per full batch, a wake-up. No lock, no I/O, no seria
 is queued as a tuple of plain values. The thread starts on the first event, wakes at least every
 `flush_interval` seconds, turns what it finds into batches of at most `batch_size` events and hands them
 to `Delivery`; between batches it formats the ids the next calls will take (`_ids`) and sends the spool,
-one merged request at a time.
+one merged request at a time. An event that cannot be converted (a bug of ours) is counted as dropped,
+with one warning, and the rest of its batch is sent.
 
 It converts events in slices of `SLICE`. While it keeps up (less than two batches waiting) it yields the
 GIL between slices (`os.sched_yield()` releases it for ~1 µs; `time.sleep(0)` costs ~15 µs of CPU on
@@ -140,12 +141,22 @@ class Worker:
             while queue and taken < self.batch_size:
                 # only this thread takes from the queue, so what `len` counted is there to be taken
                 count = min(SLICE, len(queue), self.batch_size - taken)
-                to_wire([queue.popleft() for _ in range(count)], self.tracking_project, into=items)
+                failed = to_wire([queue.popleft() for _ in range(count)], self.tracking_project, into=items)
+                if failed:
+                    self._drop_unconvertible(failed)
                 taken += count
                 if len(queue) < 2 * self.batch_size:
                     _yield_gil()  # let the app's threads have the GIL between slices
             _ids.refill(len(queue) + 2 * self.batch_size)  # what the app will want before the next batch
             self.delivery.deliver(items)
+
+    def _drop_unconvertible(self, events: int) -> None:
+        self.delivery.dropped_events += events
+        warn_once(
+            "unconvertible",
+            "PromptWatch dropped an event it could not convert (a PromptWatch bug; "
+            "the 'promptwatch' logger's debug level has the error).",
+        )
 
     def stats(self) -> dict[str, int]:
         delivery = self.delivery

@@ -23,7 +23,7 @@ from ._wire import LEGACY, iso
 from .config import TEMP_KEY_PREFIX
 from .context import SessionState, active_instance, current_span
 from .pipeline import Pipeline, get_pipeline
-from .spans import Span, notify_callbacks
+from .spans import Span, queue_and_notify
 from .templates import register_prompt_template as _register_template
 
 
@@ -217,9 +217,10 @@ class PromptWatch:
             if activity.error and anchor.session is not None:
                 anchor.session.is_error = True
             event = (LEGACY, (activity, anchor.session_id, anchor.parent_id, anchor.order))
-            anchor.pipeline.emit(event)
             if anchor.session is not None and anchor.session.on_activity:
-                notify_callbacks(anchor.session.on_activity, event)
+                queue_and_notify(anchor.pipeline, anchor.session.on_activity, event)
+            else:
+                anchor.pipeline.emit(event)
 
 
 def _anchor(as_root: bool) -> Any:

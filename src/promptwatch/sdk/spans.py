@@ -8,9 +8,10 @@ A span finds its place when it starts: under the innermost open span (same sessi
 the open `PromptWatch` context's session, else as the root of a new trace that is its own session. It is
 queued once, when it ends, as a tuple of its attributes (the `ACTIVITY` event of `_wire`): the worker
 thread builds the wire item, so the caller builds no dict, and a tuple of plain values is one the garbage
-collector stops tracking, however long the queue. Once ended a span no longer changes (the setters do
-nothing), so the dicts the tuple shares with it are the worker's alone. Values given to
-`set_input`/`set_output` are bounded copies. Integrations build their activities with the same class
+collector stops tracking, however long the queue (a session with `on_activity` callbacks is the
+exception: they are given the wire item at once, and that is what is queued). Once ended a span no
+longer changes (the setters do nothing), so the dicts the tuple shares with it are the worker's alone.
+Values given to `set_input`/`set_output` are bounded copies. Integrations build their activities with the same class
 (`Span.start(parent=...)`).
 """
 
@@ -25,7 +26,7 @@ from . import pipeline as pipelines
 from ._ids import POOL as _ID_POOL
 from ._ids import new_id
 from ._safe import never_raise
-from ._wire import ACTIVITY, activity_snapshot
+from ._wire import ACTIVITY, built
 from .context import active_instance, current_span
 
 _FROM_CONTEXT: Any = object()
@@ -148,10 +149,11 @@ class Span:
                 self.start_time, self.end_time, self.error, self.inputs, self.output,
                 None if fields is _NO_FIELDS else fields,
             )
-            self.pipeline.emit(event)
             session = self.session
             if session is not None and session.on_activity:
-                notify_callbacks(session.on_activity, event)
+                queue_and_notify(self.pipeline, session.on_activity, event)
+            else:
+                self.pipeline.emit(event)
 
     # the manual API: `with span(...)` / `async with span(...)` --------------------------------------
 
@@ -193,9 +195,15 @@ def opened(cls: type[Span], name: str | None, activity_type: str, parent: Span |
     return span
 
 
-def notify_callbacks(callbacks: list[Any], event: tuple[Any, ...]) -> None:
-    """Call each `on_activity` callback with the wire form of a queued activity event."""
-    snapshot = activity_snapshot(event)
+def queue_and_notify(pipeline: Any, callbacks: list[Any], event: tuple[Any, ...]) -> None:
+    """Queue an activity event and call each `on_activity` callback with its wire form. The form is made
+    here, for the callbacks, and queued in place of the event, so the worker does not make it again; the
+    callbacks share a copy of it, so what they change at its top level is not sent."""
+    try:
+        event = built(event)
+    finally:
+        pipeline.emit(event)  # unconvertible: the raw event, which the worker counts as dropped
+    snapshot = dict(event[1])
     for callback in callbacks:
         with never_raise():
             callback(snapshot)

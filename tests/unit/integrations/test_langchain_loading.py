@@ -1,4 +1,5 @@
-"""When PromptWatch loads its LangChain integration: only for an app that has imported LangChain.
+"""When PromptWatch loads its LangChain integration: only for an app that has imported LangChain, that is a
+module named `langchain` or `langchain_*`, even when `langchain_core` itself is loaded only later.
 
 Each case runs in a fresh interpreter (this one has LangChain loaded by the other tests), with
 langchain-core installed.
@@ -17,9 +18,9 @@ from tests.support.capture_sink import API_KEY
 REPO = Path(__file__).resolve().parents[3]
 
 
-def _run(script: str, *args: str) -> str:
+def _run(script: str, *args: str, python_path: Path | None = None) -> str:
     env = {key: value for key, value in os.environ.items() if not key.startswith("PROMPTWATCH_")}
-    env["PYTHONPATH"] = str(REPO / "src")
+    env["PYTHONPATH"] = os.pathsep.join(str(path) for path in (REPO / "src", python_path) if path)
     done = subprocess.run([sys.executable, "-c", textwrap.dedent(script), *args], env=env, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
@@ -69,3 +70,40 @@ def test_langchain_imported_after_promptwatch_is_recorded_by_the_next_context(si
     )
     llm_calls = sink.of_type("llm-prompt")
     assert [(call["prompt"], call["generated"]) for call in llm_calls] == [("hi", "ok")]
+
+
+LATE_LANGCHAIN_CORE = """
+    import sys
+    import promptwatch
+    promptwatch.configure(api_key=sys.argv[1], host_url=sys.argv[2], spool_dir=sys.argv[3])
+    import {module}  # all the app imports at the top: langchain_core is not loaded yet
+    assert "langchain_core" not in sys.modules
+
+    def answer():
+        from langchain_core.language_models.fake import FakeListLLM  # loaded late, inside a function
+
+        return FakeListLLM(responses=["ok"]).invoke("hi")
+
+    with promptwatch.PromptWatch(tracking_project="langchain-late"):
+        answer()
+    assert promptwatch.flush(10)
+    """
+
+
+def _stub_package(root: Path, name: str) -> Path:
+    """A package named `name` whose `__init__` imports nothing, as LangChain 1.x's `langchain` does."""
+    (root / name).mkdir(parents=True)
+    (root / name / "__init__.py").write_text('__version__ = "1.0.0"\n')
+    return root
+
+
+def test_an_app_that_imported_langchain_is_recorded_though_langchain_core_loads_later(sink, tmp_path):
+    stubs = _stub_package(tmp_path / "stubs", "langchain")
+    _run(LATE_LANGCHAIN_CORE.format(module="langchain"), API_KEY, sink.url, str(tmp_path), python_path=stubs)
+    assert [(call["prompt"], call["generated"]) for call in sink.of_type("llm-prompt")] == [("hi", "ok")]
+
+
+def test_an_app_that_imported_a_langchain_partner_package_is_recorded(sink, tmp_path):
+    stubs = _stub_package(tmp_path / "stubs", "langchain_acme")
+    _run(LATE_LANGCHAIN_CORE.format(module="langchain_acme"), API_KEY, sink.url, str(tmp_path), python_path=stubs)
+    assert [(call["prompt"], call["generated"]) for call in sink.of_type("llm-prompt")] == [("hi", "ok")]

@@ -1,12 +1,15 @@
 """Transport and delivery: batching, per-item answers, 503 back-off, 413 split, 401, the bounded queue,
 and the spool while the server is down (drained exactly once, also by a later process, in merged
-requests a busy server is given time for)."""
+requests a busy server is given time for; a refused merged request costs only the file refused), and what
+counts as a timeout."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import os
+import socket
 import stat
 import subprocess
 import sys
@@ -19,6 +22,7 @@ from promptwatch import observe
 from promptwatch.sdk import pipeline
 from promptwatch.sdk._delivery import DRAIN_MIN_EVENTS, MAX_REQUEST_SECONDS, Pace
 from promptwatch.sdk._spool import Spool
+from promptwatch.sdk._transport import Transport
 from tests.support.capture_sink import API_KEY, CaptureSink
 
 REPO = Path(__file__).resolve().parents[3]
@@ -229,7 +233,86 @@ def test_an_unreadable_spool_file_is_dropped_counted_and_warned(sdk, tmp_path, c
     (broken,) = spool.paths()
     broken.write_bytes(b"not gzip")
     sdk.start()
-    with caplog.at_level(logging.WARNING, logger="promptwatch"):
-        assert sdk.wait_for(lambda s: pipeline.get_pipeline().stats()["spooled_files"] == 0, timeout=15)
-    assert pipeline.get_pipeline().stats()["dropped"] == 2 and _ids(sdk) == []
+    with caplog.at_level(logging.WARNING, logger="promptwatch"):  # the file goes, then the drop is counted and warned
+        assert sdk.wait_for(
+            lambda s: pipeline.get_pipeline().stats()["spooled_files"] == 0
+            and pipeline.get_pipeline().stats()["dropped"] == 2
+            and any("cannot read" in record.message for record in caplog.records),
+            timeout=15,
+        )
+    assert _ids(sdk) == []
     assert sum("cannot read" in record.message for record in caplog.records) == 1
+
+
+class UnreachableConnection(http.client.HTTPConnection):
+    """A server that drops packets: connecting times out (after the timeout it was given, recorded)."""
+
+    attempts: list[float] = []
+
+    def connect(self):
+        self.attempts.append(self.timeout)
+        raise TimeoutError("timed out")
+
+
+class UnreachableTransport(Transport):
+    def _connect(self):
+        if self._connection is None:
+            self._connection = UnreachableConnection(self._host, self._port, timeout=self.timeout)
+        return self._connection
+
+
+def test_connecting_takes_the_request_timeout_and_is_not_counted_as_timed_out():
+    UnreachableConnection.attempts = []
+    transport = UnreachableTransport("http://127.0.0.1:9", API_KEY, timeout=5.0)
+    reply = transport.post(b"{}", timeout=MAX_REQUEST_SECONDS)  # a long wait, for the answer only
+    assert reply.outcome == "retry" and not reply.timed_out
+    assert UnreachableConnection.attempts == [5.0]
+
+
+def test_a_request_sent_and_not_answered_in_time_is_timed_out():
+    with socket.socket() as listening:  # accepts connections (the kernel does) and never answers
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(8)
+        transport = Transport(f"http://127.0.0.1:{listening.getsockname()[1]}", API_KEY, timeout=5.0)
+        started = time.monotonic()
+        reply = transport.post(b"{}", timeout=0.3)
+        assert reply.outcome == "retry" and reply.timed_out
+        assert time.monotonic() - started < 3  # the answer's timeout, not the setting's
+        transport.close()
+
+
+class RefusingSink(CaptureSink):
+    """Refuses (422) any request holding an activity named "poison", as a whole; closes each connection."""
+
+    def handle(self, path, authorization, body):
+        if b'"poison"' in body:
+            with self.lock:
+                self.requests += 1
+            return 422, {"detail": "refused"}, {"Connection": "close"}
+        status, reply, headers = super().handle(path, authorization, body)
+        return status, reply, {**headers, "Connection": "close"}
+
+
+def test_a_refused_merged_drain_request_drops_only_the_file_refused(strict_guard, tmp_path, caplog):
+    sink = RefusingSink().start()
+    try:
+        pipeline.configure(api_key=sink.api_key, host_url=sink.url, spool_dir=tmp_path, flush_interval=0.02)
+        unit(0)
+        assert promptwatch.flush(5)  # the server's pace is known: the spool will drain in merged requests
+        sink.stop()
+        for name in ("first", "poison", "last"):  # one spool file each (an implicit session + its span)
+            with promptwatch.span(name):
+                pass
+            assert promptwatch.flush(5)
+        assert pipeline.get_pipeline().stats()["spooled_files"] == 3
+        sink.start()
+        with caplog.at_level(logging.WARNING, logger="promptwatch"):
+            unit(1)
+            assert sink.wait_for(lambda s: pipeline.get_pipeline().stats()["spooled_files"] == 0, timeout=15)
+            assert promptwatch.flush(5)
+        names = sorted(item.get("name") for item in sink.activities)
+        assert names == ["first", "last", "unit", "unit"]
+        assert pipeline.get_pipeline().stats()["dropped"] == 2
+        assert sum("refused a batch (422)" in record.message for record in caplog.records) == 1
+    finally:
+        sink.stop()
