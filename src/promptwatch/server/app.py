@@ -130,7 +130,9 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
     async def lifespan(app: FastAPI):
         ensure_current(engine, create_if_empty=False)
         async with AsyncExitStack() as workers:
-            writer = await workers.enter_async_context(BatchWriter(engine, settings.ingest_queue_limit))
+            writer = await workers.enter_async_context(
+                BatchWriter(engine, settings.ingest_queue_limit, settings.ingest_writers)
+            )
             runtime.pipeline.writer = writer
             telemetry.watch_writer(writer)
             runtime.pipeline.add_stage(app.state.services.redaction.stage)  # redaction before storage

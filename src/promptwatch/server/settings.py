@@ -50,6 +50,12 @@ class Settings(BaseSettings):
         ge=1,
         description="Ingest requests waiting for the batch writer before the native API answers 503.",
     )
+    ingest_writers: int = Field(
+        default=4,
+        ge=1,
+        le=32,
+        description="Transactions the batch writer runs at once on PostgreSQL; SQLite always has one writer.",
+    )
     max_request_bytes: int = Field(default=20_000_000, ge=1024, description="Largest request body accepted.")
     api_key_cache_seconds: float = Field(
         default=5.0, ge=0, description="How long a checked API key is trusted before it is looked up again."

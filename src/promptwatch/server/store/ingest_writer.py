@@ -346,7 +346,7 @@ def _apply_session_deltas(conn: Connection, deltas: dict[int, dict], now: dateti
                 "d_updated_at": now,
                 **{f"d_{n}": (d.get(n, 0) if n == "cost" else int(d.get(n, 0))) for n in _DELTA_COLUMNS},
             }
-            for pk, d in deltas.items()
+            for pk, d in sorted(deltas.items())  # one lock order for concurrent writers
         ],
     )
 
@@ -391,7 +391,7 @@ def add_usage(conn: Connection, account_id: int, rows: list[tuple[dict, tuple]],
                 **dict(zip(_USAGE_DIMENSIONS, key)),
                 **{n: (s[n] if n in ("cost", "saved_cost") else int(s[n])) for n in _USAGE_MEASURES},
             }
-            for key, s in usage.items()
+            for key, s in sorted(usage.items())  # one lock order for concurrent writers
         ],
     )
     bulk.execute_many(
@@ -399,7 +399,7 @@ def add_usage(conn: Connection, account_id: int, rows: list[tuple[dict, tuple]],
         latency_upsert,
         [
             {"account_id": account_id, **dict(zip(_USAGE_DIMENSIONS, key[:5])), "bucket": key[5], "count": n}
-            for key, n in latency.items()
+            for key, n in sorted(latency.items())
         ],
     )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -51,10 +52,15 @@ class WriterStats:
 
 
 class BatchWriter:
-    def __init__(self, engine: Engine, queue_limit: int) -> None:
+    """`writers` transactions at once drain the queue: one on SQLite (one writer at a time), several on
+    PostgreSQL, whose row locks order writers of the same rows (a lost lock race is written again)."""
+
+    def __init__(self, engine: Engine, queue_limit: int, writers: int = 1) -> None:
         self._engine = engine
         self._queue: asyncio.Queue[Job] = asyncio.Queue(maxsize=queue_limit)
-        self._task: asyncio.Task | None = None
+        self._writers = 1 if engine.dialect.name == "sqlite" else writers
+        self._tasks: list[asyncio.Task] = []
+        self._stats_lock = threading.Lock()
         self.stats = WriterStats()
 
     @property
@@ -62,14 +68,16 @@ class BatchWriter:
         return self._queue.qsize()
 
     async def __aenter__(self) -> BatchWriter:
-        self._task = asyncio.create_task(self._run(), name="promptwatch-batch-writer")
+        self._tasks = [
+            asyncio.create_task(self._run(), name=f"promptwatch-batch-writer-{n}") for n in range(self._writers)
+        ]
         return self
 
     async def __aexit__(self, *exc) -> None:
         await self._queue.join()
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def submit(self, account_id: int, sessions: Sequence[dict], activities: Sequence[dict], wait: bool = False):
         """Queue a job and wait for its commit; returns (session statuses, activity statuses)."""
@@ -99,7 +107,7 @@ class BatchWriter:
                         job.done.set_result(result)
             except Exception as exc:  # the whole transaction failed: every job learns it
                 log.exception("batch write failed")
-                self.stats.failures += 1
+                self._count(failures=1)
                 for job in jobs:
                     if not job.done.done():
                         job.done.set_exception(exc)
@@ -117,14 +125,24 @@ class BatchWriter:
             log.warning("%d ingest job(s) lost a lock race; writing them again", len(again))
             for i, result in zip(again, self._write_together([jobs[i] for i in again])):
                 results[i] = result
+        failures = 0
         for result in results:
             if isinstance(result, BaseException):
                 log.error("ingest job failed", exc_info=result)
-                self.stats.failures += 1
-        self.stats.jobs += len(jobs)
-        self.stats.activities += sum(len(j.activities) for j in jobs)
-        self.stats.write_seconds += time.perf_counter() - started
+                failures += 1
+        self._count(
+            jobs=len(jobs),
+            activities=sum(len(j.activities) for j in jobs),
+            failures=failures,
+            write_seconds=time.perf_counter() - started,
+        )
         return results
+
+    def _count(self, **amounts) -> None:
+        """Add to the statistics (several writer threads may at once)."""
+        with self._stats_lock:
+            for name, amount in amounts.items():
+                setattr(self.stats, name, getattr(self.stats, name) + amount)
 
     def _write_together(self, jobs: list[Job]) -> list:
         """Every job in one transaction, each job's result or its exception. No savepoint per job: one costs
@@ -152,7 +170,7 @@ class BatchWriter:
             return exc
 
     def _transaction(self, jobs: list[Job]) -> list:
-        self.stats.transactions += 1
+        self._count(transactions=1)
         now = utc_now()
         results = []
         with self._engine.begin() as conn:

@@ -15,6 +15,7 @@ from promptwatch.server.store import accounts as account_store
 from promptwatch.server.store.engine import make_engine
 from promptwatch.server.store.schema_version import ensure_current
 from promptwatch.server.store.tables.sessions import sessions
+from promptwatch.server.store.tables.usage import usage_hourly
 from promptwatch.server.workers.batch_writer import BatchWriter, Job
 from tests.support.databases import fresh_database
 
@@ -78,3 +79,44 @@ def test_a_locked_database_fails_every_job_at_once_instead_of_waiting_once_per_j
     assert elapsed < 1.5  # one busy timeout (0.3 s), not one per job (1.8 s and more)
     assert writer.stats.transactions == 1
     engine.dispose()
+
+
+def test_concurrent_writers_keep_every_activity_and_the_session_totals(engine):
+    """On PostgreSQL several transactions write at once (SQLite keeps one writer); jobs adding to the same
+    session and the same hourly roll-ups wait on each other's row locks, and nothing is lost or counted
+    twice."""
+    with engine.begin() as conn:
+        account = account_store.create_account(conn, "acme", NOW)
+    writer = BatchWriter(engine, queue_limit=100, writers=4)
+    assert writer._writers == (1 if engine.dialect.name == "sqlite" else 4)
+
+    def activity(n: int) -> dict:
+        return {
+            "id": f"a{n}",
+            "session_id": "shared",
+            "activity_type": "llm-prompt",
+            "start_time": NOW,
+            "end_time": NOW,
+            "model": "m",
+            "prompt_tokens": 10,
+            "completion_tokens": 1,
+            "total_tokens": 11,
+            "cost": 0.5,
+            "body_blob": b"\x28\xb5\x2f\xfd",
+            "search_text": None,
+        }
+
+    async def run() -> list:
+        async with writer:
+            jobs = [
+                writer.submit(account, [session("shared")], [activity(n) for n in range(i, i + 5)])
+                for i in range(0, 100, 5)
+            ]
+            return await asyncio.gather(*jobs)
+
+    results = asyncio.run(run())
+    assert all(set(statuses.values()) == {"stored"} for _sessions, statuses in results)
+    with engine.connect() as conn:
+        row = conn.execute(select(sessions.c.activity_count, sessions.c.total_tokens, sessions.c.cost)).one()
+        assert row == (100, 1100, 50.0)
+        assert conn.execute(select(usage_hourly.c.calls, usage_hourly.c.cost)).one() == (100, 50.0)
