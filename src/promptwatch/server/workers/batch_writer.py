@@ -157,17 +157,9 @@ class BatchWriter:
             if len(jobs) == 1 or not _blames_the_job(failed.error):
                 return [failed.error] * len(jobs)
             log.warning("an ingest job failed in a shared transaction (%r); writing each job alone", failed.error)
-            return [self._alone(job) for job in jobs]
+            return [self._write_together([job])[0] for job in jobs]
         except DBAPIError as exc:
             return [exc] * len(jobs)
-
-    def _alone(self, job: Job):
-        try:
-            return self._transaction([job])[0]
-        except _JobFailed as failed:
-            return failed.error
-        except DBAPIError as exc:
-            return exc
 
     def _transaction(self, jobs: list[Job]) -> list:
         self._count(transactions=1)
