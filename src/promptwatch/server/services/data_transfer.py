@@ -79,10 +79,12 @@ class DataTransferService:
         if not sessions and not activities:
             return
         answer = await self._ingest.ingest_batch(caller, orjson.dumps({"sessions": sessions, "activities": activities}))
-        results["stored"] += answer.stored
-        results["rejected"] += answer.rejected
+        results["stored"] += answer["stored"]
+        results["rejected"] += answer["rejected"]
         results["errors"] += [
-            {"id": r.id, "errors": r.errors} for r in answer.sessions + answer.activities if r.status == "invalid"
+            {"id": r["id"], "errors": r["errors"]}
+            for r in answer["sessions"] + answer["activities"]
+            if r["status"] == "invalid"
         ][:100]
         sessions.clear()
         activities.clear()

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
-import ahocorasick
+import ahocorasick_rs
 import orjson
 import regex  # custom patterns run with a timeout: a customer's pattern must not stall ingestion
 
@@ -56,17 +56,14 @@ KEY_HINTS = ("authorization", '"token"')  # with ASSIGNMENT_HINTS: every key SEC
 
 
 class _AnyOf:
-    """Finds whether a text holds any of some strings, in one pass (Aho-Corasick: a regex alternation of the
-    same strings, or one `in` per string, costs several times more)."""
+    """Finds whether a text holds any of some strings, in one pass (Aho-Corasick as a DFA, with a SIMD
+    prefilter: a regex alternation of the same strings, or one `in` per string, costs several times more)."""
 
     def __init__(self, hints) -> None:
-        self._automaton = ahocorasick.Automaton()
-        for hint in hints:
-            self._automaton.add_word(hint, hint)
-        self._automaton.make_automaton()
+        self._automaton = ahocorasick_rs.AhoCorasick(hints, implementation=ahocorasick_rs.Implementation.DFA)
 
     def found_in(self, text: str) -> bool:
-        return next(self._automaton.iter(text), None) is not None
+        return bool(self._automaton.find_matches_as_indexes(text))
 
 
 _SHAPE_HINT, _ASSIGNMENT_HINT = _AnyOf(SHAPE_HINTS), _AnyOf(ASSIGNMENT_HINTS)

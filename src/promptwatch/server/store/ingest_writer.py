@@ -17,7 +17,7 @@ from sqlalchemy import Connection, bindparam, case, func, select, update
 
 from . import bulk, search
 from .bodies import decode_body, is_encrypted
-from .dialect import insert_for
+from .dialect import in_list, insert_for, list_value
 from .tables.accounts import projects
 from .tables.activities import activities, activity_bodies
 from .tables.sessions import sessions, tombstones
@@ -99,8 +99,7 @@ def write_batch(
     session_rows = _session_rows(conn, account_id, session_records, live_activities, dead_sessions, now)
     if not session_rows:
         return session_status, activity_status
-    _upsert_sessions(conn, session_rows)
-    session_info = _session_info(conn, account_id, [r["id"] for r in session_rows])
+    session_info = _upsert_sessions(conn, session_rows)
     for record in session_records:
         session_status.setdefault(record["id"], STORED)
     assign_template_versions(conn, account_id, live_activities, now)  # issue 7: versions in this transaction
@@ -118,23 +117,41 @@ def _deleted(conn: Connection, account_id: int, kind: str, ids: set[str]) -> set
     of the account's tombstones)."""
     if not ids:
         return set()
-    query = select(tombstones.c.object_id).where(
-        tombstones.c.account_id == account_id, tombstones.c.kind == kind, tombstones.c.object_id.in_(ids)
+    dialect = conn.dialect.name
+    params = {"account": account_id, "kind": kind, "ids": list_value(dialect, ids)}
+    return set(conn.execute(_tombstone_lookup(dialect), params).scalars())
+
+
+@cache
+def _tombstone_lookup(dialect: str):
+    return select(tombstones.c.object_id).where(
+        tombstones.c.account_id == bindparam("account"),
+        tombstones.c.kind == bindparam("kind"),
+        in_list(tombstones.c.object_id, "ids", dialect),
     )
-    return set(conn.execute(query).scalars())
 
 
 def _project_ids(conn: Connection, account_id: int, names: set[str], now: datetime) -> dict[str, int]:
+    """The ids of these projects, created on first use."""
     if not names:
         return {}
-    conn.execute(
-        insert_for(conn, projects).on_conflict_do_nothing(),
-        [{"account_id": account_id, "name": n, "created_at": now} for n in sorted(names)],
+    dialect = conn.dialect.name
+    lookup = _project_lookup(dialect)
+    found = dict(conn.execute(lookup, {"account": account_id, "names": list_value(dialect, names)}).all())
+    if len(found) < len(names):
+        conn.execute(
+            insert_for(dialect, projects).on_conflict_do_nothing(),
+            [{"account_id": account_id, "name": n, "created_at": now} for n in sorted(names - found.keys())],
+        )
+        found = dict(conn.execute(lookup, {"account": account_id, "names": list_value(dialect, names)}).all())
+    return found
+
+
+@cache
+def _project_lookup(dialect: str):
+    return select(projects.c.name, projects.c.id).where(
+        projects.c.account_id == bindparam("account"), in_list(projects.c.name, "names", dialect)
     )
-    rows = conn.execute(
-        select(projects.c.name, projects.c.id).where(projects.c.account_id == account_id, projects.c.name.in_(names))
-    )
-    return dict(rows.all())
 
 
 def _session_rows(conn, account_id, session_records, activity_records, dead, now) -> list[dict]:
@@ -171,8 +188,10 @@ def _session_rows(conn, account_id, session_records, activity_records, dead, now
     return rows
 
 
-def _upsert_sessions(conn: Connection, rows: list[dict]) -> None:
-    conn.execute(_session_upsert(conn.dialect.name), rows)
+def _upsert_sessions(conn: Connection, rows: list[dict]) -> dict[str, tuple]:
+    """Upsert the rows in one statement; returns {id: (pk, project id, tenant)} as stored."""
+    stored = conn.execute(_session_upsert(conn.dialect.name), rows)
+    return {sid: (pk, project_id, tenant) for sid, pk, project_id, tenant in stored}
 
 
 @cache
@@ -192,16 +211,7 @@ def _session_upsert(dialect: str):
             "is_error": table.is_error | new.is_error,
             "updated_at": new.updated_at,
         },
-    )
-
-
-def _session_info(conn: Connection, account_id: int, ids: list[str]) -> dict[str, tuple]:
-    rows = conn.execute(
-        select(sessions.c.id, sessions.c.pk, sessions.c.project_id, sessions.c.tracking_tenant).where(
-            sessions.c.account_id == account_id, sessions.c.id.in_(ids)
-        )
-    )
-    return {sid: (pk, project_id, tenant) for sid, pk, project_id, tenant in rows}
+    ).returning(table.id, table.pk, table.project_id, table.tracking_tenant)
 
 
 def _write_activities(conn, account_id, records: dict[str, dict], session_info, now) -> dict[str, str]:
@@ -272,24 +282,28 @@ def _stored_versions(conn: Connection, account_id: int, records: list[dict]) -> 
     """(stored row or None, record) for records whose id is already stored."""
     if not records:
         return []
-    stored = {
-        row.id: row
-        for row in conn.execute(
-            select(
-                activities.c.pk,
-                activities.c.id,
-                activities.c.session_pk,
-                activities.c.end_time,
-                activities.c.activity_type,
-                activities.c.error,
-                *[activities.c[t] for t in _TOTALS],
-            )
-            .where(activities.c.account_id == account_id, activities.c.id.in_([r["id"] for r in records]))
-            .order_by(activities.c.pk)
-            .with_for_update()  # PostgreSQL: another worker's copy of these rows waits until we commit
-        )
-    }
+    dialect = conn.dialect.name
+    params = {"account": account_id, "ids": list_value(dialect, [r["id"] for r in records])}
+    stored = {row.id: row for row in conn.execute(_stored_lookup(dialect), params)}
     return [(stored.get(r["id"]), r) for r in records]
+
+
+@cache
+def _stored_lookup(dialect: str):
+    return (
+        select(
+            activities.c.pk,
+            activities.c.id,
+            activities.c.session_pk,
+            activities.c.end_time,
+            activities.c.activity_type,
+            activities.c.error,
+            *[activities.c[t] for t in _TOTALS],
+        )
+        .where(activities.c.account_id == bindparam("account"), in_list(activities.c.id, "ids", dialect))
+        .order_by(activities.c.pk)
+        .with_for_update()  # PostgreSQL: another worker's copy of these rows waits until we commit
+    )
 
 
 def _activity_row(account_id: int, session_pk: int, record: dict, now: datetime) -> dict:
