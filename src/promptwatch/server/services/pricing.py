@@ -118,6 +118,8 @@ class PriceBook:
 
 def _effective_override(overrides: Sequence[PriceOverride], model: str, at: datetime) -> PriceOverride | None:
     """The override of `model` (exact name, any case) with the latest `effective_from` not after `at`."""
+    if not overrides:
+        return None
     name = model.lower()
     candidates = [o for o in overrides if o.effective_from <= at and o.model.lower() == name]
     return max(candidates, key=lambda o: o.effective_from, default=None)

@@ -16,11 +16,12 @@ import hashlib
 import json
 import re
 from datetime import datetime
+from functools import cache
 
 import orjson
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
-from .dialect import insert_for
+from .dialect import in_list, insert_for, list_value
 from .tables.templates import prompt_template_versions, prompt_templates
 
 DEFAULT_GIVEN = "1.0"
@@ -161,14 +162,25 @@ def assign_template_versions(conn: Connection, account_id: int, records: list[di
 
 def _stored_versions(conn: Connection, account_id: int, wanted) -> dict[tuple[str, str, str], str]:
     """The versions already stored for these (name, given version, content hash) keys."""
+    dialect = conn.dialect.name
+    params = {
+        "account": account_id,
+        "names": list_value(dialect, {key[0] for key in wanted}),
+        "hashes": list_value(dialect, {key[2] for key in wanted}),
+    }
+    rows = conn.execute(_versions_lookup(dialect), params)
+    return {(name, given, digest): version for name, given, digest, version in rows if (name, given, digest) in wanted}
+
+
+@cache
+def _versions_lookup(dialect: str):
     versions, templates = prompt_template_versions, prompt_templates
-    rows = conn.execute(
+    return (
         select(templates.c.name, versions.c.given_version, versions.c.content_hash, versions.c.version)
         .join(templates, templates.c.pk == versions.c.template_pk)
         .where(
-            templates.c.account_id == account_id,
-            templates.c.name.in_({key[0] for key in wanted}),
-            versions.c.content_hash.in_({key[2] for key in wanted}),
+            templates.c.account_id == bindparam("account"),
+            in_list(templates.c.name, "names", dialect),
+            in_list(versions.c.content_hash, "hashes", dialect),
         )
     )
-    return {(name, given, digest): version for name, given, digest, version in rows if (name, given, digest) in wanted}
