@@ -395,7 +395,21 @@ def machine() -> dict:
         "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
         "python": platform.python_version(),
         "platform": platform.platform(),
+        "reference_loop_ms": reference_loop_ms(),
     }
+
+
+def reference_loop_ms() -> float:
+    """CPU milliseconds of a fixed pure-Python loop (best of 3): the speed of this machine's cores, so that
+    figures taken on different machines can be compared."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        total = 0
+        for i in range(2_000_000):
+            total += i
+        best = min(best, time.process_time() - started)
+    return round(best * 1000, 1)
 
 
 def source() -> dict:

@@ -120,6 +120,18 @@ class Services:
     datasets: DatasetService
 
 
+# FastAPI traces, meters and logs every request (exception messages and validation failures included) as soon as
+# the process has an OpenTelemetry provider, e.g. one set up by the operator's environment. Request data must
+# not leave through it (P1): the server's own operations data is at /metrics and in the access log (P9).
+NO_FRAMEWORK_TELEMETRY = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+    "auto_configure": False,
+}
+
+
 def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
     settings = settings or Settings()
     engine = make_engine(resolve_database_url(settings))
@@ -160,6 +172,7 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
         responses=problems.SHARED_RESPONSES,
         docs_url=None,
         redoc_url=None,
+        telemetry=NO_FRAMEWORK_TELEMETRY,
     )
     app.state.runtime = runtime
     app.state.telemetry = telemetry
