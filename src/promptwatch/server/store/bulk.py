@@ -6,6 +6,8 @@ than SQLite's own inserts. Here a statement is compiled once per dialect, the bi
 parameters (from the parameter's SQLAlchemy type, so values are converted exactly as SQLAlchemy would) is
 looked up once, and the rows reach the driver through `exec_driver_sql` as tuples (positional paramstyles,
 SQLite) or dicts (named ones, PostgreSQL).
+
+`insert_from_arrays` is PostgreSQL's insert that returns generated keys: one array per column.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Float, Table
 from sqlalchemy.sql import ClauseElement, Insert
 
 
@@ -81,3 +83,58 @@ def execute_many(conn: Connection, statement: ClauseElement, rows: Sequence[Mapp
                 values[name] = processor(values[name])
             params.append(values)
     conn.exec_driver_sql(compiled.sql, params)
+
+
+@dataclass(frozen=True)
+class _ArrayInsert:
+    sql: str
+    converters: tuple[tuple[int, Callable], ...]  # (position, processor) of columns that need one
+
+
+_array_inserts: dict[tuple, _ArrayInsert] = {}
+
+
+def insert_from_arrays(conn: Connection, table: Table, rows: Sequence[Mapping], returning: Sequence[str]) -> list:
+    """PostgreSQL: insert the rows whose key is new (ON CONFLICT DO NOTHING) and return `returning` of those
+    inserted. The rows travel as one array per column (`INSERT ... SELECT * FROM unnest(...)`), so the
+    statement's text is short and the same for any number of rows: a multi-row VALUES statement is as long as
+    its rows, and the driver parses every such text anew, which cost more than the database's own insert."""
+    if not rows:
+        return []
+    keys = tuple(rows[0])
+    key = (table.name, conn.dialect.driver, keys, tuple(returning))
+    insert = _array_inserts.get(key)
+    if insert is None:
+        insert = _array_inserts[key] = _array_insert(conn, table, keys, tuple(returning))
+    columns = [[row[name] for row in rows] for name in keys]
+    for position, processor in insert.converters:
+        columns[position] = [processor(value) for value in columns[position]]
+    return conn.exec_driver_sql(insert.sql, tuple(columns)).all()
+
+
+def _array_insert(conn: Connection, table: Table, keys: tuple[str, ...], returning: tuple[str, ...]) -> _ArrayInsert:
+    dialect = conn.dialect
+    arrays, converters = [], []
+    for position, name in enumerate(keys):
+        column = table.c[name]
+        arrays.append(f"%s::{column.type.compile(dialect=dialect)}[]")
+        processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+        if isinstance(column.type, Float):  # the driver refuses an array of mixed ints and floats
+            processor = _floats(processor)
+        if processor is not None:
+            converters.append((position, processor))
+    names = ", ".join(keys)
+    sql = (  # in the rows' order, so that generated keys follow it
+        f"INSERT INTO {table.name} ({names}) SELECT {names} FROM unnest({', '.join(arrays)}) "
+        f"WITH ORDINALITY AS given({names}, given_order) ORDER BY given_order "
+        f"ON CONFLICT DO NOTHING RETURNING {', '.join(returning)}"
+    )
+    return _ArrayInsert(sql, tuple(converters))
+
+
+def _floats(processor: Callable | None) -> Callable:
+    def process(value):
+        value = None if value is None else float(value)
+        return processor(value) if processor is not None else value
+
+    return process

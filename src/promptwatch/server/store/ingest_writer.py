@@ -262,7 +262,7 @@ def _insert_new(conn: Connection, rows: list[dict]) -> dict[str, int]:
     """Insert the rows whose id is new; returns {id: pk} of those inserted."""
     dialect = conn.dialect.name
     if dialect != "sqlite":
-        return dict(conn.execute(_activity_insert(dialect).returning(activities.c.id, activities.c.pk), rows).all())
+        return dict(bulk.insert_from_arrays(conn, activities, rows, ("id", "pk")))
     # SQLite has one writer at a time, and this transaction holds the write lock: the rows above the
     # largest pk before the insert are the ones it inserted (an INTEGER PRIMARY KEY takes max + 1)
     before = conn.execute(select(func.max(activities.c.pk))).scalar() or 0

@@ -79,3 +79,22 @@ def test_utc_datetime_binds_on_sqlite_as_sqlalchemys_datetime_text(moment):
     assert ours(None) is None
     with pytest.raises(ValueError):
         ours(datetime(2026, 1, 1))
+
+
+def test_array_insert_keeps_order_skips_stored_keys_and_binds_as_sqlalchemy(tmp_path):
+    """`insert_from_arrays` is PostgreSQL's (SQLite inserts with `execute_many`)."""
+    with fresh_database("postgresql", tmp_path) as url:
+        engine = make_engine(url)
+        metadata.create_all(engine)
+        with engine.begin() as conn:
+            conn.execute(things.insert(), [{"pk": 2, "name": "kept", "at": None, "doc": None, "score": None}])
+            rows = [{"pk": pk, "name": f"n{pk}", "at": None, "doc": None, "score": 1} for pk in (9, 2, 5)]
+            rows[0].update(at=ROWS[1]["at"], doc={"é": [1, None]}, score=2.5)  # ints and floats in one column
+            inserted = bulk.insert_from_arrays(conn, things, rows, ("pk", "name"))
+        assert inserted == [(9, "n9"), (5, "n5")]  # the stored key is skipped, the order kept
+        with engine.connect() as conn:
+            stored = {r.pk: r for r in conn.execute(select(things))}
+        assert stored[2].name == "kept"
+        assert stored[9].at == ROWS[1]["at"] and stored[9].doc == {"é": [1, None]} and stored[9].score == 2.5
+        assert stored[5].at is None and stored[5].doc is None and stored[5].score == 1.0
+        engine.dispose()
