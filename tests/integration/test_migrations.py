@@ -8,12 +8,20 @@ import sys
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from datetime import datetime, timezone
 
+from sqlalchemy import inspect, select
+
+from promptwatch.server.store import accounts as account_store
 from promptwatch.server.store.engine import make_engine
 from promptwatch.server.store.schema_version import _config, current_revision, downgrade, head_revision, upgrade
-from promptwatch.server.store.tables import metadata
+from promptwatch.server.store.tables import load_all
+from promptwatch.server.store.tables.accounts import projects
+from promptwatch.server.store.tables.activities import activities, activity_bodies
+from promptwatch.server.store.tables.sessions import sessions
 from tests.support.databases import fresh_database
+
+NOW = datetime(2026, 11, 29, tzinfo=timezone.utc)
 
 
 def test_upgrade_downgrade_upgrade(backend, tmp_path):
@@ -21,7 +29,7 @@ def test_upgrade_downgrade_upgrade(backend, tmp_path):
         engine = make_engine(url)
         upgrade(engine)
         assert current_revision(engine) == head_revision()
-        assert set(metadata.tables) <= set(inspect(engine).get_table_names())
+        assert set(load_all().tables) <= set(inspect(engine).get_table_names())
         downgrade(engine, "base")
         assert current_revision(engine) is None
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
@@ -69,6 +77,40 @@ def test_migrations_create_exactly_what_the_tables_declare(backend, tmp_path):
         upgrade(engine)
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": False})
-            diff = [d for d in compare_metadata(context, metadata) if "activity_search" not in str(d)]
+            diff = [d for d in compare_metadata(context, load_all()) if "activity_search" not in str(d)]
         engine.dispose()
         assert diff == [], f"write a migration for: {diff}"
+
+
+def test_a_downgrade_that_rebuilds_a_table_keeps_the_rows_that_reference_it(backend, tmp_path):
+    """Undoing 0008 copies `activities` without two columns (SQLite alters a table by rebuilding it); the bodies
+    that reference the activities must survive the old copy's drop."""
+    with fresh_database(backend, tmp_path) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        with engine.begin() as conn:
+            account = account_store.create_account(conn, "acme", NOW)
+            conn.execute(projects.insert(), {"account_id": account, "name": "p", "created_at": NOW})
+            session_pk = conn.execute(
+                sessions.insert().returning(sessions.c.pk),
+                {"account_id": account, "id": "s", "start_time": NOW, "source": "native", "updated_at": NOW},
+            ).scalar_one()
+            activity_pk = conn.execute(
+                activities.insert().returning(activities.c.pk),
+                {
+                    "account_id": account,
+                    "session_pk": session_pk,
+                    "id": "a",
+                    "activity_type": "log",
+                    "start_time": NOW,
+                    "updated_at": NOW,
+                },
+            ).scalar_one()
+            conn.execute(activity_bodies.insert(), {"activity_pk": activity_pk, "account_id": account, "body": b"x"})
+        downgrade(engine, "0006_cache_lookup_index")
+        upgrade(engine)
+        with engine.connect() as conn:
+            assert conn.execute(select(activity_bodies.c.activity_pk)).scalars().all() == [activity_pk]
+            if backend == "sqlite":  # the keys are on again for the connections that follow
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        engine.dispose()

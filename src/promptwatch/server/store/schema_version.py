@@ -6,6 +6,7 @@ importing Alembic, which would take a fifth of the server's start-up; a test hol
 from __future__ import annotations
 
 import ast
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect, text
@@ -66,15 +67,37 @@ def _joined(revisions) -> str | None:
 def upgrade(engine: Engine, revision: str = "heads") -> None:
     from alembic import command
 
-    with engine.begin() as connection:
+    with _migrating(engine) as connection:
         command.upgrade(_config(connection), revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     from alembic import command
 
-    with engine.begin() as connection:
+    with _migrating(engine) as connection:
         command.downgrade(_config(connection), revision)
+
+
+@contextmanager
+def _migrating(engine: Engine):
+    """A connection in one transaction for a migration. On SQLite foreign keys are off meanwhile, as SQLite
+    asks for a table rebuild: Alembic alters a table by copying it, and dropping the old copy would delete
+    through ON DELETE CASCADE every row that references it (a downgrade once emptied the activity bodies this
+    way). The keys are checked before the commit."""
+    with engine.connect() as connection:
+        raw = connection.connection.dbapi_connection if connection.dialect.name == "sqlite" else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys=OFF")  # outside a transaction, where SQLite honours it
+        try:
+            with connection.begin():
+                yield connection
+                if raw is not None:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migration would leave rows without their parent: {broken[:5]}")
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 def is_empty(engine: Engine) -> bool:

@@ -1,5 +1,8 @@
 """One module per aggregate; they all share `metadata`."""
 
+import importlib
+import pkgutil
+
 from sqlalchemy import MetaData
 
 metadata = MetaData(
@@ -11,3 +14,10 @@ metadata = MetaData(
         "ck": "ck_%(table_name)s_%(constraint_name)s",
     }
 )
+
+
+def load_all() -> MetaData:
+    """`metadata` with every table in it: the tables are declared as their modules are imported."""
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+    return metadata
