@@ -55,8 +55,19 @@ LIST_QUERIES = (
     ("q=12345 (a document id: none to a few activities)", {"q": "12345"}),
     ("q=refund + tenant", {"q": "refund", "tenant": "tenant-007"}),
     ("q=refund, sort=oldest", {"q": "refund", "sort": "oldest"}),
-    ("sort=cost (no index on cost)", {"sort": "cost"}),
+    # the cost and token orders, alone and with each usual filter; a tenant no session has shows whether a
+    # filter the order's index cannot serve makes the list read the whole order
+    ("sort=cost", {"sort": "cost"}),
+    ("sort=tokens", {"sort": "tokens"}),
+    ("project, sort=cost", {"project": PROJECTS[1], "sort": "cost"}),
+    ("project, sort=tokens", {"project": PROJECTS[1], "sort": "tokens"}),
+    ("tenant, sort=cost", {"tenant": "tenant-007", "sort": "cost"}),
+    ("tenant no session has, sort=cost", {"tenant": "tenant-none", "sort": "cost"}),
+    (f"model={RARE_MODEL}, sort=cost", {"model": RARE_MODEL, "sort": "cost"}),
+    ("has_error=true, sort=tokens", {"has_error": "true", "sort": "tokens"}),
     ("q=refund, sort=cost", {"q": "refund", "sort": "cost"}),
+    ("q=refund, sort=tokens", {"q": "refund", "sort": "tokens"}),
+    ("q=refund + project, sort=cost", {"q": "refund", "project": PROJECTS[1], "sort": "cost"}),
 )
 TARGET_MS = 50
 SLOW_SECONDS, VERY_SLOW_SECONDS = 2.0, 30.0

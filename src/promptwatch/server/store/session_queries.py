@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, RowMapping, TextClause, exists, func, or_, select, text
+from sqlalchemy import Connection, RowMapping, TextClause, exists, or_, select, text
 
 from . import search
 from .bodies import decode_body
@@ -106,10 +106,7 @@ def _order(column, descending: bool) -> tuple:
 # each batch the walk projects what finishing the page would cost and asks the index for its matches if there
 # are fewer than would cost as much; then the matches drive. Costs in microseconds, measured on the
 # 1M-activity benchmark store (docs/benchmarks.md); the index's own are in `search.SqliteMatch`.
-CANDIDATE_COST = 2.0  # reading one session in an indexed order (newest, oldest)
-SCAN_COST = 0.5  # per stored session, for each page of an unindexed order: a scan of the account's sessions
-UNINDEXED_SORTS = {"cost", "tokens"}
-UNINDEXED_PAGE = 4096  # sessions read per page of an unindexed order, so that few scans are needed
+CANDIDATE_COST = 2.0  # reading one session in the list's order (each order has an index, see tables.sessions)
 FIRST_RATE = 0.5  # the share of sessions assumed to match before any was examined
 FIRST_ACTIVITIES = 8  # activities per session assumed before any was read
 
@@ -179,58 +176,32 @@ def _driven_by_matches(
 
 
 class _Candidates:
-    """The account's sessions that pass the filters, in the list's order, read in pages as they are taken. Only
-    pks are read (converting every sort value would cost more than the rest); a position is the pk and a
-    subquery of its sort value, which the statement using it evaluates once."""
+    """The account's sessions that pass the filters, in the list's order, read as they are taken. Only pks are
+    read (converting every sort value would cost more than the rest); a position is the pk and a subquery of
+    its sort value, which the statement using it evaluates once."""
 
     def __init__(self, conn: Connection, conditions: list, sort: str, after: tuple | None) -> None:
         self.conn, self.conditions = conn, conditions
         self.column, self.descending = SORTS[sort]
-        self.unindexed = sort in UNINDEXED_SORTS
         self.position = after  # (sort value, pk) of the last session taken
-        self._read_to = after  # ... and of the last one read
-        self._buffer: list[int] = []
-        self._more = True  # the database may hold more beyond _read_to
-        self._stored: int | None = None
-
-    @property
-    def done(self) -> bool:
-        return not self._buffer and not self._more
+        self.done = False  # no session is left beyond the position
 
     def cost(self, count: int) -> float:
-        """What taking `count` more would cost in reading pages."""
-        missing = count - len(self._buffer)
-        if missing <= 0 or not self._more:
-            return 0.0
-        if not self.unindexed:
-            return missing * CANDIDATE_COST
-        if self._stored is None:  # a bound on the account's sessions, at the cost of one index look-up
-            self._stored = self.conn.execute(select(func.max(sessions.c.pk))).scalar_one() or 0
-        return math.ceil(missing / UNINDEXED_PAGE) * self._stored * SCAN_COST
+        """What taking `count` more would cost."""
+        return 0.0 if self.done else count * CANDIDATE_COST
 
     def take(self, count: int) -> list[int]:
-        if len(self._buffer) < count and self._more:
-            self._read(max(count - len(self._buffer), UNINDEXED_PAGE if self.unindexed else 0))
-        taken, self._buffer = self._buffer[:count], self._buffer[count:]
-        if taken:
-            self.position = self._at(taken[-1])
-        return taken
-
-    def _at(self, pk: int) -> tuple:
-        return select(self.column).where(sessions.c.pk == pk).scalar_subquery(), pk
-
-    def _read(self, count: int) -> None:
         query = (
             select(sessions.c.pk)
-            .where(*self.conditions, *_beyond(self.column, self.descending, self._read_to))
+            .where(*self.conditions, *_beyond(self.column, self.descending, self.position))
             .order_by(*_order(self.column, self.descending))
             .limit(count)
         )
-        pks = list(self.conn.execute(query).scalars())
-        self._buffer += pks
-        self._more = len(pks) == count
-        if pks:
-            self._read_to = self._at(pks[-1])
+        taken = list(self.conn.execute(query).scalars())
+        self.done = len(taken) < count
+        if taken:
+            self.position = select(self.column).where(sessions.c.pk == taken[-1]).scalar_subquery(), taken[-1]
+        return taken
 
 
 def _conditions(conn: Connection, account_id: int, where: SessionFilter) -> list:

@@ -1,0 +1,135 @@
+"""The session list reads every order from an index, alone and within a project or a tenant: a page costs a
+page's worth of sessions however many the account holds, and a rare project or tenant never makes it read a
+whole order (SQLite plans without statistics, so its plan here is the one a large store gets). On PostgreSQL,
+whose planner weighs statistics, an index must at least be able to give the cost and token orders with their
+pk tie-break, as many sessions may tie there (at zero, say)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import event
+
+from promptwatch.server.store import search, session_queries
+from promptwatch.server.store.accounts import create_account, ensure_project
+from promptwatch.server.store.engine import make_engine
+from promptwatch.server.store.schema_version import upgrade
+from promptwatch.server.store.session_queries import SORTS, SessionFilter
+from promptwatch.server.store.tables.sessions import sessions
+from tests.support.databases import fresh_database
+
+NOW = datetime(2026, 11, 29, tzinfo=timezone.utc)
+# filter ("p1" stands for the project's id) -> what the index range must hold besides the account (None: the
+# account alone will do)
+FILTERS = {
+    "none": ({}, None),
+    "project": ({"project_id": "p1"}, ("project_id=?",)),
+    "tenant": ({"tenant": "acme"}, ("tracking_tenant=?",)),
+    "project and tenant": ({"project_id": "p1", "tenant": "acme"}, ("project_id=?", "tracking_tenant=?")),
+    "has_error": ({"has_error": True}, None),
+    "model": ({"model": "gpt-4o"}, None),
+}
+
+
+@pytest.fixture(scope="module")
+def store(backend, tmp_path_factory):
+    yield from _stored(backend, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def sqlite_store(tmp_path_factory):
+    yield from _stored("sqlite", tmp_path_factory)
+
+
+def _stored(backend: str, tmp_path_factory):
+    with fresh_database(backend, tmp_path_factory.mktemp(f"plans-{backend}")) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        with engine.begin() as conn:
+            account = create_account(conn, "acme", NOW)
+            project = ensure_project(conn, account, "p1", NOW)
+            conn.execute(
+                sessions.insert(),
+                [
+                    {
+                        "account_id": account,
+                        "id": f"s{i}",
+                        "project_id": project,
+                        "tracking_tenant": "acme",
+                        "start_time": NOW - timedelta(minutes=i),
+                        "cost": i % 3 / 10,
+                        "total_tokens": i % 3 * 100,
+                        "source": "native",
+                        "updated_at": NOW,
+                    }
+                    for i in range(20)
+                ],
+            )
+        yield engine, account, project
+        engine.dispose()
+
+
+def _where(filtered: str, project: int, q: str | None = None) -> SessionFilter:
+    filters, _ = FILTERS[filtered]
+    return SessionFilter(**{name: project if value == "p1" else value for name, value in filters.items()}, q=q)
+
+
+def _list_statements(engine, account: int, where: SessionFilter, sort: str, after: tuple | None) -> list:
+    """The statements that read sessions in the list's order for one page."""
+    seen = []
+
+    def listener(_conn, _cursor, sql, params, *_rest) -> None:
+        seen.append((sql, params))
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        with engine.connect() as conn:
+            session_queries.list_sessions(conn, account, where, 10, sort, after)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return [(sql, params) for sql, params in seen if "FROM sessions" in sql and "ORDER BY" in sql]
+
+
+class Walking(search.SqliteMatch):
+    """Walks the sessions in the list's order whatever the word: the text search's reads of that order."""
+
+    def matches_up_to(self, cap: int) -> str | None:
+        return None
+
+
+@pytest.mark.parametrize("searched", [False, True], ids=["list", "text search walk"])
+@pytest.mark.parametrize("filtered", FILTERS)
+@pytest.mark.parametrize("sort", SORTS)
+def test_sqlite_reads_each_order_from_an_index(sqlite_store, sort, filtered, searched, monkeypatch):
+    engine, account, project = sqlite_store
+    monkeypatch.setattr(search, "text_match", Walking)
+    where, bounds = _where(filtered, project, "x" if searched else None), FILTERS[filtered][1]
+    value = NOW if SORTS[sort][0].name == "start_time" else 0.1
+    for after in (None, (value, 5)):
+        statements = _list_statements(engine, account, where, sort, after)
+        assert statements
+        with engine.connect() as conn:
+            for sql, params in statements:
+                plan = " ".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params))
+                assert "TEMP B-TREE" not in plan, plan
+                assert "SCAN sessions" not in plan, plan
+                if bounds:
+                    assert any(bound in plan for bound in bounds), plan
+
+
+@pytest.mark.parametrize("filtered", FILTERS)
+@pytest.mark.parametrize("sort", ["cost", "tokens"])
+def test_an_index_gives_the_cost_and_token_orders_with_their_tie_break(store, backend, sort, filtered):
+    """With every other way made dear, the plan has no sort: an index holds the order and the pk after it."""
+    if backend != "postgresql":
+        pytest.skip("SQLite plans without statistics: see the test above")
+    engine, account, project = store
+    where = _where(filtered, project)
+    for after in (None, (0.1, 5)):
+        for sql, params in _list_statements(engine, account, where, sort, after):
+            with engine.begin() as conn:
+                conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+                conn.exec_driver_sql("SET LOCAL enable_sort = off")
+                plan = "\n".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {sql}", params))
+            assert "Sort" not in plan, plan
