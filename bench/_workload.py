@@ -136,6 +136,49 @@ class Workload:
         return Session(record, activities)
 
 
+def agent_session(activities: int, seed: int = 7, start: datetime | None = None) -> Session:
+    """One long agent run of `activities` activities: an `agent` chain-sequence root with steps under it, each
+    step a chain-sequence with one child: a tool action (60 %), an llm-prompt call (25 %) or retrieved documents
+    (the same generators as `Workload`, so the bodies are as large and compress alike)."""
+    rng = random.Random(seed)
+    clock = start or datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=1)
+    sid = _uuid(rng)
+    root = {
+        "id": _uuid(rng),
+        "session_id": sid,
+        "activity_type": "chain-sequence",
+        "name": "agent",
+        "sequence_type": "agent",
+        "start_time": _iso(clock),
+        "inputs": {"task": _sentence(rng, 8, 20)},
+    }
+    out, step = [root], 0
+    while len(out) < activities:
+        step += 1
+        clock += timedelta(milliseconds=rng.randint(1, 20))
+        chain = {
+            "id": _uuid(rng),
+            "session_id": sid,
+            "parent_activity_id": root["id"],
+            "activity_type": "chain-sequence",
+            "name": f"step {step}",
+            "sequence_type": "step",
+            "start_time": _iso(clock),
+            "inputs": {"thought": _sentence(rng, 6, 16)},
+        }
+        out.append(chain)
+        if len(out) < activities:
+            kind = rng.choices(("llm-prompt", "action", "retrieved-docs"), (5, 12, 3))[0]
+            item, clock = _CHILDREN[kind](rng, clock)
+            item.update(id=_uuid(rng), session_id=sid, parent_activity_id=chain["id"])
+            out.append(item)
+        chain["end_time"] = _iso(clock)
+    root["end_time"] = _iso(clock)
+    record = {"id": sid, "session_name": "agent run", "tracking_project": "agents", "start_time": root["start_time"]}
+    record["end_time"] = root["end_time"]
+    return Session(record, out)
+
+
 def requests(sessions: Iterator[Session], per_request: int = 100) -> Iterator[dict]:
     """Native ingest batches of exactly `per_request` activities (the last may be smaller); a session rides
     along with the request that carries its first activity."""

@@ -276,6 +276,8 @@ def test_p16_other_account_gets_404_on_every_object_route(live_server):
                 assert response.json() == {"session": None}
             else:
                 assert response.status_code in (403, 404), (method, path, response.status_code)
+        paged = {"activities_limit": 1, "activities_fields": "outline"}  # the detail a page at a time, too
+        assert theirs.get(f"/api/v1/sessions/{sid}", params=paged).status_code == 404
         assert sid not in [s["id"] for s in theirs.get("/api/v1/sessions").json()["items"]]
         assert theirs.get("/api/v1/sessions", params={"q": "secret"}).json()["items"] == []
         assert theirs.get("/api/v1/metrics/usage").json()["totals"]["calls"] == 0

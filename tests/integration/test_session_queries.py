@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import timedelta
 
 from tests.support.payloads import BASE_TIME, chain, iso, llm, session, uid
@@ -186,3 +188,178 @@ def test_sorts_by_cost_and_tokens_with_cursor_paging(client):
     oldest = ids(client, project=project, sort="oldest")
     assert len(oldest) == 5
     assert client.get("/api/v1/sessions", params={"sort": "colour"}).status_code == 422
+
+
+# a session's detail a page at a time: GET /api/v1/sessions/{id}?activities_limit=&activities_cursor=
+
+
+def detail_pages(client, sid: str, limit: int, **params) -> list[dict]:
+    """Every page of the session's activities, following `next_activities_cursor` to the end."""
+    pages, cursor = [], None
+    while True:
+        query = {"activities_limit": limit, **params, **({"activities_cursor": cursor} if cursor else {})}
+        response = client.get(f"/api/v1/sessions/{sid}", params=query)
+        assert response.status_code == 200, response.text
+        pages.append(response.json())
+        cursor = pages[-1]["next_activities_cursor"]
+        if cursor is None:
+            return pages
+        assert len(pages) < 1000, "the cursor never reached the end"
+
+
+def tied_session(client) -> tuple[str, list[str]]:
+    """A session of 23 activities, most starting at the same moment with positions that tie, are missing or
+    negative; and the ids in the order the detail must list them (start time, position with the missing
+    first; equal keys in any order, as long as it is always the same)."""
+    sid, later = uid("s-"), BASE_TIME + timedelta(seconds=5)
+    specs = [(BASE_TIME, None)] * 6 + [(BASE_TIME, 1)] * 5 + [(BASE_TIME, -3)] * 3 + [(BASE_TIME, 7)]
+    specs += [(later, None), (later, 0), (later, 0)] + [(BASE_TIME + timedelta(seconds=i), None) for i in (1, 2, 3)]
+    specs += [(BASE_TIME - timedelta(seconds=1), 9), (BASE_TIME + timedelta(seconds=9), -1)]
+    activities = []
+    for start, position in reversed(specs):  # stored out of order
+        item = llm(uid("a-"), sid, start=start, prompt=f"prompt {len(activities)}")
+        if position is not None:
+            item["order"] = position
+        activities.append(item)
+    ingest(client, [session(sid)], activities)
+    return sid, activities
+
+
+def sort_key(activity: dict) -> tuple:
+    position = activity["order"]
+    return activity["start_time"], position is not None, position if position is not None else 0
+
+
+def test_detail_pages_list_every_activity_once_in_order(client):
+    sid, stored = tied_session(client)
+    whole = client.get(f"/api/v1/sessions/{sid}").json()
+    assert whole["next_activities_cursor"] is None and whole["activity_count"] == len(stored) == 23
+    everything = [a["id"] for a in whole["activities"]]
+    assert sorted(everything) == sorted(a["id"] for a in stored)
+    keys = [sort_key(a) for a in whole["activities"]]
+    assert keys == sorted(keys), "start time, then position with the missing first (both databases)"
+    for limit in (1, 2, 5, 7, 22, 23, 24, 1000):
+        pages = detail_pages(client, sid, limit)
+        assert [len(p["activities"]) for p in pages[:-1]] == [limit] * (len(pages) - 1)
+        assert len(pages) == -(-23 // limit), f"no empty page at the end (limit {limit})"
+        assert [a["id"] for p in pages for a in p["activities"]] == everything, limit
+        assert {p["activity_count"] for p in pages} == {23}
+        assert all(p["id"] == sid and "cost" in p for p in pages), "each page carries the session"
+    # a page has each activity exactly as the whole detail has it
+    assert detail_pages(client, sid, 4)[2]["activities"] == whole["activities"][8:12]
+
+
+def test_detail_pages_go_on_from_where_they_were(client):
+    """A cursor names a place in the order, not an offset: an activity stored after the first page was read
+    shows on a later page when it starts later, and nothing is listed twice."""
+    sid = uid("s-")
+    first = [llm(uid("a-"), sid, start=BASE_TIME + timedelta(seconds=i)) for i in range(4)]
+    ingest(client, [session(sid)], first)
+    page = client.get(f"/api/v1/sessions/{sid}", params={"activities_limit": 2}).json()
+    late = llm(uid("a-"), sid, start=BASE_TIME + timedelta(seconds=10))
+    ingest(client, activities=[late, llm(uid("a-"), sid, start=BASE_TIME - timedelta(seconds=1))])
+    rest = client.get(f"/api/v1/sessions/{sid}", params={"activities_cursor": page["next_activities_cursor"]}).json()
+    assert [a["id"] for a in rest["activities"]] == [a["id"] for a in first[2:]] + [late["id"]]
+    assert rest["next_activities_cursor"] is None and rest["activity_count"] == 6
+
+
+def test_detail_outline_has_the_tree_without_the_bodies(client):
+    sid, parent = uid("s-"), uid("c-")
+    ingest(
+        client,
+        [session(sid)],
+        [
+            chain(parent, sid),
+            llm(
+                uid("a-"),
+                sid,
+                start=BASE_TIME + timedelta(seconds=1),
+                parent_activity_id=parent,
+                usage={"prompt_tokens": 7, "completion_tokens": 3},
+            ),
+        ],
+    )
+    full = client.get(f"/api/v1/sessions/{sid}").json()["activities"]
+    outline = client.get(f"/api/v1/sessions/{sid}", params={"activities_fields": "outline"}).json()
+    assert [a["id"] for a in outline["activities"]] == [a["id"] for a in full]
+    call = outline["activities"][1]
+    assert call["parent_activity_id"] == parent and call["model"] == "gpt-4o-mini" and call["name"] is None
+    assert call["usage"]["total_tokens"] == 10 and call["end_time"] and "order" in call
+    for activity in outline["activities"]:
+        assert not {"prompt", "generated", "inputs", "outputs", "settings", "metadata"} & set(activity)
+    assert {"prompt", "generated"} <= set(full[1]) and "inputs" in full[0]
+    # outline and full pages share their cursors
+    paged = client.get(f"/api/v1/sessions/{sid}", params={"activities_limit": 1, "activities_fields": "outline"})
+    rest = client.get(f"/api/v1/sessions/{sid}", params={"activities_cursor": paged.json()["next_activities_cursor"]})
+    assert rest.json()["activities"] == full[1:]
+
+
+def _cursor(*raw) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(raw)).encode()).decode()
+
+
+def test_detail_page_refuses_a_bad_limit_cursor_or_fields_with_422(client):
+    sid, _ = tied_session(client)
+    good = client.get(f"/api/v1/sessions/{sid}", params={"activities_limit": 3}).json()["next_activities_cursor"]
+    when = iso(BASE_TIME)
+    bad = [
+        {"activities_limit": 0},
+        {"activities_limit": 1001},
+        {"activities_limit": "many"},
+        {"activities_limit": -5},
+        {"activities_fields": "bodies"},
+        {"activities_cursor": "not a cursor"},
+        {"activities_cursor": "!!!!"},
+        {"activities_cursor": ""},
+        {"activities_cursor": good[:-6]},
+        {"activities_cursor": base64.urlsafe_b64encode(b"\xff\xfe").decode()},
+        {"activities_cursor": _cursor("newest", when, 5)},  # the session list's
+        {"activities_cursor": _cursor("activities", when, 1)},
+        {"activities_cursor": _cursor("activities", when, 1, 2, 3)},
+        {"activities_cursor": _cursor("newest", when, None, 5)},
+        {"activities_cursor": _cursor("activities", "2026-11-01T12:00:00", None, 5)},  # no timezone
+        {"activities_cursor": _cursor("activities", "2026-13-45T99:00:00Z", None, 5)},
+        {"activities_cursor": _cursor("activities", "0001-01-01T00:00:00+05:00", None, 5)},  # before year 1 in UTC
+        {"activities_cursor": _cursor("activities", when, True, 5)},
+        {"activities_cursor": _cursor("activities", when, "3", 5)},
+        {"activities_cursor": _cursor("activities", when, 1.5, 5)},
+        {"activities_cursor": _cursor("activities", when, 2**70, 5)},
+        {"activities_cursor": _cursor("activities", when, None, 2**64)},
+        {"activities_cursor": _cursor("activities", 12, None, 5)},
+        {"activities_cursor": _cursor("activities", when, None, None)},
+        {"activities_cursor": base64.urlsafe_b64encode(b'{"a": 1}').decode()},
+        {"activities_cursor": "x" * 501},
+    ]
+    for params in bad:
+        response = client.get(f"/api/v1/sessions/{sid}", params=params)
+        assert response.status_code == 422, (params, response.status_code, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json"), params
+        assert response.json()["status"] == 422
+    # the same checks for a session that does not exist: still the input's fault first
+    assert client.get(f"/api/v1/sessions/{uid('s-')}", params={"activities_cursor": "nope"}).status_code == 422
+    assert client.get(f"/api/v1/sessions/{uid('s-')}", params={"activities_limit": 5}).status_code == 404
+    # a well-formed cursor of a place past the end is an empty last page
+    end = _cursor("activities", iso(BASE_TIME + timedelta(days=400)), None, 1)
+    past = client.get(f"/api/v1/sessions/{sid}", params={"activities_cursor": end, "activities_limit": 5}).json()
+    assert past["activities"] == [] and past["next_activities_cursor"] is None
+
+
+def test_p16_detail_pages_of_another_account_are_404(live_server):
+    owner, intruder = live_server.new_tenant("pages-owner"), live_server.new_tenant("pages-intruder")
+    with live_server.client(owner.api_key) as mine:
+        sid, _ = tied_session(mine)
+        cursor = mine.get(f"/api/v1/sessions/{sid}", params={"activities_limit": 2}).json()["next_activities_cursor"]
+    with live_server.client(intruder.api_key) as theirs:
+        for params in (
+            {"activities_limit": 2},
+            {"activities_cursor": cursor},
+            {"activities_cursor": cursor, "activities_limit": 50, "activities_fields": "outline"},
+            {"activities_fields": "outline"},
+        ):
+            response = theirs.get(f"/api/v1/sessions/{sid}", params=params)
+            assert response.status_code == 404, (params, response.text)
+            assert "prompt" not in response.text
+        # the intruder's own session of the same id lists only the intruder's activities, with the owner's cursor
+        ingest(theirs, [session(sid)], [llm(uid("a-"), sid, prompt="intruder's", start=BASE_TIME + timedelta(days=1))])
+        own = theirs.get(f"/api/v1/sessions/{sid}", params={"activities_cursor": cursor}).json()
+        assert [a["prompt"] for a in own["activities"]] == ["intruder's"]

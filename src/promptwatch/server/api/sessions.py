@@ -1,4 +1,4 @@
-"""Sessions: the filtered list, one session with its activity tree, deletion."""
+"""Sessions: the filtered list, one session with its activity tree (whole or in pages), deletion."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from ..errors import InvalidInput
 from ..services.credentials import Caller
+from ..services.session_detail import MAX_ACTIVITY_PAGE, ActivityWindow
 from .deps import caller
+from .json_response import DataResponse
 from .problems import responses
 
 router = APIRouter(prefix="/api/v1/sessions", tags=["sessions"])
@@ -64,9 +66,37 @@ def list_sessions(
     return request.app.state.services.sessions.list(who, where, project, limit, cursor, sort)
 
 
-@router.get("/{session_id}", summary="One session with its activities", responses=responses(401, 403, 404))
-def get_session(request: Request, session_id: SessionId, who: Caller = Depends(caller)) -> dict:
-    return request.app.state.services.sessions.get(who, session_id)
+@router.get(
+    "/{session_id}",
+    summary="One session with its activities, all of them or a page at a time",
+    responses=responses(401, 403, 404, 422),
+    response_model=None,
+    response_class=DataResponse,
+)
+def get_session(
+    request: Request,
+    session_id: SessionId,
+    who: Caller = Depends(caller),
+    activities_limit: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=MAX_ACTIVITY_PAGE,
+            description="list at most this many activities (then `next_activities_cursor` leads to the next ones)",
+        ),
+    ] = None,
+    activities_cursor: Annotated[
+        str | None,
+        Query(max_length=500, description="list the activities after this `next_activities_cursor`"),
+    ] = None,
+    activities_fields: Annotated[
+        Literal["full", "outline"],
+        Query(description="`outline`: only each activity's light fields, no prompts, outputs or documents"),
+    ] = "full",
+) -> DataResponse:
+    """Without parameters, every activity with all its fields. `activity_count` is the session's total."""
+    window = ActivityWindow(activities_limit, activities_cursor, activities_fields)
+    return DataResponse(request.app.state.services.sessions.get(who, session_id, window=window))
 
 
 @router.delete(

@@ -15,6 +15,7 @@ from ..store.engine import snapshot
 from ..store.session_queries import SessionFilter
 from .credentials import Caller
 from .runtime import Runtime
+from .session_detail import ALL, ActivityWindow, read_activities
 
 MAX_PAGE = 500
 
@@ -78,8 +79,10 @@ class SessionService:
         next_cursor = encode_cursor(sort, rows[-1][sort_key], rows[-1]["pk"]) if more else None
         return {"items": [session_item(r) for r in rows], "next_cursor": next_cursor}
 
-    def get(self, caller: Caller, session_id: str, with_activities: bool = True) -> dict:
+    def get(self, caller: Caller, session_id: str, with_activities: bool = True, window: ActivityWindow = ALL) -> dict:
+        """The session with the activities of `window` (all by default) and `next_activities_cursor`."""
         caller.require("read")
+        after = window.check()  # a bad page is refused before anything is read
         with snapshot(self._rt.engine) as conn:  # the session's totals agree with the activities listed
             row = session_queries.get_session(conn, caller.account_id, session_id)
             if row is None or (caller.project and row["tracking_project"] != caller.project):
@@ -87,22 +90,5 @@ class SessionService:
             item = session_item(row)
             if with_activities:
                 opener = partial(self._rt.crypto.open_body, caller.account_id)
-                activities = session_queries.session_activities(conn, row["pk"], opener)
-                item["activities"] = [_activity_item(a) for a in activities]
+                item.update(read_activities(conn, row["pk"], opener, window, after))
         return item
-
-
-_INTERNAL = ("pk", "account_id", "session_pk", "updated_at")
-
-
-def _activity_item(activity: dict) -> dict:
-    for name in _INTERNAL:
-        activity.pop(name, None)
-    activity["order"] = activity.pop("position")
-    activity["usage"] = {
-        "prompt_tokens": activity.pop("prompt_tokens"),
-        "completion_tokens": activity.pop("completion_tokens"),
-        "total_tokens": activity.pop("total_tokens"),
-        "counted": activity.pop("tokens_counted"),
-    }
-    return activity

@@ -4,16 +4,14 @@ session's tree, and deletion with its tombstone."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, RowMapping, TextClause, exists, or_, select, text
 
 from . import search
-from .bodies import decode_body
 from .tables.accounts import projects
-from .tables.activities import activities, activity_bodies
+from .tables.activities import activities
 from .tables.sessions import sessions
 
 LIST_COLUMNS = (
@@ -244,20 +242,3 @@ def get_session(conn: Connection, account_id: int, session_id: str) -> RowMappin
         .where(sessions.c.account_id == account_id, sessions.c.id == session_id)
     )
     return conn.execute(query).mappings().first()
-
-
-def session_activities(conn: Connection, session_pk: int, open_body: Callable[[bytes], bytes]) -> list[dict]:
-    """Every activity of a session with its body (opened by `open_body`: decrypted if need be) merged in,
-    in start order."""
-    query = (
-        select(activities, activity_bodies.c.body)
-        .join(activity_bodies, activity_bodies.c.activity_pk == activities.c.pk)
-        .where(activities.c.session_pk == session_pk)
-        .order_by(activities.c.start_time, activities.c.position, activities.c.pk)
-    )
-    out = []
-    for row in conn.execute(query).mappings():
-        item = dict(row)
-        item.update(decode_body(open_body(item.pop("body"))))
-        out.append(item)
-    return out

@@ -1,8 +1,9 @@
 // One session: its totals, the activity tree with a timing waterfall (collapsible, arrow keys move, Left
 // and Right fold), and the selected activity's detail. The selection is kept in the URL (?activity=). A
-// session opened from the list with the keyboard has the focus on its selected activity.
+// session opened from the list with the keyboard has the focus on its selected activity. A large session's
+// activities arrive a page at a time (session_pages.js): the first ones at once, the rest on demand.
 import { Component, html, useEffect, useMemo, useRef, useState } from "./lib.js";
-import { api, currentAuth, saveAuth } from "./api.js";
+import { currentAuth, saveAuth } from "./api.js";
 import { navigate, sessionPath } from "./router.js";
 import { count, duration, millis, money, sessionCost, when } from "./format.js";
 import { CopyButton, ErrorNote, Facts, Loading, TextBlock } from "./widgets.js";
@@ -12,14 +13,13 @@ import { listUrl } from "./sessions.js";
 import { DeleteSession } from "./session_delete.js";
 import { ReceiptFacts } from "./receipts.js";
 import { ShareSession } from "./shares.js";
+import { LARGEST_PAGE, MoreActivities, useSessionPages } from "./session_pages.js";
 
 const known = (value) => value !== null && value !== undefined;
 
 // an LLM call without a known cost reads "–" in the cost column; other activities have none. `on` holds the
 // tree's current handlers (select, toggle, key), so a row needs no new props when they change.
-function TreeRow({ node, depth, span, selected, collapsed, on }) {
-  const a = node.activity;
-  const hasChildren = node.children.length > 0;
+function TreeRow({ a, hasChildren, depth, span, selected, collapsed, on }) {
   const bar = barOf(a, span);
   const classes = ["tree-row", selected && "selected", a.error && "failed"];
   return html`<div
@@ -31,7 +31,7 @@ function TreeRow({ node, depth, span, selected, collapsed, on }) {
     tabindex=${selected ? 0 : -1}
     data-id=${a.id}
     onClick=${() => on.current.select(a.id)}
-    onKeyDown=${(event) => on.current.key(event, node)}
+    onKeyDown=${(event) => on.current.key(event, a.id)}
   >
     <span class="tree-label">
       <span class="indent" aria-hidden="true" style=${{ width: `${depth * 16}px` }}></span>
@@ -52,10 +52,12 @@ function TreeRow({ node, depth, span, selected, collapsed, on }) {
 }
 
 // a row re-renders only when what it shows changes, so walking a session of thousands of activities with the
-// arrow keys redraws two rows, not the whole tree
+// arrow keys redraws two rows, not the whole tree, and a page of activities arriving draws only its own rows
+// (and those of parents that get their first child)
 class PureTreeRow extends Component {
   shouldComponentUpdate(next) {
-    return ["node", "depth", "span", "selected", "collapsed"].some((name) => next[name] !== this.props[name]);
+    const shown = ["a", "hasChildren", "depth", "span", "selected", "collapsed"];
+    return shown.some((name) => next[name] !== this.props[name]);
   }
 
   render(props) {
@@ -63,12 +65,32 @@ class PureTreeRow extends Component {
   }
 }
 
-function Tree({ session, selectedId, onSelect }) {
-  const { roots, nodes } = useMemo(() => buildTree(session.activities), [session]);
-  const span = useMemo(() => timeSpan(session, session.activities), [session]);
+// the same span object while its ends stay put, so that rows need not redraw when a page arrives
+function useSpan(session, activities) {
+  const held = useRef(null);
+  const span = useMemo(() => timeSpan(session, activities), [session, activities]);
+  if (!held.current || held.current.start !== span.start || held.current.end !== span.end) held.current = span;
+  return held.current;
+}
+
+// the focus to an activity's row once it is drawn, or to the selected one when that row is folded away
+function focusActivityRow(id) {
+  requestAnimationFrame(() => {
+    const rows = [...document.querySelectorAll(".tree .tree-row")];
+    const row = rows.find((r) => r.dataset.id === id) || rows.find((r) => r.getAttribute("aria-selected") === "true");
+    if (row) row.focus();
+  });
+}
+
+// `pages` (useSessionPages) holds the activities read so far; the arrow keys past the last row read the next page
+function Tree({ session, pages, selectedId, onSelect }) {
+  const { activities } = pages;
+  const { roots, nodes } = useMemo(() => buildTree(activities), [activities]);
+  const span = useSpan(session, activities);
   const [collapsed, setCollapsed] = useState(() => new Set());
   const box = useRef(null);
   const on = useRef(null); // the handlers of this render, for rows that do not re-render
+  const past = useRef(null); // the row whose next one is awaited from the next page
   const rows = visibleRows(roots, collapsed);
   useEffect(() => {
     // the row that opened this session is gone: the focus goes to the selected activity, not back to the top
@@ -85,16 +107,30 @@ function Tree({ session, selectedId, onSelect }) {
   };
   const focusRow = (id) => {
     onSelect(id);
-    requestAnimationFrame(() => {
-      const row = box.current && [...box.current.querySelectorAll(".tree-row")].find((r) => r.dataset.id === id);
-      if (row) row.focus();
-    });
+    focusActivityRow(id);
   };
-  const onKey = (event, node) => {
-    const index = rows.findIndex((row) => row.node === node);
-    const id = node.activity.id;
+  useEffect(() => {
+    // the page the arrow key asked for is in: on to the row after, if the focus is still where the key left it
+    const id = past.current;
+    if (id === null || pages.busy) return;
+    past.current = null;
+    const from = rows.findIndex((row) => row.node.activity.id === id);
+    const still = from >= 0 && document.activeElement && document.activeElement.dataset.id === id;
+    if (still && rows[from + 1]) focusRow(rows[from + 1].node.activity.id);
+  }, [activities, pages.busy]);
+  const down = (index, id) => {
+    if (rows[index + 1]) focusRow(rows[index + 1].node.activity.id);
+    else if (pages.next) {
+      past.current = id;
+      pages.more();
+    }
+  };
+  const onKey = (event, id) => {
+    const index = rows.findIndex((row) => row.node.activity.id === id);
+    const node = nodes.get(id);
+    if (index < 0 || !node) return;
     const moves = {
-      ArrowDown: () => rows[index + 1] && focusRow(rows[index + 1].node.activity.id),
+      ArrowDown: () => down(index, id),
       ArrowUp: () => rows[index - 1] && focusRow(rows[index - 1].node.activity.id),
       Home: () => focusRow(rows[0].node.activity.id),
       End: () => focusRow(rows[rows.length - 1].node.activity.id),
@@ -116,7 +152,8 @@ function Tree({ session, selectedId, onSelect }) {
       <span class="num">Duration</span><span class="num">Cost</span>
     </div>
     ${rows.map(
-      (row) => html`<${PureTreeRow} key=${row.node.activity.id} node=${row.node} depth=${row.depth} span=${span}
+      (row) => html`<${PureTreeRow} key=${row.node.activity.id} a=${row.node.activity}
+        hasChildren=${row.node.children.length > 0} depth=${row.depth} span=${span}
         selected=${row.node.activity.id === selectedId} collapsed=${collapsed.has(row.node.activity.id)} on=${on} />`,
     )}
     ${nodes.size === 0 && html`<p class="muted">This session has no activities yet.</p>`}
@@ -172,37 +209,45 @@ function NotHere({ error, me }) {
 }
 
 export function SessionDetail({ id, where, me }) {
-  const [state, setState] = useState({ session: null, error: null });
+  const pages = useSessionPages(id);
   const [deleted, setDeleted] = useState(null);
+  useEffect(() => setDeleted(null), [id]);
+  const { session, activities, error } = pages;
+  const wanted = where.query.get("activity");
+  const found = wanted ? activities.find((a) => a.id === wanted) : null;
+  const seeking = Boolean(wanted && !found && (pages.next || pages.busy) && !pages.moreError);
   useEffect(() => {
-    let live = true;
-    setState({ session: null, error: null });
-    setDeleted(null);
-    api(`/api/v1/sessions/${encodeURIComponent(id)}`).then(
-      (session) => live && setState({ session, error: null }),
-      (error) => live && setState({ session: null, error }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [id]);
+    // the address names an activity not read yet: read on, the largest pages, until it is in
+    if (seeking && !pages.busy) pages.more(LARGEST_PAGE);
+  }, [seeking, pages.busy, activities]);
+  // without an activity in the address, the first page's chosen one stays chosen as further pages arrive
+  const fallback = useMemo(() => session && firstInteresting(session.activities), [session]);
 
-  const { session, error } = state;
   if (deleted) return html`<${Deleted} id=${id} receipt=${deleted.receipt} />`;
   if (error) {
     return html`<section class="screen"><p><a href=${listUrl()}>← Sessions</a></p><${ErrorNote} error=${error} />
       <${NotHere} error=${error} me=${me} /></section>`;
   }
   if (!session) return html`<section class="screen"><${Loading} what="Loading the session" /></section>`;
-  const wanted = where.query.get("activity");
-  const selected = session.activities.find((a) => a.id === wanted) || firstInteresting(session.activities);
+  const chosen = fallback && activities.find((a) => a.id === fallback.id);
+  const selected = seeking ? null : found || chosen || firstInteresting(activities);
   const select = (activityId) =>
     navigate(`${sessionPath(id)}?activity=${encodeURIComponent(activityId)}`, { replace: true });
+  const selectAndFocus = (activityId) => {
+    select(activityId);
+    focusActivityRow(activityId);
+  };
   return html`<section class="screen session">
     <${Summary} s=${session} onDeleted=${(receipt) => setDeleted({ receipt })} />
     <div class="split">
-      <${Tree} session=${session} selectedId=${selected && selected.id} onSelect=${select} />
-      <div class="detail">${selected ? html`<${ActivityDetail} key=${selected.id} a=${selected} />` : null}</div>
+      <div class="tree-pane">
+        <${Tree} session=${session} pages=${pages} selectedId=${selected && selected.id} onSelect=${select} />
+        <${MoreActivities} pages=${pages} onDone=${selectAndFocus} />
+      </div>
+      <div class="detail">
+        ${selected && html`<${ActivityDetail} key=${selected.id} a=${selected} />`}
+        ${seeking && html`<${Loading} what="Finding the activity" />`}
+      </div>
     </div>
   </section>`;
 }

@@ -1,0 +1,109 @@
+"""A session's activities as the detail shows them: all of them, or a page at a time after an opaque cursor,
+with their bodies or only the light fields (an outline of the tree).
+
+The cursor is the place of the last activity of the page before (`store.session_detail.ActivityKey`), as
+url-safe base64 JSON; it is not tied to a session: handed another session's cursor, a page starts at that
+moment of this session."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import orjson
+from sqlalchemy import Connection
+
+from ..errors import InvalidInput
+from ..store import session_detail
+from ..store.session_detail import ActivityKey
+
+MAX_ACTIVITY_PAGE = 1000
+FIELDS = ("full", "outline")
+_CURSOR_TAG = "activities"
+_INT64 = (-(2**63), 2**63 - 1)  # what both databases can compare a position or a pk with
+
+
+@dataclass(frozen=True)
+class ActivityWindow:
+    """Which activities a detail lists: `limit` after `cursor` (None: all of them, or all after the cursor),
+    with their bodies unless `fields` is "outline"."""
+
+    limit: int | None = None
+    cursor: str | None = None
+    fields: str = "full"
+
+    def check(self) -> ActivityKey | None:
+        """The key the cursor stands for; InvalidInput for a bad limit, cursor or fields."""
+        if self.limit is not None and not 1 <= self.limit <= MAX_ACTIVITY_PAGE:
+            raise InvalidInput(f"activities_limit must be between 1 and {MAX_ACTIVITY_PAGE}", field="activities_limit")
+        if self.fields not in FIELDS:
+            raise InvalidInput(f"activities_fields must be one of {', '.join(FIELDS)}", field="activities_fields")
+        return decode_cursor(self.cursor) if self.cursor is not None else None
+
+
+ALL = ActivityWindow()
+
+
+def encode_cursor(key: ActivityKey) -> str:
+    raw = [_CURSOR_TAG, key.start_time.isoformat(), key.position, key.pk]
+    return base64.urlsafe_b64encode(orjson.dumps(raw)).decode()
+
+
+def decode_cursor(cursor: str) -> ActivityKey:
+    try:
+        tag, start, position, pk = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if tag != _CURSOR_TAG or not isinstance(start, str) or not _is_int64(pk):
+            raise ValueError("not an activities cursor")
+        if position is not None and not _is_int64(position):
+            raise ValueError("bad position")
+        start_time = datetime.fromisoformat(start)
+        if start_time.tzinfo is None:
+            raise ValueError("naive time")
+        return ActivityKey(start_time.astimezone(timezone.utc), position, pk)
+    except (ValueError, TypeError, OverflowError, binascii.Error, orjson.JSONDecodeError):
+        raise InvalidInput(
+            "activities_cursor is not one this server handed out for a session's activities", field="activities_cursor"
+        ) from None
+
+
+def _is_int64(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and _INT64[0] <= value <= _INT64[1]
+
+
+def read_activities(
+    conn: Connection,
+    session_pk: int,
+    open_body: Callable[[bytes], bytes],
+    window: ActivityWindow,
+    after: ActivityKey | None,
+) -> dict:
+    """`{"activities": [...], "next_activities_cursor": ...}` for the window, whose cursor stands for `after`
+    (`window.check()`); the next cursor is None at the end."""
+    limit = window.limit + 1 if window.limit is not None else None  # one more tells whether a page follows
+    rows = session_detail.session_activities(
+        conn, session_pk, open_body, after=after, limit=limit, bodies=window.fields == "full"
+    )
+    more = window.limit is not None and len(rows) > window.limit
+    rows = rows[: window.limit]
+    next_cursor = encode_cursor(session_detail.key_of(rows[-1])) if more else None
+    return {"activities": [activity_item(a) for a in rows], "next_activities_cursor": next_cursor}
+
+
+_INTERNAL = ("pk", "account_id", "session_pk", "updated_at")
+
+
+def activity_item(activity: dict) -> dict:
+    """An activity as the API shows it: no internal columns, `order` for the position, token counts as `usage`."""
+    for name in _INTERNAL:
+        activity.pop(name, None)
+    activity["order"] = activity.pop("position")
+    activity["usage"] = {
+        "prompt_tokens": activity.pop("prompt_tokens"),
+        "completion_tokens": activity.pop("completion_tokens"),
+        "total_tokens": activity.pop("total_tokens"),
+        "counted": activity.pop("tokens_counted"),
+    }
+    return activity

@@ -1,0 +1,82 @@
+"""One session's activities in start order: all of them or a page at a time, with their bodies or without.
+
+The order is (start time, position with the unnumbered first, pk), the same on SQLite and PostgreSQL. A page
+starts after the `ActivityKey` of the last activity of the page before it (keyset paging), so every page
+costs about the same wherever it is in the session, and activities that start at the same moment are neither
+repeated nor skipped between pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import NamedTuple
+
+from sqlalchemy import Connection, and_, or_, select
+
+from .bodies import decode_body
+from .tables.activities import activities, activity_bodies
+
+
+class ActivityKey(NamedTuple):
+    """An activity's place in its session's order."""
+
+    start_time: datetime
+    position: int | None
+    pk: int
+
+
+def key_of(activity: dict) -> ActivityKey:
+    """The key of an activity as `session_activities` returns it."""
+    return ActivityKey(activity["start_time"], activity["position"], activity["pk"])
+
+
+def session_activities(
+    conn: Connection,
+    session_pk: int,
+    open_body: Callable[[bytes], bytes],
+    *,
+    after: ActivityKey | None = None,
+    limit: int | None = None,
+    bodies: bool = True,
+) -> list[dict]:
+    """The session's activities in order: every one, or the first `limit` after `after`. Each is a dict of
+    the `activities` columns with, when `bodies` is true, its body (opened by `open_body`: decrypted if need
+    be) merged in; without, no body is read."""
+    light = (
+        select(activities)
+        .where(activities.c.session_pk == session_pk, *_after(after))
+        .order_by(*_order(activities.c))
+        .limit(limit)
+    )
+    if not bodies:
+        return [dict(row) for row in conn.execute(light).mappings()]
+    # the page is chosen first, then only its bodies are read (a join under the LIMIT may read them all)
+    page = light.subquery() if limit is not None else activities
+    query = select(page, activity_bodies.c.body).join(activity_bodies, activity_bodies.c.activity_pk == page.c.pk)
+    if limit is None:
+        query = query.where(activities.c.session_pk == session_pk, *_after(after))
+    out = []
+    for row in conn.execute(query.order_by(*_order(page.c))).mappings():
+        item = dict(row)
+        item.update(decode_body(open_body(item.pop("body"))))
+        out.append(item)
+    return out
+
+
+def _order(columns) -> tuple:
+    return columns.start_time, columns.position.asc().nulls_first(), columns.pk
+
+
+def _after(key: ActivityKey | None) -> list:
+    """The activities after `key`; `start_time >= ...` on its own, so that the index range starts there."""
+    if key is None:
+        return []
+    c = activities.c
+    if key.position is None:
+        later, same = c.position.is_not(None), c.position.is_(None)
+    else:
+        later, same = c.position > key.position, c.position == key.position
+    return [
+        c.start_time >= key.start_time,
+        or_(c.start_time > key.start_time, later, and_(same, c.pk > key.pk)),
+    ]
