@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import datetime, timezone
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from datetime import datetime, timezone
-
 from sqlalchemy import inspect, select
 
 from promptwatch.server.store import accounts as account_store

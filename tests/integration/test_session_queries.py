@@ -363,3 +363,32 @@ def test_p16_detail_pages_of_another_account_are_404(live_server):
         ingest(theirs, [session(sid)], [llm(uid("a-"), sid, prompt="intruder's", start=BASE_TIME + timedelta(days=1))])
         own = theirs.get(f"/api/v1/sessions/{sid}", params={"activities_cursor": cursor}).json()
         assert [a["prompt"] for a in own["activities"]] == ["intruder's"]
+
+
+def test_calls_whose_model_has_no_price_are_counted_apart_from_the_cost(client):
+    """`unpriced_calls`: closed calls with tokens and no price; a refused call (no output, no usage) costs
+    nothing and an open call nothing yet, so neither counts."""
+    project = uid("proj-")
+    priced, mixed, unpriced = uid("s-"), uid("s-"), uid("s-")
+    usage = {"prompt_tokens": 1000, "completion_tokens": 200}
+    ingest(
+        client,
+        [session(sid, tracking_project=project) for sid in (priced, mixed, unpriced)],
+        [
+            llm(uid("a-"), priced, usage=usage),
+            llm(uid("a-"), priced, model="no-such-model-x1", error="refused", generated=None),  # not billed
+            llm(uid("a-"), priced, model="no-such-model-x1", closed=False),  # still running
+            llm(uid("a-"), mixed, usage=usage),
+            llm(uid("a-"), mixed, model="no-such-model-x1", usage=usage),
+            llm(uid("a-"), unpriced, model="no-such-model-x1"),  # tokens counted from the text
+        ],
+    )
+    response = client.get("/api/v1/sessions", params={"project": project})
+    assert response.status_code == 200, response.text
+    items = {item["id"]: item for item in response.json()["items"]}
+    assert items[priced]["unpriced_calls"] == 0 and items[priced]["cost"] > 0
+    assert items[mixed]["unpriced_calls"] == 1 and items[mixed]["cost"] == items[priced]["cost"]
+    assert items[unpriced]["unpriced_calls"] == 1 and items[unpriced]["cost"] == 0
+    for sid, item in items.items():
+        detail = client.get(f"/api/v1/sessions/{sid}").json()
+        assert detail["unpriced_calls"] == item["unpriced_calls"]

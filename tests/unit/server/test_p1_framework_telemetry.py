@@ -49,7 +49,8 @@ SCRIPT = textwrap.dedent(
             client.get(path, headers={"Authorization": "Bearer pk_not_a_key"})
         client.post("/api/v1/ingest", content=b'{"activities": [{"id": 1}]}')
     data = reader.get_metrics_data()
-    points = sum(len(m.data.data_points) for r in (data.resource_metrics if data else []) for s in r.scope_metrics for m in s.metrics)
+    metrics_read = [m for r in (data.resource_metrics if data else []) for s in r.scope_metrics for m in s.metrics]
+    points = sum(len(m.data.data_points) for m in metrics_read)
     print(json.dumps({"spans": len(spans.get_finished_spans()), "metric_points": points}))
     """
 )

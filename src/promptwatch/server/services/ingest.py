@@ -85,7 +85,8 @@ class IngestService:
         overrides = self.overrides(caller.account_id)
         for item, activity, error in _validate_each(_ACTIVITIES, ActivityIn, batch.activities):
             if activity is not None:
-                activities.append(build_activity_record(activity.model_dump(exclude_none=True), self.pricebook, overrides))
+                data = activity.model_dump(exclude_none=True)
+                activities.append(build_activity_record(data, self.pricebook, overrides))
                 activity_results.append({"id": activity.id, "status": PENDING, "errors": None})
             else:
                 activity_results.append(_invalid(item, field_errors(error)))

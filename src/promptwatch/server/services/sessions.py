@@ -39,9 +39,11 @@ def decode_cursor(cursor: str, sort: str) -> tuple:
         raise InvalidInput("cursor is not one this server handed out for this sort", field="cursor") from None
 
 
-def session_item(row) -> dict:
+def session_item(row, unpriced: dict[int, int]) -> dict:
+    """The API's session: its stored row, and `unpriced_calls` (from `session_queries.unpriced_calls`), so that
+    a cost of 0 from calls whose model has no price does not read as free."""
     item = dict(row)
-    item.pop("pk")
+    item["unpriced_calls"] = unpriced.get(item.pop("pk"), 0)
     return item
 
 
@@ -73,11 +75,12 @@ class SessionService:
                 if where.project_id is None:
                     return {"items": [], "next_cursor": None}
             rows = session_queries.list_sessions(conn, caller.account_id, where, limit + 1, sort, after)
-        more = len(rows) > limit
-        rows = rows[:limit]
+            more = len(rows) > limit
+            rows = rows[:limit]
+            unpriced = session_queries.unpriced_calls(conn, [r["pk"] for r in rows])
         sort_key = {"newest": "start_time", "oldest": "start_time", "cost": "cost", "tokens": "total_tokens"}[sort]
         next_cursor = encode_cursor(sort, rows[-1][sort_key], rows[-1]["pk"]) if more else None
-        return {"items": [session_item(r) for r in rows], "next_cursor": next_cursor}
+        return {"items": [session_item(r, unpriced) for r in rows], "next_cursor": next_cursor}
 
     def get(self, caller: Caller, session_id: str, with_activities: bool = True, window: ActivityWindow = ALL) -> dict:
         """The session with the activities of `window` (all by default) and `next_activities_cursor`."""
@@ -87,7 +90,7 @@ class SessionService:
             row = session_queries.get_session(conn, caller.account_id, session_id)
             if row is None or (caller.project and row["tracking_project"] != caller.project):
                 raise NotFound(f"no session {session_id!r}")
-            item = session_item(row)
+            item = session_item(row, session_queries.unpriced_calls(conn, [row["pk"]]))
             if with_activities:
                 opener = partial(self._rt.crypto.open_body, caller.account_id)
                 item.update(read_activities(conn, row["pk"], opener, window, after))

@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, RowMapping, TextClause, exists, or_, select, text
+from sqlalchemy import Connection, RowMapping, TextClause, exists, func, or_, select, text
 
 from . import search
 from .tables.accounts import projects
@@ -242,3 +242,23 @@ def get_session(conn: Connection, account_id: int, session_id: str) -> RowMappin
         .where(sessions.c.account_id == account_id, sessions.c.id == session_id)
     )
     return conn.execute(query).mappings().first()
+
+
+def unpriced_calls(conn: Connection, session_pks: list[int]) -> dict[int, int]:
+    """{session pk: its LLM calls that have no cost because their model has no price}, for sessions that have
+    any. A call the provider refused (no tokens) costs nothing, and an open call has no cost yet: neither
+    counts. Read for a page of sessions, through the activities' session index."""
+    if not session_pks:
+        return {}
+    query = (
+        select(activities.c.session_pk, func.count())
+        .where(
+            activities.c.session_pk.in_(session_pks),
+            activities.c.activity_type == "llm-prompt",
+            activities.c.end_time.is_not(None),
+            activities.c.total_tokens.is_not(None),
+            activities.c.cost.is_(None),
+        )
+        .group_by(activities.c.session_pk)
+    )
+    return dict(conn.execute(query).all())

@@ -27,11 +27,12 @@ export function money(value) {
   return Math.abs(value) >= 1 ? dollars.format(value) : cents.format(value);
 }
 
-// a session's cost, stored as the sum of its activities' known costs (0 when none is known): "–" like its
-// activities when none of them has a known cost, so a session of unpriced calls does not claim "$0"
+// a session's cost, the sum of its LLM calls' known costs: "–" when none of its calls has a price, and the sum
+// "+ N unpriced" when some calls' models have none (`unpriced_calls`), so that unpriced calls never read as free
 export function sessionCost(session) {
-  const known = session.cost || (session.activities || []).some((a) => a.cost !== null && a.cost !== undefined);
-  return known ? money(session.cost) : blank;
+  const unpriced = session.unpriced_calls || 0;
+  if (!session.cost && (session.llm_calls || 0) <= unpriced) return blank;
+  return unpriced ? `${money(session.cost)} + ${unpriced} unpriced` : money(session.cost);
 }
 
 export function millis(ms) {

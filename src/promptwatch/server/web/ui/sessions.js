@@ -5,7 +5,7 @@
 import { html, useEffect, useRef, useState } from "./lib.js";
 import { api } from "./api.js";
 import { navigate, sessionPath } from "./router.js";
-import { count, duration, money, when, whenShort } from "./format.js";
+import { count, duration, sessionCost, when, whenShort } from "./format.js";
 import { ErrorNote, Loading } from "./widgets.js";
 
 const TEXT_FILTERS = [
@@ -143,7 +143,7 @@ function SessionRow({ item, inTabOrder, onFocus }) {
     <td class="num">${count(item.activity_count)}</td>
     <td class="num">${count(item.llm_calls)}</td>
     <td class="num">${count(item.total_tokens)}</td>
-    <td class="num">${money(item.cost)}</td>
+    <td class="num">${sessionCost(item)}</td>
     <td class="nowrap">${item.is_error ? html`<span class="badge bad">error</span>` : html`<span class="badge ok">ok</span>`}</td>
   </tr>`;
 }
