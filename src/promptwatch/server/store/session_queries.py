@@ -1,5 +1,5 @@
-"""Queries over sessions and their activities: the filtered list (projection only) with its text search, one
-session's tree, and deletion with its tombstone."""
+"""Queries over sessions: the filtered list (projection only) with its text search, one session's row, and the
+unpriced calls of a page of sessions. A session's activities are read by `session_detail`."""
 
 from __future__ import annotations
 
