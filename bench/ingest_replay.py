@@ -20,7 +20,6 @@ import asyncio
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -30,7 +29,7 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import postgres_database  # noqa: E402
 from _workload import Workload, requests  # noqa: E402
-from ingest_stages import one_round  # noqa: E402
+from ingest_stages import fresh_store, one_round  # noqa: E402
 
 
 @contextmanager
@@ -46,22 +45,6 @@ def measured(activities: int, callgrind: bool):
     print(f"{spent * 1000 / activities:.4f} ms of CPU per activity ({activities:,} activities)")
 
 
-def fresh_store(stack: ExitStack, database_url: str | None):
-    """(settings, engine) of a new store with its first account (id 1) and key."""
-    from promptwatch.server.services.accounts import AccountService
-    from promptwatch.server.services.runtime import Runtime
-    from promptwatch.server.settings import Settings, resolve_database_url
-    from promptwatch.server.store.engine import make_engine
-    from promptwatch.server.store.schema_version import ensure_current
-
-    settings = Settings(data_dir=Path(stack.enter_context(tempfile.TemporaryDirectory())), database_url=database_url)
-    engine = make_engine(resolve_database_url(settings))
-    stack.callback(engine.dispose)
-    ensure_current(engine, create_if_empty=True)
-    AccountService(Runtime.build(settings, engine)).bootstrap()
-    return settings, engine
-
-
 def replay_request_side(bodies: list[bytes], activities: int, database_url: str | None, callgrind: bool) -> None:
     from promptwatch.server.app import create_app
     from promptwatch.server.services.credentials import Caller
@@ -72,7 +55,7 @@ def replay_request_side(bodies: list[bytes], activities: int, database_url: str 
             return {}, {}
 
     with ExitStack() as stack:
-        settings, _engine = fresh_store(stack, database_url)
+        settings, _engine, _key = fresh_store(stack, database_url)
         app = create_app(settings)
         pipeline = app.state.runtime.pipeline
         pipeline.writer = AnsweringWriter()
@@ -108,7 +91,7 @@ def replay_writer(bodies: list[bytes], activities: int, database_url: str | None
     finally:
         batch_writer.BatchWriter._write_together = write_together
     with ExitStack() as stack:
-        _settings, engine = fresh_store(stack, database_url)
+        _settings, engine, _key = fresh_store(stack, database_url)
         with measured(activities, callgrind):
             for jobs in transactions:
                 now = utc_now()

@@ -33,22 +33,31 @@ from _harness import Deadline, median, postgres_database, print_table, write_res
 from _workload import Workload, requests  # noqa: E402
 
 
-def one_round(bodies: list[bytes], activities: int, concurrency: int, database_url: str | None) -> dict:
-    from fastapi.testclient import TestClient
-
-    from promptwatch.server.app import create_app
+def fresh_store(stack: ExitStack, database_url: str | None):
+    """(settings, engine, API key) of a new store, in a data directory `stack` removes, with its first account
+    (id 1) and key."""
     from promptwatch.server.services.accounts import AccountService
     from promptwatch.server.services.runtime import Runtime
     from promptwatch.server.settings import Settings, resolve_database_url
     from promptwatch.server.store.engine import make_engine
     from promptwatch.server.store.schema_version import ensure_current
+
+    data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pw-stages-")))
+    settings = Settings(data_dir=data_dir, database_url=database_url, api_key_cache_seconds=3600)
+    engine = make_engine(resolve_database_url(settings))
+    stack.callback(engine.dispose)
+    ensure_current(engine, create_if_empty=True)
+    return settings, engine, AccountService(Runtime.build(settings, engine)).bootstrap().api_key
+
+
+def one_round(bodies: list[bytes], activities: int, concurrency: int, database_url: str | None) -> dict:
+    from fastapi.testclient import TestClient
+
+    from promptwatch.server.app import create_app
     from promptwatch.server.workers import batch_writer
 
-    with tempfile.TemporaryDirectory(prefix="pw-stages-") as data_dir:
-        settings = Settings(data_dir=Path(data_dir), database_url=database_url, api_key_cache_seconds=3600)
-        engine = make_engine(resolve_database_url(settings))
-        ensure_current(engine, create_if_empty=True)
-        key = AccountService(Runtime.build(settings, engine)).bootstrap().api_key
+    with ExitStack() as stack:
+        settings, engine, key = fresh_store(stack, database_url)
         engine.dispose()
 
         writer_cpu = [0.0]
