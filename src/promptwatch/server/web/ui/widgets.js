@@ -81,7 +81,7 @@ export function lazy(load) {
   function Lazy(props) {
     const [state, setState] = useState(view ? "ready" : "loading");
     useEffect(() => {
-      if (view) return undefined;
+      // asked even when the module is in: it may have arrived between this render and this effect
       let live = true;
       preload().then(() => live && setState("ready"), () => live && setState("failed"));
       return () => {
