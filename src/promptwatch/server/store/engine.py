@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,12 +17,26 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        _bind_none_and_bytes_directly()
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         engine.begin = MethodType(_begin_immediate, engine)  # engine.connect() stays a deferred reader
         return engine
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def _bind_none_and_bytes_directly() -> None:
+    """Python's sqlite3 binds an int, float or str as it is, but looks any other value up in its adapter
+    registry first, and a miss raises and discards an exception inside: about 0.4 µs. None and bytes are a
+    third of what the writer binds, so they get adapters that return them unchanged (sqlite3 then binds them
+    as NULL and as a blob, as before). The registry is the process's: other users of sqlite3 see the same."""
+    sqlite3.register_adapter(type(None), _unchanged)
+    sqlite3.register_adapter(bytes, _unchanged)
+
+
+def _unchanged(value):
+    return value
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -12,6 +12,9 @@ JsonDoc = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgr
 Blob = LargeBinary().with_variant(BYTEA(), "postgresql")
 
 
+_SQLITE_TEXT = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
+
+
 class UtcDateTime(TypeDecorator):
     """An aware datetime stored as UTC; SQLite keeps it as sortable text, PostgreSQL as timestamptz."""
 
@@ -26,14 +29,16 @@ class UtcDateTime(TypeDecorator):
 
     def bind_processor(self, dialect):
         """On SQLite, one step straight to SQLAlchemy's DATETIME text (`YYYY-MM-DD HH:MM:SS.ffffff`): the
-        writer binds several datetimes per activity, and the two stacked processors cost twice as much."""
+        writer binds several datetimes per activity, and the two stacked processors cost twice as much. The
+        text is formatted from the fields: `replace(tzinfo=None).isoformat()` takes twice as long."""
         if dialect.name != "sqlite":
             return super().bind_processor(dialect)
 
         def process(value: datetime | None):
             if value is None:
                 return None
-            return _as_utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
+            v = value if value.tzinfo is timezone.utc else _as_utc(value)
+            return _SQLITE_TEXT % (v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond)
 
         return process
 
