@@ -1,28 +1,30 @@
 """`test.langchain.get_test_memory(memory_key="history")`: each unit-test case's recorded chat history as
-LangChain memory, so a conversational chain sees the conversation the case was recorded in.
+LangChain messages, so a conversational chain sees the conversation the case was recorded in.
 
     with UnitTest("support").for_project_sessions("support-bot") as test:
         memory = test.langchain.get_test_memory(memory_key="history")
-        chain = RunnableWithMessageHistory(prompt | llm, memory.get_session_history,
-                                           input_messages_key="question", history_messages_key="history")
+        chain = prompt | llm  # prompt: [MessagesPlaceholder("history"), ("human", "{question}")]
         for case in test.test_cases():
-            case.evaluate(lambda inputs: chain.invoke(inputs, {"configurable": {"session_id": "test"}}))
+            case.evaluate(lambda inputs: chain.invoke({**inputs, "history": memory.messages}))
 
 The history is read from the pending case's input `memory_key`: a list of messages (LangChain messages,
 their serialized dicts, or `{"role", "content" | "text"}` dicts) or a transcript (`"Human: …\\nAI: …"`).
-langchain-core 1.x has no `ConversationBufferMemory`; the object offers its reading side
-(`memory_variables`, `load_memory_variables`, `messages`) and `get_session_history()`, a fresh
-`InMemoryChatMessageHistory` per call, so nothing a case adds reaches the next one.
+It goes in as an input, as LangChain recommends now that `RunnableWithMessageHistory` (langchain-core
+1.3.3) and the chat-history classes (1.6.4) are deprecated, to be removed in 2.0; nothing here uses them.
+Chains still wrapped in `RunnableWithMessageHistory` keep working: `get_session_history()` returns a
+fresh `CaseHistory` per call, which offers what that wrapper reads and adds, so nothing a case adds reaches
+the next one. `memory_variables` and `load_memory_variables` are the reading side of legacy memory.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import LANGCHAIN_MISSING
 
 try:
-    from langchain_core.chat_history import InMemoryChatMessageHistory
     from langchain_core.messages import (
         AIMessage,
         BaseMessage,
@@ -82,6 +84,25 @@ def history_messages(value: Any) -> list[BaseMessage]:
     return [_message(value)]
 
 
+@dataclass
+class CaseHistory:
+    """One case's chat history as `RunnableWithMessageHistory` reads and extends it (module docstring)."""
+
+    messages: list[BaseMessage] = field(default_factory=list)
+
+    def add_messages(self, messages: Sequence[BaseMessage]) -> None:
+        self.messages.extend(messages)
+
+    async def aget_messages(self) -> list[BaseMessage]:
+        return self.messages
+
+    async def aadd_messages(self, messages: Sequence[BaseMessage]) -> None:
+        self.add_messages(messages)
+
+    def clear(self) -> None:
+        self.messages = []
+
+
 class TestMemory:
     """The pending test case's recorded history as memory (module docstring)."""
 
@@ -122,9 +143,9 @@ class TestMemory:
     def clear(self) -> None:
         """Nothing to clear (see `save_context`)."""
 
-    def get_session_history(self, session_id: str | None = None) -> InMemoryChatMessageHistory:
+    def get_session_history(self, session_id: str | None = None) -> CaseHistory:
         """For `RunnableWithMessageHistory`: a fresh history holding the pending case's recorded messages."""
-        return InMemoryChatMessageHistory(messages=self.messages)
+        return CaseHistory(self.messages)
 
 
 class LangChainUnitTestSupport:
