@@ -6,6 +6,8 @@ import base64
 import json
 from datetime import timedelta
 
+from promptwatch.server.services.session_detail import encode_cursor
+from promptwatch.server.store.session_detail import ActivityKey
 from tests.support.payloads import BASE_TIME, chain, iso, llm, session, uid
 
 
@@ -339,7 +341,7 @@ def test_detail_page_refuses_a_bad_limit_cursor_or_fields_with_422(client):
     assert client.get(f"/api/v1/sessions/{uid('s-')}", params={"activities_cursor": "nope"}).status_code == 422
     assert client.get(f"/api/v1/sessions/{uid('s-')}", params={"activities_limit": 5}).status_code == 404
     # a well-formed cursor of a place past the end is an empty last page
-    end = _cursor("activities", iso(BASE_TIME + timedelta(days=400)), None, 1)
+    end = encode_cursor(sid, ActivityKey(BASE_TIME + timedelta(days=400), None, 1))
     past = client.get(f"/api/v1/sessions/{sid}", params={"activities_cursor": end, "activities_limit": 5}).json()
     assert past["activities"] == [] and past["next_activities_cursor"] is None
 

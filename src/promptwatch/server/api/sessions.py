@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from ..errors import InvalidInput
 from ..services.credentials import Caller
-from ..services.session_detail import MAX_ACTIVITY_PAGE, ActivityWindow
+from ..services.session_detail import ActivityWindow
+from .activity_window import activity_window
 from .deps import caller
 from .json_response import DataResponse
 from .problems import responses
@@ -77,25 +78,9 @@ def get_session(
     request: Request,
     session_id: SessionId,
     who: Caller = Depends(caller),
-    activities_limit: Annotated[
-        int | None,
-        Query(
-            ge=1,
-            le=MAX_ACTIVITY_PAGE,
-            description="list at most this many activities (then `next_activities_cursor` leads to the next ones)",
-        ),
-    ] = None,
-    activities_cursor: Annotated[
-        str | None,
-        Query(max_length=500, description="list the activities after this `next_activities_cursor`"),
-    ] = None,
-    activities_fields: Annotated[
-        Literal["full", "outline"],
-        Query(description="`outline`: only each activity's light fields, no prompts, outputs or documents"),
-    ] = "full",
+    window: ActivityWindow = Depends(activity_window),
 ) -> DataResponse:
     """Without parameters, every activity with all its fields. `activity_count` is the session's total."""
-    window = ActivityWindow(activities_limit, activities_cursor, activities_fields)
     return DataResponse(request.app.state.services.sessions.get(who, session_id, window=window))
 
 

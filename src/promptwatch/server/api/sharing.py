@@ -9,7 +9,10 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..services.credentials import Caller
+from ..services.session_detail import ActivityWindow
+from .activity_window import activity_window
 from .deps import caller
+from .json_response import DataResponse
 from .problems import PROBLEM, responses
 
 router = APIRouter(prefix="/api/v1", tags=["sharing"])
@@ -54,8 +57,16 @@ def revoke_link(request: Request, link_id: int, who: Caller = Depends(caller)) -
 
 @router.get(
     "/shared/{token}",
-    summary="Read what a share link shares (no other credential)",
-    responses={**responses(404), **GONE},
+    summary="Read what a share link shares (no other credential), a shared session whole or in pages",
+    responses={**responses(404, 422), **GONE},
+    response_model=None,
+    response_class=DataResponse,
 )
-def open_link(request: Request, token: str = Path(min_length=10, max_length=200)) -> dict:
-    return _sharing(request).open(token)
+def open_link(
+    request: Request,
+    token: str = Path(min_length=10, max_length=200),
+    window: ActivityWindow = Depends(activity_window),
+) -> DataResponse:
+    """A shared session's activities are paged as in `GET /api/v1/sessions/{id}`; the parameters do nothing
+    for a shared dataset."""
+    return DataResponse(_sharing(request).open(token, window))

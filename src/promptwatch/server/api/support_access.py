@@ -10,7 +10,10 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..services.credentials import Caller
+from ..services.session_detail import ActivityWindow
+from .activity_window import activity_window
 from .deps import caller
+from .json_response import DataResponse
 from .problems import responses
 
 router = APIRouter(prefix="/api/v1", tags=["support access and audit"])
@@ -96,8 +99,18 @@ def staff_sessions(
 
 @router.get(
     "/support/accounts/{account_id}/sessions/{session_id}",
-    summary="One session a live grant covers (staff, read-only, audited)",
-    responses=responses(401, 403, 404),
+    summary="One session a live grant covers, whole or in pages (staff, read-only, audited)",
+    responses=responses(401, 403, 404, 422),
+    response_model=None,
+    response_class=DataResponse,
 )
-def staff_session(request: Request, account_id: int, session_id: SessionId, who: Caller = Depends(caller)) -> dict:
-    return _support(request).session(who, account_id, session_id)
+def staff_session(
+    request: Request,
+    account_id: int,
+    session_id: SessionId,
+    who: Caller = Depends(caller),
+    window: ActivityWindow = Depends(activity_window),
+) -> DataResponse:
+    """The activities are paged as in `GET /api/v1/sessions/{id}`; every page is checked against the grants
+    and audited."""
+    return DataResponse(_support(request).session(who, account_id, session_id, window))

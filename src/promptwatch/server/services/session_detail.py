@@ -1,15 +1,17 @@
 """A session's activities as the detail shows them: all of them, or a page at a time after an opaque cursor,
 with their bodies or only the light fields (an outline of the tree).
 
-The cursor is the place of the last activity of the page before (`store.session_detail.ActivityKey`), as
-url-safe base64 JSON; it is not tied to a session: handed another session's cursor, a page starts at that
-moment of this session."""
+The cursor is the place of the last activity of the page before (`store.session_detail.ActivityKey`) with a
+digest of the session's id, as url-safe base64 JSON: a cursor read from another session is refused like
+one this server never handed out. Every route that answers a session (its detail, a share link's, a support
+grant's) reads its activities here, with the same parameters and the same refusals."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -35,28 +37,36 @@ class ActivityWindow:
     cursor: str | None = None
     fields: str = "full"
 
-    def check(self) -> ActivityKey | None:
-        """The key the cursor stands for; InvalidInput for a bad limit, cursor or fields."""
+    def check(self, session_id: str) -> ActivityKey | None:
+        """The key the cursor stands for in the session `session_id`; InvalidInput for a bad limit, cursor or
+        fields, or a cursor of another session."""
         if self.limit is not None and not 1 <= self.limit <= MAX_ACTIVITY_PAGE:
             raise InvalidInput(f"activities_limit must be between 1 and {MAX_ACTIVITY_PAGE}", field="activities_limit")
         if self.fields not in FIELDS:
             raise InvalidInput(f"activities_fields must be one of {', '.join(FIELDS)}", field="activities_fields")
-        return decode_cursor(self.cursor) if self.cursor is not None else None
+        return decode_cursor(self.cursor, session_id) if self.cursor is not None else None
 
 
 ALL = ActivityWindow()
 
 
-def encode_cursor(key: ActivityKey) -> str:
-    raw = [_CURSOR_TAG, key.start_time.isoformat(), key.position, key.pk]
+def _session_mark(session_id: str) -> str:
+    """The session in a cursor: a short digest, as an id may be 200 characters long."""
+    return hashlib.blake2b(session_id.encode(), digest_size=8).hexdigest()
+
+
+def encode_cursor(session_id: str, key: ActivityKey) -> str:
+    raw = [_CURSOR_TAG, _session_mark(session_id), key.start_time.isoformat(), key.position, key.pk]
     return base64.urlsafe_b64encode(orjson.dumps(raw)).decode()
 
 
-def decode_cursor(cursor: str) -> ActivityKey:
+def decode_cursor(cursor: str, session_id: str) -> ActivityKey:
     try:
-        tag, start, position, pk = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if tag != _CURSOR_TAG or not isinstance(start, str) or not _is_int64(pk):
-            raise ValueError("not an activities cursor")
+        tag, mark, start, position, pk = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if tag != _CURSOR_TAG or mark != _session_mark(session_id):
+            raise ValueError("not a cursor of this session's activities")
+        if not isinstance(start, str) or not _is_int64(pk):
+            raise ValueError("bad place")
         if position is not None and not _is_int64(position):
             raise ValueError("bad position")
         start_time = datetime.fromisoformat(start)
@@ -64,9 +74,8 @@ def decode_cursor(cursor: str) -> ActivityKey:
             raise ValueError("naive time")
         return ActivityKey(start_time.astimezone(timezone.utc), position, pk)
     except (ValueError, TypeError, OverflowError, binascii.Error, orjson.JSONDecodeError):
-        raise InvalidInput(
-            "activities_cursor is not one this server handed out for a session's activities", field="activities_cursor"
-        ) from None
+        message = "activities_cursor is not one this server handed out for this session's activities"
+        raise InvalidInput(message, field="activities_cursor") from None
 
 
 def _is_int64(value) -> bool:
@@ -75,20 +84,21 @@ def _is_int64(value) -> bool:
 
 def read_activities(
     conn: Connection,
-    session_pk: int,
+    session: Mapping,
     open_body: Callable[[bytes], bytes],
     window: ActivityWindow,
     after: ActivityKey | None,
 ) -> dict:
-    """`{"activities": [...], "next_activities_cursor": ...}` for the window, whose cursor stands for `after`
-    (`window.check()`); the next cursor is None at the end."""
+    """`{"activities": [...], "next_activities_cursor": ...}` for the window of the stored `session` (its
+    `pk` and `id`), whose cursor stands for `after` (`window.check(session["id"])`); the next cursor is None
+    at the end."""
     limit = window.limit + 1 if window.limit is not None else None  # one more tells whether a page follows
     rows = session_detail.session_activities(
-        conn, session_pk, open_body, after=after, limit=limit, bodies=window.fields == "full"
+        conn, session["pk"], open_body, after=after, limit=limit, bodies=window.fields == "full"
     )
     more = window.limit is not None and len(rows) > window.limit
     rows = rows[: window.limit]
-    next_cursor = encode_cursor(session_detail.key_of(rows[-1])) if more else None
+    next_cursor = encode_cursor(session["id"], session_detail.key_of(rows[-1])) if more else None
     return {"activities": [activity_item(a) for a in rows], "next_activities_cursor": next_cursor}
 
 

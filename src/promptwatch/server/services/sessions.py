@@ -85,7 +85,7 @@ class SessionService:
     def get(self, caller: Caller, session_id: str, with_activities: bool = True, window: ActivityWindow = ALL) -> dict:
         """The session with the activities of `window` (all by default) and `next_activities_cursor`."""
         caller.require("read")
-        after = window.check()  # a bad page is refused before anything is read
+        after = window.check(session_id)  # a bad page is refused before anything is read
         with snapshot(self._rt.engine) as conn:  # the session's totals agree with the activities listed
             row = session_queries.get_session(conn, caller.account_id, session_id)
             if row is None or (caller.project and row["tracking_project"] != caller.project):
@@ -93,5 +93,5 @@ class SessionService:
             item = session_item(row, session_queries.unpriced_calls(conn, [row["pk"]]))
             if with_activities:
                 opener = partial(self._rt.crypto.open_body, caller.account_id)
-                item.update(read_activities(conn, row["pk"], opener, window, after))
+                item.update(read_activities(conn, row, opener, window, after))
         return item

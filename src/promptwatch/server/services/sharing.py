@@ -15,6 +15,7 @@ from .clock import utc_now
 from .credentials import Caller, token_hash
 from .datasets import DatasetService
 from .runtime import Runtime
+from .session_detail import ALL, ActivityWindow
 from .sessions import SessionService
 
 SHARE_PREFIX = "pws_"
@@ -93,8 +94,10 @@ class SharingService:
                 conn, caller.account_id, caller, "share.revoke", f"{row['kind']}:{row['object_id']}", {"link": link_id}
             )
 
-    def open(self, token: str) -> dict:
-        """The public read: no other credential. Counts the view."""
+    def open(self, token: str, window: ActivityWindow = ALL) -> dict:
+        """The public read: no other credential. A shared session's activities are those of `window` (all by
+        default); the link is checked for every page, and a view is counted when it is opened (the first
+        page), not for each page read after."""
         now = utc_now()
         with self._rt.engine.begin() as conn:
             link = store.find_by_token(conn, token_hash(token))
@@ -102,10 +105,13 @@ class SharingService:
                 raise NotFound("unknown share link")
             if link["revoked_at"] is not None or link["expires_at"] <= now:
                 raise Gone("this share link was revoked or has expired")
-            store.count_view(conn, link["id"], now)
+            if link["kind"] == "session":
+                window.check(link["object_id"])  # a bad page is no view
+            if link["kind"] != "session" or window.cursor is None:
+                store.count_view(conn, link["id"], now)
         if link["kind"] == "dataset":
             dataset = self._datasets.shared(link["account_id"], link["object_id"])
             return {"kind": "dataset", "expires_at": link["expires_at"], "dataset": dataset}
-        session = self._sessions.get(Caller(link["account_id"], "read"), link["object_id"])
+        session = self._sessions.get(Caller(link["account_id"], "read"), link["object_id"], window=window)
         session.pop("tracking_tenant", None)  # the account's end-user label is not part of what was shared
         return {"kind": link["kind"], "expires_at": link["expires_at"], "session": session}

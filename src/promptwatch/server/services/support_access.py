@@ -16,6 +16,7 @@ from . import audit
 from .clock import utc_now
 from .credentials import Caller
 from .runtime import Runtime
+from .session_detail import ALL, ActivityWindow
 from .sessions import SessionService
 
 MAX_GRANT_SESSIONS = 100
@@ -118,8 +119,10 @@ class SupportAccessService:
         audit.record(self._rt, account_id, caller, "support.list_sessions", None, details)
         return page
 
-    def session(self, caller: Caller, account_id: int, session_id: str) -> dict:
+    def session(self, caller: Caller, account_id: int, session_id: str, window: ActivityWindow = ALL) -> dict:
+        """The session with the activities of `window` (all by default); the grant is checked, and the read
+        audited, for every page."""
         grant = self._covering(caller, account_id, session_id)
-        item = self._sessions.get(Caller(account_id, "read"), session_id)
+        item = self._sessions.get(Caller(account_id, "read"), session_id, window=window)
         audit.record(self._rt, account_id, caller, "support.read_session", session_id, {"grant_id": grant["id"]})
         return item

@@ -1,16 +1,25 @@
 // The operator console's Support access tab (P10): the live grants across the instance, with no content
 // (GET /api/v1/support/grants). Only when staff open a grant are the sessions it covers listed, and only a
-// session picked from that list is read — read-only, shown as text, each read in the customer's audit log.
+// session picked from that list is read — read-only, shown as text (the session, then each activity's record
+// in tree order, the first 200 at once and the rest a page at a time), each page read in the customer's audit log.
 import { html, useState } from "./lib.js";
 import { api } from "./api.js";
 import { count, when } from "./format.js";
-import { Panel, TextBlock, useLoad } from "./widgets.js";
+import { ErrorNote, Loading, Panel, TextBlock, useLoad } from "./widgets.js";
 import { Pending, Rows } from "./operator_parts.js";
+import { useSessionPages } from "./session_pages.js";
+import { ActivityList } from "./activity_list.js";
+
+const Record = ({ a }) => html`<${TextBlock} title="Record" text=${a} />`;
 
 function SessionText({ accountId, sessionId }) {
-  const session = useLoad(() => api(`/api/v1/support/accounts/${accountId}/sessions/${encodeURIComponent(sessionId)}`), [sessionId]);
-  return html`<${Pending} load=${session} what="Reading the session" />
-    ${session.data && html`<${TextBlock} title=${`Session ${sessionId} (read-only)`} text=${session.data} />`}`;
+  const pages = useSessionPages(`/api/v1/support/accounts/${accountId}/sessions/${encodeURIComponent(sessionId)}`);
+  const { session, error } = pages;
+  if (error) return html`<${ErrorNote} error=${error} />`;
+  if (!session) return html`<${Loading} what="Reading the session" />`;
+  const { activities, next_activities_cursor, ...totals } = session;
+  return html`<${TextBlock} title=${`Session ${sessionId} (read-only)`} text=${totals} />
+    <${ActivityList} pages=${pages} Body=${Record} />`;
 }
 
 function GrantedSessions({ accountId }) {

@@ -209,7 +209,7 @@ function NotHere({ error, me }) {
 }
 
 export function SessionDetail({ id, where, me }) {
-  const pages = useSessionPages(id);
+  const pages = useSessionPages(`/api/v1/sessions/${encodeURIComponent(id)}`);
   const [deleted, setDeleted] = useState(null);
   useEffect(() => setDeleted(null), [id]);
   const { session, activities, error } = pages;

@@ -1,8 +1,10 @@
-// A session's detail read a page at a time (GET /api/v1/sessions/{id}?activities_limit=&activities_cursor=):
-// the session with its first activities, then the next ones when asked for — by "Show more" or "Show all", by
-// scrolling near the end of the tree, by the arrow keys past its last row, or to find the activity the address
-// names. Every activity is kept once (a copy read again replaces the one held); the tree is built from all that
-// has arrived, so a child read before or after its parent still ends up under it.
+// A session read a page at a time (?activities_limit=&activities_cursor=), from its detail
+// (GET /api/v1/sessions/{id}), a share link (GET /api/v1/shared/{token}) or a support grant
+// (GET /api/v1/support/accounts/{id}/sessions/{id}): the session with its first activities, then the next ones
+// when asked for — by "Show more" or "Show all", by scrolling near the end of the list, or on the session
+// screen by the arrow keys past its last row or to find the activity the address names. Every activity is kept
+// once (a copy read again replaces the one held); a tree built from all that has arrived puts a child read
+// before or after its parent under it.
 import { html, useEffect, useRef, useState } from "./lib.js";
 import { api } from "./api.js";
 import { count } from "./format.js";
@@ -12,7 +14,8 @@ export const FIRST_PAGE = 200;
 export const MORE_PAGE = 500;
 export const LARGEST_PAGE = 1000; // the API's largest page: "Show all" and finding an activity read these
 
-const EMPTY = { session: null, activities: [], next: null, error: null, busy: false, moreError: null };
+const EMPTY = { answer: null, session: null, activities: [], next: null, error: null, busy: false, moreError: null };
+const itself = (answer) => answer;
 
 // the activities held, with a page's added in order; one already held is replaced where it stands
 function merged(held, page) {
@@ -28,37 +31,41 @@ function merged(held, page) {
   return out;
 }
 
-// useSessionPages(id) → { session, activities, next, error, busy, moreError, more(limit), all() }: `more`
-// reads the next page (a promise, settled once it is held; a call while one is read waits for that one)
-export function useSessionPages(id) {
+// useSessionPages(path, { auth, unwrap }) → { answer, session, activities, next, error, busy, moreError, more(limit),
+// all() }: `path` answers a session and takes the paging parameters; `auth` is the credential sent (null: none,
+// the API client's default when left out) and `unwrap(answer)` the session in an answer (the answer itself by
+// default; none for a share link of a dataset). `answer` is the first answer whole. `more` reads the next page
+// (a promise, settled once it is held; a call while one is read waits for that one).
+export function useSessionPages(path, { auth, unwrap = itself } = {}) {
   const [state, setState] = useState(EMPTY);
-  const live = useRef({ id: null, next: null, reading: null }); // what the requests in flight may change
-  const path = `/api/v1/sessions/${encodeURIComponent(id)}`;
+  const live = useRef({ next: null, reading: null }); // what the requests in flight may change
+  const read = (query) => api(path, { query, auth }).then((answer) => [answer, unwrap(answer) || null]);
 
   useEffect(() => {
-    const run = { id, next: null, reading: null };
+    const run = { next: null, reading: null };
     live.current = run;
     setState(EMPTY);
-    api(path, { query: { activities_limit: FIRST_PAGE } }).then(
-      (page) => {
+    read({ activities_limit: FIRST_PAGE }).then(
+      ([answer, session]) => {
         if (live.current !== run) return;
-        run.next = page.next_activities_cursor;
-        setState({ ...EMPTY, session: page, activities: page.activities, next: run.next });
+        run.next = session && session.next_activities_cursor;
+        const activities = session ? session.activities : [];
+        setState({ ...EMPTY, answer, session, activities, next: run.next });
       },
       (error) => live.current === run && setState({ ...EMPTY, error }),
     );
     return () => {
-      live.current = { id: null, next: null, reading: null };
+      live.current = { next: null, reading: null };
     };
-  }, [id]);
+  }, [path]);
 
   const more = (limit = MORE_PAGE) => {
     const run = live.current;
     if (run.reading || !run.next) return run.reading || Promise.resolve();
     setState((old) => ({ ...old, busy: true, moreError: null }));
-    run.reading = api(path, { query: { activities_limit: limit, activities_cursor: run.next } })
+    run.reading = read({ activities_limit: limit, activities_cursor: run.next })
       .then(
-        (page) => {
+        ([, page]) => {
           if (live.current !== run) return;
           run.next = page.next_activities_cursor;
           const held = (old) => merged(old.activities, page.activities);
@@ -84,9 +91,10 @@ export function useSessionPages(id) {
   return { ...state, more, all };
 }
 
-// the end of a paged tree: how many of the session's activities are shown, "Show more" and "Show all". Where
-// the detail stands beside the tree, scrolling near this end reads the next page too; not where the detail is
-// under the tree (it must stay reachable), nor while the focus is on these buttons (the keyboard asks itself).
+// the end of a paged tree or list: how many of the session's activities are shown, "Show more" and "Show all".
+// On a wide screen (where the session screen has its detail beside the tree) scrolling near this end reads the
+// next page too; not on a narrow one (the detail under the tree must stay reachable), nor while the focus is on
+// these buttons (the keyboard asks itself).
 // When a button press brings in the last page, the buttons go and take the focus with them: `onDone(id)` gets
 // the first activity shown since the press, for the focus to go there.
 const SIDE_BY_SIDE = "(min-width: 1001px)"; // app.css: .split has two columns

@@ -1,12 +1,12 @@
 // The page a share link opens (/ui/shared/<token>), reachable without signing in: the shared session (or
-// dataset, its items as text) read
-// with the link's token alone (GET /api/v1/shared/<token>, no credential sent), read-only and as text — its
-// totals, then each activity in tree order with its texts. A revoked or expired link says so.
-import { html, useMemo } from "./lib.js";
-import { api } from "./api.js";
+// dataset, its items as text) read with the link's token alone (GET /api/v1/shared/<token>, no credential
+// sent), read-only and as text — its totals, then each activity in tree order with its texts, the first 200
+// at once and the rest a page at a time (activity_list.js). A revoked or expired link says so.
+import { html } from "./lib.js";
 import { count, duration, money, sessionCost, when } from "./format.js";
-import { ErrorNote, Facts, Loading, TextBlock, useLoad } from "./widgets.js";
-import { TYPE_LABELS, buildTree, label, visibleRows } from "./tree.js";
+import { ErrorNote, Facts, Loading, TextBlock } from "./widgets.js";
+import { useSessionPages } from "./session_pages.js";
+import { ActivityList } from "./activity_list.js";
 
 // the texts an activity may carry, by field: [title, field, tone]
 const TEXTS = [
@@ -15,21 +15,15 @@ const TEXTS = [
   ["Inputs", "inputs"], ["Outputs", "outputs", "output"], ["Attributes", "attributes"], ["Metadata", "metadata"],
 ];
 
-function SharedActivity({ a, depth }) {
-  return html`<article class="shared-activity" aria-label=${label(a)} style=${{ marginLeft: `${depth * 20}px` }}>
-    <header class="activity-head">
-      <span class=${`type type-${a.activity_type}`}>${TYPE_LABELS[a.activity_type] || a.activity_type}</span>
-      <h3>${label(a)}</h3>
-    </header>
-    <${Facts} items=${[
+function SharedActivity({ a }) {
+  return html`<${Facts} items=${[
       ["Started", when(a.start_time)],
       ["Duration", a.end_time ? duration(a.start_time, a.end_time) : "still open"],
       ["Model", a.model],
       ["Tokens", a.usage && a.usage.total_tokens !== undefined ? count(a.usage.total_tokens) : null],
       ["Cost", a.cost === null || a.cost === undefined ? null : money(a.cost)],
     ]} />
-    ${TEXTS.map(([title, field, tone]) => html`<${TextBlock} title=${title} text=${a[field]} tone=${tone} />`)}
-  </article>`;
+    ${TEXTS.map(([title, field, tone]) => html`<${TextBlock} title=${title} text=${a[field]} tone=${tone} />`)}`;
 }
 
 function Gone({ error }) {
@@ -52,15 +46,16 @@ function SharedDataset({ d, expires }) {
     </section>`;
 }
 
+const sessionOf = (answer) => answer.session;
+
 export function SharedSession({ token }) {
-  const shared = useLoad(() => api(`/api/v1/shared/${encodeURIComponent(token)}`, { auth: null }), [token]);
-  const rows = useMemo(() => (shared.data && shared.data.session ? visibleRows(buildTree(shared.data.session.activities).roots, new Set()) : []), [shared.data]);
-  const s = shared.data && shared.data.session;
+  const pages = useSessionPages(`/api/v1/shared/${encodeURIComponent(token)}`, { auth: null, unwrap: sessionOf });
+  const { answer, session: s, error } = pages;
   return html`<main class="shared screen" id="main">
-    <p class="brand"><span class="logo" aria-hidden="true">◉</span> PromptWatch · shared ${shared.data && shared.data.dataset ? "dataset" : "session"}, read-only</p>
-    ${shared.loading && html`<${Loading} what="Loading the shared session" />`}
-    ${shared.error && html`<${Gone} error=${shared.error} />`}
-    ${shared.data && shared.data.dataset && html`<${SharedDataset} d=${shared.data.dataset} expires=${shared.data.expires_at} />`}
+    <p class="brand"><span class="logo" aria-hidden="true">◉</span> PromptWatch · shared ${answer && answer.dataset ? "dataset" : "session"}, read-only</p>
+    ${!answer && !error && html`<${Loading} what="Loading the shared session" />`}
+    ${error && html`<${Gone} error=${error} />`}
+    ${answer && answer.dataset && html`<${SharedDataset} d=${answer.dataset} expires=${answer.expires_at} />`}
     ${s && html`<header class="session-head">
         <h1>${s.session_name || s.id} ${s.is_error && html`<span class="badge bad">error</span>`}</h1>
         <${Facts} items=${[
@@ -71,13 +66,10 @@ export function SharedSession({ token }) {
           ["LLM calls", count(s.llm_calls)],
           ["Tokens", count(s.total_tokens)],
           ["Cost", sessionCost(s)],
-          ["Link expires", when(shared.data.expires_at)],
+          ["Link expires", when(answer.expires_at)],
         ]} />
         <${TextBlock} title="Metadata" text=${s.metadata} />
       </header>
-      <section class="shared-activities" aria-label="Activities">
-        ${rows.map((row) => html`<${SharedActivity} key=${row.node.activity.id} a=${row.node.activity} depth=${row.depth} />`)}
-        ${rows.length === 0 && html`<p class="muted">This session has no activities.</p>`}
-      </section>`}
+      <${ActivityList} pages=${pages} Body=${SharedActivity} />`}
   </main>`;
 }
