@@ -47,7 +47,7 @@ class ResetConfirm(BaseModel):
     password: str = Field(max_length=1000)
 
 
-@router.get("/waitlist", summary="The waitlist's consent text and whether it is open")
+@router.get("/waitlist", summary="The waitlist's consent text, whether it is open and whether sign-up is")
 def waitlist_info(request: Request) -> dict:
     return request.app.state.services.signup.consent_text()
 

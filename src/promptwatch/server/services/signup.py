@@ -43,7 +43,13 @@ class SignupService:
 
     # waitlist (P8)
     def consent_text(self) -> dict:
-        return {"consent_text": self._rt.settings.waitlist_consent_text, "enabled": self._rt.settings.waitlist_enabled}
+        """The waitlist's consent text, whether it is open, and whether sign-up is (the sign-in page asks)."""
+        settings = self._rt.settings
+        return {
+            "consent_text": settings.waitlist_consent_text,
+            "enabled": settings.waitlist_enabled,
+            "signup_enabled": settings.signup_enabled,
+        }
 
     def join_waitlist(self, client: str, email: str, name, organisation, source: str, consent: bool) -> dict:
         settings = self._rt.settings

@@ -7,6 +7,7 @@ import { when } from "./format.js";
 import { ErrorNote, Facts, Loading, Panel, useAction, useLoad } from "./widgets.js";
 import { Invoices, PlanAndUsage } from "./invoices.js";
 import { Referrals } from "./referrals.js";
+import { can } from "./permissions.js";
 
 const PROFILE = [
   { name: "name", label: "Name", max: 200 },
@@ -93,29 +94,30 @@ function UsageStatistics({ owner }) {
   if (!value) return error ? html`<${ErrorNote} error=${error} />` : html`<${Loading} what="Loading" />`;
   if (!value.instance_collects) return html`<p class="muted">This instance collects no usage statistics.</p>`;
   const choose = (counted) => action.run({ opt_out: !counted }, { account_opted_out: !counted });
+  const counted = !value.account_opted_out;
   return html`<p class="muted">Counted ${value.what_is_counted}.</p>
-    <label class="check"><input type="checkbox" name="usage_stats" checked=${!value.account_opted_out}
-      disabled=${!owner || action.busy} onChange=${(e) => choose(e.currentTarget.checked)} />
-      Count this account's use in the anonymous statistics${owner ? "" : " (owners change this)"}</label>
+    ${owner
+      ? html`<label class="check"><input type="checkbox" name="usage_stats" checked=${counted} disabled=${action.busy}
+          onChange=${(e) => choose(e.currentTarget.checked)} /> Count this account's use in the anonymous statistics</label>`
+      : html`<p>This account's use is ${counted ? "" : "not "}counted in the anonymous statistics (owners change this).</p>`}
     <${ErrorNote} error=${error} />`;
 }
 
 // `me` is the caller as GET /api/v1/me describes it (null while the shell loads it)
 export function AccountBilling({ me }) {
   if (!me) return html`<${Loading} what="Loading" />`;
-  const owner = me.role === "owner";
   const person = me.user !== null;
   return html`<${Panel} id="plan-title" title="Plan and this month's usage"><${PlanAndUsage} /><//>
     <${Panel} id="profile-title" title="Account profile">
       <${ProfileForm} path="/api/v1/account/profile" fields=${PROFILE} label="Account profile"
-        editable=${me.scope === "admin"} readOnlyNote="Owners and admins change the account profile." />
+        editable=${can(me, "editAccountProfile")} readOnlyNote="Owners and admins change the account profile." />
     <//>
     <${Panel} id="billing-title" title="Billing profile">
       <${ProfileForm} path="/api/v1/account/billing-profile" fields=${BILLING} label="Billing profile"
-        editable=${owner} readOnlyNote="Only owners change the billing profile; invoices are addressed with it." />
+        editable=${can(me, "editBillingProfile")} readOnlyNote="Only owners change the billing profile; invoices are addressed with it." />
     <//>
     <${Panel} id="invoices-title" title="Invoices"><${Invoices} /><//>
     ${person && html`<${Panel} id="contact-title" title="Mail you get"><${ContactPreferences} /><//>`}
     ${person && html`<${Panel} id="referrals-title" title="Invite people"><${Referrals} /><//>`}
-    <${Panel} id="stats-title" title="Usage statistics"><${UsageStatistics} owner=${owner} /><//>`;
+    <${Panel} id="stats-title" title="Usage statistics"><${UsageStatistics} owner=${can(me, "setUsageStatistics")} /><//>`;
 }

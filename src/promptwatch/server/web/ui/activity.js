@@ -4,13 +4,14 @@
 // as text.
 import { html } from "./lib.js";
 import { count, duration, json, millis, money, when } from "./format.js";
-import { CopyButton, Facts, TextBlock } from "./widgets.js";
+import { CopyButton, Facts, LongText, TextBlock } from "./widgets.js";
 import { TYPE_LABELS, label } from "./tree.js";
 import { Annotation } from "./annotation.js";
 import { ReplayPanel } from "./replay.js";
 import { DeleteActivity } from "./activity_delete.js";
 import { CacheBadge } from "./cache_badge.js";
 import { AddToDataset } from "./dataset_add.js";
+import { can } from "./permissions.js";
 
 // fields drawn by the sections below; anything else an activity carries is listed under "Other fields"
 const SHOWN = new Set([
@@ -32,7 +33,7 @@ function ChatMessages({ title = "Prompt", messages }) {
       ${messages.map(
         (m) => html`<li class=${`message role-${/^[a-z]+$/.test(m.role || "") ? m.role : "other"}`}>
           <span class="role">${m.role || "message"}</span>
-          <pre class="text">${m.text}</pre>
+          <${LongText} text=${m.text} />
         </li>`,
       )}
     </ol>
@@ -46,7 +47,7 @@ function InputValues({ values }) {
     <header><h4>Input values</h4><${CopyButton} text=${json(values)} /></header>
     <table class="kv">
       ${entries.map(([name, value]) => html`<tr>
-        <th>${name}</th><td><pre class="text">${typeof value === "string" ? value : json(value)}</pre></td>
+        <th>${name}</th><td><${LongText} text=${value} /></td>
       </tr>`)}
     </table>
   </section>`;
@@ -78,7 +79,7 @@ function Template({ template }) {
   return html`<${TextBlock} title="Template" text=${Object.keys(rest).length ? rest : null} />`;
 }
 
-function LlmCall({ a }) {
+function LlmCall({ a, me }) {
   const usage = a.usage || {};
   return html`
     <${CacheBadge} a=${a} />
@@ -99,8 +100,8 @@ function LlmCall({ a }) {
     <${InputValues} values=${a.prompt_input_values} />
     <${TextBlock} title="Settings" text=${a.settings} />
     <${TextBlock} title="Caption" text=${a.caption} />
-    <${ReplayPanel} key=${a.id} a=${a} />
-    <${AddToDataset} key=${`ds-${a.id}`} a=${a} />`;
+    <${ReplayPanel} key=${a.id} a=${a} mayReplay=${can(me, "replay")} />
+    ${can(me, "editDatasets") && html`<${AddToDataset} key=${`ds-${a.id}`} a=${a} />`}`;
 }
 
 // a document's metadata beyond the source and score shown above its text
@@ -126,7 +127,7 @@ function Documents({ a }) {
             ${d.id && html`<span class="muted id">${d.id}</span>`}
             <${CopyButton} text=${d.text} what="document" />
           </div>
-          <pre class="text">${d.text}</pre>
+          <${LongText} text=${d.text} />
           ${metadata && html`<pre class="text small">${json(metadata)}</pre>`}
         </li>`;
       })}
@@ -162,7 +163,8 @@ const BODIES = {
   span: ({ a }) => html`<${TextBlock} title="Attributes" text=${a.attributes} />`,
 };
 
-export function ActivityDetail({ a }) {
+// `me`: the caller (GET /api/v1/me), whose permissions decide which controls are shown
+export function ActivityDetail({ a, me }) {
   const Body = BODIES[a.activity_type];
   const other = Object.fromEntries(Object.entries(a).filter(([k, v]) => !SHOWN.has(k) && v !== null));
   const feedback = [a.feedback_label, a.feedback_rating].filter((v) => v !== null && v !== undefined).join(" / ");
@@ -170,11 +172,11 @@ export function ActivityDetail({ a }) {
     <header class="activity-head">
       <span class=${`type type-${a.activity_type}`}>${TYPE_LABELS[a.activity_type] || a.activity_type}</span>
       <h3>${label(a)}</h3>
-      <${DeleteActivity} key=${a.id} id=${a.id} />
+      ${can(me, "deleteActivity") && html`<${DeleteActivity} key=${a.id} id=${a.id} />`}
     </header>
     ${a.error && html`<section class="block bad" role="alert">
       <header><h4>Error</h4><${CopyButton} text=${a.error} what="error" /></header>
-      <pre class="text">${a.error}</pre>
+      <${LongText} text=${a.error} />
     </section>`}
     <${Facts} items=${[
       ["Activity id", html`<span class="id">${a.id}</span> <${CopyButton} text=${a.id} what="activity id" />`],
@@ -183,9 +185,9 @@ export function ActivityDetail({ a }) {
       ["Feedback", feedback || null],
       ["Tags", a.tags && a.tags.length ? a.tags.join(", ") : null],
     ]} />
-    <${Annotation} key=${a.id} activityId=${a.id} />
+    <${Annotation} key=${a.id} activityId=${a.id} editable=${can(me, "annotate")} />
     <${TextBlock} title="Info" text=${a.info_message} />
-    ${Body && html`<${Body} a=${a} />`}
+    ${Body && html`<${Body} a=${a} me=${me} />`}
     <${TextBlock} title="Feedback notes" text=${a.feedback_notes} />
     <${TextBlock} title="Metadata" text=${a.metadata} />
     <${TextBlock} title="Other fields" text=${Object.keys(other).length ? other : null} />

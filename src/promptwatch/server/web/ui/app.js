@@ -44,11 +44,11 @@ function Screen({ where, me }) {
   const detail = where.path.match(/^\/ui\/sessions\/(.+)$/);
   if (detail) return html`<${SessionDetail} id=${decodeURIComponent(detail[1])} where=${where} me=${me} />`;
   const template = where.path.match(/^\/ui\/templates\/(.+)$/);
-  if (template) return html`<${TemplateDetail} name=${decodeURIComponent(template[1])} where=${where} />`;
+  if (template) return html`<${TemplateDetail} name=${decodeURIComponent(template[1])} where=${where} me=${me} />`;
   const dataset = where.path.match(/^\/ui\/datasets\/(.+)$/);
   if (dataset) return html`<${DatasetDetail} name=${decodeURIComponent(dataset[1])} me=${me} />`;
   const run = where.path.match(/^\/ui\/tests\/runs\/(.+)$/);
-  if (run) return html`<${TestRunDetail} runId=${decodeURIComponent(run[1])} where=${where} />`;
+  if (run) return html`<${TestRunDetail} runId=${decodeURIComponent(run[1])} where=${where} me=${me} />`;
   const invoice = where.path.match(/^\/ui\/invoices\/(\d+)$/);
   if (invoice) return html`<${InvoiceDetail} number=${invoice[1]} />`;
   const screen = SCREENS.find((s) => s.path === where.path);

@@ -6,6 +6,7 @@ import { api } from "./api.js";
 import { count, money, when } from "./format.js";
 import { ErrorNote, Loading, useLoad } from "./widgets.js";
 import { ConfirmDelete } from "./confirm_delete.js";
+import { can } from "./permissions.js";
 
 function ClearNamespace({ namespace, onCleared }) {
   const [before, setBefore] = useState("");
@@ -25,7 +26,7 @@ function ClearNamespace({ namespace, onCleared }) {
   </div>`;
 }
 
-export function Cache() {
+export function Cache({ me }) {
   const { data, error, loading, reload } = useLoad(() => api("/api/v1/cache"), []);
   const [notice, setNotice] = useState(null);
   const cleared = (namespace, result) => {
@@ -33,6 +34,7 @@ export function Cache() {
     reload();
   };
   const items = data ? data.items : [];
+  const clearing = can(me, "clearCache");
   return html`<section class="screen">
     <h1>Semantic cache</h1>
     <p class="muted">A namespace's entries answer LLM calls that ask the same thing again. Hits are counted when an
@@ -43,14 +45,14 @@ export function Cache() {
     ${data && items.length === 0 && html`<p class="note">The cache holds no entries.</p>`}
     ${items.length > 0 && html`<table class="list" aria-label="Cache namespaces">
       <thead><tr><th>Namespace</th><th class="num">Entries</th><th class="num">Hits</th><th>Last used</th>
-        <th class="num">Saved</th><th></th></tr></thead>
+        <th class="num">Saved</th>${clearing && html`<th></th>`}</tr></thead>
       <tbody>${items.map((n) => html`<tr key=${n.namespace} data-namespace=${n.namespace}>
         <td class="name">${n.namespace}</td>
         <td class="num">${count(n.entries)}</td>
         <td class="num">${count(n.hits)}</td>
         <td>${when(n.last_used_at)}</td>
         <td class="num">${money(n.saved_cost)}</td>
-        <td><${ClearNamespace} namespace=${n.namespace} onCleared=${cleared} /></td>
+        ${clearing && html`<td><${ClearNamespace} namespace=${n.namespace} onCleared=${cleared} /></td>`}
       </tr>`)}</tbody>
     </table>`}
   </section>`;

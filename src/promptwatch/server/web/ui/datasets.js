@@ -8,7 +8,7 @@ import { ErrorNote, Facts, Loading, TextBlock, useAction, useLoad } from "./widg
 import { ConfirmDelete } from "./confirm_delete.js";
 import { ShareSession } from "./shares.js";
 import { navigate } from "./router.js";
-import { may } from "./access.js";
+import { can } from "./permissions.js";
 
 export function datasetPath(name) {
   return `/ui/datasets/${encodeURIComponent(name)}`;
@@ -50,7 +50,7 @@ export function Datasets({ me }) {
         <td class="name"><a href=${datasetPath(d.name)}>${d.name}</a></td><td>${d.project || ""}</td>
         <td class="num">${count(d.item_count)}</td><td>${when(d.updated_at)}</td></tr>`)}</tbody>
     </table>`}
-    ${may(me, "member", { accountWide: false }) && html`<form class="inline-form" onSubmit=${create.submit} aria-label="New dataset">
+    ${can(me, "editDatasets") && html`<form class="inline-form" onSubmit=${create.submit} aria-label="New dataset">
       <label>Name <input name="name" required maxlength="256" /></label>
       <label>Description <input name="description" maxlength="2000" /></label>
       <button type="submit" class="primary" disabled=${create.busy}>Create dataset</button>
@@ -118,7 +118,7 @@ export function DatasetDetail({ name, me }) {
     }
     return { dataset, items, more: Boolean(cursor) };
   }, [name, pages]);
-  const write = may(me, "member", { accountWide: false });
+  const write = can(me, "editDatasets");
   const d = load.data && load.data.dataset;
   return html`<section class="screen">
     <p><a href="/ui/datasets">← Datasets</a></p>

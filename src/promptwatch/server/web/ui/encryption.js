@@ -3,8 +3,9 @@
 import { html, useState } from "./lib.js";
 import { api } from "./api.js";
 import { ErrorNote, Loading, useInlineDialog, useLoad } from "./widgets.js";
+import { can } from "./permissions.js";
 
-export function Encryption() {
+export function Encryption({ me }) {
   const status = useLoad(() => api("/api/v1/account/encryption"), []);
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState(null);
@@ -26,7 +27,9 @@ export function Encryption() {
       (prompts, outputs, documents, messages) are encrypted with AES-256-GCM under the account's own key. Text search
       is off for this account.</p>`;
   }
-  return html`<p class="encryption-state"><span class="badge off">off</span> Payloads are stored in clear in the database.</p>
+  const off = html`<p class="encryption-state"><span class="badge off">off</span> Payloads are stored in clear in the database.</p>`;
+  if (!can(me, "enableEncryption")) return off;
+  return html`${off}
     <div class="note warn">
       <p><strong>Before you switch it on:</strong></p>
       <ul>

@@ -3,14 +3,11 @@
 import { html, useEffect, useState } from "./lib.js";
 import { request } from "./api.js";
 import { ErrorNote } from "./widgets.js";
+import { fileSize } from "./format.js";
 
 function fileName(response, tenant) {
   const match = /filename="?([^";]+)"?/.exec(response.headers.get("Content-Disposition") || "");
   return match ? match[1] : `promptwatch-export-${tenant ? "tenant" : "account"}.zip`;
-}
-
-function size(bytes) {
-  return bytes < 1024 ? `${bytes} B` : bytes < 1_048_576 ? `${(bytes / 1024).toFixed(1)} kB` : `${(bytes / 1_048_576).toFixed(1)} MB`;
 }
 
 export function ExportData() {
@@ -38,5 +35,5 @@ export function ExportData() {
     <${ErrorNote} error=${state.error} />
     ${state.file && html`<p class="note good" role="status">The archive is ready:${" "}
       <a class="download" href=${state.file.url} download=${state.file.name}>Save ${state.file.name}</a>${" "}
-      <span class="muted">(${size(state.file.size)}; a zip of JSON Lines with a manifest, docs/lifecycle.md)</span></p>`}`;
+      <span class="muted">(${fileSize(state.file.size)}; a zip of JSON Lines with a manifest, docs/lifecycle.md)</span></p>`}`;
 }

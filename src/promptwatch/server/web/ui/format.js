@@ -1,10 +1,14 @@
-// Number, money, duration and time formatting for tables, cards and charts.
+// Number, money, duration and time formatting for tables, cards and charts. A short time names its year unless
+// it is this year's; a duration of 1,000 hours or more reads in days.
 const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 const compact = new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 1 });
 const dateTime = new Intl.DateTimeFormat(undefined, {
   year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit",
 });
 const shortDate = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+const shortDateYear = new Intl.DateTimeFormat(undefined, {
+  year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
+});
 const dayOnly = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" });
 
 const blank = "–";
@@ -41,7 +45,9 @@ export function millis(ms) {
   if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
   const minutes = Math.floor(ms / 60_000);
   if (minutes < 60) return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
-  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 1000) return `${hours} h ${minutes % 60} min`;
+  return `${integer.format(Math.floor(hours / 24))} d ${hours % 24} h`;
 }
 
 export function duration(start, end) {
@@ -49,17 +55,30 @@ export function duration(start, end) {
   return millis(Date.parse(end) - Date.parse(start));
 }
 
+// a time the browser cannot read is shown as it came
+function formatted(iso, format) {
+  if (!iso) return blank;
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? String(iso) : format(date);
+}
+
 export function when(iso) {
-  return iso ? dateTime.format(new Date(iso)) : blank;
+  return formatted(iso, (date) => dateTime.format(date));
 }
 
 export function whenShort(iso) {
-  return iso ? shortDate.format(new Date(iso)) : blank;
+  const thisYear = new Date().getFullYear();
+  return formatted(iso, (date) => (date.getFullYear() === thisYear ? shortDate : shortDateYear).format(date));
 }
 
 // a day bucket of the metrics API (midnight UTC) as its date
 export function day(iso) {
-  return iso ? dayOnly.format(new Date(iso)) : blank;
+  return formatted(iso, (date) => dayOnly.format(date));
+}
+
+// a size in bytes: "512 B", "12.5 kB", "19.0 MB"
+export function fileSize(bytes) {
+  return bytes < 1024 ? `${bytes} B` : bytes < 1_048_576 ? `${(bytes / 1024).toFixed(1)} kB` : `${(bytes / 1_048_576).toFixed(1)} MB`;
 }
 
 export function json(value) {

@@ -5,7 +5,8 @@ import { html, useRef, useState } from "./lib.js";
 import { api } from "./api.js";
 import { when } from "./format.js";
 import { ErrorNote, Loading, useAction, useLoad } from "./widgets.js";
-import { NeedsRole, Standing, may } from "./access.js";
+import { NeedsRole, Standing } from "./access.js";
+import { can } from "./permissions.js";
 
 function sessionIds(text) {
   return String(text || "").split(/[\s,]+/).filter(Boolean);
@@ -45,7 +46,7 @@ export function SupportGrants({ me }) {
     grants.reload();
   });
   if (grants.error && grants.error.status === 403) return html`<${NeedsRole} error=${grants.error} what="Support access" />`;
-  const manage = may(me, "admin") && Boolean(me.user); // consent is given by a person, not by a key
+  const manage = can(me, "grantSupport"); // consent is given by a person, not by a key
   const items = grants.data ? grants.data.items : [];
   return html`${manage && html`<${GrantForm} onCreated=${grants.reload} />`}
     <${ErrorNote} error=${revoke.error || grants.error} />

@@ -1,6 +1,6 @@
-// Import into this account (admin): a PromptWatch export archive (.zip, POST /api/v1/import: checksums checked,
-// ids remapped, all or nothing) or sessions and activities as JSON Lines (.jsonl, POST /api/v1/import/jsonl, the
-// "upload as a file" channel). The file goes from the browser as the request body; nothing of it is kept.
+// Import into this account: a PromptWatch export archive (.zip, POST /api/v1/import: checksums checked, ids
+// remapped, all or nothing; offered with `archives`, to account-wide admins) or sessions and activities as JSON
+// Lines (.jsonl, POST /api/v1/import/jsonl, the "upload as a file" channel). The file goes from the browser as the request body; nothing of it is kept.
 import { html, useState } from "./lib.js";
 import { api } from "./api.js";
 import { ErrorNote } from "./widgets.js";
@@ -13,7 +13,7 @@ function counted(result) {
     .join(", ");
 }
 
-export function ImportData() {
+export function ImportData({ archives }) {
   const [state, setState] = useState({ busy: false, error: null, result: null });
   const upload = async (event) => {
     event.preventDefault();
@@ -30,7 +30,8 @@ export function ImportData() {
     }
   };
   return html`<form class="filters" onSubmit=${upload} aria-label="Import data">
-      <label>Archive (.zip) or JSON Lines (.jsonl) <input name="file" type="file" accept=".zip,.jsonl,.json" /></label>
+      <label>${archives ? "Archive (.zip) or JSON Lines (.jsonl)" : "JSON Lines (.jsonl)"}
+        <input name="file" type="file" accept=${archives ? ".zip,.jsonl,.json" : ".jsonl,.json"} /></label>
       <div class="actions"><button type="submit" class="primary" disabled=${state.busy}>
         ${state.busy ? "Importing…" : "Import"}</button></div>
     </form>

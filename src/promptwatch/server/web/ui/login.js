@@ -1,14 +1,16 @@
 // The sign-in screen: e-mail and password (POST /api/v1/auth/login → a bearer token) or a pasted API key.
 // Either credential is checked with GET /api/v1/me before it is kept in sessionStorage. Links lead to the
-// public pages that mail a password-reset link and create an account.
+// public pages that mail a password-reset link and, when sign-up is open (GET /api/v1/waitlist), create an account.
 import { html, useState } from "./lib.js";
 import { api, saveAuth } from "./api.js";
-import { ErrorNote } from "./widgets.js";
+import { ErrorNote, useLoad } from "./widgets.js";
 
 export function SignIn({ onSignedIn, notice }) {
   const [mode, setMode] = useState("password");
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
+  const open = useLoad(() => api("/api/v1/waitlist", { auth: null }), []);
+  const signUp = Boolean(open.data && open.data.signup_enabled);
 
   const submit = async (event) => {
     event.preventDefault();
@@ -50,7 +52,7 @@ export function SignIn({ onSignedIn, notice }) {
         : html`<label>API key <input name="key" type="password" autocomplete="off" required autofocus /></label>`}
       <${ErrorNote} error=${error} />
       <button type="submit" class="primary" disabled=${busy}>${busy ? "Signing in…" : "Sign in"}</button>
-      ${mode === "password" && html`<p class="links"><a href="/ui/reset">Forgot password?</a> <a href="/ui/signup">Create an account</a></p>`}
+      ${mode === "password" && html`<p class="links"><a href="/ui/reset">Forgot password?</a>${signUp && html` <a href="/ui/signup">Create an account</a>`}</p>`}
       <p class="muted small">
         No cookies: your sign-in is kept in this browser tab only and ends when you close it or sign out.
       </p>

@@ -6,7 +6,8 @@ import { html, useRef, useState } from "./lib.js";
 import { api } from "./api.js";
 import { when } from "./format.js";
 import { CopyButton, ErrorNote, Loading, useAction, useInlineDialog, useLoad } from "./widgets.js";
-import { ROLES, Standing, may, standing } from "./access.js";
+import { Standing, standing } from "./access.js";
+import { ROLES, can } from "./permissions.js";
 
 function projectNames(text) {
   return String(text || "").split(",").map((name) => name.trim()).filter(Boolean);
@@ -18,7 +19,7 @@ function Projects({ names }) {
 
 // the roles the caller may hand out: only an owner makes an owner
 function grantable(me) {
-  return ROLES.filter((role) => role !== "owner" || may(me, "owner"));
+  return ROLES.filter((role) => role !== "owner" || can(me, "makeOwners"));
 }
 
 function NewInvitation({ invitation, onDone }) {
@@ -104,7 +105,7 @@ function MemberRow({ member, me, manage, onlyOwner, onChanged }) {
     await api(`/api/v1/members/${member.id}`, { method: "PATCH", body: { role } });
     onChanged();
   });
-  const editable = manage && !onlyOwner && (member.role !== "owner" || may(me, "owner"));
+  const editable = manage && !onlyOwner && (member.role !== "owner" || can(me, "makeOwners"));
   const self = me && me.user && me.user.id === member.id;
   return html`<tr data-member=${member.email}>
     <td>${member.email}${self && html` <span class="muted">(you)</span>`}</td>
@@ -126,7 +127,7 @@ function MemberRow({ member, me, manage, onlyOwner, onChanged }) {
 // part under its own heading
 export function Members({ me }) {
   const members = useLoad(() => api("/api/v1/members"), []);
-  const manage = may(me, "admin");
+  const manage = can(me, "manageMembers");
   const items = members.data ? members.data.items : [];
   const owners = items.filter((m) => m.role === "owner").length;
   return html`<${ErrorNote} error=${members.error} />

@@ -1,11 +1,12 @@
 // The account's price overrides for custom or fine-tuned models: list, add, remove. Costs already stored
-// keep the price they were computed with; new calls use the override from its effective date on.
+// keep the price they were computed with; new calls use the override from its effective date on. Admins change them.
 import { html, useState } from "./lib.js";
 import { api } from "./api.js";
 import { when } from "./format.js";
 import { ErrorNote, Loading, useLoad } from "./widgets.js";
+import { can } from "./permissions.js";
 
-export function PriceOverrides() {
+export function PriceOverrides({ me }) {
   const overrides = useLoad(() => api("/api/v1/prices/overrides"), []);
   const [error, setError] = useState(null);
 
@@ -33,25 +34,26 @@ export function PriceOverrides() {
     if (await act(() => api("/api/v1/prices/overrides", { method: "POST", body }))) formElement.reset();
   };
   const remove = (id) => act(() => api(`/api/v1/prices/overrides/${id}`, { method: "DELETE" }));
+  const manage = can(me, "managePrices");
 
   return html`
-    <form class="filters" onSubmit=${add} aria-label="Add a price override">
+    ${manage && html`<form class="filters" onSubmit=${add} aria-label="Add a price override">
       <label>Model <input name="model" required maxlength="200" placeholder="e.g. my-finetune" /></label>
       <label>Input, USD per 1M tokens <input name="input" type="number" min="0" step="any" required /></label>
       <label>Output, USD per 1M tokens <input name="output" type="number" min="0" step="any" required /></label>
       <label>Effective from <input name="from" type="datetime-local" /></label>
       <div class="actions"><button type="submit" class="primary">Add price</button></div>
-    </form>
+    </form>`}
     <${ErrorNote} error=${error || overrides.error} />
     ${overrides.loading && !overrides.data && html`<${Loading} what="Loading prices" />`}
     ${overrides.data && overrides.data.items.length === 0 &&
     html`<p class="muted">No overrides: every cost comes from the built-in price table.</p>`}
     ${overrides.data && overrides.data.items.length > 0 && html`<table class="list" aria-label="Price overrides">
-      <thead><tr><th>Model</th><th class="num">Input / 1M</th><th class="num">Output / 1M</th><th>Effective from</th><th></th></tr></thead>
+      <thead><tr><th>Model</th><th class="num">Input / 1M</th><th class="num">Output / 1M</th><th>Effective from</th>${manage && html`<th></th>`}</tr></thead>
       <tbody>${overrides.data.items.map((o) => html`<tr>
         <td>${o.model}</td><td class="num">$${o.input_per_mtok}</td><td class="num">$${o.output_per_mtok}</td>
         <td>${when(o.effective_from)}</td>
-        <td class="actions"><button type="button" class="ghost" onClick=${() => remove(o.id)}>Delete</button></td>
+        ${manage && html`<td class="actions"><button type="button" class="ghost" onClick=${() => remove(o.id)}>Delete</button></td>`}
       </tr>`)}</tbody>
     </table>`}`;
 }

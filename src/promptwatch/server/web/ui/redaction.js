@@ -4,7 +4,7 @@
 import { html, useState } from "./lib.js";
 import { api } from "./api.js";
 import { ErrorNote, Loading, useAction, useLoad } from "./widgets.js";
-import { may } from "./access.js";
+import { can } from "./permissions.js";
 
 const KINDS = {
   secrets: "API keys, tokens and passwords", email: "e-mail addresses", phone: "phone numbers",
@@ -64,7 +64,7 @@ export function Redaction({ me }) {
   if (rules.loading && !rules.data) return html`<${Loading} what="Loading redaction rules" />`;
   if (rules.error) return html`<${ErrorNote} error=${rules.error} />`;
   const { account, projects, effective_default: fallback, kinds } = rules.data;
-  const manage = may(me, "admin");
+  const manage = can(me, "manageRedaction");
   const chosen = (target && projects[target]) || (target && account) || account || fallback;
   const edit = (project) => {
     setSaved(null);

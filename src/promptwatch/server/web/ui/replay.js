@@ -1,10 +1,11 @@
 // The playground on one recorded LLM call: edit the template text, the input values, the model, temperature
 // and max tokens, replay it against a configured provider (POST /api/v1/activities/{id}/replay), and see the
 // original and the replays side by side: text, tokens, cost, latency (GET /api/v1/activities/{id}/replays).
+// A caller who may not replay sees only the earlier replays.
 import { html } from "./lib.js";
 import { api } from "./api.js";
 import { count, duration, millis, money, when } from "./format.js";
-import { ErrorNote, Facts, Loading, TextBlock, useAction, useLoad } from "./widgets.js";
+import { ErrorNote, Facts, Loading, LongText, TextBlock, useAction, useLoad } from "./widgets.js";
 
 function recordedText(template) {
   return template && typeof template.prompt_template === "string" ? template.prompt_template : null;
@@ -38,7 +39,7 @@ function Result({ title, generated, error, tokens, cost, latency, extra }) {
   return html`<section class="block replay-result" aria-label=${title}>
     <header><h4>${title}</h4></header>
     <${Facts} items=${[["Tokens", tokens], ["Cost", cost], ["Latency", latency], ...(extra || [])]} />
-    ${error ? html`<pre class="text bad">${error}</pre>` : html`<pre class="text">${generated ?? ""}</pre>`}
+    ${error ? html`<${LongText} text=${error} tone="bad" />` : html`<${LongText} text=${generated} />`}
   </section>`;
 }
 
@@ -55,33 +56,37 @@ function Replayed({ r, title }) {
     extra=${[["Model", r.model], ["Provider", r.provider], ["Edits", r.edits && Object.keys(r.edits).join(", ")]]} />`;
 }
 
-export function ReplayPanel({ a }) {
+function ReplayForm({ a, names, replay }) {
+  const text = recordedText(a.prompt_template);
+  return html`<form class="replay-form" onSubmit=${replay.submit} aria-label="Replay with edits">
+    ${text !== null && html`<label>Template text<textarea name="template" defaultValue=${text}></textarea></label>`}
+    ${Object.entries(a.prompt_input_values || {}).map(([name, value]) => html`<label>Input ${name}
+      <input name=${`input:${name}`} defaultValue=${valueText(value)} /></label>`)}
+    <div class="inline">
+      <label>Model <input name="model" defaultValue=${a.model || ""} /></label>
+      <label>Temperature <input name="temperature" type="number" min="0" max="2" step="0.1" /></label>
+      <label>Max tokens <input name="max_tokens" type="number" min="1" step="1" /></label>
+      <label>Provider <select name="provider">${(names.length ? names : ["default"]).map((n) => html`<option value=${n}>${n}</option>`)}</select></label>
+      <button type="submit" disabled=${replay.busy}>${replay.busy ? "Replaying…" : "Replay"}</button>
+    </div>
+  </form>`;
+}
+
+export function ReplayPanel({ a, mayReplay }) {
   const path = `/api/v1/activities/${encodeURIComponent(a.id)}`;
   const earlier = useLoad(() => api(`${path}/replays`), [a.id]);
-  const providers = useLoad(() => api("/api/v1/providers"), []);
+  const providers = useLoad(() => (mayReplay ? api("/api/v1/providers") : Promise.resolve(null)), []);
   const replay = useAction((form) => api(`${path}/replay`, { method: "POST", body: edits(form, a) }).then((r) => {
     earlier.reload();
     return r;
   }));
-  const text = recordedText(a.prompt_template);
   const names = providers.data ? providers.data.items.map((p) => p.name) : [];
   const replays = earlier.data ? earlier.data.replays : [];
   return html`<details class="block replay" open=${replay.done ? true : undefined}>
-    <summary>Replay</summary>
+    <summary>${mayReplay ? "Replay" : "Earlier replays"}</summary>
     ${providers.data && names.length === 0 && html`<p class="note">No LLM provider is configured: an admin adds one under
       <a href="/ui/settings?tab=providers">Settings → LLM providers</a>.</p>`}
-    <form class="replay-form" onSubmit=${replay.submit} aria-label="Replay with edits">
-      ${text !== null && html`<label>Template text<textarea name="template" defaultValue=${text}></textarea></label>`}
-      ${Object.entries(a.prompt_input_values || {}).map(([name, value]) => html`<label>Input ${name}
-        <input name=${`input:${name}`} defaultValue=${valueText(value)} /></label>`)}
-      <div class="inline">
-        <label>Model <input name="model" defaultValue=${a.model || ""} /></label>
-        <label>Temperature <input name="temperature" type="number" min="0" max="2" step="0.1" /></label>
-        <label>Max tokens <input name="max_tokens" type="number" min="1" step="1" /></label>
-        <label>Provider <select name="provider">${(names.length ? names : ["default"]).map((n) => html`<option value=${n}>${n}</option>`)}</select></label>
-        <button type="submit" disabled=${replay.busy}>${replay.busy ? "Replaying…" : "Replay"}</button>
-      </div>
-    </form>
+    ${mayReplay && html`<${ReplayForm} a=${a} names=${names} replay=${replay} />`}
     <${ErrorNote} error=${replay.error || earlier.error} />
     <div class="side-by-side">
       <${Original} a=${a} />

@@ -4,12 +4,13 @@ import { html, useState } from "./lib.js";
 import { api } from "./api.js";
 import { when } from "./format.js";
 import { ErrorNote, Loading, useLoad } from "./widgets.js";
+import { can } from "./permissions.js";
 
 function days(value) {
   return value ? `${value} days` : html`<span class="muted">forever</span>`;
 }
 
-export function Retention() {
+export function Retention({ me }) {
   const policies = useLoad(() => api("/api/v1/retention"), []);
   const [status, setStatus] = useState({ error: null, done: null });
   const save = async (event) => {
@@ -27,12 +28,12 @@ export function Retention() {
     }
   };
   const items = policies.data ? policies.data.items : [];
-  return html`<form class="filters" onSubmit=${save} aria-label="Retention policy">
+  return html`${can(me, "setRetention") && html`<form class="filters" onSubmit=${save} aria-label="Retention policy">
       <label>Project <input name="project" maxlength="256" placeholder="the account's default" /></label>
       <label>Keep sessions and payloads, days <input name="content_days" type="number" min="1" step="1" placeholder="forever" /></label>
       <label>Keep cost and usage roll-ups, days <input name="aggregate_days" type="number" min="1" step="1" placeholder="forever" /></label>
       <div class="actions"><button type="submit" class="primary">Save policy</button></div>
-    </form>
+    </form>`}
     ${status.done && html`<p class="note good" role="status">${status.done}</p>`}
     <${ErrorNote} error=${status.error || policies.error} />
     ${policies.loading && !policies.data && html`<${Loading} what="Loading retention" />`}

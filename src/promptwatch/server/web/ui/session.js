@@ -14,6 +14,7 @@ import { DeleteSession } from "./session_delete.js";
 import { ReceiptFacts } from "./receipts.js";
 import { ShareSession } from "./shares.js";
 import { LARGEST_PAGE, MoreActivities, useSessionPages } from "./session_pages.js";
+import { can } from "./permissions.js";
 
 const known = (value) => value !== null && value !== undefined;
 
@@ -160,10 +161,11 @@ function Tree({ session, pages, selectedId, onSelect }) {
   </div>`;
 }
 
-function Summary({ s, onDeleted }) {
+function Summary({ s, me, onDeleted }) {
   return html`<header class="session-head">
     <div class="head-row"><p><a href=${listUrl()}>← Sessions</a></p>
-      <div class="head-actions"><${ShareSession} id=${s.id} /><${DeleteSession} id=${s.id} onDeleted=${onDeleted} /></div>
+      <div class="head-actions">${can(me, "share") && html`<${ShareSession} id=${s.id} />`}
+        ${can(me, "deleteSession") && html`<${DeleteSession} id=${s.id} onDeleted=${onDeleted} />`}</div>
     </div>
     <h1>${s.session_name || s.id} ${s.is_error && html`<span class="badge bad">error</span>`}</h1>
     <${Facts} items=${[
@@ -238,14 +240,14 @@ export function SessionDetail({ id, where, me }) {
     focusActivityRow(activityId);
   };
   return html`<section class="screen session">
-    <${Summary} s=${session} onDeleted=${(receipt) => setDeleted({ receipt })} />
+    <${Summary} s=${session} me=${me} onDeleted=${(receipt) => setDeleted({ receipt })} />
     <div class="split">
       <div class="tree-pane">
         <${Tree} session=${session} pages=${pages} selectedId=${selected && selected.id} onSelect=${select} />
         <${MoreActivities} pages=${pages} onDone=${selectAndFocus} />
       </div>
       <div class="detail">
-        ${selected && html`<${ActivityDetail} key=${selected.id} a=${selected} />`}
+        ${selected && html`<${ActivityDetail} key=${selected.id} a=${selected} me=${me} />`}
         ${seeking && html`<${Loading} what="Finding the activity" />`}
       </div>
     </div>

@@ -6,7 +6,8 @@ import { api } from "./api.js";
 import { count, when } from "./format.js";
 import { CopyButton, ErrorNote, Loading, useAction, useInlineDialog, useLoad } from "./widgets.js";
 import { sessionPath } from "./router.js";
-import { Standing, may } from "./access.js";
+import { Standing } from "./access.js";
+import { can } from "./permissions.js";
 
 const LIFETIMES = { 24: "1 day", 168: "7 days", 720: "30 days", 2160: "90 days" };
 
@@ -48,7 +49,7 @@ export function ShareLinks({ me }) {
     await api(`/api/v1/share-links/${id}`, { method: "DELETE" });
     links.reload();
   });
-  const manage = may(me, "member", { accountWide: false });
+  const manage = can(me, "share");
   const items = links.data ? links.data.items : [];
   return html`<${ErrorNote} error=${revoke.error || links.error} />
     ${links.loading && !links.data && html`<${Loading} what="Loading share links" />`}

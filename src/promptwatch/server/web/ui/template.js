@@ -11,6 +11,7 @@ import { LabelBadges } from "./templates.js";
 import { VersionPanel } from "./template_version.js";
 import { ConfirmDelete } from "./confirm_delete.js";
 import { sessionsUrl } from "./sessions.js";
+import { can } from "./permissions.js";
 
 function score(stats) {
   if (stats.annotation_score === null || stats.annotation_score === undefined) return html`<span class="muted">–</span>`;
@@ -84,7 +85,7 @@ function Labels({ name, labels, versions, onChanged }) {
   </section>`;
 }
 
-export function TemplateDetail({ name, where }) {
+export function TemplateDetail({ name, where, me }) {
   const { data, error, loading, reload } = useLoad(() => api(`/api/v1/templates/${encodeURIComponent(name)}`), [name]);
   const back = html`<p><a href="/ui/templates">← Prompt templates</a></p>`;
   if (error) return html`<section class="screen">${back}<${ErrorNote} error=${error} /></section>`;
@@ -105,14 +106,14 @@ export function TemplateDetail({ name, where }) {
   return html`<section class="screen template">
     <header class="session-head">
       <div class="head-row">${back}
-        <div class="head-actions"><${ConfirmDelete} label="Delete template"
+        ${can(me, "deletePromptLoop") && html`<div class="head-actions"><${ConfirmDelete} label="Delete template"
           question=${`Delete the template ${name} with all ${versions.length} versions and its labels? The LLM calls that used it stay in their sessions, no longer linked to it.`}
-          onConfirm=${() => api(templatePath(name), { method: "DELETE" })} onDeleted=${() => navigate("/ui/templates")} /></div>
+          onConfirm=${() => api(templatePath(name), { method: "DELETE" })} onDeleted=${() => navigate("/ui/templates")} /></div>`}
       </div>
       <h1>${name}</h1>
       <p class="labels">${Object.keys(data.labels).length
         ? html`Labels: <${LabelBadges} labels=${data.labels} />`
-        : html`<span class="muted">No labels yet: "Labels" below points one (e.g. production) at a version.</span>`}</p>
+        : html`<span class="muted">No labels yet${can(me, "moveLabels") ? ': "Labels" below points one (e.g. production) at a version' : ""}.</span>`}</p>
       <p><a href=${sessionsUrl({ template: name })}>Sessions that used this template</a></p>
     </header>
     <div class="scroll"><table class="list" aria-label="Versions">
@@ -122,11 +123,11 @@ export function TemplateDetail({ name, where }) {
       <tbody>${versions.map((v) => html`<${VersionRow} key=${v.version} v=${v} labels=${data.labels}
         chosen=${chosen && v.version === chosen.version} onChoose=${() => choose(v.version)} />`)}</tbody>
     </table></div>
-    <${Labels} name=${name} labels=${data.labels} versions=${versions} onChanged=${reload} />
+    ${can(me, "moveLabels") && html`<${Labels} name=${name} labels=${data.labels} versions=${versions} onChanged=${reload} />`}
     <${LabelMoves} history=${data.label_history} />
     ${chosen && html`<${VersionPanel} key=${chosen.version} name=${name} version=${chosen.version} versions=${versions}
       labels=${Object.keys(data.labels).filter((label) => data.labels[label] === chosen.version)}
       diffTo=${where.query.get("diff_to")} onDiffTo=${(other) => choose(chosen.version, other)}
-      onDeleted=${versionDeleted} />`}
+      onDeleted=${can(me, "deletePromptLoop") ? versionDeleted : null} />`}
   </section>`;
 }

@@ -1,7 +1,8 @@
 // One version of a prompt template: its text and stats, the unified diff from another version
 // (GET …/versions/{v}?diff_to=, lines drawn as text with added/removed classes) and the LLM calls that used
 // it (GET …/versions/{v}/executions, newest first, "Load more" with next_before), each linking to its session.
-// "Delete version" removes it (with the labels that point at it, which the confirmation names).
+// "Delete version" removes it (with the labels that point at it, which the confirmation names); it is offered
+// only with an `onDeleted` to call.
 import { html, useEffect, useState } from "./lib.js";
 import { api } from "./api.js";
 import { ConfirmDelete } from "./confirm_delete.js";
@@ -80,7 +81,7 @@ export function VersionPanel({ name, version, versions, labels = [], diffTo, onD
   const other = others.some((v) => v.version === diffTo) ? diffTo : index > 0 ? versions[index - 1].version : others[0] && others[0].version;
   return html`<section class="panel version" aria-labelledby="version-title">
     <header class="panel-head"><h2 id="version-title">Version ${version}</h2>
-      <${DeleteVersion} name=${name} version=${version} labels=${labels} onDeleted=${onDeleted} /></header>
+      ${onDeleted && html`<${DeleteVersion} name=${name} version=${version} labels=${labels} onDeleted=${onDeleted} />`}</header>
     <${ErrorNote} error=${error} />
     ${data && html`<${Facts} items=${[
       ["Given as", data.given_version],

@@ -7,6 +7,7 @@ import { navigate } from "./router.js";
 import { count, json, percent, when } from "./format.js";
 import { ErrorNote, Loading, useLoad } from "./widgets.js";
 import { ConfirmDelete } from "./confirm_delete.js";
+import { can } from "./permissions.js";
 
 const RUNS = "/api/v1/tests/runs";
 
@@ -32,7 +33,7 @@ function byTest(runs) {
   return [...groups.entries()];
 }
 
-export function TestRuns() {
+export function TestRuns({ me }) {
   const { data, error, loading, reload } = useLoad(() => api(RUNS, { query: { limit: 500 } }), []);
   if (error) return html`<section class="screen"><${ErrorNote} error=${error} /></section>`;
   if (loading && !data) return html`<section class="screen"><${Loading} what="Loading test runs" /></section>`;
@@ -42,8 +43,9 @@ export function TestRuns() {
     ${groups.length === 0 && html`<p class="muted">No unit test has run yet (promptwatch.unit_tests.UnitTest posts its runs here).</p>`}
     ${groups.map(([name, runs]) => html`<section class="panel" data-test=${name} aria-label=${`Test ${name}`}>
       <header class="panel-head"><h2>${name}</h2>
-        <${ConfirmDelete} label="Delete test" question=${`Delete the test ${name} with all ${runs.length} runs and their results?`}
-          onConfirm=${() => api(`/api/v1/tests/${encodeURIComponent(name)}`, { method: "DELETE" })} onDeleted=${reload} /></header>
+        ${can(me, "deletePromptLoop") && html`<${ConfirmDelete} label="Delete test"
+          question=${`Delete the test ${name} with all ${runs.length} runs and their results?`}
+          onConfirm=${() => api(`/api/v1/tests/${encodeURIComponent(name)}`, { method: "DELETE" })} onDeleted=${reload} />`}</header>
       <table class="list" aria-label=${`Runs of ${name}`}>
         <thead><tr><th>Run</th><th>Started</th><th>Evaluation</th><th class="num">Passed</th><th class="num">Failed</th><th class="num">Score</th></tr></thead>
         <tbody>${runs.map((r) => html`<tr data-run=${r.run_id}>
@@ -69,7 +71,7 @@ function Comparison({ runId, other }) {
   </table>`;
 }
 
-export function TestRunDetail({ runId, where }) {
+export function TestRunDetail({ runId, where, me }) {
   const run = useLoad(() => api(`${RUNS}/${encodeURIComponent(runId)}`), [runId]);
   const siblings = useLoad(
     () => (run.data ? api(RUNS, { query: { test_name: run.data.test_name, limit: 500 } }) : Promise.resolve(null)), [run.data]);
@@ -83,8 +85,8 @@ export function TestRunDetail({ runId, where }) {
   return html`<section class="screen test-run">
     <header class="session-head">${back}
       <div class="panel-head"><h1>${r.test_name} <span class="muted id">${r.run_id}</span></h1>
-        <${ConfirmDelete} label="Delete run" question="Delete this run and its results?"
-          onConfirm=${() => api(`${RUNS}/${encodeURIComponent(runId)}`, { method: "DELETE" })} onDeleted=${() => navigate("/ui/tests")} /></div>
+        ${can(me, "deletePromptLoop") && html`<${ConfirmDelete} label="Delete run" question="Delete this run and its results?"
+          onConfirm=${() => api(`${RUNS}/${encodeURIComponent(runId)}`, { method: "DELETE" })} onDeleted=${() => navigate("/ui/tests")} />`}</div>
       <p>${count(r.passed)} passed, ${count(r.failed)} failed, score ${score(r.overall_score)} · ${when(r.start_time)}</p>
       <label class="inline">Compare with run…
         <select value=${other || ""} onChange=${(e) => compare(e.currentTarget.value)} aria-label="Compare with run">

@@ -51,20 +51,31 @@ export function visibleRows(roots, collapsed) {
   return rows;
 }
 
-// the time span [start, end] in ms that the waterfall covers
+// a time in ms, or `fallback` when there is none or the browser cannot read it
+function msOf(time, fallback) {
+  const value = time ? Date.parse(time) : NaN;
+  return Number.isFinite(value) ? value : fallback;
+}
+
+// the time span [start, end] in ms that the waterfall covers (of any length: millennia too)
 export function timeSpan(session, activities) {
-  const times = [session.start_time, session.end_time];
-  for (const activity of activities) times.push(activity.start_time, activity.end_time);
-  const values = times.filter(Boolean).map((t) => Date.parse(t));
-  const start = Math.min(...values);
-  return { start, end: Math.max(start + 1, ...values) };
+  let start = Infinity;
+  let end = -Infinity;
+  for (const item of [session, ...activities]) {
+    for (const time of [item.start_time, item.end_time]) {
+      const value = msOf(time, null);
+      if (value !== null) [start, end] = [Math.min(start, value), Math.max(end, value)];
+    }
+  }
+  if (start === Infinity) return { start: 0, end: 1 };
+  return { start, end: Math.max(start + 1, end) };
 }
 
 // left offset and width of an activity's bar, in percent of the span; open activities run to its end
 export function barOf(activity, span) {
   const total = span.end - span.start;
-  const begin = Date.parse(activity.start_time);
-  const finish = activity.end_time ? Date.parse(activity.end_time) : span.end;
+  const begin = msOf(activity.start_time, span.start);
+  const finish = msOf(activity.end_time, span.end);
   const left = ((begin - span.start) / total) * 100;
   return { left: `${left.toFixed(3)}%`, width: `${Math.max(0.4, ((finish - begin) / total) * 100).toFixed(3)}%` };
 }

@@ -1,8 +1,8 @@
-// Small shared components: copy button, inline dialogs, error and loading notes, text and JSON blocks,
-// key-value lists, the card of a page outside the shell.
+// Small shared components: copy button, inline dialogs, error and loading notes, text and JSON blocks (a long
+// text shown in part until asked), key-value lists, the card of a page outside the shell.
 // Customer content only ever reaches the page as text children, which Preact renders as text nodes.
 import { html, useEffect, useRef, useState } from "./lib.js";
-import { json } from "./format.js";
+import { count, fileSize, json } from "./format.js";
 
 // the Clipboard API exists only in a secure context (https, or http on localhost); an instance reached over
 // plain http on the network copies through a selected, visually hidden text area instead
@@ -109,12 +109,28 @@ export function Loading({ what = "Loading" }) {
   return html`<p class="muted loading" aria-busy="true">${what}…</p>`;
 }
 
+// the characters of a text drawn at first: laying out megabytes of text takes a browser many seconds
+export const SHOWN_CHARACTERS = 20_000;
+
+// a text (any other value as JSON) as preformatted text; a longer one shows its first SHOWN_CHARACTERS and a
+// button that draws the rest
+export function LongText({ text, tone = "" }) {
+  const [whole, setWhole] = useState(false);
+  const value = typeof text === "string" ? text : text === null || text === undefined ? "" : json(text);
+  const className = `text ${tone}`.trim();
+  if (whole || value.length <= SHOWN_CHARACTERS) return html`<pre class=${className}>${value}</pre>`;
+  return html`<pre class=${className}>${value.slice(0, SHOWN_CHARACTERS)}</pre>
+    <p class="truncated muted small">The first ${count(SHOWN_CHARACTERS)} of ${count(value.length)} characters.${" "}
+      <button type="button" class="ghost" onClick=${() => setWhole(true)}>Show all (${fileSize(new Blob([value]).size)})</button></p>`;
+}
+
+// a titled text (or any value as JSON) with a copy button, which copies all of it however much is shown
 export function TextBlock({ title, text, tone }) {
   if (text === null || text === undefined || text === "") return null;
   const value = typeof text === "string" ? text : json(text);
   return html`<section class=${`block ${tone || ""}`}>
     <header><h4>${title}</h4><${CopyButton} text=${value} what=${title.toLowerCase()} /></header>
-    <pre class="text">${value}</pre>
+    <${LongText} text=${value} />
   </section>`;
 }
 
