@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 ACTIVITY_TYPES = (
     "question",
@@ -48,6 +49,59 @@ def check_tracking_label(value: str | None) -> str | None:
 
 
 TrackingLabel = Annotated[str, AfterValidator(check_tracking_label)]
+
+# free JSON (metadata, inputs, outputs, settings, attributes...): at most this many levels of objects and
+# arrays, counted from the field's own value, so that nothing that walks stored JSON recurses without bound
+MAX_JSON_DEPTH = 64
+TOO_DEEP = f"[removed: nested deeper than {MAX_JSON_DEPTH} levels]"
+
+
+def nests_deeper(value: Any, levels: int = MAX_JSON_DEPTH) -> bool:
+    """Whether `value` holds an object or array below `levels` levels of them. One pass per level over that
+    level's objects and arrays, without recursion, and none at all for a value that is neither: ingest checks
+    every free field of every item."""
+    containers = [value] if isinstance(value, _CONTAINERS) else []
+    for _ in range(levels):
+        if not containers:
+            return False
+        containers = [
+            child
+            for container in containers
+            for child in (container.values() if isinstance(container, dict) else container)
+            if isinstance(child, _CONTAINERS)
+        ]
+    return bool(containers)
+
+
+_CONTAINERS = (dict, list)
+
+
+def check_json_depth(value: Any) -> Any:
+    if nests_deeper(value):
+        raise PydanticCustomError(
+            "json_too_deep", "nests deeper than {limit} levels of objects and arrays", {"limit": MAX_JSON_DEPTH}
+        )
+    return value
+
+
+def cap_json_depth(value: Any) -> Any:
+    """`value` with every object or array nested deeper than MAX_JSON_DEPTH replaced by TOO_DEEP (the
+    tolerant endpoints keep what they can rather than refuse)."""
+    return _capped(value, MAX_JSON_DEPTH) if nests_deeper(value) else value
+
+
+def _capped(value: Any, levels: int) -> Any:
+    if not isinstance(value, dict | list):
+        return value
+    if levels == 0:
+        return TOO_DEEP
+    if isinstance(value, dict):
+        return {key: _capped(child, levels - 1) for key, child in value.items()}
+    return [_capped(child, levels - 1) for child in value]
+
+
+JsonDepth = BeforeValidator(check_json_depth)  # on a field of any type that may hold free JSON
+JsonObject = Annotated[dict[str, Any], JsonDepth]
 ObjectId = Annotated[str, Field(min_length=1, max_length=200)]
 Tag = Annotated[str, Field(min_length=1, max_length=200)]
 

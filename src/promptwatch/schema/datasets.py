@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from .common import JsonDepth, JsonObject
 
 MAX_ITEMS_PER_REQUEST = 1000
 NAME_RULES = {"min_length": 1, "max_length": 256, "pattern": r"^[^/\x00-\x1f]+$"}
@@ -29,15 +31,17 @@ class DatasetUpdate(_Strict):
 class DatasetItemFields(_Strict):
     """What an item holds besides its input; on update, only the fields sent change."""
 
-    expected_output: Any = None
-    metadata: dict[str, Any] | None = None
+    expected_output: Annotated[Any, JsonDepth] = None
+    metadata: JsonObject | None = None
     label: Literal[0, 1] | None = Field(default=None, description="1 good, 0 bad")
     notes: str | None = Field(default=None, max_length=20_000)
 
 
 class DatasetItemCreate(DatasetItemFields):
     id: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
-    input: Any = Field(description="any JSON value; a JSON object maps to a unit test case's inputs")
+    input: Annotated[Any, JsonDepth] = Field(
+        description="any JSON value; a JSON object maps to a unit test case's inputs"
+    )
     source_session_id: str | None = Field(default=None, max_length=200)
     source_activity_id: str | None = Field(default=None, max_length=200)
 
@@ -47,7 +51,7 @@ class DatasetItemsCreate(_Strict):
 
 
 class DatasetItemUpdate(DatasetItemFields):
-    input: Any = None
+    input: Annotated[Any, JsonDepth] = None
 
 
 class DatasetItemFromActivity(_Strict):

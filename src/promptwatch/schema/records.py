@@ -6,11 +6,11 @@ needs, so the store can keep one activity table with the light columns and one b
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from .common import ActivityType, ChatMessage, DocumentSnippet, ObjectId, Tag, TrackingLabel
+from .common import ActivityType, ChatMessage, DocumentSnippet, JsonDepth, JsonObject, ObjectId, Tag, TrackingLabel
 
 _STRICT = ConfigDict(extra="forbid")
 
@@ -38,7 +38,7 @@ class SessionIn(BaseModel):
     end_time: AwareDatetime | None = None
     is_error: bool | None = None
     tags: list[Tag] | None = Field(default=None, max_length=100)
-    metadata: dict[str, Any] | None = None
+    metadata: JsonObject | None = None
 
 
 class TokenUsage(BaseModel):
@@ -64,7 +64,7 @@ class ActivityIn(BaseModel):
     end_time: AwareDatetime | None = None
     error: str | None = None
     info_message: str | None = None
-    metadata: dict[str, Any] | None = None
+    metadata: JsonObject | None = None
     tags: list[Tag] | None = Field(default=None, max_length=100)
     feedback_label: int | None = None
     feedback_rating: int | None = None
@@ -72,33 +72,33 @@ class ActivityIn(BaseModel):
     # question, answer, log
     text: str | None = None
     # retrieved-docs
-    documents: list[DocumentSnippet] | None = None
+    documents: Annotated[list[DocumentSnippet] | None, JsonDepth] = None
     scores: list[float] | None = None
     # chain-sequence
     sequence_type: str | None = None
-    inputs: dict[str, Any] | None = None
-    outputs: dict[str, Any] | None = None
+    inputs: JsonObject | None = None
+    outputs: JsonObject | None = None
     # action (tool)
     tool_type: str | None = None
     input: str | None = None
-    input_data: dict[str, Any] | None = None
+    input_data: JsonObject | None = None
     output: str | None = None
-    output_data: dict[str, Any] | None = None
+    output_data: JsonObject | None = None
     # llm-prompt
-    prompt: str | list[ChatMessage] | None = None
-    prompt_template: dict[str, Any] | None = None
-    prompt_input_values: dict[str, Any] | None = None
+    prompt: Annotated[str | list[ChatMessage] | None, JsonDepth] = None
+    prompt_template: JsonObject | None = None
+    prompt_input_values: JsonObject | None = None
     caption: str | None = None
     generated: str | None = None
     model: str | None = Field(default=None, max_length=200)
     provider: str | None = Field(default=None, max_length=100)
-    settings: dict[str, Any] | None = None
+    settings: JsonObject | None = None
     usage: TokenUsage | None = None
     time_to_first_token_ms: float | None = Field(default=None, ge=0)
     # parallel-prompt
-    prompts: list[dict[str, Any]] | None = None
+    prompts: list[JsonObject] | None = None
     # span
-    attributes: dict[str, Any] | None = None
+    attributes: JsonObject | None = None
 
     @model_validator(mode="after")
     def check_type_fields(self) -> ActivityIn:

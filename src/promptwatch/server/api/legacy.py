@@ -40,19 +40,21 @@ async def _body(request: Request):
     return parse_tolerant(await request.body())
 
 
-@router.post("/sessions/start", summary="Start (upsert) a session", responses=responses(401, 403))
+@router.post("/sessions/start", summary="Start (upsert) a session", responses=responses(401, 403, 422))
 async def start_session(request: Request, who: Caller = Depends(caller)) -> dict:
     await request.app.state.services.legacy.upsert_session(who, await _body(request))
     return {"ok": True}
 
 
-@router.post("/sessions/finish", summary="Finish (upsert) a session", responses=responses(401, 403))
+@router.post("/sessions/finish", summary="Finish (upsert) a session", responses=responses(401, 403, 422))
 async def finish_session(request: Request, who: Caller = Depends(caller)) -> dict:
     await request.app.state.services.legacy.upsert_session(who, await _body(request))
     return {"ok": True}
 
 
-@router.post("/sessions/{session_id}/activities", summary="Add or update activities", responses=responses(401, 403))
+@router.post(
+    "/sessions/{session_id}/activities", summary="Add or update activities", responses=responses(401, 403, 422)
+)
 async def add_activities(request: Request, session_id: SessionId, who: Caller = Depends(caller)) -> dict:
     session_id = storable_text(session_id)
     statuses = await request.app.state.services.legacy.add_activities(who, session_id, await _body(request))

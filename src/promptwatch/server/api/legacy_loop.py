@@ -8,6 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
+from promptwatch.schema.common import cap_json_depth
+
 from ..errors import InvalidInput
 from ..services.credentials import Caller
 from ..services.json_bodies import parse_tolerant, storable_text
@@ -28,11 +30,12 @@ def _float_or_none(value: str | None) -> float | None:
 
 
 async def _body(request: Request):
+    """Nesting past the native API's limit is cut (`cap_json_depth`), as the session endpoints do."""
     raw = await request.body()
     if not raw.strip():
         return None
     try:
-        return parse_tolerant(raw)
+        return cap_json_depth(parse_tolerant(raw))
     except InvalidInput:  # a body the client could not have meant is a miss, not an error
         return None
 

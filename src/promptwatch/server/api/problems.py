@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from ..errors import DomainError, Overloaded
+from ..services.json_bodies import malformed_json
 from .json_response import JsonResponse
 
 log = logging.getLogger("promptwatch.server")
@@ -29,7 +30,9 @@ async def domain_error(_request: Request, exc: DomainError) -> JsonResponse:
     return response
 
 
-async def validation_error(_request: Request, exc: RequestValidationError) -> JsonResponse:
+async def validation_error(request: Request, exc: RequestValidationError) -> JsonResponse:
+    if any(e["type"] == "json_invalid" for e in exc.errors()):  # FastAPI read the body as JSON and could not
+        return await domain_error(request, malformed_json(exc.__cause__ or ValueError("unreadable")))
     errors = [
         {"field": ".".join(str(p) for p in e["loc"] if p != "body") or "body", "message": e["msg"], "type": e["type"]}
         for e in exc.errors()
@@ -38,7 +41,10 @@ async def validation_error(_request: Request, exc: RequestValidationError) -> Js
     return problem(422, "Invalid input", f"invalid: {names}", errors=errors)
 
 
-async def http_error(_request: Request, exc: HTTPException) -> JsonResponse:
+async def http_error(request: Request, exc: HTTPException) -> JsonResponse:
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError | RecursionError):
+        # FastAPI failed to read a JSON body for a reason other than its syntax (too deep, not UTF-8)
+        return await domain_error(request, malformed_json(exc.__cause__))
     return problem(exc.status_code, "Error", str(exc.detail))
 
 
@@ -52,14 +58,14 @@ async def unexpected_error(request: Request, exc: Exception) -> JsonResponse:
 
 
 _DESCRIPTIONS = {
-    400: "Malformed request: a body that is not JSON, or NUL in the path or query",
+    400: "Malformed request: NUL in the path or query",
     401: "No credentials, or unknown, expired or revoked ones",
     403: "The credential's scope or project does not allow this",
     404: "Unknown id, or one of another account",
     409: "Conflict",
     410: "Gone: a link, token or invitation revoked, used or expired, or stored data that can no longer be read",
     413: "Body too large",
-    422: "Invalid input; `errors` names each field",
+    422: "Invalid input, or a body that is not JSON; `errors` names each field",
     429: "Rate limited",
     503: "Overloaded; retry after `Retry-After` seconds",
 }
@@ -69,6 +75,6 @@ def responses(*codes: int) -> dict:
     return {code: {"description": _DESCRIPTIONS[code], "content": {PROBLEM: {}}} for code in codes}
 
 
-# answered on any route: by the edge (NUL), by body parsing, or by a read of what was revoked, used or
-# destroyed (a route's own declaration of a code replaces its description here)
+# answered on any route: by the edge (NUL), or by a read of what was revoked, used or destroyed (a route's
+# own declaration of a code replaces its description here)
 SHARED_RESPONSES = responses(400, 410)

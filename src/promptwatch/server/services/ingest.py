@@ -62,10 +62,13 @@ class IngestService:
         than validating the item)."""
         caller.require("ingest")
         payload = parse_json(raw)
+        if not isinstance(payload, dict):  # an empty body or null too: the native API is strict
+            message = 'the body must be a JSON object: {"sessions": [...], "activities": [...]}'
+            raise InvalidInput(message, errors=[{"field": "body", "message": message, "type": "model_type"}])
         if b"\\u0000" in raw:  # PostgreSQL text cannot hold NUL
             payload = storable_text(payload)
         try:
-            batch = IngestBatch.model_validate(payload if payload is not None else {})
+            batch = IngestBatch.model_validate(payload)
         except ValidationError as exc:
             raise InvalidInput("the batch is malformed", errors=field_errors(exc)) from None
         session_results: list[dict] = []

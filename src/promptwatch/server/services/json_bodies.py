@@ -1,5 +1,6 @@
 """Request bodies as JSON that the stores can hold: strict parsing for the native API, tolerant parsing for
-the published client's endpoints, and cleaning of strings PostgreSQL or UTF-8 cannot take."""
+the published client's endpoints, cleaning of strings PostgreSQL or UTF-8 cannot take, and the one answer
+to a body that is not JSON, whichever parser read it."""
 
 from __future__ import annotations
 
@@ -14,29 +15,60 @@ NUL = "\x00"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def malformed_json(error: Exception) -> InvalidInput:
+    """422 naming `body`: what every endpoint answers to a body that does not parse as JSON (`error` is the
+    parser's: a JSONDecodeError, orjson's included, a RecursionError or a UnicodeDecodeError)."""
+    if isinstance(error, json.JSONDecodeError):
+        reason = f"{error.msg} at line {error.lineno}, column {error.colno}"
+    elif isinstance(error, RecursionError):
+        reason = "it nests too deeply"
+    elif isinstance(error, UnicodeDecodeError):
+        reason = "it is not UTF-8"
+    else:
+        reason = str(error)
+    return InvalidInput(
+        f"the body is not valid JSON: {reason}", errors=[{"field": "body", "message": reason, "type": "json_invalid"}]
+    )
+
+
 def parse_json(raw: bytes):
+    """The body as JSON; None for an empty body."""
     try:
         return orjson.loads(raw) if raw else None
     except orjson.JSONDecodeError as exc:
-        raise InvalidInput(f"the body is not valid JSON: {exc}") from None
+        raise malformed_json(exc) from None
+
+
+def _clean(text: str) -> str:
+    if NUL in text:
+        text = text.replace(NUL, "\ufffd")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = _SURROGATE.sub("\ufffd", text)
+    return text
 
 
 def storable_text(value):
     """Every string, keys included, made storable: NUL (which PostgreSQL text cannot hold) and lone UTF-16
-    surrogates (which are not UTF-8) become U+FFFD."""
-    if isinstance(value, str):
-        if NUL in value:
-            value = value.replace(NUL, "\ufffd")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            value = _SURROGATE.sub("\ufffd", value)
-        return value
-    if isinstance(value, dict):
-        return {storable_text(k): storable_text(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [storable_text(v) for v in value]
-    return value
+    surrogates (which are not UTF-8) become U+FFFD. A copy, made without recursion: a body may nest as deep
+    as the parser allows."""
+    holder = [value]
+    pending = [(holder, 0)]
+    while pending:
+        parent, place = pending.pop()
+        item = parent[place]
+        if isinstance(item, str):
+            parent[place] = _clean(item)
+        elif isinstance(item, dict):
+            copy = {_clean(k) if isinstance(k, str) else k: v for k, v in item.items()}
+            parent[place] = copy
+            pending.extend((copy, key) for key in copy)
+        elif isinstance(item, list):
+            copy = list(item)
+            parent[place] = copy
+            pending.extend((copy, index) for index in range(len(copy)))
+    return holder[0]
 
 
 def parse_tolerant(raw: bytes):
@@ -47,6 +79,6 @@ def parse_tolerant(raw: bytes):
     except InvalidInput:
         try:
             return storable_text(json.loads(raw))
-        except (ValueError, RecursionError):
-            raise InvalidInput("the body is not valid JSON") from None
+        except (ValueError, RecursionError) as exc:
+            raise malformed_json(exc) from None
     return storable_text(payload) if b"\\u0000" in raw else payload

@@ -1,8 +1,9 @@
 """The published promptwatch 0.4.x client's session and activity endpoints: tolerant by design.
 
 That client never retries and gives up after 5 s, so nothing here sheds load or rejects a payload that
-can be understood: unknown fields are kept in the activity body, bad values are dropped or coerced,
-activities may arrive before their session, and open activities are re-sent until they close.
+can be understood: unknown fields are kept in the activity body, bad values are dropped or coerced (a
+value nested deeper than the native API takes is cut there, see `cap_json_depth`), activities may arrive
+before their session, and open activities are re-sent until they close.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import uuid
 from datetime import datetime, timezone
 
 import orjson
+
+from promptwatch.schema.common import cap_json_depth
 
 from ..errors import Forbidden
 from .activity_records import build_activity_record, parse_time
@@ -105,6 +108,7 @@ def _label(value):
 
 
 def legacy_session(data: dict, caller: Caller) -> dict | None:
+    data = cap_json_depth(data)  # as deep as the native API's session metadata, which its unknown fields become
     sid = _text_or_none(data.get("id"), _MAX_ID)
     if not sid:
         return None
@@ -131,6 +135,7 @@ _SESSION_FIELDS = frozenset(
 
 def legacy_activity_data(item: dict, session_id: str) -> dict:
     """Coerce one activity of the published client into the native field set (extra fields kept)."""
+    item = {key: cap_json_depth(value) for key, value in item.items()}  # each field as deep as the native API's
     data = dict(item)
     metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else None
     data["metadata"] = metadata

@@ -17,6 +17,8 @@ import threading
 import time
 from collections import Counter
 
+from promptwatch.schema.common import MAX_JSON_DEPTH, TOO_DEEP
+
 from ..errors import InvalidInput
 from ..store import redaction_rules as store
 from . import audit
@@ -100,7 +102,9 @@ class _Plan:
     def __bool__(self) -> bool:
         return bool(self.masker) or self.drop_text
 
-    def value(self, value, counts: Counter, key: str | None = None, top: bool = False):
+    def value(self, value, counts: Counter, key: str | None = None, top: bool = False, depth: int = 0):
+        """`value` masked. The entry points refuse or cut free JSON nested deeper than MAX_JSON_DEPTH; should a
+        deeper part come anyway it is replaced by TOO_DEEP, not walked: what is not read is not kept."""
         if top and self.drop_text and key in DROP_KEYS and value not in (None, "", [], {}):
             counts["dropped"] += 1
             return DROPPED
@@ -109,10 +113,12 @@ class _Plan:
                 counts["secret"] += 1
                 return "[SECRET]"
             return self.masker.mask(value, counts) if self.masker else value
+        if isinstance(value, dict | list) and depth >= MAX_JSON_DEPTH:
+            return TOO_DEEP
         if isinstance(value, dict):
-            return {k: self.value(v, counts, k) for k, v in value.items()}
+            return {k: self.value(v, counts, k, depth=depth + 1) for k, v in value.items()}
         if isinstance(value, list):
-            return [self.value(v, counts, key) for v in value]
+            return [self.value(v, counts, key, depth=depth + 1) for v in value]
         return value
 
 
