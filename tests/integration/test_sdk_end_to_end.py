@@ -9,33 +9,8 @@ import pytest
 
 import promptwatch
 from promptwatch import PromptWatch, observe
-from promptwatch.sdk import _safe, pipeline
 from tests.support.payloads import uid
-
-
-@pytest.fixture
-def sdk_to(tmp_path, monkeypatch):
-    """Point the SDK at a server; the guard re-raises what it swallowed so SDK bugs fail the test."""
-    monkeypatch.setattr(_safe, "STRICT", True)
-    _safe.CAUGHT.clear()
-
-    def configure(server, key: str) -> None:
-        pipeline.configure(api_key=key, host_url=server.base_url, spool_dir=tmp_path / "spool", flush_interval=0.02)
-
-    yield configure
-    pipeline.shutdown(2.0)
-    pipeline.configure(enabled=False)
-    assert not _safe.CAUGHT, _safe.CAUGHT
-
-
-def wait_for(client, session_id: str, activities: int, timeout: float = 20.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        response = client.get(f"/api/v1/sessions/{session_id}")
-        if response.status_code == 200 and len(response.json()["activities"]) >= activities:
-            return response.json()
-        time.sleep(0.1)
-    raise AssertionError(f"session {session_id} did not get {activities} activities: {response.text[:500]}")
+from tests.support.stored_sessions import stored_session
 
 
 def test_observe_and_manual_logging_build_the_tree(live_server, sdk_to):
@@ -57,7 +32,7 @@ def test_observe_and_manual_logging_build_the_tree(live_server, sdk_to):
         PromptWatch.log_assistant_answer("sunny", feedback_rating=5)
     assert promptwatch.flush(10)
     with live_server.client(tenant.api_key) as client:
-        stored = wait_for(client, session_id, 4)
+        stored = stored_session(client, session_id, 4)
     assert stored["tracking_project"] == "sdk-e2e" and stored["tracking_tenant"] == "acme"
     by_name = {(a.get("name") or a["activity_type"]).rsplit(".", 1)[-1]: a for a in stored["activities"]}
     assert by_name["retrieve"]["parent_activity_id"] == by_name["answer-step"]["id"]
@@ -77,7 +52,7 @@ def test_langchain_chain_reports_prompt_output_and_tokens(live_server, sdk_to):
         assert chain.invoke({"input": "The quick brown fox"}) == "the lazy dog."
     assert promptwatch.flush(10)
     with live_server.client(tenant.api_key) as client:
-        stored = wait_for(client, session_id, 2)
+        stored = stored_session(client, session_id, 2)
     llm_calls = [a for a in stored["activities"] if a["activity_type"] == "llm-prompt"]
     assert len(llm_calls) == 1
     call = llm_calls[0]
@@ -111,7 +86,7 @@ def test_openai_client_calls_are_sessions_with_tokens_and_cost(live_server, sdk_
         assert reply.choices[0].message.content == "Echo: hello there"
         assert promptwatch.flush(10)
         with live_server.client(tenant.api_key) as api:
-            stored = wait_for(api, session_id, 2)
+            stored = stored_session(api, session_id, 2)
     finally:
         fake.stop()
     calls = [a for a in stored["activities"] if a["activity_type"] == "llm-prompt"]

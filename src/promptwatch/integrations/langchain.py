@@ -27,7 +27,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without langchai
 
 from ..sdk._safe import never_raise
 from ..sdk.context import active_instance, current_span
-from ..sdk.session import PromptWatch
+from ..sdk.session import PromptWatch, log_chain_question
 from ..sdk.spans import Span
 from ..sdk.templates import registry
 from . import _langchain_values as values
@@ -100,11 +100,12 @@ class PromptWatchCallbackHandler(BaseCallbackHandler):
             span.session.name_if_unnamed(next((v for v in inputs.values() if isinstance(v, str)), None))
 
     def _question_of(self, inputs: Any) -> None:
-        """The published client's rule: a root chain asked {"question": ...} logs a question first."""
+        """The published client's rule: a root chain asked {"question": ...} logs a question first (once:
+        not again when the app has just logged it, see `log_chain_question`)."""
         if isinstance(inputs, dict) and isinstance(inputs.get("question"), str) and (
             len(inputs) == 1 or (len(inputs) == 2 and "chat_history" in inputs)
         ):
-            PromptWatch.log_user_question(inputs["question"])
+            log_chain_question(inputs["question"])
 
     @_guarded
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:

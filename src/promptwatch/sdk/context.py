@@ -51,6 +51,7 @@ class SessionState:
         self.end_time: float | None = None
         self.is_error = False
         self.announced = False
+        self.asked_question: str | None = None  # logged by the app, not yet taken by a root chain run
         self.on_activity = on_activity if on_activity is not None else []
         self._steps = itertools.count(1)
         self.steps_count = 0

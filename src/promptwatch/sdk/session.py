@@ -7,8 +7,10 @@
 
 Inside the block every activity (LangChain runs, `@observe` calls, `span()` blocks, logged questions)
 goes to this context's session; other threads and asyncio tasks have their own. Contexts nest: the inner
-one is a session of its own. Context hooks (`CONTEXT_HOOKS`, filled by `promptwatch.integrations`) wire
-integrations in on entry, as LangChain's callback handler is. No method raises into the app.
+one is a session of its own. The published client's style without `with`, `pw.start_session()` ...
+`pw.finish_session()`, opens and leaves the context just as the block does. Context hooks
+(`CONTEXT_HOOKS`, filled by `promptwatch.integrations`) wire integrations in on entry, as LangChain's
+callback handler is. No method raises into the app.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from ..schema.legacy import Session
 from ._safe import never_raise, warn_once
 from ._wire import LEGACY, iso
 from .config import TEMP_KEY_PREFIX
-from .context import SessionState, active_instance, current_span
+from .context import SessionState, active_instance, current_span, new_session_id
 from .pipeline import Pipeline, get_pipeline
 from .spans import Span, queue_and_notify
 from .templates import register_prompt_template as _register_template
@@ -66,8 +68,8 @@ class PromptWatch:
         self.tracking_tenant = _label(tracking_tenant, "tracking_tenant")
         self._callbacks: list[Callable[[dict[str, Any]], None]] = []
         self._context: dict[str, Any] = {}
-        self._tokens: list[Any] = []
-        self._hook_tokens: list[tuple[ContextHook, Any]] = []
+        self._activations: list[tuple[tuple[Any, Any], list[tuple[ContextHook, Any]]]] = []
+        self._started = False  # start_session() opened the context (outside `with`); finish_session() leaves it
         self.session_state = self._new_state(session_id)
 
     def _new_state(self, session_id: str | None) -> SessionState:
@@ -77,11 +79,7 @@ class PromptWatch:
     # the context ---------------------------------------------------------------------------------------
 
     def __enter__(self) -> PromptWatch:
-        self._tokens.append((active_instance.set(self), current_span.set(None)))
-        with never_raise():
-            for hook in CONTEXT_HOOKS:
-                with never_raise():
-                    self._hook_tokens.append((hook, hook.enter(self)))
+        self._activate()
         return self
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
@@ -89,14 +87,29 @@ class PromptWatch:
             if exc is not None and not isinstance(exc, GeneratorExit):
                 self.session_state.is_error = True
             self.finish_session()
-        while self._hook_tokens:
-            hook, token = self._hook_tokens.pop()
+        self._deactivate()
+
+    def _activate(self) -> None:
+        """Make this the innermost open context here: its session gets the activities, hooks join it."""
+        tokens = (active_instance.set(self), current_span.set(None))
+        hooks: list[tuple[ContextHook, Any]] = []
+        with never_raise():
+            for hook in CONTEXT_HOOKS:
+                with never_raise():
+                    hooks.append((hook, hook.enter(self)))
+        self._activations.append((tokens, hooks))
+
+    def _deactivate(self) -> None:
+        """Undo the latest `_activate()`."""
+        if not self._activations:
+            return
+        (instance_token, span_token), hooks = self._activations.pop()
+        while hooks:
+            hook, token = hooks.pop()
             with never_raise():
                 hook.exit(self, token)
-        if self._tokens:
-            instance_token, span_token = self._tokens.pop()
-            current_span.reset(span_token)
-            active_instance.reset(instance_token)
+        current_span.reset(span_token)
+        active_instance.reset(instance_token)
 
     async def __aenter__(self) -> PromptWatch:
         return self.__enter__()
@@ -128,23 +141,32 @@ class PromptWatch:
         self.session_state.name = name
 
     def start_session(self, session_id: str | None = None) -> str:
-        """Use a session with this id from now on (a new one when the current one recorded anything)."""
+        """Use a session with this id from now on (a new one when the current one recorded anything).
+
+        Outside a `with` block this opens the context as entering `with` does (the class-level log
+        helpers and LangChain record into this session) until `finish_session()`, as the published
+        client's `start_session()` did."""
         with never_raise():
-            if session_id is not None or self.session_state.end_time is not None or self.session_state.announced:
-                self.finish_session()
+            state = self.session_state
+            if session_id is not None or state.end_time is not None or state.announced:
+                state.finish()
                 self.session_state = self._new_state(session_id)
+            if not self._started and active_instance.get() is not self:
+                self._activate()
+                self._started = True
         return self.session_state.id
 
     def start_new_session(self) -> str:
         """Finish the current session and go on in a new one."""
-        with never_raise():
-            self.finish_session()
-            self.session_state = self._new_state(None)
-        return self.session_state.id
+        return self.start_session(new_session_id())
 
     def finish_session(self) -> None:
+        """Close the session; a context that `start_session()` opened is left, as exiting `with` does."""
         with never_raise():
             self.session_state.finish()
+            if self._started:
+                self._started = False
+                self._deactivate()
 
     @classmethod
     def get_active_instance(cls) -> PromptWatch | None:
@@ -186,9 +208,9 @@ class PromptWatch:
     @classmethod
     def log_user_question(cls, text: str, metadata: dict[str, Any] | None = None) -> None:
         with never_raise():
-            span = _logged("question", text, metadata, as_root=True)
-            if span is not None and span.session is not None:
-                span.session.name_if_unnamed(text)
+            session = _question(text, metadata)
+            if session is not None:
+                session.asked_question = text
 
     @classmethod
     def log_assistant_answer(cls, text: str, feedback_label: int | None = None,
@@ -228,6 +250,27 @@ def _anchor(as_root: bool) -> Any:
     if as_root and active_instance.get() is not None:
         return None
     return current_span.get()
+
+
+def _question(text: str, metadata: dict[str, Any] | None) -> SessionState | None:
+    """Record a question at the root; returns its session (named after it if it had no name yet)."""
+    span = _logged("question", text, metadata, as_root=True)
+    if span is None or span.session is None:
+        return None
+    span.session.name_if_unnamed(text)
+    return span.session
+
+
+def log_chain_question(text: str) -> None:
+    """The published client's automatic question of a root chain asked `{"question": text}`, unless the app
+    logged this very question (`log_user_question`) since the last root chain took one: one question a turn."""
+    instance, span = active_instance.get(), current_span.get()
+    session = instance.session_state if instance is not None else span.session if span is not None else None
+    asked = session.asked_question if session is not None else None
+    if session is not None:
+        session.asked_question = None
+    if asked != text:
+        _question(text, None)
 
 
 def _logged(activity_type: str, text: str, metadata: dict[str, Any] | None, as_root: bool,

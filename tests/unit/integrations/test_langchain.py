@@ -96,6 +96,20 @@ def test_streaming_chat_records_time_to_first_token_and_usage(sdk):
     assert llm["time_to_first_token_ms"] >= 0
 
 
+def test_a_question_the_app_logged_is_not_recorded_again_by_its_chain(sdk):
+    chain = ChatPromptTemplate.from_messages([("human", "{question}")]) | FakeListChatModel(
+        responses=["one", "two", "three"]) | StrOutputParser()
+    with PromptWatch():
+        PromptWatch.log_user_question("Why?")
+        chain.invoke({"question": "Why?"})      # the app's question: not again
+        chain.invoke({"question": "Why?"})      # asked again, not logged by the app: recorded
+        PromptWatch.log_user_question("How?")
+        chain.invoke({"question": "When?"})     # another question than the app logged: recorded
+    records = sorted(_records(sdk), key=lambda item: item["order"])
+    roots = [item.get("text") or item["activity_type"] for item in records if "parent_activity_id" not in item]
+    assert roots == ["Why?", "chain-sequence", "Why?", "chain-sequence", "How?", "When?", "chain-sequence"]
+
+
 def test_tools_retrievers_questions_and_answers(sdk):
     retriever = KeywordRetriever()
     chain = RunnableLambda(lambda inputs: {"answer": word_count.invoke(inputs["question"]),

@@ -74,6 +74,40 @@ def test_start_new_session_and_set_name(sdk):
     assert {item["session_id"] for item in sdk.latest_activities().values()} == {first, second}
 
 
+def test_start_and_finish_session_without_with_open_and_leave_the_context(sdk):
+    pw = PromptWatch(tracking_project="legacy", session_id="legacy-1")
+    assert pw.start_session() == "legacy-1"
+    assert PromptWatch.get_active_instance() is pw
+    PromptWatch.log_user_question("q?")
+    PromptWatch.log("looked it up")
+    PromptWatch.log_assistant_answer("a.")
+    pw.finish_session()
+    assert PromptWatch.get_active_instance() is None
+    assert pw.start_new_session() != "legacy-1" and PromptWatch.get_active_instance() is pw
+    step("next")
+    pw.finish_session()
+    assert PromptWatch.get_active_instance() is None
+    promptwatch.flush(5)
+    first = [item for item in sdk.latest_activities().values() if item["session_id"] == "legacy-1"]
+    assert [item["activity_type"] for item in sorted(first, key=lambda item: item["order"])] == [
+        "question", "log", "answer"]
+    sessions = sdk.latest_sessions()
+    assert len(sessions) == 2 and all(item["end_time"] for item in sessions.values())
+    assert sessions["legacy-1"]["tracking_project"] == "legacy"
+
+
+def test_start_session_inside_with_keeps_one_context(sdk):
+    with PromptWatch() as pw:
+        pw.start_session()
+        pw.finish_session()
+        assert PromptWatch.get_active_instance() is pw
+    assert PromptWatch.get_active_instance() is None
+    pw.start_session()
+    with pw:
+        step("x")
+    assert PromptWatch.get_active_instance() is None
+
+
 def test_nested_contexts_are_separate_sessions(sdk):
     with PromptWatch() as outer:
         step("outer")
