@@ -4,6 +4,9 @@ endpoints; never a 500, and nothing stored is lost."""
 
 from __future__ import annotations
 
+import socket
+import time
+
 import pytest
 
 from promptwatch.schema.common import MAX_JSON_DEPTH, TOO_DEEP
@@ -165,3 +168,23 @@ def test_published_client_cache_and_test_runs_take_too_deep_bodies(client):
     assert client.post(f"/prompt-cache/{ns}/get", json=entry).json()["result"] == "Paris"
     run = client.post(f"/tests/{uid('t-')}/runs", json={"run_id": uid(), "conditions": deep})
     assert run.status_code == 200, run.text
+
+
+@pytest.mark.parametrize("path", ["/api/v1/ingest", "/sessions/start", "/sessions/cut-short/activities"])
+def test_a_client_that_hangs_up_mid_body_is_no_server_error(live_server, path):
+    """The published client gives up after 5 s: its half-sent body is the client's doing, logged without a
+    traceback, and the server goes on serving."""
+    port = int(live_server.base_url.rsplit(":", 1)[1])
+    before = live_server.log_text().count("Traceback")
+    head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    head += f"x-api-key: {live_server.first.api_key}\r\nContent-Length: 5000\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port)) as connection:
+        connection.sendall(head.encode() + b'{"session": {"id": "cut-short"')
+        time.sleep(0.2)
+    with live_server.client(live_server.first.api_key) as client:
+        deadline = time.monotonic() + 5
+        while "client disconnected during" not in live_server.log_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert client.get("/api/v1/health").status_code == 200
+    assert f"client disconnected during POST {path}" in live_server.log_text()
+    assert live_server.log_text().count("Traceback") == before

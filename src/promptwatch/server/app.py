@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from .api import (
     accounts,
@@ -212,6 +213,7 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
     app.add_exception_handler(DomainError, problems.domain_error)
     app.add_exception_handler(RequestValidationError, problems.validation_error)
     app.add_exception_handler(HTTPException, problems.http_error)
+    app.add_exception_handler(ClientDisconnect, problems.client_gone)
     app.add_exception_handler(Exception, problems.unexpected_error)
     # a value no column can hold (an integer past 64 bits, NUL in PostgreSQL text): the request's transaction
     # rolled back, so nothing stored changed

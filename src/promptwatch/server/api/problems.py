@@ -8,6 +8,7 @@ import logging
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from ..errors import DomainError, Overloaded
 from ..services.json_bodies import malformed_json
@@ -50,6 +51,13 @@ async def http_error(request: Request, exc: HTTPException) -> JsonResponse:
 
 async def unstorable_value(_request: Request, _exc: Exception) -> JsonResponse:
     return problem(422, "Invalid input", "a value is out of range or holds a character that cannot be stored (NUL)")
+
+
+async def client_gone(request: Request, _exc: ClientDisconnect) -> JsonResponse:
+    """The client hung up before its whole body arrived (its own timeout, a closed app): nothing failed here,
+    so no traceback; the answer goes nowhere."""
+    log.warning("client disconnected during %s %s", request.method, request.url.path)
+    return problem(400, "Client disconnected", "the client closed the connection before sending its whole body")
 
 
 async def unexpected_error(request: Request, exc: Exception) -> JsonResponse:
