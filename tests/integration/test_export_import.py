@@ -3,8 +3,10 @@ open formats, and an export imported into a fresh instance reproduces it exactly
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import struct
 import zipfile
 
 from promptwatch.server.store.archive_rows import exported_tables
@@ -209,3 +211,93 @@ def test_p1_import_is_redacted_by_the_target_accounts_rules(live_server):
         assert admin.get("/api/v1/sessions", params={"q": "Zx9Zx9"}).json()["items"] == []
     stored = stored_text(live_server, target.account_id)
     assert API_KEY not in stored and "[SECRET]" in stored and "[EMAIL]" in stored
+
+
+def rewritten(content: bytes, kind: str, edit) -> bytes:
+    """The archive with `kind`'s rows passed through `edit` (a list of dicts, or of raw lines when `edit`
+    returns bytes) and the manifest's checksum and count made to match: it passes the checksum check."""
+    manifest, rows = archive_rows(content)
+    edited = edit(rows[kind])
+    data = edited if isinstance(edited, bytes) else b"".join(json.dumps(r).encode() + b"\n" for r in edited)
+    manifest["files"][kind].update(rows=data.count(b"\n"), sha256=hashlib.sha256(data).hexdigest())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as original, zipfile.ZipFile(buffer, "w") as out:
+        for item in original.namelist():
+            if item == "manifest.json":
+                out.writestr(item, json.dumps(manifest))
+            else:
+                out.writestr(item, data if item == f"{kind}.jsonl" else original.read(item))
+    return buffer.getvalue()
+
+
+def with_first(column: str, value):
+    return lambda rows: [{**rows[0], column: value}, *rows[1:]]
+
+
+BAD_ARCHIVES = [  # (kind, edit, the field the answer names)
+    ("price_overrides", with_first("input_per_mtok", None), "input_per_mtok"),  # an infinite price exported
+    ("price_overrides", with_first("output_per_mtok", "cheap"), "output_per_mtok"),
+    ("price_overrides", with_first("input_per_mtok", 1e300), "input_per_mtok"),
+    ("retention_policies", with_first("content_days", 3_000_000), "content_days"),
+    ("sessions", with_first("start_time", 12), "start_time"),
+    ("sessions", with_first("start_time", "yesterday"), "start_time"),
+    ("sessions", with_first("session_id", ["not", "text"]), "session_id"),
+    ("sessions", with_first("total_tokens", 2**70), "total_tokens"),
+    ("sessions", with_first("alien", 1), "alien"),
+    ("activities", lambda rows: [{k: v for k, v in rows[0].items() if k != "pk"}, *rows[1:]], "pk"),
+    ("cache_entries", with_first("embedding", {"$base64": "!!"}), "embedding"),
+    ("activity_bodies", with_first("body", 5), "body"),
+    ("activities", lambda rows: b'["not", "an object"]\n', None),
+    ("activities", lambda rows: b"{not json\n", None),
+]
+
+
+def test_an_archive_with_a_bad_row_is_422_naming_file_line_and_column_and_imports_nothing(live_server):
+    source = live_server.new_tenant("bad-rows")
+    source_admin = live_server.accounts()._rt.keys.create(source.account_id, "admin")
+    with live_server.client(source.api_key) as client, live_server.client(source_admin) as admin:
+        populate(client, admin)
+        admin.post("/api/v1/cache/ns/entries", json={"text": "hi", "result": "hello", "embedding": [0.1, 0.2]})
+        content = admin.get("/api/v1/export").content
+    target = live_server.new_tenant("bad-rows-target")
+    target_admin = live_server.accounts()._rt.keys.create(target.account_id, "admin")
+    with live_server.client(target_admin) as other:
+        for kind, edit, field in BAD_ARCHIVES:
+            answer = other.post(
+                "/api/v1/import", content=rewritten(content, kind, edit), headers={"content-type": "application/zip"}
+            )
+            assert answer.status_code == 422, (kind, field, answer.text)
+            problem = answer.json()
+            assert answer.headers["content-type"] == "application/problem+json"
+            assert (problem["file"], problem["line"], problem.get("field")) == (f"{kind}.jsonl", 1, field), problem
+        # every kind before the bad one was imported and rolled back: the account holds nothing of the archive
+        assert other.get("/api/v1/sessions").json()["items"] == []
+        assert other.get("/api/v1/projects").json()["items"] == []
+        assert other.get("/api/v1/prices/overrides").json()["items"] == []
+        assert other.get("/api/v1/retention").json()["items"] == []
+        assert other.get("/api/v1/templates").json()["items"] == []
+        imported = other.post("/api/v1/import", content=content, headers={"content-type": "application/zip"})
+        assert imported.status_code == 200, imported.text
+
+
+def test_a_truncated_or_corrupted_zip_is_422_and_imports_nothing(live_server):
+    source = live_server.new_tenant("damaged")
+    source_admin = live_server.accounts()._rt.keys.create(source.account_id, "admin")
+    with live_server.client(source.api_key) as client, live_server.client(source_admin) as admin:
+        populate(client, admin)
+        content = admin.get("/api/v1/export").content
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        offset = archive.getinfo("activity_bodies.jsonl").header_offset
+    name_length, extra_length = struct.unpack("<HH", content[offset + 26 : offset + 30])
+    start = offset + 30 + name_length + extra_length  # the member's compressed data
+    corrupted = content[:start] + bytes(b ^ 0xFF for b in content[start : start + 40]) + content[start + 40 :]
+    manifest_gone = content.replace(b"manifest.json", b"manifest.jsox")
+    target = live_server.new_tenant("damaged-target")
+    target_admin = live_server.accounts()._rt.keys.create(target.account_id, "admin")
+    with live_server.client(target_admin) as other:
+        for bad in (content[: len(content) // 2], content[:-30], corrupted, manifest_gone):
+            answer = other.post("/api/v1/import", content=bad, headers={"content-type": "application/zip"})
+            assert answer.status_code == 422, answer.text
+            assert answer.headers["content-type"] == "application/problem+json"
+        assert other.get("/api/v1/sessions").json()["items"] == []
+        assert other.get("/api/v1/projects").json()["items"] == []

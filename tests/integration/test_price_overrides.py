@@ -16,8 +16,10 @@ def test_override_prices_new_calls_and_leaves_stored_costs_alone(live_server):
         client.post("/api/v1/ingest", json={"activities": [llm(uid("a-"), before_sid, model="acme-ft", usage=usage)]})
         assert client.get(f"/api/v1/sessions/{before_sid}").json()["activities"][0]["cost"] is None
         past = (datetime.now(timezone.utc) - timedelta(days=365)).isoformat()
-        created = client.post("/api/v1/prices/overrides", json={
-            "model": "acme-ft", "input_per_mtok": 1.0, "output_per_mtok": 3.0, "effective_from": past})
+        created = client.post(
+            "/api/v1/prices/overrides",
+            json={"model": "acme-ft", "input_per_mtok": 1.0, "output_per_mtok": 3.0, "effective_from": past},
+        )
         assert created.status_code == 201, created.text
         sid = uid("s-")
         client.post("/api/v1/ingest", json={"activities": [llm(uid("a-"), sid, model="acme-ft", usage=usage)]})
@@ -26,11 +28,35 @@ def test_override_prices_new_calls_and_leaves_stored_costs_alone(live_server):
         assert client.get(f"/api/v1/sessions/{before_sid}").json()["activities"][0]["cost"] is None
         quote = client.get("/api/v1/prices/quote", params={"model": "acme-ft", "prompt_tokens": 500_000}).json()
         assert quote["cost"] == 0.5
-        assert client.get("/api/v1/prices/quote", params={"model": "gpt-4o", "prompt_tokens": 1_000_000}).json()[
-            "cost"] == 2.5
+        assert (
+            client.get("/api/v1/prices/quote", params={"model": "gpt-4o", "prompt_tokens": 1_000_000}).json()["cost"]
+            == 2.5
+        )
         assert client.delete(f"/api/v1/prices/overrides/{created.json()['id']}").status_code == 204
         assert client.get("/api/v1/prices/overrides").json()["items"] == []
     with live_server.client(tenant.api_key) as ingest_only:
-        denied = ingest_only.post("/api/v1/prices/overrides", json={"model": "x", "input_per_mtok": 1,
-                                                                    "output_per_mtok": 1})
+        denied = ingest_only.post(
+            "/api/v1/prices/overrides", json={"model": "x", "input_per_mtok": 1, "output_per_mtok": 1}
+        )
         assert denied.status_code == 403
+
+
+def test_non_finite_absurd_or_negative_prices_are_422_naming_the_field_and_nothing_is_stored(live_server):
+    tenant = live_server.new_tenant("bad-prices")
+    admin_key = live_server.accounts()._rt.keys.create(tenant.account_id, "admin")
+    good = {"model": "acme-ft", "input_per_mtok": 1.0, "output_per_mtok": 3.0}
+    with live_server.client(admin_key) as client:
+        assert client.post("/api/v1/prices/overrides", json=good).status_code == 201
+        for field in ("input_per_mtok", "output_per_mtok"):
+            for raw in ("1e400", "-1e400", "NaN", "Infinity", "1e308", "1000000.01", "-0.5"):
+                other = "output_per_mtok" if field == "input_per_mtok" else "input_per_mtok"
+                body = f'{{"model": "acme-ft", "{other}": 1, "{field}": {raw}}}'  # JSON that json= cannot write
+                answer = client.post(
+                    "/api/v1/prices/overrides", content=body, headers={"content-type": "application/json"}
+                )
+                assert answer.status_code == 422, (field, raw, answer.text)
+                assert answer.headers["content-type"] == "application/problem+json"
+                assert [e["field"] for e in answer.json()["errors"]] == [field], answer.text
+        assert client.post("/api/v1/prices/overrides", json={**good, "input_per_mtok": 1_000_000}).status_code == 201
+        stored = client.get("/api/v1/prices/overrides").json()["items"]
+        assert sorted(o["input_per_mtok"] for o in stored) == [1.0, 1_000_000.0]

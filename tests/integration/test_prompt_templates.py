@@ -117,6 +117,36 @@ def test_register_labels_rollback_diff_and_resolve(client):
     assert client.post(f"/api/v1/templates/{name}/versions", json={"template": "bad {"}).status_code == 422
 
 
+BAD_TEMPLATES = [
+    [1, 2],
+    [],
+    "",
+    None,
+    7,
+    [{"role": "user"}],
+    [{"role": "user", "content": "hi"}],
+    [{"role": "user", "prompt_template": ["hi"]}],
+    [{"role": 3, "prompt_template": "hi"}],
+    [{"role": "user", "prompt_template": "hi"}, 5],
+    {"format": "f-string"},
+    {"prompt_template": [None]},
+]
+
+
+def test_a_template_of_the_wrong_shape_is_422_naming_it_and_registers_nothing(client):
+    name = f"t_{uid()}"
+    for template in BAD_TEMPLATES:
+        answer = client.post(f"/api/v1/templates/{name}/versions", json={"template": template})
+        assert answer.status_code == 422, (template, answer.text)
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert {e["field"].split(".")[0] for e in answer.json()["errors"]} == {"template"}, answer.text
+    assert client.get(f"/api/v1/templates/{name}").status_code == 404
+    chat = [{"role": "system", "text": "Be brief."}, "history", {"role": "user", "prompt_template": "{q}"}]
+    for template in ("Hi {q}", chat, {"prompt_template": chat, "format": "chat_messages"}):
+        answer = client.post(f"/api/v1/templates/{name}/versions", json={"template": template})
+        assert answer.status_code == 200 and answer.json()["text"], answer.text
+
+
 def test_per_version_stats_executions_and_annotations(client):
     name, sid = f"t_{uid()}", uid("s-")
     good = [

@@ -3,20 +3,46 @@ and replays (strict: unknown fields are an error)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _check_messages(messages: list) -> None:
+    if not messages:
+        raise ValueError("a chat template needs at least one message")
+    for index, message in enumerate(messages):
+        if isinstance(message, str) and message.strip():
+            continue  # a MessagesPlaceholder's variable name
+        if not isinstance(message, dict):
+            raise ValueError(f"message {index} is neither a message object nor a placeholder name")
+        if not isinstance(message.get("role", ""), str | None):
+            raise ValueError(f"message {index}: role is not text")
+        texts = [message[key] for key in ("prompt_template", "text") if key in message]
+        if len(texts) != 1 or not isinstance(texts[0], str):
+            raise ValueError(f"message {index} needs one of prompt_template (a template) or text (literal), as text")
+
+
+def _check_template(template: str | list | dict) -> str | list | dict:
+    """Text, a list of chat messages, or a PromptTemplateDescription holding one of those."""
+    inner = template.get("prompt_template") if isinstance(template, dict) else template
+    if isinstance(inner, list):
+        _check_messages(inner)
+    elif not isinstance(inner, str) or not inner:
+        raise ValueError("a template is non-empty text or a list of chat messages")
+    return template
+
+
 class TemplateCreate(_Strict):
     """A template registered through the API: `template` is the text (f-string) or a list of chat messages
-    `{"role", "prompt_template"}` (or the published client's PromptTemplateDescription as a dict)."""
+    `{"role", "prompt_template" | "text"}` and placeholder names (or the published client's
+    PromptTemplateDescription as a dict)."""
 
-    template: str | list[Any] | dict[str, Any]
+    template: Annotated[str | list[Any] | dict[str, Any], AfterValidator(_check_template)]
     version: str | None = Field(default=None, max_length=100)
     format: str | None = Field(default=None, max_length=30)
     input_params: list[str] | None = None

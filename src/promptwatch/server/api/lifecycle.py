@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from ..services.credentials import Caller
+from ..services.retention import MAX_DAYS
 from .deps import caller
 from .problems import responses
 
@@ -25,8 +26,12 @@ class TimeRangeDeletion(BaseModel):
 class RetentionPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid")
     project: str | None = Field(default=None, max_length=256, description="none: the account's default")
-    content_days: int | None = Field(default=None, ge=1, description="keep sessions and payloads this long")
-    aggregate_days: int | None = Field(default=None, ge=1, description="keep hourly cost/usage roll-ups this long")
+    content_days: int | None = Field(
+        default=None, ge=1, le=MAX_DAYS, description="keep sessions and payloads this long"
+    )
+    aggregate_days: int | None = Field(
+        default=None, ge=1, le=MAX_DAYS, description="keep hourly cost/usage roll-ups this long"
+    )
 
 
 def _services(request: Request):
@@ -85,6 +90,8 @@ def list_policies(request: Request, who: Caller = Depends(caller)) -> dict:
     return {"items": _services(request).retention.list(who)}
 
 
-@router.put("/retention", summary="Set the retention of the account or a project", responses=responses(401, 403, 404))
+@router.put(
+    "/retention", summary="Set the retention of the account or a project", responses=responses(401, 403, 404, 422)
+)
 def set_policy(request: Request, body: RetentionPolicy, who: Caller = Depends(caller)) -> dict:
     return _services(request).retention.set(who, body.project, body.content_days, body.aggregate_days)

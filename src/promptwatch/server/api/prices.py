@@ -8,17 +8,22 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from ..services.credentials import Caller
+from ..services.prices import MAX_PER_MTOK
 from .deps import caller
 from .problems import responses
 
 router = APIRouter(prefix="/api/v1/prices", tags=["prices"])
 
 
+def _price(tokens: str):
+    return Field(ge=0, le=MAX_PER_MTOK, allow_inf_nan=False, description=f"USD per million {tokens} tokens")
+
+
 class OverrideCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     model: str = Field(min_length=1, max_length=200)
-    input_per_mtok: float = Field(ge=0, description="USD per million prompt tokens")
-    output_per_mtok: float = Field(ge=0, description="USD per million completion tokens")
+    input_per_mtok: float = _price("prompt")
+    output_per_mtok: float = _price("completion")
     effective_from: AwareDatetime | None = Field(default=None, description="default: now")
 
 

@@ -9,12 +9,13 @@ import base64
 import hashlib
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 import orjson
-from sqlalchemy import DateTime
+from sqlalchemy.exc import IntegrityError, StatementError
 
 from ..errors import Conflict, InvalidInput
 from ..store import search
@@ -23,12 +24,14 @@ from ..store.bodies import decode_body, encode_body
 from ..store.schema_version import head_revision
 from .clock import utc_now
 from .import_redaction import ImportRedaction
+from .import_validation import parse_row
 from .redaction import RedactionService
 from .runtime import Runtime
 
 FORMAT = "promptwatch-export"
 FORMAT_VERSION = 1
 NOT_IMPORTED = ("account", "members")  # the target account and its people are the importer's own
+DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError)  # what reading a damaged zip member raises
 Progress = Callable[[str, int], None]
 
 
@@ -46,17 +49,6 @@ def _to_json(row: dict, sealed: tuple[str, ...], runtime: Runtime) -> bytes:
                 value = {"$base64": base64.b64encode(value).decode()}
         out[name] = value
     return orjson.dumps(out, option=orjson.OPT_NON_STR_KEYS)
-
-
-def _from_json(line: bytes, table) -> dict:
-    row = orjson.loads(line)
-    for column in table.c:
-        value = row.get(column.name)
-        if isinstance(value, str) and isinstance(getattr(column.type, "impl", column.type), DateTime):
-            row[column.name] = datetime.fromisoformat(value)
-        elif isinstance(value, dict) and "$base64" in value:
-            row[column.name] = base64.b64decode(value["$base64"])
-    return row
 
 
 def export_archive(
@@ -104,20 +96,27 @@ def export_archive(
 def read_manifest(archive: zipfile.ZipFile) -> dict:
     try:
         manifest = orjson.loads(archive.read("manifest.json"))
-    except (KeyError, orjson.JSONDecodeError):
+    except (KeyError, orjson.JSONDecodeError, *DAMAGED):
         raise InvalidInput("not a PromptWatch export: manifest.json is missing or unreadable") from None
-    if manifest.get("format") != FORMAT or manifest.get("version") != FORMAT_VERSION:
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or manifest.get("version") != FORMAT_VERSION:
         raise InvalidInput("not a PromptWatch export of a version this server reads")
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not all(
+        isinstance(d, dict) and isinstance(d.get("rows"), int) and isinstance(d.get("sha256"), str)
+        for d in files.values()
+    ):
+        raise InvalidInput('manifest.json: "files" must map each kind to its "rows" and "sha256"')
     return manifest
 
 
 def import_archive(runtime: Runtime, path: Path, account_id: int, progress: Progress | None = None) -> dict:
-    """Import an archive into `account_id`; checksums are verified first, and the content is masked by the
-    account's redaction rules as ingestion masks it. Returns rows imported per kind."""
+    """Import an archive into `account_id` in one transaction: checksums are verified first, every row is
+    checked (`import_validation`), and the content is masked by the account's redaction rules as ingestion
+    masks it. Returns rows imported per kind; a bad archive raises InvalidInput and stores nothing."""
     note = progress or (lambda _kind, _rows: None)
     try:
         archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
+    except DAMAGED:
         raise InvalidInput("the upload is not a zip archive") from None
     with archive:
         manifest = read_manifest(archive)
@@ -126,6 +125,7 @@ def import_archive(runtime: Runtime, path: Path, account_id: int, progress: Prog
         crypto = runtime.crypto
         rules = RedactionService(runtime)
         redaction = ImportRedaction(rules.stage, account_id, rules.mask)
+        kind = None
         try:
             with runtime.engine.begin() as conn:
                 for entry in exported_tables():
@@ -135,8 +135,8 @@ def import_archive(runtime: Runtime, path: Path, account_id: int, progress: Prog
                     counts[kind] = 0
                     batch: list[dict] = []
                     with archive.open(f"{kind}.jsonl") as member:
-                        for line in member:
-                            batch.append(_from_json(line, entry.table))
+                        for number, line in enumerate(member, start=1):
+                            batch.append(parse_row(line, entry, number))
                             if len(batch) >= BATCH:
                                 redaction.rows(entry.table.name, batch)
                                 counts[kind] += _insert(conn, remapper, entry, batch, crypto, account_id)
@@ -145,10 +145,10 @@ def import_archive(runtime: Runtime, path: Path, account_id: int, progress: Prog
                     redaction.rows(entry.table.name, batch)
                     counts[kind] += _insert(conn, remapper, entry, batch, crypto, account_id)
                     note(kind, counts[kind])
-        except Exception as exc:
-            if "unique" in str(exc).lower() or "duplicate" in str(exc).lower():
+        except StatementError as exc:  # a row the checks let through and the database refuses: nothing stored
+            if isinstance(exc, IntegrityError) and any(w in str(exc).lower() for w in ("unique", "duplicate")):
                 raise Conflict("the account already holds objects with the archive's ids") from None
-            raise
+            raise InvalidInput(f"{kind}.jsonl holds a row this database cannot store", file=f"{kind}.jsonl") from None
     return counts
 
 
@@ -177,9 +177,11 @@ def _verify(archive: zipfile.ZipFile, manifest: dict) -> None:
                     digest.update(line)
                     count += 1
         except KeyError:
-            raise InvalidInput(f"the archive lacks {kind}.jsonl") from None
+            raise InvalidInput(f"the archive lacks {kind}.jsonl", file=f"{kind}.jsonl") from None
+        except DAMAGED:
+            raise InvalidInput(f"{kind}.jsonl is damaged: the zip cannot be read", file=f"{kind}.jsonl") from None
         if digest.hexdigest() != described["sha256"] or count != described["rows"]:
-            raise InvalidInput(f"{kind}.jsonl does not match its checksum in the manifest")
+            raise InvalidInput(f"{kind}.jsonl does not match its checksum in the manifest", file=f"{kind}.jsonl")
 
 
 def temporary_archive() -> Path:

@@ -17,6 +17,7 @@ from .access_log import purge_expired_access_log
 from .backups import expire_backups
 from .clock import utc_now
 from .deletion import DeletionService
+from .retention import cutoff
 from .runtime import Runtime
 
 Progress = Callable[[str, int], None]
@@ -87,8 +88,8 @@ def _delete_sessions(runtime: Runtime, account_id: int, pks: list[int] | None, n
 
 def _apply_policy(runtime: Runtime, policy, now: datetime, report: CycleReport, note: Progress) -> None:
     account_id, project_id = policy["account_id"], policy["project_id"] or None
-    if policy["content_days"]:
-        before = now - timedelta(days=policy["content_days"])
+    before = cutoff(now, policy["content_days"])
+    if before is not None:
         with runtime.engine.connect() as conn:
             pks = deletion_store.session_pks(conn, account_id, project_id=project_id, before=before)
             if project_id is None:
@@ -98,8 +99,8 @@ def _apply_policy(runtime: Runtime, policy, now: datetime, report: CycleReport, 
         report.retention["activities"] = report.retention.get("activities", 0) + counts["activities"]
         report.retention["sessions"] = report.retention.get("sessions", 0) + counts["sessions"]
         note("retention: sessions", counts["sessions"])
-    if policy["aggregate_days"]:
-        before = now - timedelta(days=policy["aggregate_days"])
+    before = cutoff(now, policy["aggregate_days"])
+    if before is not None:
         with runtime.engine.begin() as conn:
             removed = maintenance.delete_aggregates_before(conn, account_id, project_id, before)
         report.retention["aggregate_rows"] = report.retention.get("aggregate_rows", 0) + removed

@@ -21,6 +21,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine
 
+from promptwatch.schema.common import check_tracking_label
+
 from ..errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from ..store import accounts as account_store
 from ..store import key_rotation
@@ -138,6 +140,10 @@ class KeyService:
         now = utc_now()
         if expires_at is not None and expires_at <= now:
             raise InvalidInput("expires_at is in the past")
+        try:  # a project not used yet is created now, as ingest creates it on first use: same name rule
+            check_tracking_label(project)
+        except ValueError as exc:
+            raise InvalidInput(f"project {exc}", field="project") from None
         key_id = key_id or "pk_" + secrets.token_hex(8)
         secret = secrets.token_urlsafe(24)
         with self._engine.begin() as conn:

@@ -3,6 +3,8 @@ and, separately, its hourly cost and usage roll-ups. Applied by the cleanup cycl
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from ..errors import InvalidInput, NotFound
 from ..store import accounts as account_store
 from ..store import lifecycle as lifecycle_store
@@ -10,6 +12,16 @@ from . import audit
 from .clock import utc_now
 from .credentials import Caller
 from .runtime import Runtime
+
+MAX_DAYS = 36_500  # a hundred years: longer is "keep forever", which is no policy at all
+
+
+def cutoff(now: datetime, days: int | None) -> datetime | None:
+    """What is older than this goes; None keeps everything. A stored value the API would refuse (written
+    before the bound, imported, or by hand) is clamped to `MAX_DAYS`, and below one day it is ignored."""
+    if days is None or days < 1:
+        return None
+    return now - timedelta(days=min(days, MAX_DAYS))
 
 
 class RetentionService:
