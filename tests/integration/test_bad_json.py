@@ -100,6 +100,23 @@ def test_dataset_item_nested_too_deep_is_a_422_naming_it(client):
     assert_problem(response, 422, "items.0.input", "json_too_deep")
 
 
+DEEP_VALUES = {"x": nested(300)}
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/v1/templates/{name}/versions", {"template": ["{q}", nested(300)]}, "template"),
+        ("/api/v1/cache/{name}/entries", {"result": "r", "text": "t", "input_values": DEEP_VALUES}, "input_values"),
+        ("/api/v1/cache/{name}/lookup", {"text": "t", "input_values": DEEP_VALUES}, "input_values"),
+    ],
+    ids=["template", "cache-entry", "cache-lookup"],
+)
+def test_prompt_loop_bodies_nested_too_deep_are_a_422_naming_the_field(client, path, body, field):
+    response = client.post(path.format(name=uid("tpl-")), json=body)
+    assert_problem(response, 422, field, "json_too_deep")
+
+
 @pytest.mark.parametrize(
     "body", [b"", b"null", b"[]", b"42", b'"text"'], ids=["empty", "null", "array", "number", "string"]
 )

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from .common import JsonDepth, JsonObject
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -42,7 +44,7 @@ class TemplateCreate(_Strict):
     `{"role", "prompt_template" | "text"}` and placeholder names (or the published client's
     PromptTemplateDescription as a dict)."""
 
-    template: Annotated[str | list[Any] | dict[str, Any], AfterValidator(_check_template)]
+    template: Annotated[str | list[Any] | dict[str, Any], JsonDepth, AfterValidator(_check_template)]
     version: str | None = Field(default=None, max_length=100)
     format: str | None = Field(default=None, max_length=30)
     input_params: list[str] | None = None
@@ -63,7 +65,7 @@ class CacheEntryCreate(_Strict):
     text: str | None = None
     embedding: list[float] | list[list[float]] | None = None
     template_identity: str | None = Field(default=None, max_length=600)
-    input_values: dict[str, Any] | None = None
+    input_values: JsonObject | None = None
     id: str | None = Field(default=None, min_length=1, max_length=200)
 
 
@@ -71,7 +73,7 @@ class CacheLookup(_Strict):
     text: str | None = None
     embedding: list[float] | list[list[float]] | None = None
     template_identity: str | None = Field(default=None, max_length=600)
-    input_values: dict[str, Any] | None = None
+    input_values: JsonObject | None = None
     min_similarity: float | None = Field(default=None, ge=-1, le=1)
 
 
@@ -85,8 +87,8 @@ class ReplayCreate(_Strict):
     """Edits to the recorded call; everything left out is replayed as recorded."""
 
     provider: str = Field(default="default", max_length=100)
-    template: str | list[Any] | None = None
-    input_values: dict[str, Any] | None = None
-    messages: list[dict[str, Any]] | None = None
+    template: Annotated[str | list[Any] | None, JsonDepth] = None
+    input_values: JsonObject | None = None
+    messages: list[JsonObject] | None = None
     model: str | None = Field(default=None, max_length=200)
-    settings: dict[str, Any] | None = None
+    settings: JsonObject | None = None

@@ -14,6 +14,8 @@ import math
 import re
 from typing import Any
 
+from ..schema.common import MAX_JSON_DEPTH
+
 REDACTED = "[redacted]"
 _SECRET_KEY = re.compile(
     r"(^|[_\-.])(api[_\-]?key|apikey|password|passwd|secret|token|access[_\-]?key|authorization|cookie|"
@@ -21,6 +23,9 @@ _SECRET_KEY = re.compile(
     re.IGNORECASE,
 )
 _SCALARS = (bool, int, type(None))
+# the deepest copy: the server refuses free JSON nested deeper than MAX_JSON_DEPTH, and a copy lands a few
+# levels down in an activity (inputs, a message, a document's metadata)
+DEEPEST = MAX_JSON_DEPTH - 8
 
 
 def is_secret_key(key: str) -> bool:
@@ -35,7 +40,7 @@ class Scrubber:
     def __init__(self, max_string_length: int = 100_000, max_items: int = 200, max_depth: int = 12):
         self.max_string_length = max_string_length
         self.max_items = max_items
-        self.max_depth = max_depth
+        self.max_depth = min(max_depth, DEEPEST)
         self.max_nodes = max(max_items * 25, 1000)
 
     def copy(self, value: Any) -> Any:

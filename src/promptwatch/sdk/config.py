@@ -77,7 +77,7 @@ ENV_VARS: dict[str, EnvVar] = {
         "PROMPTWATCH_MAX_STRING_LENGTH", "Longest string kept in a recorded input or output; longer is cut."
     ),
     "max_items": EnvVar("PROMPTWATCH_MAX_ITEMS", "Most items kept of a recorded list or dict."),
-    "max_depth": EnvVar("PROMPTWATCH_MAX_DEPTH", "Deepest nesting kept of a recorded value."),
+    "max_depth": EnvVar("PROMPTWATCH_MAX_DEPTH", "Deepest nesting kept of a recorded value (at most 56)."),
 }
 
 

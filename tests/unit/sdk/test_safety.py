@@ -15,6 +15,7 @@ import pytest
 
 import promptwatch
 from promptwatch import observe, span
+from promptwatch.schema.common import nests_deeper
 from promptwatch.sdk import _safe, spans
 from promptwatch.sdk._scrub import REDACTED, Scrubber
 from tests.support.capture_sink import API_KEY
@@ -128,3 +129,12 @@ def test_exit_never_hangs_on_a_server_that_does_not_answer(tmp_path):
         elapsed, result = _run_exit_script(f"http://127.0.0.1:{silent.getsockname()[1]}", tmp_path)
     assert result.returncode == 0, result.stderr
     assert elapsed < 2.0 + 3.0  # the 2 s exit budget plus interpreter start-up, never the 30 s timeout
+
+
+def test_a_copy_is_never_deeper_than_the_server_takes_whatever_max_depth_says():
+    deep: list = []
+    for _ in range(500):
+        deep = [deep]
+    inputs = {"question": Scrubber(max_depth=1000).copy({"history": deep})}  # as a chain's inputs hold it
+    assert not nests_deeper(inputs)
+    assert "too deep" in str(inputs)
