@@ -34,6 +34,7 @@ def model_and_provider(invocation_params: dict[str, Any] | None, metadata: dict[
                        ) -> tuple[str | None, str | None]:
     params, meta = invocation_params or {}, metadata or {}
     model = params.get("model_name") or params.get("model") or params.get("model_id") or meta.get("ls_model_name")
+    model = model or params.get("_type")  # a model without a name (a fake, a local wrapper): its LangChain type
     provider = meta.get("ls_provider")
     return (None if model is None else str(model)[:200]), (None if provider is None else str(provider)[:100])
 

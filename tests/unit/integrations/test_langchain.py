@@ -77,6 +77,7 @@ def test_chat_model_messages_and_placeholder_template(sdk):
         {"role": "user", "text": "When?"},
     ]
     assert llm["generated"] == "We open at 9."
+    assert llm["model"] == "fake-list-chat-model"  # no model name: its LangChain type, so a price can name it
     template = llm["prompt_template"]
     assert template["format"] == "chat_messages"
     assert template["prompt_template"][0] == {"prompt_template": "You help {company}.",
