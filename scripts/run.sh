@@ -8,5 +8,6 @@ if [ ! -x .venv/bin/promptwatch ] || [ pyproject.toml -nt .venv/.installed ]; th
   .venv/bin/pip install --quiet --upgrade pip
   .venv/bin/pip install --quiet -e '.[server]'
   touch .venv/.installed
+  echo "installed; the promptwatch command is .venv/bin/promptwatch (or: source .venv/bin/activate)" >&2
 fi
 exec .venv/bin/promptwatch up "$@"

@@ -79,4 +79,4 @@ def test_p16_staff_create_makes_a_person_of_the_operator_who_sees_no_account(bac
             text=True,
             timeout=120,
         )
-        assert again.returncode == 1 and "exists" in again.stdout
+        assert again.returncode == 1 and again.stderr.startswith("error: ") and "exists" in again.stderr

@@ -1,10 +1,11 @@
-"""Wires the command groups together."""
+"""Wires the command groups together under the one handler of user errors."""
 
 import typer
 
-from . import customers, data, db, keys, lifecycle, staff, up
+from . import customers, data, db, keys, lifecycle, staff, up, users
+from .errors import GuardedGroup
 
-app = typer.Typer(help="PromptWatch: observability for LLM applications.", no_args_is_help=True)
+app = typer.Typer(cls=GuardedGroup, help="PromptWatch: observability for LLM applications.", no_args_is_help=True)
 app.command("up")(up.up)
 app.command("cleanup")(lifecycle.cleanup)
 app.command("backup")(data.backup)
@@ -12,10 +13,15 @@ app.command("restore")(data.restore)
 app.command("export")(data.export)
 app.command("import")(data.import_)
 app.add_typer(keys.app, name="keys", help="Manage API keys offline.")
+app.add_typer(users.app, name="users", help="People who sign in: a new password for one who lost theirs.")
 app.add_typer(db.app, name="db", help="Database schema migrations.")
 app.add_typer(staff.app, name="staff", help="The operator's people (instance roles).")
 app.command("stats")(customers.stats)
-app.add_typer(customers.invoices, name="invoices", help="Plans and invoices (P7).")
-app.add_typer(customers.policy, name="policy", help="Policy documents and change announcements (P20).")
-app.add_typer(customers.mail, name="mail", help="The outbox and promotional mail (P6).")
-app.add_typer(customers.customers, name="customers", help="Waitlist leads and referrals (P8, P12).")
+app.add_typer(customers.invoices, name="invoices", help="Account plans, monthly invoices and their PDFs.")
+app.add_typer(
+    customers.policy, name="policy", help="Privacy policy and terms: announce a new version to owners, list versions."
+)
+app.add_typer(
+    customers.mail, name="mail", help="The outbox of every mail sent, and promotional mail (only to those who agreed)."
+)
+app.add_typer(customers.customers, name="customers", help="Waitlist leads with their consent, and referral counts.")

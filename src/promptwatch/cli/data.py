@@ -11,10 +11,10 @@ from rich.console import Console
 from promptwatch.server.services import archive
 from promptwatch.server.services.backups import expire_backups, restore_backup, take_backup
 
-from .options import DataDir, open_runtime
+from .options import AccountId, DataDir, open_runtime
 
 console = Console(stderr=True)
-Account = Annotated[int, typer.Option("--account", help="Account id (the first account is 1).")]
+ExistingFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False)]
 
 
 def _progress(label: str):
@@ -35,7 +35,7 @@ def backup(data_dir: DataDir = None) -> None:
 
 
 def restore(
-    path: Path,
+    path: ExistingFile,
     data_dir: DataDir = None,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask; the server must be stopped.")] = False,
 ) -> None:
@@ -52,16 +52,17 @@ def restore(
 def export(
     out: Annotated[Path, typer.Option("--out", help="The zip archive to write.")],
     data_dir: DataDir = None,
-    account: Account = 1,
+    account: AccountId = 1,
     tenant: Annotated[str | None, typer.Option(help="Only what concerns this tracking tenant.")] = None,
 ) -> None:
     """Export everything an account owns (or one tenant's data) as JSON Lines in a zip with a manifest."""
-    manifest = archive.export_archive(open_runtime(data_dir), account, out, tenant=tenant, progress=_progress("export"))
+    runtime = open_runtime(data_dir, account)
+    manifest = archive.export_archive(runtime, account, out, tenant=tenant, progress=_progress("export"))
     rows = sum(f["rows"] for f in manifest["files"].values())
     console.print(f"exported {rows} rows in {len(manifest['files'])} files to {out}")
 
 
-def import_(path: Path, data_dir: DataDir = None, account: Account = 1) -> None:
+def import_(path: ExistingFile, data_dir: DataDir = None, account: AccountId = 1) -> None:
     """Import an export archive into an account (all or nothing; ids are remapped)."""
-    counts = archive.import_archive(open_runtime(data_dir), path, account, progress=_progress("import"))
+    counts = archive.import_archive(open_runtime(data_dir, account), path, account, progress=_progress("import"))
     console.print(f"imported {sum(counts.values())} rows: {counts}")

@@ -9,7 +9,7 @@ from promptwatch.server.settings import resolve_database_url
 from promptwatch.server.store.engine import make_engine
 from promptwatch.server.store.schema_version import current_revision, downgrade, head_revision, upgrade
 
-from .options import DataDir, load_settings
+from .options import DataDir, load_settings, store_engine
 
 app = typer.Typer(no_args_is_help=True)
 console = Console()
@@ -27,7 +27,7 @@ def upgrade_command(data_dir: DataDir = None) -> None:
 @app.command("downgrade")
 def downgrade_command(revision: str, data_dir: DataDir = None) -> None:
     """Migrate the schema back to REVISION (use 'base' for an empty database)."""
-    engine = make_engine(resolve_database_url(load_settings(data_dir)))
+    engine = store_engine(load_settings(data_dir))
     downgrade(engine, revision)
     console.print(f"schema: {current_revision(engine) or 'empty'}")
 
@@ -35,5 +35,5 @@ def downgrade_command(revision: str, data_dir: DataDir = None) -> None:
 @app.command("current")
 def current_command(data_dir: DataDir = None) -> None:
     """Show the schema revision of the database and the one this PromptWatch needs."""
-    engine = make_engine(resolve_database_url(load_settings(data_dir)))
+    engine = store_engine(load_settings(data_dir))
     console.print(f"database: {current_revision(engine) or 'empty'}; needed: {head_revision()}")

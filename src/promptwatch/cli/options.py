@@ -1,4 +1,5 @@
-"""Options shared by several commands, and building settings from them."""
+"""Options shared by several commands, and opening the store they name. Only `up` and `db upgrade` create a
+store; every other command finds an existing one or says where it looked."""
 
 from __future__ import annotations
 
@@ -6,25 +7,75 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from promptwatch.server.services.runtime import Runtime
-from promptwatch.server.settings import Settings, resolve_database_url
+from promptwatch.server.settings import Settings, default_data_dir, resolve_database_url
+from promptwatch.server.store import accounts as account_store
 from promptwatch.server.store.engine import make_engine
-from promptwatch.server.store.schema_version import ensure_current
+from promptwatch.server.store.schema_version import ensure_current, is_empty
+
+from .errors import CommandError
 
 DataDir = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="Directory of the embedded database and keys [env: PROMPTWATCH_DATA_DIR]."),
+    typer.Option(
+        "--data-dir",
+        help="Directory of the store (the embedded database and its keys); PROMPTWATCH_DATA_DIR when set, "
+        "else the default.",
+        show_default=str(default_data_dir()),
+    ),
 ]
+AccountId = Annotated[int, typer.Option("--account", help="Account id (the first account is 1).")]
 
 
 def load_settings(data_dir: Path | None) -> Settings:
     return Settings(data_dir=data_dir) if data_dir else Settings()
 
 
-def open_runtime(data_dir: Path | None) -> Runtime:
-    """The server's runtime on its database, for commands that work with the server stopped or running."""
+def store_engine(settings: Settings) -> Engine:
+    """The engine of the store the settings name; a missing SQLite file is an error, never created."""
+    url = resolve_database_url(settings)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
+        raise _no_store(settings)
+    return make_engine(url)
+
+
+def open_runtime(data_dir: Path | None, account: int | None = None) -> Runtime:
+    """The server's runtime on an existing store at the current schema (the server may be running); with
+    `account`, that account must exist."""
     settings = load_settings(data_dir)
-    engine = make_engine(resolve_database_url(settings))
+    engine = store_engine(settings)
+    if is_empty(engine):
+        raise _no_store(settings)
     ensure_current(engine, create_if_empty=False)
-    return Runtime.build(settings, engine)
+    runtime = Runtime.build(settings, engine)
+    if account is not None:
+        _check_account(runtime, account)
+    return runtime
+
+
+def _no_store(settings: Settings) -> CommandError:
+    if settings.database_url:
+        where = make_url(settings.database_url).render_as_string(hide_password=True)
+        return CommandError(
+            f"no PromptWatch store in {where}; start it with `promptwatch up` or set the "
+            "PROMPTWATCH_DATABASE_URL it uses"
+        )
+    where = Path(settings.data_dir).absolute()
+    return CommandError(
+        f"no PromptWatch store at {where}; start it with `promptwatch up --data-dir {where}` "
+        "or pass the --data-dir it uses"
+    )
+
+
+def _check_account(runtime: Runtime, account: int) -> None:
+    with runtime.engine.connect() as conn:
+        if account_store.get_account(conn, account) is not None:
+            return
+        none_yet = account_store.count_accounts(conn) == 0
+    if none_yet:
+        raise CommandError("the store has no account yet; `promptwatch up` on it creates the first one")
+    raise CommandError(f"no account {account} in this store (the first account is 1)")

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from promptwatch.server.errors import DomainError
 from promptwatch.server.services.staff import StaffService
 
 from .options import DataDir, open_runtime
@@ -27,10 +26,6 @@ def create(
 ) -> None:
     """Create a staff user with a generated password, printed once (they sign in at /ui/ with it)."""
     password = secrets.token_urlsafe(18)
-    try:
-        StaffService(open_runtime(data_dir)).create_staff(email, password, role)
-    except DomainError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from None
+    StaffService(open_runtime(data_dir)).create_staff(email, password, role)
     console.print(f"{role} user {email} created; the password, shown this once:")
     typer.echo(password)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -15,9 +16,10 @@ from promptwatch.server.services.accounts import AccountService
 from promptwatch.server.services.runtime import Runtime
 from promptwatch.server.settings import resolve_database_url
 from promptwatch.server.store.engine import make_engine
-from promptwatch.server.store.schema_version import SchemaOutOfDate, ensure_current
+from promptwatch.server.store.schema_version import ensure_current
 from promptwatch.server.tls import self_signed_pair
 
+from .errors import CommandError
 from .options import DataDir, load_settings
 
 DEFAULT_PORT = 8765
@@ -39,19 +41,15 @@ def up(
     ] = False,
 ) -> None:
     """Start PromptWatch (embedded SQLite unless PROMPTWATCH_DATABASE_URL names PostgreSQL)."""
+    if bool(tls_cert) != bool(tls_key):
+        raise typer.BadParameter("--tls-cert and --tls-key go together")
+    _check_port_free(host, port)
     settings = load_settings(data_dir)
     if tls_self_signed and not tls_cert:
         tls_cert, tls_key = self_signed_pair(settings.data_dir)
-    if bool(tls_cert) != bool(tls_key):
-        console.print("[red]--tls-cert and --tls-key go together[/red]")
-        raise typer.Exit(2)
     ssl = {"ssl_certfile": str(tls_cert), "ssl_keyfile": str(tls_key)} if tls_cert else {}
     engine = make_engine(resolve_database_url(settings))
-    try:
-        ensure_current(engine, create_if_empty=True)
-    except SchemaOutOfDate as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from None
+    ensure_current(engine, create_if_empty=True)
     accounts = AccountService(Runtime.build(settings, engine))
     url = f"{'https' if ssl else 'http'}://{host}:{port}"
     if not accounts.is_bootstrapped():
@@ -60,6 +58,10 @@ def up(
         console.print(f"  owner:    {first.owner_email}  password: {first.owner_password}")
         console.print(f"  API key:  {first.api_key}")
         console.print(f"  export PROMPTWATCH_HOST_URL={url} PROMPTWATCH_API_KEY={first.api_key}")
+        console.print(
+            f"  password lost later? promptwatch users reset-password {first.owner_email} "
+            f"--data-dir {Path(settings.data_dir).absolute()}"
+        )
     engine.dispose()
     console.print(f"PromptWatch at {url}  (data: {Path(settings.data_dir)})")
     if workers > 1 and engine.dialect.name == "sqlite":
@@ -78,3 +80,17 @@ def up(
         )
     else:
         uvicorn.run(create_app(settings, tls=bool(ssl)), host=host, port=port, log_level="warning", **ssl)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Bind the address once before anything is created, so that a taken port fails before a first run
+    makes the store and prints its one-time credentials (the server binds it again, as uvicorn does)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise CommandError(
+                f"cannot listen on {host}:{port}: {reason}; stop what uses it or pass another --port"
+            ) from None

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from ..errors import Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated
 from ..store import accounts as account_store
 from ..store import members as member_store
+from ..store import people as people_store
 from . import audit
 from .clock import utc_now
 from .credentials import (
@@ -99,6 +100,15 @@ class AccountService:
             account_store.insert_login_token(conn, token_hash(token), user["id"], utc_now(), expires_at)
             accounts = account_store.memberships_of(conn, user["id"])
         return {"token": token, "expires_at": expires_at, "accounts": [dict(a) for a in accounts]}
+
+    def set_password(self, email: str, password: str) -> None:
+        """Give a user a new password (the command line's way back in); their log-in tokens end."""
+        password_hash = self._rt.passwords.hash(password)
+        with self._rt.engine.begin() as conn:
+            user = account_store.find_user_by_email(conn, email)
+            if user is None:
+                raise NotFound(f"no user {email}")
+            people_store.set_password_hash(conn, user["id"], password_hash)
 
     def logout(self, token: str) -> None:
         with self._rt.engine.begin() as conn:

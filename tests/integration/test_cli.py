@@ -1,0 +1,168 @@
+"""The `promptwatch` command as a new user meets it: run in its own process, it creates a store only when
+asked to (`up`, `db upgrade`), says what went wrong in one line, and shows what `keys revoke` needs."""
+
+from __future__ import annotations
+
+import base64
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from promptwatch.cli.app import app
+from promptwatch.server.errors import Unauthenticated
+from tests.support.server import TEST_ENV, LiveServer, provision
+
+
+def promptwatch(*args: str, home: Path, database_url: str | None = None, columns: int = 200):
+    env = {**TEST_ENV, "PATH": "/usr/bin:/bin", "HOME": str(home), "COLUMNS": str(columns)}
+    if database_url:
+        env["PROMPTWATCH_DATABASE_URL"] = database_url
+    return subprocess.run(
+        [sys.executable, "-m", "promptwatch.cli", *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *words: str, code: int = 1) -> None:
+    assert result.returncode == code, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert all(word in lines[0] for word in words), lines[0]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> LiveServer:
+    """A SQLite store as the first `promptwatch up` leaves it; commands reach it with --data-dir alone."""
+    directory = tmp_path_factory.mktemp("store")
+    return provision(f"sqlite:///{directory / 'promptwatch.db'}", directory)
+
+
+def in_store(store: LiveServer, *args: str, columns: int = 200):
+    return promptwatch(*args, "--data-dir", str(store.data_dir), home=store.data_dir, columns=columns)
+
+
+def test_up_on_a_taken_port_fails_before_it_creates_the_store_or_prints_credentials(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = promptwatch("up", "--port", str(port), "--data-dir", str(tmp_path / "new"), home=tmp_path)
+    assert_one_line_error(result, f"127.0.0.1:{port}", "in use", "--port")
+    assert "password" not in result.stdout + result.stderr
+    assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["keys", "list"],
+        ["keys", "create", "--scope", "admin"],
+        ["keys", "revoke", "pk_x"],
+        ["users", "reset-password", "owner@localhost"],
+        ["export", "--out", "x.zip"],
+        ["backup"],
+        ["cleanup"],
+        ["db", "current"],
+        ["db", "downgrade", "base"],
+    ],
+)
+def test_commands_find_a_store_and_never_create_one(command, tmp_path):
+    wrong = tmp_path / "wrong"
+    result = promptwatch(*command, "--data-dir", str(wrong), home=tmp_path)
+    assert_one_line_error(result, f"no PromptWatch store at {wrong}", f"promptwatch up --data-dir {wrong}")
+    assert not wrong.exists()
+
+
+def test_without_data_dir_the_default_store_is_looked_for_not_created(tmp_path):
+    result = promptwatch("keys", "list", home=tmp_path)
+    assert_one_line_error(result, f"no PromptWatch store at {tmp_path / '.promptwatch'}")
+    assert not (tmp_path / ".promptwatch").exists()
+
+
+def test_keys_create_on_a_store_without_an_account_says_to_start_it(tmp_path):
+    assert promptwatch("db", "upgrade", "--data-dir", str(tmp_path), home=tmp_path).returncode == 0
+    assert_one_line_error(promptwatch("keys", "create", "--data-dir", str(tmp_path), home=tmp_path), "promptwatch up")
+
+
+def test_user_mistakes_are_one_line_errors(store, tmp_path):
+    assert_one_line_error(in_store(store, "keys", "revoke", "pk_nope"), "pk_nope")
+    assert_one_line_error(in_store(store, "export", "--out", "/nonexistent/x.zip"), "/nonexistent/x.zip")
+    assert_one_line_error(in_store(store, "export", "--out", str(tmp_path / "x.zip"), "--account", "99"), "99")
+    assert not (tmp_path / "x.zip").exists()
+    assert_one_line_error(in_store(store, "users", "reset-password", "nobody@example.test"), "nobody@example.test")
+
+
+def test_a_wrong_scope_is_a_usage_error_that_lists_the_scopes(store):
+    result = in_store(store, "keys", "create", "--scope", "bogus")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert all(scope in result.stderr for scope in ("'ingest'", "'read'", "'admin'")), result.stderr
+
+
+def test_keys_list_shows_whole_key_ids_in_80_columns(store):
+    created = in_store(store, "keys", "create", "--scope", "read", "--name", "a rather long name", "--project", "p1")
+    key_id = re.search(r"key id: (\S+)", created.stdout).group(1)
+    assert in_store(store, "keys", "revoke", key_id).returncode == 0
+    listed = in_store(store, "keys", "list", columns=80)
+    assert listed.returncode == 0, listed.stderr
+    assert all(len(line) <= 80 for line in listed.stdout.splitlines())
+    assert key_id in listed.stdout and re.search(r"pk_\w{16}", listed.stdout)
+    assert "…" not in listed.stdout, listed.stdout
+    wide = in_store(store, "keys", "list", columns=200).stdout
+    assert re.search(rf"{key_id} +a rather long name +read +p1 +\S+ \S+ +revoked \S+ \S+ *\n", wide), wide
+
+
+def test_users_reset_password_gives_the_owner_a_new_one(store):
+    result = in_store(store, "users", "reset-password", store.first.owner_email)
+    assert result.returncode == 0, result.stderr
+    password = result.stdout.strip().splitlines()[-1]
+    accounts = store.accounts()
+    assert accounts.login(store.first.owner_email, password)["token"]
+    with pytest.raises(Unauthenticated):
+        accounts.login(store.first.owner_email, store.first.owner_password)
+    store.first.owner_password = password
+
+
+def test_cli_keys_create_list_revoke_offline(live_server, tmp_path):
+    def cli(*args: str):
+        return promptwatch(
+            *args, "--data-dir", str(live_server.data_dir), home=tmp_path, database_url=live_server.database_url
+        )
+
+    created = cli("keys", "create", "--scope", "read", "--name", "cli-made")
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.strip().splitlines()[-1]
+    key_id = base64.b64decode(key).decode().split(":")[0]
+    with live_server.client(key) as client:
+        assert client.get("/api/v1/sessions").status_code == 200
+    listed = cli("keys", "list")
+    assert key_id in listed.stdout and key not in listed.stdout
+    assert cli("keys", "revoke", key_id).returncode == 0
+    with live_server.client(key) as client:
+        for _ in range(30):  # the server trusts a checked key for a few seconds
+            if client.get("/api/v1/sessions").status_code == 401:
+                break
+            time.sleep(0.2)
+        assert client.get("/api/v1/sessions").status_code == 401
+
+
+def every_command() -> list[list[str]]:
+    found = [[]] + [[c.name] for c in app.registered_commands]
+    for group in app.registered_groups:
+        found += [[group.name]] + [[group.name, c.name] for c in group.typer_instance.registered_commands]
+    return found
+
+
+@pytest.mark.parametrize("command", every_command(), ids=" ".join)
+def test_every_command_has_help_in_plain_words(command):
+    result = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0 and "Usage" in result.output, result.output
+    assert not re.search(r"\(P\d", result.output), "help quotes clause codes users do not know"
+    if "--data-dir" in result.output:
+        assert "[default:" in result.output and ".promptwatch" in result.output
+        assert not re.search(r"\w \.", result.output), "a stray space before a full stop"
