@@ -45,28 +45,32 @@ class EdgeMiddleware:
         if length is not None and length.isdigit() and int(length) > self.max_body:
             return await _refuse(send, 413, "Payload too large", f"bodies are limited to {self.max_body} bytes")
         started = time.perf_counter()
-        status_holder = {}
         request_id = uuid.uuid4().hex[:16]
+        answered = False
+
+        def count(status: int) -> None:
+            seconds = time.perf_counter() - started
+            name = getattr(scope.get("route"), "path", "unmatched")
+            self.telemetry.requests.labels(name, f"{status // 100}xx").inc()
+            self.telemetry.latency.labels(name).observe(seconds)
+            if self.access_log is not None:
+                client = scope.get("client")
+                self.access_log(scope.get("method", ""), name, status, seconds, client and client[0], request_id)
 
         async def send_wrapped(message):
+            nonlocal answered
             if message["type"] == "http.response.start":
-                status_holder["status"] = message["status"]
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"set-cookie"]
                 message["headers"] = headers + self.extra + [(b"x-request-id", request_id.encode())]
+                answered = True
+                count(message["status"])  # before the client can read the answer: a metrics read after it counts it
             await send(message)
 
         try:
             await self.app(scope, receive, send_wrapped)
         finally:
-            route = scope.get("route")
-            name = getattr(route, "path", "unmatched")
-            status = status_holder.get("status", 500)
-            self.telemetry.requests.labels(name, f"{status // 100}xx").inc()
-            self.telemetry.latency.labels(name).observe(time.perf_counter() - started)
-            if self.access_log is not None:
-                client = scope.get("client")
-                method = scope.get("method", "")
-                self.access_log(method, name, status, time.perf_counter() - started, client and client[0], request_id)
+            if not answered:
+                count(500)
 
 
 async def _refuse(send, status: int, title: str, detail: str) -> None:
