@@ -16,7 +16,7 @@ class Telemetry:
         )
         self.latency = Histogram(
             "promptwatch_http_request_seconds",
-            "HTTP request latency by route",
+            "HTTP request latency by route, until the answer starts",
             ["route"],
             registry=self.registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
