@@ -42,6 +42,7 @@ OBJECT_ROUTES = [
 # routes that list or write the caller's own data only
 OWN_DATA_ROUTES = [
     ("GET", "/api/v1/sessions"),
+    ("GET", "/api/v1/session-facets"),
     ("POST", "/api/v1/ingest"),
     ("GET", "/api/v1/metrics/usage"),
     ("GET", "/api/v1/me"),

@@ -33,6 +33,7 @@ from .api import (
     prompt_loop,
     redaction,
     replays,
+    session_facets,
     sessions,
     sharing,
     signup,
@@ -70,6 +71,7 @@ from .services.redaction import RedactionService
 from .services.replay import ReplayService
 from .services.retention import RetentionService
 from .services.runtime import Runtime
+from .services.session_facets import SessionFacetService
 from .services.sessions import SessionService
 from .services.sharing import SharingService
 from .services.signup import SignupService  # issue 8
@@ -93,6 +95,7 @@ class Services:
     ingest: IngestService
     legacy: LegacyIngestService
     sessions: SessionService
+    facets: SessionFacetService
     metrics: MetricsService
     accounts: AccountService
     prices: PriceService
@@ -189,6 +192,7 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
         operator=OperatorService(runtime),
         legacy=LegacyIngestService(runtime),
         sessions=SessionService(runtime),
+        facets=SessionFacetService(runtime),
         metrics=MetricsService(runtime),
         accounts=AccountService(runtime),
         prices=PriceService(runtime),
@@ -223,6 +227,7 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
         health,
         ingest,
         sessions,
+        session_facets,
         metrics,
         accounts,
         legacy,

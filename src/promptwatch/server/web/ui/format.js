@@ -1,5 +1,5 @@
 // Number, money, duration and time formatting for tables, cards and charts. A short time names its year unless
-// it is this year's; a duration of 1,000 hours or more reads in days.
+// it is this year's; a duration reads to the microsecond the API gives, and in days from 1,000 hours.
 const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 const compact = new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 1 });
 const dateTime = new Intl.DateTimeFormat(undefined, {
@@ -39,8 +39,12 @@ export function sessionCost(session) {
   return unpriced ? `${money(session.cost)} + ${unpriced} unpriced` : money(session.cost);
 }
 
+// a duration: under a millisecond in tenths ("0.3 ms", "<0.1 ms"; a prompt template or a parser takes that
+// little), then whole milliseconds, seconds, minutes, hours and days
 export function millis(ms) {
   if (ms === null || ms === undefined || Number.isNaN(ms)) return blank;
+  if (ms > 0 && ms < 0.05) return "<0.1 ms";
+  if (ms > 0 && ms < 0.95) return `${ms.toFixed(1)} ms`;
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
   const minutes = Math.floor(ms / 60_000);
@@ -50,9 +54,15 @@ export function millis(ms) {
   return `${integer.format(Math.floor(hours / 24))} d ${hours % 24} h`;
 }
 
+// the microseconds past the millisecond of an ISO time ("…:05.123456Z" → 0.456 ms), which Date.parse drops
+function subMillis(iso) {
+  const digits = /\.\d{3}(\d{1,3})/.exec(iso);
+  return digits ? Number(digits[1].padEnd(3, "0")) / 1000 : 0;
+}
+
 export function duration(start, end) {
   if (!start || !end) return blank;
-  return millis(Date.parse(end) - Date.parse(start));
+  return millis(Date.parse(end) - Date.parse(start) + subMillis(end) - subMillis(start));
 }
 
 // a time the browser cannot read is shown as it came

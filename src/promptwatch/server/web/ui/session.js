@@ -15,6 +15,7 @@ import { ReceiptFacts } from "./receipts.js";
 import { ShareSession } from "./shares.js";
 import { LARGEST_PAGE, MoreActivities, useSessionPages } from "./session_pages.js";
 import { can } from "./permissions.js";
+import { SessionTitle } from "./session_title.js";
 
 const known = (value) => value !== null && value !== undefined;
 
@@ -167,7 +168,7 @@ function Summary({ s, me, onDeleted }) {
       <div class="head-actions">${can(me, "share") && html`<${ShareSession} id=${s.id} />`}
         ${can(me, "deleteSession") && html`<${DeleteSession} id=${s.id} onDeleted=${onDeleted} />`}</div>
     </div>
-    <h1>${s.session_name || s.id} ${s.is_error && html`<span class="badge bad">error</span>`}</h1>
+    <h1><${SessionTitle} s=${s} /> ${s.is_error && html`<span class="badge bad">error</span>`}</h1>
     <${Facts} items=${[
       ["Session id", html`<span class="id">${s.id}</span> <${CopyButton} text=${s.id} what="session id" />`],
       ["Project", s.tracking_project],

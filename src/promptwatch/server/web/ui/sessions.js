@@ -1,5 +1,6 @@
-// The sessions list: server-side filters kept in the URL's query string (so a view can be shared), one
-// list request for the first screen, cursor paging with "Load more", and rows that open with Enter or a click.
+// The sessions list: server-side filters kept in the URL's query string (so a view can be shared), the
+// account's projects, tenants, templates and models suggested in their filters (GET /api/v1/session-facets),
+// one list request for the first screen, cursor paging with "Load more", and rows that open with Enter or a click.
 // The rows are one stop in the Tab order (the arrow keys, Home and End move between them); back from a
 // session, the focus is on its row again.
 import { html, useEffect, useRef, useState } from "./lib.js";
@@ -7,15 +8,18 @@ import { api } from "./api.js";
 import { navigate, sessionPath } from "./router.js";
 import { count, duration, sessionCost, when, whenShort } from "./format.js";
 import { ErrorNote, Loading } from "./widgets.js";
+import { SessionTitle } from "./session_title.js";
 
+// [query name, label, placeholder, the list of GET /api/v1/session-facets that suggests its values]
 const TEXT_FILTERS = [
   ["q", "Text search", "words in prompts, outputs, documents"],
-  ["project", "Project", ""],
-  ["tenant", "Tenant", ""],
-  ["template", "Template", ""],
-  ["model", "Model", ""],
+  ["project", "Project", "", "projects"],
+  ["tenant", "Tenant", "", "tenants"],
+  ["template", "Template", "", "templates"],
+  ["model", "Model", "", "models"],
   ["tag", "Tag", ""],
 ];
+const NO_FACETS = { truncated: [] };
 const RANGES = { "": "Any time", "1h": "Last hour", "24h": "Last 24 hours", "7d": "Last 7 days", "30d": "Last 30 days" };
 const RANGE_MS = { "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000 };
 const ERRORS = { "": "All sessions", true: "With errors", false: "Without errors" };
@@ -61,7 +65,12 @@ function localInput(iso) {
   return new Date(moment.getTime() - moment.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 }
 
-function Filters({ query }) {
+// the values suggested in one filter's input (a native datalist: typing narrows it, any other value goes too)
+function Suggestions({ id, values }) {
+  return html`<datalist id=${id}>${(values || []).map((value) => html`<option value=${value} />`)}</datalist>`;
+}
+
+function Filters({ query, facets }) {
   const [range, setRange] = useState(query.get("range") || "");
   // inputs are uncontrolled (defaultValue, selected): a re-render while the list loads keeps what is typed
   const submit = (event) => {
@@ -78,8 +87,11 @@ function Filters({ query }) {
   };
   return html`<form class="filters" onSubmit=${submit} role="search" aria-label="Filter sessions">
     ${TEXT_FILTERS.map(
-      ([name, label, hint]) => html`<label class=${name === "q" ? "wide" : ""}>${label}
-        <input name=${name} defaultValue=${query.get(name) || ""} placeholder=${hint} type=${name === "q" ? "search" : "text"} />
+      ([name, label, hint, facet]) => html`<label class=${name === "q" ? "wide" : ""}>${label}
+        <input name=${name} defaultValue=${query.get(name) || ""} type=${name === "q" ? "search" : "text"}
+          placeholder=${facets.truncated.includes(facet) ? `top ${facets.limit} suggested` : hint}
+          list=${facet && `facet-${name}`} autocomplete=${facet && "off"} />
+        ${facet && html`<${Suggestions} id=${`facet-${name}`} values=${facets[facet]} />`}
       </label>`,
     )}
     <label>Time
@@ -134,8 +146,8 @@ function SessionRow({ item, inTabOrder, onFocus }) {
     onClick=${open} onKeyDown=${keys} onFocus=${onFocus}>
     <td class="nowrap" title=${when(item.start_time)}>${whenShort(item.start_time)}</td>
     <td class="name">
-      <a href=${sessionPath(item.id)} tabindex="-1">${item.session_name || item.id}</a>
-      ${item.session_name && html`<span class="muted id">${item.id}</span>`}
+      <a href=${sessionPath(item.id)} tabindex="-1"><${SessionTitle} s=${item} /></a>
+      <span class="muted id">${item.id}</span>
     </td>
     <td>${item.tracking_project || ""}</td>
     <td>${item.tracking_tenant || ""}</td>
@@ -165,6 +177,7 @@ with PromptWatch(tracking_project="my-app"):   # one session
 export function SessionList({ where }) {
   const [page, setPage] = useState({ items: [], next: null, loading: true, error: null });
   const [focused, setFocused] = useState(null); // the row in the Tab order: the last focused, or the first
+  const [facets, setFacets] = useState(NO_FACETS);
   const table = useRef(null);
   lastListUrl = where.path + where.search;
 
@@ -184,6 +197,15 @@ export function SessionList({ where }) {
     };
   }, [where.search]);
 
+  useEffect(() => {
+    let live = true;
+    // suggestions only: without them the filters still take any value typed
+    api("/api/v1/session-facets").then((data) => live && setFacets(data), () => {});
+    return () => {
+      live = false;
+    };
+  }, []);
+
   const more = () =>
     load(page.next).then(
       (data) => setPage((old) => ({ items: [...old.items, ...data.items], next: data.next_cursor, loading: false })),
@@ -200,7 +222,7 @@ export function SessionList({ where }) {
 
   return html`<section class="screen">
     <h1>Sessions</h1>
-    <${Filters} key=${where.search} query=${where.query} />
+    <${Filters} key=${where.search} query=${where.query} facets=${facets} />
     <${ErrorNote} error=${page.error} />
     ${page.items.length > 0 &&
     html`<div class="scroll"><table class="list" aria-label="Sessions" ref=${table}>

@@ -7,6 +7,7 @@ import { count, duration, money, sessionCost, when } from "./format.js";
 import { ErrorNote, Facts, Loading, TextBlock } from "./widgets.js";
 import { useSessionPages } from "./session_pages.js";
 import { ActivityList } from "./activity_list.js";
+import { SessionTitle } from "./session_title.js";
 
 // the texts an activity may carry, by field: [title, field, tone]
 const TEXTS = [
@@ -57,7 +58,7 @@ export function SharedSession({ token }) {
     ${error && html`<${Gone} error=${error} />`}
     ${answer && answer.dataset && html`<${SharedDataset} d=${answer.dataset} expires=${answer.expires_at} />`}
     ${s && html`<header class="session-head">
-        <h1>${s.session_name || s.id} ${s.is_error && html`<span class="badge bad">error</span>`}</h1>
+        <h1><${SessionTitle} s=${s} /> ${s.is_error && html`<span class="badge bad">error</span>`}</h1>
         <${Facts} items=${[
           ["Session id", html`<span class="id">${s.id}</span>`],
           ["Project", s.tracking_project],
