@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
@@ -68,6 +68,16 @@ LIST_QUERIES = (
     ("q=refund, sort=cost", {"q": "refund", "sort": "cost"}),
     ("q=refund, sort=tokens", {"q": "refund", "sort": "tokens"}),
     ("q=refund + project, sort=cost", {"q": "refund", "project": PROJECTS[1], "sort": "cost"}),
+    ("q=refund warranty, sort=cost", {"q": "refund warranty", "sort": "cost"}),
+    ("q=refund warranty invoice, sort=tokens", {"q": "refund warranty invoice", "sort": "tokens"}),
+    # a time range with the cost and token orders: `since` is that long before the end of the store's window
+    # (the whole window, a week, a day, an hour)
+    ("since=30 days, sort=cost", {"since": timedelta(days=30), "sort": "cost"}),
+    ("since=7 days, sort=tokens", {"since": timedelta(days=7), "sort": "tokens"}),
+    ("since=1 day, sort=cost", {"since": timedelta(days=1), "sort": "cost"}),
+    ("since=1 hour, sort=cost", {"since": timedelta(hours=1), "sort": "cost"}),
+    ("project + since=30 days, sort=cost", {"project": PROJECTS[1], "since": timedelta(days=30), "sort": "cost"}),
+    ("q=refund + since=30 days, sort=cost", {"q": "refund", "since": timedelta(days=30), "sort": "cost"}),
 )
 TARGET_MS = 50
 SLOW_SECONDS, VERY_SLOW_SECONDS = 2.0, 30.0
@@ -148,15 +158,21 @@ def time_query(client: httpx.Client, path: str, params: dict, runs: int) -> dict
     }
 
 
-def measure(client: httpx.Client, runs: int) -> dict[str, dict]:
+def measure(client: httpx.Client, runs: int, end: datetime) -> dict[str, dict]:
     results = {
-        name: time_query(client, "/api/v1/sessions", {**params, "limit": 50}, runs) for name, params in LIST_QUERIES
+        name: time_query(client, "/api/v1/sessions", {**_resolved(params, end), "limit": 50}, runs)
+        for name, params in LIST_QUERIES
     }
     latest = client.get("/api/v1/sessions", params={"limit": 50}).json()["items"]
     chosen = max(latest, key=lambda s: s["activity_count"])
     name = f"session detail ({chosen['activity_count']} activities)"
     results[name] = time_query(client, f"/api/v1/sessions/{chosen['id']}", {}, runs)
     return results
+
+
+def _resolved(params: dict, end: datetime) -> dict:
+    """The query parameters, a time span standing for that long before `end`."""
+    return {k: (end - v).isoformat() if isinstance(v, timedelta) else v for k, v in params.items()}
 
 
 def analyze(url: str) -> None:
@@ -201,7 +217,7 @@ def run(args: argparse.Namespace) -> dict:
                     "activities": state["activities"],
                     "fill": filled,
                     "store_bytes": store_bytes(data_dir, url),
-                    "queries": measure(client, args.runs),
+                    "queries": measure(client, args.runs, datetime.fromisoformat(state["end"])),
                 }
             )
     return {"db": args.db, "runs": args.runs, "batch": args.batch, "stages": stages}

@@ -3,7 +3,7 @@
 SQLite's contentless table keeps no copy of the text, so removing a row needs the text it was indexed
 with; callers pass it (they have the body at hand).
 
-`text_match` answers what the session list's text search asks of the index (`session_queries`): on
+`text_match` answers what the session list's text search asks of the index (`session_search`): on
 PostgreSQL the subquery of the matching sessions; on SQLite which of some sessions have a matching activity,
 and every match when there are few.
 """
@@ -106,54 +106,92 @@ class PostgresMatch:
 
 
 @dataclass
-class Examined:
-    sessions: set[int]  # those of the sessions asked about with a matching activity
-    activities: int  # activities read to find out
-    ranges: int  # index ranges opened
+class Batch:
+    """Sessions the walk asks about, in the list's order, with their activities' pks; and what the index is
+    asked: the ranges those pks lie in, or, made while the matches are held, those pks that match."""
+
+    sessions: list[int]
+    activities: list[int]
+    ranges: list[tuple[int, int]]
+    hits: list[int] | None = None
+
+
+@dataclass
+class Matches:
+    pks: str  # every matching activity's pk (of any account), a JSON array
+    count: int
 
 
 class SqliteMatch:
     """SQLite has no statistics (nothing runs ANALYZE) and plans the one-query filter by reading every
     activity of the account, 150-250 ms at 1,000,000; so the session list walks its sessions and asks which
     match (`sessions_among`), or lets the matches drive when the index says they are few (`matches_up_to`).
+    Sessions are tested against the index's matches within the ranges of their activities' pks, or, once the
+    list `hold`s every match, against those: fewer than the ranges would cost to read is a cheaper test, as in
+    the cost and token orders, whose neighbouring sessions lie far apart and need a range each.
 
     The costs are in microseconds per unit, measured on the 1M-activity benchmark store (docs/benchmarks.md):
-    reading an activity's pk span and testing it; opening the index at one range of pks (FTS5 seeks in every
-    segment); reading a matching activity by pk and its session when the matches drive (scattered rows)."""
+    reading an activity's pk and testing it by the index (its share of the hits read within the ranges and by
+    pk); opening the index at one range of pks, per word (FTS5 seeks in every segment for each: 25 µs among
+    the oldest pks, 60 µs in the middle, 200 µs among the newest); reading a matching activity by pk and its
+    session when the matches drive (scattered rows); holding a match, per word (read from the index, which
+    intersects the words' lists, and kept in a set: 0.15 µs for one word, 0.33 for two, 1.2 for a rare
+    combination of three); testing an activity by the held matches."""
 
     walks = True
-    activity_cost, range_cost, match_cost = 0.8, 200.0, 8.0
-    RANGE_GAP = 4096  # sessions whose activity pks lie further apart than this are looked up in separate ranges
+    activity_cost, range_cost, match_cost, hold_cost, held_cost = 0.8, 100.0, 8.0, 0.3, 0.6
+    RANGE_GAP = 4096  # activities whose pks lie further apart than this are looked up in separate ranges
 
     def __init__(self, conn: Connection, account_id: int, query: str) -> None:
         self.conn, self.account_id = conn, account_id
         self.phrase = fts_phrase(query)
+        self.words = max(1, len(_WORDS.findall(query)))
         self._counted, self._matches = -1, "[]"  # matches read so far, and their pks as a JSON array
         self._complete = False  # whether that was every match
+        self.held: Matches | None = None  # every match, once held
+        self._held_pks: set[int] = set()
 
-    def matches_up_to(self, cap: int) -> str | None:
-        """The pks of every matching activity (of any account) as a JSON array when there are at most `cap`,
-        else None. The index is read half as far again as asked, so that the walk's next, similar question is
-        answered from what was read; SQLite builds the array, at about the cost of counting."""
+    def matches_up_to(self, cap: int) -> Matches | None:
+        """Every match when there are at most `cap`, else None. The index is read half as far again as asked,
+        so that the walk's next, similar question is answered from what was read; SQLite builds the array, at
+        about the cost of counting."""
         if not self._complete and cap >= self._counted:
             limit = max(cap, self._counted) * 3 // 2 + 1
             self._counted, self._matches = self.conn.execute(_MATCHES, {"q": self.phrase, "n": limit}).one()
             self._complete = self._counted < limit
-        return self._matches if self._complete and self._counted <= cap else None
+        return Matches(self._matches, self._counted) if self._complete and self._counted <= cap else None
 
-    def sessions_among(self, session_pks: Sequence[int]) -> Examined:
-        """Which of these sessions have a matching activity: the span of activity pks of each session (from the
-        session index alone), the spans merged into ranges, then the index's matches within the ranges (FTS5
-        seeks to a rowid range instead of reading every match), each read by pk for its session and account.
-        A span only says where to look: an activity of another account would widen it, never match."""
-        sessions = json.dumps(list(session_pks))
-        activities, spans = self.conn.execute(_SPANS, {"sessions": sessions}).one()
-        ranges = _ranges(json.loads(spans), self.RANGE_GAP)
-        if not ranges:
-            return Examined(set(), 0, 0)
-        params = {"ranges": json.dumps(ranges), "q": self.phrase, "account": self.account_id, "sessions": sessions}
-        matching = set(self.conn.execute(_MATCHES_IN_RANGES, params).scalars())
-        return Examined(matching, activities, len(ranges))
+    def hold(self, matches: Matches) -> None:
+        """Test sessions against these matches from now on instead of asking the index."""
+        self.held, self._held_pks = matches, set(json.loads(matches.pks))
+
+    def batch(self, session_pks: list[int]) -> Batch:
+        """The sessions with their activities' pks (from the session index alone), and those pks merged into
+        ranges or, with the matches held, tested against them."""
+        pks = json.loads(self.conn.execute(_ACTIVITIES, {"sessions": json.dumps(session_pks)}).scalar_one())
+        if self.held is not None:
+            return Batch(session_pks, pks, [], [pk for pk in pks if pk in self._held_pks])
+        return Batch(session_pks, pks, _ranges(sorted(pks), self.RANGE_GAP))
+
+    def sessions_among(self, batch: Batch) -> set[int]:
+        """Which of the batch's sessions have a matching activity: the sessions of its hits, each read by pk for
+        its session and account; the hits are among the held matches, or else among the index's matches
+        within the batch's ranges (FTS5 seeks to a rowid range instead of reading every match)."""
+        if self.held is not None and batch.hits is None:  # made before the matches were held
+            batch = self.batch(batch.sessions)
+        hits = batch.hits if batch.hits is not None else self._hits_in_ranges(batch)
+        if not hits:
+            return set()
+        return set(self.conn.execute(self.sessions_of(json.dumps(hits))).scalars()) & set(batch.sessions)
+
+    def _hits_in_ranges(self, batch: Batch) -> list[int]:
+        """The batch's activities among the index's matches within its ranges. A range may hold other sessions'
+        activities too: their matches are dropped here, before anything is read for them."""
+        if not batch.ranges:
+            return []
+        params = {"ranges": json.dumps(batch.ranges), "q": self.phrase}
+        mine = set(batch.activities)
+        return [pk for pk in json.loads(self.conn.execute(_MATCHES_IN_RANGES, params).scalar_one()) if pk in mine]
 
     def sessions_of(self, activity_pks: str) -> TextClause:
         """SQL selecting the account's sessions of these activities (a JSON array of pks), each read by pk."""
@@ -167,29 +205,22 @@ _MATCHES = text(
     "SELECT count(*), json_group_array(rowid) FROM "
     "(SELECT rowid FROM activity_search WHERE activity_search MATCH :q LIMIT :n)"
 )
-_SPANS = text(  # one row: SQLAlchemy would take longer over a row a session than SQLite over the activities
-    "SELECT coalesce(sum(n), 0), json_group_array(json_array(first, last)) FROM "
-    "(SELECT min(pk) AS first, max(pk) AS last, count(*) AS n FROM activities "
-    "WHERE session_pk IN (SELECT value FROM json_each(:sessions)) GROUP BY session_pk)"
+_ACTIVITIES = text(  # one row: SQLAlchemy would take longer over a row an activity than SQLite over them all
+    "SELECT json_group_array(pk) FROM activities WHERE session_pk IN (SELECT value FROM json_each(:sessions))"
 )
 _MATCHES_IN_RANGES = text(
-    "SELECT DISTINCT a.session_pk FROM json_each(:ranges) AS r "
-    "CROSS JOIN activity_search AS f CROSS JOIN activities AS a ON a.pk = f.rowid "
+    "SELECT json_group_array(f.rowid) FROM json_each(:ranges) AS r CROSS JOIN activity_search AS f "
     "WHERE f.activity_search MATCH :q "
-    "AND f.rowid BETWEEN json_extract(r.value, '$[0]') AND json_extract(r.value, '$[1]') "
-    "AND a.account_id = :account AND a.session_pk IN (SELECT value FROM json_each(:sessions))"
+    "AND f.rowid BETWEEN json_extract(r.value, '$[0]') AND json_extract(r.value, '$[1]')"
 )
 
 
-def _ranges(spans: Sequence[tuple[int, int]], gap: int) -> list[tuple[int, int]]:
-    """(first, last) spans merged into sorted ranges, wherever they overlap or lie at most `gap` apart."""
-    ranges: list[tuple[int, int]] = []
-    for first, last in sorted(spans):
-        if ranges and first - ranges[-1][1] <= gap:
-            ranges[-1] = (ranges[-1][0], max(last, ranges[-1][1]))
-        else:
-            ranges.append((first, last))
-    return ranges
+def _ranges(pks: Sequence[int], gap: int) -> list[tuple[int, int]]:
+    """Sorted pks merged into (first, last) ranges, wherever they lie at most `gap` apart."""
+    if not pks:
+        return []
+    cuts = [i for i in range(1, len(pks)) if pks[i] - pks[i - 1] > gap]
+    return [(pks[start], pks[end - 1]) for start, end in zip([0, *cuts], [*cuts, len(pks)])]
 
 
 def fts_phrase(query: str) -> str:

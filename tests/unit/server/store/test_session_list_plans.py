@@ -1,8 +1,9 @@
 """The session list reads every order from an index, alone and within a project or a tenant: a page costs a
 page's worth of sessions however many the account holds, and a rare project or tenant never makes it read a
-whole order (SQLite plans without statistics, so its plan here is the one a large store gets). On PostgreSQL,
-whose planner weighs statistics, an index must at least be able to give the cost and token orders with their
-pk tie-break, as many sessions may tie there (at zero, say)."""
+whole order (SQLite plans without statistics, so its plan here is the one a large store gets). A wide time range
+is read in the order too; a narrow one, on SQLite, from a start-time index and sorted. On PostgreSQL, whose
+planner weighs statistics, an index must at least be able to give the cost and token orders with their pk
+tie-break, as many sessions may tie there (at zero, say), within a time range as well."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import event
 
-from promptwatch.server.store import search, session_queries
+from promptwatch.server.store import search, session_order, session_queries
 from promptwatch.server.store.accounts import create_account, ensure_project
 from promptwatch.server.store.engine import make_engine
 from promptwatch.server.store.schema_version import upgrade
@@ -29,6 +30,8 @@ FILTERS = {
     "project and tenant": ({"project_id": "p1", "tenant": "acme"}, ("project_id=?", "tracking_tenant=?")),
     "has_error": ({"has_error": True}, None),
     "model": ({"model": "gpt-4o"}, None),
+    "time range": ({"since": NOW - timedelta(hours=1)}, None),
+    "project and time range": ({"project_id": "p1", "until": NOW + timedelta(hours=1)}, ("project_id=?",)),
 }
 
 
@@ -94,7 +97,7 @@ def _list_statements(engine, account: int, where: SessionFilter, sort: str, afte
 class Walking(search.SqliteMatch):
     """Walks the sessions in the list's order whatever the word: the text search's reads of that order."""
 
-    def matches_up_to(self, cap: int) -> str | None:
+    def matches_up_to(self, cap: int) -> search.Matches | None:
         return None
 
 
@@ -102,8 +105,10 @@ class Walking(search.SqliteMatch):
 @pytest.mark.parametrize("filtered", FILTERS)
 @pytest.mark.parametrize("sort", SORTS)
 def test_sqlite_reads_each_order_from_an_index(sqlite_store, sort, filtered, searched, monkeypatch):
+    """Time ranges as wide ones (of SORTED_RANGE sessions or more)."""
     engine, account, project = sqlite_store
     monkeypatch.setattr(search, "text_match", Walking)
+    monkeypatch.setattr(session_order, "SORTED_RANGE", 1)
     where, bounds = _where(filtered, project, "x" if searched else None), FILTERS[filtered][1]
     value = NOW if SORTS[sort][0].name == "start_time" else 0.1
     for after in (None, (value, 5)):
@@ -116,6 +121,39 @@ def test_sqlite_reads_each_order_from_an_index(sqlite_store, sort, filtered, sea
                 assert "SCAN sessions" not in plan, plan
                 if bounds:
                     assert any(bound in plan for bound in bounds), plan
+
+
+@pytest.mark.parametrize("searched", [False, True], ids=["list", "text search walk"])
+@pytest.mark.parametrize("filtered", ["time range", "project and time range"])
+@pytest.mark.parametrize("sort", ["cost", "tokens"])
+def test_sqlite_sorts_a_narrow_time_range_read_from_a_start_time_index(
+    sqlite_store, sort, filtered, searched, monkeypatch
+):
+    """Fewer sessions than SORTED_RANGE in the range: it is counted from a start-time index alone, then read
+    from one and sorted."""
+    engine, account, project = sqlite_store
+    monkeypatch.setattr(search, "text_match", Walking)
+    where = _where(filtered, project, "x" if searched else None)
+    counted = []
+
+    def listener(_conn, _cursor, sql, params, *_rest) -> None:
+        if sql.startswith("SELECT count(*)") and "FROM sessions" in sql:
+            counted.append((sql, params))
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        statements = _list_statements(engine, account, where, sort, None)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert statements and len(counted) == 1
+    with engine.connect() as conn:
+        count_plan = " ".join(
+            row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {counted[0][0]}", counted[0][1])
+        )
+        assert "COVERING INDEX" in count_plan and "start_time" in count_plan, count_plan
+        for sql, params in statements:
+            plan = " ".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params))
+            assert "start_time" in plan and "SCAN sessions" not in plan, plan
 
 
 @pytest.mark.parametrize("filtered", FILTERS)

@@ -1,6 +1,6 @@
 """The session list's text search gives exactly the sessions a brute-force reading of the store gives, in the
-list's order and pages, on SQLite (whichever way the search goes: walking the sessions, letting the matches
-drive, or one then the other) and on PostgreSQL.
+list's order and pages, on SQLite (whichever way the search goes: walking the sessions and asking the index,
+letting the matches drive, walking and testing by the held matches, or one then another) and on PostgreSQL.
 
 The store is built to defeat shortcuts: session start times do not follow insertion order, some activities
 arrive long after their session's others (pks far apart), start times, costs and token totals tie, another
@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from promptwatch.server.store import search, session_queries
+from promptwatch.server.store import search, session_order, session_queries
 from promptwatch.server.store.accounts import create_account, ensure_project
 from promptwatch.server.store.engine import make_engine
 from promptwatch.server.store.schema_version import upgrade
@@ -181,10 +181,10 @@ def _write(engine, made: list[Session], queue: list[dict]) -> None:
 
 def _expected(store: Store, account: int, where: SessionFilter, sort: str) -> list[int]:
     """Brute force: every session of the account, filtered and sorted in Python."""
-    words = {w.lower() for w in re.findall(r"\w+", where.q)}
+    words = {w.lower() for w in re.findall(r"\w+", where.q or "")}
 
     def matches(s: Session) -> bool:
-        return bool(words) and any(words <= set(a["text"].split()) for a in s.activities)
+        return where.q is None or (bool(words) and any(words <= set(a["text"].split()) for a in s.activities))
 
     def passes(s: Session) -> bool:
         return (
@@ -220,34 +220,73 @@ def _pages(store: Store, account: int, where: SessionFilter, sort: str) -> list[
 
 
 class Walking(search.SqliteMatch):
-    """Never lets the matches drive; every session's activities in ranges of their own."""
+    """Never lets the matches drive nor holds them; every activity in a range of its own, so that the first
+    batch is cut to what would finish the page (as in the cost and token orders of a large store)."""
 
     RANGE_GAP = 0
 
-    def matches_up_to(self, cap: int) -> str | None:
+    def matches_up_to(self, cap: int) -> search.Matches | None:
         return None
 
 
 class Driven(search.SqliteMatch):
     """Lets the matches drive from the start."""
 
-    def matches_up_to(self, cap: int) -> str | None:
+    hold_cost = 1e9
+
+    def matches_up_to(self, cap: int) -> search.Matches | None:
+        return super().matches_up_to(10**9)
+
+
+class Held(search.SqliteMatch):
+    """Holds the matches from the start and tests every session by them."""
+
+    match_cost = 1e9
+
+    def matches_up_to(self, cap: int) -> search.Matches | None:
         return super().matches_up_to(10**9)
 
 
 class HandingOver(search.SqliteMatch):
     """Walks one batch, then lets the matches drive from where the walk stopped."""
 
+    hold_cost = 1e9
+
     def __init__(self, *args) -> None:
         super().__init__(*args)
         self.asked = 0
 
-    def matches_up_to(self, cap: int) -> str | None:
+    def matches_up_to(self, cap: int) -> search.Matches | None:
         self.asked += 1
         return None if self.asked == 1 else super().matches_up_to(10**9)
 
 
-ROUTES = {"walking": Walking, "driven": Driven, "handing over": HandingOver}
+class HoldingThenDriven(search.SqliteMatch):
+    """Walks one batch by the index, holds the matches for the next, then lets them drive."""
+
+    match_cost = 1e9
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.asked = 0
+
+    def matches_up_to(self, cap: int) -> search.Matches | None:
+        self.asked += 1
+        return None if self.asked == 1 else super().matches_up_to(10**9)
+
+    def sessions_among(self, batch: search.Batch) -> set[int]:
+        if self.held is not None:
+            self.match_cost = 0.0
+        return super().sessions_among(batch)
+
+
+ROUTES = {
+    "walking": Walking,
+    "driven": Driven,
+    "held": Held,
+    "handing over": HandingOver,
+    "holding, then driven": HoldingThenDriven,
+}
 
 
 def _filters(store: Store) -> list[dict]:
@@ -277,10 +316,30 @@ def test_each_sqlite_search_route_pages_equal_brute_force(sqlite_store, sort, ro
     _check_every_query(sqlite_store, sort)
 
 
-def _check_every_query(store: Store, sort: str) -> None:
+@pytest.mark.parametrize("read", ["sorted", "in the order"])
+@pytest.mark.parametrize("sort", SORTS)
+def test_time_ranges_page_equal_brute_force(store, sort, read, monkeypatch):
+    """A time range read from a start-time index and sorted, or (SQLite, cost and token orders) in the order's
+    index with the start time taken from it, with and without words: the same sessions, order and pages."""
+    monkeypatch.setattr(session_order, "SORTED_RANGE", 10**9 if read == "sorted" else 1)
     account = store.accounts[0]
-    for q in QUERIES:
-        for extra in _filters(store):
+    first, last = min(s.start for s in store.sessions), max(s.start for s in store.sessions)
+    middle = first + (last - first) / 2
+    ranges = [
+        {"since": first + timedelta(hours=1)},
+        {"until": middle},
+        {"since": middle - timedelta(hours=6), "until": middle + timedelta(hours=6)},
+        {"since": middle, "project_id": store.projects[account][0]},
+        {"since": middle, "tenant": "globex", "has_error": False},
+        {"since": last + timedelta(seconds=1)},  # nothing
+    ]
+    _check_every_query(store, sort, (None, "apple", "banana cherry", RARE), ranges)
+
+
+def _check_every_query(store: Store, sort: str, queries=QUERIES, filters: list[dict] | None = None) -> None:
+    account = store.accounts[0]
+    for q in queries:
+        for extra in _filters(store) if filters is None else filters:
             where = SessionFilter(q=q, **extra)
             expected = _expected(store, account, where, sort)
             pages = _pages(store, account, where, sort)
