@@ -59,6 +59,73 @@ def test_filters_by_project_tenant_model_template_error_and_time(client):
     assert ids(client, project=uid("never-")) == []
 
 
+def test_words_of_three_letters_or_more_match_the_words_they_begin(client):
+    project = uid("proj-")
+    a, b, c = uid("s-"), uid("s-"), uid("s-")
+    ingest(
+        client,
+        [session(x, tracking_project=project) for x in (a, b, c)],
+        [
+            llm(uid("a-"), a, prompt="rotate the key"),
+            llm(uid("a-"), b, prompt="a rotation of the logs"),
+            llm(uid("a-"), c, prompt="ключевой момент"),
+        ],
+    )
+    assert set(ids(client, project=project, q="rot")) == {a, b}
+    assert ids(client, project=project, q="ROT key") == [a]  # every word must match
+    assert ids(client, project=project, q="rot logs") == [b]
+    assert ids(client, project=project, q="ro") == []  # shorter words match only themselves
+    assert ids(client, project=project, q="th") == []
+    assert ids(client, project=project, q="rotated") == []
+    assert ids(client, project=project, q="клю мом") == [c]
+
+
+def test_a_version_number_or_an_address_finds_what_holds_it(client):
+    """PostgreSQL keeps `1.5` and an address as one token, SQLite splits them: either way they are found."""
+    project = uid("proj-")
+    a, b = uid("s-"), uid("s-")
+    ingest(
+        client,
+        [session(x, tracking_project=project) for x in (a, b)],
+        [
+            llm(uid("a-"), a, prompt="upgrade to release 1.5 and mail bob@example.com"),
+            llm(uid("a-"), b, prompt="release 2 went out"),
+        ],
+    )
+    assert ids(client, project=project, q="1.5") == [a]
+    assert ids(client, project=project, q="bob@example.com") == [a]
+    assert set(ids(client, project=project, q="release")) == {a, b}
+
+
+def test_query_syntax_in_the_words_is_never_applied(client):
+    project = uid("proj-")
+    a, b = uid("s-"), uid("s-")
+    ingest(
+        client,
+        [session(a, tracking_project=project), session(b, tracking_project=project)],
+        [llm(uid("a-"), a, prompt="rotate the key"), llm(uid("a-"), b, prompt="a rotation of the logs")],
+    )
+    for q in ("rot & key", "(rot key)", "'rot':* key", "rot\\ key:*", "!rot|key"):
+        assert ids(client, project=project, q=q) == [a], q
+    for q in (
+        '"',
+        "'",
+        "\\",
+        "''",
+        ":*",
+        "&|!()",
+        "<->",
+        "NEAR(a b)",
+        "^",
+        "🔑",
+        "日本語",
+        "_",
+        'rot" OR "logs',
+        "rot* NOT logs",
+    ):
+        assert ids(client, project=project, q=q) == [], q
+
+
 def test_list_items_carry_totals_and_never_the_prompts(client):
     sid, project = uid("s-"), uid("proj-")
     ingest(

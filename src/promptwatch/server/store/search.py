@@ -5,7 +5,9 @@ with; callers pass it (they have the body at hand).
 
 `text_match` answers what the session list's text search asks of the index (`session_search`): on
 PostgreSQL the subquery of the matching sessions; on SQLite which of some sessions have a matching activity,
-and every match when there are few.
+and every match when there are few. The user's words are runs of letters and digits, as both indexes split
+text; every word must match, and one of at least MIN_PREFIX characters also matches the longer words it
+begins (`rot`: rotate, rotation), a shorter one only itself.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy import Connection, TextClause, column, delete, table, text
 from . import bulk
 
 MAX_INDEXED_CHARS = 20_000
+MIN_PREFIX = 3
 _TEXT_FIELDS = ("text", "prompt", "generated", "input", "output", "inputs", "outputs", "documents", "prompts")
 
 
@@ -101,8 +104,8 @@ class PostgresMatch:
         return text(
             "SELECT a.session_pk FROM activities a WHERE a.account_id = :account AND a.pk IN "
             "(SELECT activity_pk FROM activity_search WHERE account_id = :account "
-            "AND tsv @@ plainto_tsquery('simple', :q))"
-        ).bindparams(q=self.query, account=self.account_id)
+            "AND (tsv @@ to_tsquery('simple', :words) OR tsv @@ plainto_tsquery('simple', :q)))"
+        ).bindparams(words=ts_query(self.query), q=self.query, account=self.account_id)
 
 
 @dataclass
@@ -132,11 +135,11 @@ class SqliteMatch:
 
     The costs are in microseconds per unit, measured on the 1M-activity benchmark store (docs/benchmarks.md):
     reading an activity's pk and testing it by the index (its share of the hits read within the ranges and by
-    pk); opening the index at one range of pks, per word (FTS5 seeks in every segment for each: 25 µs among
-    the oldest pks, 60 µs in the middle, 200 µs among the newest); reading a matching activity by pk and its
-    session when the matches drive (scattered rows); holding a match, per word (read from the index, which
-    intersects the words' lists, and kept in a set: 0.15 µs for one word, 0.33 for two, 1.2 for a rare
-    combination of three); testing an activity by the held matches."""
+    pk); opening the index at one range of pks, per term (a word, or one that a prefix stands for: FTS5 seeks
+    in every segment for each, 25 µs among the oldest pks, 60 µs in the middle, 200 µs among the newest);
+    reading a matching activity by pk and its session when the matches drive (scattered rows); holding a
+    match, per term (read from the index, which intersects the words' lists, and kept in a set: 0.15 µs for
+    one word, 0.33 for two, 1.2 for a rare combination of three); testing an activity by the held matches."""
 
     walks = True
     activity_cost, range_cost, match_cost, hold_cost, held_cost = 0.8, 100.0, 8.0, 0.3, 0.6
@@ -144,8 +147,7 @@ class SqliteMatch:
 
     def __init__(self, conn: Connection, account_id: int, query: str) -> None:
         self.conn, self.account_id = conn, account_id
-        self.phrase = fts_phrase(query)
-        self.words = max(1, len(_WORDS.findall(query)))
+        self.phrase, self.words = fts_phrase(conn, query)
         self._counted, self._matches = -1, "[]"  # matches read so far, and their pks as a JSON array
         self._complete = False  # whether that was every match
         self.held: Matches | None = None  # every match, once held
@@ -223,11 +225,52 @@ def _ranges(pks: Sequence[int], gap: int) -> list[tuple[int, int]]:
     return [(pks[start], pks[end - 1]) for start, end in zip([0, *cuts], [*cuts, len(pks)])]
 
 
-def fts_phrase(query: str) -> str:
-    """The user's words, each quoted on its own so that FTS5's query syntax never applies and every word must
-    match (the index keeps no positions, so a quoted phrase may hold only one token)."""
-    words = _WORDS.findall(query)
-    return " ".join(f'"{w}"' for w in words) or '""'
+def query_words(query: str) -> list[str]:
+    """The user's words: runs of letters and digits, which neither index's query syntax gives a meaning to."""
+    return _WORDS.findall(query)
 
 
-_WORDS = re.compile(r"\w+", re.UNICODE)
+def ts_query(query: str) -> str:
+    """The words as PostgreSQL's `to_tsquery` reads them: each quoted, `:*` for a prefix, all joined by `&`.
+    PostgreSQL also keeps some runs with punctuation as one token (`1.5`, an email address), which these
+    words do not name: the list asks this or the query as `plainto_tsquery` parses it."""
+    return " & ".join(f"'{w}':*" if len(w) >= MIN_PREFIX else f"'{w}'" for w in query_words(query))
+
+
+def fts_phrase(conn: Connection, query: str) -> tuple[str, int]:
+    """The words as an FTS5 query, each quoted so that FTS5's syntax never applies (the index keeps no
+    positions, so a quoted phrase may hold only one token), all joined by AND; and how many terms it asks
+    the index for (`SqliteMatch`'s costs are per term)."""
+    words = [_fts_word(conn, w) for w in query_words(query)]
+    return " AND ".join(w for w, _terms in words) or '""', max(1, sum(terms for _word, terms in words))
+
+
+def _fts_word(conn: Connection, word: str) -> tuple[str, int]:
+    """One word in FTS5's syntax, and how many terms it asks for. Without a prefix index FTS5 reads every match
+    of a prefix (`"rot"*`) each time it is asked, whatever the range of pks (14 ms for `refun` at 1M); so an ASCII
+    prefix (the tokenizer only lowercases ASCII) is looked up among the index's terms and asked as their OR, each
+    term seeking as a word does. Any other, or one of more than MAX_TERMS terms, is asked as a prefix and costed
+    as MAX_TERMS terms."""
+    if len(word) < MIN_PREFIX:
+        return _quoted(word), 1
+    if word.isascii():
+        conn.execute(_TERMS_TABLE)
+        low = word.lower()
+        terms = conn.execute(_TERMS, {"low": low, "high": low + "\U0010ffff", "n": MAX_TERMS + 1}).scalars().all()
+        if not terms:
+            return '""', 1  # matches nothing
+        if len(terms) <= MAX_TERMS:
+            return "(" + " OR ".join(_quoted(t) for t in terms) + ")", len(terms)
+    return _quoted(word) + "*", MAX_TERMS
+
+
+def _quoted(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+MAX_TERMS = 64
+_TERMS_TABLE = text(  # per connection, made on first use: the index's terms, in order
+    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.activity_search_terms USING fts5vocab(main, activity_search, row)"
+)
+_TERMS = text("SELECT term FROM temp.activity_search_terms WHERE term >= :low AND term < :high LIMIT :n")
+_WORDS = re.compile(r"[^\W_]+")

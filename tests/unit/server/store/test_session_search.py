@@ -4,7 +4,8 @@ letting the matches drive, walking and testing by the held matches, or one then 
 
 The store is built to defeat shortcuts: session start times do not follow insertion order, some activities
 arrive long after their session's others (pks far apart), start times, costs and token totals tie, another
-account uses the same words, and some sessions have no activity or no text."""
+account uses the same words, and some sessions have no activity or no text. Words of MIN_PREFIX letters or more
+also match the words they begin (`ban`: banana, bandit), shorter ones only themselves."""
 
 from __future__ import annotations
 
@@ -26,9 +27,21 @@ from tests.support.databases import fresh_database
 
 START = datetime(2026, 11, 1, tzinfo=timezone.utc)
 # word -> share of activities whose text holds it: frequent, common, uncommon, and one in three activities only
-WORDS = {"apple": 0.6, "banana": 0.25, "cherry": 0.05}
+WORDS = {"apple": 0.6, "banana": 0.25, "bandit": 0.1, "cherry": 0.05}
 RARE = "damson"
-QUERIES = ("apple", "banana cherry", "CHERRY", RARE, f"apple {RARE}", "apple banana cherry", "zucchini", "!!")
+QUERIES = (
+    "apple",
+    "banana cherry",
+    "CHERRY",
+    RARE,
+    f"apple {RARE}",
+    "apple banana cherry",
+    "zucchini",
+    "!!",
+    "ban",  # banana or bandit
+    "Ban CHE",  # both prefixes
+    "ap",  # too short to be a prefix: nothing
+)
 PAGE = 13
 
 
@@ -181,10 +194,13 @@ def _write(engine, made: list[Session], queue: list[dict]) -> None:
 
 def _expected(store: Store, account: int, where: SessionFilter, sort: str) -> list[int]:
     """Brute force: every session of the account, filtered and sorted in Python."""
-    words = {w.lower() for w in re.findall(r"\w+", where.q or "")}
+    words = {w.lower() for w in re.findall(r"[^\W_]+", where.q or "")}
+
+    def found(word: str, text: str) -> bool:
+        return any(t == word or (len(word) >= search.MIN_PREFIX and t.startswith(word)) for t in text.split())
 
     def matches(s: Session) -> bool:
-        return where.q is None or (bool(words) and any(words <= set(a["text"].split()) for a in s.activities))
+        return where.q is None or (bool(words) and any(all(found(w, a["text"]) for w in words) for a in s.activities))
 
     def passes(s: Session) -> bool:
         return (
@@ -314,6 +330,13 @@ def test_search_pages_equal_brute_force(store, sort):
 def test_each_sqlite_search_route_pages_equal_brute_force(sqlite_store, sort, route, monkeypatch):
     monkeypatch.setattr(search, "text_match", ROUTES[route])
     _check_every_query(sqlite_store, sort)
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_prefixes_with_too_many_terms_asked_as_prefixes_page_equal_brute_force(sqlite_store, sort, monkeypatch):
+    """A prefix standing for more of the index's terms than MAX_TERMS goes to FTS5 as a prefix query."""
+    monkeypatch.setattr(search, "MAX_TERMS", 1)
+    _check_every_query(sqlite_store, sort, ("ban", "Ban CHE", f"app {RARE}"))
 
 
 @pytest.mark.parametrize("read", ["sorted", "in the order"])
