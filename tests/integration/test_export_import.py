@@ -3,6 +3,7 @@ open formats, and an export imported into a fresh instance reproduces it exactly
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -234,6 +235,7 @@ def with_first(column: str, value):
     return lambda rows: [{**rows[0], column: value}, *rows[1:]]
 
 
+DEEP = functools.reduce(lambda inner, _: [inner], range(300), "leaf")
 BAD_ARCHIVES = [  # (kind, edit, the field the answer names)
     ("price_overrides", with_first("input_per_mtok", None), "input_per_mtok"),  # an infinite price exported
     ("price_overrides", with_first("output_per_mtok", "cheap"), "output_per_mtok"),
@@ -247,6 +249,8 @@ BAD_ARCHIVES = [  # (kind, edit, the field the answer names)
     ("activities", lambda rows: [{k: v for k, v in rows[0].items() if k != "pk"}, *rows[1:]], "pk"),
     ("cache_entries", with_first("embedding", {"$base64": "!!"}), "embedding"),
     ("activity_bodies", with_first("body", 5), "body"),
+    ("activities", with_first("tags", DEEP), "tags"),  # JSON nested deeper than ingest takes
+    ("activity_bodies", with_first("body", {"metadata": DEEP}), "body"),
     ("activities", lambda rows: b'["not", "an object"]\n', None),
     ("activities", lambda rows: b"{not json\n", None),
 ]

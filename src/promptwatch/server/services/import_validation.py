@@ -14,6 +14,7 @@ from datetime import datetime
 import orjson
 from sqlalchemy import Boolean, Column, DateTime, Float, Integer, LargeBinary, String
 
+from ...schema.common import MAX_JSON_DEPTH, nests_deeper
 from ..errors import InvalidInput
 from ..store.registry import CustomerTable
 from .prices import MAX_PER_MTOK
@@ -49,6 +50,8 @@ def parse_row(line: bytes, entry: CustomerTable, number: int) -> dict:
         if column.name in entry.encrypted:  # a payload as plain JSON, sealed again on import
             if not isinstance(value, dict):
                 raise refuse(f"{column.name} must be a JSON object", column.name)
+            if nests_deeper(value, MAX_JSON_DEPTH + 1):  # its fields nest as ingest allows them
+                raise refuse(f"{column.name} nests deeper than ingest allows", column.name)
             continue
         if value is None:
             if column.nullable or column.name == "account_id":  # the account is always the importer's
@@ -92,7 +95,9 @@ def _decoded(column: Column, value):
             return base64.b64decode(_typed(encoded, str, '{"$base64": ...}'), validate=True)
         except binascii.Error:
             raise ValueError("is not valid base64") from None
-    return value  # JSON documents: any JSON value
+    if nests_deeper(value):  # JSON documents: any JSON value ingest would take
+        raise ValueError(f"nests deeper than {MAX_JSON_DEPTH} levels of objects and arrays")
+    return value
 
 
 def _typed(value, expected: type, described: str):
