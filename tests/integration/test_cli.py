@@ -16,6 +16,8 @@ from typer.testing import CliRunner
 
 from promptwatch.cli.app import app
 from promptwatch.server.errors import Unauthenticated
+from promptwatch.server.services.audit import AuditService
+from promptwatch.server.services.credentials import Caller
 from tests.support.server import TEST_ENV, LiveServer, provision
 
 
@@ -126,6 +128,9 @@ def test_users_reset_password_gives_the_owner_a_new_one(store):
     with pytest.raises(Unauthenticated):
         accounts.login(store.first.owner_email, store.first.owner_password)
     store.first.owner_password = password
+    owner = Caller(store.first.account_id, "admin", role="owner")
+    logged = AuditService(accounts._rt).list(owner, 10, None, "user.password_reset")["items"]
+    assert [(e["actor"], e["action"]) for e in logged] == [("command line", "user.password_reset")]
 
 
 def test_cli_keys_create_list_revoke_offline(live_server, tmp_path):

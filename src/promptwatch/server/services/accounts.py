@@ -102,13 +102,17 @@ class AccountService:
         return {"token": token, "expires_at": expires_at, "accounts": [dict(a) for a in accounts]}
 
     def set_password(self, email: str, password: str) -> None:
-        """Give a user a new password (the command line's way back in); their log-in tokens end."""
+        """Give a user a new password (the command line's way back in); their log-in tokens end, and the
+        audit log of every account they belong to says so."""
         password_hash = self._rt.passwords.hash(password)
         with self._rt.engine.begin() as conn:
             user = account_store.find_user_by_email(conn, email)
             if user is None:
                 raise NotFound(f"no user {email}")
             people_store.set_password_hash(conn, user["id"], password_hash)
+            target = f"user:{user['id']}"
+            for membership in account_store.memberships_of(conn, user["id"]):
+                audit.record(conn, membership["account_id"], "command line", "user.password_reset", target)
 
     def logout(self, token: str) -> None:
         with self._rt.engine.begin() as conn:
