@@ -263,32 +263,28 @@ class Held(search.SqliteMatch):
         return super().matches_up_to(10**9)
 
 
-class HandingOver(search.SqliteMatch):
+class _DrivenFromTheSecondAsk(search.SqliteMatch):
+    """Declines to give the matches the first time it is asked, gives all of them after."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.asked = 0
+
+    def matches_up_to(self, cap: int) -> search.Matches | None:
+        self.asked += 1
+        return None if self.asked == 1 else super().matches_up_to(10**9)
+
+
+class HandingOver(_DrivenFromTheSecondAsk):
     """Walks one batch, then lets the matches drive from where the walk stopped."""
 
     hold_cost = 1e9
 
-    def __init__(self, *args) -> None:
-        super().__init__(*args)
-        self.asked = 0
 
-    def matches_up_to(self, cap: int) -> search.Matches | None:
-        self.asked += 1
-        return None if self.asked == 1 else super().matches_up_to(10**9)
-
-
-class HoldingThenDriven(search.SqliteMatch):
+class HoldingThenDriven(_DrivenFromTheSecondAsk):
     """Walks one batch by the index, holds the matches for the next, then lets them drive."""
 
     match_cost = 1e9
-
-    def __init__(self, *args) -> None:
-        super().__init__(*args)
-        self.asked = 0
-
-    def matches_up_to(self, cap: int) -> search.Matches | None:
-        self.asked += 1
-        return None if self.asked == 1 else super().matches_up_to(10**9)
 
     def sessions_among(self, batch: search.Batch) -> set[int]:
         if self.held is not None:
