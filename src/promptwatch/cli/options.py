@@ -10,9 +10,9 @@ import typer
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
+from promptwatch.server.services.accounts import AccountService
 from promptwatch.server.services.runtime import Runtime
 from promptwatch.server.settings import Settings, default_data_dir, resolve_database_url
-from promptwatch.server.store import accounts as account_store
 from promptwatch.server.store.engine import make_engine
 from promptwatch.server.store.schema_version import ensure_current, is_empty
 
@@ -72,10 +72,9 @@ def _no_store(settings: Settings) -> CommandError:
 
 
 def _check_account(runtime: Runtime, account: int) -> None:
-    with runtime.engine.connect() as conn:
-        if account_store.get_account(conn, account) is not None:
-            return
-        none_yet = account_store.count_accounts(conn) == 0
-    if none_yet:
+    accounts = AccountService(runtime)
+    if accounts.has_account(account):
+        return
+    if not accounts.is_bootstrapped():
         raise CommandError("the store has no account yet; `promptwatch up` on it creates the first one")
     raise CommandError(f"no account {account} in this store (the first account is 1)")

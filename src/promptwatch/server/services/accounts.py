@@ -54,6 +54,10 @@ class AccountService:
         with self._rt.engine.connect() as conn:
             return account_store.count_accounts(conn) > 0
 
+    def has_account(self, account_id: int) -> bool:
+        with self._rt.engine.connect() as conn:
+            return account_store.get_account(conn, account_id) is not None
+
     def bootstrap(self, owner_email: str = "owner@localhost", account_name: str = "Local") -> Bootstrap:
         """Create the instance operator, a first account with its owner, and an ingest key."""
         now = utc_now()

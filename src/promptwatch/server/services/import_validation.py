@@ -14,7 +14,8 @@ from datetime import datetime
 import orjson
 from sqlalchemy import Boolean, Column, DateTime, Float, Integer, LargeBinary, String
 
-from ...schema.common import MAX_JSON_DEPTH, nests_deeper
+from promptwatch.schema.common import MAX_JSON_DEPTH, nests_deeper
+
 from ..errors import InvalidInput
 from ..store.registry import CustomerTable
 from .prices import MAX_PER_MTOK

@@ -241,7 +241,10 @@ def fts_phrase(conn: Connection, query: str) -> tuple[str, int]:
     """The words as an FTS5 query, each quoted so that FTS5's syntax never applies (the index keeps no
     positions, so a quoted phrase may hold only one token), all joined by AND; and how many terms it asks
     the index for (`SqliteMatch`'s costs are per term)."""
-    words = [_fts_word(conn, w) for w in query_words(query)]
+    words = query_words(query)
+    if any(map(_expanded, words)):
+        conn.execute(_TERMS_TABLE)
+    words = [_fts_word(conn, w) for w in words]
     return " AND ".join(w for w, _terms in words) or '""', max(1, sum(terms for _word, terms in words))
 
 
@@ -253,8 +256,7 @@ def _fts_word(conn: Connection, word: str) -> tuple[str, int]:
     as MAX_TERMS terms."""
     if len(word) < MIN_PREFIX:
         return _quoted(word), 1
-    if word.isascii():
-        conn.execute(_TERMS_TABLE)
+    if _expanded(word):
         low = word.lower()
         terms = conn.execute(_TERMS, {"low": low, "high": low + "\U0010ffff", "n": MAX_TERMS + 1}).scalars().all()
         if not terms:
@@ -264,12 +266,17 @@ def _fts_word(conn: Connection, word: str) -> tuple[str, int]:
     return _quoted(word) + "*", MAX_TERMS
 
 
+def _expanded(word: str) -> bool:
+    """Whether the word is asked as the terms it begins (`_fts_word`)."""
+    return len(word) >= MIN_PREFIX and word.isascii()
+
+
 def _quoted(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
 MAX_TERMS = 64
-_TERMS_TABLE = text(  # per connection, made on first use: the index's terms, in order
+_TERMS_TABLE = text(  # per connection, made by the first query that expands a word: the index's terms, in order
     "CREATE VIRTUAL TABLE IF NOT EXISTS temp.activity_search_terms USING fts5vocab(main, activity_search, row)"
 )
 _TERMS = text("SELECT term FROM temp.activity_search_terms WHERE term >= :low AND term < :high LIMIT :n")
