@@ -26,8 +26,8 @@ except ImportError as exc:  # pragma: no cover - exercised only without langchai
     raise ImportError(LANGCHAIN_MISSING) from exc
 
 from ..sdk._safe import never_raise
-from ..sdk.context import active_instance, current_span
-from ..sdk.session import PromptWatch, log_chain_question
+from ..sdk.context import active_instance, current_span, open_instance
+from ..sdk.session import PromptWatch, log_chain_answer, log_chain_question
 from ..sdk.spans import Span
 from ..sdk.templates import registry
 from . import _langchain_values as values
@@ -58,7 +58,7 @@ class PromptWatchCallbackHandler(BaseCallbackHandler):
         if parent is None:
             parent = current_span.get()
         token = None
-        if parent is None and self.instance is not None and active_instance.get() is None:
+        if parent is None and self.instance is not None and open_instance() is None:
             token = active_instance.set(self.instance)  # an explicit handler used outside its context
         try:
             span = Span.start(name, activity_type, parent=parent, **fields)
@@ -115,7 +115,7 @@ class PromptWatchCallbackHandler(BaseCallbackHandler):
         span.set_output(outputs if isinstance(outputs, dict) else {"output": _plain(outputs)})
         self._close(run_id)
         if span.parent_id is None and isinstance(outputs, dict) and isinstance(outputs.get("answer"), str):
-            PromptWatch.log_assistant_answer(outputs["answer"])
+            log_chain_answer(outputs["answer"])
 
     @_guarded
     def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:

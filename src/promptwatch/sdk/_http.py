@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from ._transport import USER_AGENT
-from .context import active_instance
+from .context import open_instance
 from .errors import PromptWatchError
 from .pipeline import Pipeline, get_pipeline
 
@@ -28,7 +28,7 @@ def segment(value: str) -> str:
 
 def pipeline_for(api_key: str | None = None) -> Pipeline:
     """The pipeline (server and key) a helper uses: the open `PromptWatch` context's, else `api_key`'s."""
-    instance = active_instance.get()
+    instance = open_instance()
     if api_key is None and instance is not None:
         return instance.pipeline
     return get_pipeline(api_key)

@@ -25,7 +25,7 @@ from typing import Any
 
 from ._http import call, pipeline_for, segment
 from ._safe import logger, never_raise, warn_once
-from .context import active_instance
+from .context import open_instance
 from .errors import PromptWatchError
 from .pipeline import Pipeline
 
@@ -48,7 +48,7 @@ def namespace_for(cache_namespace_key: str | None = None, tracking_project: str 
     """The published client's namespace: `f"{tracking_project or 'default'}.{cache_namespace_key or 'default'}"`,
     the tracking project being the open `PromptWatch` context's, else PROMPTWATCH_TRACKING_PROJECT."""
     if tracking_project is None:
-        instance = active_instance.get()
+        instance = open_instance()
         if instance is not None:
             tracking_project = instance.tracking_project
         else:

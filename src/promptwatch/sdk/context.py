@@ -1,10 +1,11 @@
 """Where an activity belongs: the context variables of the open session and activity, and a session's state.
 
 Two `ContextVar`s carry everything, so threads and asyncio tasks never see each other's sessions:
-`active_instance` is the innermost open `PromptWatch` context and `current_span` the innermost open
-activity (an `@observe` call, a `span()` block, a LangChain run being recorded). A `SessionState` is one
-session of a `PromptWatch` context: it numbers its activities, is announced to the server with its first
-activity (a context that records nothing sends nothing) and sent again, closed, when it finishes.
+`active_instance` is the innermost open `PromptWatch` context (read it through `open_instance()`) and
+`current_span` the innermost open activity (an `@observe` call, a `span()` block, a LangChain run being
+recorded). A `SessionState` is one session of a `PromptWatch` context: it numbers its activities, is
+announced to the server with its first activity (a context that records nothing sends nothing) and sent
+again, closed, when it finishes.
 """
 
 from __future__ import annotations
@@ -25,6 +26,15 @@ if TYPE_CHECKING:
 
 active_instance: ContextVar[PromptWatch | None] = ContextVar("promptwatch_instance", default=None)
 current_span: ContextVar[Span | None] = ContextVar("promptwatch_span", default=None)
+
+
+def open_instance() -> PromptWatch | None:
+    """The innermost open `PromptWatch` context here. A context that `finish_session()` left from another
+    thread or task (which cannot reset this one's variables) is left here first, at this first use."""
+    instance = active_instance.get()
+    while instance is not None and instance.left_elsewhere:
+        instance = instance.leave_here()
+    return instance
 
 
 def new_session_id() -> str:
@@ -52,6 +62,7 @@ class SessionState:
         self.is_error = False
         self.announced = False
         self.asked_question: str | None = None  # logged by the app, not yet taken by a root chain run
+        self.chain_answer: str | None = None  # logged by the last root chain run, not yet repeated by the app
         self.on_activity = on_activity if on_activity is not None else []
         self._steps = itertools.count(1)
         self.steps_count = 0

@@ -16,6 +16,7 @@ callback handler is. No method raises into the app.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import Token
 from typing import Any, Protocol
 
 from ..schema.common import check_tracking_label
@@ -23,7 +24,7 @@ from ..schema.legacy import Session
 from ._safe import never_raise, warn_once
 from ._wire import LEGACY, iso
 from .config import TEMP_KEY_PREFIX
-from .context import SessionState, active_instance, current_span, new_session_id
+from .context import SessionState, active_instance, current_span, new_session_id, open_instance
 from .pipeline import Pipeline, get_pipeline
 from .spans import Span, queue_and_notify
 from .templates import register_prompt_template as _register_template
@@ -70,6 +71,7 @@ class PromptWatch:
         self._context: dict[str, Any] = {}
         self._activations: list[tuple[tuple[Any, Any], list[tuple[ContextHook, Any]]]] = []
         self._started = False  # start_session() opened the context (outside `with`); finish_session() leaves it
+        self.left_elsewhere = False  # finish_session() ran in another thread or task (see `leave_here`)
         self.session_state = self._new_state(session_id)
 
     def _new_state(self, session_id: str | None) -> SessionState:
@@ -99,17 +101,33 @@ class PromptWatch:
                     hooks.append((hook, hook.enter(self)))
         self._activations.append((tokens, hooks))
 
-    def _deactivate(self) -> None:
-        """Undo the latest `_activate()`."""
+    def _deactivate(self) -> bool:
+        """Undo the latest `_activate()`; False when it was made in another thread or task, whose context
+        variables cannot be reset from here."""
         if not self._activations:
-            return
-        (instance_token, span_token), hooks = self._activations.pop()
+            return True
+        (instance_token, span_token), hooks = self._activations[-1]
+        try:
+            current_span.reset(span_token)
+        except ValueError:  # the token belongs to another context
+            return False
+        self._activations.pop()
         while hooks:
             hook, token = hooks.pop()
             with never_raise():
                 hook.exit(self, token)
-        current_span.reset(span_token)
         active_instance.reset(instance_token)
+        return True
+
+    def leave_here(self) -> PromptWatch | None:
+        """Undo, where it was made, the activation that `finish_session()` left from another thread or task;
+        returns the context open here after it. In a copy of that context (a task started inside it), where it
+        cannot be undone either, returns the context that was open before it."""
+        if self._deactivate():
+            self.left_elsewhere = False
+            return active_instance.get()
+        (instance_token, _span_token), _hooks = self._activations[-1]
+        return None if instance_token.old_value is Token.MISSING else instance_token.old_value
 
     async def __aenter__(self) -> PromptWatch:
         return self.__enter__()
@@ -151,7 +169,7 @@ class PromptWatch:
             if session_id is not None or state.end_time is not None or state.announced:
                 state.finish()
                 self.session_state = self._new_state(session_id)
-            if not self._started and active_instance.get() is not self:
+            if not self._started and open_instance() is not self:
                 self._activate()
                 self._started = True
         return self.session_state.id
@@ -166,15 +184,15 @@ class PromptWatch:
             self.session_state.finish()
             if self._started:
                 self._started = False
-                self._deactivate()
+                self.left_elsewhere = not self._deactivate()
 
     @classmethod
     def get_active_instance(cls) -> PromptWatch | None:
-        return active_instance.get()
+        return open_instance()
 
     @classmethod
     def get_current_session(cls) -> Session | None:
-        instance = active_instance.get()
+        instance = open_instance()
         return instance.current_session if instance is not None else None
 
     # context values, callbacks, templates, integrations ------------------------------------------------
@@ -217,6 +235,12 @@ class PromptWatch:
                              feedback_rating: int | None = None, feedback_notes: str | None = None,
                              metadata: dict[str, Any] | None = None) -> None:
         with never_raise():
+            session = _session_of_context()
+            repeated = session is not None and session.chain_answer == text
+            if session is not None:
+                session.chain_answer = None
+            if repeated and metadata is None and feedback_label is feedback_rating is feedback_notes is None:
+                return  # the root chain that produced it has just recorded it
             _logged("answer", text, metadata, as_root=True, feedback_label=feedback_label,
                     feedback_rating=feedback_rating, feedback_notes=feedback_notes)
 
@@ -247,7 +271,7 @@ class PromptWatch:
 
 def _anchor(as_root: bool) -> Any:
     """The parent of a logged activity: the context's root for questions and answers, else the open span."""
-    if as_root and active_instance.get() is not None:
+    if as_root and open_instance() is not None:
         return None
     return current_span.get()
 
@@ -261,16 +285,32 @@ def _question(text: str, metadata: dict[str, Any] | None) -> SessionState | None
     return span.session
 
 
+def _session_of_context() -> SessionState | None:
+    """The session that a question or an answer logged now belongs to."""
+    instance, span = open_instance(), current_span.get()
+    return instance.session_state if instance is not None else span.session if span is not None else None
+
+
 def log_chain_question(text: str) -> None:
     """The published client's automatic question of a root chain asked `{"question": text}`, unless the app
     logged this very question (`log_user_question`) since the last root chain took one: one question a turn."""
-    instance, span = active_instance.get(), current_span.get()
-    session = instance.session_state if instance is not None else span.session if span is not None else None
+    session = _session_of_context()
     asked = session.asked_question if session is not None else None
     if session is not None:
         session.asked_question = None
     if asked != text:
         _question(text, None)
+
+
+def log_chain_answer(text: str) -> None:
+    """The published client's automatic answer of a root chain that returned `{"answer": text}`. The app
+    logging the same text right after (`log_assistant_answer`) records nothing more: one answer a turn."""
+    session = _session_of_context()
+    if session is not None:
+        session.chain_answer = None  # an earlier run's same answer is not this one's repetition
+    PromptWatch.log_assistant_answer(text)
+    if session is not None:
+        session.chain_answer = text
 
 
 def _logged(activity_type: str, text: str, metadata: dict[str, Any] | None, as_root: bool,

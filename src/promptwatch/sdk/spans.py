@@ -27,7 +27,7 @@ from ._ids import POOL as _ID_POOL
 from ._ids import new_id
 from ._safe import never_raise
 from ._wire import ACTIVITY, built
-from .context import active_instance, current_span
+from .context import current_span, open_instance
 
 _FROM_CONTEXT: Any = object()
 _allocate = object.__new__
@@ -75,7 +75,7 @@ class Span:
             self.parent_id = parent.id
             self.recording = recording = parent.recording
         else:
-            instance = active_instance.get()
+            instance = open_instance()
             if instance is not None:
                 session = self.session = instance.session_state
                 self.pipeline = pipeline = session.pipeline

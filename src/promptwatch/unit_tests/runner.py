@@ -25,7 +25,7 @@ from typing import Any
 from ..schema.legacy import LlmPrompt
 from ..sdk._http import call, pipeline_for, segment
 from ..sdk._safe import logger, never_raise, warn_once
-from ..sdk.context import active_instance
+from ..sdk.context import open_instance
 from ..sdk.errors import PromptWatchError
 from ..sdk.session import PromptWatch
 from .evaluation import CosineScoreEvaluationStrategy, EvaluationStrategyBase
@@ -308,7 +308,7 @@ class UnitTestSession:
 
     def context(self) -> Any:
         """The run's `PromptWatch` context, entered when it is not the open one (the pytest plugin)."""
-        return nullcontext() if active_instance.get() is self.prompt_watch else self.prompt_watch
+        return nullcontext() if open_instance() is self.prompt_watch else self.prompt_watch
 
     def _on_activity(self, activity: dict[str, Any]) -> None:
         pending, conditions = self._pending, self.run.conditions

@@ -111,6 +111,21 @@ def test_a_question_the_app_logged_is_not_recorded_again_by_its_chain(sdk):
     assert roots == ["Why?", "chain-sequence", "Why?", "chain-sequence", "How?", "When?", "chain-sequence"]
 
 
+def test_an_answer_its_chain_recorded_is_not_recorded_again_by_the_app(sdk):
+    chain = RunnableLambda(lambda inputs: {"answer": inputs["question"].upper()})
+    with PromptWatch():
+        answer = chain.invoke({"question": "yes"})["answer"]
+        PromptWatch.log_assistant_answer(answer)               # what the chain recorded: not again
+        chain.invoke({"question": "yes"})                      # the same answer in a later turn: recorded
+        PromptWatch.log_assistant_answer("YES", feedback_label=1)  # says more than the chain did: recorded
+        PromptWatch.log_assistant_answer("YES")                # not right after a chain's answer: recorded
+        answer = chain.invoke({"question": "no"})["answer"]
+        PromptWatch.log_assistant_answer("NO!")                # another text than the chain's: recorded
+    records = sorted(_records(sdk), key=lambda item: item["order"])
+    answers = [(item["text"], item.get("feedback_label")) for item in records if item["activity_type"] == "answer"]
+    assert answers == [("YES", None), ("YES", None), ("YES", 1), ("YES", None), ("NO", None), ("NO!", None)]
+
+
 def test_tools_retrievers_questions_and_answers(sdk):
     retriever = KeywordRetriever()
     chain = RunnableLambda(lambda inputs: {"answer": word_count.invoke(inputs["question"]),

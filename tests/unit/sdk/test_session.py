@@ -96,6 +96,42 @@ def test_start_and_finish_session_without_with_open_and_leave_the_context(sdk):
     assert sessions["legacy-1"]["tracking_project"] == "legacy"
 
 
+def test_finish_session_in_another_thread_leaves_the_context_where_it_was_started(sdk):
+    pw = PromptWatch(session_id="started-here")
+    pw.start_session()
+    PromptWatch.log_user_question("q?")
+    finisher = threading.Thread(target=pw.finish_session)
+    finisher.start()
+    finisher.join()
+    assert PromptWatch.get_active_instance() is None  # left here at the first use after
+    step("after")  # a trace of its own, not an activity of the finished session
+    with PromptWatch(session_id="next") as other:
+        assert PromptWatch.get_active_instance() is other
+    assert PromptWatch.get_active_instance() is None
+    promptwatch.flush(5)
+    by_session = {item["session_id"] for item in sdk.latest_activities().values() if item.get("name") == "step"}
+    assert by_session and "started-here" not in by_session
+    assert sdk.latest_sessions()["started-here"]["end_time"]
+
+
+def test_finish_session_in_another_task_leaves_the_context_in_the_starting_task_and_its_children(sdk):
+    async def main():
+        pw = PromptWatch()
+        pw.start_session()
+
+        async def child():
+            await finished.wait()
+            return PromptWatch.get_active_instance()
+
+        finished = asyncio.Event()
+        child_task = asyncio.create_task(child())  # a copy of this context, made while pw was open
+        await asyncio.create_task(asyncio.to_thread(pw.finish_session))
+        finished.set()
+        return await child_task, PromptWatch.get_active_instance()
+
+    assert asyncio.run(main()) == (None, None)
+
+
 def test_start_session_inside_with_keeps_one_context(sdk):
     with PromptWatch() as pw:
         pw.start_session()
