@@ -13,8 +13,9 @@ up to that many activities, then time each query `--runs` times after one warm-u
 the client sees it over loopback HTTP. Each fill uses its own seed but the same 30-day window, so old and new
 sessions interleave as real traffic would.
 
-With `--store DIR` (SQLite only) the data directory is kept and a later run resumes from what it holds: fill
-100,000 in one run and go on to 1,000,000 in the next, each within the 15-minute limit. Prints a table and
+With `--store DIR` the data directory is kept (on PostgreSQL also the database, named in DIR's state file; drop
+it yourself when done) and a later run resumes from what it holds: fill 100,000 in one run and go on to
+1,000,000 in the next, each within the 15-minute limit. Prints a table and
 writes JSON to bench/results/.
 """
 
@@ -194,14 +195,15 @@ def run(args: argparse.Namespace) -> dict:
     stages = []
     with ExitStack() as stack:
         if args.store:
-            if args.db != "sqlite":
-                raise SystemExit("--store keeps a SQLite data directory; PostgreSQL runs use a fresh database")
             data_dir = Path(args.store)
         else:
             data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pw-query-"))) / "data"
         data_dir.mkdir(parents=True, exist_ok=True)
-        url = stack.enter_context(postgres_database()) if args.db == "postgresql" else None
         state = load_state(data_dir)
+        if args.db == "postgresql" and args.store:  # the database is kept too, named in the state file
+            state.setdefault("database", f"pw_bench_store_{data_dir.resolve().name}")
+            save_state(data_dir, state)
+        url = stack.enter_context(postgres_database(state.get("database"))) if args.db == "postgresql" else None
         server = stack.enter_context(ServerProcess(data_dir, database_url=url).running())
         server.start()
         if state["api_key"] is None:
@@ -256,7 +258,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--store", help="SQLite data directory to keep and resume (default: a temporary one)")
+    parser.add_argument("--store", help="data directory (and PostgreSQL database) to keep and resume")
     parser.add_argument("--batch", type=int, default=1000, help="activities per ingest request while filling")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--runs", type=int, default=10)

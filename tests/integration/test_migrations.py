@@ -113,3 +113,36 @@ def test_a_downgrade_that_rebuilds_a_table_keeps_the_rows_that_reference_it(back
             if backend == "sqlite":  # the keys are on again for the connections that follow
                 assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         engine.dispose()
+
+
+def test_postgresql_search_keeps_words_without_positions_and_0011_strips_older_rows(tmp_path):
+    """Text search matches words and prefixes, never phrases: positions only made each index row larger."""
+    from promptwatch.server.store import search
+
+    with fresh_database("postgresql", tmp_path) as url:
+        engine = make_engine(url)
+        upgrade(engine, "0010_session_sort_start_time")
+        with engine.begin() as conn:
+            account = account_store.create_account(conn, "acme", NOW)
+            conn.execute(
+                sessions.insert(),
+                {"account_id": account, "id": "s", "start_time": NOW, "updated_at": NOW, "source": "native"},
+            )
+            session_pk = conn.execute(select(sessions.c.pk)).scalar_one()
+            for number in (1, 2):
+                conn.execute(
+                    activities.insert(),
+                    {"account_id": account, "session_pk": session_pk, "id": f"a{number}", "activity_type": "log",
+                     "start_time": NOW, "updated_at": NOW},
+                )  # fmt: skip
+            first, second = conn.execute(select(activities.c.pk).order_by(activities.c.pk)).scalars()
+            conn.exec_driver_sql(
+                "INSERT INTO activity_search VALUES (%(pk)s, %(account)s, to_tsvector('simple', 'refund the refund'))",
+                {"pk": first, "account": account},
+            )
+        upgrade(engine)
+        with engine.begin() as conn:
+            search.index(conn, [(second, account, "refund the refund")])
+            stored = conn.exec_driver_sql("SELECT tsv::text FROM activity_search ORDER BY activity_pk").scalars()
+            assert list(stored) == ["'refund' 'the'", "'refund' 'the'"]
+        engine.dispose()

@@ -12,8 +12,10 @@ begins (`rot`: rotate, rotation), a shorter one only itself.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -50,7 +52,7 @@ def _collect(value, parts: list[str], depth: int) -> None:
 _INDEX_SQLITE = text("INSERT INTO activity_search(rowid, body) VALUES (:pk, :body)")
 _INDEX_POSTGRESQL = text(
     "INSERT INTO activity_search(activity_pk, account_id, tsv) "
-    "VALUES (:pk, :account, to_tsvector('simple', :body)) "
+    "VALUES (:pk, :account, strip(to_tsvector('simple', :body))) "  # words only: see migration 0011
     "ON CONFLICT (activity_pk) DO UPDATE SET tsv = excluded.tsv"
 )
 
@@ -91,21 +93,73 @@ def text_match(conn: Connection, account_id: int, query: str) -> PostgresMatch |
 
 
 class PostgresMatch:
-    """The session list filters by `session_pks()` in one query, which PostgreSQL's planner, with table
-    statistics and the GIN index, runs in a few milliseconds at 100,000 activities."""
+    """The session list filters by `session_pks()` in one query. PostgreSQL plans it by its estimate of the
+    matches: many, and it walks the sessions in the list's order, testing their activities until the page is
+    full (milliseconds for a common word); few, and it reads them from the GIN index first. But a prefix's
+    estimate is a fixed guess, and a word that no activity holds was walked through every session (2.4 s at
+    1,000,000 activities). So when a word of the query is rare, the GIN index is read first here (a rare word's
+    entries are short, about a millisecond) and, with at most FEW_MATCHES matches, the query starts from them.
+    Rare is not among the index's most common words, as ANALYZE lists them in `pg_stats` (up to 1,000; a word
+    with fewer matches than the least of them, some thousands at 1M). A word that begins one of them counts as
+    common, since it stands for it as a prefix; and with no statistics yet, every word is rare."""
 
     walks = False  # see SqliteMatch
+    FEW_MATCHES = 1000
 
     def __init__(self, conn: Connection, account_id: int, query: str) -> None:
-        self.conn, self.account_id, self.query = conn, account_id, query
+        self.conn, self.account_id = conn, account_id
+        self.words = [word.lower() for word in query_words(query)]
+        self.params = {"words": ts_query(query), "q": query, "account": account_id}
 
     def session_pks(self) -> TextClause:
         """SQL selecting the pks of the account's sessions with a matching activity."""
-        return text(
-            "SELECT a.session_pk FROM activities a WHERE a.account_id = :account AND a.pk IN "
-            "(SELECT activity_pk FROM activity_search WHERE account_id = :account "
-            "AND (tsv @@ to_tsquery('simple', :words) OR tsv @@ plainto_tsquery('simple', :q)))"
-        ).bindparams(words=ts_query(self.query), q=self.query, account=self.account_id)
+        if not all(map(_common_words(self.conn).holds, self.words)):
+            few = list(self.conn.execute(_TS_MATCHES_UP_TO, {**self.params, "cap": self.FEW_MATCHES + 1}).scalars())
+            if len(few) <= self.FEW_MATCHES:
+                return _SESSIONS_OF_PKS.bindparams(account=self.account_id, pks=few)
+        return _SESSIONS_OF_MATCHES.bindparams(**self.params)
+
+
+_TS_MATCHES = (
+    "SELECT activity_pk FROM activity_search WHERE account_id = :account "
+    "AND (tsv @@ to_tsquery('simple', :words) OR tsv @@ plainto_tsquery('simple', :q))"
+)
+_TS_MATCHES_UP_TO = text(f"{_TS_MATCHES} LIMIT :cap")
+_SESSIONS_OF_MATCHES = text(
+    f"SELECT a.session_pk FROM activities a WHERE a.account_id = :account AND a.pk IN ({_TS_MATCHES})"
+)
+_SESSIONS_OF_PKS = text("SELECT session_pk FROM activities WHERE account_id = :account AND pk = ANY(:pks)")
+
+
+class _CommonWords:
+    """The index's most common words (from `pg_stats`, read again after COMMON_WORDS_SECONDS)."""
+
+    def __init__(self, words: list[str], read_at: float) -> None:
+        self.sorted, self.read_at = sorted(words), read_at
+
+    def holds(self, word: str) -> bool:
+        """Whether `word` is one of them, or, as a prefix (MIN_PREFIX characters or more), begins one."""
+        at = bisect.bisect_left(self.sorted, word)
+        if at == len(self.sorted):
+            return False
+        found = self.sorted[at]
+        return found == word or (len(word) >= MIN_PREFIX and found.startswith(word))
+
+
+COMMON_WORDS_SECONDS = 600
+_common_words_read = _CommonWords([], -COMMON_WORDS_SECONDS)
+_COMMON_WORDS = text(
+    "SELECT most_common_elems::text::text[] FROM pg_stats "
+    "WHERE schemaname = current_schema() AND tablename = 'activity_search' AND attname = 'tsv'"
+)
+
+
+def _common_words(conn: Connection) -> _CommonWords:
+    global _common_words_read
+    now = time.monotonic()
+    if now - _common_words_read.read_at >= COMMON_WORDS_SECONDS:
+        _common_words_read = _CommonWords(conn.execute(_COMMON_WORDS).scalar() or [], now)
+    return _common_words_read
 
 
 @dataclass

@@ -80,6 +80,12 @@ def sqlite_store(tmp_path_factory):
     yield from _stored("sqlite", tmp_path_factory)
 
 
+@pytest.fixture(scope="module")
+def postgres_store(tmp_path_factory):
+    """For PostgreSQL's two routes: from the rare words' matches, or by the planner's choice."""
+    yield from _stored("postgresql", tmp_path_factory)
+
+
 def _stored(backend: str, tmp_path_factory):
     with fresh_database(backend, tmp_path_factory.mktemp(f"search-{backend}")) as url:
         engine = make_engine(url)
@@ -326,6 +332,28 @@ def test_search_pages_equal_brute_force(store, sort):
 def test_each_sqlite_search_route_pages_equal_brute_force(sqlite_store, sort, route, monkeypatch):
     monkeypatch.setattr(search, "text_match", ROUTES[route])
     _check_every_query(sqlite_store, sort)
+
+
+POSTGRES_ROUTES = {  # (the words the statistics call common, FEW_MATCHES)
+    "every word common: the planner's choice": (sorted({*WORDS, RARE, "zucchini", "ap"}), 1000),
+    "every word rare: from the matches": ([], 1000),
+    "every word rare, too many matches: the planner's choice": ([], 0),
+}
+
+
+@pytest.mark.parametrize("route", POSTGRES_ROUTES)
+@pytest.mark.parametrize("sort", SORTS)
+def test_each_postgresql_search_route_pages_equal_brute_force(postgres_store, sort, route, monkeypatch):
+    common, few = POSTGRES_ROUTES[route]
+    monkeypatch.setattr(search, "_common_words", lambda _conn: search._CommonWords(common, 0.0))
+    monkeypatch.setattr(search.PostgresMatch, "FEW_MATCHES", few)
+    _check_every_query(postgres_store, sort)
+
+
+def test_postgresql_counts_a_word_common_when_it_is_or_begins_a_common_word():
+    common = search._CommonWords(["contract", "refund", "12345"], 0.0)
+    assert [common.holds(w) for w in ("refund", "con", "contract", "123", "12345")] == [True] * 5
+    assert [common.holds(w) for w in ("co", "refunds", "zebra", "a", "1234567")] == [False] * 5
 
 
 @pytest.mark.parametrize("sort", SORTS)
