@@ -16,6 +16,7 @@ from promptwatch.server.store.engine import make_engine
 from promptwatch.server.store.schema_version import ensure_current
 from promptwatch.server.store.tables.sessions import sessions
 from promptwatch.server.store.tables.usage import usage_hourly
+from promptwatch.server.workers import batch_writer
 from promptwatch.server.workers.batch_writer import BatchWriter, Job
 from tests.support.databases import fresh_database
 
@@ -120,3 +121,41 @@ def test_concurrent_writers_keep_every_activity_and_the_session_totals(engine):
         row = conn.execute(select(sessions.c.activity_count, sessions.c.total_tokens, sessions.c.cost)).one()
         assert row == (100, 1100, 50.0)
         assert conn.execute(select(usage_hourly.c.calls, usage_hourly.c.cost)).one() == (100, 50.0)
+
+
+def _gathered(engine, under_load: bool, first: int, later: int) -> list[int]:
+    """The activity counts of the jobs `_gather` takes for one transaction: a job of `first` activities is
+    queued, another of `later` activities 1 ms after the gathering began."""
+    writer = BatchWriter(engine, queue_limit=10)
+
+    async def run() -> list[int]:
+        loop = asyncio.get_running_loop()
+
+        def job(count: int) -> Job:
+            return Job(1, [], [{}] * count, loop.create_future())
+
+        writer._queue.put_nowait(job(first))
+
+        async def put_later() -> None:
+            await asyncio.sleep(0.001)
+            writer._queue.put_nowait(job(later))
+
+        arriving = asyncio.create_task(put_later())
+        jobs = await writer._gather(under_load)
+        await arriving
+        return [len(j.activities) for j in jobs]
+
+    return asyncio.run(run())
+
+
+def test_under_load_a_transaction_waits_briefly_for_the_jobs_on_their_way(engine, monkeypatch):
+    monkeypatch.setattr(batch_writer, "GATHER_SECONDS", 1.0)  # ample: the second job comes after 1 ms
+    assert _gathered(engine, under_load=True, first=100, later=100) == [100, 100]
+
+
+def test_a_lone_job_or_a_full_transaction_does_not_wait(engine, monkeypatch):
+    monkeypatch.setattr(batch_writer, "GATHER_SECONDS", 1.0)
+    assert _gathered(engine, under_load=False, first=100, later=100) == [100]
+    assert _gathered(engine, under_load=True, first=batch_writer.GATHER_ACTIVITIES, later=100) == [
+        batch_writer.GATHER_ACTIVITIES
+    ]
