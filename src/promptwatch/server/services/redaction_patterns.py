@@ -57,10 +57,16 @@ KEY_HINTS = ("authorization", '"token"')  # with ASSIGNMENT_HINTS: every key SEC
 
 class _AnyOf:
     """Finds whether a text holds any of some strings, in one pass (Aho-Corasick as a DFA, with a SIMD
-    prefilter: a regex alternation of the same strings, or one `in` per string, costs several times more)."""
+    prefilter: a regex alternation of the same strings, or one `in` per string, costs several times more).
+    Leftmost-first matching, because only whether there is a match counts: it skips the overlapping matches
+    that standard matching reports, and takes half the time on a 1.7 KB activity body."""
 
     def __init__(self, hints) -> None:
-        self._automaton = ahocorasick_rs.AhoCorasick(hints, implementation=ahocorasick_rs.Implementation.DFA)
+        self._automaton = ahocorasick_rs.AhoCorasick(
+            hints,
+            matchkind=ahocorasick_rs.MatchKind.LeftmostFirst,
+            implementation=ahocorasick_rs.Implementation.DFA,
+        )
 
     def found_in(self, text: str) -> bool:
         return bool(self._automaton.find_matches_as_indexes(text))
