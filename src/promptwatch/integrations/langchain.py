@@ -41,8 +41,12 @@ class PromptWatchCallbackHandler(BaseCallbackHandler):
     run_inline = True  # called in the run's own context, so contextvars (the session) are right
     raise_error = False
 
-    def __init__(self, instance: PromptWatch | None = None):
+    def __init__(self, instance: PromptWatch | None = None, *, joined: bool = False):
+        """`instance`: the context whose session an explicit handler records into, also outside it. `joined`:
+        made by the context itself (`attach`), so that a run it still sees after the context was left (in an
+        asyncio task started inside it) is not recorded into that context's finished session."""
         self.instance = instance
+        self.joined = joined
         self._runs: dict[UUID, Span] = {}
         self._templates: dict[UUID, tuple[dict[str, Any], Any]] = {}  # parent run -> its prompt template
 
@@ -58,7 +62,7 @@ class PromptWatchCallbackHandler(BaseCallbackHandler):
         if parent is None:
             parent = current_span.get()
         token = None
-        if parent is None and self.instance is not None and open_instance() is None:
+        if parent is None and self.instance is not None and not self.joined and open_instance() is None:
             token = active_instance.set(self.instance)  # an explicit handler used outside its context
         try:
             span = Span.start(name, activity_type, parent=parent, **fields)
@@ -252,7 +256,7 @@ def attach(instance: PromptWatch) -> Any:
     if not _hook_registered:
         register_configure_hook(_handler_var, inheritable=True)
         _hook_registered = True
-    return _handler_var.set(PromptWatchCallbackHandler(instance))
+    return _handler_var.set(PromptWatchCallbackHandler(instance, joined=True))
 
 
 def detach(token: Any) -> None:

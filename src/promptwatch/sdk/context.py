@@ -14,9 +14,10 @@ import itertools
 import time
 import uuid
 from collections.abc import Callable
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any
 
+from ._safe import never_raise
 from ._wire import SESSION
 
 if TYPE_CHECKING:
@@ -26,15 +27,53 @@ if TYPE_CHECKING:
 
 active_instance: ContextVar[PromptWatch | None] = ContextVar("promptwatch_instance", default=None)
 current_span: ContextVar[Span | None] = ContextVar("promptwatch_span", default=None)
+current_activation: ContextVar[Activation | None] = ContextVar("promptwatch_activation", default=None)
+
+
+class Activation:
+    """One opening of a `PromptWatch` context in one flow of control (thread or asyncio task), with the tokens
+    that undo it there and the integrations that joined it. `finish_session()` in another flow cannot reset
+    this one's variables: it marks the activation `left`, and `open_instance()` undoes it at this flow's next
+    use of the SDK; a copy of this flow's context made while it was open (a task started inside it) stops
+    seeing it as well."""
+
+    __slots__ = ("instance", "hooks", "left", "_tokens")
+
+    def __init__(self, instance: PromptWatch) -> None:
+        self.instance = instance
+        self.hooks: list[tuple[Any, Any]] = []  # (context hook, what its `exit` takes)
+        self.left = False
+        self._tokens = (active_instance.set(instance), current_span.set(None), current_activation.set(self))
+
+    def undo(self) -> bool:
+        """Undo it here; False, changing nothing, when here is not the flow of control it was made in."""
+        instance_token, span_token, activation_token = self._tokens
+        try:
+            current_activation.reset(activation_token)
+        except (ValueError, RuntimeError):  # the token belongs to another context, or was used there
+            return False
+        current_span.reset(span_token)
+        active_instance.reset(instance_token)
+        while self.hooks:
+            hook, token = self.hooks.pop()
+            with never_raise():
+                hook.exit(self.instance, token)
+        return True
+
+    def hide(self) -> None:
+        """In a copy of the context it was made in, where it cannot be undone: show what was open before it."""
+        for var, token in zip((active_instance, current_span, current_activation), self._tokens):
+            var.set(None if token.old_value is Token.MISSING else token.old_value)
 
 
 def open_instance() -> PromptWatch | None:
-    """The innermost open `PromptWatch` context here. A context that `finish_session()` left from another
-    thread or task (which cannot reset this one's variables) is left here first, at this first use."""
-    instance = active_instance.get()
-    while instance is not None and instance.left_elsewhere:
-        instance = instance.leave_here()
-    return instance
+    """The innermost open `PromptWatch` context here, once any that was left from another flow is undone."""
+    activation = current_activation.get()
+    while activation is not None and activation.left:
+        if not activation.undo():
+            activation.hide()
+        activation = current_activation.get()
+    return active_instance.get()
 
 
 def new_session_id() -> str:
@@ -70,6 +109,7 @@ class SessionState:
     def next_order(self) -> int:
         """The next activity's 1-based step number; announces the session with its first activity."""
         self.steps_count = order = next(self._steps)
+        self.chain_answer = None  # an answer the app logs now is no longer the one the chain just logged
         if not self.announced:
             self.announced = True
             self.pipeline.emit((SESSION, self.record()))

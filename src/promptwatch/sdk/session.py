@@ -16,7 +16,6 @@ callback handler is. No method raises into the app.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextvars import Token
 from typing import Any, Protocol
 
 from ..schema.common import check_tracking_label
@@ -24,7 +23,7 @@ from ..schema.legacy import Session
 from ._safe import never_raise, warn_once
 from ._wire import LEGACY, iso
 from .config import TEMP_KEY_PREFIX
-from .context import SessionState, active_instance, current_span, new_session_id, open_instance
+from .context import Activation, SessionState, current_span, new_session_id, open_instance
 from .pipeline import Pipeline, get_pipeline
 from .spans import Span, queue_and_notify
 from .templates import register_prompt_template as _register_template
@@ -69,9 +68,8 @@ class PromptWatch:
         self.tracking_tenant = _label(tracking_tenant, "tracking_tenant")
         self._callbacks: list[Callable[[dict[str, Any]], None]] = []
         self._context: dict[str, Any] = {}
-        self._activations: list[tuple[tuple[Any, Any], list[tuple[ContextHook, Any]]]] = []
-        self._started = False  # start_session() opened the context (outside `with`); finish_session() leaves it
-        self.left_elsewhere = False  # finish_session() ran in another thread or task (see `leave_here`)
+        self._entered: list[Activation] = []  # by `with` blocks, innermost last
+        self._started: Activation | None = None  # by start_session() outside `with`; finish_session() leaves it
         self.session_state = self._new_state(session_id)
 
     def _new_state(self, session_id: str | None) -> SessionState:
@@ -81,53 +79,26 @@ class PromptWatch:
     # the context ---------------------------------------------------------------------------------------
 
     def __enter__(self) -> PromptWatch:
-        self._activate()
+        self._entered.append(self._activate())
         return self
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        entered = self._entered.pop() if self._entered else None
         with never_raise():
+            if entered is not None:
+                entered.undo()  # the innermost first: context variables are reset in the reverse order
             if exc is not None and not isinstance(exc, GeneratorExit):
                 self.session_state.is_error = True
             self.finish_session()
-        self._deactivate()
 
-    def _activate(self) -> None:
+    def _activate(self) -> Activation:
         """Make this the innermost open context here: its session gets the activities, hooks join it."""
-        tokens = (active_instance.set(self), current_span.set(None))
-        hooks: list[tuple[ContextHook, Any]] = []
+        activation = Activation(self)
         with never_raise():
             for hook in CONTEXT_HOOKS:
                 with never_raise():
-                    hooks.append((hook, hook.enter(self)))
-        self._activations.append((tokens, hooks))
-
-    def _deactivate(self) -> bool:
-        """Undo the latest `_activate()`; False when it was made in another thread or task, whose context
-        variables cannot be reset from here."""
-        if not self._activations:
-            return True
-        (instance_token, span_token), hooks = self._activations[-1]
-        try:
-            current_span.reset(span_token)
-        except ValueError:  # the token belongs to another context
-            return False
-        self._activations.pop()
-        while hooks:
-            hook, token = hooks.pop()
-            with never_raise():
-                hook.exit(self, token)
-        active_instance.reset(instance_token)
-        return True
-
-    def leave_here(self) -> PromptWatch | None:
-        """Undo, where it was made, the activation that `finish_session()` left from another thread or task;
-        returns the context open here after it. In a copy of that context (a task started inside it), where it
-        cannot be undone either, returns the context that was open before it."""
-        if self._deactivate():
-            self.left_elsewhere = False
-            return active_instance.get()
-        (instance_token, _span_token), _hooks = self._activations[-1]
-        return None if instance_token.old_value is Token.MISSING else instance_token.old_value
+                    activation.hooks.append((hook, hook.enter(self)))
+        return activation
 
     async def __aenter__(self) -> PromptWatch:
         return self.__enter__()
@@ -169,9 +140,8 @@ class PromptWatch:
             if session_id is not None or state.end_time is not None or state.announced:
                 state.finish()
                 self.session_state = self._new_state(session_id)
-            if not self._started and open_instance() is not self:
-                self._activate()
-                self._started = True
+            if self._started is None and open_instance() is not self:
+                self._started = self._activate()
         return self.session_state.id
 
     def start_new_session(self) -> str:
@@ -182,9 +152,9 @@ class PromptWatch:
         """Close the session; a context that `start_session()` opened is left, as exiting `with` does."""
         with never_raise():
             self.session_state.finish()
-            if self._started:
-                self._started = False
-                self.left_elsewhere = not self._deactivate()
+            started, self._started = self._started, None
+            if started is not None and not started.undo():  # started in another thread or task
+                started.left = True
 
     @classmethod
     def get_active_instance(cls) -> PromptWatch | None:
@@ -304,11 +274,10 @@ def log_chain_question(text: str) -> None:
 
 def log_chain_answer(text: str) -> None:
     """The published client's automatic answer of a root chain that returned `{"answer": text}`. The app
-    logging the same text right after (`log_assistant_answer`) records nothing more: one answer a turn."""
-    session = _session_of_context()
-    if session is not None:
-        session.chain_answer = None  # an earlier run's same answer is not this one's repetition
+    logging the same text right after (`log_assistant_answer`, before any other activity of the session)
+    records nothing more: one answer a turn."""
     PromptWatch.log_assistant_answer(text)
+    session = _session_of_context()
     if session is not None:
         session.chain_answer = text
 

@@ -121,9 +121,13 @@ def test_an_answer_its_chain_recorded_is_not_recorded_again_by_the_app(sdk):
         PromptWatch.log_assistant_answer("YES")                # not right after a chain's answer: recorded
         answer = chain.invoke({"question": "no"})["answer"]
         PromptWatch.log_assistant_answer("NO!")                # another text than the chain's: recorded
+        chain.invoke({"question": "no"})
+        PromptWatch.log("looked it up")
+        PromptWatch.log_assistant_answer("NO")                 # not right after: something came between
     records = sorted(_records(sdk), key=lambda item: item["order"])
     answers = [(item["text"], item.get("feedback_label")) for item in records if item["activity_type"] == "answer"]
-    assert answers == [("YES", None), ("YES", None), ("YES", 1), ("YES", None), ("NO", None), ("NO!", None)]
+    assert answers == [("YES", None), ("YES", None), ("YES", 1), ("YES", None), ("NO", None), ("NO!", None),
+                       ("NO", None), ("NO", None)]
 
 
 def test_tools_retrievers_questions_and_answers(sdk):

@@ -6,6 +6,8 @@ import asyncio
 import base64
 import threading
 
+import pytest
+
 import promptwatch
 from promptwatch import DocumentSnippet, PromptWatch, RetrievedDocuments, observe, span
 from promptwatch.sdk import pipeline
@@ -28,17 +30,18 @@ def test_logging_api_and_session_naming(sdk):
         PromptWatch.log_user_question("How do I reset?", metadata={"channel": "web"})
         with span("lookup"):
             PromptWatch.log("looked up 2 articles", metadata={"latency_ms": 12})
-            PromptWatch.log_activity(RetrievedDocuments(
-                documents=[DocumentSnippet(id="kb-1", text="Click forgot.", source="kb/reset.md")],
-                scores=[0.9]))
+            PromptWatch.log_activity(
+                RetrievedDocuments(
+                    documents=[DocumentSnippet(id="kb-1", text="Click forgot.", source="kb/reset.md")], scores=[0.9]
+                )
+            )
         PromptWatch.log("ticket timeout", error_msg="TimeoutError: 5s")
         PromptWatch.log_assistant_answer("Click 'Forgot password'.", feedback_label=1, feedback_rating=5)
         assert PromptWatch.get_current_session().id == "sess-1"
     assert PromptWatch.get_active_instance() is None
     promptwatch.flush(5)
     records = sorted(sdk.latest_activities().values(), key=lambda item: item["order"])
-    assert [item["activity_type"] for item in records] == [
-        "question", "span", "log", "retrieved-docs", "log", "answer"]
+    assert [item["activity_type"] for item in records] == ["question", "span", "log", "retrieved-docs", "log", "answer"]
     assert [item["order"] for item in records] == [1, 2, 3, 4, 5, 6]
     lookup = records[1]
     assert records[2]["parent_activity_id"] == lookup["id"] and records[3]["parent_activity_id"] == lookup["id"]
@@ -90,44 +93,73 @@ def test_start_and_finish_session_without_with_open_and_leave_the_context(sdk):
     promptwatch.flush(5)
     first = [item for item in sdk.latest_activities().values() if item["session_id"] == "legacy-1"]
     assert [item["activity_type"] for item in sorted(first, key=lambda item: item["order"])] == [
-        "question", "log", "answer"]
+        "question",
+        "log",
+        "answer",
+    ]
     sessions = sdk.latest_sessions()
     assert len(sessions) == 2 and all(item["end_time"] for item in sessions.values())
     assert sessions["legacy-1"]["tracking_project"] == "legacy"
 
 
+def _in_thread(call):
+    result = []
+    thread = threading.Thread(target=lambda: result.append(call()))
+    thread.start()
+    thread.join()
+    return result[0]
+
+
 def test_finish_session_in_another_thread_leaves_the_context_where_it_was_started(sdk):
-    pw = PromptWatch(session_id="started-here")
+    """A web app's pooled threads: one starts the session, another finishes it, a third starts the next."""
+    pw = PromptWatch(session_id="one")
     pw.start_session()
     PromptWatch.log_user_question("q?")
-    finisher = threading.Thread(target=pw.finish_session)
-    finisher.start()
-    finisher.join()
+    _in_thread(pw.finish_session)
+
+    def next_session():
+        pw.start_session("two")
+        seen = PromptWatch.get_active_instance()
+        step("in two")
+        return seen
+
+    assert _in_thread(next_session) is pw  # a new opening elsewhere is not the one that was left
     assert PromptWatch.get_active_instance() is None  # left here at the first use after
-    step("after")  # a trace of its own, not an activity of the finished session
-    with PromptWatch(session_id="next") as other:
+    step("after")  # a trace of its own, not an activity of either session
+    with PromptWatch(session_id="three") as other:
         assert PromptWatch.get_active_instance() is other
     assert PromptWatch.get_active_instance() is None
     promptwatch.flush(5)
-    by_session = {item["session_id"] for item in sdk.latest_activities().values() if item.get("name") == "step"}
-    assert by_session and "started-here" not in by_session
-    assert sdk.latest_sessions()["started-here"]["end_time"]
+    steps = [item for item in sdk.latest_activities().values() if item.get("name") == "step"]
+
+    def session_of(tag: str) -> str:
+        return next(item["session_id"] for item in steps if tag in str(item.get("inputs")))
+
+    assert session_of("in two") == "two" and session_of("after") not in ("one", "two", "three")
+    assert sdk.latest_sessions()["one"]["end_time"]
 
 
-def test_finish_session_in_another_task_leaves_the_context_in_the_starting_task_and_its_children(sdk):
+@pytest.mark.parametrize("first", ["the starting task", "a task it started"])
+def test_finish_session_in_another_task_leaves_the_context_in_the_starting_task_and_its_children(sdk, first):
     async def main():
         pw = PromptWatch()
         pw.start_session()
 
         async def child():
             await finished.wait()
+            if first == "the starting task":
+                await parent_looked.wait()
             return PromptWatch.get_active_instance()
 
-        finished = asyncio.Event()
+        finished, parent_looked = asyncio.Event(), asyncio.Event()
         child_task = asyncio.create_task(child())  # a copy of this context, made while pw was open
-        await asyncio.create_task(asyncio.to_thread(pw.finish_session))
+        await asyncio.to_thread(pw.finish_session)
         finished.set()
-        return await child_task, PromptWatch.get_active_instance()
+        if first == "a task it started":
+            await asyncio.sleep(0.01)
+        seen_here = PromptWatch.get_active_instance()
+        parent_looked.set()
+        return await child_task, seen_here
 
     assert asyncio.run(main()) == (None, None)
 
