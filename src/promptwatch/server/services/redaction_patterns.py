@@ -58,8 +58,8 @@ KEY_HINTS = ("authorization", '"token"')  # with ASSIGNMENT_HINTS: every key SEC
 class _AnyOf:
     """Finds whether a text holds any of some strings, in one pass (Aho-Corasick as a DFA, with a SIMD
     prefilter: a regex alternation of the same strings, or one `in` per string, costs several times more).
-    Leftmost-first matching, because only whether there is a match counts: it skips the overlapping matches
-    that standard matching reports, and takes half the time on a 1.7 KB activity body."""
+    Only whether there is a match counts, which any match kind answers alike; leftmost-first took half the
+    time of the standard kind on a 1.7 KB activity body (1.9 against 3.7 µs)."""
 
     def __init__(self, hints) -> None:
         self._automaton = ahocorasick_rs.AhoCorasick(

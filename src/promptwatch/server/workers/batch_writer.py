@@ -110,7 +110,7 @@ class BatchWriter:
             elif count < GATHER_ACTIVITIES and (left := deadline - loop.time()) > 0:
                 try:
                     job = await asyncio.wait_for(self._queue.get(), left)
-                except TimeoutError:
+                except asyncio.TimeoutError:  # the built-in TimeoutError only from Python 3.11
                     break
             else:
                 break

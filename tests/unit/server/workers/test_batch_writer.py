@@ -150,7 +150,40 @@ def _gathered(engine, under_load: bool, first: int, later: int) -> list[int]:
 
 def test_under_load_a_transaction_waits_briefly_for_the_jobs_on_their_way(engine, monkeypatch):
     monkeypatch.setattr(batch_writer, "GATHER_SECONDS", 1.0)  # ample: the second job comes after 1 ms
-    assert _gathered(engine, under_load=True, first=100, later=100) == [100, 100]
+    later = batch_writer.GATHER_ACTIVITIES  # with it the transaction holds enough and waits no longer
+    assert _gathered(engine, under_load=True, first=100, later=later) == [100, later]
+
+
+def test_the_writer_waits_for_more_only_after_a_transaction_that_jobs_queued_behind(engine, monkeypatch):
+    """A lone job is written at once; jobs that queued while a transaction ran are written with the next
+    jobs that arrive within GATHER_SECONDS."""
+    monkeypatch.setattr(batch_writer, "GATHER_SECONDS", 1.0)
+    monkeypatch.setattr(batch_writer, "GATHER_ACTIVITIES", 3)
+    writer = BatchWriter(engine, queue_limit=10)
+    written: list[list[str]] = []
+
+    def write(jobs):
+        written.append([job.sessions[0]["id"] for job in jobs])
+        time.sleep(0.05 if len(written) == 1 else 0)  # the first transaction takes a while
+        return [({}, {})] * len(jobs)
+
+    monkeypatch.setattr(writer, "_write", write)
+
+    async def run() -> None:
+        async with writer:
+
+            def submit(name: str) -> asyncio.Task:
+                return asyncio.create_task(writer.submit(1, [session(name)], [{}]))
+
+            a = submit("a")
+            await asyncio.sleep(0.01)  # the writer took `a` alone and is writing it
+            queued = [submit("b"), submit("c")]
+            await a
+            await asyncio.sleep(0.01)
+            await asyncio.gather(*queued, submit("d"))
+
+    asyncio.run(run())
+    assert written == [["a"], ["b", "c", "d"]]
 
 
 def test_a_lone_job_or_a_full_transaction_does_not_wait(engine, monkeypatch):
