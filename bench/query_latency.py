@@ -22,6 +22,7 @@ writes JSON to bench/results/.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import statistics
@@ -200,8 +201,11 @@ def run(args: argparse.Namespace) -> dict:
             data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pw-query-"))) / "data"
         data_dir.mkdir(parents=True, exist_ok=True)
         state = load_state(data_dir)
+        if state.setdefault("db", args.db) != args.db:
+            raise SystemExit(f"{data_dir} holds a {state['db']} store; pass --db {state['db']} or another --store")
         if args.db == "postgresql" and args.store:  # the database is kept too, named in the state file
-            state.setdefault("database", f"pw_bench_store_{data_dir.resolve().name}")
+            path_hash = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:12]
+            state.setdefault("database", f"pw_bench_store_{path_hash}")
             save_state(data_dir, state)
         url = stack.enter_context(postgres_database(state.get("database"))) if args.db == "postgresql" else None
         server = stack.enter_context(ServerProcess(data_dir, database_url=url).running())

@@ -18,6 +18,7 @@ import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import Connection, TextClause, column, delete, table, text
 
@@ -109,30 +110,46 @@ class PostgresMatch:
     def __init__(self, conn: Connection, account_id: int, query: str) -> None:
         self.conn, self.account_id = conn, account_id
         self.words = [word.lower() for word in query_words(query)]
-        self.params = {"words": ts_query(query), "q": query, "account": account_id}
+        self.params = {"words": ts_query(query), "account": account_id}
+        self.words_only = bool(_PLAIN_QUERY.fullmatch(query))
+        if not self.words_only:
+            self.params["q"] = query
 
     def session_pks(self) -> TextClause:
-        """SQL selecting the pks of the account's sessions with a matching activity."""
+        """SQL selecting the pks of the account's sessions with a matching activity; when a word is rare,
+        the matching activities are read here first and the SQL names them."""
+        matches_up_to, sessions_of_matches = _ts_statements(self.words_only)
         if not all(map(_common_words(self.conn).holds, self.words)):
-            few = list(self.conn.execute(_TS_MATCHES_UP_TO, {**self.params, "cap": self.FEW_MATCHES + 1}).scalars())
+            few = list(self.conn.execute(matches_up_to, {**self.params, "cap": self.FEW_MATCHES + 1}).scalars())
             if len(few) <= self.FEW_MATCHES:
                 return _SESSIONS_OF_PKS.bindparams(account=self.account_id, pks=few)
-        return _SESSIONS_OF_MATCHES.bindparams(**self.params)
+        return sessions_of_matches.bindparams(**self.params)
 
 
-_TS_MATCHES = (
-    "SELECT activity_pk FROM activity_search WHERE account_id = :account "
-    "AND (tsv @@ to_tsquery('simple', :words) OR tsv @@ plainto_tsquery('simple', :q))"
-)
-_TS_MATCHES_UP_TO = text(f"{_TS_MATCHES} LIMIT :cap")
-_SESSIONS_OF_MATCHES = text(
-    f"SELECT a.session_pk FROM activities a WHERE a.account_id = :account AND a.pk IN ({_TS_MATCHES})"
-)
+# ASCII letters and digits only: PostgreSQL's parser reads them as the same words as `query_words`, so the query
+# as `plainto_tsquery` parses it asks for a subset of the prefixes' matches and is left out (a walk tests each
+# activity against one query instead of two)
+_PLAIN_QUERY = re.compile(r"[A-Za-z0-9\s]*")
+
+
+@cache
+def _ts_statements(words_only: bool) -> tuple[TextClause, TextClause]:
+    """(up to :cap matching activities, the sessions of every match) for a query of plain words or any other."""
+    condition = "tsv @@ to_tsquery('simple', :words)"
+    if not words_only:
+        condition = f"({condition} OR tsv @@ plainto_tsquery('simple', :q))"
+    matches = f"SELECT activity_pk FROM activity_search WHERE account_id = :account AND {condition}"
+    return (
+        text(f"{matches} LIMIT :cap"),
+        text(f"SELECT a.session_pk FROM activities a WHERE a.account_id = :account AND a.pk IN ({matches})"),
+    )
+
+
 _SESSIONS_OF_PKS = text("SELECT session_pk FROM activities WHERE account_id = :account AND pk = ANY(:pks)")
 
 
 class _CommonWords:
-    """The index's most common words (from `pg_stats`, read again after COMMON_WORDS_SECONDS)."""
+    """The index's most common words, as `pg_stats` had them when they were read (`read_at`, monotonic)."""
 
     def __init__(self, words: list[str], read_at: float) -> None:
         self.sorted, self.read_at = sorted(words), read_at
@@ -147,19 +164,21 @@ class _CommonWords:
 
 
 COMMON_WORDS_SECONDS = 600
-_common_words_read = _CommonWords([], -COMMON_WORDS_SECONDS)
 _COMMON_WORDS = text(
-    "SELECT most_common_elems::text::text[] FROM pg_stats "
-    "WHERE schemaname = current_schema() AND tablename = 'activity_search' AND attname = 'tsv'"
+    "SELECT s.most_common_elems::text::text[] FROM pg_stats s "
+    "JOIN pg_class c ON c.relname = s.tablename JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "AND n.nspname = s.schemaname WHERE c.oid = to_regclass('activity_search') AND s.attname = 'tsv'"
 )
 
 
 def _common_words(conn: Connection) -> _CommonWords:
-    global _common_words_read
+    """Read again after COMMON_WORDS_SECONDS; kept with the database connection (`Connection.info` lives as
+    long as the pooled connection), so each database has its own."""
+    held = conn.info.get("common_words")
     now = time.monotonic()
-    if now - _common_words_read.read_at >= COMMON_WORDS_SECONDS:
-        _common_words_read = _CommonWords(conn.execute(_COMMON_WORDS).scalar() or [], now)
-    return _common_words_read
+    if held is None or now - held.read_at >= COMMON_WORDS_SECONDS:
+        held = conn.info["common_words"] = _CommonWords(conn.execute(_COMMON_WORDS).scalar() or [], now)
+    return held
 
 
 @dataclass
@@ -287,7 +306,8 @@ def query_words(query: str) -> list[str]:
 def ts_query(query: str) -> str:
     """The words as PostgreSQL's `to_tsquery` reads them: each quoted, `:*` for a prefix, all joined by `&`.
     PostgreSQL also keeps some runs with punctuation as one token (`1.5`, an email address), which these
-    words do not name: the list asks this or the query as `plainto_tsquery` parses it."""
+    words do not name: unless the query is plain ASCII words, the list asks this or the query as
+    `plainto_tsquery` parses it."""
     return " & ".join(f"'{w}':*" if len(w) >= MIN_PREFIX else f"'{w}'" for w in query_words(query))
 
 

@@ -350,6 +350,15 @@ def test_each_postgresql_search_route_pages_equal_brute_force(postgres_store, so
     _check_every_query(postgres_store, sort)
 
 
+def test_postgresql_reads_the_common_words_from_the_statistics_once_per_connection(postgres_store, monkeypatch):
+    with postgres_store.engine.connect() as conn:
+        common = search._common_words(conn)
+        assert common.holds("apple") and common.holds("ban")  # in 60 % and 25 % of the activities
+        assert not common.holds("zucchini")
+        monkeypatch.setattr(search, "_COMMON_WORDS", None)  # not read again while fresh
+        assert search._common_words(conn) is common
+
+
 def test_postgresql_counts_a_word_common_when_it_is_or_begins_a_common_word():
     common = search._CommonWords(["contract", "refund", "12345"], 0.0)
     assert [common.holds(w) for w in ("refund", "con", "contract", "123", "12345")] == [True] * 5
