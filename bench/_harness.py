@@ -200,7 +200,9 @@ def startup_times(server: ServiceProcess, runs: int = 5, cpu: list | None = None
 
 class ResourceSampler:
     """Peak RSS of a process with its children (sampled every 100 ms) and their user+system CPU seconds
-    between start and stop. `extra` names other processes whose CPU is summed apart (PostgreSQL's)."""
+    between start and stop. `extra` names other processes whose CPU is summed apart (PostgreSQL's).
+    `main_thread_cpu` and `other_threads_cpu` split the process's own CPU (user, system seconds): its main
+    thread (a server's event loop) and the rest (its worker threads), threads that ended meanwhile not counted."""
 
     def __init__(self, pid: int, interval: float = 0.1, extra: Sequence[psutil.Process] = ()) -> None:
         self.process = psutil.Process(pid)
@@ -218,6 +220,7 @@ class ResourceSampler:
     def __enter__(self) -> ResourceSampler:
         self._cpu0 = {p.pid: _cpu(p) for p in self._tree()}
         self._extra0 = {p.pid: _cpu(p) for p in self.extra}
+        self._threads0 = self._threads()
         self.peak_rss = self._rss()
         self._thread.start()
         return self
@@ -227,6 +230,20 @@ class ResourceSampler:
         self._thread.join(5)
         self.cpu_seconds = sum(_cpu(p) - self._cpu0.get(p.pid, 0.0) for p in self._tree())
         self.extra_cpu_seconds = sum(_cpu(p) - self._extra0.get(p.pid, 0.0) for p in self.extra if p.is_running())
+        spent = {
+            tid: (user - self._threads0.get(tid, (0.0, 0.0))[0], system - self._threads0.get(tid, (0.0, 0.0))[1])
+            for tid, (user, system) in self._threads().items()
+        }
+        main = spent.pop(self.process.pid, (0.0, 0.0))
+        self.main_thread_cpu = main
+        self.other_threads_cpu = (sum(u for u, _ in spent.values()), sum(s for _, s in spent.values()))
+
+    def _threads(self) -> dict[int, tuple[float, float]]:
+        """{thread id: (user, system) CPU seconds} of the process's threads (the main thread's id is its pid)."""
+        try:
+            return {t.id: (t.user_time, t.system_time) for t in self.process.threads()}
+        except psutil.Error:
+            return {}
 
     def _rss(self) -> int:
         total = 0

@@ -209,6 +209,8 @@ def run(args: argparse.Namespace) -> dict:
         "server_error_samples": server_log_errors or sent.errors[:3],
         "server_cpu_seconds": round(sampler.cpu_seconds, 2),
         "server_cpu_ms_per_activity": round(1000 * sampler.cpu_seconds / args.activities, 4),
+        "main_thread_cpu_ms_per_activity": [round(1000 * t / args.activities, 4) for t in sampler.main_thread_cpu],
+        "other_threads_cpu_ms_per_activity": [round(1000 * t / args.activities, 4) for t in sampler.other_threads_cpu],
         "postgres_cpu_ms_per_activity": round(1000 * sampler.extra_cpu_seconds / args.activities, 4) if url else None,
         "peak_rss_mb": round(sampler.peak_rss / 2**20, 1),
         "first_start_seconds": round(first_start, 3),
@@ -249,6 +251,10 @@ def py_spy(pid: int, output: Path | None):
             process.kill()
 
 
+def _user_system(pair: list[float]) -> str:
+    return f"{pair[0]:.3f} + {pair[1]:.3f} ms"
+
+
 def report(result: dict) -> None:
     db = result["db"]
     target = db == "sqlite"
@@ -260,6 +266,8 @@ def report(result: dict) -> None:
         ("request latency p50/p95", f"{result['request_latency_p50_ms']}/{result['request_latency_p95_ms']} ms", ""),
         ("requests 5xx or dropped, resent", f"{result['server_errors_resent']} (503: {result['retries_503']})", "0"),
         ("server CPU per activity", f"{result['server_cpu_ms_per_activity']:.3f} ms", "< 0.1 ms" if target else ""),
+        ("  event loop thread, user + system", _user_system(result["main_thread_cpu_ms_per_activity"]), ""),
+        ("  other threads (writer), user + system", _user_system(result["other_threads_cpu_ms_per_activity"]), ""),
     ]
     if result["postgres_cpu_ms_per_activity"] is not None:
         rows.append(("PostgreSQL CPU per activity", f"{result['postgres_cpu_ms_per_activity']:.3f} ms", ""))
