@@ -1,11 +1,12 @@
 """Where an activity belongs: the context variables of the open session and activity, and a session's state.
 
-Two `ContextVar`s carry everything, so threads and asyncio tasks never see each other's sessions:
-`active_instance` is the innermost open `PromptWatch` context (read it through `open_instance()`) and
+`ContextVar`s carry everything, so threads and asyncio tasks never see each other's sessions:
+`active_instance` is the innermost open `PromptWatch` context (read it through `open_instance()`),
 `current_span` the innermost open activity (an `@observe` call, a `span()` block, a LangChain run being
-recorded). A `SessionState` is one session of a `PromptWatch` context: it numbers its activities, is
-announced to the server with its first activity (a context that records nothing sends nothing) and sent
-again, closed, when it finishes.
+recorded) and `current_activation` the opening of the context that set them (`Activation`). A
+`SessionState` is one session of a `PromptWatch` context: it numbers its activities, is announced to the
+server with its first activity (a context that records nothing sends nothing) and sent again, closed, when
+it finishes.
 """
 
 from __future__ import annotations

@@ -195,6 +195,30 @@ def test_concurrent_async_contexts_do_not_mix(sdk):
         assert item["session_id"] == f"s{item['prompt'][1:]}" and item["generated"] == f"r{item['prompt'][1:]}"
 
 
+def test_a_run_after_the_context_was_left_elsewhere_is_not_recorded_into_its_finished_session(sdk):
+    """A task started while `start_session()`'s context was open still carries its LangChain handler after
+    `finish_session()` ran in another thread: its runs are not the finished session's."""
+
+    async def main():
+        pw = PromptWatch(session_id="finished")
+        pw.start_session()
+        PromptWatch.log_user_question("q?")
+
+        async def later():
+            await done.wait()
+            await FakeListLLM(responses=["late"]).ainvoke("after")
+
+        done = asyncio.Event()
+        task = asyncio.create_task(later())
+        await asyncio.to_thread(pw.finish_session)
+        done.set()
+        await task
+
+    asyncio.run(main())
+    late = [item for item in _records(sdk) if item.get("generated") == "late"]
+    assert len(late) == 1 and late[0]["session_id"] != "finished"
+
+
 def test_explicit_handler_outside_a_context_and_under_observe(sdk):
     handler = PromptWatchCallbackHandler()
 

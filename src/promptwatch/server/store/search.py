@@ -123,7 +123,7 @@ class PostgresMatch:
 
 # The query as `plainto_tsquery` parses it only adds matches when it holds punctuation, but asked alone for
 # plain words the planner estimated fewer matches and read three common prefixes from the GIN index (150 ms
-# at 1M) instead of walking the sessions (66 ms): both are asked, always.
+# at 1M) instead of walking the sessions (64 ms): both are asked, always.
 _TS_MATCHES = (
     "SELECT activity_pk FROM activity_search WHERE account_id = :account "
     "AND (tsv @@ to_tsquery('simple', :words) OR tsv @@ plainto_tsquery('simple', :q))"
