@@ -183,19 +183,40 @@ def _session_rows(conn, account_id, session_records, activity_records, dead, now
                 "metadata": record.get("metadata"),
                 "source": record.get("source", "native"),
                 "updated_at": now,
+                **_NEW_SESSION_TOTALS,  # a new session's; an upsert of a stored one leaves them as they are
             }
         )
     return rows
 
 
+_NEW_SESSION_TOTALS = {"activity_count": 0, "llm_calls": 0, **dict.fromkeys(_TOTALS, 0)}
+
+
 def _upsert_sessions(conn: Connection, rows: list[dict]) -> dict[str, tuple]:
-    """Upsert the rows in one statement; returns {id: (pk, project id, tenant)} as stored."""
-    stored = conn.execute(_session_upsert(conn.dialect.name), rows)
+    """Upsert the rows; returns {id: (pk, project id, tenant)} as stored. PostgreSQL upserts in one statement
+    that returns them. On SQLite, SQLAlchemy renders such a statement with every row's values in its text and
+    binds each row through its type processors, which cost more than the upsert itself: the rows go through
+    `bulk.execute_many`, and one lookup by id reads what they stored."""
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        stored = conn.execute(_session_upsert(dialect, returning=True), rows)
+    else:
+        bulk.execute_many(conn, _session_upsert(dialect, returning=False), rows)
+        ids = list_value(dialect, [row["id"] for row in rows])
+        stored = conn.execute(_stored_sessions(dialect), {"account": rows[0]["account_id"], "ids": ids})
     return {sid: (pk, project_id, tenant) for sid, pk, project_id, tenant in stored}
 
 
 @cache
-def _session_upsert(dialect: str):
+def _stored_sessions(dialect: str):
+    table = sessions.c
+    return select(table.id, table.pk, table.project_id, table.tracking_tenant).where(
+        table.account_id == bindparam("account"), in_list(table.id, "ids", dialect)
+    )
+
+
+@cache
+def _session_upsert(dialect: str, returning: bool):
     """The statement is built once per dialect: building an upsert costs more than binding a batch to it."""
     stmt = insert_for(dialect, sessions)
     new, table = stmt.excluded, sessions.c
@@ -203,7 +224,7 @@ def _session_upsert(dialect: str):
         name: func.coalesce(getattr(new, name), getattr(table, name))
         for name in ("project_id", "tracking_tenant", "session_name", "end_time", "steps_count", "tags", "metadata")
     }
-    return stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=["account_id", "id"],
         set_={
             **keep,
@@ -211,7 +232,8 @@ def _session_upsert(dialect: str):
             "is_error": table.is_error | new.is_error,
             "updated_at": new.updated_at,
         },
-    ).returning(table.id, table.pk, table.project_id, table.tracking_tenant)
+    )
+    return upsert.returning(table.id, table.pk, table.project_id, table.tracking_tenant) if returning else upsert
 
 
 def _write_activities(conn, account_id, records: dict[str, dict], session_info, now) -> dict[str, str]:
