@@ -331,6 +331,48 @@ def test_p11_key_scopes_limit_what_a_key_may_do(live_server, scope, can_ingest, 
         assert (client.get("/api/v1/keys").status_code == 200) is can_admin
 
 
+def test_p11_a_project_limited_key_cannot_take_over_write_into_or_delete_another_projects_session(live_server):
+    tenant = live_server.new_tenant("takeover")
+    limited = live_server.accounts()._rt.keys.create(tenant.account_id, "ingest", project="alpha")
+    beta_sid, beta_aid, loose_sid, fresh_sid = uid("s-"), uid("a-"), uid("s-"), uid("s-")
+    with live_server.client(tenant.api_key) as full:
+        full.post(
+            "/api/v1/ingest",
+            json={"sessions": [session(beta_sid, tracking_project="beta")], "activities": [llm(beta_aid, beta_sid)]},
+        )
+        full.post("/api/v1/ingest", json={"activities": [llm(uid("a-"), loose_sid)]})  # a session of no project
+    with live_server.client(limited) as client:
+        answer = client.post(
+            "/api/v1/ingest",
+            json={
+                "sessions": [session(beta_sid)],  # the key's project is assumed: a takeover
+                "activities": [
+                    llm(uid("a-"), beta_sid),
+                    llm(uid("a-"), loose_sid),
+                    llm(beta_aid, fresh_sid, generated="overwritten"),  # another project's activity id
+                    llm(uid("a-"), fresh_sid),
+                ],
+            },
+        ).json()
+        refusals = [(item["status"], item["errors"] and item["errors"][0]["type"]) for item in answer["activities"]]
+        assert answer["sessions"][0]["status"] == "invalid"
+        assert answer["sessions"][0]["errors"][0]["type"] == "other_project"
+        assert refusals == [
+            ("invalid", "other_project"),
+            ("invalid", "other_project"),
+            ("invalid", "other_session"),
+            ("stored", None),
+        ]
+        assert client.get(f"/api/v1/sessions/{beta_sid}").status_code == 404
+        assert client.delete(f"/api/v1/sessions/{beta_sid}").status_code == 404
+        assert client.get(f"/api/v1/sessions/{fresh_sid}").json()["tracking_project"] == "alpha"
+    with live_server.client(tenant.api_key) as full:
+        stored = full.get(f"/api/v1/sessions/{beta_sid}").json()
+        assert stored["tracking_project"] == "beta"
+        assert [(a["id"], a["generated"]) for a in stored["activities"]] == [(beta_aid, "It is sunny.")]
+        assert full.get(f"/api/v1/sessions/{loose_sid}").json()["activity_count"] == 1
+
+
 def test_project_limited_key_sees_and_writes_only_its_project(live_server):
     tenant = live_server.new_tenant("limited")
     keys = live_server.accounts()._rt.keys

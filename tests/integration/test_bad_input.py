@@ -82,6 +82,27 @@ def test_huge_fields_are_refused_by_name_and_nothing_stored_is_lost(client):
     assert [a["id"] for a in stored["activities"]] == [aid]
 
 
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"usage": {"prompt_tokens": 9223372036854775807}}, "usage.prompt_tokens"),
+        ({"usage": {"prompt_tokens": 5 * 10**18, "completion_tokens": 5 * 10**18}}, "usage.prompt_tokens"),
+        ({"order": 2**40}, "order"),
+        ({"feedback_rating": -(2**40)}, "feedback_rating"),
+    ],
+)
+def test_a_number_the_store_cannot_hold_fails_its_item_alone(client, fields, field):
+    sid, good = uid("s-"), uid("a-")
+    answer = client.post(
+        "/api/v1/ingest",
+        json={"sessions": [session(sid)], "activities": [llm(good, sid), llm(uid("a-"), sid, **fields)]},
+    )
+    assert answer.status_code == 200, answer.text
+    statuses = [(item["status"], (item["errors"] or [{}])[0].get("field")) for item in answer.json()["activities"]]
+    assert statuses == [("stored", None), ("invalid", field)]
+    assert [a["id"] for a in client.get(f"/api/v1/sessions/{sid}").json()["activities"]] == [good]
+
+
 def test_body_over_the_limit_is_413(client):
     response = client.post("/api/v1/ingest", content=b"x" * 21_000_000, headers={"content-type": "application/json"})
     assert response.status_code == 413

@@ -124,3 +124,22 @@ def test_session_upsert_keeps_what_a_later_copy_leaves_out(client):
     stored = client.get(f"/api/v1/sessions/{sid}").json()
     assert stored["session_name"] == "first" and stored["tracking_tenant"] == "t1"
     assert stored["end_time"].startswith("2026-11-01T12:05") and stored["is_error"] is True
+
+
+def test_an_activity_id_that_another_session_holds_is_refused_and_nothing_moves(client):
+    """Activity ids are unique within an account: a copy under another session is an error, not a move."""
+    first, second, aid = uid("s-"), uid("s-"), uid("a-")
+    client.post("/api/v1/ingest", json={"activities": [llm(aid, first, generated="first")]})
+    answer = client.post("/api/v1/ingest", json={"activities": [llm(aid, second, generated="second")]}).json()
+    assert answer["activities"][0]["status"] == "invalid"
+    assert answer["activities"][0]["errors"][0]["type"] == "other_session"
+    same_batch = uid("a-")
+    answer = client.post(
+        "/api/v1/ingest", json={"activities": [llm(same_batch, first), llm(same_batch, second)]}
+    ).json()
+    assert [item["status"] for item in answer["activities"]] == ["stored", "invalid"]
+    stored = client.get(f"/api/v1/sessions/{first}").json()["activities"]
+    assert sorted((a["id"], a["generated"]) for a in stored) == sorted(
+        [(aid, "first"), (same_batch, "It is sunny.")]
+    )
+    assert client.get(f"/api/v1/sessions/{second}").status_code == 404

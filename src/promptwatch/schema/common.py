@@ -100,6 +100,12 @@ def _capped(value: Any, levels: int) -> Any:
     return [_capped(child, levels - 1) for child in value]
 
 
+# Numbers the store keeps in integer columns: a call's token counts (far beyond any model, and far below what
+# a session's 64-bit totals could overflow at), and small integers (PostgreSQL's INTEGER is 32-bit)
+MAX_TOKENS = 10**12
+TokenCount = Annotated[int, Field(ge=0, le=MAX_TOKENS)]
+Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+
 JsonDepth = BeforeValidator(check_json_depth)  # on a field of any type that may hold free JSON
 JsonObject = Annotated[dict[str, Any], JsonDepth]
 ObjectId = Annotated[str, Field(min_length=1, max_length=200)]

@@ -10,7 +10,18 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from .common import ActivityType, ChatMessage, DocumentSnippet, JsonDepth, JsonObject, ObjectId, Tag, TrackingLabel
+from .common import (
+    ActivityType,
+    ChatMessage,
+    DocumentSnippet,
+    Int32,
+    JsonDepth,
+    JsonObject,
+    ObjectId,
+    Tag,
+    TokenCount,
+    TrackingLabel,
+)
 
 _STRICT = ConfigDict(extra="forbid")
 
@@ -44,9 +55,9 @@ class SessionIn(BaseModel):
 class TokenUsage(BaseModel):
     model_config = _STRICT
 
-    prompt_tokens: int | None = Field(default=None, ge=0)
-    completion_tokens: int | None = Field(default=None, ge=0)
-    total_tokens: int | None = Field(default=None, ge=0)
+    prompt_tokens: TokenCount | None = None
+    completion_tokens: TokenCount | None = None
+    total_tokens: TokenCount | None = None
 
 
 class ActivityIn(BaseModel):
@@ -59,15 +70,15 @@ class ActivityIn(BaseModel):
     activity_type: ActivityType
     parent_activity_id: ObjectId | None = None
     name: str | None = Field(default=None, max_length=500)
-    order: int | None = None
+    order: Int32 | None = None
     start_time: AwareDatetime
     end_time: AwareDatetime | None = None
     error: str | None = None
     info_message: str | None = None
     metadata: JsonObject | None = None
     tags: list[Tag] | None = Field(default=None, max_length=100)
-    feedback_label: int | None = None
-    feedback_rating: int | None = None
+    feedback_label: Int32 | None = None
+    feedback_rating: Int32 | None = None
     feedback_notes: str | None = None
     # question, answer, log
     text: str | None = None

@@ -10,6 +10,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from promptwatch.schema.records import ActivityIn, IngestBatch, SessionIn
 
 from ..errors import Forbidden, InvalidInput
+from ..store.ingest_writer import OTHER_PROJECT, OTHER_SESSION
 from .activity_records import build_activity_record
 from .credentials import Caller
 from .json_bodies import parse_json, storable_text
@@ -86,19 +87,26 @@ class IngestService:
             else:
                 session_results.append(_invalid(item, field_errors(error)))
         overrides = self.overrides(caller.account_id)
+        session_of: dict[str, str] = {}  # activity id -> its session, as this batch first gave it
         for item, activity, error in _validate_each(_ACTIVITIES, ActivityIn, batch.activities):
-            if activity is not None:
+            if activity is not None and session_of.setdefault(activity.id, activity.session_id) != activity.session_id:
+                activity_results.append(_invalid(item, [_refusal(OTHER_SESSION, activity.id)]))
+            elif activity is not None:
                 data = activity.model_dump(exclude_none=True)
                 activities.append(build_activity_record(data, self.pricebook, overrides))
                 activity_results.append({"id": activity.id, "status": PENDING, "errors": None})
             else:
                 activity_results.append(_invalid(item, field_errors(error)))
         if sessions or activities:
-            s_status, a_status = await self._rt.pipeline.submit(caller.account_id, sessions, activities)
+            s_status, a_status = await self._rt.pipeline.submit(
+                caller.account_id, sessions, activities, project=caller.project
+            )
             for results, status in ((session_results, s_status), (activity_results, a_status)):
                 for result in results:
                     if result["status"] == PENDING:
                         result["status"] = status.get(result["id"], "stored")
+                    if result["status"] in _REFUSALS:
+                        result.update(status="invalid", errors=[_refusal(result["status"], result["id"], caller)])
         every = session_results + activity_results
         return {
             "sessions": session_results,
@@ -126,6 +134,18 @@ def _validate_each(adapter: TypeAdapter, model: type[BaseModel], items: list) ->
         except ValidationError as exc:
             out.append((item, None, exc))
     return out
+
+
+_REFUSALS = (OTHER_PROJECT, OTHER_SESSION)
+
+
+def _refusal(status: str, item_id: str, caller: Caller | None = None) -> dict:
+    """The error of an item the writer refused (`ingest_writer.OTHER_PROJECT`, `OTHER_SESSION`)."""
+    if status == OTHER_PROJECT:
+        message = f"{item_id!r} is or is in a session of another project; this key is limited to {caller.project!r}"
+        return {"field": "id", "message": message, "type": "other_project"}
+    message = f"activity id {item_id!r} is another session's activity: ids are unique within an account"
+    return {"field": "id", "message": message, "type": "other_session"}
 
 
 def _invalid(item, errors: list[dict]) -> dict:

@@ -209,7 +209,7 @@ class LegacyIngestService:
             return
         record = legacy_session(payload, caller)
         if record is not None:
-            await self._rt.pipeline.submit(caller.account_id, [record], [], wait=True)
+            await self._rt.pipeline.submit(caller.account_id, [record], [], wait=True, project=caller.project)
 
     async def add_activities(self, caller: Caller, session_id: str, payload) -> dict[str, str]:
         caller.require("ingest")
@@ -221,5 +221,7 @@ class LegacyIngestService:
             if isinstance(item, dict)
         ]
         session = session_record({"id": session_id}, caller, "legacy")
-        _, statuses = await self._rt.pipeline.submit(caller.account_id, [session], records, wait=True)
+        _, statuses = await self._rt.pipeline.submit(
+            caller.account_id, [session], records, wait=True, project=caller.project
+        )
         return statuses

@@ -337,6 +337,6 @@ class OtlpIngestService:
             _add_to_session(sessions, mapped, span)
         if records:
             session_records = [session_record(storable_text(s), caller, "otlp") for s in sessions.values()]
-            await self._rt.pipeline.submit(caller.account_id, session_records, records)
+            await self._rt.pipeline.submit(caller.account_id, session_records, records, project=caller.project)
         more = f" (and {len(problems) - _MAX_MESSAGES} more)" if len(problems) > _MAX_MESSAGES else ""
         return ExportResult(len(problems), "; ".join(problems[:_MAX_MESSAGES]) + more)

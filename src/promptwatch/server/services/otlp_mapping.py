@@ -14,6 +14,8 @@ from typing import Any
 
 import orjson
 
+from promptwatch.schema.common import MAX_TOKENS
+
 MAX_ATTRIBUTES = 128
 MAX_VALUE_CHARS = 8192
 MAX_LIST_ITEMS = 128
@@ -87,12 +89,14 @@ class SpanAttributes:
     def text(self, *keys: str) -> str | None:
         return as_text(self.get(*keys))
 
-    def integer(self, *keys: str) -> int | None:
+    def token_count(self, *keys: str) -> int | None:
+        """A count of tokens, as the native API takes it (0 to MAX_TOKENS); anything else is left out."""
         value = self.get(*keys)
         try:
-            return int(value) if value is not None and not isinstance(value, bool) else None
-        except (TypeError, ValueError):
+            number = int(value) if value is not None and not isinstance(value, bool) else None
+        except (TypeError, ValueError, OverflowError):
             return None
+        return number if number is not None and 0 <= number <= MAX_TOKENS else None
 
     def json(self, *keys: str) -> Any:
         """A value that conventions send as a JSON string (or, from some SDKs, already structured)."""
@@ -192,7 +196,7 @@ def _llm_fields(attrs: SpanAttributes, events: tuple[OtlpEvent, ...]) -> dict[st
     else:
         prompt, generated = _oi_prompt(attrs), _oi_generated(attrs)
         settings = attrs.json("llm.invocation_parameters")
-    usage = {name: attrs.integer(*keys) for name, keys in _USAGE_KEYS.items()}
+    usage = {name: attrs.token_count(*keys) for name, keys in _USAGE_KEYS.items()}
     fields = {
         "prompt": prompt if prompt is not None else input_value or "",
         "generated": generated if generated is not None else output_value,

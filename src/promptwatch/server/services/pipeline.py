@@ -24,14 +24,20 @@ class IngestPipeline:
         self._stages.append(stage)
 
     async def submit(
-        self, account_id: int, sessions: Sequence[dict], activities: Sequence[dict], wait: bool = False
+        self,
+        account_id: int,
+        sessions: Sequence[dict],
+        activities: Sequence[dict],
+        wait: bool = False,
+        project: str | None = None,
     ) -> tuple[dict[str, str], dict[str, str]]:
-        """Run the stages, then queue for the writer and wait for the commit; returns the statuses."""
+        """Run the stages, then queue for the writer and wait for the commit; returns the statuses. `project`:
+        the project the caller's key is limited to, whose sessions alone it may write."""
         sessions, activities = list(sessions), list(activities)
         for stage in self._stages:
             stage(account_id, sessions, activities)
         self.seal(account_id, activities)
-        return await self.writer.submit(account_id, sessions, activities, wait=wait)
+        return await self.writer.submit(account_id, sessions, activities, wait=wait, project=project)
 
     def seal(self, account_id: int, activities: list[dict]) -> None:
         """The last step: the words for text search (none for an encrypted account: the index would hold

@@ -25,6 +25,8 @@ from .tables.usage import latency_hourly, usage_hourly
 from .template_versions import assign_template_versions
 
 STORED, UNCHANGED, DELETED = "stored", "unchanged", "deleted"
+# refused: a session outside the caller's project; an activity id that another session's activity holds
+OTHER_PROJECT, OTHER_SESSION = "other_project", "other_session"
 
 # light columns copied from an activity record into the `activities` table
 ACTIVITY_COLUMNS = (
@@ -81,22 +83,38 @@ def _best_copies(records: Sequence[dict]) -> dict[str, dict]:
 
 
 def write_batch(
-    conn: Connection, account_id: int, session_records: Sequence[dict], activity_records: Sequence[dict], now: datetime
+    conn: Connection,
+    account_id: int,
+    session_records: Sequence[dict],
+    activity_records: Sequence[dict],
+    now: datetime,
+    project: str | None = None,
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """Store a batch; returns the status of every session id and activity id given."""
+    """Store a batch; returns the status of every session id and activity id given. `project` is the project a
+    caller's key is limited to: its sessions are created in it, and a stored session of any other project (or
+    of none) is refused with its activities (OTHER_PROJECT), so that such a key never writes outside it."""
     session_status: dict[str, str] = {}
     activity_status: dict[str, str] = {}
     wanted_sessions = {r["id"] for r in session_records} | {r["session_id"] for r in activity_records}
     dead_sessions, dead_activities = _tombstoned(conn, account_id, wanted_sessions, {r["id"] for r in activity_records})
     for sid in dead_sessions:
         session_status[sid] = DELETED
+    foreign = _outside(conn, account_id, project, wanted_sessions - dead_sessions, now) if project else set()
+    for sid in foreign:
+        session_status[sid] = OTHER_PROJECT
+    held_by = _sessions_holding(conn, account_id, {r["id"] for r in activity_records})
     live_activities = []
     for record in activity_records:
         if record["session_id"] in dead_sessions or record["id"] in dead_activities:
             activity_status[record["id"]] = DELETED
+        elif record["session_id"] in foreign:
+            activity_status[record["id"]] = OTHER_PROJECT
+        elif held_by.get(record["id"], record["session_id"]) != record["session_id"]:
+            activity_status[record["id"]] = OTHER_SESSION  # before its session is written: none is made for it
         else:
             live_activities.append(record)
-    session_rows = _session_rows(conn, account_id, session_records, live_activities, dead_sessions, now)
+    refused = dead_sessions | foreign
+    session_rows = _session_rows(conn, account_id, session_records, live_activities, refused, project, now)
     if not session_rows:
         return session_status, activity_status
     session_info = _upsert_sessions(conn, session_rows)
@@ -131,6 +149,41 @@ def _tombstone_lookup(dialect: str):
     )
 
 
+def _sessions_holding(conn: Connection, account_id: int, activity_ids: set[str]) -> dict[str, str]:
+    """{activity id: id of its session} of those of these activities that are stored."""
+    if not activity_ids:
+        return {}
+    dialect = conn.dialect.name
+    params = {"account": account_id, "ids": list_value(dialect, activity_ids)}
+    return dict(conn.execute(_holding_sessions(dialect), params).all())
+
+
+@cache
+def _holding_sessions(dialect: str):
+    return (
+        select(activities.c.id, sessions.c.id)
+        .join_from(activities, sessions, sessions.c.pk == activities.c.session_pk)
+        .where(activities.c.account_id == bindparam("account"), in_list(activities.c.id, "ids", dialect))
+    )
+
+
+def _outside(conn: Connection, account_id: int, project: str, session_ids: set[str], now: datetime) -> set[str]:
+    """The ids among these of stored sessions that are not in `project`."""
+    if not session_ids:
+        return set()
+    project_id = _project_ids(conn, account_id, {project}, now)[project]
+    dialect = conn.dialect.name
+    params = {"account": account_id, "ids": list_value(dialect, session_ids)}
+    return {sid for sid, stored_in in conn.execute(_session_projects(dialect), params) if stored_in != project_id}
+
+
+@cache
+def _session_projects(dialect: str):
+    return select(sessions.c.id, sessions.c.project_id).where(
+        sessions.c.account_id == bindparam("account"), in_list(sessions.c.id, "ids", dialect)
+    )
+
+
 def _project_ids(conn: Connection, account_id: int, names: set[str], now: datetime) -> dict[str, int]:
     """The ids of these projects, created on first use."""
     if not names:
@@ -154,14 +207,17 @@ def _project_lookup(dialect: str):
     )
 
 
-def _session_rows(conn, account_id, session_records, activity_records, dead, now) -> list[dict]:
+def _session_rows(conn, account_id, session_records, activity_records, refused, project, now) -> list[dict]:
+    """The session rows to upsert: the records given, and a row for each other session an activity names (in
+    `project`, when the caller is limited to one)."""
     earliest: dict[str, datetime] = {}
     for record in activity_records:
         sid, start = record["session_id"], record["start_time"]
         if sid not in earliest or start < earliest[sid]:
             earliest[sid] = start
-    explicit = {r["id"]: r for r in session_records if r["id"] not in dead}
-    project_ids = _project_ids(conn, account_id, {r["project"] for r in explicit.values() if r.get("project")}, now)
+    explicit = {r["id"]: r for r in session_records if r["id"] not in refused}
+    named = {r["project"] for r in explicit.values() if r.get("project")} | ({project} if project else set())
+    project_ids = _project_ids(conn, account_id, named, now)
     rows = []
     for sid in sorted(set(explicit) | set(earliest)):
         record = explicit.get(sid, {})
@@ -172,7 +228,7 @@ def _session_rows(conn, account_id, session_records, activity_records, dead, now
             {
                 "account_id": account_id,
                 "id": sid,
-                "project_id": project_ids.get(record.get("project")),
+                "project_id": project_ids.get(record.get("project") or project),
                 "tracking_tenant": record.get("tracking_tenant"),
                 "session_name": record.get("session_name"),
                 "start_time": start,
@@ -250,7 +306,9 @@ def _write_activities(conn, account_id, records: dict[str, dict], session_info, 
     inserts = [r for r in ordered if r["id"] in pks]
     updates = []
     for old, record in _stored_versions(conn, account_id, [r for r in ordered if r["id"] not in pks]):
-        if old is not None and _supersedes(record, old.end_time):
+        if old is not None and old.session_pk != session_info[record["session_id"]][0]:
+            status[record["id"]] = OTHER_SESSION  # stored meanwhile by a concurrent writer (PostgreSQL)
+        elif old is not None and _supersedes(record, old.end_time):
             updates.append((old, record))
         else:  # an older copy, or the row went away meanwhile
             status[record["id"]] = UNCHANGED

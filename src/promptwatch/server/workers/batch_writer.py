@@ -43,6 +43,7 @@ class Job:
     sessions: Sequence[dict]
     activities: Sequence[dict]
     done: asyncio.Future = field(repr=False)
+    project: str | None = None  # the project the caller's key is limited to (see `write_batch`)
 
 
 @dataclass
@@ -82,9 +83,16 @@ class BatchWriter:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def submit(self, account_id: int, sessions: Sequence[dict], activities: Sequence[dict], wait: bool = False):
+    async def submit(
+        self,
+        account_id: int,
+        sessions: Sequence[dict],
+        activities: Sequence[dict],
+        wait: bool = False,
+        project: str | None = None,
+    ):
         """Queue a job and wait for its commit; returns (session statuses, activity statuses)."""
-        job = Job(account_id, sessions, activities, asyncio.get_running_loop().create_future())
+        job = Job(account_id, sessions, activities, asyncio.get_running_loop().create_future(), project)
         if wait:
             await self._queue.put(job)
         else:
@@ -193,7 +201,7 @@ class BatchWriter:
         with self._engine.begin() as conn:
             for job in jobs:
                 try:
-                    results.append(write_batch(conn, job.account_id, job.sessions, job.activities, now))
+                    results.append(write_batch(conn, job.account_id, job.sessions, job.activities, now, job.project))
                 except Exception as exc:
                     raise _JobFailed(exc) from exc
         return results
