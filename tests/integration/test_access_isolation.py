@@ -366,6 +366,10 @@ def test_p11_a_project_limited_key_cannot_take_over_write_into_or_delete_another
         assert client.get(f"/api/v1/sessions/{beta_sid}").status_code == 404
         assert client.delete(f"/api/v1/sessions/{beta_sid}").status_code == 404
         assert client.get(f"/api/v1/sessions/{fresh_sid}").json()["tracking_project"] == "alpha"
+        assert client.get("/api/v1/sessions", params={"project": "beta"}).json()["items"] == []
+        assert [s["id"] for s in client.get("/api/v1/sessions", params={"project": "alpha"}).json()["items"]] == [
+            fresh_sid
+        ]
     with live_server.client(tenant.api_key) as full:
         stored = full.get(f"/api/v1/sessions/{beta_sid}").json()
         assert stored["tracking_project"] == "beta"

@@ -98,6 +98,7 @@ def test_user_mistakes_are_one_line_errors(store, tmp_path):
     assert_one_line_error(in_store(store, "export", "--out", str(tmp_path / "x.zip"), "--account", "99"), "99")
     assert not (tmp_path / "x.zip").exists()
     assert_one_line_error(in_store(store, "users", "reset-password", "nobody@example.test"), "nobody@example.test")
+    assert_one_line_error(in_store(store, "db", "downgrade", "nonsense"), "nonsense")
 
 
 def test_a_wrong_scope_is_a_usage_error_that_lists_the_scopes(store):

@@ -68,6 +68,8 @@ class SessionService:
                 "in clear",
                 field="q",
             )
+        if caller.project and project not in (None, caller.project):  # a filter outside the key's project
+            return {"items": [], "next_cursor": None}
         project = caller.project or project
         with self._rt.engine.connect() as conn:
             if project is not None:
