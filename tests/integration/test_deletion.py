@@ -129,6 +129,32 @@ def test_p18_deleting_an_activity_removes_its_subtree_from_totals_search_and_met
         assert client.delete(f"/api/v1/activities/{root}").status_code == 404
 
 
+def test_p18_usage_follows_a_session_that_moves_and_leaves_with_it(live_server):
+    """Calls sent before their session named its project, or before it moved to another project or tenant,
+    count under the one it is in: deleting it then takes them out of the roll-ups."""
+    tenant = live_server.new_tenant("moves")
+    admin = live_server.accounts()._rt.keys.create(tenant.account_id, "admin")
+
+    def calls_by(client, group: str) -> dict:
+        series = client.get("/api/v1/metrics/usage", params={"group_by": group}).json()["series"]
+        counts: dict = {}
+        for row in series:
+            counts[row["group"]] = counts.get(row["group"], 0) + row["calls"]
+        return {group: calls for group, calls in counts.items() if calls}  # a roll-up emptied stays, at 0
+
+    with live_server.client(admin) as client:
+        early, moved = uid("s-"), uid("s-")
+        ingest(client, [], [llm(uid("a-"), early)])  # a call before its session says where it belongs
+        ingest(client, [session(early, tracking_project="first")])
+        ingest(client, [session(moved, tracking_project="first", tracking_tenant="t1")], [llm(uid("a-"), moved)])
+        ingest(client, [session(moved, tracking_project="second", tracking_tenant="t2")])
+        assert calls_by(client, "project") == {"first": 1, "second": 1}
+        assert calls_by(client, "tenant") == {None: 1, "t2": 1}
+        assert client.delete(f"/api/v1/sessions/{moved}").status_code == 204
+        assert client.delete(f"/api/v1/sessions/{early}").status_code == 204
+        assert calls_by(client, "project") == {} and client.get("/api/v1/metrics/usage").json()["totals"]["calls"] == 0
+
+
 def test_p18_project_tenant_and_time_range_deletions(live_server):
     tenant = live_server.new_tenant("bulk")
     admin = live_server.accounts()._rt.keys.create(tenant.account_id, "admin")

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, delete, func, select, update
 from . import search
 from .bodies import decode_body, is_encrypted
 from .dialect import insert_for
-from .ingest_writer import add_usage
+from .ingest_writer import add_usage, llm_contributions
 from .registry import CUSTOMER_TABLES
 from .tables import metadata
 from .tables.accounts import accounts, projects
@@ -79,19 +79,10 @@ def _unindex_activities(conn: Connection, activity_pks) -> None:
     search.unindex(conn, [(pk, search.text_of(decode_body(blob))) for pk, blob in rows if not is_encrypted(blob)])
 
 
-def _llm_contributions(conn: Connection, where) -> list[tuple[dict, tuple]]:
-    query = (
-        select(activities, sessions.c.project_id, sessions.c.tracking_tenant)
-        .join(sessions, sessions.c.pk == activities.c.session_pk)
-        .where(where, activities.c.activity_type == "llm-prompt", activities.c.end_time.is_not(None))
-    )
-    return [(dict(r), (r["session_pk"], r["project_id"], r["tracking_tenant"])) for r in conn.execute(query).mappings()]
-
-
 def _delete_activities(conn: Connection, account_id: int, where, keep_aggregates: bool) -> int:
     """Activities matching `where`, out of the roll-ups (unless kept), the text index and the bodies."""
     if not keep_aggregates:
-        add_usage(conn, account_id, _llm_contributions(conn, where), sign=-1)
+        add_usage(conn, account_id, llm_contributions(conn, where), sign=-1)
     activity_pks = select(activities.c.pk).where(where)
     _unindex_activities(conn, activity_pks)
     conn.execute(delete(activity_bodies).where(activity_bodies.c.activity_pk.in_(activity_pks)))
@@ -224,7 +215,7 @@ def delete_activity_subtree(conn: Connection, account_id: int, activity_id: str,
         return None
     session_pk, subtree = found
     pks = [row["pk"] for row in subtree]
-    add_usage(conn, account_id, _llm_contributions(conn, activities.c.pk.in_(pks)), sign=-1)
+    add_usage(conn, account_id, llm_contributions(conn, activities.c.pk.in_(pks)), sign=-1)
     totals = conn.execute(
         select(
             func.count(),

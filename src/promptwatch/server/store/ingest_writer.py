@@ -99,7 +99,10 @@ def write_batch(
     dead_sessions, dead_activities = _tombstoned(conn, account_id, wanted_sessions, {r["id"] for r in activity_records})
     for sid in dead_sessions:
         session_status[sid] = DELETED
-    foreign = _outside(conn, account_id, project, wanted_sessions - dead_sessions, now) if project else set()
+    stored = _stored_sessions_of(
+        conn, account_id, wanted_sessions if project else {r["id"] for r in session_records if _places(r)}
+    )
+    foreign = _outside(conn, account_id, project, stored, now) if project else set()
     for sid in foreign:
         session_status[sid] = OTHER_PROJECT
     held_by = _sessions_holding(conn, account_id, {r["id"] for r in activity_records})
@@ -117,7 +120,12 @@ def write_batch(
     session_rows = _session_rows(conn, account_id, session_records, live_activities, refused, project, now)
     if not session_rows:
         return session_status, activity_status
+    moved = [stored[row["id"]][0] for row in session_rows if row["id"] in stored and _moves(row, stored[row["id"]])]
+    if moved:  # their calls leave the roll-ups of the project and tenant they were counted under
+        add_usage(conn, account_id, llm_contributions(conn, activities.c.session_pk.in_(moved)), sign=-1)
     session_info = _upsert_sessions(conn, session_rows)
+    if moved:  # ... and join those of the ones they are in now
+        add_usage(conn, account_id, llm_contributions(conn, activities.c.session_pk.in_(moved)))
     for record in session_records:
         session_status.setdefault(record["id"], STORED)
     assign_template_versions(conn, account_id, live_activities, now)  # issue 7: versions in this transaction
@@ -167,21 +175,46 @@ def _holding_sessions(dialect: str):
     )
 
 
-def _outside(conn: Connection, account_id: int, project: str, session_ids: set[str], now: datetime) -> set[str]:
-    """The ids among these of stored sessions that are not in `project`."""
+def _places(record: dict) -> bool:
+    """Whether a session record names a project or a tenant: only then may it move a stored session."""
+    return record.get("project") is not None or record.get("tracking_tenant") is not None
+
+
+def _stored_sessions_of(conn: Connection, account_id: int, session_ids: set[str]) -> dict[str, tuple]:
+    """{id: (pk, project id, tenant)} of those of these sessions that are stored."""
     if not session_ids:
-        return set()
-    project_id = _project_ids(conn, account_id, {project}, now)[project]
+        return {}
     dialect = conn.dialect.name
     params = {"account": account_id, "ids": list_value(dialect, session_ids)}
-    return {sid for sid, stored_in in conn.execute(_session_projects(dialect), params) if stored_in != project_id}
+    rows = conn.execute(_stored_sessions(dialect), params)
+    return {sid: (pk, project_id, tenant) for sid, pk, project_id, tenant in rows}
 
 
-@cache
-def _session_projects(dialect: str):
-    return select(sessions.c.id, sessions.c.project_id).where(
-        sessions.c.account_id == bindparam("account"), in_list(sessions.c.id, "ids", dialect)
+def _outside(conn: Connection, account_id: int, project: str, stored: dict[str, tuple], now: datetime) -> set[str]:
+    """The ids of the stored sessions that are not in `project`."""
+    if not stored:
+        return set()
+    project_id = _project_ids(conn, account_id, {project}, now)[project]
+    return {sid for sid, (_pk, stored_in, _tenant) in stored.items() if stored_in != project_id}
+
+
+def _moves(row: dict, stored: tuple) -> bool:
+    """Whether upserting `row` changes the stored session's project or tenant (a value left out keeps it)."""
+    _pk, project_id, tenant = stored
+    new_project = row["project_id"] if row["project_id"] is not None else project_id
+    new_tenant = row["tracking_tenant"] if row["tracking_tenant"] is not None else tenant
+    return (new_project, new_tenant) != (project_id, tenant)
+
+
+def llm_contributions(conn: Connection, where) -> list[tuple[dict, tuple]]:
+    """What the closed LLM calls matching `where` add to the roll-ups: (activity row, (session pk, project
+    id, tenant)), as `add_usage` takes them."""
+    query = (
+        select(activities, sessions.c.project_id, sessions.c.tracking_tenant)
+        .join(sessions, sessions.c.pk == activities.c.session_pk)
+        .where(where, activities.c.activity_type == "llm-prompt", activities.c.end_time.is_not(None))
     )
+    return [(dict(r), (r["session_pk"], r["project_id"], r["tracking_tenant"])) for r in conn.execute(query).mappings()]
 
 
 def _project_ids(conn: Connection, account_id: int, names: set[str], now: datetime) -> dict[str, int]:
