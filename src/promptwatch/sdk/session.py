@@ -206,7 +206,7 @@ class PromptWatch:
                              metadata: dict[str, Any] | None = None) -> None:
         with never_raise():
             session = _session_of_context()
-            repeated = session is not None and session.chain_answer == text
+            repeated = session is not None and _same_text(session.chain_answer, text)
             if session is not None:
                 session.chain_answer = None
             if repeated and metadata is None and feedback_label is feedback_rating is feedback_notes is None:
@@ -268,8 +268,13 @@ def log_chain_question(text: str) -> None:
     asked = session.asked_question if session is not None else None
     if session is not None:
         session.asked_question = None
-    if asked != text:
+    if not _same_text(asked, text):
         _question(text, None)
+
+
+def _same_text(logged: str | None, text: str) -> bool:
+    """Whether the app logged this text, whatever white space surrounds either (`"Why? "` is `"Why?"`)."""
+    return isinstance(logged, str) and isinstance(text, str) and logged.strip() == text.strip()
 
 
 def log_chain_answer(text: str) -> None:

@@ -106,9 +106,12 @@ def test_a_question_the_app_logged_is_not_recorded_again_by_its_chain(sdk):
         chain.invoke({"question": "Why?"})      # asked again, not logged by the app: recorded
         PromptWatch.log_user_question("How?")
         chain.invoke({"question": "When?"})     # another question than the app logged: recorded
+        PromptWatch.log_user_question("Then? ")
+        chain.invoke({"question": "Then?"})     # the same but for white space: not again
     records = sorted(_records(sdk), key=lambda item: item["order"])
     roots = [item.get("text") or item["activity_type"] for item in records if "parent_activity_id" not in item]
-    assert roots == ["Why?", "chain-sequence", "Why?", "chain-sequence", "How?", "When?", "chain-sequence"]
+    assert roots == ["Why?", "chain-sequence", "Why?", "chain-sequence", "How?", "When?", "chain-sequence",
+                     "Then? ", "chain-sequence"]  # fmt: skip
 
 
 def test_an_answer_its_chain_recorded_is_not_recorded_again_by_the_app(sdk):
