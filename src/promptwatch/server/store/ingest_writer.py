@@ -287,12 +287,10 @@ def _upsert_sessions(conn: Connection, rows: list[dict]) -> dict[str, tuple]:
     binds each row through its type processors, which cost more than the upsert itself: the rows go through
     `bulk.execute_many`, and one lookup by id reads what they stored."""
     dialect = conn.dialect.name
-    if dialect == "postgresql":
-        stored = conn.execute(_session_upsert(dialect, returning=True), rows)
-    else:
+    if dialect != "postgresql":
         bulk.execute_many(conn, _session_upsert(dialect, returning=False), rows)
-        ids = list_value(dialect, [row["id"] for row in rows])
-        stored = conn.execute(_stored_sessions(dialect), {"account": rows[0]["account_id"], "ids": ids})
+        return _stored_sessions_of(conn, rows[0]["account_id"], {row["id"] for row in rows})
+    stored = conn.execute(_session_upsert(dialect, returning=True), rows)
     return {sid: (pk, project_id, tenant) for sid, pk, project_id, tenant in stored}
 
 
