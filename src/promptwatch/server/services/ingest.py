@@ -101,12 +101,16 @@ class IngestService:
             s_status, a_status = await self._rt.pipeline.submit(
                 caller.account_id, sessions, activities, project=caller.project
             )
-            for results, status in ((session_results, s_status), (activity_results, a_status)):
+            for kind, results, status in (
+                ("session", session_results, s_status),
+                ("activity", activity_results, a_status),
+            ):
                 for result in results:
                     if result["status"] == PENDING:
                         result["status"] = status.get(result["id"], "stored")
                     if result["status"] in _REFUSALS:
-                        result.update(status="invalid", errors=[_refusal(result["status"], result["id"], caller)])
+                        refusal = _refusal(result["status"], result["id"], caller, kind)
+                        result.update(status="invalid", errors=[refusal])
         every = session_results + activity_results
         return {
             "sessions": session_results,
@@ -139,10 +143,11 @@ def _validate_each(adapter: TypeAdapter, model: type[BaseModel], items: list) ->
 _REFUSALS = (OTHER_PROJECT, OTHER_SESSION)
 
 
-def _refusal(status: str, item_id: str, caller: Caller | None = None) -> dict:
-    """The error of an item the writer refused (`ingest_writer.OTHER_PROJECT`, `OTHER_SESSION`)."""
+def _refusal(status: str, item_id: str, caller: Caller | None = None, kind: str = "activity") -> dict:
+    """The error of a session or activity the writer refused (`ingest_writer.OTHER_PROJECT`, `OTHER_SESSION`)."""
     if status == OTHER_PROJECT:
-        message = f"{item_id!r} is or is in a session of another project; this key is limited to {caller.project!r}"
+        whose = "belongs to" if kind == "session" else "is for a session of"
+        message = f"{kind} {item_id!r} {whose} another project; this key is limited to {caller.project!r}"
         return {"field": "id", "message": message, "type": "other_project"}
     message = f"activity id {item_id!r} is another session's activity: ids are unique within an account"
     return {"field": "id", "message": message, "type": "other_session"}
