@@ -197,7 +197,7 @@ def test_the_spool_drains_in_merged_requests_that_a_busy_server_is_given_time_fo
                 unit(i)
             assert promptwatch.flush(5)
         spooled = pipeline.get_pipeline().stats()["spooled_files"]
-        assert spooled == 12
+        assert spooled >= 12  # one per flush; a busy machine's flush interval may split one batch in two
         requests_before = sink.requests
         sink.start()
         assert sink.wait_for(lambda s: len(_ids(s)) >= 400, timeout=30)
