@@ -51,7 +51,7 @@ def replay_request_side(bodies: list[bytes], activities: int, database_url: str 
     from promptwatch.server.services.templates import template_stage
 
     class AnsweringWriter:
-        async def submit(self, account_id, sessions, activities, wait=False):
+        async def submit(self, account_id, sessions, activities, wait=False, project=None):
             return {}, {}
 
     with ExitStack() as stack:
