@@ -246,6 +246,8 @@ BAD_ARCHIVES = [  # (kind, edit, the field the answer names)
     ("sessions", with_first("session_id", ["not", "text"]), "session_id"),
     ("sessions", with_first("total_tokens", 2**70), "total_tokens"),
     ("sessions", with_first("alien", 1), "alien"),
+    ("sessions", lambda rows: [{**rows[0], "end_time": "2001-01-01T00:00:00+00:00"}, *rows[1:]], "end_time"),
+    ("activities", lambda rows: [{**rows[0], "parent_activity_id": rows[0]["id"]}, *rows[1:]], "parent_activity_id"),
     ("activities", lambda rows: [{k: v for k, v in rows[0].items() if k != "pk"}, *rows[1:]], "pk"),
     ("cache_entries", with_first("embedding", {"$base64": "!!"}), "embedding"),
     ("activity_bodies", with_first("body", 5), "body"),

@@ -59,3 +59,16 @@ def fresh_database(backend: str, directory: Path):
     finally:
         with psycopg.connect(_psycopg_dsn(ADMIN_URL), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def current_store(backend: str, directory: Path):
+    """Yield an engine on a new database migrated to the current schema, disposed of afterwards."""
+    from promptwatch.server.store.engine import make_engine
+    from promptwatch.server.store.schema_version import ensure_current
+
+    with fresh_database(backend, directory) as url:
+        engine = make_engine(url)
+        ensure_current(engine, create_if_empty=True)
+        yield engine
+        engine.dispose()

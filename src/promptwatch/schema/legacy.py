@@ -3,7 +3,9 @@
 User code written for that client constructs these (`PromptWatch.log_activity(RetrievedDocuments(...))`),
 so the names, fields and defaults are the client's: ids are uuid4 strings made on construction, times
 are aware datetimes, and activities forbid unknown fields as the client's did. `activity_type` is the
-discriminator (`ChainSequence` sends "chain-sequence", as the client did on the wire).
+discriminator (`ChainSequence` sends "chain-sequence", as the client did on the wire). An activity is mended
+as the server's endpoints for that client mend it: one that names itself as its parent is a root, and an
+end before the start is the start.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .common import ChatMessage, DocumentSnippet, TrackingLabel
 
@@ -88,6 +90,16 @@ class ActivityBase(BaseModel):
     feedback_label: int | None = None
     feedback_rating: int | None = None
     feedback_notes: str | None = None
+
+    @model_validator(mode="after")
+    def mend_parent_and_end(self) -> ActivityBase:
+        """The native API, which the SDK sends these to, refuses what the client's server took."""
+        if self.parent_activity_id == self.id:
+            self.parent_activity_id = None
+        end, start = self.end_time, self.start_time
+        if end is not None and (end.tzinfo is None) == (start.tzinfo is None) and end < start:  # comparable
+            self.end_time = start
+        return self
 
 
 class Question(ActivityBase):

@@ -1,14 +1,17 @@
 """The native API's ingest shapes (`/api/v1/...`): strict, every unknown field is an error.
 
 One `ActivityIn` carries the fields of every activity type; `check_type_fields` says which ones a type
-needs, so the store can keep one activity table with the light columns and one body for the rest.
+needs, so the store can keep one activity table with the light columns and one body for the rest. An
+`end_time` before the `start_time` and an activity that names itself as its parent are refused, the error
+naming the field (longer parent cycles are shown cut, see `server.store.session_detail`).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from .common import (
     ActivityType,
@@ -36,6 +39,14 @@ _REQUIRED_BY_TYPE: dict[str, tuple[str, ...]] = {
 }
 
 
+def _not_before_start(end_time: datetime | None, info: ValidationInfo) -> datetime | None:
+    """The `end_time` validator of a model whose `start_time` comes before it (absent when that was invalid)."""
+    start_time = info.data.get("start_time")
+    if end_time is not None and start_time is not None and end_time < start_time:
+        raise ValueError("end_time is before start_time")
+    return end_time
+
+
 class SessionIn(BaseModel):
     """A session as the native API takes it; sent again, it updates the stored one."""
 
@@ -50,6 +61,8 @@ class SessionIn(BaseModel):
     is_error: bool | None = None
     tags: list[Tag] | None = Field(default=None, max_length=100)
     metadata: JsonObject | None = None
+
+    check_end_time = field_validator("end_time")(_not_before_start)
 
 
 class TokenUsage(BaseModel):
@@ -111,13 +124,20 @@ class ActivityIn(BaseModel):
     # span
     attributes: JsonObject | None = None
 
+    check_end_time = field_validator("end_time")(_not_before_start)
+
+    @field_validator("parent_activity_id")
+    @classmethod
+    def check_parent(cls, parent: str | None, info: ValidationInfo) -> str | None:
+        if parent is not None and parent == info.data.get("id"):
+            raise ValueError("an activity cannot be its own parent")
+        return parent
+
     @model_validator(mode="after")
     def check_type_fields(self) -> ActivityIn:
         for field in _REQUIRED_BY_TYPE.get(self.activity_type, ()):
             if getattr(self, field) is None:
                 raise ValueError(f"{field} is required for activity_type {self.activity_type!r}")
-        if self.end_time is not None and self.end_time < self.start_time:
-            raise ValueError("end_time is before start_time")
         return self
 
 

@@ -3,7 +3,9 @@
 That client never retries and gives up after 5 s, so nothing here sheds load or rejects a payload that
 can be understood: unknown fields are kept in the activity body, bad values are dropped or coerced (a
 value nested deeper than the native API takes is cut there, see `cap_json_depth`), activities may arrive
-before their session, and open activities are re-sent until they close.
+before their session, and open activities are re-sent until they close. What the native API refuses as
+impossible is mended instead: an end before the start (of a session or an activity) is taken as the start,
+so no duration is negative, and an activity that names itself as its parent is a root.
 """
 
 from __future__ import annotations
@@ -114,13 +116,14 @@ def legacy_session(data: dict, caller: Caller) -> dict | None:
         return None
     if caller.project and data.get("tracking_project") not in (None, caller.project):
         raise Forbidden(f"this key is limited to project {caller.project!r}")
+    start_time, end_time = _time(data.get("start_time")), _time(data.get("end_time"))
     cleaned = {
         "id": sid,
         "session_name": _text_or_none(data.get("session_name"), 1000),
         "tracking_project": _label(data.get("tracking_project")),
         "tracking_tenant": _label(data.get("tracking_tenant")),
-        "start_time": _time(data.get("start_time")),
-        "end_time": _time(data.get("end_time")),
+        "start_time": start_time,
+        "end_time": max(end_time, start_time) if end_time and start_time else end_time,
         "is_error": bool(data.get("is_error")),
         "steps_count": _int_or_none(data.get("steps_count")),
         "metadata": {k: v for k, v in data.items() if k not in _SESSION_FIELDS} or None,
@@ -142,7 +145,8 @@ def legacy_activity_data(item: dict, session_id: str) -> dict:
     data["id"] = _text_or_none(data.get("id"), _MAX_ID) or _content_id(item, session_id)
     data["session_id"] = session_id
     data["activity_type"] = _text_or_none(data.get("activity_type"), 30) or "log"
-    data["parent_activity_id"] = _text_or_none(data.get("parent_activity_id"), _MAX_ID)
+    parent = _text_or_none(data.get("parent_activity_id"), _MAX_ID)
+    data["parent_activity_id"] = parent if parent != data["id"] else None
     data["start_time"] = _time(data.get("start_time")) or utc_now()
     end_time = _time(data.get("end_time"))
     data["end_time"] = max(end_time, data["start_time"]) if end_time else None

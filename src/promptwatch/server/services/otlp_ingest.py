@@ -1,7 +1,8 @@
 """OTLP/HTTP trace ingestion: decode an ExportTraceServiceRequest, map each span, store through the writer.
 
 Identity rules (docs/otlp.md): an activity id is `<trace id>:<span id>` in hex (span ids are only unique
-within their trace) and its parent is the parent span's id in the same form; the session is the span's
+within their trace) and its parent is the parent span's id in the same form (a span that names itself as its
+parent is a root, and one that ends before it starts ends at its start); the session is the span's
 `session.id` (OpenInference) or `gen_ai.conversation.id` (GenAI) attribute, else the trace id. The
 project is the resource's `promptwatch.project`, `openinference.project.name` or `service.name`; the
 tenant `promptwatch.tenant`, `tenant.id` or `user.id`. What a span's conventions say is `otlp_mapping`'s.
@@ -143,7 +144,7 @@ def map_span(span: OtlpSpan) -> MappedSpan:
     attrs = SpanAttributes(span.attributes)
     activity_type = activity_type_of(span.attributes)
     start = ns_to_datetime(span.start_ns)
-    parent = span.parent_span_id if span.parent_span_id.strip("0") else ""
+    parent = span.parent_span_id if span.parent_span_id.strip("0") and span.parent_span_id != span.span_id else ""
     user_metadata = attrs.json("metadata")  # OpenInference's `using_metadata`
     attrs.consume("session.id", "gen_ai.conversation.id", "user.id", "tenant.id", "promptwatch.tenant")
     activity: dict[str, Any] = {

@@ -20,6 +20,7 @@ from .bodies import decode_body, is_encrypted
 from .dialect import insert_for
 from .ingest_writer import add_usage, llm_contributions
 from .registry import CUSTOMER_TABLES
+from .session_detail import activity_tree
 from .tables import metadata
 from .tables.accounts import accounts, projects
 from .tables.activities import activities, activity_bodies
@@ -189,22 +190,18 @@ def tombstoned_session_pks(conn: Connection, before: datetime) -> dict[int, list
 
 
 def activity_subtree(conn: Connection, account_id: int, activity_id: str) -> tuple[int, list[dict]] | None:
-    """The session pk and the activity with every descendant, or None when there is no such activity."""
+    """The session pk and the activity with every descendant (`{"pk", "id"}`) in the tree as it is shown (a
+    parent cycle cut, `session_detail.activity_tree`), or None when there is no such activity."""
     root = conn.execute(
         select(activities.c.session_pk).where(activities.c.account_id == account_id, activities.c.id == activity_id)
     ).scalar()
     if root is None:
         return None
-    rows = conn.execute(
-        select(activities.c.pk, activities.c.id, activities.c.parent_activity_id).where(activities.c.session_pk == root)
-    ).mappings()
-    children: dict[str | None, list] = {}
-    for row in rows:
-        children.setdefault(row["parent_activity_id"], []).append(row)
+    children = activity_tree(conn, root)
     out, stack = [], [r for rows in children.values() for r in rows if r["id"] == activity_id]
     while stack:
         row = stack.pop()
-        out.append(dict(row))
+        out.append(row)
         stack.extend(children.get(row["id"], []))
     return root, out
 

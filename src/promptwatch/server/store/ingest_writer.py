@@ -257,6 +257,9 @@ def _session_rows(conn, account_id, session_records, activity_records, refused, 
         start = record.get("start_time") or earliest.get(sid) or now
         if sid in earliest and earliest[sid] < start:
             start = earliest[sid]
+        end = record.get("end_time")
+        if end is not None and end < start:  # an end with no start, or before its activities: never negative
+            start = end
         rows.append(
             {
                 "account_id": account_id,
@@ -265,7 +268,7 @@ def _session_rows(conn, account_id, session_records, activity_records, refused, 
                 "tracking_tenant": record.get("tracking_tenant"),
                 "session_name": record.get("session_name"),
                 "start_time": start,
-                "end_time": record.get("end_time"),
+                "end_time": end,
                 "is_error": bool(record.get("is_error")),
                 "steps_count": record.get("steps_count"),
                 "tags": record.get("tags"),

@@ -3,11 +3,16 @@
 The order is (start time, position with the unnumbered first, pk), the same on SQLite and PostgreSQL. A page
 starts after the `ActivityKey` of the last activity of the page before it (keyset paging), so every page
 costs about the same wherever it is in the session, and activities that start at the same moment are neither
-repeated nor skipped between pages."""
+repeated nor skipped between pages.
+
+The tree is given by each activity's `parent_activity_id`, stored as sent: a parent may not be there (yet), and
+parent cycles across batches cannot be refused without reading stored chains at ingest. Every reader that
+walks the tree (`activity_tree` here, the web UI's `tree.js`) shows an activity whose parent is not in the
+session as a root, and cuts a cycle at its member that comes first in this order, which becomes a root."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import NamedTuple
 
@@ -61,6 +66,41 @@ def session_activities(
         item.update(decode_body(open_body(item.pop("body"))))
         out.append(item)
     return out
+
+
+def activity_tree(conn: Connection, session_pk: int) -> dict[str | None, list[dict]]:
+    """The session's tree as it is shown: for each activity id, and None for the top level, the activities
+    under it in order, each as `{"pk", "id"}`."""
+    query = select(activities.c.pk, activities.c.id, activities.c.parent_activity_id).where(
+        activities.c.session_pk == session_pk
+    )
+    rows = conn.execute(query.order_by(*_order(activities.c))).mappings().all()
+    parents = shown_parents(rows)
+    children: dict[str | None, list[dict]] = {}
+    for row in rows:
+        children.setdefault(parents[row["id"]], []).append({"pk": row["pk"], "id": row["id"]})
+    return children
+
+
+def shown_parents(rows: Iterable[Mapping]) -> dict[str, str | None]:
+    """Each activity's parent as the tree shows it, for one session's `rows` (`id`, `parent_activity_id`) in
+    order: None for a root, that is an activity whose parent is not among them or the first member in order
+    of a parent cycle. Each activity is walked up once."""
+    sent = {row["id"]: row["parent_activity_id"] for row in rows}
+    place = {aid: n for n, aid in enumerate(sent)}
+    shown = {aid: parent if parent in sent else None for aid, parent in sent.items()}
+    settled: set[str] = set()  # activities known to lead up to a root
+    for start in shown:
+        path: dict[str, None] = {}  # the walk up from `start`, in order
+        aid = start
+        while aid is not None and aid not in settled and aid not in path:
+            path[aid] = None
+            aid = shown[aid]
+        if aid in path:  # the walk came back to `aid`: the cycle is the path from there
+            walked = list(path)
+            shown[min(walked[walked.index(aid) :], key=place.__getitem__)] = None
+        settled.update(path)
+    return shown
 
 
 def _order(columns) -> tuple:

@@ -12,24 +12,19 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from promptwatch.server.store import accounts as account_store
-from promptwatch.server.store.engine import make_engine
-from promptwatch.server.store.schema_version import ensure_current
 from promptwatch.server.store.tables.sessions import sessions
 from promptwatch.server.store.tables.usage import usage_hourly
 from promptwatch.server.workers import batch_writer
 from promptwatch.server.workers.batch_writer import BatchWriter, Job
-from tests.support.databases import fresh_database
+from tests.support.databases import current_store
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=timezone.utc)
 
 
 @pytest.fixture
 def engine(backend, tmp_path):
-    with fresh_database(backend, tmp_path) as url:
-        engine = make_engine(url)
-        ensure_current(engine, create_if_empty=True)
+    with current_store(backend, tmp_path) as engine:
         yield engine
-        engine.dispose()
 
 
 def session(sid: str) -> dict:
@@ -60,26 +55,24 @@ def test_a_failing_job_fails_alone_and_the_others_in_its_transaction_are_stored(
 def test_a_locked_database_fails_every_job_at_once_instead_of_waiting_once_per_job(tmp_path):
     """Writing each job alone only helps when a job's own data failed; when the database is busy, every job
     would wait out the busy timeout again."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'pw.db'}")
-    ensure_current(engine, create_if_empty=True)
-    with engine.begin() as conn:
-        account = account_store.create_account(conn, "acme", NOW)
-    engine.dispose()
-    event.listen(engine, "connect", lambda dbapi, _record: dbapi.execute("PRAGMA busy_timeout=300"))
-    holder = sqlite3.connect(tmp_path / "pw.db", isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")  # another writer holds the write lock
-    writer = BatchWriter(engine, queue_limit=10)
-    loop = asyncio.new_event_loop()
-    jobs = [Job(account, [session(f"s{i}")], [], loop.create_future()) for i in range(6)]
-    started = time.perf_counter()
-    results = writer._write(jobs)
-    elapsed = time.perf_counter() - started
-    loop.close()
-    holder.rollback()
-    assert all(isinstance(r, OperationalError) for r in results)
-    assert elapsed < 1.5  # one busy timeout (0.3 s), not one per job (1.8 s and more)
-    assert writer.stats.transactions == 1
-    engine.dispose()
+    with current_store("sqlite", tmp_path) as engine:
+        with engine.begin() as conn:
+            account = account_store.create_account(conn, "acme", NOW)
+        engine.dispose()  # the connections made from here on wait 0.3 s for a lock
+        event.listen(engine, "connect", lambda dbapi, _record: dbapi.execute("PRAGMA busy_timeout=300"))
+        holder = sqlite3.connect(tmp_path / "promptwatch.db", isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another writer holds the write lock
+        writer = BatchWriter(engine, queue_limit=10)
+        loop = asyncio.new_event_loop()
+        jobs = [Job(account, [session(f"s{i}")], [], loop.create_future()) for i in range(6)]
+        started = time.perf_counter()
+        results = writer._write(jobs)
+        elapsed = time.perf_counter() - started
+        loop.close()
+        holder.rollback()
+        assert all(isinstance(r, OperationalError) for r in results)
+        assert elapsed < 1.5  # one busy timeout (0.3 s), not one per job (1.8 s and more)
+        assert writer.stats.transactions == 1
 
 
 def test_concurrent_writers_keep_every_activity_and_the_session_totals(engine):

@@ -1,5 +1,7 @@
-// The activity tree of a session: nodes linked by parent_activity_id (unknown parents and cycles become
-// roots), the visible rows for a set of collapsed nodes, and each row's place on the timing waterfall.
+// The activity tree of a session: nodes linked by parent_activity_id, the visible rows for a set of collapsed
+// nodes, and each row's place on the timing waterfall. An activity whose parent is not (yet) read is a root;
+// a parent cycle is cut at its member that comes first in the session's order, which becomes a root (the
+// server's rule too, store/session_detail.py), so every activity is shown once.
 
 export const TYPE_LABELS = {
   "llm-prompt": "LLM",
@@ -14,30 +16,29 @@ export const TYPE_LABELS = {
 };
 
 export function buildTree(activities) {
-  const nodes = new Map(activities.map((activity) => [activity.id, { activity, children: [], parent: null }]));
-  const roots = [];
+  const nodes = new Map();
+  activities.forEach((activity, place) => nodes.set(activity.id, { activity, place, children: [], parent: null }));
+  for (const node of nodes.values()) node.parent = nodes.get(node.activity.parent_activity_id) || null;
+  const settled = new Set(); // nodes known to lead up to a root
   for (const node of nodes.values()) {
-    const parent = nodes.get(node.activity.parent_activity_id);
-    if (parent && parent !== node) {
-      parent.children.push(node);
-      node.parent = parent;
-    } else roots.push(node);
-  }
-  const reached = new Set();
-  const walk = (node) => {
-    reached.add(node);
-    node.children.forEach(walk);
-  };
-  roots.forEach(walk);
-  for (const node of nodes.values()) {
-    if (!reached.has(node)) {
-      // part of a parent cycle: cut it here so every activity is shown once
-      if (node.parent) node.parent.children = node.parent.children.filter((child) => child !== node);
-      node.parent = null;
-      roots.push(node);
-      walk(node);
+    const path = new Set();
+    let up = node;
+    while (up && !settled.has(up) && !path.has(up)) {
+      path.add(up);
+      up = up.parent;
     }
+    if (up && path.has(up)) {
+      // the walk came back to `up`: cut the cycle at its first member
+      let first = up;
+      for (let member = up.parent; member !== up; member = member.parent) {
+        if (member.place < first.place) first = member;
+      }
+      first.parent = null;
+    }
+    path.forEach((walked) => settled.add(walked));
   }
+  const roots = [];
+  for (const node of nodes.values()) (node.parent ? node.parent.children : roots).push(node);
   return { roots, nodes };
 }
 
