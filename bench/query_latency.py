@@ -50,11 +50,11 @@ LIST_QUERIES = (
     ("q=refund warranty (two words)", {"q": "refund warranty"}),
     ("has_error=true (3% of sessions)", {"has_error": "true"}),
     ("tenant + model", {"tenant": "tenant-007", "model": COMMON_MODEL}),
-    # text search beyond the two above: a rarer combination (0.4% of activities at 1M), a word few activities
-    # hold (a document id: `12345` is in 3 of the 1M store, none of the 100k ones), a filter beside it, the
-    # other sort orders
+    # text search beyond the two above: a rarer combination (0.4% of activities at 1M), a word no activity
+    # holds (`12345`: the generated text has no digits, and document ids are not searched), a filter beside
+    # it, the other sort orders
     ("q=refund warranty invoice (three words)", {"q": "refund warranty invoice"}),
-    ("q=12345 (a document id: none to a few activities)", {"q": "12345"}),
+    ("q=12345 (a word no activity holds)", {"q": "12345"}),
     ("q=refund + tenant", {"q": "refund", "tenant": "tenant-007"}),
     ("q=refund, sort=oldest", {"q": "refund", "sort": "oldest"}),
     # prefixes: a word of 3 letters or more also matches the longer words it begins (`refun`: refund; `con`: 15

@@ -146,3 +146,98 @@ def test_postgresql_search_keeps_words_without_positions_and_0011_strips_older_r
             stored = conn.exec_driver_sql("SELECT tsv::text FROM activity_search ORDER BY activity_pk").scalars()
             assert list(stored) == ["'refund' 'the'", "'refund' 'the'"]
         engine.dispose()
+
+
+def test_0012_indexes_older_rows_again_to_be_found_by_their_words_and_deleted_cleanly(backend, tmp_path):
+    """Before 0012 the index held chat roles. SQLite removes a row by the text it was indexed with, which the
+    store computes from the body with the rule of its time: after 0012 a chat stored before it is found by its
+    words only and deleted without leaving words behind; the downgrade indexes with the old rule again."""
+    from promptwatch.server.store import deletion, session_queries
+    from promptwatch.server.store.bodies import encode_body
+    from promptwatch.server.store.session_queries import SessionFilter
+
+    stored = {  # body, and the text the store indexed it with before 0012
+        "refund": (
+            {"prompt": [{"role": "system", "text": "be terse"}, {"role": "user", "text": "refund my order"}]},
+            "system\nbe terse\nuser\nrefund my order",
+        ),
+        "parcel": (
+            {"prompt": [{"role": "user", "text": "track my parcel"}], "generated": "on its way"},
+            "user\ntrack my parcel\non its way",
+        ),
+        "log": ({"text": "the system is down"}, "the system is down"),
+    }
+    with fresh_database(backend, tmp_path) as url:
+        engine = make_engine(url)
+        upgrade(engine, "0011_search_without_positions")
+        with engine.begin() as conn:
+            account = account_store.create_account(conn, "acme", NOW)
+            session_pks, activity_pks = {}, {}
+            for name, (body, indexed) in stored.items():
+                session_pks[name] = conn.execute(
+                    sessions.insert().returning(sessions.c.pk),
+                    {"account_id": account, "id": name, "start_time": NOW, "updated_at": NOW, "source": "native"},
+                ).scalar_one()
+                activity_pks[name] = pk = conn.execute(
+                    activities.insert().returning(activities.c.pk),
+                    {"account_id": account, "session_pk": session_pks[name], "id": name, "activity_type": "log",
+                     "start_time": NOW, "updated_at": NOW},
+                ).scalar_one()  # fmt: skip
+                conn.execute(
+                    activity_bodies.insert(), {"activity_pk": pk, "account_id": account, "body": encode_body(body)}
+                )
+                _index_as_before_0012(conn, pk, account, indexed)
+        upgrade(engine)
+        with engine.begin() as conn:
+
+            def found(q: str) -> set[int]:
+                rows = session_queries.list_sessions(conn, account, SessionFilter(q=q), 50, "newest", None)
+                return {row["pk"] for row in rows}
+
+            assert found("system") == {session_pks["log"]} and found("user") == set()
+            assert found("refund") == {session_pks["refund"]} and found("parcel way") == {session_pks["parcel"]}
+            deletion.delete_sessions(conn, account, [session_pks["refund"]], NOW)
+            assert found("refund") == found("terse") == set()
+            if backend == "sqlite":
+                conn.exec_driver_sql("INSERT INTO activity_search(activity_search) VALUES ('integrity-check')")
+                assert _sqlite_indexed_words(conn) == {"track", "my", "parcel", "on", "its", "way", "the", "system",
+                                                       "is", "down"}  # fmt: skip
+        downgrade(engine, "0011_search_without_positions")
+        with engine.begin() as conn:
+            assert _matching(conn, "user") == {activity_pks["parcel"]}
+            if backend == "sqlite":  # removed as the store before 0012 removes a row: by the text it gives
+                conn.exec_driver_sql(
+                    "INSERT INTO activity_search(activity_search, rowid, body) VALUES ('delete', ?, ?)",
+                    (activity_pks["parcel"], stored["parcel"][1]),
+                )
+                conn.exec_driver_sql("INSERT INTO activity_search(activity_search) VALUES ('integrity-check')")
+                assert _sqlite_indexed_words(conn) == {"the", "system", "is", "down"}
+        engine.dispose()
+
+
+def _index_as_before_0012(conn, pk: int, account: int, indexed: str) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("INSERT INTO activity_search(rowid, body) VALUES (?, ?)", (pk, indexed))
+    else:
+        conn.exec_driver_sql(
+            "INSERT INTO activity_search VALUES (%(pk)s, %(account)s, strip(to_tsvector('simple', %(text)s)))",
+            {"pk": pk, "account": account, "text": indexed},
+        )
+
+
+def _matching(conn, word: str) -> set[int]:
+    """The activities the index holds `word` for, read from the index alone."""
+    if conn.dialect.name == "sqlite":
+        query = "SELECT rowid FROM activity_search WHERE activity_search MATCH ?"
+        return set(conn.exec_driver_sql(query, (word,)).scalars())
+    query = "SELECT activity_pk FROM activity_search WHERE tsv @@ to_tsquery('simple', %(word)s)"
+    return set(conn.exec_driver_sql(query, {"word": word}).scalars())
+
+
+def _sqlite_indexed_words(conn) -> set[str]:
+    """Every word SQLite's index holds for some row: a row removed by other text than it was indexed with
+    leaves words behind, which FTS5's integrity-check cannot see in a contentless table (no text to compare)."""
+    conn.exec_driver_sql("CREATE VIRTUAL TABLE temp.terms USING fts5vocab(main, activity_search, row)")
+    words = set(conn.exec_driver_sql("SELECT term FROM temp.terms").scalars())
+    conn.exec_driver_sql("DROP TABLE temp.terms")
+    return words

@@ -26,10 +26,19 @@ from . import bulk
 MAX_INDEXED_CHARS = 20_000
 MIN_PREFIX = 3
 _TEXT_FIELDS = ("text", "prompt", "generated", "input", "output", "inputs", "outputs", "documents", "prompts")
+# Keys whose values label or point rather than say: a chat message's role, the type of a content part or of a
+# serialized object (`__type__`, the SDK's), ids (and every `*_id`), and the images and audio a message carries
+# (a URL or base64 data, which would crowd the words out of MAX_INDEXED_CHARS).
+_NOT_WORDS = frozenset({"role", "type", "__type__", "id", "image_url", "input_audio"})
 
 
 def text_of(body: dict) -> str:
-    """The words of an activity body that text search finds: prompts, outputs, documents, messages."""
+    """The words of an activity body that text search finds: what a person wrote or a model produced in its
+    prompts, outputs, documents and messages, tool calls' names and arguments too: every string under the text
+    fields except those under a _NOT_WORDS key or a key ending in `_id`.
+
+    SQLite's index needs this text again to remove a row, so a change here comes with a migration that indexes
+    the stored bodies again (as `0012_search_words_only`, which holds a copy of this rule)."""
     parts: list[str] = []
     for field in _TEXT_FIELDS:
         _collect(body.get(field), parts, 0)
@@ -42,8 +51,9 @@ def _collect(value, parts: list[str], depth: int) -> None:
     if isinstance(value, str):
         parts.append(value)
     elif isinstance(value, dict):
-        for item in value.values():
-            _collect(item, parts, depth + 1)
+        for key, item in value.items():
+            if key not in _NOT_WORDS and not str(key).endswith("_id"):
+                _collect(item, parts, depth + 1)
     elif isinstance(value, list):
         for item in value:
             _collect(item, parts, depth + 1)
