@@ -63,7 +63,7 @@ def trace_langchain_app() -> None:
         raise ValueError("the <b>billing</b> service is down")
 
     billing = PromptTemplate.from_template("Bill {who}") | FakeListLLM(responses=["ok"]) | RunnableLambda(fail)
-    with PromptWatch(tracking_project="support-bot", tracking_tenant="customer-9"), pytest.raises(ValueError):
+    with pytest.raises(ValueError), PromptWatch(tracking_project="support-bot", tracking_tenant="customer-9"):
         billing.invoke({"who": "acme"})
     assert promptwatch.flush(10)
 

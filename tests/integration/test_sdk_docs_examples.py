@@ -55,9 +55,10 @@ def test_readme_send_data_example(live_server, tenant, tmp_path):
     run_example(example_after("README.md", "## Send data"), live_server, tenant.api_key, tmp_path)
     with live_server.client(tenant.api_key) as client:
         [session_id] = stored_session_ids(client, "support-bot")
-        stored = stored_session(client, session_id, 7)
+        stored = stored_session(client, session_id, 5)
     assert stored["tracking_tenant"] == "acme"
     assert _roots(stored) == ["question", "span", "chain-sequence", "answer"]
+    assert len(stored["activities"]) == 5  # the chain's prompt template and parser are no rows of their own
     assert [a["text"] for a in _of_type(stored, "answer")] == ["Open Settings, then API keys, and click Rotate."]
     assert len(_of_type(stored, "llm-prompt")) == 1
 
@@ -67,10 +68,11 @@ def test_sdk_docs_langchain_example(live_server, tenant, tmp_path):
                          tenant.api_key, tmp_path)
     with live_server.client(tenant.api_key) as client:
         session_ids = stored_session_ids(client, "acme-support")
-        sessions = [stored_session(client, session_id, 6) for session_id in session_ids]
+        sessions = [stored_session(client, session_id, 4) for session_id in session_ids]
     assert sorted(session_ids) == sorted(line.split()[0] for line in output.splitlines())
     for session in sessions:
         assert _roots(session) == ["question", "chain-sequence", "answer"]
+        assert len(session["activities"]) == 4
         [llm] = _of_type(session, "llm-prompt")
         assert llm["prompt_template"]["template_name"] == "support_chat"
     questions = {a["text"] for s in sessions for a in _of_type(s, "question")}

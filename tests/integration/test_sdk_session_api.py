@@ -1,5 +1,7 @@
 """The published client's session API against the real server: `start_session()` ... `finish_session()`
-without `with` is one session, and a question the app logs is not recorded again by its LangChain chain."""
+without `with` is one session; a question the app logs is not recorded again by its LangChain chain, and
+feedback given with the chain's answer goes on that answer; an exception the app catches is its call's
+error, one that leaves the session the session's."""
 
 from __future__ import annotations
 
@@ -65,3 +67,69 @@ def test_quickstart_records_the_question_once(live_server, sdk_to):
         ("question", question), ("chain-sequence", None), ("answer", "Settings, then API keys."),
         ("question", "And again?"), ("chain-sequence", None)]
     assert roots[1]["inputs"] == {"question": question}
+
+
+@pytest.mark.parametrize("stored_first", [True, False], ids=["update-after-store", "same-batch"])
+def test_feedback_given_with_the_chains_answer_goes_on_that_answer(live_server, sdk_to, stored_first):
+    """The app passes the chain's `{"answer": ...}` on with feedback: one answer, with the feedback."""
+    pytest.importorskip("langchain_core")
+    from langchain_core.runnables import RunnableLambda
+
+    tenant = live_server.new_tenant("feedback")
+    sdk_to(live_server, tenant.api_key)
+    chain = RunnableLambda(lambda inputs: {"answer": f"Open {inputs['question']}."})
+    with PromptWatch(tracking_project="feedback") as pw:
+        answer = chain.invoke({"question": "Settings"})["answer"]
+        if stored_first:  # the answer is stored before the feedback arrives: the update must not be "older"
+            assert promptwatch.flush(10)
+        PromptWatch.log_assistant_answer(answer, feedback_label=0, feedback_rating=1, feedback_notes="too short",
+                                         metadata={"channel": "web"})
+    assert promptwatch.flush(10)
+    with live_server.client(tenant.api_key) as client:
+        stored = stored_session(client, pw.session_id, 3)
+    answers = [a for a in stored["activities"] if a["activity_type"] == "answer"]
+    assert len(answers) == 1 and len(stored["activities"]) == 3  # question, chain-sequence, answer
+    [answer_row] = answers
+    assert answer_row["text"] == "Open Settings."
+    assert (answer_row["feedback_label"], answer_row["feedback_rating"], answer_row["feedback_notes"]) == (
+        0, 1, "too short")
+    assert answer_row["metadata"] == {"channel": "web"}
+
+
+def _caught_and_escaped() -> tuple[str, str]:
+    """Two sessions whose `@observe` call raises: the app catches it in the first, it leaves the second."""
+
+    @promptwatch.observe
+    def lookup(query: str) -> str:
+        raise TimeoutError(f"knowledge base down for {query}")
+
+    with PromptWatch(tracking_project="errors") as caught:
+        try:
+            lookup("reset")
+        except TimeoutError:
+            PromptWatch.log_assistant_answer("Please try again in a minute.")
+    with pytest.raises(TimeoutError), PromptWatch(tracking_project="errors") as escaped:
+        lookup("rotate")
+    assert promptwatch.flush(10)
+    return caught.session_id, escaped.session_id
+
+
+def test_an_exception_is_its_calls_error_and_one_leaving_the_session_is_the_sessions(live_server, sdk_to):
+    tenant = live_server.new_tenant("errors")
+    sdk_to(live_server, tenant.api_key)
+    caught, escaped = _caught_and_escaped()
+    with live_server.client(tenant.api_key) as client:
+        recovered = stored_session(client, caught, 2)
+        failed = stored_session(client, escaped, 1)
+    [call] = [a for a in recovered["activities"] if a["activity_type"] == "span"]
+    assert call["error"] == "TimeoutError: knowledge base down for reset"
+    assert failed["activities"][0]["error"] == "TimeoutError: knowledge base down for rotate"
+    assert failed["is_error"] is True
+
+
+def test_a_session_that_caught_an_exception_is_not_an_error_session(live_server, sdk_to):
+    tenant = live_server.new_tenant("errors")
+    sdk_to(live_server, tenant.api_key)
+    caught, _ = _caught_and_escaped()
+    with live_server.client(tenant.api_key) as client:
+        assert stored_session(client, caught, 2)["is_error"] is False

@@ -24,15 +24,15 @@ def ids(client, **params) -> list[str]:
 
 
 def test_filters_by_project_tenant_model_template_error_and_time(client):
-    project, word = uid("proj-"), uid("zebra")
+    project, other, word = uid("proj-"), uid("other-"), uid("zebra")
     a, b, c = uid("s-"), uid("s-"), uid("s-")
     later = BASE_TIME + timedelta(days=3)
     ingest(
         client,
         [
             session(a, tracking_project=project, tracking_tenant="acme", tags=["beta"], metadata={"env": "prod"}),
-            session(b, tracking_project=project, tracking_tenant="globex", start_time=iso(later)),
-            session(c, tracking_project=uid("other-")),
+            session(b, tracking_project=project, tracking_tenant="globex", start_time=iso(later), is_error=True),
+            session(c, tracking_project=other),
         ],
         [
             llm(
@@ -43,10 +43,11 @@ def test_filters_by_project_tenant_model_template_error_and_time(client):
                 prompt_template={"template_name": "faq", "template_version": "1.0"},
             ),
             llm(uid("a-"), b, model="claude-3-5-sonnet-latest", error="rate limited", start=later),
-            llm(uid("a-"), c, model="gpt-4o"),
+            llm(uid("a-"), c, model="gpt-4o", error="rate limited, then retried"),  # the session went on
         ],
     )
     assert set(ids(client, project=project)) == {a, b}
+    assert ids(client, project=other) == [c] and ids(client, project=other, has_error="true") == []
     assert ids(client, project=project, tenant="acme") == [a]
     assert ids(client, project=project, model="gpt-4o") == [a]
     assert ids(client, project=project, template="faq") == [a]

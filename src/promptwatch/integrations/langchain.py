@@ -4,10 +4,14 @@ Chains and runnables become `chain-sequence`, LLM and chat-model calls `llm-prom
 generated text, model, provider, invocation params as `settings`, token usage, time to first token when
 streaming; several prompts in one call make a `parallel-prompt`), tools `action`, retrievers
 `retrieved-docs`. LangChain's run ids give the tree; a root run goes under the open span or `PromptWatch`
-context. Inside `with PromptWatch()` the handler is added to every run through LangChain's context-var
-callback hook, as the published client did (this module is loaded by the first context entered once the
-app has imported `langchain_core`, see `integrations/__init__.py`); elsewhere pass
-`PromptWatchCallbackHandler()` in `config={"callbacks": [...]}`. Every callback runs in `never_raise()`.
+context. A prompt-template or output-parser step (LangChain's `run_type` "prompt" / "parser") inside a
+recorded run is no activity of its own: the template and its input values go on the LLM call that the same
+parent runs, the parser's output is its chain's output, an error of either is recorded on the run
+LangChain names as its parent, and runs inside it go under that run. Inside `with PromptWatch()` the
+handler is added to every run through LangChain's context-var callback hook, as the published client did
+(this module is loaded by the first context entered once the app has imported `langchain_core`, see
+`integrations/__init__.py`); elsewhere pass `PromptWatchCallbackHandler()` in
+`config={"callbacks": [...]}`. Every callback runs in `never_raise()`.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from ..sdk.templates import registry
 from . import _langchain_values as values
 
 _guarded = never_raise()
+_FOLDED_RUN_TYPES = frozenset(("prompt", "parser"))
 
 
 class PromptWatchCallbackHandler(BaseCallbackHandler):
@@ -48,7 +53,8 @@ class PromptWatchCallbackHandler(BaseCallbackHandler):
         self.instance = instance
         self.joined = joined
         self._runs: dict[UUID, Span] = {}
-        self._templates: dict[UUID, tuple[dict[str, Any], Any]] = {}  # parent run -> its prompt template
+        self._folded: dict[UUID, Span] = {}  # a prompt-template or parser run -> the activity it is part of
+        self._templates: dict[UUID, tuple[dict[str, Any] | None, Any]] = {}  # parent run -> (template, values)
 
     def span_of(self, run_id: UUID | None) -> Span | None:
         """The open activity recording run `run_id` (e.g. for `CachedLLM` to mark a cache hit on it)."""
@@ -56,9 +62,15 @@ class PromptWatchCallbackHandler(BaseCallbackHandler):
 
     # placing runs --------------------------------------------------------------------------------------
 
+    def _recorded(self, run_id: UUID | None) -> Span | None:
+        """The activity that run `run_id` is recorded in: its own, or that of the run a folded step is part of."""
+        if run_id is None:
+            return None
+        return self._runs.get(run_id) or self._folded.get(run_id)
+
     def _open(self, run_id: UUID, parent_run_id: UUID | None, name: str | None, activity_type: str,
               **fields: Any) -> Span:
-        parent = self._runs.get(parent_run_id) if parent_run_id is not None else None
+        parent = self._recorded(parent_run_id)
         if parent is None:
             parent = current_span.get()
         token = None
@@ -86,22 +98,32 @@ class PromptWatchCallbackHandler(BaseCallbackHandler):
     def on_chain_start(self, serialized: dict[str, Any] | None, inputs: Any, *, run_id: UUID,
                        parent_run_id: UUID | None = None, tags: list[str] | None = None,
                        metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
-        name = kwargs.get("name") or values._class_name(serialized) or "others"
-        is_root = parent_run_id is None or parent_run_id not in self._runs
+        enclosing = self._recorded(parent_run_id)
+        if enclosing is not None and kwargs.get("run_type") in _FOLDED_RUN_TYPES:
+            self._fold(run_id, parent_run_id, enclosing, serialized, inputs, kwargs["run_type"])
+            return
+        is_root = enclosing is None
         if is_root:
             self._question_of(inputs)
+        name = kwargs.get("name") or values._class_name(serialized) or "others"
         span = self._open(run_id, parent_run_id, name, "chain-sequence", sequence_type=name)
         if not span.recording:
             return
         span.set_input(inputs if isinstance(inputs, dict) else {"input": inputs})
         if tags:
             span.set(tags=[str(tag)[:200] for tag in tags[:100]])
-        if kwargs.get("run_type") == "prompt" and parent_run_id is not None:
-            description = values.describe_serialized_template(serialized)
-            if description is not None:
-                self._templates[parent_run_id] = (registry.named(description), values.input_values(inputs))
         if is_root and span.session is not None and isinstance(inputs, dict):
             span.session.name_if_unnamed(next((v for v in inputs.values() if isinstance(v, str)), None))
+
+    def _fold(self, run_id: UUID, parent_run_id: UUID, enclosing: Span, serialized: Any, inputs: Any,
+              run_type: str) -> None:
+        """A prompt-template or parser step becomes part of `enclosing`; a template is kept for the LLM call
+        that the same parent runs next."""
+        self._folded[run_id] = enclosing
+        if run_type == "prompt" and enclosing.recording:
+            description = values.describe_serialized_template(serialized)
+            self._templates[parent_run_id] = (
+                None if description is None else registry.named(description), values.input_values(inputs))
 
     def _question_of(self, inputs: Any) -> None:
         """The published client's rule: a root chain asked {"question": ...} logs a question first (once:
@@ -115,6 +137,7 @@ class PromptWatchCallbackHandler(BaseCallbackHandler):
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
         span = self._runs.get(run_id)
         if span is None:
+            self._folded.pop(run_id, None)
             return
         span.set_output(outputs if isinstance(outputs, dict) else {"output": _plain(outputs)})
         self._close(run_id)
@@ -123,7 +146,11 @@ class PromptWatchCallbackHandler(BaseCallbackHandler):
 
     @_guarded
     def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        self._close(run_id, error)
+        enclosing = self._folded.pop(run_id, None)
+        if enclosing is not None:
+            enclosing.set_error(error)  # kept even when the chain recovers (a fallback, a retry)
+        else:
+            self._close(run_id, error)
 
     # LLMs and chat models ------------------------------------------------------------------------------
 
@@ -144,7 +171,10 @@ class PromptWatchCallbackHandler(BaseCallbackHandler):
         span.set(prompt=scrubber.copy(prompts[0]))
         template = self._templates.get(parent_run_id) if parent_run_id is not None else None
         if template is not None:
-            span.set(prompt_template=scrubber.copy(template[0]), prompt_input_values=scrubber.copy(template[1]))
+            description, input_values = template
+            if description is not None:
+                span.set(prompt_template=scrubber.copy(description))
+            span.set(prompt_input_values=scrubber.copy(input_values))
 
     @_guarded
     def on_llm_start(self, serialized: dict[str, Any] | None, prompts: list[str], *, run_id: UUID,

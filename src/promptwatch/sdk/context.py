@@ -102,7 +102,8 @@ class SessionState:
         self.is_error = False
         self.announced = False
         self.asked_question: str | None = None  # logged by the app, not yet taken by a root chain run
-        self.chain_answer: str | None = None  # logged by the last root chain run, not yet repeated by the app
+        # (text, activity) of the answer the last root chain run logged, not yet repeated by the app
+        self.chain_answer: tuple[str, Span] | None = None
         self.on_activity = on_activity if on_activity is not None else []
         self._steps = itertools.count(1)
         self.steps_count = 0

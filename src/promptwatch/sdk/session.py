@@ -205,19 +205,26 @@ class PromptWatch:
                              feedback_rating: int | None = None, feedback_notes: str | None = None,
                              metadata: dict[str, Any] | None = None) -> None:
         with never_raise():
+            feedback = {"feedback_label": feedback_label, "feedback_rating": feedback_rating,
+                        "feedback_notes": feedback_notes}
             session = _session_of_context()
-            repeated = session is not None and _same_text(session.chain_answer, text)
+            answered = session.chain_answer if session is not None else None
             if session is not None:
                 session.chain_answer = None
-            if repeated and metadata is None and feedback_label is feedback_rating is feedback_notes is None:
-                return  # the root chain that produced it has just recorded it
-            _logged("answer", text, metadata, as_root=True, feedback_label=feedback_label,
-                    feedback_rating=feedback_rating, feedback_notes=feedback_notes)
+            if answered is not None and _same_text(answered[0], text):
+                # the root chain that produced it has just recorded it: what this call adds goes on that answer
+                answer = answered[1]
+                answer.amend(metadata=answer.pipeline.scrubber.copy(metadata) if metadata else None, **feedback)
+                return
+            _logged("answer", text, metadata, as_root=True, **feedback)
 
     @classmethod
     def log(cls, text: str, error_msg: str | None = None, metadata: dict[str, Any] | None = None) -> None:
+        """Record a log line; one with `error_msg` also makes its session an error session."""
         with never_raise():
-            _logged("log", text, metadata, as_root=False, error=error_msg)
+            span = _logged("log", text, metadata, as_root=False, error=error_msg)
+            if error_msg is not None and span is not None and span.session is not None:
+                span.session.is_error = True
 
     @classmethod
     def log_activity(cls, activity: Any) -> None:
@@ -280,11 +287,10 @@ def _same_text(logged: str | None, text: str) -> bool:
 def log_chain_answer(text: str) -> None:
     """The published client's automatic answer of a root chain that returned `{"answer": text}`. The app
     logging the same text right after (`log_assistant_answer`, before any other activity of the session)
-    records nothing more: one answer a turn."""
-    PromptWatch.log_assistant_answer(text)
-    session = _session_of_context()
-    if session is not None:
-        session.chain_answer = text
+    records no second answer: its feedback and metadata are added to this one. One answer a turn."""
+    answer = _logged("answer", text, None, as_root=True)
+    if answer is not None and answer.session is not None:
+        answer.session.chain_answer = (text, answer)
 
 
 def _logged(activity_type: str, text: str, metadata: dict[str, Any] | None, as_root: bool,

@@ -10,7 +10,8 @@ queued once, when it ends, as a tuple of its attributes (the `ACTIVITY` event of
 thread builds the wire item, so the caller builds no dict, and a tuple of plain values is one the garbage
 collector stops tracking, however long the queue (a session with `on_activity` callbacks is the
 exception: they are given the wire item at once, and that is what is queued). Once ended a span no
-longer changes (the setters do nothing), so the dicts the tuple shares with it are the worker's alone.
+longer changes (the setters do nothing; `amend()` queues a new copy with a new dict), so the dicts the
+tuple shares with it are the worker's alone.
 Values given to `set_input`/`set_output` are bounded copies. Integrations build their activities with the same class
 (`Span.start(parent=...)`).
 """
@@ -126,11 +127,11 @@ class Span:
         return self
 
     def set_error(self, error: BaseException | str) -> Span:
+        """Record the activity's error. Its session is an error session only when the error leaves the
+        session (its `with` block, or the root of an implicit session) or the app logs one."""
         if self._writable:
             text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
             self.error = self.pipeline.scrubber.cut(text)
-            if self.session is not None:
-                self.session.is_error = True
         return self
 
     # closing -----------------------------------------------------------------------------------------
@@ -143,17 +144,31 @@ class Span:
             self.set_error(error)
         self.end_time = time.time()
         if self.recording:
-            fields = self.fields
-            event = (  # the layout `_wire.activity_item` reads
-                ACTIVITY, self.id, self.session_id, self.activity_type, self.parent_id, self.name, self.order,
-                self.start_time, self.end_time, self.error, self.inputs, self.output,
-                None if fields is _NO_FIELDS else fields,
-            )
-            session = self.session
-            if session is not None and session.on_activity:
-                queue_and_notify(self.pipeline, session.on_activity, event)
-            else:
-                self.pipeline.emit(event)
+            self._queue()
+
+    def amend(self, **fields: Any) -> None:
+        """Queue this ended activity again with `fields` added (those given as None are left as they were).
+        The copy ends later, so the server takes it as an update of the one it holds (the same id)."""
+        fields = {key: value for key, value in fields.items() if value is not None}
+        if not fields or not self.recording or self.end_time is None:
+            return
+        self.fields = {**self.fields, **fields}  # a new dict: the queued copy keeps its own
+        # later than the copy sent, also in the microseconds the wire carries (a float time is ~0.2 µs precise)
+        self.end_time = max(time.time(), self.end_time + 0.001)
+        self._queue()
+
+    def _queue(self) -> None:
+        fields = self.fields
+        event = (  # the layout `_wire.activity_item` reads
+            ACTIVITY, self.id, self.session_id, self.activity_type, self.parent_id, self.name, self.order,
+            self.start_time, self.end_time, self.error, self.inputs, self.output,
+            None if fields is _NO_FIELDS else fields,
+        )
+        session = self.session
+        if session is not None and session.on_activity:
+            queue_and_notify(self.pipeline, session.on_activity, event)
+        else:
+            self.pipeline.emit(event)
 
     # the manual API: `with span(...)` / `async with span(...)` --------------------------------------
 

@@ -9,10 +9,11 @@ import asyncio
 
 import pytest
 from langchain_core.documents import Document
+from langchain_core.exceptions import OutputParserException
 from langchain_core.language_models.fake import FakeListLLM
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
 from langchain_core.messages import AIMessage
-from langchain_core.output_parsers import StrOutputParser
+from langchain_core.output_parsers import BaseOutputParser, JsonOutputParser, StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder, PromptTemplate
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import RunnableLambda
@@ -48,6 +49,7 @@ def test_llm_chain_with_registered_template_makes_a_tree(sdk):
     with PromptWatch(tracking_project="lc") as pw:
         assert chain.invoke({"input": "The quick brown fox"}) == "the lazy dog."
     records = _records(sdk)
+    assert sorted(item["activity_type"] for item in records) == ["chain-sequence", "llm-prompt"]
     by_id = {item["id"]: item for item in records}
     llm = next(item for item in records if item["activity_type"] == "llm-prompt")
     assert llm["prompt"] == "Finish this sentence: The quick brown fox"
@@ -61,6 +63,57 @@ def test_llm_chain_with_registered_template_makes_a_tree(sdk):
     assert {item["session_id"] for item in records} == {pw.session_id}
     session = sdk.latest_sessions()[pw.session_id]
     assert session["session_name"] == "The quick brown fox" and session["tracking_project"] == "lc"
+
+
+def _rows(records):
+    """(name, its parent's name, error) of each activity, sorted."""
+    names = {item["id"]: item.get("name") or item["activity_type"] for item in records}
+    return sorted((names[item["id"]], names.get(item.get("parent_activity_id")), item.get("error")) for item in records)
+
+
+def test_template_and_parser_steps_are_no_rows_and_their_errors_stay_on_the_run_around_them(sdk):
+    prompt = PromptTemplate.from_template("Say {word}")
+    llm = FakeListLLM(responses=["not json"])
+    with PromptWatch() as broken_template, pytest.raises(KeyError) as missing:
+        (prompt | llm).invoke({"other": "hi"})
+    with PromptWatch() as broken_parser, pytest.raises(OutputParserException) as not_json:
+        (prompt | llm | JsonOutputParser()).invoke({"word": "hi"})
+    # the parser fails and its fallback answers: the error stays, on the run LangChain names as the failed
+    # parser's parent (the sequence, not the fallbacks)
+    with PromptWatch() as recovered:
+        (prompt | llm | JsonOutputParser().with_fallbacks([StrOutputParser()])).invoke({"word": "hi"})
+    records = _records(sdk)
+
+    def rows(pw):
+        return _rows([item for item in records if item["session_id"] == pw.session_id])
+
+    assert rows(broken_template) == [("RunnableSequence", None, f"KeyError: {missing.value}")]
+    parse_error = f"OutputParserException: {not_json.value}"
+    assert rows(broken_parser) == [("FakeListLLM", "RunnableSequence", None), ("RunnableSequence", None, parse_error)]
+    assert rows(recovered) == [("FakeListLLM", "RunnableSequence", None), ("RunnableSequence", None, parse_error),
+                               ("RunnableWithFallbacks", "RunnableSequence", None)]
+
+
+class FixingParser(BaseOutputParser[str]):
+    """A parser that asks a model to repair what it was given, as LangChain's OutputFixingParser does."""
+
+    def parse(self, text: str) -> str:
+        return FakeListLLM(responses=["{}"]).invoke(f"Fix: {text}")
+
+
+def test_a_run_inside_a_folded_step_goes_under_the_run_around_it_and_a_step_alone_is_a_row(sdk):
+    chain = PromptTemplate.from_template("{question}") | FakeListLLM(responses=["oops"]) | FixingParser()
+    with PromptWatch():
+        assert chain.invoke({"question": "Why?"}) == "{}"
+        PromptTemplate.from_template("Say {word}").invoke({"word": "alone"})
+        StrOutputParser().invoke("parsed alone")
+    records = _records(sdk)
+    assert _rows(records) == [("FakeListLLM", "RunnableSequence", None), ("FakeListLLM", "RunnableSequence", None),
+                              ("PromptTemplate", None, None), ("RunnableSequence", None, None),
+                              ("StrOutputParser", None, None), ("question", None, None)]
+    fixed = next(item for item in records if item.get("prompt") == "Fix: oops")
+    assert fixed["generated"] == "{}" and "prompt_template" not in fixed  # not the template of the first call
+    assert [item["text"] for item in records if item["activity_type"] == "question"] == ["Why?"]
 
 
 def test_chat_model_messages_and_placeholder_template(sdk):
@@ -120,7 +173,7 @@ def test_an_answer_its_chain_recorded_is_not_recorded_again_by_the_app(sdk):
         answer = chain.invoke({"question": "yes"})["answer"]
         PromptWatch.log_assistant_answer(answer)               # what the chain recorded: not again
         chain.invoke({"question": "yes"})                      # the same answer in a later turn: recorded
-        PromptWatch.log_assistant_answer("YES", feedback_label=1)  # says more than the chain did: recorded
+        PromptWatch.log_assistant_answer("YES", feedback_label=1)  # feedback: goes on the chain's answer
         PromptWatch.log_assistant_answer("YES")                # not right after a chain's answer: recorded
         answer = chain.invoke({"question": "no"})["answer"]
         PromptWatch.log_assistant_answer("NO!")                # another text than the chain's: recorded
@@ -129,8 +182,31 @@ def test_an_answer_its_chain_recorded_is_not_recorded_again_by_the_app(sdk):
         PromptWatch.log_assistant_answer("NO")                 # not right after: something came between
     records = sorted(_records(sdk), key=lambda item: item["order"])
     answers = [(item["text"], item.get("feedback_label")) for item in records if item["activity_type"] == "answer"]
-    assert answers == [("YES", None), ("YES", None), ("YES", 1), ("YES", None), ("NO", None), ("NO!", None),
-                       ("NO", None), ("NO", None)]
+    assert answers == [("YES", None), ("YES", 1), ("YES", None), ("NO", None), ("NO!", None), ("NO", None),
+                       ("NO", None)]
+
+
+def test_feedback_and_metadata_on_the_chains_answer_update_it(sdk):
+    """The answer is sent again under its id, ending later (the server's rule for an update), with what the
+    app added; the session's `on_activity` callbacks see the update too."""
+    seen = []
+    chain = RunnableLambda(lambda inputs: {"answer": "Rotate it in Settings."})
+    with PromptWatch() as pw:
+        pw.add_on_activity_callback(seen.append)
+        chain.invoke({"question": "How?"})
+        PromptWatch.log_assistant_answer(" Rotate it in Settings.", feedback_rating=4, feedback_notes="fine",
+                                         metadata={"api_key": "sk-1", "channel": "web"})
+    promptwatch.flush(5)
+    copies = [item for item in sdk.activities if item["activity_type"] == "answer"]
+    assert len(copies) == 2 and copies[0]["id"] == copies[1]["id"]
+    first, update = copies
+    assert "feedback_rating" not in first and "metadata" not in first
+    assert update["end_time"] > first["end_time"] and update["start_time"] == first["start_time"]
+    assert (update["order"], update["text"]) == (first["order"], "Rotate it in Settings.")
+    assert (update["feedback_rating"], update["feedback_notes"]) == (4, "fine")
+    assert update["metadata"] == {"api_key": "[redacted]", "channel": "web"}
+    assert [item.get("feedback_rating") for item in seen if item["activity_type"] == "answer"] == [None, 4]
+    assert sdk.latest_sessions()[pw.session_id]["is_error"] is False
 
 
 def test_tools_retrievers_questions_and_answers(sdk):
@@ -158,12 +234,17 @@ def test_errors_are_recorded_and_raised(sdk):
         raise ValueError("backend down")
 
     chain = PromptTemplate.from_template("{x}") | RunnableLambda(explode)
-    with PromptWatch() as pw, pytest.raises(ValueError, match="backend down"):
+    with pytest.raises(ValueError, match="backend down"), PromptWatch() as escaped:
         chain.invoke({"x": "1"})
-    records = _records(sdk)
-    failed = [item for item in records if item.get("error")]
-    assert any("backend down" in item["error"] for item in failed)
-    assert sdk.latest_sessions()[pw.session_id]["is_error"] is True
+    with PromptWatch() as recovered, pytest.raises(ValueError, match="backend down"):
+        chain.invoke({"x": "2"})   # the app catches it: the session goes on
+    for session_id in (escaped.session_id, recovered.session_id):
+        rows = [item for item in _records(sdk) if item["session_id"] == session_id]
+        assert sorted((item["name"], item.get("error")) for item in rows) == [
+            ("RunnableSequence", "ValueError: backend down"), ("explode", "ValueError: backend down")]
+    sessions = sdk.latest_sessions()
+    assert sessions[escaped.session_id]["is_error"] is True
+    assert sessions[recovered.session_id]["is_error"] is False
 
 
 def test_chat_openai_in_a_chain_with_a_template_and_a_tool(sdk, fake_openai):

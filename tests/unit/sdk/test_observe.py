@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import pytest
 
@@ -177,6 +178,44 @@ def test_exceptions_pass_through_untouched_and_are_recorded(sdk, kind):
     record = _by_name(sdk)["fails"]
     assert record["error"] == "Boom: no"
     assert sdk.latest_sessions()[record["session_id"]]["is_error"] is True
+
+
+@pytest.mark.parametrize("scope", ["context", "implicit"])
+def test_an_exception_the_app_catches_fails_its_call_not_the_session(sdk, scope):
+    """The failed call records its error; the session is an error session only when the exception leaves
+    it: its `with` block, or the outermost call of a session of its own."""
+
+    @observe(name="lookup")
+    def lookup(query):
+        raise TimeoutError(f"down for {query}")
+
+    @observe(name="turn")
+    def turn(query):
+        try:
+            return lookup(query)
+        except TimeoutError:
+            return "try later"
+
+    if scope == "context":
+        with PromptWatch() as recovered, contextlib.suppress(TimeoutError):
+            lookup("a")
+        with pytest.raises(TimeoutError), PromptWatch() as failed:
+            lookup("b")
+        recovered_id, failed_id = recovered.session_id, failed.session_id
+    else:
+        assert turn("a") == "try later"
+        with pytest.raises(TimeoutError):
+            lookup("b")
+        promptwatch.flush(5)
+        roots = {item["name"]: item["id"] for item in sdk.latest_activities().values()
+                 if item["session_id"] == item["id"]}
+        recovered_id, failed_id = roots["turn"], roots["lookup"]
+    promptwatch.flush(5)
+    errors = {item["session_id"]: item["error"] for item in sdk.latest_activities().values() if "error" in item}
+    assert errors == {recovered_id: "TimeoutError: down for a", failed_id: "TimeoutError: down for b"}
+    sessions = sdk.latest_sessions()
+    assert sessions[recovered_id]["is_error"] is False
+    assert sessions[failed_id]["is_error"] is True
 
 
 def test_methods_skip_self_and_keep_extra_positional_arguments(sdk):

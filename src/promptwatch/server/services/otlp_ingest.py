@@ -295,7 +295,8 @@ def _objects(parent: Any, *keys: str) -> list[dict]:
 
 
 def _add_to_session(sessions: dict[str, dict], mapped: MappedSpan, span: OtlpSpan) -> None:
-    """What the batch says about a session; a root span's resource wins over its descendants'."""
+    """What the batch says about a session; a root span's resource wins over its descendants', and a root
+    span's error marks it (an error inside, which its parent survived, marks that span alone)."""
     draft = sessions.setdefault(mapped.session_id, {"id": mapped.session_id})
     if mapped.project and (mapped.is_root or "tracking_project" not in draft):
         draft["tracking_project"] = mapped.project
@@ -303,6 +304,8 @@ def _add_to_session(sessions: dict[str, dict], mapped: MappedSpan, span: OtlpSpa
         draft["tracking_tenant"] = mapped.tenant
     if span.resource and (mapped.is_root or "metadata" not in draft):
         draft["metadata"] = {k: bounded(v) for k, v in list(span.resource.items())[:MAX_ATTRIBUTES]}
+    if mapped.is_root and mapped.activity.get("error"):  # the failure left the trace: the session failed
+        draft["is_error"] = True
     if mapped.is_root and mapped.session_id == span.trace_id:  # the trace is the session
         draft["session_name"] = span.name[:1000] or None
         draft["end_time"] = mapped.activity["end_time"]

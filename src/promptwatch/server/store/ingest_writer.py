@@ -457,8 +457,6 @@ def _add_delta(delta: dict, record: dict, old) -> None:
         delta["llm_calls"] += 1
     for total in _TOTALS:
         delta[total] += (record.get(total) or 0) - ((getattr(old, total) or 0) if old is not None else 0)
-    if record.get("error"):
-        delta["is_error"] = 1
 
 
 def _apply_session_deltas(conn: Connection, deltas: dict[int, dict], now: datetime) -> None:
@@ -470,7 +468,6 @@ def _apply_session_deltas(conn: Connection, deltas: dict[int, dict], now: dateti
         [
             {
                 "s_pk": pk,
-                "d_is_error": bool(d.get("is_error")),
                 "d_updated_at": now,
                 **{f"d_{n}": (d.get(n, 0) if n == "cost" else int(d.get(n, 0))) for n in _DELTA_COLUMNS},
             }
@@ -485,7 +482,6 @@ _SESSION_DELTAS = (
     .where(sessions.c.pk == bindparam("s_pk"))
     .values(
         **{n: sessions.c[n] + bindparam(f"d_{n}") for n in _DELTA_COLUMNS},
-        is_error=sessions.c.is_error | bindparam("d_is_error"),
         updated_at=bindparam("d_updated_at"),
     )
 )
