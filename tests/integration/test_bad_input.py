@@ -89,9 +89,13 @@ def test_huge_fields_are_refused_by_name_and_nothing_stored_is_lost(client):
         ({"usage": {"prompt_tokens": 5 * 10**18, "completion_tokens": 5 * 10**18}}, "usage.prompt_tokens"),
         ({"order": 2**40}, "order"),
         ({"feedback_rating": -(2**40)}, "feedback_rating"),
+        ({"start_time": "9999-12-31T23:59:59-14:00", "end_time": None}, "start_time"),  # beyond 9999 in UTC
+        ({"start_time": "0001-01-01T00:00:00+01:00", "end_time": None}, "start_time"),  # before year 1 in UTC
+        ({"id": "a/b?c#d"}, "id"),  # a URL could not name it
+        ({"parent_activity_id": "tab\tid"}, "parent_activity_id"),
     ],
 )
-def test_a_number_the_store_cannot_hold_fails_its_item_alone(client, fields, field):
+def test_a_value_the_store_cannot_hold_fails_its_item_alone(client, fields, field):
     sid, good = uid("s-"), uid("a-")
     answer = client.post(
         "/api/v1/ingest",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 ACTIVITY_TYPES = (
@@ -108,7 +109,21 @@ Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
 
 JsonDepth = BeforeValidator(check_json_depth)  # on a field of any type that may hold free JSON
 JsonObject = Annotated[dict[str, Any], JsonDepth]
-ObjectId = Annotated[str, Field(min_length=1, max_length=200)]
+# An id is addressed in URLs (`/api/v1/sessions/{id}`), where a `/` would split it; a control character in an
+# id is a mistake (NUL, which no text column holds, is U+FFFD by then, as in every string: json_bodies)
+ObjectId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^/\x00-\x1f\x7f]+$")]
+
+
+def _in_utc(moment: datetime) -> datetime:
+    """The moment in UTC, as it is stored; one that UTC cannot express (year 1 at +05:00, the last second of
+    9999 at -14:00) is refused here, with its item, rather than failing the batch it came in."""
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError("the time is out of range once converted to UTC") from None
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 Tag = Annotated[str, Field(min_length=1, max_length=200)]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from .common import (
     ActivityType,
@@ -20,6 +20,7 @@ from .common import (
     Int32,
     JsonDepth,
     JsonObject,
+    Moment,
     ObjectId,
     Tag,
     TokenCount,
@@ -56,8 +57,8 @@ class SessionIn(BaseModel):
     session_name: str | None = Field(default=None, max_length=1000)
     tracking_project: TrackingLabel | None = None
     tracking_tenant: TrackingLabel | None = None
-    start_time: AwareDatetime | None = None
-    end_time: AwareDatetime | None = None
+    start_time: Moment | None = None
+    end_time: Moment | None = None
     is_error: bool | None = None
     tags: list[Tag] | None = Field(default=None, max_length=100)
     metadata: JsonObject | None = None
@@ -84,8 +85,8 @@ class ActivityIn(BaseModel):
     parent_activity_id: ObjectId | None = None
     name: str | None = Field(default=None, max_length=500)
     order: Int32 | None = None
-    start_time: AwareDatetime
-    end_time: AwareDatetime | None = None
+    start_time: Moment
+    end_time: Moment | None = None
     error: str | None = None
     info_message: str | None = None
     metadata: JsonObject | None = None
