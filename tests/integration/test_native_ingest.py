@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.support.payloads import chain, llm, session, uid
+from datetime import datetime, timedelta
+
+from tests.support.payloads import BASE_TIME, chain, iso, llm, session, uid
 
 
 def ingest(client, sessions=(), activities=()):
@@ -143,3 +145,25 @@ def test_an_activity_id_that_another_session_holds_is_refused_and_nothing_moves(
         [(aid, "first"), (same_batch, "It is sunny.")]
     )
     assert client.get(f"/api/v1/sessions/{second}").status_code == 404
+
+
+def test_a_session_ends_when_its_last_activity_does_unless_its_client_says_otherwise(client):
+    sid, later = uid("s-"), BASE_TIME + timedelta(minutes=5)
+    ingest(client, [session(sid)], [llm(uid("a-"), sid, seconds=2), llm(uid("a-"), sid, closed=False)])
+    assert moment(read(client, sid)["end_time"]) == BASE_TIME + timedelta(seconds=2)  # the open one is not last
+    ingest(client, [], [llm(uid("a-"), sid, start=later, seconds=3)])
+    assert moment(read(client, sid)["end_time"]) == later + timedelta(seconds=3)
+    ingest(client, [session(sid, end_time=iso(later))], [])  # the client's word
+    assert moment(read(client, sid)["end_time"]) == later
+    ingest(client, [], [llm(uid("a-"), sid, start=BASE_TIME, seconds=1)])  # an earlier end changes nothing
+    assert moment(read(client, sid)["end_time"]) == later
+
+
+def read(client, sid: str) -> dict:
+    answer = client.get(f"/api/v1/sessions/{sid}")
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def moment(text: str) -> datetime:
+    return datetime.fromisoformat(text)

@@ -23,6 +23,7 @@ from .tables.activities import activities, activity_bodies
 from .tables.sessions import sessions, tombstones
 from .tables.usage import latency_hourly, usage_hourly
 from .template_versions import assign_template_versions
+from .types import UtcDateTime
 
 STORED, UNCHANGED, DELETED = "stored", "unchanged", "deleted"
 # refused: a session outside the caller's project; an activity id that another session's activity holds
@@ -346,7 +347,7 @@ def _write_activities(conn, account_id, records: dict[str, dict], session_info, 
             updates.append((old, record))
         else:  # an older copy, or the row went away meanwhile
             status[record["id"]] = UNCHANGED
-    deltas: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    deltas: dict[int, dict] = defaultdict(_new_delta)
     usage_rows: list[tuple[dict, tuple]] = []
     if inserts:
         bulk.execute_many(
@@ -457,6 +458,9 @@ def _add_delta(delta: dict, record: dict, old) -> None:
         delta["llm_calls"] += 1
     for total in _TOTALS:
         delta[total] += (record.get(total) or 0) - ((getattr(old, total) or 0) if old is not None else 0)
+    end = record["end_time"]
+    if end is not None and (delta["end_time"] is None or end > delta["end_time"]):
+        delta["end_time"] = end
 
 
 def _apply_session_deltas(conn: Connection, deltas: dict[int, dict], now: datetime) -> None:
@@ -468,6 +472,7 @@ def _apply_session_deltas(conn: Connection, deltas: dict[int, dict], now: dateti
         [
             {
                 "s_pk": pk,
+                "d_end_time": d["end_time"],
                 "d_updated_at": now,
                 **{f"d_{n}": (d.get(n, 0) if n == "cost" else int(d.get(n, 0))) for n in _DELTA_COLUMNS},
             }
@@ -477,11 +482,22 @@ def _apply_session_deltas(conn: Connection, deltas: dict[int, dict], now: dateti
 
 
 _DELTA_COLUMNS = ("activity_count", "llm_calls", *_TOTALS)
+
+
+def _later_end(stored, closed):
+    """A session ends when the last of its activities does (`closed`: the latest end among those written now),
+    unless its client says otherwise (an end it sends is taken as it is, `_session_upsert`)."""
+    return case((closed.is_(None), stored), (stored.is_(None) | (stored < closed), closed), else_=stored)
+
+
+def _new_delta() -> defaultdict:
+    return defaultdict(float, end_time=None)
 _SESSION_DELTAS = (
     update(sessions)
     .where(sessions.c.pk == bindparam("s_pk"))
     .values(
         **{n: sessions.c[n] + bindparam(f"d_{n}") for n in _DELTA_COLUMNS},
+        end_time=_later_end(sessions.c.end_time, bindparam("d_end_time", type_=UtcDateTime())),
         updated_at=bindparam("d_updated_at"),
     )
 )
