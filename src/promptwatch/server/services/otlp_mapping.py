@@ -90,13 +90,17 @@ class SpanAttributes:
         return as_text(self.get(*keys))
 
     def token_count(self, *keys: str) -> int | None:
-        """A count of tokens, as the native API takes it (0 to MAX_TOKENS); anything else is left out."""
-        value = self.get(*keys)
-        try:
-            number = int(value) if value is not None and not isinstance(value, bool) else None
-        except (TypeError, ValueError, OverflowError):
+        """A count of tokens, as the native API takes it (a whole number, 0 to MAX_TOKENS); any other value
+        stays among the span's attributes (`rest()`), so that what was sent is kept."""
+        self.consume(*keys)
+        key = next((k for k in keys if self._values.get(k) is not None), None)
+        if key is None:
             return None
-        return number if number is not None and 0 <= number <= MAX_TOKENS else None
+        number = _whole_number(self._values[key])
+        if number is None or not 0 <= number <= MAX_TOKENS:
+            self._used.discard(key)
+            return None
+        return number
 
     def json(self, *keys: str) -> Any:
         """A value that conventions send as a JSON string (or, from some SDKs, already structured)."""
@@ -110,6 +114,18 @@ class SpanAttributes:
     def rest(self) -> dict[str, Any] | None:
         unused = [(k, v) for k, v in self._values.items() if k not in self._used]
         return {k: bounded(v) for k, v in unused[:MAX_ATTRIBUTES]} or None
+
+
+def _whole_number(value: Any) -> int | None:
+    """An integer, or its text, or a float without a fraction, as an int; anything else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def indexed(values: dict[str, Any], prefix: str) -> list[dict[str, Any]]:

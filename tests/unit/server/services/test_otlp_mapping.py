@@ -213,6 +213,14 @@ def test_genai_chat_span_reads_messages_attributes_settings_and_usage():
     assert a["metadata"]["otel"]["kind"] == "CLIENT"
 
 
+@pytest.mark.parametrize("sent", ["lots", -3.5, 2.5, -1, 10**13, True])
+def test_a_token_count_that_is_no_count_is_kept_among_the_attributes(sent):
+    attributes = {"gen_ai.operation.name": "chat", "gen_ai.usage.input_tokens": sent}
+    a = activity({**attributes, "gen_ai.usage.output_tokens": 5.0})
+    assert a["usage"] == {"completion_tokens": 5}
+    assert a["attributes"] == {"gen_ai.usage.input_tokens": sent}
+
+
 def test_genai_messages_from_span_events_are_not_repeated_as_events():
     events = (
         OtlpEvent("gen_ai.system.message", START, {"content": "Be kind."}),
