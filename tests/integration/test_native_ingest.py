@@ -167,3 +167,13 @@ def read(client, sid: str) -> dict:
 
 def moment(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+def test_an_integer_beyond_64_bits_is_kept_as_a_float(client):
+    sid = uid("s-")
+    big = 123456789012345678901234567890
+    answer = client.post(
+        "/api/v1/ingest", content=f'{{"sessions": [{{"id": "{sid}", "metadata": {{"n": {big}}}}}]}}'.encode()
+    )
+    assert answer.status_code == 200 and answer.json()["sessions"][0]["status"] == "stored", answer.text
+    assert read(client, sid)["metadata"] == {"n": float(big)}
