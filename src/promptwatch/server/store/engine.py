@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import MethodType
 
+import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
@@ -23,7 +24,9 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         engine.begin = MethodType(_begin_immediate, engine)  # engine.connect() stays a deferred reader
         return engine
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # JSON read back as orjson reads a request body (an integer beyond 64 bits is a float), so that every
+    # stored value can be answered again: JSONB keeps 1.2e29 as a 30-digit integer, which no response holds
+    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, json_deserializer=orjson.loads)
 
 
 def _bind_none_and_bytes_directly() -> None:
