@@ -59,6 +59,10 @@ LIST_QUERIES = (
     ("q=refund, sort=oldest", {"q": "refund", "sort": "oldest"}),
     # prefixes: a word of 3 letters or more also matches the longer words it begins (`refun`: refund; `con`: 15
     # terms of the 1M store, 29% of activities)
+    # ranges on a session's totals and duration (walked in the list's order: no index serves them)
+    ("min_cost=0.01 (1% of sessions)", {"min_cost": "0.01"}),
+    ("min_duration_ms=20000", {"min_duration_ms": "20000"}),
+    ("project + max_cost=0.001", {"project": PROJECTS[1], "max_cost": "0.001"}),
     ("q=refun (a prefix)", {"q": "refun"}),
     ("q=con (a short prefix, 15 terms)", {"q": "con"}),
     # the cost and token orders, alone and with each usual filter; a tenant no session has shows whether a

@@ -23,6 +23,39 @@ def ids(client, **params) -> list[str]:
     return [item["id"] for item in response.json()["items"]]
 
 
+
+def test_filters_by_cost_tokens_and_duration_ranges(client):
+    """Each bound is inclusive and optional; an open session has no duration, so a duration filter leaves it
+    out. The session ends with its last call (its duration: the seconds given) and costs what its call does."""
+    project = uid("proj-")
+    small, large, running = uid("s-"), uid("s-"), uid("s-")
+    usage = {"small": (100, 10), "large": (100_000, 5_000)}
+    ingest(
+        client,
+        [session(sid, tracking_project=project) for sid in (small, large, running)],
+        [
+            llm(uid("a-"), small, model="gpt-4o", seconds=2, usage=usage_of(*usage["small"])),
+            llm(uid("a-"), large, model="gpt-4o", seconds=30, usage=usage_of(*usage["large"])),
+            llm(uid("a-"), running, model="gpt-4o", closed=False, usage=usage_of(*usage["small"])),
+        ],
+    )
+    listed = client.get("/api/v1/sessions", params={"project": project}).json()["items"]
+    costs = {item["id"]: item["cost"] for item in listed}
+    assert 0 < costs[small] < 0.01 < costs[large]
+    assert set(ids(client, project=project, min_cost=0.01)) == {large}
+    assert set(ids(client, project=project, max_cost=costs[small])) == {small, running}
+    assert set(ids(client, project=project, min_tokens=1000, max_tokens=10**6)) == {large}
+    assert set(ids(client, project=project, min_duration_ms=10_000)) == {large}
+    assert set(ids(client, project=project, max_duration_ms=2000)) == {small}
+    assert ids(client, project=project, min_duration_ms=2000, max_duration_ms=1999) == []
+    for bad in ({"min_cost": -1}, {"min_cost": "nan"}, {"max_tokens": "many"}, {"min_duration_ms": 1e13}):
+        answer = client.get("/api/v1/sessions", params=bad)
+        assert answer.status_code == 422, (bad, answer.text)
+
+
+def usage_of(prompt_tokens: int, completion_tokens: int) -> dict:
+    return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens}
+
 def test_filters_by_project_tenant_model_template_error_and_time(client):
     project, other, word = uid("proj-"), uid("other-"), uid("zebra")
     a, b, c = uid("s-"), uid("s-"), uid("s-")

@@ -45,6 +45,12 @@ def list_sessions(
     model: Annotated[str | None, Query(max_length=200)] = None,
     tag: Annotated[str | None, Query(max_length=200)] = None,
     meta: Annotated[list[str], Query(description="metadata filters, key=value")] = [],  # noqa: B006
+    min_cost: Annotated[float | None, Query(ge=0, allow_inf_nan=False, description="USD, at least")] = None,
+    max_cost: Annotated[float | None, Query(ge=0, allow_inf_nan=False, description="USD, at most")] = None,
+    min_tokens: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+    max_tokens: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+    min_duration_ms: Annotated[float | None, Query(ge=0, le=1e12, description="ended sessions only")] = None,
+    max_duration_ms: Annotated[float | None, Query(ge=0, le=1e12, description="ended sessions only")] = None,
     sort: Literal["newest", "oldest", "cost", "tokens"] = "newest",
     limit: int = 50,
     cursor: str | None = None,
@@ -63,6 +69,9 @@ def list_sessions(
         q=q.strip() or None if q else None,
         tag=tag,
         metadata=_metadata_filters(meta),
+        cost=(min_cost, max_cost),
+        tokens=(min_tokens, max_tokens),
+        duration_ms=(min_duration_ms, max_duration_ms),
     )
     return request.app.state.services.sessions.list(who, where, project, limit, cursor, sort)
 

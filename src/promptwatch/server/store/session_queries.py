@@ -51,6 +51,9 @@ class SessionFilter:
     q: str | None = None
     tag: str | None = None
     metadata: dict[str, str] | None = None
+    cost: tuple[float | None, float | None] = (None, None)  # (at least, at most), each bound optional
+    tokens: tuple[int | None, int | None] = (None, None)
+    duration_ms: tuple[float | None, float | None] = (None, None)  # an open session has none
 
 
 def list_sessions(
@@ -99,7 +102,25 @@ def _conditions(conn: Connection, account_id: int, where: SessionFilter, started
         out.append(_has_tag(conn, where.tag))
     for key, value in (where.metadata or {}).items():
         out.append(sessions.c.metadata[key].as_string() == value)
+    ranges = (
+        (sessions.c.cost, where.cost),
+        (sessions.c.total_tokens, where.tokens),
+        (_duration_ms(conn), where.duration_ms),
+    )
+    for value, (low, high) in ranges:
+        if low is not None:
+            out.append(value >= low)
+        if high is not None:
+            out.append(value <= high)
     return out
+
+
+def _duration_ms(conn: Connection):
+    """A session's duration in milliseconds; NULL while it is open."""
+    start, end = sessions.c.start_time, sessions.c.end_time
+    if conn.dialect.name == "sqlite":  # times are text there
+        return (func.julianday(end) - func.julianday(start)) * 86_400_000.0
+    return func.extract("epoch", end - start) * 1000
 
 
 def _has_tag(conn: Connection, tag: str):
