@@ -51,9 +51,8 @@ def store_greetings(client) -> list[dict]:
         greeting_call(OLD, 2, now - timedelta(hours=2), error="TimeoutError: provider too slow"),
         greeting_call(NEW, 3, now - timedelta(hours=1)),
     ]
-    answer = client.post(
-        "/api/v1/ingest", json={"sessions": [s for s, _ in built], "activities": [a for _, a in built]}
-    )
+    stored_out_of_order = [built[1][1], built[0][1], built[2][1]]  # the executions list orders by start time
+    answer = client.post("/api/v1/ingest", json={"sessions": [s for s, _ in built], "activities": stored_out_of_order})
     assert answer.json()["rejected"] == 0, answer.text
     assert client.put(f"/api/v1/activities/{built[0][1]['id']}/annotation", json={"label": 1}).status_code == 200
     assert client.put(f"/api/v1/activities/{built[1][1]['id']}/annotation", json={"label": 0}).status_code == 200

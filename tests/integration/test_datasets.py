@@ -177,17 +177,17 @@ def test_p1_dataset_share_link_is_read_only_counted_revocable_and_follows_a_rena
         name = new_dataset(client)
         link = client.post("/api/v1/share-links", json={"kind": "dataset", "object_id": name, "expires_in_hours": 2})
         assert link.status_code == 201, link.text
-        shared = anonymous.get(link.json()["url"])
+        shared = anonymous.get(link.json()["api_url"])
         assert shared.status_code == 200
         body = shared.json()
         assert body["kind"] == "dataset" and body["dataset"]["name"] == name and not body["dataset"]["truncated"]
         assert [i["input"] for i in body["dataset"]["items"]] == [i["input"] for i in ITEMS]
         client.patch(f"/api/v1/datasets/{quote(name)}", json={"name": name + " renamed"})
-        assert anonymous.get(link.json()["url"]).json()["dataset"]["name"] == name + " renamed"
+        assert anonymous.get(link.json()["api_url"]).json()["dataset"]["name"] == name + " renamed"
         listed = {li["id"]: li for li in client.get("/api/v1/share-links").json()["items"]}
         assert listed[link.json()["id"]]["views"] == 2 and listed[link.json()["id"]]["kind"] == "dataset"
         assert client.delete(f"/api/v1/share-links/{link.json()['id']}").status_code == 204
-        assert anonymous.get(link.json()["url"]).status_code == 410
+        assert anonymous.get(link.json()["api_url"]).status_code == 410
         assert client.post("/api/v1/share-links", json={"kind": "dataset", "object_id": "nope"}).status_code == 404
 
 
@@ -195,7 +195,7 @@ def test_p18_dataset_deletion_is_unreadable_at_once_with_its_share_links(live_se
     tenant = live_server.new_tenant("ds-del")
     with live_server.client(tenant.api_key) as client, live_server.client() as anonymous:
         name = new_dataset(client)
-        url = client.post("/api/v1/share-links", json={"kind": "dataset", "object_id": name}).json()["url"]
+        url = client.post("/api/v1/share-links", json={"kind": "dataset", "object_id": name}).json()["api_url"]
         receipt = client.delete(f"/api/v1/datasets/{quote(name)}")
         assert receipt.status_code == 200, receipt.text
         assert receipt.json()["kind"] == "dataset" and name not in str(receipt.json())
@@ -378,7 +378,7 @@ def test_p1_project_deletion_takes_its_datasets_share_links(live_server):
     admin_key = live_server.accounts()._rt.keys.create(tenant.account_id, "admin")
     with live_server.client(admin_key) as admin, live_server.client() as anonymous:
         name = new_dataset(admin, project="doomed")
-        url = admin.post("/api/v1/share-links", json={"kind": "dataset", "object_id": name}).json()["url"]
+        url = admin.post("/api/v1/share-links", json={"kind": "dataset", "object_id": name}).json()["api_url"]
         assert anonymous.get(url).status_code == 200
         receipt = admin.delete("/api/v1/projects/doomed")
         assert receipt.status_code == 200 and receipt.json()["counts"]["other_rows"] >= 2  # dataset and link
@@ -395,7 +395,7 @@ def test_p1_a_new_or_renamed_dataset_never_inherits_a_left_over_link(live_server
     with live_server.client(tenant.api_key) as client, live_server.client() as anonymous:
         first, second = new_dataset(client, items=[]), new_dataset(client, items=[])
         urls = [
-            client.post("/api/v1/share-links", json={"kind": "dataset", "object_id": n}).json()["url"]
+            client.post("/api/v1/share-links", json={"kind": "dataset", "object_id": n}).json()["api_url"]
             for n in (first, second)
         ]
         with engine.begin() as conn:

@@ -155,9 +155,21 @@ def test_p2_tampered_or_foreign_archives_are_refused_and_change_nothing(live_ser
         target = live_server.new_tenant("tamper-target")
         target_admin = live_server.accounts()._rt.keys.create(target.account_id, "admin")
         with live_server.client(target_admin) as other:
-            for bad in (buffer.getvalue(), b"not a zip", b""):
+            no_manifest = io.BytesIO()
+            with zipfile.ZipFile(no_manifest, "w") as foreign:
+                foreign.writestr("notes.txt", "hello")
+            at_fault = [  # the problem names the part at fault: a file of the archive, or none (the upload)
+                (buffer.getvalue(), lambda name: name.endswith(".jsonl")),
+                (no_manifest.getvalue(), lambda name: name == "manifest.json"),
+                (content[: len(content) // 2], lambda name: name is None),  # truncated
+                (b"not a zip", lambda name: name is None),
+                (b"", lambda name: name is None),
+            ]
+            for bad, names_it in at_fault:
                 answer = other.post("/api/v1/import", content=bad, headers={"content-type": "application/zip"})
                 assert answer.status_code == 422, answer.text
+                assert "file" in answer.json() and names_it(answer.json()["file"]), answer.text
+                assert answer.json()["errors"][0]["message"] == answer.json()["detail"], answer.text
             assert other.get("/api/v1/sessions").json()["items"] == []
 
 

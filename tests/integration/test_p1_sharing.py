@@ -30,11 +30,14 @@ def test_p1_share_link_is_read_only_counted_and_revocable(live_server):
         link = key.post("/api/v1/share-links", json={"object_id": sid, "expires_in_hours": 2})
         assert link.status_code == 201
         link = link.json()
-        assert link["url"] == f"/api/v1/shared/{link['token']}" and link["views"] == 0
+        assert link["url"] == f"/ui/shared/{link['token']}" and link["views"] == 0  # the page to hand on
+        assert link["api_url"] == f"/api/v1/shared/{link['token']}"  # what the page reads
         assert key.post("/api/v1/share-links", json={"object_id": "no-such-session"}).status_code == 404
     with live_server.client() as anybody:  # no credential but the link
+        page = anybody.get(link["url"])
+        assert page.status_code == 200 and "text/html" in page.headers["content-type"]
         for _ in range(2):
-            shared = anybody.get(link["url"])
+            shared = anybody.get(link["api_url"])
             assert shared.status_code == 200
         assert shared.json()["session"]["activities"][0]["prompt"] == "shared prompt"
         assert "set-cookie" not in shared.headers
@@ -45,7 +48,7 @@ def test_p1_share_link_is_read_only_counted_and_revocable(live_server):
         assert listed["views"] == 2 and listed["last_viewed_at"] and "token" not in listed
         assert key.delete(f"/api/v1/share-links/{link['id']}").status_code == 204
     with live_server.client() as anybody:
-        assert anybody.get(link["url"]).status_code == 410  # revoked: at once
+        assert anybody.get(link["api_url"]).status_code == 410  # revoked: at once
 
 
 def test_p1_share_link_expires_and_only_members_create_them(live_server):
@@ -64,7 +67,7 @@ def test_p1_share_link_expires_and_only_members_create_them(live_server):
         conn.execute(update(share_links).where(share_links.c.id == link["id"]).values(expires_at=past))
     engine.dispose()
     with live_server.client() as anybody:
-        assert anybody.get(link["url"]).status_code == 410
+        assert anybody.get(link["api_url"]).status_code == 410
 
 
 def test_p1_egress_guard_blocks_connections_outside_loopback_in_the_test_process():

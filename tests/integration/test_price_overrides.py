@@ -60,3 +60,20 @@ def test_non_finite_absurd_or_negative_prices_are_422_naming_the_field_and_nothi
         assert client.post("/api/v1/prices/overrides", json={**good, "input_per_mtok": 1_000_000}).status_code == 201
         stored = client.get("/api/v1/prices/overrides").json()["items"]
         assert sorted(o["input_per_mtok"] for o in stored) == [1.0, 1_000_000.0]
+
+
+def test_a_quote_takes_the_token_counts_ingest_takes_and_an_iso_time(client):
+    """Up to 10^12 tokens, as `usage` at ingest; `at` with a UTC offset, never a bare number."""
+    quote = "/api/v1/prices/quote"
+    assert client.get(quote, params={"model": "gpt-4o", "prompt_tokens": 10**12}).json()["cost"] == 2.5e6
+    for params, field in (
+        ({"prompt_tokens": 10**12 + 1}, "query.prompt_tokens"),
+        ({"completion_tokens": 99999999999999999999}, "query.completion_tokens"),
+        ({"at": "1790000000"}, "query.at"),
+        ({"at": "2026-10-05"}, "query.at"),
+    ):
+        answer = client.get(quote, params={"model": "gpt-4o", **params})
+        assert answer.status_code == 422, (params, answer.text)
+        assert [e["field"] for e in answer.json()["errors"]] == [field], answer.text
+    at = client.get(quote, params={"model": "gpt-4o", "prompt_tokens": 1_000_000, "at": "2026-01-01T00:00:00Z"})
+    assert at.status_code == 200 and at.json()["cost"] == 2.5, at.text

@@ -5,8 +5,9 @@ PostgreSQL agree on every version."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
-from tests.support.payloads import llm, uid
+from tests.support.payloads import BASE_TIME, llm, uid
 
 
 def call(sid: str, name: str, text: str, version: str | None = None, **fields) -> dict:
@@ -180,6 +181,53 @@ def test_per_version_stats_executions_and_annotations(client):
     assert {r["id"] for r in runs["items"] + rest["items"]} == {g["id"] for g in good}
     # a session annotation
     assert client.put(f"/api/v1/sessions/{sid}/annotation", json={"label": 1}).json()["label"] == 1
+
+
+def test_executions_are_newest_first_and_pages_keep_that_order(client):
+    """Ordered by start time, not by when they were stored; calls that start together keep one order, so a
+    page never repeats or skips one."""
+    name, sid = f"t_{uid()}", uid("s-")
+    starts = [BASE_TIME + timedelta(minutes=m) for m in (5, 1, 9, 3, 3, 3, 7)]
+    calls = [call(sid, name, "Hi {x}", "1.0", start=start) for start in starts]
+    for item in calls:  # one by one: storage order is the list's
+        assert client.post("/api/v1/ingest", json={"activities": [item]}).status_code == 200
+    path = f"/api/v1/templates/{name}/versions/1.0.0/executions"
+    whole = client.get(path).json()
+    newest_first = sorted(range(len(calls)), key=lambda i: (starts[i], i), reverse=True)  # ties: stored last first
+    assert [e["id"] for e in whole["items"]] == [calls[i]["id"] for i in newest_first]
+    assert whole["next_before"] is None
+    paged, before = [], None
+    while True:
+        page = client.get(path, params={"limit": 2, "before": before}).json()
+        paged += [e["id"] for e in page["items"]]
+        before = page["next_before"]
+        if before is None:
+            break
+    assert paged == [e["id"] for e in whole["items"]]
+    for bad in ("12", "x.y", "1.2.3", "99999999999999999999999.1"):
+        answer = client.get(path, params={"before": bad})
+        assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "before", answer.text
+
+
+def test_a_version_can_be_addressed_as_it_was_given(client):
+    """`1.0` names `1.0.0`, the first content given as `1.0` (or with no version); `v7` is stored as given."""
+    name, sid = f"t_{uid()}", uid("s-")
+    first, second = call(sid, name, "A {x}"), call(sid, name, "B {x}", "1.0")
+    for item in (first, second):
+        assert client.post("/api/v1/ingest", json={"activities": [item]}).status_code == 200
+    base = f"/api/v1/templates/{name}/versions"
+    given = client.get(f"{base}/1.0")
+    assert given.status_code == 200, given.text
+    assert given.json()["version"] == "1.0.0" and given.json()["given_version"] == "1.0"
+    assert given.json()["stats"]["calls"] == 1
+    assert client.get(f"{base}/1.0.1", params={"diff_to": "1.0"}).json()["diff_to"] == "1.0.0"
+    assert [e["id"] for e in client.get(f"{base}/1.0/executions").json()["items"]] == [first["id"]]
+    moved = client.put(f"/api/v1/templates/{name}/labels/production", json={"version": "1.0"})
+    assert moved.status_code == 200 and moved.json()["version"] == "1.0.0", moved.text
+    assert client.get(f"/api/v1/templates/{name}/labels/production").json()["version"] == "1.0.0"
+    assert client.get(f"{base}/2.0").status_code == 404
+    assert client.delete(f"{base}/1.0", params={"force": "true"}).status_code == 200
+    assert [v["version"] for v in client.get(f"/api/v1/templates/{name}").json()["versions"]] == ["1.0.1"]
 
 
 def test_p16_templates_and_annotations_belong_to_their_account(live_server):

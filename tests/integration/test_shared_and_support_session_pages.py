@@ -83,43 +83,43 @@ def test_p1_a_share_link_reads_its_session_in_pages_that_hold_back_what_the_link
     tenant, sid, link, foreign_cursor = shared_session(live_server, "shared-pages")
     own_url = f"/api/v1/sessions/{sid}"
     with live_server.client() as anybody, live_server.client(tenant.api_key) as owner:
-        whole = anybody.get(link["url"]).json()["session"]
+        whole = anybody.get(link["api_url"]).json()["session"]
         assert len(whole["activities"]) == 23 and whole["next_activities_cursor"] is None
         assert whole["activities"] == owner.get(own_url).json()["activities"]
         for limit in (1, 5, 22, 23, 1000):
-            pages = read_pages(anybody, link["url"], limit, session_of)
+            pages = read_pages(anybody, link["api_url"], limit, session_of)
             assert_pages_join(pages, whole, limit)
             assert all("tracking_tenant" not in p for p in pages), "the tenant label is on no page"
-        outline = read_pages(anybody, link["url"], 7, session_of, activities_fields="outline")
+        outline = read_pages(anybody, link["api_url"], 7, session_of, activities_fields="outline")
         assert [a["id"] for p in outline for a in p["activities"]] == [a["id"] for a in whole["activities"]]
         assert not any("prompt" in a for p in outline for a in p["activities"])
-        assert TENANT_LABEL not in anybody.get(link["url"], params={"activities_limit": 2}).text
+        assert TENANT_LABEL not in anybody.get(link["api_url"], params={"activities_limit": 2}).text
         assert TENANT_LABEL in owner.get(own_url).text  # the label is stored: the link leaves it out
 
         # a view is counted when the link is opened, not for each page read after
         assert views(live_server, tenant, link["id"]) == 1 + 5 + 1 + 1
         for params in [*BAD_PAGES, {"activities_cursor": foreign_cursor}]:
-            assert_refused_alike(anybody, link["url"], own_url, owner, params)
+            assert_refused_alike(anybody, link["api_url"], own_url, owner, params)
         assert views(live_server, tenant, link["id"]) == 8, "a refused page is no view"
         assert owner.get(own_url, params={"activities_cursor": foreign_cursor}).status_code == 422
 
         # revoked while it is read: the next page is refused
-        first = anybody.get(link["url"], params={"activities_limit": 5}).json()["session"]
+        first = anybody.get(link["api_url"], params={"activities_limit": 5}).json()["session"]
         assert owner.delete(f"/api/v1/share-links/{link['id']}").status_code == 204
-        later = anybody.get(link["url"], params={"activities_cursor": first["next_activities_cursor"]})
+        later = anybody.get(link["api_url"], params={"activities_cursor": first["next_activities_cursor"]})
         assert later.status_code == 410 and "prompt" not in later.text
 
 
 def test_p1_an_expired_share_link_refuses_a_later_page(live_server):
     _, _, link, _ = shared_session(live_server, "shared-expiry")
     with live_server.client() as anybody:
-        first = anybody.get(link["url"], params={"activities_limit": 5}).json()["session"]
+        first = anybody.get(link["api_url"], params={"activities_limit": 5}).json()["session"]
         engine = live_server.accounts()._rt.engine
         with engine.begin() as conn:
             past = utc_now() - timedelta(seconds=1)
             conn.execute(update(share_links).where(share_links.c.id == link["id"]).values(expires_at=past))
         engine.dispose()
-        later = anybody.get(link["url"], params={"activities_cursor": first["next_activities_cursor"]})
+        later = anybody.get(link["api_url"], params={"activities_cursor": first["next_activities_cursor"]})
         assert later.status_code == 410 and "prompt" not in later.text
 
 

@@ -1,14 +1,14 @@
 """Domain exceptions, raised by services and rendered as `application/problem+json` by one handler.
 
 DomainError (400)
-├── InvalidInput (422)      a value breaks a rule the schema cannot express
+├── InvalidInput (422)      a value breaks a rule the schema cannot express (`field=` names it)
 ├── Unauthenticated (401)   no credentials, or unknown / expired / revoked ones
 ├── Forbidden (403)         known caller, not allowed to do this
 ├── NotFound (404)          unknown id, or one that belongs to another account
 ├── Conflict (409)          the object exists or is in a state that forbids this
 ├── Gone (410)              the object was deleted
 ├── PayloadTooLarge (413)
-├── RateLimited (429)
+├── RateLimited (429)       too many requests; retry after `retry_after` seconds when it is set
 └── Overloaded (503)        the ingest queue is full; retry after `retry_after` seconds
 """
 
@@ -55,6 +55,10 @@ class PayloadTooLarge(DomainError):
 
 class RateLimited(DomainError):
     status, title = 429, "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
 
 
 class Overloaded(DomainError):

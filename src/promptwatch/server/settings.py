@@ -45,6 +45,26 @@ class Settings(BaseSettings):
     password_time_cost: int = Field(default=3, ge=1, description="argon2 time cost for passwords.")
     password_memory_cost: int = Field(default=65536, ge=32, description="argon2 memory cost (KiB) for passwords.")
     login_token_hours: int = Field(default=12, ge=1, description="Hours a UI log-in token stays valid.")
+    login_window_minutes: int = Field(
+        default=15, ge=1, le=1440, description="Length of the windows in which failed log-ins are counted."
+    )
+    login_failures_per_email_and_client: int = Field(
+        default=10,
+        ge=1,
+        description="Failed log-ins per e-mail address and client address in a window; further ones answer 429.",
+    )
+    login_failures_per_email: int = Field(
+        default=100,
+        ge=1,
+        description="Failed log-ins per e-mail address from all client addresses together in a window; further "
+        "ones answer 429.",
+    )
+    login_failures_per_client: int = Field(
+        default=100,
+        ge=1,
+        description="Failed log-ins per client address for all e-mail addresses together in a window; further ones "
+        "answer 429.",
+    )
     ingest_queue_limit: int = Field(
         default=200,
         ge=1,

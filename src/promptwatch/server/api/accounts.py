@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from ..services.credentials import Caller
 from .deps import caller, credential_of
+from .operator_auth import client_address
 from .problems import responses
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -29,11 +30,14 @@ class KeyCreate(BaseModel):
 
 
 @router.post(
-    "/auth/login", summary="Log in with e-mail and password; returns a bearer token", responses=responses(401, 422)
+    "/auth/login",
+    summary="Log in with e-mail and password; returns a bearer token",
+    responses=responses(401, 422, 429),
 )
 def login(request: Request, body: LoginIn) -> dict:
-    """The token goes in `Authorization: Bearer`; the server never sets a cookie."""
-    return request.app.state.services.accounts.login(body.email, body.password)
+    """The token goes in `Authorization: Bearer`; the server never sets a cookie. Failed attempts are limited
+    per e-mail and client address, per e-mail and per client address: 429 with `Retry-After` above a limit."""
+    return request.app.state.services.accounts.login(body.email, body.password, client_address(request))
 
 
 @router.post("/auth/logout", status_code=204, summary="End a log-in token", responses=responses(401))
@@ -50,8 +54,7 @@ def me(request: Request, who: Caller = Depends(caller)) -> dict:
 @router.post("/temp-keys", summary="A temporary key for a sandbox account", responses=responses(403, 429))
 def temp_key(request: Request) -> dict:
     """On by default for a single-user instance, off for a multi-account one; rate-limited per address."""
-    client = request.client.host if request.client else "unknown"
-    return request.app.state.services.accounts.temp_key(client)
+    return request.app.state.services.accounts.temp_key(client_address(request))
 
 
 @router.get("/keys", summary="API keys of the account (never their secrets)", responses=responses(401, 403))

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from promptwatch.schema.common import MAX_TOKENS
 
 from ..services.credentials import Caller
 from ..services.prices import MAX_PER_MTOK
 from .deps import caller
 from .problems import responses
+from .query_rules import QueryTime
 
 router = APIRouter(prefix="/api/v1/prices", tags=["prices"])
 
@@ -54,8 +55,9 @@ def quote(
     who: Caller = Depends(caller),
     model: str = Query(min_length=1, max_length=200),
     provider: str | None = None,
-    prompt_tokens: int = Query(default=0, ge=0),
-    completion_tokens: int = Query(default=0, ge=0),
-    at: datetime | None = None,
+    prompt_tokens: int = Query(default=0, ge=0, le=MAX_TOKENS),
+    completion_tokens: int = Query(default=0, ge=0, le=MAX_TOKENS),
+    at: QueryTime | None = None,
 ) -> dict:
+    """Token counts are bounded as at ingest (0 to 10^12)."""
     return request.app.state.services.prices.quote(who, model, provider, prompt_tokens, completion_tokens, at)

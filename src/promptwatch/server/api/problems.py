@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
-from ..errors import DomainError, Overloaded
+from ..errors import DomainError, Overloaded, RateLimited
 from ..services.json_bodies import malformed_json
 from .json_response import JsonResponse
 
@@ -20,13 +20,17 @@ PROBLEM = "application/problem+json"
 
 
 def problem(status: int, title: str, detail: str, **extra) -> JsonResponse:
+    """Every 422 carries `errors`, one `{field, message, type}` per fault; an error that does not list its own
+    names its `field` (null when the fault is no one field's)."""
+    if status == 422 and "errors" not in extra:
+        extra["errors"] = [{"field": extra.get("field"), "message": detail, "type": "value_error"}]
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
     return JsonResponse(body, status_code=status, media_type=PROBLEM)
 
 
 async def domain_error(_request: Request, exc: DomainError) -> JsonResponse:
     response = problem(exc.status, exc.title, exc.detail, **exc.extra)
-    if isinstance(exc, Overloaded):
+    if isinstance(exc, Overloaded | RateLimited) and exc.retry_after is not None:
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
 

@@ -61,6 +61,8 @@ def get_version(
     diff_to: str | None = Query(default=None, max_length=140),
     who: Caller = Depends(caller),
 ) -> dict:
+    """Wherever a version is named (here, in `diff_to`, its executions, a label move, its deletion), it may be
+    named as it was given: `1.0` is `1.0.0`, the first content given as `1.0` (or with no version)."""
     return _templates(request).version(who, name, version, diff_to)
 
 
@@ -86,7 +88,8 @@ def delete_version(
     force: bool = Query(default=False, description="also delete the labels that point at the version"),
     who: Caller = Depends(caller),
 ) -> dict:
-    return request.app.state.services.deletion.delete_template_version(who, name, version, force)
+    stored = _templates(request).version_name(who, name, version)
+    return request.app.state.services.deletion.delete_template_version(who, name, stored, force)
 
 
 @router.get(
@@ -99,7 +102,7 @@ def executions(
     name: Name,
     version: Version,
     limit: int = Query(default=50, ge=1, le=500),
-    before: int | None = Query(default=None),
+    before: str | None = Query(default=None, max_length=60, description="the `next_before` of the page before"),
     who: Caller = Depends(caller),
 ) -> dict:
     return _templates(request).executions(who, name, version, limit, before)

@@ -1,8 +1,9 @@
-"""Accounts, people and log-in: the first-run bootstrap, password log-in with expiring bearer tokens,
-temporary sandbox keys, members and API keys of an account."""
+"""Accounts, people and log-in: the first-run bootstrap, password log-in with expiring bearer tokens (failed
+attempts limited per e-mail and client address), temporary sandbox keys, members and API keys of an account."""
 
 from __future__ import annotations
 
+import math
 import secrets
 import threading
 import time
@@ -10,6 +11,7 @@ import uuid
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from ..errors import Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated
 from ..store import accounts as account_store
@@ -27,6 +29,7 @@ from .credentials import (
     login_expiry,
     token_hash,
 )
+from .public_forms import RateLimiter, client_network
 from .runtime import Runtime
 
 
@@ -49,6 +52,7 @@ class AccountService:
         self._rt = runtime
         self._temp_requests: dict[str, deque] = defaultdict(deque)
         self._temp_lock = threading.Lock()
+        self._failed_logins = RateLimiter(runtime, runtime.settings.login_window_minutes * 60)
 
     def is_bootstrapped(self) -> bool:
         with self._rt.engine.connect() as conn:
@@ -93,10 +97,20 @@ class AccountService:
             self._rt.crypto.enable(account_id)
 
     # log-in with e-mail and password: a bearer token, never a cookie (P13)
-    def login(self, email: str, password: str) -> dict:
+    def login(self, email: str, password: str, client: str = "local") -> dict:
+        """`client`: the caller's address. Over a limit of failed attempts the password is not checked (the
+        answer would tell a right one). For an unknown e-mail (or a user without a password) the password is
+        checked against a dummy hash all the same, so that the answer takes as long."""
+        subjects, limits = zip(*self._login_limits(email, client))
+        if any(hits >= most for hits, most in zip(self._failed_logins.hits(*subjects), limits)):
+            retry_after = self._failed_logins.seconds_left()
+            minutes = math.ceil(retry_after / 60)
+            raise RateLimited(f"too many failed log-ins; try again in {minutes} min", retry_after=retry_after)
         with self._rt.engine.connect() as conn:
             user = account_store.find_user_by_email(conn, email)
-        if user is None or user["disabled"] or not self._rt.passwords.verify(user["password_hash"], password):
+        password_hash = user["password_hash"] if user and user["password_hash"] else self._dummy_hash
+        if not self._rt.passwords.verify(password_hash, password) or user is None or user["disabled"]:
+            self._failed_logins.hit(*subjects)
             raise Unauthenticated("wrong e-mail or password")
         token = "pwt_" + secrets.token_urlsafe(32)
         expires_at = login_expiry(self._rt.settings.login_token_hours)
@@ -104,6 +118,23 @@ class AccountService:
             account_store.insert_login_token(conn, token_hash(token), user["id"], utc_now(), expires_at)
             accounts = account_store.memberships_of(conn, user["id"])
         return {"token": token, "expires_at": expires_at, "accounts": [dict(a) for a in accounts]}
+
+    def _login_limits(self, email: str, client: str) -> list[tuple[str, int]]:
+        """The counters of failed log-ins and their limits: per e-mail and client address; per e-mail from
+        anywhere, looser, against guessing from many addresses; per client address, against trying one
+        password on many e-mails."""
+        settings = self._rt.settings
+        email, network = email.strip().lower(), client_network(client)
+        return [
+            (f"login|{email}|{network}", settings.login_failures_per_email_and_client),
+            (f"login-email|{email}", settings.login_failures_per_email),
+            (f"login-client|{network}", settings.login_failures_per_client),
+        ]
+
+    @cached_property
+    def _dummy_hash(self) -> str:
+        """A hash of a random password, made with the current cost, that no password matches."""
+        return self._rt.passwords.hash(secrets.token_urlsafe(16))
 
     def set_password(self, email: str, password: str) -> None:
         """Give a user a new password (the command line's way back in); their log-in tokens end, and the

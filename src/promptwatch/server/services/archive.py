@@ -97,15 +97,17 @@ def read_manifest(archive: zipfile.ZipFile) -> dict:
     try:
         manifest = orjson.loads(archive.read("manifest.json"))
     except (KeyError, orjson.JSONDecodeError, *DAMAGED):
-        raise InvalidInput("not a PromptWatch export: manifest.json is missing or unreadable") from None
+        raise InvalidInput(
+            "not a PromptWatch export: manifest.json is missing or unreadable", file="manifest.json"
+        ) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or manifest.get("version") != FORMAT_VERSION:
-        raise InvalidInput("not a PromptWatch export of a version this server reads")
+        raise InvalidInput("not a PromptWatch export of a version this server reads", file="manifest.json")
     files = manifest.get("files")
     if not isinstance(files, dict) or not all(
         isinstance(d, dict) and isinstance(d.get("rows"), int) and isinstance(d.get("sha256"), str)
         for d in files.values()
     ):
-        raise InvalidInput('manifest.json: "files" must map each kind to its "rows" and "sha256"')
+        raise InvalidInput('manifest.json: "files" must map each kind to its "rows" and "sha256"', file="manifest.json")
     return manifest
 
 
@@ -117,7 +119,7 @@ def import_archive(runtime: Runtime, path: Path, account_id: int, progress: Prog
     try:
         archive = zipfile.ZipFile(path)
     except DAMAGED:
-        raise InvalidInput("the upload is not a zip archive") from None
+        raise InvalidInput("the upload is not a zip archive", file=None) from None  # at fault: the upload itself
     with archive:
         manifest = read_manifest(archive)
         _verify(archive, manifest)

@@ -1,11 +1,14 @@
-"""Rate limits of the public forms (sign-up, waitlist, password reset), shared by every worker through the
-database. Buckets are keyed hashes of purpose, client address and hour: no address is stored."""
+"""Rate limits shared by every worker through the database: the public forms (sign-up, waitlist, password
+reset) and failed log-ins. Buckets are keyed hashes of subject (purpose and client address or e-mail) and
+window: no address is stored."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import timedelta
+import ipaddress
+import math
+from datetime import datetime, timedelta, timezone
 
 from ..errors import RateLimited
 from ..store import mail as mail_store
@@ -13,16 +16,60 @@ from .clock import utc_now
 from .runtime import Runtime, instance_secret
 
 
-class PublicFormLimiter:
-    def __init__(self, runtime: Runtime) -> None:
+class RateLimiter:
+    """Counters of fixed windows of `window_seconds` (aligned to the epoch, so an hour's window starts on the
+    hour), one per subject."""
+
+    def __init__(self, runtime: Runtime, window_seconds: int) -> None:
         self._rt = runtime
+        self._window = window_seconds
         self._key = hashlib.sha256(b"promptwatch-rate:" + instance_secret(runtime.settings)).digest()
 
-    def check(self, purpose: str, client: str) -> None:
-        now = utc_now()
-        window_start = now.replace(minute=0, second=0, microsecond=0)
-        bucket = hmac.new(self._key, f"{purpose}|{client}|{window_start.isoformat()}".encode(), hashlib.sha256)
+    def hit(self, *subjects: str) -> list[int]:
+        """Count one hit for each subject; returns their hits in this window so far."""
+        now, buckets, window_ends_at = self._buckets(subjects)
         with self._rt.engine.begin() as conn:
-            hits = mail_store.hit_rate_limit(conn, bucket.hexdigest(), window_start + timedelta(hours=1), now)
+            return [mail_store.hit_rate_limit(conn, bucket, window_ends_at, now) for bucket in buckets]
+
+    def hits(self, *subjects: str) -> list[int]:
+        """The subjects' hits in this window, counting none."""
+        now, buckets, _ = self._buckets(subjects)
+        with self._rt.engine.connect() as conn:
+            return [mail_store.rate_limit_hits(conn, bucket, now) for bucket in buckets]
+
+    def seconds_left(self) -> int:
+        """Whole seconds until this window ends (a `Retry-After`)."""
+        return math.ceil(self._window - utc_now().timestamp() % self._window)
+
+    def _buckets(self, subjects: tuple[str, ...]) -> tuple[datetime, list[str], datetime]:
+        now = utc_now()
+        start = datetime.fromtimestamp(now.timestamp() // self._window * self._window, timezone.utc)
+        buckets = [
+            hmac.new(self._key, f"{subject}|{start.isoformat()}".encode(), hashlib.sha256).hexdigest()
+            for subject in subjects
+        ]
+        return now, buckets, start + timedelta(seconds=self._window)
+
+
+class PublicFormLimiter(RateLimiter):
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__(runtime, 3600)
+
+    def check(self, purpose: str, client: str) -> None:
+        [hits] = self.hit(f"{purpose}|{client}")
         if hits > self._rt.settings.public_form_rate_per_hour:
-            raise RateLimited("too many requests from this address; try again later")
+            raise RateLimited("too many requests from this address; try again later", retry_after=self.seconds_left())
+
+
+def client_network(client: str) -> str:
+    """The network a client address stands for: an IPv6 address's /64 (one host's usual allotment, whose
+    addresses it can change at will); an IPv4 address (also IPv4-mapped IPv6) as it is; anything else as is."""
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return client
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return str(address.ipv4_mapped)
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)

@@ -19,7 +19,8 @@ from .session_detail import ALL, ActivityWindow
 from .sessions import SessionService
 
 SHARE_PREFIX = "pws_"
-SHARED_PATH = "/api/v1/shared/"
+SHARED_PAGE = "/ui/shared/"  # the page people open
+SHARED_API = "/api/v1/shared/"  # what the page reads
 
 
 def _view(row) -> dict:
@@ -62,7 +63,7 @@ class SharingService:
             )
             audit.record(conn, caller.account_id, caller, "share.create", f"{kind}:{object_id}", {"link": link_id})
             row = store.get_link(conn, caller.account_id, link_id)
-        return {**_view(row), "token": token, "url": SHARED_PATH + token}
+        return {**_view(row), "token": token, "url": SHARED_PAGE + token, "api_url": SHARED_API + token}
 
     def list(self, caller: Caller) -> list[dict]:
         caller.require_role("viewer")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import difflib
 import re
 import string
+from datetime import datetime, timedelta, timezone
 
 from promptwatch.schema.prompt_loop import TemplateCreate
 
@@ -19,6 +20,8 @@ from .runtime import Runtime
 
 _LABEL = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 _NAME_LIMIT = 256
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def render(content: dict) -> str:
@@ -79,6 +82,20 @@ def content_of(body: TemplateCreate) -> dict:
     return template_versions.template_content(description)
 
 
+def _encode_before(row) -> str:
+    """Where the next page of executions starts: `<start, microseconds since 1970>.<storage order>` of the
+    last call listed."""
+    return f"{(row['start_time'] - _EPOCH) // _MICROSECOND}.{row['pk']}"
+
+
+def _decode_before(before: str) -> tuple[datetime, int]:
+    try:
+        micros, pk = (int(part) for part in before.split("."))
+        return _EPOCH + micros * _MICROSECOND, pk
+    except (ValueError, OverflowError):
+        raise InvalidInput("before is not a next_before this server handed out", field="before") from None
+
+
 def _check_name(name: str) -> str:
     if not name.strip() or len(name) > _NAME_LIMIT:
         raise InvalidInput(f"a template name has 1 to {_NAME_LIMIT} characters", field="name")
@@ -103,6 +120,14 @@ class TemplateService:
         if pk is None:
             raise NotFound(f"no template {name!r}")
         return pk
+
+    def version_name(self, caller: Caller, name: str, version: str) -> str:
+        """The stored name of the version addressed as `version`; `version` itself when there is none, for the
+        caller to answer its own 404."""
+        with self._rt.engine.connect() as conn:
+            pk = store.template_pk(conn, caller.account_id, name)
+            row = store.version(conn, pk, version) if pk is not None else None
+        return row["version"] if row is not None else version
 
     def register(self, caller: Caller, name: str, body: TemplateCreate) -> dict:
         caller.require("ingest")
@@ -151,41 +176,39 @@ class TemplateService:
         caller.require("read")
         with self._rt.engine.connect() as conn:
             pk = self._pk(conn, caller, name)
-            row = store.version(conn, pk, version)
-            if row is None:
-                raise NotFound(f"template {name!r} has no version {version!r}")
-            other = store.version(conn, pk, diff_to) if diff_to else None
-            if diff_to and other is None:
-                raise NotFound(f"template {name!r} has no version {diff_to!r}")
+            row = _stored_version(conn, pk, name, version)
+            other = _stored_version(conn, pk, name, diff_to) if diff_to else None
             stats = {s["version"]: s for s in store.version_stats(conn, caller.account_id, name)}
         item = dict(row)
         item["text"] = render(item["content"])
-        item["stats"] = _stats_view(stats.get(version))
+        item["stats"] = _stats_view(stats.get(row["version"]))
         if other is not None:
-            item["diff_to"] = diff_to
+            item["diff_to"] = other["version"]
             item["diff"] = "".join(
                 difflib.unified_diff(
                     render(other["content"]).splitlines(keepends=True),
                     item["text"].splitlines(keepends=True),
-                    fromfile=f"{name}@{diff_to}",
-                    tofile=f"{name}@{version}",
+                    fromfile=f"{name}@{other['version']}",
+                    tofile=f"{name}@{row['version']}",
                 )
             )
         return item
 
-    def executions(self, caller: Caller, name: str, version: str, limit: int, before: int | None) -> dict:
+    def executions(self, caller: Caller, name: str, version: str, limit: int, before: str | None) -> dict:
+        """Newest first by start time (storage order among calls that start together); `before` is the
+        `next_before` of the page read last."""
         caller.require("read")
         if not 0 < limit <= 500:
             raise InvalidInput("limit must be between 1 and 500", field="limit")
+        after = _decode_before(before) if before else None
         with self._rt.engine.connect() as conn:
-            if store.version(conn, self._pk(conn, caller, name), version) is None:
-                raise NotFound(f"template {name!r} has no version {version!r}")
-            rows = store.executions(conn, caller.account_id, name, version, limit + 1, before)
+            stored = _stored_version(conn, self._pk(conn, caller, name), name, version)["version"]
+            rows = store.executions(conn, caller.account_id, name, stored, limit + 1, after)
         more = len(rows) > limit
         rows = rows[:limit]
         return {
             "items": [{k: v for k, v in r.items() if k != "pk"} for r in rows],
-            "next_before": rows[-1]["pk"] if more else None,
+            "next_before": _encode_before(rows[-1]) if more else None,
         }
 
     def move_label(self, caller: Caller, name: str, label: str, version: str) -> dict:
@@ -194,10 +217,9 @@ class TemplateService:
             raise InvalidInput("a label has 1 to 100 letters, digits, '.', '_' or '-'", field="label")
         with self._rt.engine.begin() as conn:
             pk = self._pk(conn, caller, name)
-            if store.version(conn, pk, version) is None:
-                raise NotFound(f"template {name!r} has no version {version!r}")
-            store.move_label(conn, caller.account_id, pk, label, version, utc_now())
-        return {"name": name, "label": label, "version": version}
+            stored = _stored_version(conn, pk, name, version)["version"]
+            store.move_label(conn, caller.account_id, pk, label, stored, utc_now())
+        return {"name": name, "label": label, "version": stored}
 
     def rollback_label(self, caller: Caller, name: str, label: str) -> dict:
         """Point the label back at the version it had before its latest move (a new move, so history stays)."""
@@ -233,6 +255,14 @@ class TemplateService:
         }
 
 
+def _stored_version(conn, pk: int, name: str, version: str):
+    """The version addressed by its stored name or by the version it was given as (`store.version`)."""
+    row = store.version(conn, pk, version)
+    if row is None:
+        raise NotFound(f"template {name!r} has no version {version!r}")
+    return row
+
+
 def _current_labels(history) -> dict[str, str]:
     labels: dict[str, str] = {}
     for move in history:  # newest first
@@ -247,6 +277,7 @@ def _stats_view(row) -> dict:
             "errors": 0,
             "error_rate": None,
             "cost": 0.0,
+            "unpriced_calls": 0,
             "total_tokens": 0,
             "latency_ms_mean": None,
             "annotated": 0,
@@ -259,6 +290,7 @@ def _stats_view(row) -> dict:
         "errors": row["errors"] or 0,
         "error_rate": (row["errors"] or 0) / calls if calls else None,
         "cost": float(row["cost"] or 0),
+        "unpriced_calls": row["unpriced_calls"] or 0,
         "total_tokens": int(row["total_tokens"] or 0),
         "latency_ms_mean": float(row["latency_ms_mean"]) if row["latency_ms_mean"] is not None else None,
         "annotated": row["annotated"] or 0,

@@ -109,5 +109,11 @@ def hit_rate_limit(conn: Connection, bucket: str, window_ends_at: datetime, now:
     return conn.execute(select(rate_limits.c.hits).where(rate_limits.c.bucket == bucket)).scalar_one()
 
 
+def rate_limit_hits(conn: Connection, bucket: str, now: datetime) -> int:
+    """The hits in the bucket's window so far; 0 once the window has ended."""
+    query = select(rate_limits.c.hits).where(rate_limits.c.bucket == bucket, rate_limits.c.window_ends_at > now)
+    return conn.execute(query).scalar() or 0
+
+
 def release(conn: Connection, message_id: int, when: datetime) -> None:
     conn.execute(update(outbox).where(outbox.c.id == message_id).values(next_attempt_at=when))

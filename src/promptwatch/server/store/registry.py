@@ -217,7 +217,8 @@ NON_CUSTOMER_TABLES: dict[str, str] = {
     # customers (issue 8)
     "outbox": "mail to people; the body is cleared once the message is sent, suppressed or failed",
     "contact_preferences": "a person's own choice of contact (P6, P17), keyed by e-mail address",
-    "rate_limits": "counters of public forms keyed by a keyed hash; no address, expire with their window",
+    "rate_limits": "counters of public forms and failed log-ins keyed by a keyed hash; no address or e-mail, "
+    "expire with their window",
     "action_tokens": "hashes of one-time sign-up and password-reset tokens of a person",
     "leads": "people interested in the product (P8), with their consent; not an account's data",
     "referral_codes": "a user's invite codes (P12)",

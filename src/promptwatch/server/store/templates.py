@@ -11,6 +11,7 @@ from .tables.activities import activities
 from .tables.annotations import annotations
 from .tables.sessions import sessions
 from .tables.templates import prompt_label_moves, prompt_template_versions, prompt_templates
+from .usage_queries import UNPRICED_CALL
 
 _VERSION_COLUMNS = (
     prompt_template_versions.c.version,
@@ -68,8 +69,14 @@ def versions(conn: Connection, pk: int) -> list[RowMapping]:
 
 
 def version(conn: Connection, pk: int, name: str) -> RowMapping | None:
-    query = select(*_VERSION_COLUMNS, prompt_template_versions.c.content).where(
-        prompt_template_versions.c.template_pk == pk, prompt_template_versions.c.version == name
+    """The version called `name`, else the first one stored under `name` as the version given (`1.0` names
+    `1.0.0`, the first content given as `1.0`); its `version` is the stored name."""
+    table = prompt_template_versions
+    query = (
+        select(*_VERSION_COLUMNS, table.c.content)
+        .where(table.c.template_pk == pk, (table.c.version == name) | (table.c.given_version == name))
+        .order_by(case((table.c.version == name, 0), else_=1), table.c.seq)
+        .limit(1)
     )
     return conn.execute(query).mappings().first()
 
@@ -156,8 +163,9 @@ def _latency_ms(conn: Connection):
 
 
 def version_stats(conn: Connection, account_id: int, name: str) -> list[RowMapping]:
-    """Per version: calls, errors, cost, tokens, mean latency of closed calls, annotation count and mean
-    label (an annotation wins over the label sent with the activity), mean rating."""
+    """Per version: calls, errors, cost, the calls left out of it for want of a price, tokens, mean latency of
+    closed calls, annotation count and mean label (an annotation wins over the label sent with the activity),
+    mean rating."""
     label = func.coalesce(annotations.c.label, activities.c.feedback_label)
     rating = func.coalesce(annotations.c.rating, activities.c.feedback_rating)
     query = (
@@ -166,6 +174,7 @@ def version_stats(conn: Connection, account_id: int, name: str) -> list[RowMappi
             func.count().label("calls"),
             func.sum(case((activities.c.error.is_not(None), 1), else_=0)).label("errors"),
             func.coalesce(func.sum(activities.c.cost), 0.0).label("cost"),
+            func.sum(case((UNPRICED_CALL, 1), else_=0)).label("unpriced_calls"),
             func.coalesce(func.sum(activities.c.total_tokens), 0).label("total_tokens"),
             func.avg(_latency_ms(conn)).label("latency_ms_mean"),
             func.count(label).label("annotated"),
@@ -184,8 +193,10 @@ def version_stats(conn: Connection, account_id: int, name: str) -> list[RowMappi
 
 
 def executions(
-    conn: Connection, account_id: int, name: str, version_name: str, limit: int, before_pk: int | None
+    conn: Connection, account_id: int, name: str, version_name: str, limit: int, before: tuple[datetime, int] | None
 ) -> list[RowMapping]:
+    """Newest first by start time, then by storage order; `before` is the (start time, pk) of the last call of
+    the page read before."""
     label = func.coalesce(annotations.c.label, activities.c.feedback_label)
     query = (
         select(
@@ -207,9 +218,12 @@ def executions(
             activities.c.template_name == name,
             activities.c.template_version == version_name,
         )
-        .order_by(activities.c.pk.desc())
+        .order_by(activities.c.start_time.desc(), activities.c.pk.desc())
         .limit(limit)
     )
-    if before_pk is not None:
-        query = query.where(activities.c.pk < before_pk)
+    if before is not None:
+        start, pk = before
+        query = query.where(
+            activities.c.start_time <= start, (activities.c.start_time < start) | (activities.c.pk < pk)
+        )
     return list(conn.execute(query).mappings())

@@ -1,13 +1,26 @@
-"""Metrics read from the hourly roll-ups: calls, errors, tokens, cost and latency percentiles."""
+"""Metrics read from the hourly roll-ups: calls, errors, tokens, cost and latency percentiles; and the calls
+among them that have no cost because their model has no price."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Table, and_, func, select
 
 from .tables.accounts import projects
+from .tables.activities import activities
+from .tables.sessions import sessions
 from .tables.usage import latency_hourly, usage_hourly
+
+# an LLM call with no cost because its model has no price: closed, with tokens (a call the provider refused has
+# none, and costs nothing), and no cost
+UNPRICED_CALL = and_(
+    activities.c.activity_type == "llm-prompt",
+    activities.c.end_time.is_not(None),
+    activities.c.total_tokens.is_not(None),
+    activities.c.cost.is_(None),
+)
 
 GROUP_COLUMNS = {
     "project": "project_id",
@@ -17,21 +30,70 @@ GROUP_COLUMNS = {
 }
 
 
-def usage_rows(conn: Connection, account_id: int, since: datetime | None, until: datetime | None):
-    query = select(usage_hourly).where(usage_hourly.c.account_id == account_id)
-    if since is not None:
-        query = query.where(usage_hourly.c.hour >= since)
-    if until is not None:
-        query = query.where(usage_hourly.c.hour < until)
-    return list(conn.execute(query).mappings())
+@dataclass(frozen=True)
+class UsageFilter:
+    """The roll-up rows whose hour starts in [since, until), of one project or tenant when given."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    project_id: int | None = None
+    tenant: str | None = None
 
 
-def latency_rows(conn: Connection, account_id: int, since: datetime | None, until: datetime | None):
-    query = select(latency_hourly).where(latency_hourly.c.account_id == account_id)
-    if since is not None:
-        query = query.where(latency_hourly.c.hour >= since)
-    if until is not None:
-        query = query.where(latency_hourly.c.hour < until)
+def _conditions(table: Table, account_id: int, where: UsageFilter) -> list:
+    out = [table.c.account_id == account_id]
+    if where.since is not None:
+        out.append(table.c.hour >= where.since)
+    if where.until is not None:
+        out.append(table.c.hour < where.until)
+    if where.project_id is not None:
+        out.append(table.c.project_id == where.project_id)
+    if where.tenant is not None:
+        out.append(table.c.tracking_tenant == where.tenant)
+    return out
+
+
+def usage_rows(conn: Connection, account_id: int, where: UsageFilter):
+    return list(conn.execute(select(usage_hourly).where(*_conditions(usage_hourly, account_id, where))).mappings())
+
+
+def latency_rows(conn: Connection, account_id: int, where: UsageFilter):
+    return list(conn.execute(select(latency_hourly).where(*_conditions(latency_hourly, account_id, where))).mappings())
+
+
+def _whole_hour_from(moment: datetime) -> datetime:
+    """The first hour that starts at or after `moment`: a call counts in [since, until) of the roll-ups when its
+    hour does, that is when it starts in [_whole_hour_from(since), _whole_hour_from(until))."""
+    moment = moment.astimezone(timezone.utc)  # the roll-ups' hours are UTC hours
+    hour = moment.replace(minute=0, second=0, microsecond=0)
+    return hour if hour == moment else hour + timedelta(hours=1)
+
+
+def unpriced_rows(conn: Connection, account_id: int, where: UsageFilter):
+    """The closed LLM calls with tokens and no cost (their model has no price) that the roll-ups of `where`
+    count, per roll-up dimension but the hour: project_id, tracking_tenant, model, template_name (0 or "" for
+    none, as in the roll-ups) and calls. Read from the activities, as the roll-ups do not tell a call without
+    a price from a free one: the calls that retention purged are no longer counted."""
+    dimensions = (
+        func.coalesce(sessions.c.project_id, 0).label("project_id"),
+        func.coalesce(sessions.c.tracking_tenant, "").label("tracking_tenant"),
+        func.coalesce(activities.c.model, "").label("model"),
+        func.coalesce(activities.c.template_name, "").label("template_name"),
+    )
+    query = (
+        select(*dimensions, func.count().label("calls"))
+        .join(sessions, sessions.c.pk == activities.c.session_pk)
+        .where(activities.c.account_id == account_id, UNPRICED_CALL)
+        .group_by(*dimensions)
+    )
+    if where.since is not None:
+        query = query.where(activities.c.start_time >= _whole_hour_from(where.since))
+    if where.until is not None:
+        query = query.where(activities.c.start_time < _whole_hour_from(where.until))
+    if where.project_id is not None:
+        query = query.where(sessions.c.project_id == where.project_id)
+    if where.tenant is not None:
+        query = query.where(sessions.c.tracking_tenant == where.tenant)
     return list(conn.execute(query).mappings())
 
 

@@ -1,30 +1,52 @@
 // Costs and usage: totals, charts over time (cost and what the cache saved, tokens, calls and errors,
 // latency p50/p95, cost per group) and tables per project, tenant, model or template, with the most
-// expensive templates. All from GET /api/v1/metrics/usage, which reads hourly roll-ups; the range, interval
-// and grouping live in the URL.
-import { html, useMemo } from "./lib.js";
+// expensive templates, of the whole account or one project and tenant. All from GET /api/v1/metrics/usage,
+// which reads hourly roll-ups; a cost that leaves out calls without a price says so ("$x + N unpriced", or "–"
+// when none has one). The range, interval, grouping and filters live in the URL.
+import { html, useEffect, useMemo, useState } from "./lib.js";
 import { api } from "./api.js";
 import { navigate } from "./router.js";
 import { count, countShort, day, millis, money, whenShort } from "./format.js";
 import { ErrorNote, Loading, useLoad } from "./widgets.js";
 import { Chart } from "./chart.js";
 import { sessionsUrl } from "./sessions.js";
-import { RANGES, along, sinceFor, sumsByGroup, timeAxis, withLatency } from "./usage.js";
+import { RANGES, along, costPerPricedCall, groupsWithLastUse, sinceFor, timeAxis, usageCost } from "./usage.js";
 
 const GROUPS = { model: "Model", project: "Project", tenant: "Tenant", template: "Template" };
+// [query name, label, the list of GET /api/v1/session-facets that suggests its values]
+const FILTERS = [
+  ["project", "Project", "projects"],
+  ["tenant", "Tenant", "tenants"],
+];
 const PALETTE = ["--chart-1", "--chart-2", "--chart-3", "--chart-4", "--chart-5", "--chart-6"];
 
 function options(where) {
   const range = RANGES[where.query.get("range")] ? where.query.get("range") : "30d";
   const interval = where.query.get("interval") || (range === "24h" || range === "7d" ? "hour" : "day");
   const group = GROUPS[where.query.get("group_by")] ? where.query.get("group_by") : "model";
-  return { range, interval, group_by: group };
+  const filters = Object.fromEntries(FILTERS.map(([name]) => [name, where.query.get(name) || ""]));
+  return { range, interval, group_by: group, ...filters };
+}
+
+// the filters chosen, for the API and for the sessions list (which has filters of the same names)
+function filtersOf(chosen) {
+  return Object.fromEntries(FILTERS.map(([name]) => [name, chosen[name]]).filter(([, value]) => value));
+}
+
+function useFacets() {
+  const [facets, setFacets] = useState({});
+  useEffect(() => {
+    api("/api/v1/session-facets").then(setFacets, () => {}); // suggestions only: any value can be typed
+  }, []);
+  return facets;
 }
 
 function Controls({ chosen }) {
+  const facets = useFacets();
   const change = (name) => (event) => {
-    const next = new URLSearchParams({ ...chosen, [name]: event.currentTarget.value });
+    const next = new URLSearchParams({ ...chosen, [name]: event.currentTarget.value.trim() });
     if (name === "range") next.delete("interval");
+    for (const [filter] of FILTERS) if (!next.get(filter)) next.delete(filter);
     navigate(`/ui/usage?${next}`);
   };
   return html`<form class="filters compact" onSubmit=${(e) => e.preventDefault()} aria-label="Dashboard options">
@@ -43,13 +65,18 @@ function Controls({ chosen }) {
         ${Object.entries(GROUPS).map(([value, text]) => html`<option value=${value}>${text}</option>`)}
       </select>
     </label>
+    ${FILTERS.map(([name, label, facet]) => html`<label>${label}
+      <input name=${name} key=${`${name}:${chosen[name]}`} defaultValue=${chosen[name]} placeholder="All"
+        list=${`usage-${facet}`} autocomplete="off" onChange=${change(name)} />
+      <datalist id=${`usage-${facet}`}>${(facets[facet] || []).map((value) => html`<option value=${value} />`)}</datalist>
+    </label>`)}
   </form>`;
 }
 
 function Cards({ totals }) {
   const rate = totals.calls ? ` (${((100 * totals.errors) / totals.calls).toFixed(1)} %)` : "";
   const cards = [
-    ["cost", "Cost", money(totals.cost), totals.cost],
+    ["cost", "Cost", usageCost(totals), totals.cost],
     ["saved", "Saved by the cache", `${money(totals.saved_cost)} (${count(totals.cache_hits)} hits)`, totals.saved_cost],
     ["calls", "LLM calls", count(totals.calls), totals.calls],
     ["tokens", "Tokens", count(totals.total_tokens), totals.total_tokens],
@@ -68,7 +95,7 @@ function Charts({ overall, grouped, since }) {
   const charts = useMemo(() => {
     const axis = timeAxis([...overall.series, ...grouped.series], overall.interval, since);
     const times = axis.map((t) => t / 1000);
-    const top = sumsByGroup(grouped.series).slice(0, PALETTE.length);
+    const top = grouped.groups.slice(0, PALETTE.length);
     const of = (field) => along(axis, overall.series, field);
     return [
       {
@@ -134,8 +161,8 @@ function GroupTable({ title, rows, name, link, interval }) {
         <td class="num">${count(row.calls)}</td>
         <td class="num">${count(row.errors)}</td>
         <td class="num">${count(row.total_tokens)}</td>
-        <td class="num">${money(row.cost)}</td>
-        <td class="num">${row.calls ? money(row.cost / row.calls) : ""}</td>
+        <td class="num">${usageCost(row)}</td>
+        <td class="num">${row.calls ? costPerPricedCall(row) : ""}</td>
         <td class="num" data-value=${row.latency_p50_ms}>${millis(row.latency_p50_ms)}</td>
         <td class="num" data-value=${row.latency_p95_ms}>${millis(row.latency_p95_ms)}</td>
         <td>${interval === "day" ? day(row.last) : whenShort(row.last)}</td>
@@ -147,23 +174,24 @@ function GroupTable({ title, rows, name, link, interval }) {
 export function Dashboard({ where }) {
   const chosen = options(where);
   const since = useMemo(() => sinceFor(chosen.range), [chosen.range]);
-  const ask = (group_by) => api("/api/v1/metrics/usage", { query: { interval: chosen.interval, since, group_by } });
+  const filters = filtersOf(chosen);
+  const ask = (group_by) => api("/api/v1/metrics/usage", { query: { interval: chosen.interval, since, group_by, ...filters } });
   const { data, error, loading } = useLoad(
     () => Promise.all([ask(undefined), ask(chosen.group_by), chosen.group_by === "template" ? null : ask("template")]),
-    [chosen.range, chosen.interval, chosen.group_by, since],
+    [chosen.range, chosen.interval, chosen.group_by, chosen.project, chosen.tenant, since],
   );
-  // the sessions list has a filter of the same name for each grouping; its sessions are those of the range shown
-  const sessionsBy = (group) => (value) => sessionsUrl({ [group]: value }, { range: chosen.range, since });
+  // the sessions list has a filter of the same name for each grouping and filter; its sessions are those of the
+  // range shown
+  const sessionsBy = (group) => (value) => sessionsUrl({ ...filters, [group]: value }, { range: chosen.range, since });
   let body = null;
   if (data) {
     const [overall, grouped, byTemplate] = data;
-    const templateUsage = byTemplate || grouped;
-    const templates = withLatency(sumsByGroup(templateUsage.series), templateUsage.groups).filter((row) => row.group !== null);
+    const templates = groupsWithLastUse(byTemplate || grouped).filter((row) => row.group !== null);
     body = html`<${Cards} totals=${overall.totals} />
       <${Charts} overall=${overall} grouped=${grouped} since=${since} />
       <div class="columns">
         <${GroupTable} title=${`By ${GROUPS[grouped.group_by].toLowerCase()}`} name=${GROUPS[grouped.group_by]}
-          rows=${withLatency(sumsByGroup(grouped.series), grouped.groups)} link=${sessionsBy(grouped.group_by)}
+          rows=${groupsWithLastUse(grouped)} link=${sessionsBy(grouped.group_by)}
           interval=${grouped.interval} />
         <${GroupTable} title="Most expensive templates" name="Template" rows=${templates.slice(0, 10)}
           link=${sessionsBy("template")} interval=${grouped.interval} />

@@ -1,17 +1,18 @@
 // One prompt template (GET /api/v1/templates/{name}): its current labels and their moves, and every version
-// (oldest first) with its stats: calls, errors and error rate, cost, tokens, mean latency, annotation score
-// and rating. The chosen version (?version=) opens below with its text, a diff and its executions. Labels
+// (oldest first) with its stats: calls, errors and error rate, cost ("$x + N unpriced" when some calls have no
+// price), tokens, mean latency, annotation score and rating. The chosen version (?version=) opens below with its text, a diff and its executions. Labels
 // are moved to a version or rolled back here; the template can be deleted (its LLM calls stay, unlinked).
 import { html, useState } from "./lib.js";
 import { api } from "./api.js";
 import { navigate } from "./router.js";
-import { count, millis, money, percent, when } from "./format.js";
+import { count, millis, percent, when } from "./format.js";
 import { ErrorNote, Loading, useAction, useLoad } from "./widgets.js";
 import { LabelBadges } from "./templates.js";
 import { VersionPanel } from "./template_version.js";
 import { ConfirmDelete } from "./confirm_delete.js";
 import { sessionsUrl } from "./sessions.js";
 import { can } from "./permissions.js";
+import { usageCost } from "./usage.js";
 
 function score(stats) {
   if (stats.annotation_score === null || stats.annotation_score === undefined) return html`<span class="muted">–</span>`;
@@ -28,7 +29,7 @@ function VersionRow({ v, labels, chosen, onChoose }) {
     <td>${v.source}</td>
     <td class="num">${count(s.calls)}</td>
     <td class="num">${count(s.errors)} <span class="muted">${s.error_rate === null ? "" : `(${percent(s.error_rate)})`}</span></td>
-    <td class="num">${money(s.cost)}</td>
+    <td class="num">${usageCost(s)}</td>
     <td class="num">${count(s.total_tokens)}</td>
     <td class="num">${millis(s.latency_ms_mean)}</td>
     <td class="num" data-stat="annotation">${score(s)}</td>

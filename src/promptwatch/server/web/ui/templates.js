@@ -1,12 +1,13 @@
 // Prompt templates: every template the account knows (GET /api/v1/templates: versions, current labels), with
-// its calls, errors, tokens and cost from GET /api/v1/metrics/usage?group_by=template, a link to its page
-// (versions, stats, diffs, executions: template.js) and to the sessions that used it.
+// its calls, errors, tokens and cost ("$x + N unpriced" when some calls have no price) from
+// GET /api/v1/metrics/usage?group_by=template, a link to its page (versions, stats, diffs, executions:
+// template.js) and to the sessions that used it.
 import { html } from "./lib.js";
 import { api } from "./api.js";
 import { templatePath } from "./router.js";
 import { count, day, money, when } from "./format.js";
 import { ErrorNote, Loading, useLoad } from "./widgets.js";
-import { sumsByGroup } from "./usage.js";
+import { groupsWithLastUse, usageCost } from "./usage.js";
 import { sessionsUrl } from "./sessions.js";
 
 async function loadTemplates() {
@@ -14,7 +15,7 @@ async function loadTemplates() {
     api("/api/v1/templates", { query: { limit: 500 } }),
     api("/api/v1/metrics/usage", { query: { group_by: "template", interval: "day" } }),
   ]);
-  const sums = sumsByGroup(usage.series);
+  const sums = groupsWithLastUse(usage);
   const byName = new Map(sums.filter((row) => row.group !== null).map((row) => [row.group, row]));
   const rows = known.items.map((t) => ({ ...t, usage: byName.get(t.name) || null }));
   for (const [name, row] of byName) if (!known.items.some((t) => t.name === name)) rows.push({ name, usage: row, labels: {} });
@@ -37,7 +38,7 @@ function TemplateRow({ t }) {
     <td class="num">${count(u.calls || 0)}</td>
     <td class="num">${count(u.errors || 0)}</td>
     <td class="num">${count(u.total_tokens || 0)}</td>
-    <td class="num">${money(u.cost || 0)}</td>
+    <td class="num">${t.usage ? usageCost(u) : money(0)}</td>
     <td>${u.last ? day(u.last) : when(t.last_version_at)}</td>
     <td><a href=${sessionsUrl({ template: t.name })}>Sessions</a></td>
   </tr>`;
@@ -58,6 +59,6 @@ export function Templates() {
       <tbody>${data.rows.map((t) => html`<${TemplateRow} key=${t.name} t=${t} />`)}</tbody>
     </table>`}
     ${data && data.untemplated &&
-    html`<p class="muted">${count(data.untemplated.calls)} calls (${money(data.untemplated.cost)}) used no named template.</p>`}
+    html`<p class="muted">${count(data.untemplated.calls)} calls (${usageCost(data.untemplated)}) used no named template.</p>`}
   </section>`;
 }

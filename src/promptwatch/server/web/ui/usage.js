@@ -1,5 +1,7 @@
 // Shaping GET /api/v1/metrics/usage answers for the dashboard and the templates screen: gap-free time axes,
-// sums per group, the time range options.
+// groups with their last use, costs that own up to their unpriced calls, the time range options.
+import { money, sessionCost } from "./format.js";
+
 export const RANGES = { "24h": "Last 24 hours", "7d": "Last 7 days", "30d": "Last 30 days", "90d": "Last 90 days", all: "All time" };
 const RANGE_HOURS = { "24h": 24, "7d": 168, "30d": 720, "90d": 2160 };
 const STEP_MS = { hour: 3_600_000, day: 86_400_000 };
@@ -34,26 +36,25 @@ export function along(axis, rows, field) {
   return axis.map((t) => (byTime.has(t) ? byTime.get(t) : missing));
 }
 
-// the rows of sumsByGroup with each group's latency over the whole range (the API's `groups`)
-export function withLatency(rows, groups) {
-  const latency = new Map((groups || []).map((g) => [g.group, g]));
-  return rows.map((row) => ({
-    ...row,
-    latency_p50_ms: latency.get(row.group)?.latency_p50_ms ?? null,
-    latency_p95_ms: latency.get(row.group)?.latency_p95_ms ?? null,
-  }));
+// the API's `groups` (sums, unpriced calls and latency over the whole range, the most expensive first), each with
+// `last`: the start of its latest time bucket
+export function groupsWithLastUse(usage) {
+  const last = new Map();
+  for (const row of usage.series) {
+    const seen = last.get(row.group);
+    if (seen === undefined || row.time > seen) last.set(row.group, row.time);
+  }
+  return usage.groups.map((group) => ({ ...group, last: last.get(group.group) }));
 }
 
-export function sumsByGroup(series) {
-  const groups = new Map();
-  for (const row of series) {
-    const sums = groups.get(row.group) || { group: row.group, calls: 0, errors: 0, total_tokens: 0, cost: 0, last: row.time };
-    sums.calls += row.calls;
-    sums.errors += row.errors;
-    sums.total_tokens += row.total_tokens;
-    sums.cost += row.cost;
-    if (row.time > sums.last) sums.last = row.time;
-    groups.set(row.group, sums);
-  }
-  return [...groups.values()].sort((a, b) => b.cost - a.cost || b.calls - a.calls);
+// the cost of calls of which some have no price (`unpriced_calls`), read as a session's cost: "–" when none has
+// one, "$x + N unpriced" when some lack one, so that unpriced calls never read as free
+export function usageCost(sums) {
+  return sessionCost({ cost: sums.cost, llm_calls: sums.calls, unpriced_calls: sums.unpriced_calls });
+}
+
+// the mean cost of the calls that have a price ("–" when none has)
+export function costPerPricedCall(sums) {
+  const priced = sums.calls - (sums.unpriced_calls || 0);
+  return money(priced > 0 ? sums.cost / priced : null);
 }
