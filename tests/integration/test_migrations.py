@@ -241,3 +241,40 @@ def _sqlite_indexed_words(conn) -> set[str]:
     words = set(conn.exec_driver_sql("SELECT term FROM temp.terms").scalars())
     conn.exec_driver_sql("DROP TABLE temp.terms")
     return words
+
+
+def test_0013_counts_the_stored_unpriced_calls_into_the_roll_ups(backend, tmp_path):
+    """Calls stored before 0013 (here: written at head, then the column dropped by the downgrade) are counted
+    into the roll-up rows they are in: with tokens and no price, not a priced call, an open one or a refused
+    one (no tokens)."""
+    from promptwatch.server.store.ingest_writer import write_batch
+    from promptwatch.server.store.tables.usage import usage_hourly
+
+    def call(aid: str, model: str, **fields) -> dict:
+        record = {"id": aid, "session_id": "s", "activity_type": "llm-prompt", "start_time": NOW, "end_time": NOW}
+        return {**record, "model": model, "total_tokens": 10, "body_blob": b"{}", "search_text": "", **fields}
+
+    calls = [
+        call("unpriced-1", "in-house"),
+        call("unpriced-2", "in-house"),
+        call("priced", "gpt-4o", cost=0.01),
+        call("open", "in-house", end_time=None),
+        call("refused", "in-house", total_tokens=None),
+    ]
+    with fresh_database(backend, tmp_path) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        with engine.begin() as conn:
+            account = account_store.create_account(conn, "acme", NOW)
+            write_batch(conn, account, [{"id": "s", "project": "p", "start_time": NOW}], calls, NOW)
+
+        def unpriced() -> dict[str, int]:
+            with engine.connect() as conn:
+                rows = conn.execute(select(usage_hourly.c.model, usage_hourly.c.unpriced_calls)).all()
+            return dict(rows)
+
+        assert unpriced() == {"in-house": 2, "gpt-4o": 0}
+        downgrade(engine, "0012_search_words_only")
+        upgrade(engine)
+        assert unpriced() == {"in-house": 2, "gpt-4o": 0}
+        engine.dispose()

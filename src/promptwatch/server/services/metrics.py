@@ -1,7 +1,7 @@
 """Usage metrics over time: calls, errors, tokens, cost, cache hits and saved cost, latency p50/p95,
 grouped by project, tenant, model or template, by hour or day, of the whole account or one project or
-tenant. Read from the hourly roll-ups; only the count of unpriced calls (per group and in the totals) is
-read from the activities (`usage_queries.unpriced_rows`)."""
+tenant, with the calls among them that have no cost because their model has no price. Read from the hourly
+roll-ups only."""
 
 from __future__ import annotations
 
@@ -17,7 +17,17 @@ from ..store.usage_queries import UsageFilter
 from .credentials import Caller
 from .runtime import Runtime
 
-SUMS = ("calls", "errors", "prompt_tokens", "completion_tokens", "total_tokens", "cost", "cache_hits", "saved_cost")
+SUMS = (
+    "calls",
+    "errors",
+    "prompt_tokens",
+    "completion_tokens",
+    "total_tokens",
+    "cost",
+    "cache_hits",
+    "saved_cost",
+    "unpriced_calls",  # calls without a cost because their model has no price: "$x + N unpriced", not "$x"
+)
 GROUPS = (None, *usage_queries.GROUP_COLUMNS)
 INTERVALS = ("hour", "day")
 
@@ -53,7 +63,7 @@ class MetricsService:
             raise InvalidInput(f"group_by must be one of {', '.join(g for g in GROUPS if g)}", field="group_by")
         if interval not in INTERVALS:
             raise InvalidInput("interval must be hour or day", field="interval")
-        usage, latency, unpriced, names = self._rows(caller, UsageFilter(since, until, tenant=tenant), project)
+        usage, latency, names = self._rows(caller, UsageFilter(since, until, tenant=tenant), project)
 
         def group_of(row) -> str | None:
             if group_by is None:
@@ -69,7 +79,6 @@ class MetricsService:
         # each row counts in its (time, group) bucket, in its group over the whole range, and in the totals
         sums: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(SUMS, 0))
         histograms: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-        unpriced_calls: dict[tuple, int] = defaultdict(int)  # per group and in the totals, not per time bucket
         everything = ()  # the key of the totals
         for row in usage:
             time, group = time_of(row), group_of(row)
@@ -80,9 +89,6 @@ class MetricsService:
             time, group = time_of(row), group_of(row)
             for histogram in (histograms[(time, group)], histograms[(group,)], histograms[everything]):
                 histogram[row["bucket"]] += row["count"]
-        for row in unpriced:
-            for key in ((group_of(row),), everything):
-                unpriced_calls[key] += row["calls"]
 
         def with_latency(key: tuple, values: dict) -> dict:
             return {
@@ -91,34 +97,30 @@ class MetricsService:
                 "latency_p95_ms": percentile(histograms[key], 0.95),
             }
 
-        def over_the_range(key: tuple) -> dict:
-            return {**with_latency(key, sums[key]), "unpriced_calls": unpriced_calls[key]}
-
         buckets = sorted((k for k in sums if len(k) == 2), key=lambda k: (k[0], k[1] or ""))
         series = [{"time": k[0], "group": k[1], **with_latency(k, sums[k])} for k in buckets]
         groups = []
         if group_by is not None:  # each group over the whole range, the most expensive first
             keys = [k for k in sums if len(k) == 1]
             keys.sort(key=lambda k: (-sums[k]["cost"], k[0] or ""))
-            groups = [{"group": k[0], **over_the_range(k)} for k in keys]
-        totals = over_the_range(everything)
+            groups = [{"group": k[0], **with_latency(k, sums[k])} for k in keys]
+        totals = with_latency(everything, sums[everything])
         return {"group_by": group_by, "interval": interval, "series": series, "groups": groups, "totals": totals}
 
-    def _rows(self, caller: Caller, where: UsageFilter, project: str | None) -> tuple[list, list, list, dict]:
-        """(usage, latency and unpriced rows, project names) of `where` in `project`; none for a project that
+    def _rows(self, caller: Caller, where: UsageFilter, project: str | None) -> tuple[list, list, dict]:
+        """(usage and latency rows, project names) of `where` in `project`; none for a project that
         does not exist or that a project-limited caller cannot read."""
         if caller.project and project not in (None, caller.project):
-            return [], [], [], {}
+            return [], [], {}
         project = caller.project or project
         with self._rt.engine.connect() as conn:
             if project is not None:
                 project_id = account_store.project_id(conn, caller.account_id, project)
                 if project_id is None:
-                    return [], [], [], {}
+                    return [], [], {}
                 where = replace(where, project_id=project_id)
             return (
                 usage_queries.usage_rows(conn, caller.account_id, where),
                 usage_queries.latency_rows(conn, caller.account_id, where),
-                usage_queries.unpriced_rows(conn, caller.account_id, where),
                 usage_queries.project_names(conn, caller.account_id),
             )

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, delete, func, select, update
 from . import search
 from .bodies import decode_body, is_encrypted
 from .dialect import insert_for
-from .ingest_writer import add_usage, llm_contributions
+from .ingest_writer import USAGE_MEASURES, add_usage, llm_contributions
 from .registry import CUSTOMER_TABLES
 from .session_detail import activity_tree
 from .tables import metadata
@@ -253,8 +253,7 @@ def erase_tenant_from_aggregates(conn: Connection, account_id: int, tenant: str)
 
 def relabel_aggregates(conn: Connection, account_id: int, column: str, value: str, label: str) -> None:
     """The hourly roll-ups grouped under `value` of `column` move to `label`, merged with rows already there."""
-    usage_measures = ("calls", "errors", *_TOTALS, "cache_hits", "saved_cost")
-    for table, measures in ((usage_hourly, usage_measures), (latency_hourly, ("count",))):
+    for table, measures in ((usage_hourly, USAGE_MEASURES), (latency_hourly, ("count",))):
         rows = [
             dict(r)
             for r in conn.execute(

@@ -517,6 +517,8 @@ def add_usage(conn: Connection, account_id: int, rows: list[tuple[dict, tuple]],
         sums["calls"] += sign
         sums["errors"] += sign if record.get("error") else 0
         sums["cache_hits"] += sign if record.get("cache_namespace") is not None else 0
+        # its model has no price: with tokens (a refused call has none) and no cost
+        sums["unpriced_calls"] += sign if record.get("cost") is None and record.get("total_tokens") is not None else 0
         for total in (*_TOTALS, "saved_cost"):
             sums[total] += sign * (record.get(total) or 0)
         elapsed = (record["end_time"] - record["start_time"]).total_seconds() * 1000
@@ -529,7 +531,7 @@ def add_usage(conn: Connection, account_id: int, rows: list[tuple[dict, tuple]],
             {
                 "account_id": account_id,
                 **dict(zip(_USAGE_DIMENSIONS, key)),
-                **{n: (s[n] if n in ("cost", "saved_cost") else int(s[n])) for n in _USAGE_MEASURES},
+                **{n: (s[n] if n in ("cost", "saved_cost") else int(s[n])) for n in USAGE_MEASURES},
             }
             for key, s in sorted(usage.items())  # one lock order for concurrent writers
         ],
@@ -545,7 +547,7 @@ def add_usage(conn: Connection, account_id: int, rows: list[tuple[dict, tuple]],
 
 
 _USAGE_DIMENSIONS = ("hour", "project_id", "tracking_tenant", "model", "template_name")
-_USAGE_MEASURES = ("calls", "errors", *_TOTALS, "cache_hits", "saved_cost")
+USAGE_MEASURES = ("calls", "errors", *_TOTALS, "cache_hits", "saved_cost", "unpriced_calls")
 
 
 @cache
@@ -556,7 +558,7 @@ def _usage_upserts(dialect: str):
     return (
         usage.on_conflict_do_update(
             index_elements=["account_id", *_USAGE_DIMENSIONS],
-            set_={n: usage_hourly.c[n] + usage.excluded[n] for n in _USAGE_MEASURES},
+            set_={n: usage_hourly.c[n] + usage.excluded[n] for n in USAGE_MEASURES},
         ),
         latency.on_conflict_do_update(
             index_elements=["account_id", *_USAGE_DIMENSIONS, "bucket"],

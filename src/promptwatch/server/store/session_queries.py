@@ -16,6 +16,7 @@ from .session_search import search_page
 from .tables.accounts import projects
 from .tables.activities import activities
 from .tables.sessions import sessions
+from .usage_queries import UNPRICED_CALL
 
 LIST_COLUMNS = (
     sessions.c.pk,
@@ -146,13 +147,7 @@ def unpriced_calls(conn: Connection, session_pks: list[int]) -> dict[int, int]:
         return {}
     query = (
         select(activities.c.session_pk, func.count())
-        .where(
-            activities.c.session_pk.in_(session_pks),
-            activities.c.activity_type == "llm-prompt",
-            activities.c.end_time.is_not(None),
-            activities.c.total_tokens.is_not(None),
-            activities.c.cost.is_(None),
-        )
+        .where(activities.c.session_pk.in_(session_pks), UNPRICED_CALL)
         .group_by(activities.c.session_pk)
     )
     return dict(conn.execute(query).all())

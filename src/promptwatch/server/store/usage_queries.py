@@ -4,13 +4,12 @@ among them that have no cost because their model has no price."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
-from sqlalchemy import Connection, Table, and_, func, select
+from sqlalchemy import Connection, Table, and_, select
 
 from .tables.accounts import projects
 from .tables.activities import activities
-from .tables.sessions import sessions
 from .tables.usage import latency_hourly, usage_hourly
 
 # an LLM call with no cost because its model has no price: closed, with tokens (a call the provider refused has
@@ -59,42 +58,6 @@ def usage_rows(conn: Connection, account_id: int, where: UsageFilter):
 
 def latency_rows(conn: Connection, account_id: int, where: UsageFilter):
     return list(conn.execute(select(latency_hourly).where(*_conditions(latency_hourly, account_id, where))).mappings())
-
-
-def _whole_hour_from(moment: datetime) -> datetime:
-    """The first hour that starts at or after `moment`: a call counts in [since, until) of the roll-ups when its
-    hour does, that is when it starts in [_whole_hour_from(since), _whole_hour_from(until))."""
-    moment = moment.astimezone(timezone.utc)  # the roll-ups' hours are UTC hours
-    hour = moment.replace(minute=0, second=0, microsecond=0)
-    return hour if hour == moment else hour + timedelta(hours=1)
-
-
-def unpriced_rows(conn: Connection, account_id: int, where: UsageFilter):
-    """The closed LLM calls with tokens and no cost (their model has no price) that the roll-ups of `where`
-    count, per roll-up dimension but the hour: project_id, tracking_tenant, model, template_name (0 or "" for
-    none, as in the roll-ups) and calls. Read from the activities, as the roll-ups do not tell a call without
-    a price from a free one: the calls that retention purged are no longer counted."""
-    dimensions = (
-        func.coalesce(sessions.c.project_id, 0).label("project_id"),
-        func.coalesce(sessions.c.tracking_tenant, "").label("tracking_tenant"),
-        func.coalesce(activities.c.model, "").label("model"),
-        func.coalesce(activities.c.template_name, "").label("template_name"),
-    )
-    query = (
-        select(*dimensions, func.count().label("calls"))
-        .join(sessions, sessions.c.pk == activities.c.session_pk)
-        .where(activities.c.account_id == account_id, UNPRICED_CALL)
-        .group_by(*dimensions)
-    )
-    if where.since is not None:
-        query = query.where(activities.c.start_time >= _whole_hour_from(where.since))
-    if where.until is not None:
-        query = query.where(activities.c.start_time < _whole_hour_from(where.until))
-    if where.project_id is not None:
-        query = query.where(sessions.c.project_id == where.project_id)
-    if where.tenant is not None:
-        query = query.where(sessions.c.tracking_tenant == where.tenant)
-    return list(conn.execute(query).mappings())
 
 
 def project_names(conn: Connection, account_id: int) -> dict[int, str]:

@@ -39,6 +39,7 @@ usage_hourly = Table(
     Column("cost", Float, nullable=False, default=0.0),
     Column("cache_hits", Integer, nullable=False, default=0),
     Column("saved_cost", Float, nullable=False, default=0.0),
+    Column("unpriced_calls", Integer, nullable=False, default=0),  # closed, with tokens, no price for the model
     UniqueConstraint(*_DIMENSIONS),
 )
 
