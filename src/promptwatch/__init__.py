@@ -3,11 +3,18 @@
 Quickstart (a local `promptwatch up` listens on http://127.0.0.1:8765; set PROMPTWATCH_HOST_URL for
 another server, and PROMPTWATCH_API_KEY to the key it printed)::
 
-    from promptwatch import PromptWatch, observe, span
+    from promptwatch import PromptWatch, current_activity, observe, span
 
     @observe                                   # sync, async, generators, async generators
     def retrieve(query: str) -> list[str]:
         ...
+
+    @observe(as_type="llm-prompt")             # `prompt`/`messages`, `model`, settings: the call's fields
+    def complete(prompt: str, model: str, temperature: float = 0.2) -> str:
+        reply = my_client.generate(prompt, model=model, temperature=temperature)
+        current_activity().update(usage={"prompt_tokens": reply.input_tokens,   # the server prices them
+                                         "completion_tokens": reply.output_tokens})
+        return reply.text                      # the generated text
 
     with PromptWatch(tracking_project="support-bot") as pw:       # or: async with
         PromptWatch.log_user_question(question)
@@ -55,7 +62,7 @@ from .sdk.errors import PromptWatchError
 from .sdk.observe import observe
 from .sdk.pipeline import configure, flush, shutdown
 from .sdk.session import PromptWatch
-from .sdk.spans import Span, span
+from .sdk.spans import Span, current_activity, span
 from .sdk.templates import register_prompt_template
 
 __version__ = "1.0.0.dev0"
@@ -84,6 +91,7 @@ __all__ = [
     "__version__",
     "cache",
     "configure",
+    "current_activity",
     "find_and_register_templates_recursive",
     "find_templates_recursive",
     "flush",

@@ -87,3 +87,17 @@ def test_sdk_docs_legacy_session_example(live_server, tenant, tmp_path):
         stored = stored_session(client, "ticket-42", 3)
     assert stored["tracking_project"] == "support-bot"
     assert _roots(stored) == ["question", "log", "answer"]
+
+
+def test_sdk_docs_own_llm_call_example_stores_model_usage_and_cost(live_server, tenant, tmp_path):
+    run_example(example_after("docs/sdk.md", "### Your own LLM calls"), live_server, tenant.api_key, tmp_path)
+    with live_server.client(tenant.api_key) as client:
+        [session_id] = stored_session_ids(client)
+        stored = stored_session(client, session_id, 1)
+    assert stored["session_name"] == "write"
+    [call] = _of_type(stored, "llm-prompt")
+    assert (call["prompt"], call["model"], call["settings"]) == ("write a poem", "gpt-4o-mini", {"temperature": 0.9})
+    assert call["generated"] == "Roses are red, the logs are green."
+    assert (call["usage"]["prompt_tokens"], call["usage"]["completion_tokens"]) == (12, 24)
+    assert call["cost"] == pytest.approx((12 * 0.15 + 24 * 0.60) / 1_000_000)  # gpt-4o-mini's price per token
+    assert stored["cost"] == pytest.approx(call["cost"])

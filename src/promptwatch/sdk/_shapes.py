@@ -2,8 +2,9 @@
 
 `@observe(as_type=...)` and `span(..., as_type=...)` only know "what went in" (a dict of arguments) and
 "what came out". Each activity type keeps them in its own fields: `inputs`/`outputs` for spans and
-chains, `input`/`output` text plus data for tools (`action`), `prompt`/`generated` for `llm-prompt`,
-`documents` for `retrieved-docs`, `text` for question/answer/log. Values are already bounded copies.
+chains, `input`/`output` text plus data for tools (`action`), `prompt`, `model`, `settings` and `generated`
+for `llm-prompt` (`llm_call_fields`), `documents` for `retrieved-docs`, `text` for question/answer/log.
+Values are already bounded copies.
 """
 
 from __future__ import annotations
@@ -35,6 +36,40 @@ def chat_message(message: Any) -> dict[str, Any] | None:
     return {"role": message.get("role"), "text": "" if content is None else str(content)}
 
 
+# arguments of an LLM call that are its settings whatever else it takes (the names of the OpenAI, Anthropic and
+# LangChain clients)
+LLM_SETTINGS = frozenset({
+    "temperature", "max_tokens", "max_completion_tokens", "max_output_tokens", "top_p", "top_k", "stop",
+    "stop_sequences", "seed", "n", "frequency_penalty", "presence_penalty", "response_format", "tools", "tool_choice",
+})
+_PROMPT_ARGUMENTS = ("messages", "prompt")
+_LONGEST_MODEL = 200  # the API's limit
+
+
+def llm_call_fields(inputs: Any) -> dict[str, Any]:
+    """`prompt`, `model` and `settings` of an LLM call from its arguments (a dict by name), or its prompt alone
+    from any other input. The argument `messages` or `prompt` is the prompt, `model` (a name) the model, and the
+    settings are the arguments of `LLM_SETTINGS` and, when the prompt was named, every other one. Without such a
+    name the prompt is what is left: the one value, or all of them as text."""
+    if not isinstance(inputs, dict):
+        return {"prompt": _prompt(inputs)}
+    rest = dict(inputs)
+    fields: dict[str, Any] = {}
+    model = rest.get("model")
+    if isinstance(model, str) and len(model) <= _LONGEST_MODEL:
+        fields["model"] = rest.pop("model")
+    settings = {name: rest.pop(name) for name in LLM_SETTINGS.intersection(rest)}
+    named = next((name for name in _PROMPT_ARGUMENTS if name in rest), None)
+    if named is None:
+        fields["prompt"] = _prompt(rest or None)
+    else:
+        fields["prompt"] = _prompt(rest.pop(named))
+        settings.update(rest)
+    if settings:
+        fields["settings"] = settings
+    return fields
+
+
 def _prompt(inputs: Any) -> str | list[dict[str, Any]]:
     value = inputs
     if isinstance(inputs, dict) and len(inputs) == 1:
@@ -62,7 +97,8 @@ def _document(item: Any) -> dict[str, Any]:
 
 
 def shape_fields(activity_type: str, inputs: Any, output: Any, fields: dict[str, Any]) -> dict[str, Any]:
-    """Type-specific fields from `inputs` and `output`; `fields` set explicitly are not recomputed."""
+    """Type-specific fields from `inputs` and `output`; the caller lays the `fields` set explicitly over them
+    (documents set explicitly are not recomputed)."""
     if activity_type in ("span", "chain-sequence"):
         return {"inputs": _as_dict(inputs, "input"), "outputs": _as_dict(output, "output")}
     if activity_type == "action":
@@ -73,9 +109,7 @@ def shape_fields(activity_type: str, inputs: Any, output: Any, fields: dict[str,
             "output_data": _as_dict(output, "output"),
         }
     if activity_type == "llm-prompt":
-        if "prompt" in fields:
-            return {}
-        return {"prompt": _prompt(inputs), "generated": _as_text(output)}
+        return {**llm_call_fields(inputs), "generated": _as_text(output)}
     if activity_type == "retrieved-docs":
         if "documents" in fields:
             return {}

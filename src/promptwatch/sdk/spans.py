@@ -12,21 +12,26 @@ collector stops tracking, however long the queue (a session with `on_activity` c
 exception: they are given the wire item at once, and that is what is queued). Once ended a span no
 longer changes (the setters do nothing; `amend()` queues a new copy with a new dict), so the dicts the
 tuple shares with it are the worker's alone.
-Values given to `set_input`/`set_output` are bounded copies. Integrations build their activities with the same class
-(`Span.start(parent=...)`).
+Values given to `set_input`/`set_output`/`set_metadata`/`update` are bounded copies. Integrations build their
+activities with the same class (`Span.start(parent=...)`) and `set()` the fields they have copied already.
+`current_activity()` is the innermost open activity, for the app to add to it from inside (`update(model=...)`).
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import TypeAdapter, ValidationError
+
+from ..schema.records import ActivityIn
 from . import pipeline as pipelines
 from ._ids import POOL as _ID_POOL
 from ._ids import new_id
-from ._safe import never_raise
+from ._safe import never_raise, warn_once
 from ._wire import ACTIVITY, built
 from .context import current_span, open_instance
 
@@ -34,7 +39,10 @@ _FROM_CONTEXT: Any = object()
 _allocate = object.__new__
 _NO_FIELDS: Mapping[str, Any] = MappingProxyType({})
 """A span's `fields` until something is set: read-only and shared, so a span that sets none allocates none."""
-
+_UPDATABLE = frozenset(ActivityIn.model_fields) - {
+    "id", "session_id", "activity_type", "parent_activity_id", "order", "start_time", "end_time", "error",
+}
+"""The fields `update()` takes: the native activity's, but for those the span keeps itself."""
 
 
 class Span:
@@ -117,8 +125,20 @@ class Span:
                 self.set(metadata={**metadata, **self.pipeline.scrubber.copy(values)})
         return self
 
+    def update(self, **fields: Any) -> Span:
+        """Set fields of the activity as bounded copies: `model`, `provider`, `usage` (`{"prompt_tokens": ...,
+        "completion_tokens": ...}`, which the server prices), `settings`, `prompt`, `generated`, `tags`, ...
+        (those of `POST /api/v1/ingest`). A name the activity does not have, or a value the API would refuse
+        (which would cost the whole activity), is left out with one warning."""
+        with never_raise():
+            if self._writable:
+                copy = self.pipeline.scrubber.copy
+                copies = {name: copy(value) for name, value in fields.items()}
+                self.set(**{name: value for name, value in copies.items() if _accepted(name, value)})
+        return self
+
     def set(self, **fields: Any) -> Span:
-        """Set native activity fields directly (model, provider, usage, prompt, generated, tags, ...)."""
+        """Set native activity fields to values as they are (integrations: values they have copied already)."""
         if self._writable:
             if self.fields is _NO_FIELDS:
                 self.fields = fields
@@ -227,3 +247,31 @@ def queue_and_notify(pipeline: Any, callbacks: list[Any], event: tuple[Any, ...]
 def span(name: str, as_type: str = "span", inputs: Any = None, **fields: Any) -> Span:
     """A span to use as `with span("name") as s:` (or `async with`); `s.set_output(...)` records a result."""
     return Span(name, as_type, inputs, **fields)
+
+
+@functools.cache
+def _field_type(name: str) -> TypeAdapter[Any]:
+    field = ActivityIn.model_fields[name]
+    return TypeAdapter(Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation)
+
+
+def _accepted(name: str, value: Any) -> bool:
+    """Whether the API takes `value` as an activity's field `name`; if not, one warning says why."""
+    if name not in _UPDATABLE:
+        warn_once(f"update {name}", f"PromptWatch: an activity has no field {name!r}; it was left out.")
+        return False
+    try:
+        _field_type(name).validate_python(value)
+    except ValidationError as error:
+        problem = error.errors(include_input=False, include_url=False)[0]
+        where = ".".join(str(part) for part in (name, *problem["loc"]))
+        warn_once(f"update {where}", f"PromptWatch: {where} was left out: {problem['msg']}.")
+        return False
+    return True
+
+
+def current_activity() -> Span:
+    """The innermost open activity here: an `@observe` call, a `span()` block or a LangChain run, e.g. to
+    `current_activity().update(model=..., usage=...)` from inside an `@observe(as_type="llm-prompt")` function.
+    Where none is open (or the SDK is off), a span that records nothing, so that calling it is always safe."""
+    return current_span.get() or Span()

@@ -254,6 +254,70 @@ def test_typed_observe_fills_the_fields_of_its_type(sdk):
     assert records["docs"]["documents"][1] == {"text": "plain"}
 
 
+def test_an_llm_function_s_arguments_fill_its_prompt_model_and_settings(sdk):
+    @observe(as_type="llm-prompt", name="poem")
+    def my_llm(prompt, model, temperature=0.7, user=None):
+        return "Roses are red."
+
+    @observe(as_type="llm-prompt", name="chat")
+    def chat(messages, model, **options):
+        return {"text": "hello"}
+
+    @observe(as_type="llm-prompt", name="answer")
+    def answer(question, context, model, max_tokens):
+        return "42"
+
+    my_llm("write a poem", model="gpt-4o-mini", temperature=0.2, user="u-1")
+    chat([{"role": "user", "content": "hi"}], "gpt-4o", seed=7)
+    answer("why?", "docs", "m" * 201, max_tokens=5)  # no model name is that long: an argument like another
+    promptwatch.flush(5)
+    records = _by_name(sdk)
+    assert not sdk.invalid
+    poem = records["poem"]
+    assert (poem["prompt"], poem["model"], poem["generated"]) == ("write a poem", "gpt-4o-mini", "Roses are red.")
+    assert poem["settings"] == {"temperature": 0.2, "user": "u-1"}  # every other argument, when the prompt is named
+    assert records["chat"]["prompt"] == [{"role": "user", "text": "hi"}]
+    assert (records["chat"]["model"], records["chat"]["settings"]) == ("gpt-4o", {"seed": 7})
+    assert records["chat"]["generated"] == "hello"
+    # without a prompt argument the prompt is what is left; the settings are those of well-known names
+    assert records["answer"]["prompt"] == str({"question": "why?", "context": "docs", "model": "m" * 201})
+    assert "model" not in records["answer"] and records["answer"]["settings"] == {"max_tokens": 5}
+
+
+def test_current_activity_update_sets_the_call_s_fields_as_bounded_copies(sdk, caplog):
+    @observe(as_type="llm-prompt", name="llm")
+    def my_llm(prompt, model):
+        activity = promptwatch.current_activity()
+        activity.update(model="gpt-4o-mini-2024-07-18", usage={"prompt_tokens": 50, "completion_tokens": 10},
+                        caption="x" * 100_050)
+        # what the API would refuse is left out, not the activity
+        activity.update(modle="typo", usage={"input_tokens": 3}, provider="p" * 101)
+        activity.update(modle="typo")
+        return "done"
+
+    my_llm("write a poem", model="gpt-4o-mini")
+    promptwatch.flush(5)
+    record = _by_name(sdk)["llm"]
+    assert not sdk.invalid
+    assert record["model"] == "gpt-4o-mini-2024-07-18"  # what the app sets wins over the arguments
+    assert record["usage"] == {"prompt_tokens": 50, "completion_tokens": 10}
+    assert record["caption"] == "x" * 100_000 + "…[50 more chars]"
+    assert (record["prompt"], record["generated"], "provider" in record) == ("write a poem", "done", False)
+    assert [r.getMessage() for r in caplog.records if "left out" in r.getMessage()] == [
+        "PromptWatch: an activity has no field 'modle'; it was left out.",
+        "PromptWatch: usage.input_tokens was left out: Extra inputs are not permitted.",
+        "PromptWatch: provider was left out: String should have at most 100 characters.",
+    ]
+
+
+def test_current_activity_outside_any_records_nothing_and_never_raises(sdk):
+    with PromptWatch():
+        assert promptwatch.current_activity().update(model="m").set_output("x") is not None
+    assert promptwatch.current_activity().update(model="m") is not None
+    promptwatch.flush(5)
+    assert sdk.latest_activities() == {}
+
+
 def test_manual_span_nests_and_records_output_and_metadata(sdk):
     @observe(name="inner")
     def inner():

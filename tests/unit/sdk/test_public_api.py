@@ -14,7 +14,8 @@ EXPECTED = {
     "Client", "DocumentSnippet", "LlmPrompt", "Log", "NamedPromptTemplateDescription", "ParallelPrompt",
     "PromptTemplateDescription", "PromptWatch", "PromptWatchError", "PromptWatchLlmCache", "Question",
     "RetrievedDocuments", "Span",
-    "__version__", "cache", "configure", "find_and_register_templates_recursive", "find_templates_recursive",
+    "__version__", "cache", "configure", "current_activity", "find_and_register_templates_recursive",
+    "find_templates_recursive",
     "flush", "get_prompt_template", "observe", "register_prompt_template", "shutdown", "span",
 }
 # imported on first use: they need langchain-core

@@ -2,7 +2,7 @@
 // (navigation, account switcher, theme toggle, sign out, policy-change banner) and picks the screen for the
 // current /ui/ path; the public pages (sign-up, waitlist, mailed links, policy texts, a share link) need no sign-in.
 // Only the sessions list comes with the first page; every other screen's modules load when it is first shown.
-import { html, render, useEffect, useState } from "./lib.js";
+import { html, render, useEffect, useRef, useState } from "./lib.js";
 import { api, clearAuth, currentAuth, onSignedOut, saveAuth } from "./api.js";
 import { OPERATOR_PATH, countPageViews, handleLinkClicks, navigate, useLocation } from "./router.js";
 import { toggleTheme, useTheme } from "./theme.js";
@@ -69,22 +69,27 @@ function AccountSwitcher({ me, onSwitch }) {
 function Shell({ auth, me, where, onSwitch, onSignOut }) {
   const theme = useTheme();
   const current = SCREENS.find((s) => where.path.startsWith(s.path));
+  const nav = useRef(null);
   useEffect(() => {
     document.title = current ? `${current.title} · PromptWatch` : "PromptWatch";
-  }, [current]);
+    // on a narrow screen the links scroll sideways: the current one in sight
+    nav.current.querySelector("[aria-current=page]")?.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }, [current, me]);
   const who = me ? (me.user ? me.user.email : `key ${me.key_id}`) : "";
+  // the theme the toggle gives; a narrow screen shows its icon alone
+  const next = theme === "dark" ? { icon: "☀", name: "Light" } : { icon: "☾", name: "Dark" };
   return html`<div class="shell">
     <a class="skip" href="#main">Skip to content</a>
     <header class="top">
       <a class="brand" href="/ui/sessions"><span class="logo" aria-hidden="true">◉</span> PromptWatch</a>
-      <nav aria-label="Main">
+      <nav aria-label="Main" ref=${nav}>
         ${SCREENS.filter(shownTo(me)).map((s) => html`<a href=${s.path} aria-current=${current === s ? "page" : undefined}>${s.title}</a>`)}
       </nav>
       <div class="who">
         <${AccountSwitcher} me=${me} onSwitch=${onSwitch} />
-        <span class="muted" title=${me ? `${me.role || "key"} · scope ${me.scope}` : ""}>${who}</span>
+        <span class="muted signed-in-as" title=${me ? `${me.role || "key"} · scope ${me.scope}` : ""}>${who}</span>
         <button type="button" class="ghost" onClick=${toggleTheme} aria-label="Switch between light and dark theme">
-          ${theme === "dark" ? "☀ Light" : "☾ Dark"}
+          ${next.icon}<span class="theme-name"> ${next.name}</span>
         </button>
         <button type="button" class="ghost" onClick=${onSignOut}>Sign out</button>
       </div>

@@ -1,11 +1,50 @@
 // A time-series line chart drawn by uPlot (its module is loaded on first use, so other screens never fetch
-// it), sized to its box and coloured from the theme's CSS variables; redrawn when the theme changes.
+// it), sized to its box and coloured from the theme's CSS variables; redrawn when the theme changes. Its legend
+// names the lines, and reads their values where the pointer is while it is over the plot.
 import { html, useEffect, useRef } from "./lib.js";
 import { useTheme } from "./theme.js";
+import { millis } from "./format.js";
 
 const HEIGHT = 200;
 // tick steps of a count axis: whole numbers only (1, 2, 5, 10, 20, 50, ...)
 const WHOLE_STEPS = Array.from({ length: 13 }, (_, exp) => [1, 2, 5].map((m) => m * 10 ** exp)).flat();
+// a duration axis (ms) ticks on whole time units, and all its ticks read in one unit: the largest its largest tick
+// reaches in which the step is whole tenths ("0 s, 0.5 s, 1 s", never "0 ms, 500 ms, 1.00 s")
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const DURATION_STEPS = [
+  0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500,
+  ...[1, 2, 5, 10, 15, 30].map((n) => n * SECOND),
+  ...[1, 2, 5, 10, 15, 30].map((n) => n * MINUTE),
+  ...[1, 2, 3, 6, 12].map((n) => n * HOUR),
+  ...WHOLE_STEPS.map((n) => n * DAY),
+];
+const UNITS = [["d", DAY], ["h", HOUR], ["min", MINUTE], ["s", SECOND]];
+const number = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
+
+function durationTicks(u, ticks, axis, space, step) {
+  const largest = Math.max(...ticks);
+  const [name, size] = UNITS.find(([, unit]) => largest >= unit && Number.isInteger((step * 10) / unit)) || ["ms", 1];
+  return ticks.map((tick) => `${number.format(tick / size)} ${name}`);
+}
+
+// the y axis of values read by `format`: durations as above, counts (`whole`) on whole numbers
+function valueAxis(format, whole) {
+  if (format === millis) return { incrs: DURATION_STEPS, values: durationTicks };
+  return { values: (u, ticks) => ticks.map(format), ...(whole && { incrs: WHOLE_STEPS }) };
+}
+
+// an axis as wide as its longest label
+function labelWidth(u, labels, index, cycle) {
+  const axis = u.axes[index];
+  if (cycle > 1) return axis._size;
+  u.ctx.font = axis.font[0];
+  const widest = Math.max(0, ...(labels || []).map((text) => u.ctx.measureText(text).width));
+  return Math.ceil(axis.ticks.size + axis.gap + widest / devicePixelRatio);
+}
+
 let uPlotLoading = null;
 
 function loadUPlot() {
@@ -41,7 +80,8 @@ export function Chart({ title, times, lines, format, whole = false, empty = null
         width: element.clientWidth,
         height: HEIGHT,
         scales: { x: { time: true }, y: { range: yRange(uPlot) } },
-        axes: [axis, { ...axis, size: 64, values: (u, ticks) => ticks.map(format), ...(whole && { incrs: WHOLE_STEPS }) }],
+        axes: [axis, { ...axis, size: labelWidth, ...valueAxis(format, whole) }],
+        hooks: { setLegend: [(u) => element.classList.toggle("pointing", Number.isInteger(u.cursor.idx))] },
         series: [
           {},
           ...lines.map((line) => ({

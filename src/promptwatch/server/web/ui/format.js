@@ -21,14 +21,19 @@ export function countShort(value) {
   return value === null || value === undefined ? blank : compact.format(value);
 }
 
-// USD with enough digits to show small per-call costs (a call often costs a fraction of a cent)
+// a cost in USD, one rule everywhere: cents from a dollar up ("$1.23"), two significant digits below ("$0.12",
+// "$0.0075", "$0.000014"; rounded first, so $0.996 reads "$1.00"), "<$0.000001" below a millionth of a dollar, "$0"
+// when it is 0 and "–" only when no cost is known (an activity whose model has no price)
 const dollars = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" });
-const cents = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumSignificantDigits: 3 });
-
-// a cost: "$0" when it is 0, "–" only when no cost is known (an activity whose model has no price)
+const belowDollar = new Intl.NumberFormat("en-US", {
+  style: "currency", currency: "USD", minimumSignificantDigits: 2, maximumSignificantDigits: 2,
+});
 export function money(value) {
   if (value === null || value === undefined) return blank;
-  return Math.abs(value) >= 1 ? dollars.format(value) : cents.format(value);
+  if (value === 0) return "$0";
+  const rounded = Math.abs(Number(value.toPrecision(2)));
+  if (rounded < 0.000001) return "<$0.000001";
+  return rounded >= 1 ? dollars.format(value) : belowDollar.format(value);
 }
 
 // a session's cost, the sum of its LLM calls' known costs: "–" when none of its calls has a price, and the sum
@@ -39,19 +44,29 @@ export function sessionCost(session) {
   return unpriced ? `${money(session.cost)} + ${unpriced} unpriced` : money(session.cost);
 }
 
+// how a duration of a millisecond or more reads: each step's upper bound (ms, exclusive), the unit it is rounded to
+// (ms) and its text. A duration is rounded to a step's unit before it is split, and goes on to the next step when
+// the rounding reaches the bound: 59.96 s reads "1 min 0 s", not "60.0 s"; 3,599.6 s "1 h 0 min", not "59 min 60 s"
+const DURATION_READINGS = [
+  [1000, 1, (ms) => `${ms} ms`],
+  [10_000, 10, (ms) => `${(ms / 1000).toFixed(2)} s`],
+  [60_000, 100, (ms) => `${(ms / 1000).toFixed(1)} s`],
+  [3_600_000, 1000, (ms) => `${Math.floor(ms / 60_000)} min ${(ms % 60_000) / 1000} s`],
+  [3_600_000_000, 60_000, (ms) => `${Math.floor(ms / 3_600_000)} h ${(ms % 3_600_000) / 60_000} min`],
+  [Infinity, 3_600_000, (ms) => `${integer.format(Math.floor(ms / 86_400_000))} d ${(ms % 86_400_000) / 3_600_000} h`],
+];
+
 // a duration: under a millisecond in tenths ("0.3 ms", "<0.1 ms"; a prompt template or a parser takes that
-// little), then whole milliseconds, seconds, minutes, hours and days
+// little), then whole milliseconds, seconds (hundredths below 10 s, else tenths), minutes and seconds, hours and
+// minutes, and days and hours from 1,000 hours
 export function millis(ms) {
   if (ms === null || ms === undefined || Number.isNaN(ms)) return blank;
-  if (ms > 0 && ms < 0.05) return "<0.1 ms";
-  if (ms > 0 && ms < 0.95) return `${ms.toFixed(1)} ms`;
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  if (minutes < 60) return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 1000) return `${hours} h ${minutes % 60} min`;
-  return `${integer.format(Math.floor(hours / 24))} d ${hours % 24} h`;
+  if (ms > 0 && ms < 0.95) return ms < 0.05 ? "<0.1 ms" : `${ms.toFixed(1)} ms`;
+  for (const [below, unit, text] of DURATION_READINGS) {
+    const rounded = Math.round(ms / unit) * unit;
+    if (rounded < below) return text(rounded);
+  }
+  return blank;
 }
 
 // the microseconds past the millisecond of an ISO time ("…:05.123456Z" → 0.456 ms), which Date.parse drops

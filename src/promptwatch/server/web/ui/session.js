@@ -158,7 +158,6 @@ function Tree({ session, pages, selectedId, onSelect }) {
         hasChildren=${row.node.children.length > 0} depth=${row.depth} span=${span}
         selected=${row.node.activity.id === selectedId} collapsed=${collapsed.has(row.node.activity.id)} on=${on} />`,
     )}
-    ${nodes.size === 0 && html`<p class="muted">This session has no activities yet.</p>`}
   </div>`;
 }
 
@@ -240,8 +239,14 @@ export function SessionDetail({ id, where, me }) {
     select(activityId);
     focusActivityRow(activityId);
   };
+  const summary = html`<${Summary} s=${session} me=${me} onDeleted=${(receipt) => setDeleted({ receipt })} />`;
+  if (activities.length === 0) {
+    return html`<section class="screen session">
+      ${summary}<p class="note">This session has no activities yet.</p>
+    </section>`;
+  }
   return html`<section class="screen session">
-    <${Summary} s=${session} me=${me} onDeleted=${(receipt) => setDeleted({ receipt })} />
+    ${summary}
     <div class="split">
       <div class="tree-pane">
         <${Tree} session=${session} pages=${pages} selectedId=${selected && selected.id} onSelect=${select} />
