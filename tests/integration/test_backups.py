@@ -1,9 +1,11 @@
 """Clauses P19 (backups forget deleted data within 60 days) and P15 (encryption at rest with a key per
-account; deleting the account makes every copy unreadable, backups included)."""
+account; deleting the account makes every copy unreadable, backups included); restores that never run under
+a live server and that put back a damaged or lost database."""
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -18,6 +20,7 @@ from promptwatch.server.errors import Gone
 from promptwatch.server.services.backups import expire_backups, read_catalog, take_backup
 from promptwatch.server.services.clock import utc_now
 from promptwatch.server.services.runtime import Runtime
+from promptwatch.server.services.store_lock import rewriting
 from promptwatch.server.settings import Settings
 from promptwatch.server.store.bodies import decode_body
 from promptwatch.server.store.engine import make_engine
@@ -26,17 +29,40 @@ from tests.support.payloads import llm, session, uid
 from tests.support.server import TEST_ENV
 
 
-def cli(server, *args: str) -> subprocess.CompletedProcess:
+def run_cli(server, *args: str) -> subprocess.CompletedProcess:
     env = {**TEST_ENV, "PROMPTWATCH_DATABASE_URL": server.database_url, "PATH": "/usr/bin:/bin", "COLUMNS": "200"}
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "promptwatch.cli", *args, "--data-dir", str(server.data_dir)],
         env=env,
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+def cli(server, *args: str) -> subprocess.CompletedProcess:
+    result = run_cli(server, *args)
     assert result.returncode == 0, result.stderr
     return result
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *words: str) -> None:
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert all(word in lines[0] for word in words), lines[0]
+
+
+def ingest_session(server) -> str:
+    sid = uid("s-")
+    with server.client(server.first.api_key) as client:
+        client.post("/api/v1/ingest", json={"sessions": [session(sid)], "activities": [llm(uid("a-"), sid)]})
+        assert client.get(f"/api/v1/sessions/{sid}").status_code == 200
+    return sid
+
+
+def session_status(server, sid: str) -> int:
+    with server.client(server.first.api_key) as client:
+        return client.get(f"/api/v1/sessions/{sid}").status_code
 
 
 def runtime_of(server) -> Runtime:
@@ -73,6 +99,53 @@ def test_p19_restore_reapplies_every_deletion_made_after_the_backup(fresh_server
         assert client.get(f"/api/v1/sessions/{doomed_tenant}").status_code == 404
 
 
+def test_restore_and_migrations_refuse_while_a_server_has_the_store_open(fresh_server):
+    """A restore under a running SQLite server left a database that never opened again."""
+    server = fresh_server().start()
+    backup_path = Path(cli(server, "backup").stdout.strip().splitlines()[-1])
+    later = ingest_session(server)
+    for command in (
+        ["restore", str(backup_path), "--yes"],
+        ["db", "downgrade", "base"],
+        ["db", "upgrade"],
+        ["keys", "rotate-master"],
+    ):
+        assert_one_line_error(run_cli(server, *command), "PromptWatch server", "stop the server first")
+    with server.client() as client:
+        assert client.get("/api/v1/ready").status_code == 200
+    assert session_status(server, later) == 200  # nothing was put back under it
+    server.stop()
+    cli(server, "restore", str(backup_path), "--yes")
+    refused = pytest.raises(RuntimeError, match="a command is restoring or migrating the store")
+    with rewriting(server.settings()), refused:  # a restore in progress: `up` does not start on it
+        server.start()
+    server.start()
+    assert session_status(server, later) == 404
+
+
+def test_restore_puts_back_a_damaged_or_missing_sqlite_database(backend, fresh_server):
+    if backend != "sqlite":
+        pytest.skip("a database file of its own is SQLite's")
+    server = fresh_server().start()
+    kept = ingest_session(server)
+    backup_path = Path(cli(server, "backup").stdout.strip().splitlines()[-1])
+    server.stop()
+    database = server.data_dir / "promptwatch.db"
+    with open(database, "r+b") as handle:  # the schema page, after the file header
+        handle.seek(100)
+        handle.write(os.urandom(3900))
+    assert_one_line_error(run_cli(server, "keys", "list"), "the database is damaged", "promptwatch restore")
+    cli(server, "restore", str(backup_path), "--yes")
+    server.start()
+    assert session_status(server, kept) == 200
+    server.stop()
+    for path in server.data_dir.glob("promptwatch.db*"):
+        path.unlink()
+    cli(server, "restore", str(backup_path), "--yes")
+    server.start()
+    assert session_status(server, kept) == 200
+
+
 def test_p19_no_backup_outlives_the_retention_and_the_setting_refuses_more_than_60_days(tmp_path):
     with pytest.raises(ValidationError):
         Settings(data_dir=tmp_path, backup_retention_days=61)
@@ -88,7 +161,7 @@ def test_p19_no_backup_outlives_the_retention_and_the_setting_refuses_more_than_
     removed = expire_backups(runtime, now=now)
     assert Path(old["path"]).name in removed and stray.name in removed
     assert not Path(old["path"]).exists() and Path(fresh["path"]).exists()
-    assert [e["file"] for e in read_catalog(runtime)] == [Path(fresh["path"]).name]
+    assert [e["file"] for e in read_catalog(settings)] == [Path(fresh["path"]).name]
 
 
 def test_p15_encrypted_payloads_are_unreadable_on_disk_and_shredded_with_the_account(fresh_server, backend):

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,8 @@ from promptwatch.cli.app import app
 from promptwatch.server.errors import Unauthenticated
 from promptwatch.server.services.audit import AuditService
 from promptwatch.server.services.credentials import Caller
+from promptwatch.server.store.schema_version import head_revision
+from tests.support.payloads import session, uid
 from tests.support.server import TEST_ENV, LiveServer, provision
 
 
@@ -99,6 +102,9 @@ def test_user_mistakes_are_one_line_errors(store, tmp_path):
     assert not (tmp_path / "x.zip").exists()
     assert_one_line_error(in_store(store, "users", "reset-password", "nobody@example.test"), "nobody@example.test")
     assert_one_line_error(in_store(store, "db", "downgrade", "nonsense"), "nonsense")
+    nobody = tmp_path / "nobody.zip"
+    assert_one_line_error(in_store(store, "export", "--out", str(nobody), "--tenant", "nobody"), "'nobody'")
+    assert not nobody.exists()
 
 
 def test_a_wrong_scope_is_a_usage_error_that_lists_the_scopes(store):
@@ -107,17 +113,38 @@ def test_a_wrong_scope_is_a_usage_error_that_lists_the_scopes(store):
     assert all(scope in result.stderr for scope in ("'ingest'", "'read'", "'admin'")), result.stderr
 
 
-def test_keys_list_shows_whole_key_ids_in_80_columns(store):
+def test_keys_list_shows_whole_key_ids_and_dates_in_80_columns(store):
     created = in_store(store, "keys", "create", "--scope", "read", "--name", "a rather long name", "--project", "p1")
     key_id = re.search(r"key id: (\S+)", created.stdout).group(1)
     assert in_store(store, "keys", "revoke", key_id).returncode == 0
+    in_store(store, "keys", "create", "--name", "a-name-without-any-spaces-in-it", "--project", "a-long-project-name")
     listed = in_store(store, "keys", "list", columns=80)
     assert listed.returncode == 0, listed.stderr
     assert all(len(line) <= 80 for line in listed.stdout.splitlines())
     assert key_id in listed.stdout and re.search(r"pk_\w{16}", listed.stdout)
     assert "…" not in listed.stdout, listed.stdout
+    dates = re.findall(r"\d{4}-[\d-]*", listed.stdout)
+    assert dates and all(re.fullmatch(r"\d{4}-\d\d-\d\d", date) for date in dates), listed.stdout
     wide = in_store(store, "keys", "list", columns=200).stdout
-    assert re.search(rf"{key_id} +a rather long name +read +p1 +\S+ \S+ +revoked \S+ \S+ *\n", wide), wide
+    assert re.search(rf"{key_id} +a rather long name +read +p1 +\S+ +revoked *\n +\d{{4}}-\d\d-\d\d *\n", wide), wide
+    narrow = in_store(store, "keys", "list", columns=60).stdout
+    assert key_id in narrow and "…" not in narrow, narrow  # narrower still, the dates fold, never a key id
+
+
+def test_revoking_a_revoked_key_says_so_and_succeeds(store):
+    created = in_store(store, "keys", "create", "--name", "twice")
+    key_id = re.search(r"key id: (\S+)", created.stdout).group(1)
+    assert in_store(store, "keys", "revoke", key_id).returncode == 0
+    again = in_store(store, "keys", "revoke", key_id)
+    assert again.returncode == 0, again.stderr
+    assert re.search(rf"{key_id} was already revoked on \d{{4}}-\d\d-\d\d", again.stdout), again.stdout
+
+
+def test_db_current_never_cuts_a_revision_id_in_80_columns(store):
+    shown = in_store(store, "db", "current", columns=80)
+    assert shown.returncode == 0, shown.stderr
+    heads = head_revision().split(",")
+    assert all(shown.stdout.count(head) == 2 for head in heads), shown.stdout  # the database's and the needed
 
 
 def test_users_reset_password_gives_the_owner_a_new_one(store):
@@ -157,6 +184,21 @@ def test_cli_keys_create_list_revoke_offline(live_server, tmp_path):
         assert client.get("/api/v1/sessions").status_code == 401
 
 
+def test_export_of_one_tenant_holds_its_sessions(live_server, tmp_path):
+    tenant, sid = uid("tenant-"), uid("s-")
+    with live_server.client(live_server.first.api_key) as client:
+        client.post("/api/v1/ingest", json={"sessions": [session(sid, tracking_tenant=tenant)]})
+    out = tmp_path / "tenant.zip"
+    exported = promptwatch(
+        *("export", "--out", str(out), "--tenant", tenant, "--data-dir", str(live_server.data_dir)),
+        home=tmp_path,
+        database_url=live_server.database_url,
+    )
+    assert exported.returncode == 0, exported.stderr
+    with zipfile.ZipFile(out) as archive:
+        assert sid in archive.read("sessions.jsonl").decode()
+
+
 def every_command() -> list[list[str]]:
     found = [[]] + [[c.name] for c in app.registered_commands]
     for group in app.registered_groups:
@@ -169,6 +211,8 @@ def test_every_command_has_help_in_plain_words(command):
     result = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0 and "Usage" in result.output, result.output
     assert not re.search(r"\(P\d", result.output), "help quotes clause codes users do not know"
+    assert "<bool>" not in result.output, "a flag takes no value"
+    assert not re.search(r"\{[a-z_]+\}", result.output), "arguments are named in capitals, like {KEY_ID}"
     if "--data-dir" in result.output:
         assert "[default:" in result.output and ".promptwatch" in result.output
         assert not re.search(r"\w \.", result.output), "a stray space before a full stop"

@@ -5,7 +5,13 @@ import typer
 from . import customers, data, db, keys, lifecycle, staff, up, users
 from .errors import GuardedGroup
 
-app = typer.Typer(cls=GuardedGroup, help="PromptWatch: observability for LLM applications.", no_args_is_help=True)
+# plain help, as click writes it: flags without a type, options with theirs, in the terminal's width
+app = typer.Typer(
+    cls=GuardedGroup,
+    help="PromptWatch: observability for LLM applications.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 app.command("up")(up.up)
 app.command("cleanup")(lifecycle.cleanup)
 app.command("backup")(data.backup)

@@ -72,7 +72,7 @@ def list_invoices(
 
 @invoices.command("pdf")
 def pdf(
-    number: int,
+    number: Annotated[int, typer.Argument(metavar="NUMBER")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the PDF.")],
     data_dir: DataDir = None,
 ) -> None:
@@ -84,8 +84,12 @@ def pdf(
 
 
 @invoices.command("plan")
-def plan(account: int, plan_code: str, data_dir: DataDir = None) -> None:
-    """Put ACCOUNT on plan PLAN_CODE (free, team, business)."""
+def plan(
+    account: Annotated[int, typer.Argument(metavar="ACCOUNT")],
+    plan_code: Annotated[str, typer.Argument(metavar="PLAN")],
+    data_dir: DataDir = None,
+) -> None:
+    """Put ACCOUNT on plan PLAN (free, team, business)."""
     runtime, outbox = _services(data_dir)
     BillingService(runtime, outbox).set_plan(account, plan_code)
     console.print(f"account {account} is on {plan_code}")

@@ -7,14 +7,17 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from sqlalchemy import literal, select
 
 from promptwatch.server.services import archive
 from promptwatch.server.services.backups import expire_backups, restore_backup, take_backup
+from promptwatch.server.services.runtime import Runtime
+from promptwatch.server.store.archive_rows import tenant_conditions
 
-from .options import AccountId, DataDir, open_runtime
+from .errors import CommandError
+from .options import AccountId, DataDir, load_settings, open_runtime
 
 console = Console(stderr=True)
-ExistingFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False)]
 
 
 def _progress(label: str):
@@ -35,14 +38,15 @@ def backup(data_dir: DataDir = None) -> None:
 
 
 def restore(
-    path: ExistingFile,
+    path: Annotated[Path, typer.Argument(metavar="BACKUP", exists=True, dir_okay=False)],
     data_dir: DataDir = None,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask; the server must be stopped.")] = False,
 ) -> None:
-    """Restore a backup (stop the server first), then re-apply every deletion made since it was taken."""
+    """Restore a backup (stop the server first), then re-apply every deletion made since it was taken. The
+    database may be damaged or missing: the backup replaces it."""
     if not yes and not typer.confirm(f"Replace the database with {path.name}? The server must be stopped"):
         raise typer.Exit(1)
-    result = restore_backup(open_runtime(data_dir), path, progress=_progress("restore"))
+    result = restore_backup(load_settings(data_dir), path, progress=_progress("restore"))
     console.print(
         f"restored {result['restored']} (taken {result['taken_at']}); "
         f"deletions re-applied: {result['deletions_reapplied']}"
@@ -57,12 +61,28 @@ def export(
 ) -> None:
     """Export everything an account owns (or one tenant's data) as JSON Lines in a zip with a manifest."""
     runtime = open_runtime(data_dir, account)
+    if tenant is not None and not _holds_tenant(runtime, account, tenant):
+        raise CommandError(
+            f"account {account} holds nothing about tenant {tenant!r} (names are exact); no archive written"
+        )
     manifest = archive.export_archive(runtime, account, out, tenant=tenant, progress=_progress("export"))
     rows = sum(f["rows"] for f in manifest["files"].values())
     console.print(f"exported {rows} rows in {len(manifest['files'])} files to {out}")
 
 
-def import_(path: ExistingFile, data_dir: DataDir = None, account: AccountId = 1) -> None:
+def _holds_tenant(runtime: Runtime, account: int, tenant: str) -> bool:
+    with runtime.engine.connect() as conn:
+        return any(
+            conn.execute(select(literal(1)).where(condition).limit(1)).first()
+            for condition in tenant_conditions(account, tenant).values()
+        )
+
+
+def import_(
+    path: Annotated[Path, typer.Argument(metavar="ARCHIVE", exists=True, dir_okay=False)],
+    data_dir: DataDir = None,
+    account: AccountId = 1,
+) -> None:
     """Import an export archive into an account (all or nothing; ids are remapped)."""
     counts = archive.import_archive(open_runtime(data_dir, account), path, account, progress=_progress("import"))
     console.print(f"imported {sum(counts.values())} rows: {counts}")

@@ -1,11 +1,15 @@
-"""`promptwatch db`: upgrade, downgrade and show the schema revision."""
+"""`promptwatch db`: upgrade, downgrade and show the schema revision. Upgrade and downgrade refuse while a
+server has the store open."""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 import typer
 from alembic.util.exc import CommandError as AlembicError
 from rich.console import Console
 
+from promptwatch.server.services.store_lock import rewriting
 from promptwatch.server.settings import resolve_database_url
 from promptwatch.server.store.engine import make_engine
 from promptwatch.server.store.schema_version import current_revision, downgrade, head_revision, upgrade
@@ -17,33 +21,43 @@ app = typer.Typer(no_args_is_help=True)
 console = Console()
 
 
+def _shown(revisions: str | None) -> str:
+    """Revisions as rich wraps them: between ids, never inside one."""
+    return ", ".join(revisions.split(",")) if revisions else "empty"
+
+
 @app.command("upgrade")
 def upgrade_command(data_dir: DataDir = None) -> None:
     """Migrate the database schema to this version of PromptWatch."""
-    engine = make_engine(resolve_database_url(load_settings(data_dir)))
-    before = current_revision(engine)
-    upgrade(engine)
-    console.print(f"schema: {before or 'empty'} -> {current_revision(engine)}")
+    settings = load_settings(data_dir)
+    with rewriting(settings):
+        engine = make_engine(resolve_database_url(settings))
+        before = current_revision(engine)
+        upgrade(engine)
+        console.print(f"schema: {_shown(before)} -> {_shown(current_revision(engine))}")
 
 
 @app.command("downgrade")
-def downgrade_command(revision: str, data_dir: DataDir = None) -> None:
+def downgrade_command(revision: Annotated[str, typer.Argument(metavar="REVISION")], data_dir: DataDir = None) -> None:
     """Migrate the schema back to REVISION (use 'base' for an empty database)."""
-    engine = store_engine(load_settings(data_dir))
-    before = current_revision(engine)
-    try:
-        downgrade(engine, revision)
-    except AlembicError as exc:  # an unknown or ambiguous revision
-        raise CommandError(f"cannot downgrade to {revision}: {exc}") from None
-    after = current_revision(engine)
+    settings = load_settings(data_dir)
+    engine = store_engine(settings)
+    with rewriting(settings):
+        before = current_revision(engine)
+        try:
+            downgrade(engine, revision)
+        except AlembicError as exc:  # an unknown or ambiguous revision
+            raise CommandError(f"cannot downgrade to {revision}: {exc}") from None
+        after = current_revision(engine)
     if after == before:
-        console.print(f"schema unchanged: {after or 'empty'} ({revision} is not below it)")
+        console.print(f"schema unchanged: {_shown(after)} ({revision} is not below it)")
     else:
-        console.print(f"schema: {after or 'empty'}")
+        console.print(f"schema: {_shown(after)}")
 
 
 @app.command("current")
 def current_command(data_dir: DataDir = None) -> None:
     """Show the schema revision of the database and the one this PromptWatch needs."""
     engine = store_engine(load_settings(data_dir))
-    console.print(f"database: {current_revision(engine) or 'empty'}; needed: {head_revision()}")
+    console.print(f"database: {_shown(current_revision(engine))}")
+    console.print(f"needed:   {_shown(head_revision())}")

@@ -2,14 +2,19 @@
 
 A usage mistake (a wrong option value) is typer's: it names the option and exits 2. What goes wrong after
 that — no store at the data dir, an unknown key or account, a file that cannot be written, a port in use,
-a schema to upgrade — is a `CommandError`, a domain error of a service, or an `OSError`. Anything else is
-a bug and keeps its traceback.
+a schema to upgrade, a server that has the store open — is a `CommandError`, a domain error of a service,
+or an `OSError`; a damaged SQLite file says so and how to put a backup back. Anything else is a bug and
+keeps its traceback.
 """
 
 from __future__ import annotations
 
+import sqlite3
+from typing import NoReturn
+
 import click
 import typer
+from sqlalchemy.exc import DatabaseError
 from typer.core import TyperGroup
 
 from promptwatch.server.errors import DomainError
@@ -37,5 +42,13 @@ class GuardedGroup(TyperGroup):
         except BrokenPipeError:  # output piped to a reader that stopped: typer's own case
             raise
         except (CommandError, *USER_ERRORS) as exc:
-            typer.secho(f"error: {one_line(exc)}", err=True, fg="red")
-            raise typer.Exit(1) from None
+            _fail(one_line(exc))
+        except DatabaseError as exc:
+            if type(exc.orig) is not sqlite3.DatabaseError:  # SQLite's word for a damaged file; not its subclasses
+                raise
+            _fail(f"the database is damaged ({exc.orig}); `promptwatch restore BACKUP` puts a backup back")
+
+
+def _fail(message: str) -> NoReturn:
+    typer.secho(f"error: {message}", err=True, fg="red")
+    raise typer.Exit(1) from None

@@ -1,4 +1,5 @@
-"""`promptwatch keys`: create, list and revoke API keys without the server running."""
+"""`promptwatch keys`: create, list and revoke API keys with the server running or not; `rotate-master`
+refuses while a server has the store open."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from rich.table import Table
 from promptwatch.server.services.accounts import AccountService
 from promptwatch.server.services.clock import utc_now
 from promptwatch.server.services.credentials import Caller
+from promptwatch.server.services.store_lock import rewriting
 from promptwatch.server.store.tables.credentials import SCOPES
 
 from .options import AccountId, DataDir, open_runtime
@@ -47,18 +49,22 @@ def create(
 @app.command("list")
 def list_keys(data_dir: DataDir = None, account: AccountId = 1) -> None:
     """List the account's keys (never their secrets)."""
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)  # room for the columns in 80
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True, show_edge=False)
     table.add_column("key id", no_wrap=True)  # what `keys revoke` takes: whole however narrow the terminal
-    for title in ("name", "scope", "project", "created", "last used", "state"):
-        table.add_column(title, overflow="fold")
+    table.add_column("name", overflow="fold")
+    table.add_column("scope", no_wrap=True)
+    table.add_column("project", overflow="fold")
+    dates_whole = console.width >= 80  # narrower, the dates fold rather than the key ids
+    for title in ("created", "last used", "state"):
+        table.add_column(title, no_wrap=dates_whole, overflow="fold")
     for key in _accounts(data_dir, account).list_keys(_admin(account)):
         table.add_row(
             key["key_id"],
             key["name"] or "",
             key["scope"],
             key["project"] or "",
-            _when(key["created_at"]),
-            _when(key["last_used_at"]),
+            _day(key["created_at"]),
+            _day(key["last_used_at"]),
             _state(key),
         )
     console.print(table)
@@ -66,25 +72,35 @@ def list_keys(data_dir: DataDir = None, account: AccountId = 1) -> None:
 
 def _state(key: dict) -> str:
     if key["revoked_at"]:
-        return f"revoked {_when(key['revoked_at'])}"
+        return f"revoked\n{_day(key['revoked_at'])}"
     if key["expires_at"]:
-        return f"{'expired' if key['expires_at'] <= utc_now() else 'expires'} {_when(key['expires_at'])}"
+        return f"{'expired' if key['expires_at'] <= utc_now() else 'expires'}\n{_day(key['expires_at'])}"
     return "active"
 
 
-def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
+def _day(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d}" if moment else ""
 
 
 @app.command("revoke")
-def revoke(key_id: str, data_dir: DataDir = None, account: AccountId = 1) -> None:
-    """Revoke a key at once."""
-    _accounts(data_dir, account).revoke_key(_admin(account), key_id)
+def revoke(
+    key_id: Annotated[str, typer.Argument(metavar="KEY_ID")], data_dir: DataDir = None, account: AccountId = 1
+) -> None:
+    """Revoke a key at once (a key already revoked stays as it is)."""
+    accounts = _accounts(data_dir, account)
+    known = next((key for key in accounts.list_keys(_admin(account)) if key["key_id"] == key_id), None)
+    if known and known["revoked_at"]:
+        console.print(f"{key_id} was already revoked on {_day(known['revoked_at'])}")
+        return
+    accounts.revoke_key(_admin(account), key_id)
     console.print(f"revoked {key_id}")
 
 
 @app.command("rotate-master")
 def rotate_master(data_dir: DataDir = None) -> None:
-    """Re-wrap every account's data key under a new instance master key (encryption at rest)."""
-    count = open_runtime(data_dir).crypto.rotate_master()
+    """Re-wrap every account's data key under a new instance master key (encryption at rest); stop the
+    server first."""
+    runtime = open_runtime(data_dir)
+    with rewriting(runtime.settings):
+        count = runtime.crypto.rotate_master()
     console.print(f"master key rotated; {count} account keys re-wrapped")

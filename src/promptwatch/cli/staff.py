@@ -18,7 +18,7 @@ console = Console()
 
 @app.command("create")
 def create(
-    email: Annotated[str, typer.Argument(help="The person's e-mail: their sign-in name.")],
+    email: Annotated[str, typer.Argument(metavar="EMAIL", help="The person's e-mail: their sign-in name.")],
     role: Annotated[
         str, typer.Option(help="staff (manage the instance, no customer data) or operator (also billing and mail).")
     ] = "staff",

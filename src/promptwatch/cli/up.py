@@ -1,4 +1,6 @@
-"""`promptwatch up`: start the server; the first run creates the schema, an account, its owner and a key."""
+"""`promptwatch up`: start the server; the first run creates the schema, an account, its owner and a key.
+The process holds the store's shared lock from before it touches the store until it ends, so commands that
+rewrite the store refuse while it runs (`store_lock`)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from rich.console import Console
 from promptwatch.server.app import create_app
 from promptwatch.server.services.accounts import AccountService
 from promptwatch.server.services.runtime import Runtime
+from promptwatch.server.services.store_lock import serving
 from promptwatch.server.settings import resolve_database_url
 from promptwatch.server.store.engine import make_engine
 from promptwatch.server.store.schema_version import ensure_current
@@ -37,7 +40,10 @@ def up(
     tls_cert: Annotated[Path | None, typer.Option(help="Serve HTTPS with this certificate (PEM).")] = None,
     tls_key: Annotated[Path | None, typer.Option(help="The private key of --tls-cert (PEM).")] = None,
     tls_self_signed: Annotated[
-        bool, typer.Option(help="Serve HTTPS with a self-signed certificate made once in <data dir>/tls/.")
+        bool,
+        typer.Option(
+            "--tls-self-signed", help="Serve HTTPS with a self-signed certificate made once in <data dir>/tls/."
+        ),
     ] = False,
 ) -> None:
     """Start PromptWatch (embedded SQLite unless PROMPTWATCH_DATABASE_URL names PostgreSQL)."""
@@ -45,41 +51,42 @@ def up(
         raise typer.BadParameter("--tls-cert and --tls-key go together")
     _check_port_free(host, port)
     settings = load_settings(data_dir)
-    if tls_self_signed and not tls_cert:
-        tls_cert, tls_key = self_signed_pair(settings.data_dir)
-    ssl = {"ssl_certfile": str(tls_cert), "ssl_keyfile": str(tls_key)} if tls_cert else {}
-    engine = make_engine(resolve_database_url(settings))
-    ensure_current(engine, create_if_empty=True)
-    accounts = AccountService(Runtime.build(settings, engine))
-    url = f"{'https' if ssl else 'http'}://{host}:{port}"
-    if not accounts.is_bootstrapped():
-        first = accounts.bootstrap(owner_email=owner_email)
-        console.print("[bold]PromptWatch is set up.[/bold] Shown once, keep them safe:")
-        console.print(f"  owner:    {first.owner_email}  password: {first.owner_password}")
-        console.print(f"  API key:  {first.api_key}")
-        console.print(f"  export PROMPTWATCH_HOST_URL={url} PROMPTWATCH_API_KEY={first.api_key}")
-        console.print(
-            f"  password lost later? promptwatch users reset-password {first.owner_email} "
-            f"--data-dir {Path(settings.data_dir).absolute()}"
-        )
-    engine.dispose()
-    console.print(f"PromptWatch at {url}  (data: {Path(settings.data_dir)})")
-    if workers > 1 and engine.dialect.name == "sqlite":
-        console.print("[yellow]SQLite serves from one process; starting one worker[/yellow]")
-        workers = 1
-    if workers > 1:  # each worker process builds its app from the environment
-        os.environ["PROMPTWATCH_DATA_DIR"] = str(settings.data_dir)
-        uvicorn.run(
-            "promptwatch.server.tls:create_tls_app" if ssl else "promptwatch.server.app:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="warning",
-            **ssl,
-        )
-    else:
-        uvicorn.run(create_app(settings, tls=bool(ssl)), host=host, port=port, log_level="warning", **ssl)
+    with serving(settings):  # until the server stops
+        if tls_self_signed and not tls_cert:
+            tls_cert, tls_key = self_signed_pair(settings.data_dir)
+        ssl = {"ssl_certfile": str(tls_cert), "ssl_keyfile": str(tls_key)} if tls_cert else {}
+        engine = make_engine(resolve_database_url(settings))
+        ensure_current(engine, create_if_empty=True)
+        accounts = AccountService(Runtime.build(settings, engine))
+        url = f"{'https' if ssl else 'http'}://{host}:{port}"
+        if not accounts.is_bootstrapped():
+            first = accounts.bootstrap(owner_email=owner_email)
+            console.print("[bold]PromptWatch is set up.[/bold] Shown once, keep them safe:")
+            console.print(f"  owner:    {first.owner_email}  password: {first.owner_password}")
+            console.print(f"  API key:  {first.api_key}")
+            console.print(f"  export PROMPTWATCH_HOST_URL={url} PROMPTWATCH_API_KEY={first.api_key}")
+            console.print(
+                f"  password lost later? promptwatch users reset-password {first.owner_email} "
+                f"--data-dir {Path(settings.data_dir).absolute()}"
+            )
+        engine.dispose()
+        console.print(f"PromptWatch at {url}  (data: {Path(settings.data_dir)})")
+        if workers > 1 and engine.dialect.name == "sqlite":
+            console.print("[yellow]SQLite serves from one process; starting one worker[/yellow]")
+            workers = 1
+        if workers > 1:  # each worker process builds its app from the environment
+            os.environ["PROMPTWATCH_DATA_DIR"] = str(settings.data_dir)
+            uvicorn.run(
+                "promptwatch.server.tls:create_tls_app" if ssl else "promptwatch.server.app:create_app",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                log_level="warning",
+                **ssl,
+            )
+        else:
+            uvicorn.run(create_app(settings, tls=bool(ssl)), host=host, port=port, log_level="warning", **ssl)
 
 
 def _check_port_free(host: str, port: int) -> None:

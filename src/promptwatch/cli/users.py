@@ -19,7 +19,7 @@ console = Console(stderr=True)
 
 @app.command("reset-password")
 def reset_password(
-    email: Annotated[str, typer.Argument(help="The user's e-mail: their sign-in name.")],
+    email: Annotated[str, typer.Argument(metavar="EMAIL", help="The user's e-mail: their sign-in name.")],
     data_dir: DataDir = None,
 ) -> None:
     """Give the user a new generated password, printed once; their open sessions end."""

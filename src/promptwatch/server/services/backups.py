@@ -4,7 +4,8 @@ deletion ledger — so deleted data never comes back.
 
 SQLite is copied with its online backup API; PostgreSQL with `pg_dump --format=custom`. Backups hold the
 database only: the keys directory and the ledger stay outside, so an account deleted since a backup stays
-unreadable in it (its key is gone) and is deleted again on restore.
+unreadable in it (its key is gone) and is deleted again on restore. A restore needs no working database
+(it is what puts a damaged or lost one back) and refuses while a server has the store open.
 """
 
 from __future__ import annotations
@@ -21,29 +22,30 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from ..errors import InvalidInput
-from ..settings import resolve_database_url
+from ..settings import Settings, resolve_database_url
 from ..store.engine import make_engine
 from ..store.schema_version import head_revision
 from .clock import utc_now
 from .deletion import reapply_deletion
 from .ledger import DeletionLedger
 from .runtime import Runtime
+from .store_lock import rewriting
 
 CATALOG = "catalog.json"
 Progress = Callable[[str, int], None]
 
 
-def _catalog_path(runtime: Runtime) -> Path:
-    return runtime.settings.backups_path() / CATALOG
+def _catalog_path(settings: Settings) -> Path:
+    return settings.backups_path() / CATALOG
 
 
-def read_catalog(runtime: Runtime) -> list[dict]:
-    path = _catalog_path(runtime)
+def read_catalog(settings: Settings) -> list[dict]:
+    path = _catalog_path(settings)
     return json.loads(path.read_text()) if path.exists() else []
 
 
-def _write_catalog(runtime: Runtime, entries: list[dict]) -> None:
-    path = _catalog_path(runtime)
+def _write_catalog(settings: Settings, entries: list[dict]) -> None:
+    path = _catalog_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(entries, indent=2))
@@ -100,7 +102,7 @@ def take_backup(runtime: Runtime, now: datetime | None = None, progress: Progres
         "sha256": _sha256(path),
         "schema": head_revision(),
     }
-    _write_catalog(runtime, [*read_catalog(runtime), entry])
+    _write_catalog(runtime.settings, [*read_catalog(runtime.settings), entry])
     note("backup written", entry["bytes"])
     return {**entry, "path": str(path)}
 
@@ -111,13 +113,13 @@ def expire_backups(runtime: Runtime, now: datetime | None = None) -> list[str]:
     limit = now - timedelta(days=runtime.settings.backup_retention_days)
     directory = runtime.settings.backups_path()
     kept, removed = [], []
-    for entry in read_catalog(runtime):
+    for entry in read_catalog(runtime.settings):
         if datetime.fromisoformat(entry["taken_at"]) < limit:
             (directory / entry["file"]).unlink(missing_ok=True)
             removed.append(entry["file"])
         else:
             kept.append(entry)
-    _write_catalog(runtime, kept)
+    _write_catalog(runtime.settings, kept)
     known = {entry["file"] for entry in kept} | {CATALOG}
     for stray in directory.glob("promptwatch-*"):  # a backup missing from the catalog is not kept either
         if stray.name not in known:
@@ -131,37 +133,51 @@ def scheduled_backup(runtime: Runtime) -> None:
     expire_backups(runtime)
 
 
-def restore_backup(runtime: Runtime, backup: Path, progress: Progress | None = None) -> dict:
-    """Put the database back as the backup has it (the server must be stopped), then apply every deletion
-    the ledger recorded after the backup was taken. Returns what was re-applied."""
+def restore_backup(settings: Settings, backup: Path, progress: Progress | None = None) -> dict:
+    """Put the database back as the backup has it, whatever state the current one is in (refused while a
+    server has the store open), then apply every deletion the ledger recorded after the backup was taken.
+    Returns what was re-applied."""
     note = progress or (lambda _step, _n: None)
-    entry = next((e for e in read_catalog(runtime) if e["file"] == backup.name), None)
+    entry = next((e for e in read_catalog(settings) if e["file"] == backup.name), None)
     if entry is None or not backup.exists():
-        raise InvalidInput(f"{backup} is not a backup in the catalog of {runtime.settings.backups_path()}")
+        raise InvalidInput(f"{backup} is not a backup in the catalog of {settings.backups_path()}")
+    url = resolve_database_url(settings)
+    backend = make_url(url).get_backend_name()
+    if (entry["kind"] == "sqlite") != (backend == "sqlite"):
+        raise InvalidInput(f"{backup} is a {entry['kind']} backup and this store's database is {backend}")
     if _sha256(backup) != entry["sha256"]:
         raise InvalidInput(f"{backup} does not match its checksum in the catalog")
-    url = resolve_database_url(runtime.settings)
-    runtime.engine.dispose()
-    if entry["kind"] == "sqlite":
-        database = Path(make_url(url).database)
-        for suffix in ("-wal", "-shm"):
-            Path(f"{database}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(backup, database)
-    else:
-        subprocess.run(
-            ["pg_restore", "--clean", "--if-exists", "--no-owner", "--dbname", _libpq_url(url), str(backup)],
-            check=True,
-            capture_output=True,
-            timeout=3600,
-        )
-    note("database restored", 1)
-    engine = make_engine(url)
-    taken_at = datetime.fromisoformat(entry["taken_at"])
-    reapplied = 0
-    with engine.begin() as conn:
-        for deletion in DeletionLedger(runtime.settings.deletion_ledger_path()).entries(after=taken_at):
-            reapply_deletion(conn, deletion, utc_now())
-            reapplied += 1
-            note("deletions re-applied", reapplied)
-    engine.dispose()
+    with rewriting(settings):
+        if entry["kind"] == "sqlite":
+            _replace_sqlite(backup, Path(make_url(url).database))
+        else:
+            subprocess.run(
+                ["pg_restore", "--clean", "--if-exists", "--no-owner", "--dbname", _libpq_url(url), str(backup)],
+                check=True,
+                capture_output=True,
+                timeout=3600,
+            )
+        note("database restored", 1)
+        engine = make_engine(url)
+        taken_at = datetime.fromisoformat(entry["taken_at"])
+        reapplied = 0
+        try:
+            with engine.begin() as conn:
+                for deletion in DeletionLedger(settings.deletion_ledger_path()).entries(after=taken_at):
+                    reapply_deletion(conn, deletion, utc_now())
+                    reapplied += 1
+                    note("deletions re-applied", reapplied)
+        finally:
+            engine.dispose()
     return {"restored": backup.name, "taken_at": entry["taken_at"], "deletions_reapplied": reapplied}
+
+
+def _replace_sqlite(backup: Path, database: Path) -> None:
+    """Copy beside the database first, so that a failed copy leaves the current file as it was; the old
+    write-ahead log goes with the file it belonged to."""
+    staged = database.with_name(f"{database.name}.restoring")
+    shutil.copyfile(backup, staged)
+    staged.chmod(0o600)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    staged.replace(database)
