@@ -53,6 +53,8 @@ def test_garbage_never_gets_a_500(client, path, body):
         {"limit": "100000"},
         {"since": "not a date"},
         {"since": "2026-01-01T00:00:00"},
+        {"since": "1790000000"},  # not taken for seconds since 1970
+        {"projct": "alpha"},  # a misspelt filter is never ignored
         {"cursor": "%%%"},
         {"cursor": "bm9wZQ=="},
         {"has_error": "maybe"},

@@ -10,7 +10,8 @@ import pytest
 QUERY_REFUSALS = [  # (path, parameters, the field `errors` names, the top-level `field` when there is one)
     ("/api/v1/sessions", {"sort": "bogus"}, "query.sort", None),
     ("/api/v1/sessions", {"limit": 0}, "limit", "limit"),
-    ("/api/v1/sessions", {"since": "2026-10-05T00:00:00"}, "since", "since"),
+    ("/api/v1/sessions", {"since": "2026-10-05T00:00:00"}, "query.since", None),
+    ("/api/v1/sessions", {"projct": "shop"}, "query.projct", None),
     ("/api/v1/sessions", {"cursor": "abc"}, "cursor", "cursor"),
     ("/api/v1/sessions", {"meta": "env"}, "meta", "meta"),
     ("/api/v1/metrics/usage", {"projects": "shop"}, "query.projects", None),
@@ -33,10 +34,10 @@ def test_every_refused_query_names_its_fields_in_errors(client, path, params, fi
     assert problem.get("field") == top_level
 
 
-def test_a_refusal_that_is_no_one_fields_still_lists_it(live_server):
+def test_a_services_refusal_lists_its_field_in_errors(live_server):
     tenant = live_server.new_tenant("problem-bodies")
     admin = live_server.accounts()._rt.keys.create(tenant.account_id, "admin")
     past = (datetime.now(timezone.utc) - timedelta(days=1)).isoformat()
     with live_server.client(admin) as client:
-        problem = assert_problem_with_errors(client.post("/api/v1/keys", json={"expires_at": past}), None)
+        problem = assert_problem_with_errors(client.post("/api/v1/keys", json={"expires_at": past}), "expires_at")
         assert problem["errors"][0]["message"] == problem["detail"] == "expires_at is in the past"

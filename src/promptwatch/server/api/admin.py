@@ -3,14 +3,12 @@ Nothing here reads customer content; support access under a grant is in `support
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Depends, Request
 
-from ..errors import InvalidInput
 from ..services.credentials import Caller
 from .deps import caller
 from .problems import responses
+from .query_rules import QueryTime
 
 router = APIRouter(prefix="/api/v1/admin", tags=["instance administration"])
 
@@ -30,9 +28,7 @@ def accounts(request: Request, who: Caller = Depends(caller)) -> dict:
 
 
 @router.get("/usage", summary="Volumes per account (staff)", responses=responses(401, 403, 422))
-def usage(request: Request, who: Caller = Depends(caller), since: datetime | None = None) -> dict:
-    if since is not None and since.tzinfo is None:
-        raise InvalidInput("since needs a timezone", field="since")
+def usage(request: Request, who: Caller = Depends(caller), since: QueryTime | None = None) -> dict:
     return {"items": _staff(request).usage(who, since)}
 
 

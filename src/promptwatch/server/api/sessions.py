@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -14,6 +13,7 @@ from .activity_window import activity_window
 from .deps import caller
 from .json_response import DataResponse
 from .problems import responses
+from .query_rules import QueryTime, known_query_only
 
 router = APIRouter(prefix="/api/v1/sessions", tags=["sessions"])
 SessionId = Annotated[str, Path(min_length=1, max_length=200)]
@@ -29,7 +29,12 @@ def _metadata_filters(values: list[str]) -> dict[str, str]:
     return out
 
 
-@router.get("", summary="List sessions, newest first", responses=responses(401, 403, 422))
+@router.get(
+    "",
+    summary="List sessions, newest first",
+    responses=responses(401, 403, 422),
+    dependencies=[Depends(known_query_only)],
+)
 def list_sessions(
     request: Request,
     who: Caller = Depends(caller),
@@ -38,8 +43,8 @@ def list_sessions(
     q: Annotated[
         str | None, Query(max_length=500, description="words that must all occur in a prompt or output")
     ] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: QueryTime | None = None,
+    until: QueryTime | None = None,
     has_error: bool | None = None,
     template: Annotated[str | None, Query(max_length=256)] = None,
     model: Annotated[str | None, Query(max_length=200)] = None,
@@ -56,9 +61,6 @@ def list_sessions(
     cursor: str | None = None,
 ) -> dict:
     """Only light columns are read: prompts and outputs are never loaded for the list."""
-    for name, value in (("since", since), ("until", until)):
-        if value is not None and value.tzinfo is None:
-            raise InvalidInput(f"{name} needs a timezone (e.g. 2026-01-01T00:00:00Z)", field=name)
     where = dict(
         tenant=tenant,
         since=since,

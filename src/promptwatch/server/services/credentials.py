@@ -139,7 +139,7 @@ class KeyService:
             raise InvalidInput(f"scope must be one of {', '.join(SCOPES)}")
         now = utc_now()
         if expires_at is not None and expires_at <= now:
-            raise InvalidInput("expires_at is in the past")
+            raise InvalidInput("expires_at is in the past", field="expires_at")
         try:  # a project not used yet is created now, as ingest creates it on first use: same name rule
             check_tracking_label(project)
         except ValueError as exc:

@@ -30,7 +30,7 @@ prompt_template_versions = Table(
     account_fk(),
     Column("template_pk", SurrogateKey, ForeignKey("prompt_templates.pk", ondelete="CASCADE"), nullable=False),
     Column("version", String(140), nullable=False),
-    Column("given_version", String(100), nullable=False),  # what the caller sent; "" when none
+    Column("given_version", String(100), nullable=False),  # what the caller sent; "1.0" when none
     Column("seq", Integer, nullable=False),  # 0, 1, 2 ... per (template, given version)
     Column("content_hash", String(64), nullable=False),
     Column("content", JsonDoc, nullable=False),  # the template description without name and version
