@@ -119,8 +119,7 @@ def test_the_trial_s_durations_read_rounded_in_the_list_the_header_and_the_water
         header = page.locator("header dl.facts > div", has=page.locator("dt", has_text="Duration"))
         expect(header.locator("dd")).to_have_text(text)
         expect(page.locator(".tree-row .num").first).to_have_text(text)
-        if end != SUB_MILLISECOND_END:  # the waterfall spans whole milliseconds (tree.js reads times by Date.parse)
-            expect(page.locator(".lane-scale span").last).to_have_text(text)
+        expect(page.locator(".lane-scale span").last).to_have_text(text)
 
 
 def test_a_call_s_cost_fits_the_tree_s_cost_column(ui, tenant):

@@ -75,9 +75,14 @@ function subMillis(iso) {
   return digits ? Number(digits[1].padEnd(3, "0")) / 1000 : 0;
 }
 
+// an ISO time in ms with the microseconds that Date.parse leaves out; NaN when the browser cannot read it
+export function preciseMs(iso) {
+  return Date.parse(iso) + subMillis(iso);
+}
+
 export function duration(start, end) {
   if (!start || !end) return blank;
-  return millis(Date.parse(end) - Date.parse(start) + subMillis(end) - subMillis(start));
+  return millis(preciseMs(end) - preciseMs(start));
 }
 
 // a time the browser cannot read is shown as it came

@@ -2,6 +2,7 @@
 // nodes, and each row's place on the timing waterfall. An activity whose parent is not (yet) read is a root;
 // a parent cycle is cut at its member that comes first in the session's order, which becomes a root (the
 // server's rule too, store/session_detail.py), so every activity is shown once.
+import { preciseMs } from "./format.js";
 
 export const TYPE_LABELS = {
   "llm-prompt": "LLM",
@@ -54,7 +55,7 @@ export function visibleRows(roots, collapsed) {
 
 // a time in ms, or `fallback` when there is none or the browser cannot read it
 function msOf(time, fallback) {
-  const value = time ? Date.parse(time) : NaN;
+  const value = time ? preciseMs(time) : NaN;
   return Number.isFinite(value) ? value : fallback;
 }
 
