@@ -28,6 +28,7 @@ PUBLIC = {
 OBJECT_ROUTES = [
     ("GET", "/api/v1/sessions/{session_id}"),
     ("DELETE", "/api/v1/sessions/{session_id}"),
+    ("GET", "/api/v1/activities/{activity_id}"),
     ("GET", "/sessions/{session_id}"),
     ("POST", "/sessions/{session_id}/restore"),
     ("DELETE", "/api/v1/keys/{key_id}"),
@@ -329,6 +330,38 @@ def test_p11_key_scopes_limit_what_a_key_may_do(live_server, scope, can_ingest, 
         assert (written.status_code == 200) is can_ingest
         assert client.get("/api/v1/sessions").status_code == 200
         assert (client.get("/api/v1/keys").status_code == 200) is can_admin
+
+
+def test_p11_a_write_key_sends_data_by_every_entry_point_and_reads_or_changes_nothing(live_server):
+    """The key to put in an app: it ingests (native, OTLP, the published client's endpoints), registers
+    templates and gives feedback, and is refused everything that reads, deletes or shares."""
+    tenant = live_server.new_tenant("write-only")
+    key = live_server.accounts()._rt.keys.create(tenant.account_id, "write")
+    sid, aid, legacy = uid("s-"), uid("a-"), uid("s-")
+    with live_server.client(key) as app:
+        answer = app.post("/api/v1/ingest", json={"sessions": [session(sid)], "activities": [llm(aid, sid)]})
+        assert answer.status_code == 200 and answer.json()["stored"] == 2, answer.text
+        assert app.post("/sessions/start", json={"id": legacy}).status_code == 200
+        assert app.post(f"/sessions/{legacy}/activities", json=[llm(uid("a-"), legacy)]).status_code == 200
+        span = {"traceId": "ab" * 16, "spanId": "cd" * 8, "name": "step", "startTimeUnixNano": "1"}
+        otlp = {"resourceSpans": [{"resource": {}, "scopeSpans": [{"spans": [span]}]}]}
+        assert app.post("/v1/traces", json=otlp).status_code == 200
+        template = {"template": "Answer {question}", "version": "1.0"}
+        assert app.post("/api/v1/templates/qa/versions", json=template).status_code in (200, 201)
+        assert app.put(f"/api/v1/activities/{aid}/annotation", json={"label": 1}).status_code == 200
+        refused = [
+            app.get("/api/v1/sessions"),
+            app.get(f"/api/v1/sessions/{sid}"),
+            app.get("/api/v1/metrics/usage"),
+            app.get("/api/v1/templates"),
+            app.get(f"/api/v1/activities/{aid}/annotation"),
+            app.delete(f"/api/v1/sessions/{sid}"),
+            app.post("/api/v1/share-links", json={"kind": "session", "object_id": sid}),
+            app.get("/api/v1/export"),
+        ]
+        assert [r.status_code for r in refused] == [403] * len(refused), [(r.url.path, r.text) for r in refused]
+    with live_server.client(tenant.api_key) as owner:
+        assert {item["id"] for item in owner.get("/api/v1/sessions").json()["items"]} >= {sid, legacy, "ab" * 16}
 
 
 def test_p11_a_project_limited_key_cannot_take_over_write_into_or_delete_another_projects_session(live_server):

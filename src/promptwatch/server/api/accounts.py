@@ -23,7 +23,7 @@ class LoginIn(BaseModel):
 
 class KeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    scope: Literal["ingest", "read", "admin"] = "ingest"
+    scope: Literal["write", "ingest", "read", "admin"] = "ingest"
     name: str | None = Field(default=None, max_length=200)
     project: str | None = Field(default=None, max_length=256)
     expires_at: AwareDatetime | None = None

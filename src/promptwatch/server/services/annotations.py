@@ -30,7 +30,7 @@ class AnnotationService:
         )
 
     def annotate(self, caller: Caller, kind: str, object_id: str, body: AnnotationIn) -> dict:
-        caller.require("ingest")
+        caller.require("send")
         values = {"label": body.label, "rating": body.rating, "notes": body.notes}
         with self._rt.engine.begin() as conn:
             pk = self._target(conn, caller, kind, object_id)

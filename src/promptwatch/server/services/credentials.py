@@ -37,7 +37,7 @@ class Caller:
     """Who is calling: an account, through a key (with scope and project limit) or a user's log-in."""
 
     account_id: int
-    scope: str  # ingest | read | admin
+    scope: str  # write | ingest | read | admin
     project: str | None = None
     key_id: str | None = None
     user_id: int | None = None
@@ -46,7 +46,14 @@ class Caller:
     projects: tuple[str, ...] = ()  # the projects a limited membership may choose from
 
     def require(self, scope: str) -> None:
-        allowed = {"ingest": ("ingest", "admin"), "read": ("ingest", "read", "admin"), "admin": ("admin",)}[scope]
+        """`send`: hand in data (ingest, templates, feedback); `ingest`: also change stored data; `read`; `admin`.
+        A `write` key may only send: it reads nothing and acts as no role."""
+        allowed = {
+            "send": ("write", "ingest", "admin"),
+            "ingest": ("ingest", "admin"),
+            "read": ("ingest", "read", "admin"),
+            "admin": ("admin",),
+        }[scope]
         if self.scope not in allowed:
             raise Forbidden(f"this credential has scope {self.scope!r}; {scope!r} is needed")
 

@@ -61,7 +61,7 @@ class IngestService:
     async def ingest_batch(self, caller: Caller, raw: bytes) -> dict:
         """The answer as `IngestResult` describes it, built as plain data (one model per item would cost more
         than validating the item)."""
-        caller.require("ingest")
+        caller.require("send")
         payload = parse_json(raw)
         if not isinstance(payload, dict):  # an empty body or null too: the native API is strict
             message = 'the body must be a JSON object: {"sessions": [...], "activities": [...]}'

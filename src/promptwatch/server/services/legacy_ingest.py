@@ -208,7 +208,7 @@ class LegacyIngestService:
         self._rt = runtime
 
     async def upsert_session(self, caller: Caller, payload) -> None:
-        caller.require("ingest")
+        caller.require("send")
         if not isinstance(payload, dict):
             return
         record = legacy_session(payload, caller)
@@ -216,7 +216,7 @@ class LegacyIngestService:
             await self._rt.pipeline.submit(caller.account_id, [record], [], wait=True, project=caller.project)
 
     async def add_activities(self, caller: Caller, session_id: str, payload) -> dict[str, str]:
-        caller.require("ingest")
+        caller.require("send")
         items = payload if isinstance(payload, list) else [payload] if isinstance(payload, dict) else []
         overrides = self._rt.price_overrides(caller.account_id)
         records = [

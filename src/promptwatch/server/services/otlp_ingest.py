@@ -316,7 +316,7 @@ class OtlpIngestService:
         self._rt = runtime
 
     async def export(self, caller: Caller, raw: bytes, media: str) -> ExportResult:
-        caller.require("ingest")
+        caller.require("send")
         spans = decode_request(raw, media)
         problems: list[str] = []
         sessions: dict[str, dict] = {}

@@ -130,7 +130,7 @@ class TemplateService:
         return row["version"] if row is not None else version
 
     def register(self, caller: Caller, name: str, body: TemplateCreate) -> dict:
-        caller.require("ingest")
+        caller.require("send")
         content = content_of(body)
         with self._rt.engine.begin() as conn:
             version, created = template_versions.assign_version(

@@ -77,6 +77,7 @@ export function ApiKeys() {
       <label class="fit">Scope
         <select name="scope">
           <option value="ingest">ingest: write and read back</option>
+          <option value="write">write only: an app that only sends</option>
           <option value="read">read only</option>
           <option value="admin">admin: also manage keys</option>
         </select>
