@@ -114,7 +114,7 @@ def test_the_trial_s_durations_read_rounded_in_the_list_the_header_and_the_water
     page = ui.page
     for sid, _, text in sessions:
         expect(page.locator(f"tr[data-id='{sid}'] td").nth(4)).to_have_text(text)
-    for sid, end, text in sessions:
+    for sid, _, text in sessions:
         page.goto(f"{ui.origin}/ui/sessions/{sid}")
         header = page.locator("header dl.facts > div", has=page.locator("dt", has_text="Duration"))
         expect(header.locator("dd")).to_have_text(text)

@@ -352,6 +352,7 @@ def test_p11_a_write_key_sends_data_by_every_entry_point_and_reads_or_changes_no
         refused = [
             app.get("/api/v1/sessions"),
             app.get(f"/api/v1/sessions/{sid}"),
+            app.get(f"/api/v1/activities/{aid}"),
             app.get("/api/v1/metrics/usage"),
             app.get("/api/v1/templates"),
             app.get(f"/api/v1/activities/{aid}/annotation"),

@@ -177,9 +177,9 @@ def test_p16_rotated_key_gets_a_new_secret_and_the_old_one_stops(live_server):
 
 def test_p16_staff_manage_the_instance_and_see_no_customer_data(live_server):
     tenant = live_server.new_tenant("watched")
-    sid = uid("s-")
+    sid, aid = uid("s-"), uid("a-")
     with live_server.client(tenant.api_key) as key:
-        key.post("/api/v1/ingest", json={"activities": [llm(uid("a-"), sid, prompt="customer secret")]})
+        key.post("/api/v1/ingest", json={"activities": [llm(aid, sid, prompt="customer secret")]})
     with live_server.client(staff_token(live_server)) as staff:
         for method, path in STAFF_ROUTES[:4]:
             assert staff.request(method, path).status_code == 200, path
@@ -197,6 +197,7 @@ def test_p16_staff_manage_the_instance_and_see_no_customer_data(live_server):
             response = staff.get(path, headers={"X-PromptWatch-Account": str(tenant.account_id)})
             assert response.status_code == 403, (path, response.status_code)
         assert staff.get(f"/api/v1/sessions/{sid}").status_code == 403
+        assert staff.get(f"/api/v1/activities/{aid}").status_code == 403
         assert staff.get(f"/api/v1/support/accounts/{tenant.account_id}/sessions/{sid}").status_code == 403
     with live_server.client(tenant.api_key) as key:
         for method, path in STAFF_ROUTES:

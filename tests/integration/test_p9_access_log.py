@@ -39,6 +39,7 @@ def test_p9_access_log_has_templates_and_truncated_addresses_never_secrets(live_
             client.get(f"/api/v1/shared/{token}", params={"q": secret}),
             client.get("/api/v1/sessions", params={"q": secret}),
             client.get(f"/api/v1/sessions/{secret}"),
+            client.get(f"/api/v1/activities/{secret}"),
             client.get(f"/no/such/{secret}"),
         ]
     ids = [r.headers["x-request-id"] for r in responses]
@@ -48,6 +49,7 @@ def test_p9_access_log_has_templates_and_truncated_addresses_never_secrets(live_
         ("GET", "/api/v1/shared/{token}", 404),
         ("GET", "/api/v1/sessions", 200),
         ("GET", "/api/v1/sessions/{session_id}", 404),
+        ("GET", "/api/v1/activities/{activity_id}", 404),
         ("GET", "unmatched", 404),
     ]
     assert {r["client"] for r in rows} == {"127.0.0.0/24"}

@@ -7,14 +7,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from sqlalchemy import literal, select
 
 from promptwatch.server.services import archive
 from promptwatch.server.services.backups import expire_backups, restore_backup, take_backup
-from promptwatch.server.services.runtime import Runtime
-from promptwatch.server.store.archive_rows import tenant_conditions
+from promptwatch.server.services.data_transfer import require_tenant
 
-from .errors import CommandError
 from .options import AccountId, DataDir, load_settings, open_runtime
 
 console = Console(stderr=True)
@@ -61,21 +58,11 @@ def export(
 ) -> None:
     """Export everything an account owns (or one tenant's data) as JSON Lines in a zip with a manifest."""
     runtime = open_runtime(data_dir, account)
-    if tenant is not None and not _holds_tenant(runtime, account, tenant):
-        raise CommandError(
-            f"account {account} holds nothing about tenant {tenant!r} (names are exact); no archive written"
-        )
+    if tenant is not None:
+        require_tenant(runtime, account, tenant)
     manifest = archive.export_archive(runtime, account, out, tenant=tenant, progress=_progress("export"))
     rows = sum(f["rows"] for f in manifest["files"].values())
     console.print(f"exported {rows} rows in {len(manifest['files'])} files to {out}")
-
-
-def _holds_tenant(runtime: Runtime, account: int, tenant: str) -> bool:
-    with runtime.engine.connect() as conn:
-        return any(
-            conn.execute(select(literal(1)).where(condition).limit(1)).first()
-            for condition in tenant_conditions(account, tenant).values()
-        )
 
 
 def import_(

@@ -15,6 +15,7 @@ from starlette.requests import ClientDisconnect
 
 from .api import (
     accounts,
+    activities,
     admin,
     contact,
     data_transfer,
@@ -71,6 +72,7 @@ from .services.redaction import RedactionService
 from .services.replay import ReplayService
 from .services.retention import RetentionService
 from .services.runtime import Runtime
+from .services.session_detail import ActivityService
 from .services.session_facets import SessionFacetService
 from .services.sessions import SessionService
 from .services.sharing import SharingService
@@ -95,6 +97,7 @@ class Services:
     ingest: IngestService
     legacy: LegacyIngestService
     sessions: SessionService
+    activities: ActivityService
     facets: SessionFacetService
     metrics: MetricsService
     accounts: AccountService
@@ -192,6 +195,7 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
         operator=OperatorService(runtime),
         legacy=LegacyIngestService(runtime),
         sessions=SessionService(runtime),
+        activities=ActivityService(runtime),
         facets=SessionFacetService(runtime),
         metrics=MetricsService(runtime),
         accounts=AccountService(runtime),
@@ -227,6 +231,7 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
         health,
         ingest,
         sessions,
+        activities,
         session_facets,
         metrics,
         accounts,

@@ -27,14 +27,15 @@ class EncryptionSetting(BaseModel):
 @router.get(
     "/export",
     summary="Everything the account owns, as a zip of JSON Lines with a manifest",
-    responses={**responses(401, 403), 200: {"content": {"application/zip": {}}}},
+    responses={**responses(401, 403, 404), 200: {"content": {"application/zip": {}}}},
 )
 async def export(
     request: Request,
     who: Caller = Depends(caller),
     tenant: str | None = Query(default=None, max_length=256, description="only what concerns this tracking tenant"),
 ) -> FileResponse:
-    """The archive format is in docs/lifecycle.md; `tenant` answers a data-subject access request."""
+    """The archive format is in docs/lifecycle.md; `tenant` answers a data-subject access request, and a
+    tenant the account holds nothing about is a 404 naming `tenant` (names are exact)."""
     path, _ = await asyncio.to_thread(request.app.state.services.data.export, who, tenant)
     name = f"promptwatch-export-{'tenant' if tenant else 'account'}-{who.account_id}.zip"
     return FileResponse(

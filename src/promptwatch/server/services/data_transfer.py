@@ -1,6 +1,7 @@
-"""The customer's side of export and import: who may, and the two upload channels (a PromptWatch archive,
-or plain JSON Lines of sessions and activities — the "upload as a file" channel, which goes through the
-same validation and ingest pipeline as the native API)."""
+"""The customer's side of export and import: who may, which tenant an export may name (`require_tenant`, the
+rule of the API and the CLI alike), and the two upload channels (a PromptWatch archive, or plain JSON Lines of
+sessions and activities — the "upload as a file" channel, which goes through the same validation and ingest
+pipeline as the native API)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 
 import orjson
 
-from ..errors import Forbidden, InvalidInput
+from ..errors import Forbidden, InvalidInput, NotFound
+from ..store.archive_rows import holds_tenant
 from . import archive, audit
 from .credentials import Caller
 from .ingest import IngestService
@@ -16,6 +18,16 @@ from .ledger import value_hash
 from .runtime import Runtime
 
 JSONL_BATCH = 1000
+
+
+def require_tenant(runtime: Runtime, account_id: int, tenant: str) -> None:
+    """NotFound naming `tenant` when the account holds no row that a tenant's export would hold: a name
+    that is misspelt (names are exact) or only another account's must not pass for an empty archive."""
+    with runtime.engine.connect() as conn:
+        held = holds_tenant(conn, account_id, tenant)
+    if not held:
+        message = f"account {account_id} holds nothing about tenant {tenant!r} (names are exact); no archive written"
+        raise NotFound(message, field="tenant")
 
 
 class DataTransferService:
@@ -27,6 +39,8 @@ class DataTransferService:
         caller.require("admin")
         if caller.project:
             raise Forbidden("an export covers the whole account; use an account-wide credential")
+        if tenant is not None:
+            require_tenant(self._rt, caller.account_id, tenant)
         audit.record(
             self._rt,
             caller.account_id,

@@ -4,7 +4,8 @@ with their bodies or only the light fields (an outline of the tree).
 The cursor is the place of the last activity of the page before (`store.session_detail.ActivityKey`) with a
 digest of the session's id, as url-safe base64 JSON: a cursor read from another session is refused like
 one this server never handed out. Every route that answers a session (its detail, a share link's, a support
-grant's) reads its activities here, with the same parameters and the same refusals."""
+grant's) reads its activities here, with the same parameters and the same refusals; one activity read by its
+id (`ActivityService`) is shown as a detail lists it."""
 
 from __future__ import annotations
 
@@ -14,13 +15,16 @@ import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 
 import orjson
 from sqlalchemy import Connection
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, NotFound
 from ..store import session_detail
 from ..store.session_detail import ActivityKey
+from .credentials import Caller
+from .runtime import Runtime
 
 MAX_ACTIVITY_PAGE = 1000
 FIELDS = ("full", "outline")
@@ -117,3 +121,20 @@ def activity_item(activity: dict) -> dict:
         "counted": activity.pop("tokens_counted"),
     }
     return activity
+
+
+class ActivityService:
+    def __init__(self, runtime: Runtime) -> None:
+        self._rt = runtime
+
+    def get(self, caller: Caller, activity_id: str) -> dict:
+        """The activity with every field a session's detail lists for it, and `session_id`. Another account's
+        activity, or one of a session outside the caller's project, is not found, as the session would be."""
+        caller.require("read")
+        with self._rt.engine.connect() as conn:
+            opener = partial(self._rt.crypto.open_body, caller.account_id)
+            activity = session_detail.activity(conn, caller.account_id, activity_id, opener)
+        if activity is None or (caller.project and activity["tracking_project"] != caller.project):
+            raise NotFound(f"no activity {activity_id!r}")
+        del activity["tracking_project"]
+        return activity_item(activity)

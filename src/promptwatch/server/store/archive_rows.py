@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import Connection, Table, and_, select
+from sqlalchemy import Connection, Table, and_, literal, select
 
 from .datasets import copied_from_tenant
 from .dialect import insert_for
@@ -54,6 +54,14 @@ def tenant_conditions(account_id: int, tenant: str) -> dict[str, object]:
                 chosen[table.name] = and_(table.c.account_id == account_id, fk.parent.in_(picked))
                 break
     return chosen
+
+
+def holds_tenant(conn: Connection, account_id: int, tenant: str) -> bool:
+    """Whether the account holds any row that an export of `tenant` would hold."""
+    return any(
+        conn.execute(select(literal(1)).where(condition).limit(1)).first()
+        for condition in tenant_conditions(account_id, tenant).values()
+    )
 
 
 def iter_rows(conn: Connection, table: Table, condition) -> Iterator[dict]:

@@ -1,4 +1,5 @@
-"""One session's activities in start order: all of them or a page at a time, with their bodies or without.
+"""One session's activities in start order: all of them or a page at a time, with their bodies or without;
+and one activity by its id, read the same way.
 
 The order is (start time, position with the unnumbered first, pk), the same on SQLite and PostgreSQL. A page
 starts after the `ActivityKey` of the last activity of the page before it (keyset paging), so every page
@@ -19,7 +20,9 @@ from typing import NamedTuple
 from sqlalchemy import Connection, and_, or_, select
 
 from .bodies import decode_body
+from .tables.accounts import projects
 from .tables.activities import activities, activity_bodies
+from .tables.sessions import sessions
 
 
 class ActivityKey(NamedTuple):
@@ -60,12 +63,33 @@ def session_activities(
     query = select(page, activity_bodies.c.body).join(activity_bodies, activity_bodies.c.activity_pk == page.c.pk)
     if limit is None:
         query = query.where(activities.c.session_pk == session_pk, *_after(after))
-    out = []
-    for row in conn.execute(query.order_by(*_order(page.c))).mappings():
-        item = dict(row)
-        item.update(decode_body(open_body(item.pop("body"))))
-        out.append(item)
-    return out
+    return [_opened(row, open_body) for row in conn.execute(query.order_by(*_order(page.c))).mappings()]
+
+
+def activity(conn: Connection, account_id: int, activity_id: str, open_body: Callable[[bytes], bytes]) -> dict | None:
+    """The account's activity `activity_id` as `session_activities` returns it, with its session's id
+    (`session_id`) and project (`tracking_project`); None when the account has no such activity."""
+    query = (
+        select(
+            activities,
+            activity_bodies.c.body,
+            sessions.c.id.label("session_id"),
+            projects.c.name.label("tracking_project"),
+        )
+        .join(activity_bodies, activity_bodies.c.activity_pk == activities.c.pk)
+        .join(sessions, sessions.c.pk == activities.c.session_pk)
+        .outerjoin(projects, projects.c.id == sessions.c.project_id)
+        .where(activities.c.account_id == account_id, activities.c.id == activity_id)
+    )
+    row = conn.execute(query).mappings().first()
+    return _opened(row, open_body) if row is not None else None
+
+
+def _opened(row: Mapping, open_body: Callable[[bytes], bytes]) -> dict:
+    """The row with its `body` opened (decrypted if need be) and its fields merged in."""
+    item = dict(row)
+    item.update(decode_body(open_body(item.pop("body"))))
+    return item
 
 
 def activity_tree(conn: Connection, session_pk: int) -> dict[str | None, list[dict]]:
