@@ -1,5 +1,6 @@
 // The sessions list: server-side filters kept in the URL's query string (so a view can be shared), the
 // account's projects, tenants, templates and models suggested in their filters (GET /api/v1/session-facets),
+// cost, duration, token and metadata filters under "More filters" (session_filters.js),
 // one list request for the first screen, cursor paging with "Load more", and rows that open with Enter or a click.
 // The rows are one stop in the Tab order (the arrow keys, Home and End move between them); back from a
 // session, the focus is on its row again.
@@ -9,6 +10,7 @@ import { navigate, sessionPath } from "./router.js";
 import { count, duration, sessionCost, when, whenShort } from "./format.js";
 import { ErrorNote, Loading } from "./widgets.js";
 import { SessionTitle } from "./session_title.js";
+import { MORE_NAMES, MoreFilters, moreFromAddress, moreFromForm } from "./session_filters.js";
 
 // [query name, label, placeholder, the list of GET /api/v1/session-facets that suggests its values]
 const TEXT_FILTERS = [
@@ -44,17 +46,19 @@ export function sessionsUrl(filters, { range, since } = {}) {
   return `/ui/sessions?${query}`;
 }
 
-// the API's query for the URL's filters: a relative range becomes `since` at the time of the request
+// the API's query for the URL's filters: a relative range becomes `since` at the time of the request; a bad
+// bound or metadata condition (shown under its field) is left out
 function sessionQuery(query) {
-  const params = {};
-  for (const [name] of TEXT_FILTERS) params[name] = query.get(name) || undefined;
-  params.has_error = query.get("has_error") || undefined;
-  params.sort = SORTS[query.get("sort")] ? query.get("sort") : undefined;
+  const params = new URLSearchParams(moreFromAddress(query).address);
+  const keep = (name, value) => value && params.set(name, value);
+  for (const [name] of TEXT_FILTERS) keep(name, query.get(name));
+  keep("has_error", query.get("has_error"));
+  if (SORTS[query.get("sort")]) keep("sort", query.get("sort"));
   const range = query.get("range");
-  if (RANGE_MS[range]) params.since = new Date(Date.now() - RANGE_MS[range]).toISOString();
+  if (RANGE_MS[range]) keep("since", new Date(Date.now() - RANGE_MS[range]).toISOString());
   else if (range === "custom") {
-    params.since = query.get("since") || undefined;
-    params.until = query.get("until") || undefined;
+    keep("since", query.get("since"));
+    keep("until", query.get("until"));
   }
   return params;
 }
@@ -72,17 +76,22 @@ function Suggestions({ id, values }) {
 
 function Filters({ query, facets }) {
   const [range, setRange] = useState(query.get("range") || "");
+  const [problems, setProblems] = useState(() => moreFromAddress(query).problems);
   // inputs are uncontrolled (defaultValue, selected): a re-render while the list loads keeps what is typed
   const submit = (event) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
+    const more = moreFromForm(form);
+    if (Object.keys(more.problems).length > 0) return setProblems(more.problems);
     const next = new URLSearchParams();
     for (const [name, value] of form) {
       const text = String(value).trim();
-      if (!text || (name === "sort" && text === "newest")) continue;
+      if (!text || MORE_NAMES.has(name) || (name === "sort" && text === "newest")) continue;
       next.set(name, name === "since" || name === "until" ? new Date(text).toISOString() : text);
     }
-    const search = next.toString();
+    for (const [name, value] of more.address) next.append(name, value);
+    // only a pair's first "=" ends its name, so the others need no escape: the address reads meta=env=prod
+    const search = next.toString().replaceAll("%3D", "=");
     navigate(`/ui/sessions${search ? `?${search}` : ""}`);
   };
   return html`<form class="filters" onSubmit=${submit} role="search" aria-label="Filter sessions">
@@ -117,6 +126,7 @@ function Filters({ query, facets }) {
       <button type="submit" class="primary">Apply</button>
       <a class="button ghost" href="/ui/sessions">Clear</a>
     </div>
+    <${MoreFilters} query=${query} problems=${problems} />
   </form>`;
 }
 
@@ -181,9 +191,13 @@ export function SessionList({ where }) {
   const table = useRef(null);
   lastListUrl = where.path + where.search;
 
+  // a URLSearchParams of its own, as `api`'s query would join the repeated `meta` into one value
   const load = (cursor) => {
     setPage((old) => ({ ...old, loading: true, error: null }));
-    return api("/api/v1/sessions", { query: { ...sessionQuery(where.query), limit: PAGE, cursor } });
+    const query = sessionQuery(where.query);
+    query.set("limit", PAGE);
+    if (cursor) query.set("cursor", cursor);
+    return api(`/api/v1/sessions?${query}`);
   };
   useEffect(() => {
     let live = true;
