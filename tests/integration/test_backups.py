@@ -123,9 +123,8 @@ def test_restore_and_migrations_refuse_while_a_server_has_the_store_open(fresh_s
     assert session_status(server, later) == 404
 
 
+@pytest.mark.sqlite  # a database file of its own is SQLite's
 def test_restore_puts_back_a_damaged_or_missing_sqlite_database(backend, fresh_server):
-    if backend != "sqlite":
-        pytest.skip("a database file of its own is SQLite's")
     server = fresh_server().start()
     kept = ingest_session(server)
     backup_path = Path(cli(server, "backup").stdout.strip().splitlines()[-1])

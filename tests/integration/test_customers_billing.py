@@ -166,9 +166,8 @@ def test_p7_invoices_are_kept_when_the_account_is_deleted(billed):
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
 
+@pytest.mark.postgresql  # several workers share one PostgreSQL; SQLite serves from one process
 def test_p7_gapless_numbers_with_two_workers_on_one_postgresql(backend, billed):
-    if backend != "postgresql":
-        pytest.skip("several workers share one PostgreSQL; SQLite serves from one process")
     first, _ = billed
     second = LiveServer(f"http://127.0.0.1:{free_port()}", first.database_url, first.data_dir, first=first.first)
     second.extra_env = dict(first.extra_env)

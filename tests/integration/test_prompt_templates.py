@@ -7,6 +7,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import pytest
+
 from tests.support.payloads import BASE_TIME, llm, uid
 
 
@@ -254,6 +256,7 @@ def test_p16_templates_and_annotations_belong_to_their_account(live_server):
         assert anonymous.get("/api/v1/templates").status_code == 401
 
 
+@pytest.mark.postgresql
 def test_two_workers_assign_one_version_per_content(two_workers):
     first, second = two_workers
     key, name = first.first.api_key, f"t_{uid()}"

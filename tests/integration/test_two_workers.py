@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from tests.support.payloads import chain, llm, session, uid
+
+pytestmark = pytest.mark.postgresql  # several workers share one PostgreSQL; SQLite serves from one process
 
 
 def test_same_batches_through_two_workers_are_stored_once(two_workers):
