@@ -114,16 +114,12 @@ JsonObject = Annotated[dict[str, Any], JsonDepth]
 ObjectId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^/\x00-\x1f\x7f]+$")]
 
 
-def _in_utc(moment: datetime) -> datetime:
-    """The moment in UTC, as it is stored; one that UTC cannot express (year 1 at +05:00, the last second of
-    9999 at -14:00) is refused here, with its item, rather than failing the batch it came in."""
-    try:
-        return moment.astimezone(timezone.utc)
-    except OverflowError:
-        raise ValueError("the time is out of range once converted to UTC") from None
-
-
-Moment = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+# A time the store can keep in UTC: one a day inside the years 1 to 9999 (the last second of 9999 at -14:00 is
+# in the year 10000 in UTC). The bounds are checked by pydantic's own code, with the item's other fields.
+Moment = Annotated[
+    AwareDatetime,
+    Field(gt=datetime(1, 1, 2, tzinfo=timezone.utc), lt=datetime(9999, 12, 30, tzinfo=timezone.utc)),
+]
 Tag = Annotated[str, Field(min_length=1, max_length=200)]
 
 
