@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -60,6 +61,14 @@ def test_failed_logins_per_email_and_address_are_limited(throttled):
     # the person logs in from elsewhere, and the address may still try other e-mails
     assert attempt(throttled, user.owner_email, user.owner_password, "198.51.100.2").status_code == 200
     assert attempt(throttled, unknown(), "nope", "198.51.100.1").status_code == 401
+
+
+def test_attempts_sent_together_are_limited_as_one_after_another(throttled):
+    """Each attempt is counted before its password is checked: twelve at once get three answers."""
+    email = unknown()
+    with ThreadPoolExecutor(12) as pool:
+        codes = list(pool.map(lambda _: attempt(throttled, email, "nope", "198.51.100.40").status_code, range(12)))
+    assert sorted(codes) == [401] * 3 + [429] * 9, codes
 
 
 def test_an_unknown_email_is_limited_like_a_known_one(throttled):

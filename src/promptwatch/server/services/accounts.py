@@ -98,11 +98,14 @@ class AccountService:
 
     # log-in with e-mail and password: a bearer token, never a cookie (P13)
     def login(self, email: str, password: str, client: str = "local") -> dict:
-        """`client`: the caller's address. Over a limit of failed attempts the password is not checked (the
-        answer would tell a right one). For an unknown e-mail (or a user without a password) the password is
-        checked against a dummy hash all the same, so that the answer takes as long."""
+        """`client`: the caller's address. Every attempt is counted before the password is checked (so that
+        attempts sent together cannot all pass a check made before any is counted); a right one, and one
+        refused unchecked, are uncounted. Over a limit the password is not checked (the answer would tell a right one). For an unknown
+        e-mail (or a user without a password) the password is checked against a dummy hash all the same, so
+        that the answer takes as long."""
         subjects, limits = zip(*self._login_limits(email, client))
-        if any(hits >= most for hits, most in zip(self._failed_logins.hits(*subjects), limits)):
+        if any(hits > most for hits, most in zip(self._failed_logins.hit(*subjects), limits)):
+            self._failed_logins.take_back(*subjects)  # refused unchecked: no failure to count
             retry_after = self._failed_logins.seconds_left()
             minutes = math.ceil(retry_after / 60)
             raise RateLimited(f"too many failed log-ins; try again in {minutes} min", retry_after=retry_after)
@@ -110,8 +113,8 @@ class AccountService:
             user = account_store.find_user_by_email(conn, email)
         password_hash = user["password_hash"] if user and user["password_hash"] else self._dummy_hash
         if not self._rt.passwords.verify(password_hash, password) or user is None or user["disabled"]:
-            self._failed_logins.hit(*subjects)
             raise Unauthenticated("wrong e-mail or password")
+        self._failed_logins.take_back(*subjects)
         token = "pwt_" + secrets.token_urlsafe(32)
         expires_at = login_expiry(self._rt.settings.login_token_hours)
         with self._rt.engine.begin() as conn:

@@ -31,11 +31,12 @@ class RateLimiter:
         with self._rt.engine.begin() as conn:
             return [mail_store.hit_rate_limit(conn, bucket, window_ends_at, now) for bucket in buckets]
 
-    def hits(self, *subjects: str) -> list[int]:
-        """The subjects' hits in this window, counting none."""
-        now, buckets, _ = self._buckets(subjects)
-        with self._rt.engine.connect() as conn:
-            return [mail_store.rate_limit_hits(conn, bucket, now) for bucket in buckets]
+    def take_back(self, *subjects: str) -> None:
+        """Uncount the hit just counted for each subject in this window."""
+        _, buckets, _ = self._buckets(subjects)
+        with self._rt.engine.begin() as conn:
+            for bucket in buckets:
+                mail_store.take_back_rate_limit_hit(conn, bucket)
 
     def seconds_left(self) -> int:
         """Whole seconds until this window ends (a `Retry-After`)."""

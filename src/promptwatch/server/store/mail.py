@@ -109,10 +109,9 @@ def hit_rate_limit(conn: Connection, bucket: str, window_ends_at: datetime, now:
     return conn.execute(select(rate_limits.c.hits).where(rate_limits.c.bucket == bucket)).scalar_one()
 
 
-def rate_limit_hits(conn: Connection, bucket: str, now: datetime) -> int:
-    """The hits in the bucket's window so far; 0 once the window has ended."""
-    query = select(rate_limits.c.hits).where(rate_limits.c.bucket == bucket, rate_limits.c.window_ends_at > now)
-    return conn.execute(query).scalar() or 0
+def take_back_rate_limit_hit(conn: Connection, bucket: str) -> None:
+    """Uncount one hit of the bucket (an attempt that turned out not to count, such as a right password)."""
+    conn.execute(update(rate_limits).where(rate_limits.c.bucket == bucket).values(hits=rate_limits.c.hits - 1))
 
 
 def release(conn: Connection, message_id: int, when: datetime) -> None:
