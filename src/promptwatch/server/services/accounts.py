@@ -100,9 +100,9 @@ class AccountService:
     def login(self, email: str, password: str, client: str = "local") -> dict:
         """`client`: the caller's address. Every attempt is counted before the password is checked (so that
         attempts sent together cannot all pass a check made before any is counted); a right one, and one
-        refused unchecked, are uncounted. Over a limit the password is not checked (the answer would tell a right one). For an unknown
-        e-mail (or a user without a password) the password is checked against a dummy hash all the same, so
-        that the answer takes as long."""
+        refused unchecked, are uncounted. Over a limit the password is not checked (the answer would tell a
+        right one). For an unknown e-mail (or a user without a password) the password is checked against a
+        dummy hash all the same, so that the answer takes as long."""
         subjects, limits = zip(*self._login_limits(email, client))
         if any(hits > most for hits, most in zip(self._failed_logins.hit(*subjects), limits)):
             self._failed_logins.take_back(*subjects)  # refused unchecked: no failure to count
