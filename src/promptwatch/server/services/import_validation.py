@@ -1,9 +1,9 @@
 """The rows of an imported archive, checked before anything is stored: each line is a JSON object whose keys
 are columns of its table; each value has the column's type (text within its length and without NUL,
 64-bit integers, finite numbers, times with a UTC offset, binary as `{"$base64"}`, payloads as objects), no
-column the table needs is null, prices and retention days are within the API's bounds, and what the native
-API refuses as impossible is refused too (an end before the start, an activity that is its own parent). A
-bad row is a 422 naming the file, the line and the column; times and binary values come back decoded."""
+column the table needs is null, and prices and retention days are within the API's bounds. A bad row is a 422
+naming the file, the line and the column; times and binary values come back decoded, and what the native API
+now refuses as impossible comes back mended (`_mend`)."""
 
 from __future__ import annotations
 
@@ -68,13 +68,19 @@ def parse_row(line: bytes, entry: CustomerTable, number: int) -> dict:
         bounds = _BOUNDS.get((table.name, column.name))
         if bounds and not bounds[0] <= row[column.name] <= bounds[1]:
             raise refuse(f"{column.name} must be between {bounds[0]:g} and {bounds[1]:g}", column.name)
+    _mend(table.name, row)
+    return row
+
+
+def _mend(table: str, row: dict) -> None:
+    """What the native API now refuses as impossible, older stores kept (and their archives hold): it is
+    mended as the published client's endpoints mend it, an end before the start taken as the start and an
+    activity that is its own parent a root."""
     start, end = row.get("start_time"), row.get("end_time")
     if start is not None and end is not None and end < start:
-        raise refuse("end_time is before start_time", "end_time")
-    parent = row.get("parent_activity_id") if table.name == "activities" else None
-    if parent is not None and parent == row.get("id"):
-        raise refuse("an activity cannot be its own parent", "parent_activity_id")
-    return row
+        row["end_time"] = start
+    if table == "activities" and row.get("parent_activity_id") is not None and row["parent_activity_id"] == row["id"]:
+        row["parent_activity_id"] = None
 
 
 def _decoded(column: Column, value):

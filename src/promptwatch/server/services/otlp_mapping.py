@@ -90,17 +90,15 @@ class SpanAttributes:
         return as_text(self.get(*keys))
 
     def token_count(self, *keys: str) -> int | None:
-        """A count of tokens, as the native API takes it (a whole number, 0 to MAX_TOKENS); any other value
-        stays among the span's attributes (`rest()`), so that what was sent is kept."""
+        """The first of `keys` that holds a count of tokens as the native API takes it (a whole number, 0 to
+        MAX_TOKENS); a value that is none stays among the span's attributes (`rest()`), so what was sent is kept."""
         self.consume(*keys)
-        key = next((k for k in keys if self._values.get(k) is not None), None)
-        if key is None:
-            return None
-        number = _whole_number(self._values[key])
-        if number is None or not 0 <= number <= MAX_TOKENS:
+        for key in (k for k in keys if self._values.get(k) is not None):
+            number = _whole_number(self._values[key])
+            if number is not None and 0 <= number <= MAX_TOKENS:
+                return number
             self._used.discard(key)
-            return None
-        return number
+        return None
 
     def json(self, *keys: str) -> Any:
         """A value that conventions send as a JSON string (or, from some SDKs, already structured)."""

@@ -221,6 +221,14 @@ def test_a_token_count_that_is_no_count_is_kept_among_the_attributes(sent):
     assert a["attributes"] == {"gen_ai.usage.input_tokens": sent}
 
 
+def test_a_later_alias_of_a_token_count_is_taken_when_the_first_holds_none():
+    a = activity(
+        {"gen_ai.operation.name": "chat", "gen_ai.usage.input_tokens": "lots", "gen_ai.usage.prompt_tokens": 12}
+    )
+    assert a["usage"] == {"prompt_tokens": 12}
+    assert a["attributes"] == {"gen_ai.usage.input_tokens": "lots"}
+
+
 def test_genai_messages_from_span_events_are_not_repeated_as_events():
     events = (
         OtlpEvent("gen_ai.system.message", START, {"content": "Be kind."}),

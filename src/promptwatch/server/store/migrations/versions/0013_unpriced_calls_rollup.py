@@ -11,6 +11,7 @@ Revises: 0012_search_words_only
 """
 
 from collections import Counter
+from datetime import timezone
 
 import sqlalchemy as sa
 from alembic import op
@@ -52,7 +53,7 @@ def _hour(start):
     PostgreSQL as timestamptz."""
     if isinstance(start, str):
         return start[:13] + ":00:00.000000"
-    return start.replace(minute=0, second=0, microsecond=0)
+    return start.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)  # read in any zone
 
 
 def _row(key: tuple, calls: int) -> dict:
