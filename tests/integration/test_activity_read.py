@@ -75,3 +75,21 @@ def test_a_project_limited_key_or_member_reads_only_its_projects_activities(live
                 expected = 200 if project == readable else 404  # the status its session's detail answers
                 assert client.get(f"/api/v1/sessions/{sid}", headers=headers).status_code == expected
                 assert client.get(f"/api/v1/activities/{aid}", headers=headers).status_code == expected, project
+
+
+def test_a_body_cannot_pass_for_another_projects_activity(live_server):
+    """The published client's endpoints keep unknown fields in the body: one named like the session's labels
+    changes neither the project the read is checked against nor the session it names."""
+    tenant = live_server.new_tenant("activity-labels")
+    sid, aid = uid("s-"), uid("a-")
+    with live_server.client(tenant.api_key) as full:
+        assert full.post("/sessions/start", json={"id": sid, "tracking_project": "beta"}).status_code == 200
+        item = {**llm(aid, sid), "tracking_project": "alpha", "session_id": "elsewhere"}
+        assert full.post(f"/sessions/{sid}/activities", json=[item]).status_code == 200
+    for project, expected in (("alpha", 404), ("beta", 200)):
+        key = live_server.accounts()._rt.keys.create(tenant.account_id, "read", project=project)
+        with live_server.client(key) as client:
+            answer = client.get(f"/api/v1/activities/{aid}")
+            assert answer.status_code == expected, (project, answer.text)
+            if expected == 200:
+                assert answer.json()["session_id"] == sid

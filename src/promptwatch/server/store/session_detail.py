@@ -82,7 +82,11 @@ def activity(conn: Connection, account_id: int, activity_id: str, open_body: Cal
         .where(activities.c.account_id == account_id, activities.c.id == activity_id)
     )
     row = conn.execute(query).mappings().first()
-    return _opened(row, open_body) if row is not None else None
+    if row is None:
+        return None
+    item = _opened(row, open_body)  # a body may hold any key (the published client's unknown fields kept)...
+    item.update(session_id=row["session_id"], tracking_project=row["tracking_project"])  # ...not these
+    return item
 
 
 def _opened(row: Mapping, open_body: Callable[[bytes], bytes]) -> dict:
