@@ -48,6 +48,7 @@ def test_filters_by_cost_tokens_and_duration_ranges(client):
     assert set(ids(client, project=project, min_duration_ms=10_000)) == {large}
     assert set(ids(client, project=project, max_duration_ms=2000)) == {small}
     assert ids(client, project=project, min_duration_ms=2000, max_duration_ms=1999) == []
+    assert ids(client, project=project, min_duration_ms=2000, max_duration_ms=2000) == [small]  # exact, both ends
     for bad in ({"min_cost": -1}, {"min_cost": "nan"}, {"max_tokens": "many"}, {"min_duration_ms": 1e13}):
         answer = client.get("/api/v1/sessions", params=bad)
         assert answer.status_code == 422, (bad, answer.text)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, RowMapping, exists, func, select, text
+from sqlalchemy import Connection, Integer, RowMapping, exists, func, select, text
 
 from . import search
 from .session_order import SORTS as SORTS  # the list's orders, which the service checks a request against
@@ -119,9 +119,16 @@ def _conditions(conn: Connection, account_id: int, where: SessionFilter, started
 def _duration_ms(conn: Connection):
     """A session's duration in milliseconds; NULL while it is open."""
     start, end = sessions.c.start_time, sessions.c.end_time
-    if conn.dialect.name == "sqlite":  # times are text there
-        return (func.julianday(end) - func.julianday(start)) * 86_400_000.0
+    if conn.dialect.name == "sqlite":  # exact, where julianday() rounds to the millisecond
+        return (_sqlite_micros(end) - _sqlite_micros(start)) / 1000.0
     return func.extract("epoch", end - start) * 1000
+
+
+def _sqlite_micros(time):
+    """Microseconds since 1970 of SQLite's `YYYY-MM-DD HH:MM:SS.ffffff` text: its whole seconds, then the rest."""
+    return func.strftime("%s", func.substr(time, 1, 19)).cast(Integer) * 1_000_000 + func.substr(time, 21, 6).cast(
+        Integer
+    )
 
 
 def _has_tag(conn: Connection, tag: str):
