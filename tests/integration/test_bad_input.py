@@ -136,3 +136,21 @@ def test_nul_in_paths_and_queries_is_400_not_500(client):
         response = client.get(path)
         assert response.status_code == 400, path
         assert response.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("post", "/api/v1/keys", {"expires_at": "9999-12-31T23:00:00-14:00"}, "expires_at"),
+        ("post", "/api/v1/deletions/time-range", {"until": "9999-12-31T23:00:00-14:00"}, "until"),
+        ("post", "/api/v1/prices/overrides", {"model": "m", "input_per_mtok": 1, "output_per_mtok": 1,
+                                              "effective_from": "0001-01-01T00:00:00+05:00"}, "effective_from"),
+    ],
+)  # fmt: skip
+def test_a_time_utc_cannot_express_is_a_422_wherever_it_is_taken(live_server, method, path, body, field):
+    tenant = live_server.new_tenant("far-times")
+    admin = live_server.accounts()._rt.keys.create(tenant.account_id, "admin")
+    with live_server.client(admin) as client:
+        answer = getattr(client, method)(path, json=body)
+    assert answer.status_code == 422, answer.text
+    assert [error["field"].split(".")[-1] for error in answer.json()["errors"]] == [field], answer.text

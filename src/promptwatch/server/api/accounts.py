@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from promptwatch.schema.common import Moment
 
 from ..services.credentials import Caller
 from .deps import caller, credential_of
@@ -26,7 +28,7 @@ class KeyCreate(BaseModel):
     scope: Literal["write", "ingest", "read", "admin"] = "ingest"
     name: str | None = Field(default=None, max_length=200)
     project: str | None = Field(default=None, max_length=256)
-    expires_at: AwareDatetime | None = None
+    expires_at: Moment | None = None
 
 
 @router.post(

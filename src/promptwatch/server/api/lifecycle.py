@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from promptwatch.schema.common import Moment
 
 from ..services.credentials import Caller
 from ..services.retention import MAX_DAYS
@@ -18,8 +20,8 @@ Name = Annotated[str, Path(min_length=1, max_length=256)]
 
 class TimeRangeDeletion(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    since: AwareDatetime | None = None
-    until: AwareDatetime | None = None
+    since: Moment | None = None
+    until: Moment | None = None
     project: str | None = Field(default=None, max_length=256)
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from promptwatch.schema.common import MAX_TOKENS
+from promptwatch.schema.common import MAX_TOKENS, Moment
 
 from ..services.credentials import Caller
 from ..services.prices import MAX_PER_MTOK
@@ -25,7 +25,7 @@ class OverrideCreate(BaseModel):
     model: str = Field(min_length=1, max_length=200)
     input_per_mtok: float = _price("prompt")
     output_per_mtok: float = _price("completion")
-    effective_from: AwareDatetime | None = Field(default=None, description="default: now")
+    effective_from: Moment | None = Field(default=None, description="default: now")
 
 
 @router.get("/overrides", summary="The account's price overrides", responses=responses(401))

@@ -485,8 +485,8 @@ _DELTA_COLUMNS = ("activity_count", "llm_calls", *_TOTALS)
 
 
 def _later_end(stored, closed):
-    """A session ends when the last of its activities does (`closed`: the latest end among those written now),
-    unless its client says otherwise (an end it sends is taken as it is, `_session_upsert`)."""
+    """A session ends when the last of its activities does (`closed`: the latest end among those written now);
+    an end its client sends replaces the stored one (`_session_upsert`), and a later activity moves it on."""
     return case((closed.is_(None), stored), (stored.is_(None) | (stored < closed), closed), else_=stored)
 
 
