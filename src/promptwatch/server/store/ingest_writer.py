@@ -492,6 +492,8 @@ def _later_end(stored, closed):
 
 def _new_delta() -> defaultdict:
     return defaultdict(float, end_time=None)
+
+
 _SESSION_DELTAS = (
     update(sessions)
     .where(sessions.c.pk == bindparam("s_pk"))
