@@ -114,11 +114,11 @@ JsonObject = Annotated[dict[str, Any], JsonDepth]
 ObjectId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^/\x00-\x1f\x7f]+$")]
 
 
-# A time the store can keep in UTC: one a day inside the years 1 to 9999 (the last second of 9999 at -14:00 is
-# in the year 10000 in UTC). The bounds are checked by pydantic's own code, with the item's other fields.
+# A time the store can keep in UTC: in the years 1 to 9999 once in UTC (the last second of 9999 at -14:00 is in
+# the year 10000). The bounds are checked by pydantic's own code, offsets included, with the item's other fields.
 Moment = Annotated[
     AwareDatetime,
-    Field(gt=datetime(1, 1, 2, tzinfo=timezone.utc), lt=datetime(9999, 12, 30, tzinfo=timezone.utc)),
+    Field(ge=datetime.min.replace(tzinfo=timezone.utc), le=datetime.max.replace(tzinfo=timezone.utc)),
 ]
 Tag = Annotated[str, Field(min_length=1, max_length=200)]
 
