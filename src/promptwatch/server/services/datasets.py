@@ -22,9 +22,9 @@ from promptwatch.schema.datasets import DatasetCreate, DatasetItemCreate, Datase
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..store import accounts as account_store
 from ..store import datasets as store
-from ..store import replays as replay_store
 from ..store import sharing as share_store
 from ..store.bodies import decode_body, encode_body
+from ..store.session_detail import activity as stored_activity
 from .clock import utc_now
 from .credentials import Caller
 from .json_bodies import storable_text
@@ -248,7 +248,7 @@ class DatasetService:
         caller.require_role("member")
         with self._rt.engine.connect() as conn:
             self._dataset(conn, caller, name)
-            call = replay_store.recorded_call(
+            call = stored_activity(
                 conn, caller.account_id, activity_id, partial(self._rt.crypto.open_body, caller.account_id)
             )
             limit = self._project_id(conn, caller)

@@ -21,6 +21,7 @@ from promptwatch.schema.prompt_loop import ProviderConfigIn, ReplayCreate
 from ..errors import Forbidden, InvalidInput, NotFound
 from ..store import accounts as account_store
 from ..store import replays as store
+from ..store.session_detail import activity as stored_activity
 from .clock import utc_now
 from .credentials import Caller
 from .provider_secrets import ProviderSecrets
@@ -181,7 +182,7 @@ class ReplayService:
         }
 
     def _recorded(self, conn, caller: Caller, activity_id: str) -> dict:
-        recorded = store.recorded_call(
+        recorded = stored_activity(
             conn, caller.account_id, activity_id, partial(self._rt.crypto.open_body, caller.account_id)
         )
         if recorded is None or (

@@ -136,5 +136,5 @@ class ActivityService:
             activity = session_detail.activity(conn, caller.account_id, activity_id, opener)
         if activity is None or (caller.project and activity["tracking_project"] != caller.project):
             raise NotFound(f"no activity {activity_id!r}")
-        del activity["tracking_project"]
+        del activity["project_id"], activity["tracking_project"]
         return activity_item(activity)

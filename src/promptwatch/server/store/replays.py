@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sqlalchemy import Connection, RowMapping, delete, select
 
-from .bodies import decode_body
 from .dialect import insert_for
-from .tables.activities import activities, activity_bodies
 from .tables.replays import provider_configs, replays
-from .tables.sessions import sessions
 
 
 def upsert_provider(conn: Connection, row: dict) -> None:
@@ -37,24 +32,6 @@ def provider(conn: Connection, account_id: int, name: str) -> RowMapping | None:
 def delete_provider(conn: Connection, account_id: int, name: str) -> bool:
     stmt = delete(provider_configs).where(provider_configs.c.account_id == account_id, provider_configs.c.name == name)
     return conn.execute(stmt).rowcount > 0
-
-
-def recorded_call(
-    conn: Connection, account_id: int, activity_id: str, open_body: Callable[[bytes], bytes]
-) -> dict | None:
-    """The activity (light columns and body merged) with its session's id and project id."""
-    query = (
-        select(activities, activity_bodies.c.body, sessions.c.id.label("session_id"), sessions.c.project_id)
-        .join(activity_bodies, activity_bodies.c.activity_pk == activities.c.pk)
-        .join(sessions, sessions.c.pk == activities.c.session_pk)
-        .where(activities.c.account_id == account_id, activities.c.id == activity_id)
-    )
-    row = conn.execute(query).mappings().first()
-    if row is None:
-        return None
-    item = dict(row)
-    item.update(decode_body(open_body(item.pop("body"))))
-    return item
 
 
 def add_replay(conn: Connection, row: dict) -> int:

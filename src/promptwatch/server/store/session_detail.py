@@ -68,12 +68,13 @@ def session_activities(
 
 def activity(conn: Connection, account_id: int, activity_id: str, open_body: Callable[[bytes], bytes]) -> dict | None:
     """The account's activity `activity_id` as `session_activities` returns it, with its session's id
-    (`session_id`) and project (`tracking_project`); None when the account has no such activity."""
+    (`session_id`) and project (`project_id`, `tracking_project`); None when the account has no such activity."""
     query = (
         select(
             activities,
             activity_bodies.c.body,
             sessions.c.id.label("session_id"),
+            sessions.c.project_id,
             projects.c.name.label("tracking_project"),
         )
         .join(activity_bodies, activity_bodies.c.activity_pk == activities.c.pk)
@@ -85,7 +86,7 @@ def activity(conn: Connection, account_id: int, activity_id: str, open_body: Cal
     if row is None:
         return None
     item = _opened(row, open_body)  # a body may hold any key (the published client's unknown fields kept)...
-    item.update(session_id=row["session_id"], tracking_project=row["tracking_project"])  # ...not these
+    item.update({label: row[label] for label in ("session_id", "project_id", "tracking_project")})  # ...not these
     return item
 
 
