@@ -89,6 +89,17 @@ LIST_QUERIES = (
     ("project + since=30 days, sort=cost", {"project": PROJECTS[1], "since": timedelta(days=30), "sort": "cost"}),
     ("q=refund + since=30 days, sort=cost", {"q": "refund", "since": timedelta(days=30), "sort": "cost"}),
 )
+# (name, query parameters) of the list of activities across sessions (`GET /api/v1/activities`)
+ACTIVITY_QUERIES = (
+    ("activities: latest 50", {}),
+    ("activities: LLM calls", {"activity_type": "llm-prompt"}),
+    (f"activities: model={COMMON_MODEL}", {"model": COMMON_MODEL}),
+    (f"activities: model={RARE_MODEL}", {"model": RARE_MODEL}),
+    ("activities: has_error=true (failed calls)", {"has_error": "true"}),
+    ("activities: tenant + model", {"tenant": "tenant-007", "model": COMMON_MODEL}),
+    (f"activities: project={PROJECTS[1]}, LLM calls", {"project": PROJECTS[1], "activity_type": "llm-prompt"}),
+    ("activities: since=1 day, LLM calls", {"since": timedelta(days=1), "activity_type": "llm-prompt"}),
+)
 TARGET_MS = 50
 SLOW_SECONDS, VERY_SLOW_SECONDS = 2.0, 30.0
 
@@ -173,6 +184,8 @@ def measure(client: httpx.Client, runs: int, end: datetime) -> dict[str, dict]:
         name: time_query(client, "/api/v1/sessions", {**_resolved(params, end), "limit": 50}, runs)
         for name, params in LIST_QUERIES
     }
+    for name, params in ACTIVITY_QUERIES:
+        results[name] = time_query(client, "/api/v1/activities", {**_resolved(params, end), "limit": 50}, runs)
     latest = client.get("/api/v1/sessions", params={"limit": 50}).json()["items"]
     chosen = max(latest, key=lambda s: s["activity_count"])
     name = f"session detail ({chosen['activity_count']} activities)"

@@ -43,6 +43,7 @@ OBJECT_ROUTES = [
 # routes that list or write the caller's own data only
 OWN_DATA_ROUTES = [
     ("GET", "/api/v1/sessions"),
+    ("GET", "/api/v1/activities"),
     ("GET", "/api/v1/session-facets"),
     ("POST", "/api/v1/ingest"),
     ("GET", "/api/v1/metrics/usage"),
@@ -281,6 +282,7 @@ def test_p16_other_account_gets_404_on_every_object_route(live_server):
         paged = {"activities_limit": 1, "activities_fields": "outline"}  # the detail a page at a time, too
         assert theirs.get(f"/api/v1/sessions/{sid}", params=paged).status_code == 404
         assert sid not in [s["id"] for s in theirs.get("/api/v1/sessions").json()["items"]]
+        assert aid not in [a["id"] for a in theirs.get("/api/v1/activities").json()["items"]]
         assert theirs.get("/api/v1/sessions", params={"q": "secret"}).json()["items"] == []
         assert theirs.get("/api/v1/metrics/usage").json()["totals"]["calls"] == 0
         assert theirs.get("/api/v1/projects").json()["items"] == []

@@ -51,6 +51,7 @@ from .feature_counter import FeatureCounterMiddleware  # issue 8
 from .middleware import EdgeMiddleware
 from .services.access_log import AccessLog
 from .services.accounts import AccountService
+from .services.activity_list import ActivityListService
 from .services.annotations import AnnotationService
 from .services.audit import AuditService
 from .services.backups import scheduled_backup
@@ -98,6 +99,7 @@ class Services:
     legacy: LegacyIngestService
     sessions: SessionService
     activities: ActivityService
+    activity_list: ActivityListService
     facets: SessionFacetService
     metrics: MetricsService
     accounts: AccountService
@@ -196,6 +198,7 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
         legacy=LegacyIngestService(runtime),
         sessions=SessionService(runtime),
         activities=ActivityService(runtime),
+        activity_list=ActivityListService(runtime),
         facets=SessionFacetService(runtime),
         metrics=MetricsService(runtime),
         accounts=AccountService(runtime),

@@ -1,5 +1,5 @@
 """What differs between SQLite and PostgreSQL in the statements the store builds: the INSERT ... ON CONFLICT
-construct (they share its API), and a list of values bound as one parameter."""
+construct (they share its API), a list of values bound as one parameter, and a column no index may serve."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from collections.abc import Iterable
 import orjson
 from sqlalchemy import ARRAY, Connection, Table, any_, bindparam, func, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 
 def insert_for(connection: Connection | str, table: Table):
@@ -30,3 +32,9 @@ def in_list(column, name: str, dialect: str):
 def list_value(dialect: str, values: Iterable):
     """The value of an `in_list` parameter: an array on PostgreSQL, a JSON array on SQLite (`json_each`)."""
     return list(values) if dialect == "postgresql" else orjson.dumps(list(values)).decode()
+
+
+def unindexed(column):
+    """`+column` for SQLite: the same value, but its planner uses no index for it (PostgreSQL has no unary `+`
+    on text, and plans from statistics)."""
+    return UnaryExpression(column, operator=custom_op("+"), type_=column.type)

@@ -21,9 +21,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, func, or_, select
-from sqlalchemy.sql.elements import UnaryExpression
-from sqlalchemy.sql.operators import custom_op
 
+from .dialect import unindexed
 from .tables.sessions import sessions
 
 if TYPE_CHECKING:
@@ -51,9 +50,9 @@ class Order:
         ranged = where.since is not None or where.until is not None
         if conn.dialect.name == "sqlite" and ranged and self.column is not sessions.c.start_time:
             if _range_size(conn, account_id, where) < SORTED_RANGE:
-                self.column = _hidden(self.column)
+                self.column = unindexed(self.column)
             else:
-                self.started = _hidden(sessions.c.start_time)
+                self.started = unindexed(sessions.c.start_time)
 
     def beyond(self, after: tuple | None) -> list:
         """After (value, pk) in the order (the value may be a subquery); written `column <= value AND (...)` so
@@ -70,11 +69,6 @@ class Order:
         if self.descending:
             return self.column.desc(), sessions.c.pk.desc()
         return self.column.asc(), sessions.c.pk.asc()
-
-
-def _hidden(column):
-    """`+column`: the same value, but SQLite's planner uses no index for it."""
-    return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
 
 
 def _range_size(conn: Connection, account_id: int, where: SessionFilter) -> int:

@@ -53,6 +53,7 @@ activities = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
     UniqueConstraint("account_id", "id"),
     Index("ix_activities_session", "session_pk", "start_time"),
+    Index("ix_activities_account_start", "account_id", "start_time", "pk"),  # the list of calls, newest first
     Index("ix_activities_account_model", "account_id", "model", "session_pk"),
     Index("ix_activities_account_template", "account_id", "template_name", "session_pk"),
     Index(
