@@ -1,6 +1,6 @@
 """Clauses P19 (backups forget deleted data within 60 days) and P15 (encryption at rest with a key per
 account; deleting the account makes every copy unreadable, backups included); restores that never run under
-a live server and that put back a damaged or lost database."""
+a live server and that put back a damaged or lost database; one server at a time on a SQLite store."""
 
 from __future__ import annotations
 
@@ -26,17 +26,17 @@ from promptwatch.server.store.bodies import decode_body
 from promptwatch.server.store.engine import make_engine
 from promptwatch.server.store.schema_version import upgrade
 from tests.support.payloads import llm, session, uid
-from tests.support.server import TEST_ENV
+from tests.support.server import TEST_ENV, free_port
 
 
-def run_cli(server, *args: str) -> subprocess.CompletedProcess:
+def run_cli(server, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     env = {**TEST_ENV, "PROMPTWATCH_DATABASE_URL": server.database_url, "PATH": "/usr/bin:/bin", "COLUMNS": "200"}
     return subprocess.run(
         [sys.executable, "-m", "promptwatch.cli", *args, "--data-dir", str(server.data_dir)],
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
     )
 
 
@@ -121,6 +121,23 @@ def test_restore_and_migrations_refuse_while_a_server_has_the_store_open(fresh_s
         server.start()
     server.start()
     assert session_status(server, later) == 404
+
+
+@pytest.mark.sqlite  # one process writes a SQLite store
+def test_a_second_server_on_a_sqlite_store_is_refused_and_the_first_keeps_serving(backend, fresh_server):
+    server = fresh_server().start()
+    second = run_cli(server, "up", "--host", "127.0.0.1", "--port", str(free_port()), timeout=60)
+    assert_one_line_error(second, f"a PromptWatch server already serves the store at {server.data_dir}")
+    assert "password" not in second.stdout + second.stderr
+    with server.client() as client:
+        assert client.get("/api/v1/health").status_code == 200
+
+
+@pytest.mark.postgresql  # the scale-out shape: servers on one PostgreSQL share the data dir they start with
+def test_servers_on_one_postgresql_share_its_store(two_workers):
+    for server in two_workers:
+        with server.client() as client:
+            assert client.get("/api/v1/health").status_code == 200
 
 
 @pytest.mark.sqlite  # a database file of its own is SQLite's

@@ -1,6 +1,11 @@
 """Who has the store: `promptwatch up` holds a shared lock on `<data dir>/promptwatch.lock` for its whole life
 (several servers on one PostgreSQL share it); a command that replaces or rewrites the store (restore, schema
-migrations, master key rotation) holds it exclusively. Neither waits: each refuses while the other runs.
+migrations, master key rotation) holds it exclusively. On SQLite a server also holds `<data dir>/server.lock`
+alone: one process writes a SQLite store, so a second server on it is refused. Nobody waits: each refuses
+while the other runs.
+
+The SQLite server's lock is a second file rather than the store lock taken exclusively, so that a refused
+command can still tell a running server (shared holders) from another command (a sole holder).
 
 POSIX `flock`: the lock goes with the process however it ends, so a crashed server never leaves a stale
 lock. Where `fcntl` is missing (Windows) nothing is checked and stopping the server is up to the operator.
@@ -10,11 +15,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from ..errors import Conflict
-from ..settings import Settings
+from ..settings import Settings, resolve_database_url
 
 try:
     import fcntl
@@ -22,44 +29,54 @@ except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
 LOCK_FILE = "promptwatch.lock"
+SERVER_LOCK_FILE = "server.lock"
 
 
 @contextmanager
 def serving(settings: Settings) -> Iterator[None]:
-    """Held by a running server; refuses while a command rewrites the store."""
-    with _held(settings, shared=True) as taken:
+    """Held by a running server; refuses while a command rewrites the store, and on SQLite while another
+    server serves it."""
+    with _held(settings, LOCK_FILE, shared=True) as taken:
         if not taken:
             raise Conflict(
                 f"a command is restoring or migrating the store at {_where(settings)}; start the server when it is done"
             )
-        yield
+        sqlite = make_url(resolve_database_url(settings)).get_backend_name() == "sqlite"
+        with _held(settings, SERVER_LOCK_FILE, shared=False) if sqlite else nullcontext(True) as alone:
+            if not alone:
+                raise Conflict(
+                    f"a PromptWatch server already serves the store at {_where(settings)}; "
+                    "a SQLite store has one server at a time"
+                )
+            yield
 
 
 @contextmanager
 def rewriting(settings: Settings) -> Iterator[None]:
     """Held while a command replaces or rewrites the store; refuses while a server has it open."""
-    with _held(settings, shared=False) as taken:
+    with _held(settings, LOCK_FILE, shared=False) as taken:
         if not taken:
             raise Conflict(_holder(settings))
         yield
 
 
 def _holder(settings: Settings) -> str:
-    with _held(settings, shared=True) as shared:  # servers share the lock; another command holds it alone
+    with _held(settings, LOCK_FILE, shared=True) as shared:  # servers share the lock; another command holds it alone
         if shared:
             return f"a PromptWatch server has the store at {_where(settings)} open; stop the server first"
     return f"another command is restoring or migrating the store at {_where(settings)}; wait until it is done"
 
 
 @contextmanager
-def _held(settings: Settings, shared: bool) -> Iterator[bool]:
-    """Try the lock without waiting; yields whether it was taken (always True without `fcntl`)."""
+def _held(settings: Settings, name: str, shared: bool) -> Iterator[bool]:
+    """Try the lock on `<data dir>/<name>` without waiting; yields whether it was taken (always True without
+    `fcntl`)."""
     if fcntl is None:
         yield True
         return
     directory = Path(settings.data_dir)
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    descriptor = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    descriptor = os.open(directory / name, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
             fcntl.flock(descriptor, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)

@@ -1,6 +1,9 @@
-"""The store's lock: servers share it, a command that rewrites the store holds it alone, nobody waits."""
+"""The store's lock: servers share it, a command that rewrites the store holds it alone, nobody waits; a SQLite
+store has one server at a time."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -8,13 +11,27 @@ from promptwatch.server.errors import Conflict
 from promptwatch.server.services.store_lock import rewriting, serving
 from promptwatch.server.settings import Settings
 
+POSTGRESQL = "postgresql+psycopg://nobody@127.0.0.1:1/never"  # never connected to: the lock is about the URL
 
-def test_servers_share_the_store_and_a_rewriting_command_refuses_while_one_runs(tmp_path):
-    settings = Settings(data_dir=tmp_path / "store")
+
+def test_servers_on_one_postgresql_share_the_store_and_a_rewriting_command_refuses_while_one_runs(tmp_path):
+    settings = Settings(data_dir=tmp_path / "store", database_url=POSTGRESQL)
     refused = pytest.raises(Conflict, match="server has the store at .* open; stop the server first")
-    with serving(settings), serving(settings), refused, rewriting(settings):  # servers on one PostgreSQL share it
+    with serving(settings), serving(settings), refused, rewriting(settings):
         pytest.fail("rewrote the store under a running server")
     with rewriting(settings):  # the servers are gone: their lock with them
+        pass
+
+
+def test_a_sqlite_store_has_one_server_and_a_rewriting_command_refuses_while_it_runs(tmp_path):
+    settings = Settings(data_dir=tmp_path / "store")
+    second = pytest.raises(Conflict, match=re.escape(f"server already serves the store at {tmp_path / 'store'};"))
+    with serving(settings):
+        with second, serving(settings):
+            pytest.fail("two servers on one SQLite store")
+        with pytest.raises(Conflict, match="stop the server first"), rewriting(settings):
+            pytest.fail("rewrote the store under a running server")
+    with serving(settings):  # the first is gone: its lock with it
         pass
 
 
