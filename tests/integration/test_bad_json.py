@@ -7,6 +7,7 @@ from __future__ import annotations
 import socket
 import time
 
+import orjson
 import pytest
 
 from promptwatch.schema.common import MAX_JSON_DEPTH, TOO_DEEP
@@ -205,3 +206,17 @@ def test_a_client_that_hangs_up_mid_body_is_no_server_error(live_server, path):
         assert client.get("/api/v1/health").status_code == 200
     assert f"client disconnected during POST {path}" in live_server.log_text()
     assert live_server.log_text().count("Traceback") == before
+
+
+def test_a_lone_surrogate_escape_costs_its_character_not_the_batch(client):
+    """A string escaping half of a UTF-16 pair (an emoji cut by a client that truncates strings) is legal JSON
+    that no store can hold: it is stored with U+FFFD there, and the batch's other items with it."""
+    sid, cut, whole = uid("s-"), uid("a-"), uid("a-")
+    body = orjson.dumps(
+        {"sessions": [session(sid)], "activities": [llm(cut, sid, prompt="lone CUT trunc"), llm(whole, sid)]}
+    ).replace(b"CUT", b"\\ud83d")
+    answer = client.post("/api/v1/ingest", content=body, headers=JSON)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["stored"] == 3
+    prompts = {a["id"]: a["prompt"] for a in client.get(f"/api/v1/sessions/{sid}").json()["activities"]}
+    assert prompts == {cut: "lone \ufffd trunc", whole: "Tell me about the weather in Prague"}

@@ -321,3 +321,12 @@ def test_project_limited_key_rejects_other_named_projects_and_read_keys_cannot_e
     reader = keys.create(live_server.first.account_id, "read", name="otlp-read")
     with live_server.client(reader) as client:
         assert post(client, ours).status_code == 403
+
+
+def test_a_lone_surrogate_escape_is_stored_as_a_replacement_character(client):
+    """JSON may escape half of a UTF-16 pair (an emoji cut by a client that truncates strings): the batch is
+    stored, that character as U+FFFD."""
+    trace_id = uid() + uid()
+    body = otlp_json([json_span(trace_id, uid(), name="cut CUT here")]).replace(b"CUT", b"\\ud83d")
+    assert post(client, body).json() == {}
+    assert client.get(f"/api/v1/sessions/{trace_id}").json()["session_name"] == "cut \ufffd here"

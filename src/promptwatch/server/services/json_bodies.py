@@ -31,11 +31,24 @@ def malformed_json(error: Exception) -> InvalidInput:
     )
 
 
-def parse_json(raw: bytes):
-    """The body as JSON; None for an empty body."""
+def loads(raw: bytes | str):
+    """JSON as orjson reads it; but JSON may escape a lone UTF-16 surrogate (an emoji cut in half by a client
+    that truncates strings), which orjson refuses and no store can hold: such a text is read by the standard
+    parser, each lone surrogate made U+FFFD, so that one cut string does not cost a whole batch. Raises the
+    parser's error (a ValueError, UnicodeDecodeError for bytes that are not UTF-8, or RecursionError)."""
     try:
-        return orjson.loads(raw) if raw else None
+        return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
+        if "surrogate" not in str(exc) and "UTF-8" not in str(exc):
+            raise
+    return storable_text(json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw))
+
+
+def parse_json(raw: bytes):
+    """The body as JSON (see `loads`); None for an empty body."""
+    try:
+        return loads(raw) if raw else None
+    except (ValueError, RecursionError) as exc:
         raise malformed_json(exc) from None
 
 

@@ -39,7 +39,7 @@ from ..errors import DomainError, Forbidden
 from .activity_records import build_activity_record
 from .credentials import Caller
 from .ingest import check_project, field_errors, session_record
-from .json_bodies import storable_text
+from .json_bodies import loads, storable_text
 from .otlp_mapping import (
     MAX_ATTRIBUTES,
     OtlpEvent,
@@ -209,7 +209,7 @@ def decode_request(raw: bytes, media: str) -> list[OtlpSpan]:
     request = ExportTraceServiceRequest()
     try:
         if media == JSON:
-            payload = orjson.loads(raw)
+            payload = loads(raw)
             if not isinstance(payload, dict):
                 raise TypeError("an OTLP/JSON body is an object")
             json_format.ParseDict(_hex_ids_as_base64(payload), request, ignore_unknown_fields=True)
