@@ -422,7 +422,9 @@ def test_project_limited_key_sees_and_writes_only_its_project(live_server):
         full.post("/api/v1/ingest", json={"sessions": [session(other_sid, tracking_project="beta")]})
     with live_server.client(limited) as client:
         answer = client.post("/api/v1/ingest", json={"sessions": [session(uid("s-"), tracking_project="beta")]})
-        assert answer.json()["sessions"][0]["status"] == "invalid"
+        refused = answer.json()["sessions"][0]
+        assert refused["status"] == "invalid"
+        assert [(e["field"], e["type"]) for e in refused["errors"]] == [("tracking_project", "other_project")]
         sid = uid("s-")
         client.post("/api/v1/ingest", json={"sessions": [session(sid)]})
         assert [s["id"] for s in client.get("/api/v1/sessions").json()["items"]] == [sid]

@@ -142,3 +142,14 @@ def test_bad_parameters_are_a_422_naming_the_field(live_server, params, field):
     assert answer.status_code == 422, answer.text
     assert answer.headers["content-type"].startswith("application/problem+json")
     assert field in [error["field"] for error in answer.json()["errors"]]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/activities", "/api/v1/sessions", "/api/v1/metrics/usage"])
+def test_a_range_that_ends_before_it_starts_is_a_422(live_server, path):
+    tenant = live_server.new_tenant("swapped-range")
+    swapped = {"since": "2026-12-01T00:00:00Z", "until": "2026-11-01T00:00:00Z"}
+    with live_server.client(tenant.api_key) as client:
+        answer = client.get(path, params=swapped)
+        assert answer.status_code == 422, answer.text
+        assert [e["field"] for e in answer.json()["errors"]] == ["query.until"]
+        assert client.get(path, params={"since": swapped["since"], "until": swapped["since"]}).status_code == 200

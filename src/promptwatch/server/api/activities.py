@@ -14,7 +14,7 @@ from ..services.credentials import Caller
 from .deps import caller
 from .json_response import DataResponse
 from .problems import responses
-from .query_rules import QueryTime, known_query_only
+from .query_rules import QueryTime, known_query_only, ordered
 
 router = APIRouter(prefix="/api/v1/activities", tags=["sessions"])
 ActivityId = Annotated[str, Path(min_length=1, max_length=200)]
@@ -43,6 +43,7 @@ def list_activities(
 ) -> dict:
     """Each activity's light fields (no prompt, output or other body field: read one by its id for those),
     with its session's `session_id`, `tracking_project` and `tracking_tenant`."""
+    ordered(since, until)
     where = dict(
         tenant=tenant,
         activity_type=activity_type,

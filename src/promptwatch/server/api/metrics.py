@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from ..services.credentials import Caller
 from .deps import caller
 from .problems import responses
-from .query_rules import QueryTime, known_query_only
+from .query_rules import QueryTime, known_query_only, ordered
 
 router = APIRouter(prefix="/api/v1/metrics", tags=["metrics"])
 
@@ -31,4 +31,5 @@ def usage(
     tenant: Annotated[str | None, Query(min_length=1, max_length=256)] = None,
 ) -> dict:
     """Unknown parameters are refused (422), so that a filter this endpoint lacks never passes unnoticed."""
+    ordered(since, until)
     return request.app.state.services.metrics.usage(who, group_by, interval, since, until, project, tenant)

@@ -1,6 +1,6 @@
-"""Rules for query strings: a time is ISO-8601 with a UTC offset (`QueryTime`), and a route that depends on
-`known_query_only` refuses a parameter it does not declare with a 422 naming it, so a misspelt or unsupported
-filter is never silently ignored."""
+"""Rules for query strings: a time is ISO-8601 with a UTC offset (`QueryTime`), a time range ends after it
+starts (`ordered`), and a route that depends on `known_query_only` refuses a parameter it does not declare
+with a 422 naming it, so a misspelt or unsupported filter is never silently ignored."""
 
 from __future__ import annotations
 
@@ -29,6 +29,12 @@ def _iso_8601(value):
 
 
 QueryTime = Annotated[AwareDatetime, BeforeValidator(_iso_8601)]
+
+
+def ordered(since: datetime | None, until: datetime | None) -> None:
+    """A range whose `until` comes before its `since` is a mistake (swapped bounds), not an empty answer."""
+    if since is not None and until is not None and until < since:
+        raise InvalidInput("until must not be before since", field="query.until")
 
 
 def _declared(dependant: Dependant) -> set[str]:

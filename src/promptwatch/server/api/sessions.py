@@ -13,7 +13,7 @@ from .activity_window import activity_window
 from .deps import caller
 from .json_response import DataResponse
 from .problems import responses
-from .query_rules import QueryTime, known_query_only
+from .query_rules import QueryTime, known_query_only, ordered
 
 router = APIRouter(prefix="/api/v1/sessions", tags=["sessions"])
 SessionId = Annotated[str, Path(min_length=1, max_length=200)]
@@ -61,6 +61,7 @@ def list_sessions(
     cursor: str | None = None,
 ) -> dict:
     """Only light columns are read: prompts and outputs are never loaded for the list."""
+    ordered(since, until)
     where = dict(
         tenant=tenant,
         since=since,

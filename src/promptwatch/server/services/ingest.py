@@ -80,7 +80,8 @@ class IngestService:
                 try:
                     check_project(caller, session.tracking_project)
                 except Forbidden as exc:
-                    session_results.append(_invalid(item, [{"message": exc.detail}]))
+                    refusal = {"field": "tracking_project", "message": exc.detail, "type": "other_project"}
+                    session_results.append(_invalid(item, [refusal]))
                     continue
                 sessions.append(session_record(session, caller, "native"))
                 session_results.append({"id": session.id, "status": PENDING, "errors": None})
