@@ -1,6 +1,6 @@
 """Template versioning at ingest (content hash -> PATCH, -rev suffixes, reverted content gets its version
-back), labels with rollback, diffs, executions and per-version stats with annotations; two workers on one
-PostgreSQL agree on every version."""
+back, new contents numbered in the order first used), labels with rollback, diffs, executions and per-version
+stats with annotations; two workers on one PostgreSQL agree on every version."""
 
 from __future__ import annotations
 
@@ -277,3 +277,69 @@ def test_two_workers_assign_one_version_per_content(two_workers):
         assert len(by_hash) == 6
         total = sum(v["stats"]["calls"] for v in versions)
     assert total == 96
+
+
+def test_new_contents_of_one_batch_are_numbered_by_first_use(client):
+    """The order the contents were first used decides (earliest start; ties by position in the batch), not the
+    order of their hashes nor of the batch."""
+    name, sid = f"t_{uid()}", uid("s-")
+    texts = [f"Be brief {i} {{x}}" for i in range(6)]
+    at = [BASE_TIME + timedelta(seconds=i) for i in range(6)]
+    batch = [call(sid, name, texts[i], start=at[i]) for i in (3, 0, 5, 1, 4, 2)]
+    batch.append(call(sid, name, texts[5], start=at[0] - timedelta(seconds=1)))  # texts[5] was used first of all
+    assert client.post("/api/v1/ingest", json={"activities": batch}).status_code == 200
+    first_used = [texts[5], texts[0], texts[1], texts[2], texts[3], texts[4]]
+    versions = client.get(f"/api/v1/templates/{name}").json()["versions"]
+    texts_by_version = {
+        v["version"]: client.get(f"/api/v1/templates/{name}/versions/{v['version']}").json()["text"] for v in versions
+    }
+    assert texts_by_version == {f"1.0.{i}": text for i, text in enumerate(first_used)}
+
+
+def test_contents_first_used_together_are_numbered_by_their_place_in_the_batch(client):
+    name, sid = f"t_{uid()}", uid("s-")
+    texts = [f"Tie {i} {{x}}" for i in range(4)]
+    batch = [call(sid, name, texts[i]) for i in (2, 0, 3, 1)]  # one start time for all
+    assert client.post("/api/v1/ingest", json={"activities": batch}).status_code == 200
+    assert [recorded_version(client, sid, item["id"]) for item in batch] == ["1.0.0", "1.0.1", "1.0.2", "1.0.3"]
+
+
+def test_a_later_batch_numbers_its_new_contents_after_the_earlier_ones_by_first_use(client):
+    """Across batches the numbers go on from the last; a version once named keeps its name, so a content
+    first seen in a later batch comes after the earlier ones even when its calls started before."""
+    name, sid = f"t_{uid()}", uid("s-")
+    texts = [f"Round {i} {{x}}" for i in range(5)]
+    first = [call(sid, name, texts[0], "2.0", start=BASE_TIME + timedelta(minutes=1))]
+    assert client.post("/api/v1/ingest", json={"activities": first}).status_code == 200
+    at = [BASE_TIME + timedelta(minutes=m) for m in (2, 3, 4, 0)]
+    later = [call(sid, name, texts[i], "2.0", start=at[i - 1]) for i in (2, 4, 1, 3)]
+    assert client.post("/api/v1/ingest", json={"activities": later}).status_code == 200
+    expected = {texts[0]: "2.0.0", texts[4]: "2.0.1", texts[1]: "2.0.2", texts[2]: "2.0.3", texts[3]: "2.0.4"}
+    for item in first + later:
+        text = item["prompt_template"]["prompt_template"]
+        assert recorded_version(client, sid, item["id"]) == expected[text], text
+
+
+def test_the_diff_puts_each_changed_line_on_its_own_line(client):
+    """Templates seldom end with a newline; the last line's change is two lines all the same."""
+    name = f"t_{uid()}"
+    for text, version in (("Answer briefly.\nQ: {question}", "1.0"), ("Answer briefly.\nQuestion: {question}", "2.0")):
+        assert client.post(f"/api/v1/templates/{name}/versions", json={"template": text, "version": version}).is_success
+    diff = client.get(f"/api/v1/templates/{name}/versions/2.0.0", params={"diff_to": "1.0.0"}).json()["diff"]
+    assert diff.splitlines() == [
+        f"--- {name}@1.0.0",
+        f"+++ {name}@2.0.0",
+        "@@ -1,2 +1,2 @@",
+        " Answer briefly.",
+        "-Q: {question}",
+        "+Question: {question}",
+    ]
+    assert diff.endswith("\n")
+
+
+def test_a_diff_of_the_final_newline_alone_is_not_empty(client):
+    name = f"t_{uid()}"
+    for text, version in (("Hi {x}", "1.0"), ("Hi {x}\n", "2.0")):
+        assert client.post(f"/api/v1/templates/{name}/versions", json={"template": text, "version": version}).is_success
+    diff = client.get(f"/api/v1/templates/{name}/versions/2.0.0", params={"diff_to": "1.0.0"}).json()["diff"]
+    assert diff.splitlines()[-2:] == ["-Hi {x}", "+Hi {x}"]

@@ -42,6 +42,15 @@ def render(content: dict) -> str:
     return "" if template is None else str(template)
 
 
+def _unified_diff(before: str, after: str, before_name: str, after_name: str) -> str:
+    """The unified diff of two texts, each of its lines ending in a newline, also that of a text's last line,
+    which seldom has one. Lines keep their ends when compared, so a change of the final newline alone shows."""
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True), fromfile=before_name, tofile=after_name
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
 def input_params(template) -> list[str]:
     texts = [template] if isinstance(template, str) else []
     if isinstance(template, list):
@@ -184,13 +193,8 @@ class TemplateService:
         item["stats"] = _stats_view(stats.get(row["version"]))
         if other is not None:
             item["diff_to"] = other["version"]
-            item["diff"] = "".join(
-                difflib.unified_diff(
-                    render(other["content"]).splitlines(keepends=True),
-                    item["text"].splitlines(keepends=True),
-                    fromfile=f"{name}@{other['version']}",
-                    tofile=f"{name}@{row['version']}",
-                )
+            item["diff"] = _unified_diff(
+                render(other["content"]), item["text"], f"{name}@{other['version']}", f"{name}@{row['version']}"
             )
         return item
 

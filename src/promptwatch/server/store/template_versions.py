@@ -1,10 +1,10 @@
 """Template versions, assigned inside the ingest transaction (and by the templates API).
 
 The rules (docs/prompts.md): the version a caller gives is kept as `given_version` ("1.0" when none is
-given); each distinct content under it gets the next `seq`, and the version name is
-`MAJOR.MINOR.<seq>` for a `MAJOR.MINOR` given version, else the given version itself for the first content
-and `<given>-rev<seq>` after it. The same (given version, content) always maps back to its first version,
-so a reverted template gets its earlier version back.
+given); each distinct content under it gets the next `seq` (the new contents of one batch in the order they
+were first used), and the version name is `MAJOR.MINOR.<seq>` for a `MAJOR.MINOR` given version, else the
+given version itself for the first content and `<given>-rev<seq>` after it. The same (given version,
+content) always maps back to its first version, so a reverted template gets its earlier version back.
 
 Several workers: the unique constraints decide. A version is inserted with ON CONFLICT DO NOTHING; whoever
 loses re-reads the winner's row (same content) or takes the next seq (other content).
@@ -138,21 +138,26 @@ def template_of(record: dict) -> tuple[str, str | None, dict] | None:
 def assign_template_versions(conn: Connection, account_id: int, records: list[dict], now: datetime) -> None:
     """The ingest hook: every record the template stage marked (`record["template"]`) gets the assigned
     version in its `template_version` light column (the given one stays in the body). Contents already
-    versioned are found in one query; only new ones take the locking path of `assign_version`."""
+    versioned are found in one query; only new ones take the locking path of `assign_version`, numbered in
+    the order they were first used: by the earliest start of a call using them, ties by place in the batch."""
     wanted: dict[tuple[str, str, str], tuple[str | None, dict]] = {}  # key -> (given version as sent, content)
+    first_use: dict[tuple[str, str, str], tuple[datetime, int]] = {}  # key -> (start, place) of its first call
     marked_records = []
-    for record in records:
+    for place, record in enumerate(records):
         marked = record.get("template")
         if marked is None:
             continue
         name, given, content = marked
         key = (name, given_version(given), content_hash(content))
         wanted.setdefault(key, (given, content))
+        use = (record["start_time"], place)
+        first_use[key] = min(first_use.get(key, use), use)
         marked_records.append((key, record))
     if not wanted:
         return
     assigned = _stored_versions(conn, account_id, wanted)
-    for key in sorted(wanted.keys() - assigned.keys()):  # one lock order for all workers
+    # (name, given version) groups in one order for all workers, the lock order; within a group, by first use
+    for key in sorted(wanted.keys() - assigned.keys(), key=lambda key: (key[0], key[1], first_use[key])):
         given, content = wanted[key]
         assigned[key] = assign_version(conn, account_id, key[0], given, content, "ingest", now)[0]
     for key, record in marked_records:
