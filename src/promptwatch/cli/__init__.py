@@ -1,4 +1,5 @@
-"""The `promptwatch` command: a typer app with one module per command group."""
+"""The `promptwatch` command: a typer app with one module per command group. The modules import the server
+inside the commands that use it, so that `--help` and every command pay only for what they run."""
 
 from __future__ import annotations
 

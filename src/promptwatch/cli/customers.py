@@ -11,13 +11,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from promptwatch.server.services.billing import BillingService
-from promptwatch.server.services.invoice_pdf import money
-from promptwatch.server.services.mail import MailService
-from promptwatch.server.services.policies import PolicyService
-from promptwatch.server.services.signup import SignupService
-from promptwatch.server.services.usage_stats import UsageStatsService
-
 from .options import DataDir, open_runtime
 
 console = Console()
@@ -28,9 +21,29 @@ customers = typer.Typer(no_args_is_help=True)
 
 
 def _services(data_dir):
+    """The store's runtime and the outbox the mail of a service goes to."""
+    from promptwatch.server.services.mail import MailService
+
     runtime = open_runtime(data_dir)
-    outbox = MailService(runtime)
-    return runtime, outbox
+    return runtime, MailService(runtime)
+
+
+def _billing(data_dir):
+    from promptwatch.server.services.billing import BillingService
+
+    return BillingService(*_services(data_dir))
+
+
+def _policies(data_dir):
+    from promptwatch.server.services.policies import PolicyService
+
+    return PolicyService(*_services(data_dir))
+
+
+def _signup(data_dir):
+    from promptwatch.server.services.signup import SignupService
+
+    return SignupService(*_services(data_dir))
 
 
 @invoices.command("issue")
@@ -40,8 +53,9 @@ def issue(
     data_dir: DataDir = None,
 ) -> None:
     """Issue invoices for a month (each account once; numbers are gapless) and queue their mails."""
-    runtime, outbox = _services(data_dir)
-    billing = BillingService(runtime, outbox)
+    from promptwatch.server.services.invoice_pdf import money
+
+    billing = _billing(data_dir)
     issued = [billing.issue_invoice(account, period)] if account else billing.issue_all(period)
     for invoice in issued:
         console.print(
@@ -56,9 +70,10 @@ def list_invoices(
     account: Annotated[int | None, typer.Option(help="Only this account's invoices.")] = None, data_dir: DataDir = None
 ) -> None:
     """List invoices, newest first."""
-    runtime, outbox = _services(data_dir)
+    from promptwatch.server.services.invoice_pdf import money
+
     table = Table("number", "account", "period", "plan", "total", "issued")
-    for row in BillingService(runtime, outbox).invoices(account):
+    for row in _billing(data_dir).invoices(account):
         table.add_row(
             row["number_text"],
             str(row["account_id"]),
@@ -77,8 +92,7 @@ def pdf(
     data_dir: DataDir = None,
 ) -> None:
     """Write invoice NUMBER as PDF."""
-    runtime, outbox = _services(data_dir)
-    _, data = BillingService(runtime, outbox).pdf(number)
+    _, data = _billing(data_dir).pdf(number)
     out.write_bytes(data)
     console.print(f"wrote {out} ({len(data)} bytes)")
 
@@ -90,8 +104,7 @@ def plan(
     data_dir: DataDir = None,
 ) -> None:
     """Put ACCOUNT on plan PLAN (free, team, business)."""
-    runtime, outbox = _services(data_dir)
-    BillingService(runtime, outbox).set_plan(account, plan_code)
+    _billing(data_dir).set_plan(account, plan_code)
     console.print(f"account {account} is on {plan_code}")
 
 
@@ -104,8 +117,7 @@ def announce(
     data_dir: DataDir = None,
 ) -> None:
     """Announce a new version of a policy; every account owner is mailed a legal notice."""
-    runtime, outbox = _services(data_dir)
-    result = PolicyService(runtime, outbox).announce(kind, title, text.read_text(), date.fromisoformat(effective))
+    result = _policies(data_dir).announce(kind, title, text.read_text(), date.fromisoformat(effective))
     console.print(
         f"{kind} version {result['version']} takes effect {result['effective_date']}; "
         f"{result['notified_owners']} owner(s) notified"
@@ -115,9 +127,8 @@ def announce(
 @policy.command("list")
 def list_policies(data_dir: DataDir = None) -> None:
     """List policy versions: in force and announced."""
-    runtime, outbox = _services(data_dir)
     table = Table("id", "kind", "version", "title", "announced", "effective")
-    for doc in PolicyService(runtime, outbox).current():
+    for doc in _policies(data_dir).current():
         table.add_row(
             str(doc["id"]),
             doc["kind"],
@@ -134,6 +145,8 @@ def stats(
     data_dir: DataDir = None,
 ) -> None:
     """Anonymous usage statistics: features, page views, and volume per plan (groups of at least the minimum)."""
+    from promptwatch.server.services.usage_stats import UsageStatsService
+
     report = UsageStatsService(open_runtime(data_dir)).report(days)
     console.print(f"collecting: {report['collecting']}  ({report['since']} .. {report['until']})")
     for title, rows in (("features", report["features"]), ("page views", report["page_views"])):
@@ -158,7 +171,7 @@ def outbox_command(
     data_dir: DataDir = None,
 ) -> None:
     """Show the outbox: counts per status and the latest messages."""
-    runtime, outbox = _services(data_dir)
+    _, outbox = _services(data_dir)
     view = outbox.outbox(status, 50)
     console.print(view["counts"])
     table = Table("id", "category", "to", "subject", "status", "attempts", "error")
@@ -194,9 +207,8 @@ def leads(
     data_dir: DataDir = None,
 ) -> None:
     """List waitlist leads with their consent and source."""
-    runtime, outbox = _services(data_dir)
     table = Table("email", "organisation", "source", "status", "consented", "consent text")
-    for lead in SignupService(runtime, outbox).leads(status):
+    for lead in _signup(data_dir).leads(status):
         table.add_row(
             lead["email"],
             lead["organisation"] or "",
@@ -211,8 +223,7 @@ def leads(
 @customers.command("referrals")
 def referrals(data_dir: DataDir = None) -> None:
     """Referral counts per inviting user."""
-    runtime, outbox = _services(data_dir)
     table = Table("user id", "email", "referrals")
-    for row in SignupService(runtime, outbox).referral_counts():
+    for row in _signup(data_dir).referral_counts():
         table.add_row(str(row["inviter_user_id"]), row["email"], str(row["referrals"]))
     console.print(table)

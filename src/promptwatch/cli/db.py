@@ -6,13 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from alembic.util.exc import CommandError as AlembicError
 from rich.console import Console
-
-from promptwatch.server.services.store_lock import rewriting
-from promptwatch.server.settings import resolve_database_url
-from promptwatch.server.store.engine import make_engine
-from promptwatch.server.store.schema_version import current_revision, downgrade, head_revision, upgrade
 
 from .errors import CommandError
 from .options import DataDir, load_settings, store_engine
@@ -29,6 +23,11 @@ def _shown(revisions: str | None) -> str:
 @app.command("upgrade")
 def upgrade_command(data_dir: DataDir = None) -> None:
     """Migrate the database schema to this version of PromptWatch."""
+    from promptwatch.server.services.store_lock import rewriting
+    from promptwatch.server.settings import resolve_database_url
+    from promptwatch.server.store.engine import make_engine
+    from promptwatch.server.store.schema_version import current_revision, upgrade
+
     settings = load_settings(data_dir)
     with rewriting(settings):
         engine = make_engine(resolve_database_url(settings))
@@ -40,6 +39,11 @@ def upgrade_command(data_dir: DataDir = None) -> None:
 @app.command("downgrade")
 def downgrade_command(revision: Annotated[str, typer.Argument(metavar="REVISION")], data_dir: DataDir = None) -> None:
     """Migrate the schema back to REVISION (use 'base' for an empty database)."""
+    from alembic.util.exc import CommandError as AlembicError
+
+    from promptwatch.server.services.store_lock import rewriting
+    from promptwatch.server.store.schema_version import current_revision, downgrade
+
     settings = load_settings(data_dir)
     engine = store_engine(settings)
     with rewriting(settings):
@@ -58,6 +62,8 @@ def downgrade_command(revision: Annotated[str, typer.Argument(metavar="REVISION"
 @app.command("current")
 def current_command(data_dir: DataDir = None) -> None:
     """Show the schema revision of the database and the one this PromptWatch needs."""
+    from promptwatch.server.store.schema_version import current_revision, head_revision
+
     engine = store_engine(load_settings(data_dir))
     console.print(f"database: {_shown(current_revision(engine))}")
     console.print(f"needed:   {_shown(head_revision())}")

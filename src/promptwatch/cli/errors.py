@@ -10,17 +10,21 @@ keeps its traceback.
 from __future__ import annotations
 
 import sqlite3
-from typing import NoReturn
+import sys
+from typing import TYPE_CHECKING, NoReturn
 
-import click
 import typer
-from sqlalchemy.exc import DatabaseError
 from typer.core import TyperGroup
 
-from promptwatch.server.errors import DomainError
-from promptwatch.server.store.schema_version import SchemaOutOfDate
+if TYPE_CHECKING:
+    import click
 
-USER_ERRORS = (DomainError, SchemaOutOfDate, OSError)
+# (module, class) of the server's errors, looked up only once a command failed
+USER_ERRORS = (
+    ("promptwatch.server.errors", "DomainError"),
+    ("promptwatch.server.store.schema_version", "SchemaOutOfDate"),
+)
+DATABASE_ERROR = ("sqlalchemy.exc", "DatabaseError")
 
 
 class CommandError(Exception):
@@ -41,12 +45,27 @@ class GuardedGroup(TyperGroup):
             return super().invoke(ctx)
         except BrokenPipeError:  # output piped to a reader that stopped: typer's own case
             raise
-        except (CommandError, *USER_ERRORS) as exc:
-            _fail(one_line(exc))
-        except DatabaseError as exc:
-            if type(exc.orig) is not sqlite3.DatabaseError:  # SQLite's word for a damaged file; not its subclasses
+        except Exception as exc:
+            message = _user_message(exc)
+            if message is None:
                 raise
-            _fail(f"the database is damaged ({exc.orig}); `promptwatch restore BACKUP` puts a backup back")
+            _fail(message)
+
+
+def _user_message(exc: Exception) -> str | None:
+    """The line to show for a user error; None for anything else."""
+    if isinstance(exc, (CommandError, OSError, *_loaded(*USER_ERRORS))):
+        return one_line(exc)
+    # SQLite's word for a damaged file is sqlite3.DatabaseError itself, not its subclasses
+    if isinstance(exc, _loaded(DATABASE_ERROR)) and type(exc.orig) is sqlite3.DatabaseError:
+        return f"the database is damaged ({exc.orig}); `promptwatch restore BACKUP` puts a backup back"
+    return None
+
+
+def _loaded(*classes: tuple[str, str]) -> tuple[type, ...]:
+    """Those of the classes whose module is imported: an exception of a class never imported cannot have been
+    raised, so the guard costs `--help` no import of the server."""
+    return tuple(getattr(sys.modules[module], name) for module, name in classes if module in sys.modules)
 
 
 def _fail(message: str) -> NoReturn:

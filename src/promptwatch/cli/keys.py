@@ -4,20 +4,20 @@ refuses while a server has the store open."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from promptwatch.server.services.accounts import AccountService
-from promptwatch.server.services.clock import utc_now
-from promptwatch.server.services.credentials import Caller
-from promptwatch.server.services.store_lock import rewriting
-from promptwatch.server.store.tables.credentials import SCOPES
+from promptwatch.server.constants import SCOPES
 
 from .options import AccountId, DataDir, open_runtime
+
+if TYPE_CHECKING:
+    from promptwatch.server.services.accounts import AccountService
+    from promptwatch.server.services.credentials import Caller
 
 app = typer.Typer(no_args_is_help=True)
 console = Console()
@@ -25,10 +25,14 @@ Scope = Literal[SCOPES]  # the choices `--help` and a wrong value show come from
 
 
 def _accounts(data_dir, account: int) -> AccountService:
+    from promptwatch.server.services.accounts import AccountService
+
     return AccountService(open_runtime(data_dir, account))
 
 
 def _admin(account: int) -> Caller:
+    from promptwatch.server.services.credentials import Caller
+
     return Caller(account_id=account, scope="admin")
 
 
@@ -71,6 +75,8 @@ def list_keys(data_dir: DataDir = None, account: AccountId = 1) -> None:
 
 
 def _state(key: dict) -> str:
+    from promptwatch.server.services.clock import utc_now
+
     if key["revoked_at"]:
         return f"revoked\n{_day(key['revoked_at'])}"
     if key["expires_at"]:
@@ -100,6 +106,8 @@ def revoke(
 def rotate_master(data_dir: DataDir = None) -> None:
     """Re-wrap every account's data key under a new instance master key (encryption at rest); stop the
     server first."""
+    from promptwatch.server.services.store_lock import rewriting
+
     runtime = open_runtime(data_dir)
     with rewriting(runtime.settings):
         count = runtime.crypto.rotate_master()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from promptwatch.server.services.cleanup import run_cleanup_cycle
-
 from .options import DataDir, open_runtime
 
 console = Console(stderr=True)
@@ -13,6 +11,8 @@ console = Console(stderr=True)
 
 def cleanup(data_dir: DataDir = None) -> None:
     """Run one cleanup cycle now: retention policies, expired sandboxes, and the physical purge of deleted data."""
+    from promptwatch.server.services.cleanup import run_cleanup_cycle
+
     runtime = open_runtime(data_dir)
     with console.status("cleanup cycle") as status:
 

@@ -4,19 +4,19 @@ store; every other command finds an existing one or says where it looked."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
 
-from promptwatch.server.services.accounts import AccountService
-from promptwatch.server.services.runtime import Runtime
-from promptwatch.server.settings import Settings, default_data_dir, resolve_database_url
-from promptwatch.server.store.engine import make_engine
-from promptwatch.server.store.schema_version import ensure_current, is_empty
+from promptwatch.server.constants import default_data_dir
 
 from .errors import CommandError
+
+if TYPE_CHECKING:  # the server is imported by the commands that run, never for `--help`
+    from sqlalchemy import Engine
+
+    from promptwatch.server.services.runtime import Runtime
+    from promptwatch.server.settings import Settings
 
 DataDir = Annotated[
     Path | None,
@@ -31,11 +31,18 @@ AccountId = Annotated[int, typer.Option("--account", help="Account id (the first
 
 
 def load_settings(data_dir: Path | None) -> Settings:
+    from promptwatch.server.settings import Settings
+
     return Settings(data_dir=data_dir) if data_dir else Settings()
 
 
 def store_engine(settings: Settings) -> Engine:
     """The engine of the store the settings name; a missing SQLite file is an error, never created."""
+    from sqlalchemy.engine import make_url
+
+    from promptwatch.server.settings import resolve_database_url
+    from promptwatch.server.store.engine import make_engine
+
     url = resolve_database_url(settings)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
@@ -46,6 +53,9 @@ def store_engine(settings: Settings) -> Engine:
 def open_runtime(data_dir: Path | None, account: int | None = None) -> Runtime:
     """The server's runtime on an existing store at the current schema (the server may be running); with
     `account`, that account must exist."""
+    from promptwatch.server.services.runtime import Runtime
+    from promptwatch.server.store.schema_version import ensure_current, is_empty
+
     settings = load_settings(data_dir)
     engine = store_engine(settings)
     if is_empty(engine):
@@ -59,6 +69,8 @@ def open_runtime(data_dir: Path | None, account: int | None = None) -> Runtime:
 
 def _no_store(settings: Settings) -> CommandError:
     if settings.database_url:
+        from sqlalchemy.engine import make_url
+
         where = make_url(settings.database_url).render_as_string(hide_password=True)
         return CommandError(
             f"no PromptWatch store in {where}; start it with `promptwatch up` or set the "
@@ -72,6 +84,8 @@ def _no_store(settings: Settings) -> CommandError:
 
 
 def _check_account(runtime: Runtime, account: int) -> None:
+    from promptwatch.server.services.accounts import AccountService
+
     accounts = AccountService(runtime)
     if accounts.has_account(account):
         return

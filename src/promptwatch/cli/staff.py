@@ -8,8 +8,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from promptwatch.server.services.staff import StaffService
-
 from .options import DataDir, open_runtime
 
 app = typer.Typer(no_args_is_help=True)
@@ -25,6 +23,8 @@ def create(
     data_dir: DataDir = None,
 ) -> None:
     """Create a staff user with a generated password, printed once (they sign in at /ui/ with it)."""
+    from promptwatch.server.services.staff import StaffService
+
     password = secrets.token_urlsafe(18)
     StaffService(open_runtime(data_dir)).create_staff(email, password, role)
     console.print(f"{role} user {email} created; the password, shown this once:")

@@ -10,17 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 from rich.console import Console
-
-from promptwatch.server.app import create_app
-from promptwatch.server.services.accounts import AccountService
-from promptwatch.server.services.runtime import Runtime
-from promptwatch.server.services.store_lock import serving
-from promptwatch.server.settings import resolve_database_url
-from promptwatch.server.store.engine import make_engine
-from promptwatch.server.store.schema_version import ensure_current
-from promptwatch.server.tls import self_signed_pair
 
 from .errors import CommandError
 from .options import DataDir, load_settings
@@ -50,6 +40,17 @@ def up(
     if bool(tls_cert) != bool(tls_key):
         raise typer.BadParameter("--tls-cert and --tls-key go together")
     _check_port_free(host, port)
+    import uvicorn  # the server is imported once the port is known free: a taken one is said at once
+
+    from promptwatch.server.app import create_app
+    from promptwatch.server.services.accounts import AccountService
+    from promptwatch.server.services.runtime import Runtime
+    from promptwatch.server.services.store_lock import serving
+    from promptwatch.server.settings import resolve_database_url
+    from promptwatch.server.store.engine import make_engine
+    from promptwatch.server.store.schema_version import ensure_current
+    from promptwatch.server.tls import self_signed_pair
+
     settings = load_settings(data_dir)
     with serving(settings):  # until the server stops
         if tls_self_signed and not tls_cert:

@@ -9,8 +9,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from promptwatch.server.services.accounts import AccountService
-
 from .options import DataDir, open_runtime
 
 app = typer.Typer(no_args_is_help=True)
@@ -23,6 +21,8 @@ def reset_password(
     data_dir: DataDir = None,
 ) -> None:
     """Give the user a new generated password, printed once; their open sessions end."""
+    from promptwatch.server.services.accounts import AccountService
+
     password = secrets.token_urlsafe(12)
     AccountService(open_runtime(data_dir)).set_password(email, password)
     console.print(f"new password for {email}, shown this once:")

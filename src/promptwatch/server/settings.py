@@ -9,9 +9,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
-def default_data_dir() -> Path:
-    return Path.home() / ".promptwatch"
+from .constants import default_data_dir
 
 
 class Settings(BaseSettings):

@@ -23,10 +23,10 @@ from sqlalchemy import Engine
 
 from promptwatch.schema.common import check_tracking_label
 
+from ..constants import SCOPES
 from ..errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from ..store import accounts as account_store
 from ..store import key_rotation
-from ..store.tables.credentials import SCOPES
 from .clock import utc_now
 
 TEMP_PREFIX = "temp_"

@@ -8,8 +8,6 @@ from ..types import UtcDateTime
 from . import metadata
 from .columns import SurrogateKey, account_fk, created_at, surrogate_pk
 
-SCOPES = ("write", "ingest", "read", "admin")
-
 api_keys = Table(
     "api_keys",
     metadata,

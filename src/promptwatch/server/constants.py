@@ -1,0 +1,12 @@
+"""Values of the server that import nothing but the standard library, so that the command line builds its
+`--help` from them without loading pydantic or SQLAlchemy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SCOPES = ("write", "ingest", "read", "admin")  # what an API key may do
+
+
+def default_data_dir() -> Path:
+    return Path.home() / ".promptwatch"
