@@ -339,3 +339,32 @@ def test_a_truncated_or_corrupted_zip_is_422_and_imports_nothing(live_server):
             assert answer.headers["content-type"] == "application/problem+json"
         assert other.get("/api/v1/sessions").json()["items"] == []
         assert other.get("/api/v1/projects").json()["items"] == []
+
+
+def test_p18_an_import_never_brings_back_what_the_account_deleted(live_server):
+    """An export taken before an erasure, imported after it, leaves the erased sessions out with their
+    activities, bodies and annotations: they stay deleted, as re-sent data does."""
+    tenant = live_server.new_tenant("erased-then-imported")
+    admin_key = live_server.accounts()._rt.keys.create(tenant.account_id, "admin")
+    with live_server.client(tenant.api_key) as client, live_server.client(admin_key) as admin:
+        populate(client, admin)
+        alice_call = next(
+            item["id"] for item in client.get("/api/v1/activities", params={"tenant": "alice"}).json()["items"]
+        )
+        assert client.put(f"/api/v1/activities/{alice_call}/annotation", json={"label": 0}).is_success
+        archive = admin.get("/api/v1/export", params={"tenant": "alice"}).content
+        erased = admin.delete("/api/v1/tenants/alice")
+        assert erased.status_code == 200, erased.text
+        imported = admin.post("/api/v1/import", content=archive, headers={"content-type": "application/zip"})
+        assert imported.status_code == 200, imported.text
+        answer = imported.json()
+        assert answer["left_out_deleted"] == {"sessions": 1, "activities": 3}
+        assert answer["imported"]["sessions"] == answer["imported"]["activities"] == 0
+        assert answer["imported"]["activity_bodies"] == answer["imported"]["annotations"] == 0
+        assert client.get("/api/v1/sessions", params={"tenant": "alice"}).json()["items"] == []
+        assert client.get("/api/v1/sessions", params={"q": "doc"}).json()["items"] == []
+        assert client.get(f"/api/v1/activities/{alice_call}").status_code == 404
+        groups = client.get("/api/v1/metrics/usage", params={"group_by": "tenant"}).json()["groups"]
+        assert groups and "alice" not in json.dumps(groups)
+        survivors = client.get("/api/v1/sessions").json()["items"]
+        assert [s["tracking_tenant"] for s in survivors] == ["bob"]

@@ -8,10 +8,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from promptwatch.server.services import archive
-from promptwatch.server.services.backups import expire_backups, restore_backup, take_backup
-from promptwatch.server.services.data_transfer import require_tenant
-
 from .options import AccountId, DataDir, load_settings, open_runtime
 
 console = Console(stderr=True)
@@ -26,6 +22,8 @@ def _progress(label: str):
 
 def backup(data_dir: DataDir = None) -> None:
     """Back up the database now (and drop backups past their retention); prints the backup's path."""
+    from promptwatch.server.services.backups import expire_backups, take_backup
+
     runtime = open_runtime(data_dir)
     made = take_backup(runtime, progress=_progress("backup"))
     removed = expire_backups(runtime)
@@ -41,6 +39,8 @@ def restore(
 ) -> None:
     """Restore a backup (stop the server first), then re-apply every deletion made since it was taken. The
     database may be damaged or missing: the backup replaces it."""
+    from promptwatch.server.services.backups import restore_backup
+
     if not yes and not typer.confirm(f"Replace the database with {path.name}? The server must be stopped"):
         raise typer.Exit(1)
     result = restore_backup(load_settings(data_dir), path, progress=_progress("restore"))
@@ -57,6 +57,9 @@ def export(
     tenant: Annotated[str | None, typer.Option(help="Only what concerns this tracking tenant.")] = None,
 ) -> None:
     """Export everything an account owns (or one tenant's data) as JSON Lines in a zip with a manifest."""
+    from promptwatch.server.services import archive
+    from promptwatch.server.services.data_transfer import require_tenant
+
     runtime = open_runtime(data_dir, account)
     if tenant is not None:
         require_tenant(runtime, account, tenant)
@@ -71,5 +74,13 @@ def import_(
     account: AccountId = 1,
 ) -> None:
     """Import an export archive into an account (all or nothing; ids are remapped)."""
-    counts = archive.import_archive(open_runtime(data_dir, account), path, account, progress=_progress("import"))
+    from promptwatch.server.services import archive
+
+    result = archive.import_archive(open_runtime(data_dir, account), path, account, progress=_progress("import"))
+    counts, left_out = result["imported"], result["left_out_deleted"]
     console.print(f"imported {sum(counts.values())} rows: {counts}")
+    if any(left_out.values()):
+        console.print(
+            f"left out, as this account deleted them: {left_out['sessions']} sessions and "
+            f"{left_out['activities']} activities, with what refers to them"
+        )

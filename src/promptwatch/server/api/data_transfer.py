@@ -50,13 +50,13 @@ async def export(
 )
 async def import_archive(request: Request, who: Caller = Depends(caller)) -> dict:
     """Send the zip as the request body (`Content-Type: application/zip`). Checksums are verified first;
-    ids are remapped; nothing is written unless the whole archive imports."""
+    ids are remapped; nothing is written unless the whole archive imports. Sessions and activities this
+    account deleted are left out (`left_out_deleted`), with everything that refers to them."""
     with tempfile.NamedTemporaryFile(suffix=".zip") as upload:
         async for chunk in request.stream():
             upload.write(chunk)
         upload.flush()
-        counts = await asyncio.to_thread(request.app.state.services.data.import_archive, who, Path(upload.name))
-    return {"imported": counts}
+        return await asyncio.to_thread(request.app.state.services.data.import_archive, who, Path(upload.name))
 
 
 @router.post("/import/jsonl", summary="Upload sessions and activities as JSON Lines", responses=responses(401, 403))

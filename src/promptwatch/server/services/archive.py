@@ -114,7 +114,9 @@ def read_manifest(archive: zipfile.ZipFile) -> dict:
 def import_archive(runtime: Runtime, path: Path, account_id: int, progress: Progress | None = None) -> dict:
     """Import an archive into `account_id` in one transaction: checksums are verified first, every row is
     checked (`import_validation`), and the content is masked by the account's redaction rules as ingestion
-    masks it. Returns rows imported per kind; a bad archive raises InvalidInput and stores nothing."""
+    masks it. Sessions and activities the account deleted stay deleted: they are left out, with everything
+    that refers to them. Returns `{"imported": rows per kind, "left_out_deleted": {"sessions", "activities"}}`;
+    a bad archive raises InvalidInput and stores nothing."""
     note = progress or (lambda _kind, _rows: None)
     try:
         archive = zipfile.ZipFile(path)
@@ -151,7 +153,8 @@ def import_archive(runtime: Runtime, path: Path, account_id: int, progress: Prog
             if isinstance(exc, IntegrityError) and any(w in str(exc).lower() for w in ("unique", "duplicate")):
                 raise Conflict("the account already holds objects with the archive's ids") from None
             raise InvalidInput(f"{kind}.jsonl holds a row this database cannot store", file=f"{kind}.jsonl") from None
-    return counts
+    left_out = {table: len(remapper.left_out.get(table, ())) for table in ("sessions", "activities")}
+    return {"imported": counts, "left_out_deleted": left_out}
 
 
 def _insert(conn, remapper: Remapper, entry, rows: list[dict], crypto, account_id: int) -> int:

@@ -61,9 +61,10 @@ class DataTransferService:
         caller.require("admin")
         if caller.project:
             raise Forbidden("an import covers the whole account; use an account-wide credential")
-        counts = archive.import_archive(self._rt, path, caller.account_id)
-        audit.record(self._rt, caller.account_id, caller, "import.archive", None, {"rows": sum(counts.values())})
-        return counts
+        result = archive.import_archive(self._rt, path, caller.account_id)
+        rows = sum(result["imported"].values())
+        audit.record(self._rt, caller.account_id, caller, "import.archive", None, {"rows": rows})
+        return result
 
     async def import_jsonl(self, caller: Caller, raw: bytes) -> dict:
         """Lines of `{"kind": "session"|"activity", ...native fields}`, answered like `/api/v1/ingest`."""

@@ -1,6 +1,7 @@
 """Rows of the registered customer tables for export and import: selected by account (or by one tracking
 tenant, following foreign keys from its sessions, and the dataset items copied from its calls), and inserted
-into another account with every surrogate id remapped."""
+into another account with every surrogate id remapped. Sessions and activities the target account deleted
+stay deleted: an import leaves them out, with every row that refers to them."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from .dialect import insert_for
 from .registry import CUSTOMER_TABLES, CustomerTable
 from .tables import metadata
 from .tables.accounts import accounts
+from .tables.activities import activities
 from .tables.datasets import dataset_items
 from .tables.sessions import sessions
+from .tombstones import deleted_ids
 
 BATCH = 1000
 
@@ -82,26 +85,35 @@ def _surrogate_key(table: Table) -> str | None:
     return key[0].name if key[0].type.python_type is int else None
 
 
+# the tables whose rows' `id` a deletion's tombstone names, with the tombstone's kind
+_TOMBSTONED = {sessions.name: "session", activities.name: "activity"}
+
+
 class Remapper:
-    """Inserts rows of one account's archive into another account, remapping surrogate ids."""
+    """Inserts rows of one account's archive into another account, remapping surrogate ids. `left_out` holds,
+    per table, the archive's keys of the rows left out because the target account deleted them or what they
+    refer to."""
 
     def __init__(self, target_account_id: int) -> None:
         self.target = target_account_id
         self.ids: dict[str, dict] = {"accounts": {}}
+        self.left_out: dict[str, set] = {}
 
     def insert(self, conn: Connection, entry: CustomerTable, rows: list[dict]) -> int:
         table = entry.table
         key = _surrogate_key(table)
         references = dict(entry.references)
+        kind = _TOMBSTONED.get(table.name)
+        deleted = deleted_ids(conn, self.target, kind, {row["id"] for row in rows}) if kind else set()
         prepared, old_keys = [], []
         for row in rows:
             row = dict(row)
             if "account_id" in table.c:
                 row["account_id"] = self.target
-            skip = False
+            skip = kind is not None and row["id"] in deleted
             for column in table.c:
                 value = row.get(column.name)
-                if value is None or column.name == "account_id":
+                if skip or value is None or column.name == "account_id":
                     continue
                 referred = next((fk.column.table.name for fk in column.foreign_keys), references.get(column.name))
                 if referred is None or referred == "accounts":
@@ -110,12 +122,16 @@ class Remapper:
                     row[column.name] = None
                     continue
                 mapped = self.ids.get(referred, {}).get(value)
-                if mapped is None and not (column.name in references and value == 0):
+                if value in self.left_out.get(referred, ()):
+                    skip = True
+                elif mapped is None and not (column.name in references and value == 0):
                     skip = not column.nullable
                     row[column.name] = None
                 elif mapped is not None:
                     row[column.name] = mapped
             if skip:
+                if key:
+                    self.left_out.setdefault(table.name, set()).add(row[key])
                 continue
             if key:
                 old_keys.append(row.pop(key))

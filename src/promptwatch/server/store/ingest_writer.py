@@ -20,9 +20,10 @@ from .bodies import decode_body, is_encrypted
 from .dialect import in_list, insert_for, list_value
 from .tables.accounts import projects
 from .tables.activities import activities, activity_bodies
-from .tables.sessions import sessions, tombstones
+from .tables.sessions import sessions
 from .tables.usage import latency_hourly, usage_hourly
 from .template_versions import assign_template_versions
+from .tombstones import deleted_ids
 from .types import UtcDateTime
 
 STORED, UNCHANGED, DELETED = "stored", "unchanged", "deleted"
@@ -97,7 +98,8 @@ def write_batch(
     session_status: dict[str, str] = {}
     activity_status: dict[str, str] = {}
     wanted_sessions = {r["id"] for r in session_records} | {r["session_id"] for r in activity_records}
-    dead_sessions, dead_activities = _tombstoned(conn, account_id, wanted_sessions, {r["id"] for r in activity_records})
+    dead_sessions = deleted_ids(conn, account_id, "session", wanted_sessions)
+    dead_activities = deleted_ids(conn, account_id, "activity", {r["id"] for r in activity_records})
     for sid in dead_sessions:
         session_status[sid] = DELETED
     stored = _stored_sessions_of(
@@ -132,30 +134,6 @@ def write_batch(
     assign_template_versions(conn, account_id, live_activities, now)  # issue 7: versions in this transaction
     activity_status.update(_write_activities(conn, account_id, _best_copies(live_activities), session_info, now))
     return session_status, activity_status
-
-
-def _tombstoned(conn: Connection, account_id: int, session_ids: set[str], activity_ids: set[str]):
-    """(deleted session ids, deleted activity ids) among these."""
-    return _deleted(conn, account_id, "session", session_ids), _deleted(conn, account_id, "activity", activity_ids)
-
-
-def _deleted(conn: Connection, account_id: int, kind: str, ids: set[str]) -> set[str]:
-    """One kind at a time, so that each id is a primary-key search (a list of (kind, id) pairs would scan all
-    of the account's tombstones)."""
-    if not ids:
-        return set()
-    dialect = conn.dialect.name
-    params = {"account": account_id, "kind": kind, "ids": list_value(dialect, ids)}
-    return set(conn.execute(_tombstone_lookup(dialect), params).scalars())
-
-
-@cache
-def _tombstone_lookup(dialect: str):
-    return select(tombstones.c.object_id).where(
-        tombstones.c.account_id == bindparam("account"),
-        tombstones.c.kind == bindparam("kind"),
-        in_list(tombstones.c.object_id, "ids", dialect),
-    )
 
 
 def _sessions_holding(conn: Connection, account_id: int, activity_ids: set[str]) -> dict[str, str]:

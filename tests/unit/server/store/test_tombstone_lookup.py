@@ -1,4 +1,5 @@
-"""Ingest checks each id against the tombstones with a primary-key search, however many the account has."""
+"""Ingest and import check each id against the tombstones with a primary-key search, however many the account
+has."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from sqlalchemy import event
 
 from promptwatch.server.store import accounts as account_store
 from promptwatch.server.store.engine import make_engine
-from promptwatch.server.store.ingest_writer import _tombstoned
 from promptwatch.server.store.schema_version import ensure_current
 from promptwatch.server.store.tables.sessions import tombstones
+from promptwatch.server.store.tombstones import deleted_ids
 
 NOW = datetime(2026, 11, 29, tzinfo=timezone.utc)
 
@@ -31,8 +32,8 @@ def test_tombstone_lookup_is_a_key_search_per_id(tmp_path):
     statements = []
     event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2:4]))
     with engine.connect() as conn:
-        dead = _tombstoned(conn, account, {"session-3", "session-x", "activity-4"}, {"activity-4", "session-5"})
-        assert dead == ({"session-3"}, {"activity-4"})
+        assert deleted_ids(conn, account, "session", {"session-3", "session-x", "activity-4"}) == {"session-3"}
+        assert deleted_ids(conn, account, "activity", {"activity-4", "session-5"}) == {"activity-4"}
         lookups = [(sql, params) for sql, params in statements if "FROM tombstones" in sql]
         assert len(lookups) == 2
         for sql, params in lookups:
