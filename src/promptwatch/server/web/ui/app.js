@@ -21,6 +21,7 @@ const SharedSession = lazy(() => import("./shared.js").then((m) => m.SharedSessi
 
 const SCREENS = [
   { path: "/ui/sessions", title: "Sessions", view: SessionList },
+  { path: "/ui/calls", title: "Calls", view: lazy(() => import("./calls.js").then((m) => m.CallList)) },
   { path: "/ui/usage", title: "Costs & usage", view: lazy(() => import("./dashboard.js").then((m) => m.Dashboard)) },
   { path: "/ui/templates", title: "Prompt templates", view: lazy(() => import("./templates.js").then((m) => m.Templates)) },
   { path: "/ui/tests", title: "Unit tests", view: lazy(() => import("./tests.js").then((m) => m.TestRuns)) },

@@ -57,6 +57,17 @@ export function handleLinkClicks(root) {
 
 export const OPERATOR_PATH = "/ui/operator";
 
+// the list a session was last opened from (the sessions or the calls, with their filters): its back link
+let returnList = { url: "/ui/sessions", title: "Sessions" };
+
+export function rememberList(url, title) {
+  returnList = { url, title };
+}
+
+export function listToReturnTo() {
+  return returnList;
+}
+
 export function sessionPath(id) {
   return `/ui/sessions/${encodeURIComponent(id)}`;
 }

@@ -4,12 +4,11 @@
 // activities arrive a page at a time (session_pages.js): the first ones at once, the rest on demand.
 import { Component, html, useEffect, useMemo, useRef, useState } from "./lib.js";
 import { currentAuth, saveAuth } from "./api.js";
-import { navigate, sessionPath } from "./router.js";
+import { listToReturnTo, navigate, sessionPath } from "./router.js";
 import { count, duration, millis, money, sessionCost, when } from "./format.js";
 import { CopyButton, ErrorNote, Facts, Loading, TextBlock } from "./widgets.js";
 import { TYPE_LABELS, barOf, buildTree, firstInteresting, label, timeSpan, visibleRows } from "./tree.js";
 import { ActivityDetail } from "./activity.js";
-import { listUrl } from "./sessions.js";
 import { DeleteSession } from "./session_delete.js";
 import { ReceiptFacts } from "./receipts.js";
 import { ShareSession } from "./shares.js";
@@ -161,9 +160,14 @@ function Tree({ session, pages, selectedId, onSelect }) {
   </div>`;
 }
 
+function BackToList() {
+  const { url, title } = listToReturnTo();
+  return html`<p><a href=${url}>← ${title}</a></p>`;
+}
+
 function Summary({ s, me, onDeleted }) {
   return html`<header class="session-head">
-    <div class="head-row"><p><a href=${listUrl()}>← Sessions</a></p>
+    <div class="head-row"><${BackToList} />
       <div class="head-actions">${can(me, "share") && html`<${ShareSession} id=${s.id} />`}
         ${can(me, "deleteSession") && html`<${DeleteSession} id=${s.id} onDeleted=${onDeleted} />`}</div>
     </div>
@@ -186,12 +190,12 @@ function Summary({ s, me, onDeleted }) {
 
 function Deleted({ id, receipt }) {
   return html`<section class="screen deleted" aria-label="Deletion receipt">
-    <p><a href=${listUrl()}>← Sessions</a></p>
+    <${BackToList} />
     <h1>Session deleted</h1>
     <p>Session <span class="id">${id}</span> and its activities are unreadable from now on; the next cleanup cycle
       removes them from disk. Keep this receipt (it is also under Settings → Data).</p>
     ${receipt ? html`<${ReceiptFacts} receipt=${receipt} />` : html`<p class="muted">The server gave no receipt address.</p>`}
-    <p><a class="button primary" href=${listUrl()}>Back to the sessions</a></p>
+    <p><a class="button primary" href=${listToReturnTo().url}>Back to the ${listToReturnTo().title.toLowerCase()}</a></p>
   </section>`;
 }
 
@@ -227,7 +231,7 @@ export function SessionDetail({ id, where, me }) {
 
   if (deleted) return html`<${Deleted} id=${id} receipt=${deleted.receipt} />`;
   if (error) {
-    return html`<section class="screen"><p><a href=${listUrl()}>← Sessions</a></p><${ErrorNote} error=${error} />
+    return html`<section class="screen"><${BackToList} /><${ErrorNote} error=${error} />
       <${NotHere} error=${error} me=${me} /></section>`;
   }
   if (!session) return html`<section class="screen"><${Loading} what="Loading the session" /></section>`;
