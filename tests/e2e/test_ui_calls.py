@@ -302,3 +302,17 @@ def test_on_a_phone_the_table_scrolls_sideways_and_the_page_does_not(ui, tenant)
     assert scroller.evaluate("box => box.scrollWidth > box.clientWidth")
     form = page.get_by_role("search", name="Filter calls").bounding_box()
     assert form["x"] >= 0 and form["x"] + form["width"] <= 390
+
+
+def test_an_address_with_the_api_s_since_alone_is_a_custom_range(ui, tenant):
+    """A link written with the API's names (`since`, no `range`) filters as it says, and shows as "Between…"."""
+    made = seed(ui, tenant)
+    since = (NOW - timedelta(hours=24)).isoformat().replace("+00:00", "Z")
+    ui.sign_in(tenant, f"/ui/calls?model=claude-3-5-haiku-latest&since={since}")
+    page = ui.page
+    expect(page.get_by_text("No LLM calls")).to_be_visible()
+    assert list_requests(ui)[-1]["since"] == [since]
+    expect(page.locator("select[name=range]")).to_have_value("custom")
+    expect(page.locator("input[name=since]")).not_to_have_value("")
+    page.goto(ui.origin + "/ui/calls?model=claude-3-5-haiku-latest")
+    expect_rows(page, made, "old")

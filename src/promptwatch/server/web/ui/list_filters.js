@@ -25,11 +25,17 @@ export function useFacets() {
   return facets;
 }
 
+// the address's range: `range`, or "custom" for an address with the API's `since` or `until` alone (a link
+// written with the API's names)
+function rangeOf(query) {
+  return query.get("range") || (query.get("since") || query.get("until") ? "custom" : "");
+}
+
 // the address's time range as the API's `since` and `until`, added to `params`: a relative range becomes
 // `since` at the time of the request
 export function addRange(query, params) {
   const keep = (name, value) => value && params.set(name, value);
-  const range = query.get("range");
+  const range = rangeOf(query);
   if (RANGE_MS[range]) keep("since", new Date(Date.now() - RANGE_MS[range]).toISOString());
   else if (range === "custom") {
     keep("since", query.get("since"));
@@ -86,7 +92,7 @@ export function Choice({ name, label, choices, value }) {
 }
 
 export function TimeRange({ query }) {
-  const [range, setRange] = useState(query.get("range") || "");
+  const [range, setRange] = useState(rangeOf(query));
   return html`<label>Time
       <select name="range" onChange=${(e) => setRange(e.currentTarget.value)}>
         ${Object.entries(RANGES).map(([value, label]) => html`<option value=${value} selected=${value === range}>${label}</option>`)}
@@ -100,7 +106,7 @@ export function TimeRange({ query }) {
 
 // the time range in words, for a list's empty note: "in the last 24 hours", "from … to …"
 export function rangeWords(query) {
-  const range = query.get("range");
+  const range = rangeOf(query);
   if (RANGE_MS[range]) return `in the ${RANGES[range].toLowerCase()}`;
   if (range !== "custom") return "";
   const [since, until] = [query.get("since"), query.get("until")];
