@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from tests.support.payloads import llm, uid
 
 
@@ -77,3 +79,16 @@ def test_a_quote_takes_the_token_counts_ingest_takes_and_an_iso_time(client):
         assert [e["field"] for e in answer.json()["errors"]] == [field], answer.text
     at = client.get(quote, params={"model": "gpt-4o", "prompt_tokens": 1_000_000, "at": "2026-01-01T00:00:00Z"})
     assert at.status_code == 200 and at.json()["cost"] == 2.5, at.text
+
+
+def test_a_model_called_through_an_openai_compatible_gateway_is_priced_by_its_name(client):
+    """`instrument_openai` records provider "openai" whatever model the gateway serves."""
+    sid = uid("s-")
+    usage = {"prompt_tokens": 1_000, "completion_tokens": 100}
+    item = llm(uid("a-"), sid, model="claude-3-5-sonnet-20241022", provider="openai", usage=usage)
+    assert client.post("/api/v1/ingest", json={"activities": [item]}).status_code == 200
+    activity = client.get(f"/api/v1/sessions/{sid}").json()["activities"][0]
+    assert activity["cost"] == pytest.approx(0.0045) and activity["price_version"] == "genai-prices-0.2.3"
+    quote = "/api/v1/prices/quote"
+    params = {"model": "claude-3-5-sonnet-20241022", "prompt_tokens": 1_000, "completion_tokens": 100}
+    assert client.get(quote, params={**params, "provider": "openai"}).json() == client.get(quote, params=params).json()

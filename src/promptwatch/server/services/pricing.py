@@ -92,11 +92,14 @@ class PriceBook:
         return self._lookup.cache_info()
 
     def _resolve(self, model: str, provider: str | None) -> _TablePrice | None:
-        """The table entry for a lower-cased name; `openai/gpt-4o` is also tried as `gpt-4o` from `openai`."""
-        candidates = [(model, provider)]
-        if "/" in model:
-            prefix, rest = model.split("/", 1)
-            candidates.append((rest, provider or prefix))
+        """The table entry for a lower-cased name; `openai/gpt-4o` is also tried as `gpt-4o` from `openai`.
+
+        A model the named provider does not list is looked up by its name alone, as without a provider: an
+        OpenAI-compatible gateway records provider "openai" for every model it serves, Claude included.
+        """
+        candidates = _candidates(model, provider)
+        if provider is not None:
+            candidates += _candidates(model, None)
         for model_ref, provider_ref in candidates:
             if found := self._find(model_ref, provider_ref):
                 return _TablePrice.of(*found)
@@ -114,6 +117,14 @@ class PriceBook:
             return None
         model = provider.find_model(model_ref, all_providers=self._providers)
         return None if model is None else (provider, model)
+
+
+def _candidates(model: str, provider: str | None) -> list[tuple[str, str | None]]:
+    candidates = [(model, provider)]
+    if "/" in model:
+        prefix, rest = model.split("/", 1)
+        candidates.append((rest, provider or prefix))
+    return candidates
 
 
 def _effective_override(overrides: Sequence[PriceOverride], model: str, at: datetime) -> PriceOverride | None:

@@ -56,6 +56,34 @@ def test_provider_prefixed_claude_and_openrouter_names(book):
     assert book.cost("openai/gpt-4o-mini", "openrouter", M, M, AT).cost == pytest.approx(0.75)
 
 
+@pytest.mark.parametrize(
+    ("model", "provider"),
+    [
+        ("claude-3-5-sonnet-20241022", "openai"),  # an OpenAI-compatible gateway in front of Anthropic
+        ("claude-3-5-sonnet-20241022", "OpenAI"),
+        ("anthropic/claude-3-5-sonnet-20241022", "openai"),
+    ],
+)
+def test_a_model_missing_from_the_named_providers_table_is_priced_by_its_name(book, model, provider):
+    assert book.cost(model, provider, 1_000, 100, AT) == book.cost(model, None, 1_000, 100, AT)
+    assert book.cost(model, provider, M, M, AT) == Priced(pytest.approx(3.00 + 15.00), TABLE)
+
+
+def test_the_named_providers_own_price_still_comes_first(book):
+    # Groq lists mixtral-8x7b-32768 at $0.24 / $0.24; by its name alone it is Mistral's, at $0.70 / $0.70
+    assert book.cost("mixtral-8x7b-32768", "groq", M, M, AT).cost == pytest.approx(0.48)
+    assert book.cost("mixtral-8x7b-32768", None, M, M, AT).cost == pytest.approx(1.40)
+
+
+def test_a_gateway_call_takes_the_accounts_override_first(book):
+    overrides = [override(6, "claude-3-5-sonnet-20241022", 1.0, 1.0, AT)]
+    assert book.cost("claude-3-5-sonnet-20241022", "openai", M, M, AT, overrides) == Priced(2.0, "override:6")
+
+
+def test_a_model_no_table_knows_stays_unpriced_with_any_provider(book):
+    assert book.cost("no-such-model-xyz", "openai", 1_000, 1_000, AT) == Priced(None, None)
+
+
 def test_small_counts_and_missing_counts(book):
     assert book.cost("gpt-4o", None, 1_000, 500, AT).cost == pytest.approx(0.0025 + 0.005)
     assert book.cost("gpt-4o", None, 1_000, None, AT).cost == pytest.approx(0.0025)
