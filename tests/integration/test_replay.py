@@ -95,3 +95,190 @@ def test_p1_provider_urls_may_not_point_inside_unless_allowed(live_server):
             assert response.status_code == 403, (url, response.text)
         assert admin.put("/api/v1/providers/p", json={"base_url": "ftp://example.com"}).status_code == 422
         assert admin.put("/api/v1/providers/p", json={"base_url": "http://u:p@example.com"}).status_code == 422
+
+
+def use_fake_provider(server, fake: FakeOpenAI) -> None:
+    with server.client(admin_key(server)) as admin:
+        assert admin.put("/api/v1/providers/default", json={"base_url": fake.base_url}).status_code == 200
+
+
+def recorded_call(client, **fields) -> str:
+    aid = uid("a-")
+    assert client.post("/api/v1/ingest", json={"activities": [llm(aid, uid("s-"), **fields)]}).status_code == 200
+    return aid
+
+
+def text_template(text: str, format: str = "f-string") -> dict:
+    return {"prompt_template": text, "format": format, "template_name": f"t_{uid()}"}
+
+
+def chat(*messages: tuple[str, str]) -> list[dict]:
+    return [{"role": role, "text": text} for role, text in messages]
+
+
+def sent(*messages: tuple[str, str]) -> list[dict]:
+    return [{"role": role, "content": text} for role, text in messages]
+
+
+def test_edits_replace_only_the_messages_the_template_produced(replay_server, fake_openai: FakeOpenAI):  # noqa: F811
+    use_fake_provider(replay_server, fake_openai)
+    with replay_server.client(replay_server.first.api_key) as client:
+        aid = recorded_call(
+            client,
+            prompt=chat(("system", "You are helpful."), ("user", "Tell me about Prague")),
+            prompt_template=text_template("Tell me about {city}"),
+            prompt_input_values={"city": "Prague"},
+        )
+        for edits, question in (
+            ({"input_values": {"city": "Brno"}}, "Tell me about Brno"),
+            ({"template": "Describe {city} in one word"}, "Describe Prague in one word"),
+        ):
+            answer = client.post(f"/api/v1/activities/{aid}/replay", json=edits)
+            assert answer.status_code == 200, answer.text
+            expected = sent(("system", "You are helpful."), ("user", question))
+            assert fake_openai.requests[-1]["messages"] == expected == answer.json()["messages"]
+        # a template that produced the system message: the new text stays the system message
+        aid = recorded_call(
+            client,
+            prompt=chat(
+                ("system", "You are a terse assistant."), ("user", "Hi"), ("assistant", "Hello."), ("user", "?")
+            ),
+            prompt_template=text_template("You are a {tone} assistant."),
+            prompt_input_values={"tone": "terse"},
+        )
+        assert client.post(f"/api/v1/activities/{aid}/replay", json={"input_values": {"tone": "wordy"}}).is_success
+        expected = sent(
+            ("system", "You are a wordy assistant."), ("user", "Hi"), ("assistant", "Hello."), ("user", "?")
+        )
+        assert fake_openai.requests[-1]["messages"] == expected
+
+
+def test_a_chat_template_is_refilled_in_place_with_its_history(replay_server, fake_openai: FakeOpenAI):  # noqa: F811
+    template = {
+        "prompt_template": [
+            {"role": "system", "prompt_template": "You answer as a {persona}.", "format": "f-string"},
+            "history",
+            {"role": "user", "prompt_template": "{question}", "format": "f-string"},
+        ],
+        "format": "chat_messages",
+        "template_name": f"t_{uid()}",
+    }
+    values = {"persona": "pirate", "history": chat(("user", "Hi"), ("ai", "Arr.")), "question": "Where to?"}
+    use_fake_provider(replay_server, fake_openai)
+    with replay_server.client(replay_server.first.api_key) as client:
+        aid = recorded_call(
+            client,
+            prompt=chat(
+                ("system", "You answer as a pirate."), ("user", "Hi"), ("assistant", "Arr."), ("user", "Where to?")
+            ),
+            prompt_template=template,
+            prompt_input_values=values,
+        )
+        answer = client.post(f"/api/v1/activities/{aid}/replay", json={"input_values": {"persona": "poet"}})
+        assert answer.status_code == 200, answer.text
+        expected = sent(
+            ("system", "You answer as a poet."), ("user", "Hi"), ("assistant", "Arr."), ("user", "Where to?")
+        )
+        assert fake_openai.requests[-1]["messages"] == expected
+
+
+def test_edits_are_refused_when_replay_cannot_tell_which_messages_the_template_produced(
+    replay_server,
+    fake_openai: FakeOpenAI,  # noqa: F811
+):
+    use_fake_provider(replay_server, fake_openai)
+    two_messages = chat(("system", "You are helpful."), ("user", "Tell me about [REDACTED]"))
+    with replay_server.client(replay_server.first.api_key) as client:
+        redacted = recorded_call(
+            client,
+            prompt=two_messages,
+            prompt_template=text_template("Tell me about {city}"),
+            prompt_input_values={"city": "Prague"},
+        )
+        untemplated = recorded_call(client, prompt=two_messages)
+        for aid, edits, field in (
+            (redacted, {"input_values": {"city": "Brno"}}, "input_values"),
+            (redacted, {"template": "Describe {city}"}, "template"),
+            (untemplated, {"template": "Describe Brno"}, "template"),
+            (untemplated, {"input_values": {"city": "Brno"}}, "input_values"),
+        ):
+            answer = client.post(f"/api/v1/activities/{aid}/replay", json=edits)
+            assert answer.status_code == 422, (edits, answer.text)
+            assert [e["field"] for e in answer.json()["errors"]] == [field], answer.text
+            assert "messages" in answer.json()["detail"], answer.text  # the way out: send the whole prompt
+        assert fake_openai.requests == []
+        answer = client.post(f"/api/v1/activities/{untemplated}/replay", json={"messages": chat(("user", "Brno?"))})
+        assert answer.status_code == 200 and fake_openai.requests[-1]["messages"] == sent(("user", "Brno?"))
+
+
+def test_a_placeholder_without_a_value_is_a_422_naming_it(replay_server, fake_openai: FakeOpenAI):  # noqa: F811
+    use_fake_provider(replay_server, fake_openai)
+    with replay_server.client(replay_server.first.api_key) as client:
+        aid = recorded_call(
+            client,
+            prompt="Tell me about Prague",
+            prompt_template=text_template("Tell me about {city}"),
+            prompt_input_values={"city": "Prague"},
+        )
+        answer = client.post(f"/api/v1/activities/{aid}/replay", json={"template": "NEW: {city} / {missing}"})
+        assert answer.status_code == 422, answer.text
+        assert "missing" in answer.json()["detail"]
+        assert [e["field"] for e in answer.json()["errors"]] == ["input_values.missing"], answer.text
+        assert fake_openai.requests == []
+        filled = client.post(
+            f"/api/v1/activities/{aid}/replay",
+            json={"template": "NEW: {city} / {missing} / {{literal}}", "input_values": {"missing": "found"}},
+        )
+        assert filled.status_code == 200, filled.text
+        assert fake_openai.requests[-1]["messages"] == sent(("user", "NEW: Prague / found / {literal}"))
+
+
+def test_a_template_in_another_style_is_not_refilled_as_an_f_string(replay_server, fake_openai: FakeOpenAI):  # noqa: F811
+    """The server fills f-strings only: a jinja2 template is replayed as recorded, never half-filled."""
+    use_fake_provider(replay_server, fake_openai)
+    with replay_server.client(replay_server.first.api_key) as client:
+        aid = recorded_call(
+            client,
+            prompt="Tell me about Prague",
+            prompt_template=text_template("Tell me about {{ city }}{% if brief %} briefly{% endif %}", "jinja2"),
+            prompt_input_values={"city": "Prague"},
+        )
+        refill = client.post(f"/api/v1/activities/{aid}/replay", json={"input_values": {"city": "Brno"}})
+        assert refill.status_code == 422, refill.text
+        assert "jinja2" in refill.json()["detail"] and refill.json()["errors"][0]["field"] == "input_values"
+        assert fake_openai.requests == []
+        as_recorded = client.post(f"/api/v1/activities/{aid}/replay", json={"settings": {"temperature": 0}})
+        assert as_recorded.status_code == 200, as_recorded.text
+        assert fake_openai.requests[-1]["messages"] == sent(("user", "Tell me about Prague"))
+
+
+def test_known_settings_must_have_their_type(replay_server, fake_openai: FakeOpenAI):  # noqa: F811
+    use_fake_provider(replay_server, fake_openai)
+    with replay_server.client(replay_server.first.api_key) as client:
+        aid = recorded_call(client)
+        for settings, field in (
+            ({"temperature": "hot"}, "settings.temperature"),
+            ({"top_p": [1]}, "settings.top_p"),
+            ({"max_tokens": 1.5}, "settings.max_tokens"),
+            ({"max_tokens": "100"}, "settings.max_tokens"),
+            ({"n": True}, "settings.n"),
+            ({"seed": "x"}, "settings.seed"),
+            ({"stop": 5}, "settings.stop"),
+            ({"stop": ["a", 1]}, "settings.stop"),
+            ({"presence_penalty": {"x": 1}}, "settings.presence_penalty"),
+            ({"frequency_penalty": None, "temperature": "hot"}, "settings.temperature"),
+        ):
+            answer = client.post(f"/api/v1/activities/{aid}/replay", json={"settings": settings})
+            assert answer.status_code == 422, (settings, answer.text)
+            assert {e["field"].startswith(field) for e in answer.json()["errors"]} == {True}, (settings, answer.text)
+        body = '{"settings": {"temperature": NaN}}'  # JSON that json= cannot write
+        answer = client.post(
+            f"/api/v1/activities/{aid}/replay", content=body, headers={"content-type": "application/json"}
+        )
+        assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "settings.temperature"
+        assert fake_openai.requests == []
+        settings = {"temperature": 1, "top_p": 0.5, "max_tokens": 20, "stop": ["\n"], "seed": 7, "logprobs": True}
+        answer = client.post(f"/api/v1/activities/{aid}/replay", json={"settings": settings})
+        assert answer.status_code == 200, answer.text
+        assert {k: fake_openai.requests[-1][k] for k in settings} == settings  # other settings pass as given
+        assert answer.json()["edits"] == {"settings": settings}

@@ -3,9 +3,9 @@ and replays (strict: unknown fields are an error)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr
 
 from .common import JsonDepth, JsonObject
 
@@ -54,9 +54,27 @@ class LabelMove(_Strict):
     version: str = Field(min_length=1, max_length=140)
 
 
+def _whole_number(low: int, high: int, rule: str):
+    """An integer from `low` to `high`, refused with `rule` (so are `true` and `4.0`, which pydantic would
+    take as integers); the bounds show in the OpenAPI schema."""
+
+    def check(value):
+        if type(value) is not int or not low <= value <= high:
+            raise ValueError(rule)
+        return value
+
+    return Annotated[int, Field(ge=low, le=high), BeforeValidator(check)]
+
+
+_Label = _whole_number(0, 1, "a label is 1 (thumbs up) or 0 (thumbs down), or null")
+_Rating = _whole_number(1, 5, "a rating is a whole number from 1 to 5, or null")
+
+
 class AnnotationIn(_Strict):
-    label: Literal[0, 1] | None = None
-    rating: int | None = Field(default=None, ge=-1000, le=1000)
+    """A PUT changes the fields it sends (null clears one); those it leaves out keep their stored value."""
+
+    label: _Label | None = None
+    rating: _Rating | None = None
     notes: str | None = Field(default=None, max_length=20_000)
 
 
@@ -83,6 +101,23 @@ class ProviderConfigIn(_Strict):
     default_model: str | None = Field(default=None, max_length=200)
 
 
+_Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]  # an integer too, never "0.5" or true
+
+
+class ReplaySettings(BaseModel):
+    """The request settings replay takes from the recorded call, typed; any other is sent as given."""
+
+    model_config = ConfigDict(extra="allow")
+    temperature: _Number | None = None
+    top_p: _Number | None = None
+    max_tokens: StrictInt | None = None
+    stop: StrictStr | list[StrictStr] | None = None
+    presence_penalty: _Number | None = None
+    frequency_penalty: _Number | None = None
+    seed: StrictInt | None = None
+    n: StrictInt | None = None
+
+
 class ReplayCreate(_Strict):
     """Edits to the recorded call; everything left out is replayed as recorded."""
 
@@ -91,4 +126,4 @@ class ReplayCreate(_Strict):
     input_values: JsonObject | None = None
     messages: list[JsonObject] | None = None
     model: str | None = Field(default=None, max_length=200)
-    settings: JsonObject | None = None
+    settings: Annotated[ReplaySettings | None, JsonDepth] = None

@@ -30,8 +30,9 @@ class AnnotationService:
         )
 
     def annotate(self, caller: Caller, kind: str, object_id: str, body: AnnotationIn) -> dict:
+        """Change the fields sent; the others keep what is stored (a thumbs click keeps the rating and notes)."""
         caller.require("send")
-        values = {"label": body.label, "rating": body.rating, "notes": body.notes}
+        values = body.model_dump(exclude_unset=True)
         with self._rt.engine.begin() as conn:
             pk = self._target(conn, caller, kind, object_id)
             store.upsert(conn, caller.account_id, kind, pk, values, caller.user_id, utc_now())

@@ -16,7 +16,7 @@ import time
 from functools import partial
 from urllib.parse import urlsplit
 
-from promptwatch.schema.prompt_loop import ProviderConfigIn, ReplayCreate
+from promptwatch.schema.prompt_loop import ProviderConfigIn, ReplayCreate, ReplaySettings
 
 from ..errors import Forbidden, InvalidInput, NotFound
 from ..store import accounts as account_store
@@ -28,7 +28,8 @@ from .provider_secrets import ProviderSecrets
 from .runtime import Runtime
 
 _ROLES = {"human": "user", "ai": "assistant", "user": "user", "assistant": "assistant", "system": "system"}
-_SETTING_KEYS = ("temperature", "top_p", "max_tokens", "stop", "presence_penalty", "frequency_penalty", "seed", "n")
+_SETTING_KEYS = tuple(ReplaySettings.model_fields)
+_F_STRING_STYLES = (None, "f-string", "chat_messages")  # a tuple: a recorded format may be any JSON value
 
 
 def check_provider_url(url: str, allow_private: bool) -> None:
@@ -64,16 +65,35 @@ def _messages_of(prompt) -> list[dict]:
     return [{"role": "user", "content": "" if prompt is None else str(prompt)}]
 
 
-def _fill(text: str, values: dict) -> str:
-    try:
-        return string.Formatter().vformat(text, (), _Missing(values))
-    except (ValueError, IndexError):
-        raise InvalidInput("the template is not a valid f-string", field="template") from None
+class _Values(dict):
+    """Input values as text, noting each placeholder asked for without a value."""
 
+    def __init__(self, values: dict) -> None:
+        super().__init__({k: _value_text(v) for k, v in values.items()})
+        self.missing: set[str] = set()
 
-class _Missing(dict):
     def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+        self.missing.add(key)
+        return ""
+
+
+class _FString(string.Formatter):
+    """Python's filling of an f-string template, refusing attribute access and indexing as LangChain does."""
+
+    def get_field(self, field_name: str, args, kwargs):
+        if "." in field_name or "[" in field_name:
+            raise ValueError(f"{{{field_name}}} reads an attribute or an index")
+        return super().get_field(field_name, args, kwargs)
+
+
+def _fill(text: str, values: _Values) -> str:
+    try:
+        return _FString().vformat(text, (), values)
+    except (ValueError, IndexError) as exc:
+        if values.missing:
+            return ""  # the missing values are the fault to report
+        reason = "a placeholder without a name, {} or {0}" if isinstance(exc, IndexError) else str(exc)
+        raise InvalidInput(f"the template is not a valid f-string: {reason}", field="template") from None
 
 
 def _value_text(value) -> str:
@@ -83,31 +103,104 @@ def _value_text(value) -> str:
 
 
 def render_messages(template, values: dict) -> list[dict]:
-    """A template (text, or the published client's list of message templates) filled with `values`."""
+    """A template (text, or the published client's list of message templates) filled with `values`; a
+    placeholder without a value is a 422 naming it."""
+    filling = _Values(values)
     if isinstance(template, str):
-        return [{"role": "user", "content": _fill(template, {k: _value_text(v) for k, v in values.items()})}]
+        return _checked([{"role": "user", "content": _fill(template, filling)}], filling)
     messages = []
     for part in template if isinstance(template, list) else []:
         if isinstance(part, str):  # a messages placeholder: the recorded history
-            messages.extend(_messages_of(values.get(part) if isinstance(values.get(part), list) else []))
+            history = values.get(part)
+            if isinstance(history, list):
+                messages.extend(_messages_of(history))
+            else:
+                filling.missing.add(part)
         elif isinstance(part, dict):
-            text = part.get("prompt_template", part.get("text", ""))
             role = _ROLES.get(str(part.get("role") or "user").lower(), "user")
-            scalar = {k: _value_text(v) for k, v in values.items() if not isinstance(v, list)}
-            messages.append({"role": role, "content": _fill(str(text), scalar)})
-    return messages
+            if "prompt_template" in part:
+                messages.append({"role": role, "content": _fill(str(part["prompt_template"]), filling)})
+            else:  # a literal message: its braces are text, as LangChain sends them
+                messages.append({"role": role, "content": str(part.get("text", ""))})
+    return _checked(messages, filling)
+
+
+def _checked(messages: list[dict], filling: _Values) -> list[dict]:
+    if not filling.missing:
+        return messages
+    names = sorted(filling.missing)
+    listed = ", ".join(f"{{{name}}}" for name in names)
+    raise InvalidInput(
+        f"the template needs input values for {listed}; none were recorded or sent",
+        errors=[
+            {"field": f"input_values.{name}", "message": f"no value for {{{name}}}", "type": "missing"}
+            for name in names
+        ],
+    )
+
+
+def _style_of(description: dict) -> str | None:
+    """The recorded template's style when replay cannot fill it: it fills f-strings, not jinja2 or mustache."""
+    parts = description.get("prompt_template")
+    described = [description, *(p for p in parts if isinstance(p, dict))] if isinstance(parts, list) else [description]
+    return next((d["format"] for d in described if d.get("format") not in _F_STRING_STYLES), None)
+
+
+def _refilled(recorded: dict, edits: ReplayCreate) -> list[dict]:
+    """The recorded messages, with those the recorded template produced replaced by the edited template (or
+    the recorded one) filled with the input values; the others (a system message, the history) stay."""
+    field = "template" if edits.template is not None else "input_values"
+    description = recorded.get("prompt_template") if isinstance(recorded.get("prompt_template"), dict) else {}
+    template = description.get("prompt_template")
+    template = template if isinstance(template, str | list) else None
+    if template is None and edits.template is None:
+        raise InvalidInput(
+            "the recorded call names no template to fill with input_values: send `template` or `messages`",
+            field=field,
+        )
+    style = _style_of(description)
+    if style is not None:
+        raise InvalidInput(
+            f"replay fills f-string templates and this call's template is {style}: send the prompt as `messages`",
+            field=field,
+        )
+    recorded_values = recorded.get("prompt_input_values")
+    recorded_values = recorded_values if isinstance(recorded_values, dict) else {}
+    new_template = template if edits.template is None else edits.template
+    new = render_messages(new_template, {**recorded_values, **(edits.input_values or {})})
+    messages = _messages_of(recorded.get("prompt"))
+    # a value the call did not record (a LangChain partial variable) may come with the edits
+    start, stop = _produced(messages, template, {**(edits.input_values or {}), **recorded_values}, field)
+    if isinstance(new_template, str) and stop - start == 1:  # new text in the place (and role) of the old
+        new = [{**new[0], "role": messages[start]["role"]}]
+    return messages[:start] + new + messages[stop:]
+
+
+def _produced(messages: list[dict], template, values: dict, field: str) -> tuple[int, int]:
+    """Where among the recorded messages are those the recorded template, filled with the recorded values,
+    produced; a single recorded message is the template's in any case."""
+    if len(messages) < 2:
+        return 0, len(messages)
+    try:
+        produced = [m["content"] for m in render_messages(template, values)] if template is not None else []
+    except InvalidInput:
+        produced = []
+    contents, size = [m["content"] for m in messages], len(produced)
+    starts = [i for i in range(len(contents) - size + 1) if size and contents[i : i + size] == produced]
+    if len(starts) != 1:
+        raise InvalidInput(
+            "replay cannot tell which recorded messages the template produced (no template was recorded, or the "
+            "prompt no longer matches it): send the whole prompt as `messages`",
+            field=field,
+        )
+    return starts[0], starts[0] + size
 
 
 def build_request(recorded: dict, edits: ReplayCreate, default_model: str | None) -> dict:
-    values = dict(recorded.get("prompt_input_values") or {})
-    values.update(edits.input_values or {})
-    template = recorded.get("prompt_template") if isinstance(recorded.get("prompt_template"), dict) else {}
     if edits.messages is not None:
         messages = _messages_of(edits.messages)
-    elif edits.template is not None:
-        messages = render_messages(edits.template, values)
-    elif edits.input_values and template.get("prompt_template") is not None:
-        messages = render_messages(template["prompt_template"], values)
+    elif edits.template is not None or edits.input_values:
+        messages = _refilled(recorded, edits)
     else:
         messages = _messages_of(recorded.get("prompt"))
     settings = {}
@@ -115,7 +208,7 @@ def build_request(recorded: dict, edits: ReplayCreate, default_model: str | None
     invocation = (recorded.get("metadata") or {}).get("invocation_params") if recorded.get("metadata") else None
     for source in (invocation if isinstance(invocation, dict) else {}, recorded_settings):
         settings.update({k: v for k, v in source.items() if k in _SETTING_KEYS and v is not None})
-    settings.update(edits.settings or {})
+    settings.update(edits.settings.model_dump(exclude_unset=True) if edits.settings else {})
     model = edits.model or recorded.get("model") or default_model
     if not model:
         raise InvalidInput("the recorded call names no model: send `model`", field="model")

@@ -30,21 +30,20 @@ def session_pk(conn: Connection, account_id: int, session_id: str) -> RowMapping
 
 
 def upsert(conn: Connection, account_id: int, target: str, pk: int, values: dict, author, now: datetime) -> None:
+    """Set the fields in `values` (of label, rating, notes); a stored annotation keeps the others, a new one
+    has them null."""
     column = "activity_pk" if target == "activity" else "session_pk"
     stmt = insert_for(conn, annotations)
     conn.execute(
         stmt.on_conflict_do_update(
             index_elements=[column],
-            set_={n: stmt.excluded[n] for n in ("label", "rating", "notes", "author", "updated_at")},
+            set_={n: stmt.excluded[n] for n in (*values, "author", "updated_at")},
         ),
         {"account_id": account_id, column: pk, **values, "author": author, "created_at": now, "updated_at": now},
     )
-    if target == "activity":
-        conn.execute(
-            update(activities)
-            .where(activities.c.pk == pk)
-            .values(feedback_label=values["label"], feedback_rating=values["rating"])
-        )
+    mirrored = {f"feedback_{n}": values[n] for n in ("label", "rating") if n in values}
+    if target == "activity" and mirrored:
+        conn.execute(update(activities).where(activities.c.pk == pk).values(mirrored))
 
 
 def get(conn: Connection, target: str, pk: int) -> RowMapping | None:

@@ -44,7 +44,7 @@ export function Annotation({ activityId, editable }) {
     event.preventDefault();
     setStatus({ busy: true, error: null, done: false });
     try {
-      const body = { label, notes: notes.trim() ? notes : null, rating: saved ? saved.rating : null };
+      const body = { label, notes: notes.trim() ? notes : null }; // a rating given by the API stays as it is
       setSaved(await api(path, { method: "PUT", body }));
       setStatus({ busy: false, error: null, done: true });
     } catch (error) {
