@@ -1,5 +1,6 @@
 """The sign-in page offers "Create an account" only while sign-up is open (`signup_enabled` of GET
-/api/v1/waitlist; closed on a default instance), and the API docs page asks for no favicon the server lacks."""
+/api/v1/waitlist; closed on a default instance), a key that can only send is refused with the reason, and the
+API docs page asks for no favicon the server lacks."""
 
 from __future__ import annotations
 
@@ -38,3 +39,14 @@ def test_the_api_docs_page_has_an_inline_favicon(ui):
     ui.page.wait_for_load_state("networkidle")
     missing = [f"{r.status} {r.url}" for r in ui.responses if r.status == 404]
     assert missing == [], json.dumps(missing)
+
+
+def test_a_write_only_key_is_told_it_cannot_read_and_is_not_kept(ui, tenant):
+    write_only = ui.server.accounts()._rt.keys.create(tenant.account_id, "write")
+    ui.page.goto(ui.origin + "/ui/")
+    ui.page.click("role=tab[name='API key']")
+    ui.page.fill("input[name=key]", write_only)
+    ui.page.click("button[type=submit]")
+    expect(ui.page.get_by_role("alert")).to_contain_text("only sends data (scope write)")
+    expect(ui.page.get_by_role("button", name="Sign out")).to_have_count(0)
+    assert ui.page.evaluate("() => JSON.stringify(sessionStorage)") == "{}"

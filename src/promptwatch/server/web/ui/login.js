@@ -5,6 +5,10 @@ import { html, useState } from "./lib.js";
 import { api, saveAuth } from "./api.js";
 import { ErrorNote, useLoad } from "./widgets.js";
 
+// a key that only sends (scope `write`) reads nothing: every screen would answer 403
+const WRITE_ONLY =
+  "This key only sends data (scope write) and cannot read any. Sign in with your e-mail and password, or a read, ingest or admin key.";
+
 export function SignIn({ onSignedIn, notice }) {
   const [mode, setMode] = useState("password");
   const [error, setError] = useState(null);
@@ -27,6 +31,7 @@ export function SignIn({ onSignedIn, notice }) {
         auth = { kind: "key", credential: form.get("key").trim(), account: null };
       }
       const me = await api("/api/v1/me", { auth });
+      if (me.scope === "write") throw new Error(WRITE_ONLY);
       saveAuth(auth);
       onSignedIn(me);
     } catch (caught) {
