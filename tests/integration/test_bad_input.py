@@ -154,3 +154,21 @@ def test_a_time_utc_cannot_express_is_a_422_wherever_it_is_taken(live_server, me
         answer = getattr(client, method)(path, json=body)
     assert answer.status_code == 422, answer.text
     assert [error["field"].split(".")[-1] for error in answer.json()["errors"]] == [field], answer.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/prices/quote?model=gpt-4o",
+        "/api/v1/templates",
+        "/api/v1/datasets",
+        "/api/v1/tests/runs",
+        "/api/v1/account/usage",
+    ],
+)
+def test_a_parameter_a_read_does_not_take_is_a_422_naming_it(client, path):
+    """As on the session list: a misspelt or unsupported parameter is never silently ignored."""
+    answer = client.get(path, params={"bogus": "1"})
+    assert answer.status_code == 422, answer.text
+    assert [e["field"] for e in answer.json()["errors"]] == ["query.bogus"]
+    assert client.get(path).status_code == 200

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from ..services.credentials import Caller
 from .deps import caller
 from .problems import responses
-from .query_rules import QueryTime
+from .query_rules import QueryTime, known_query_only
 
 router = APIRouter(prefix="/api/v1/admin", tags=["instance administration"])
 
@@ -27,13 +27,21 @@ def accounts(request: Request, who: Caller = Depends(caller)) -> dict:
     return {"items": _staff(request).accounts(who)}
 
 
-@router.get("/usage", summary="Volumes per account (staff)", responses=responses(401, 403, 422))
+@router.get(
+    "/usage",
+    summary="Volumes per account (staff)",
+    responses=responses(401, 403, 422),
+    dependencies=[Depends(known_query_only)],
+)
 def usage(request: Request, who: Caller = Depends(caller), since: QueryTime | None = None) -> dict:
     return {"items": _staff(request).usage(who, since)}
 
 
 @router.get(
-    "/traffic", summary="Requests per day from the access log, no accounts (staff)", responses=responses(401, 403, 422)
+    "/traffic",
+    summary="Requests per day from the access log, no accounts (staff)",
+    responses=responses(401, 403, 422),
+    dependencies=[Depends(known_query_only)],
 )
 def traffic(request: Request, who: Caller = Depends(caller), days: int = 30) -> dict:
     return {"items": _staff(request).traffic(who, days)}

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..services.credentials import Caller
 from .deps import caller
 from .problems import responses
+from .query_rules import known_query_only
 
 router = APIRouter(prefix="/api/v1", tags=["billing"])
 
@@ -61,7 +62,12 @@ def account_plan(request: Request, who: Caller = Depends(caller)) -> dict:
     return request.app.state.services.billing.account_plan(who)
 
 
-@router.get("/account/usage", summary="Metered usage of a month (YYYY-MM)", responses=responses(401, 422))
+@router.get(
+    "/account/usage",
+    summary="Metered usage of a month (YYYY-MM)",
+    responses=responses(401, 422),
+    dependencies=[Depends(known_query_only)],
+)
 def usage(request: Request, period: str | None = None, who: Caller = Depends(caller)) -> dict:
     return request.app.state.services.billing.my_usage(who, period)
 

@@ -18,6 +18,7 @@ from promptwatch.schema.datasets import (
 from ..services.credentials import Caller
 from .deps import caller
 from .problems import responses
+from .query_rules import known_query_only
 
 router = APIRouter(prefix="/api/v1", tags=["datasets"])
 Name = Annotated[str, Path(min_length=1, max_length=256)]
@@ -36,7 +37,12 @@ def known_dataset(request: Request, name: Name, who: Caller = Depends(caller)) -
 KNOWN = [Depends(known_dataset)]
 
 
-@router.get("/datasets", summary="The account's datasets with their item counts", responses=responses(401, 403))
+@router.get(
+    "/datasets",
+    summary="The account's datasets with their item counts",
+    responses=responses(401, 403, 422),
+    dependencies=[Depends(known_query_only)],
+)
 def list_datasets(
     request: Request,
     project: str | None = Query(default=None, max_length=256),
@@ -76,7 +82,10 @@ def delete_dataset(request: Request, name: Name, who: Caller = Depends(caller)) 
 
 
 @router.get(
-    "/datasets/{name}/items", summary="A dataset's items, oldest first", responses=responses(401, 403, 404, 422)
+    "/datasets/{name}/items",
+    summary="A dataset's items, oldest first",
+    responses=responses(401, 403, 404, 422),
+    dependencies=[Depends(known_query_only)],
 )
 def list_items(
     request: Request,

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..services.operator import Operator
 from .operator_auth import operator
 from .problems import responses
+from .query_rules import known_query_only
 
 router = APIRouter(prefix="/api/v1/operator", tags=["operator"])
 
@@ -82,12 +83,22 @@ def acknowledgements(request: Request, document_id: int, who: Operator = Depends
     return {"items": request.app.state.services.policies.acknowledgements(document_id)}
 
 
-@router.get("/stats", summary="Anonymous usage statistics and volume", responses=responses(401, 403))
+@router.get(
+    "/stats",
+    summary="Anonymous usage statistics and volume",
+    responses=responses(401, 403, 422),
+    dependencies=[Depends(known_query_only)],
+)
 def stats(request: Request, days: int = 30, who: Operator = Depends(operator)) -> dict:
     return request.app.state.services.usage_stats.report(max(1, min(days, 366)))
 
 
-@router.get("/leads", summary="Leads from the waitlist", responses=responses(401, 403))
+@router.get(
+    "/leads",
+    summary="Leads from the waitlist",
+    responses=responses(401, 403, 422),
+    dependencies=[Depends(known_query_only)],
+)
 def leads(request: Request, status: str | None = None, who: Operator = Depends(operator)) -> dict:
     return {"items": request.app.state.services.signup.leads(status)}
 
@@ -104,6 +115,11 @@ def broadcast(request: Request, body: Broadcast, who: Operator = Depends(operato
     return {"queued": queued}
 
 
-@router.get("/outbox", summary="Mail sent and waiting", responses=responses(401, 403))
+@router.get(
+    "/outbox",
+    summary="Mail sent and waiting",
+    responses=responses(401, 403, 422),
+    dependencies=[Depends(known_query_only)],
+)
 def outbox(request: Request, status: str | None = None, who: Operator = Depends(operator)) -> dict:
     return request.app.state.services.mail.outbox(status)

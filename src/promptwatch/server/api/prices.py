@@ -11,7 +11,7 @@ from ..services.credentials import Caller
 from ..services.prices import MAX_PER_MTOK
 from .deps import caller
 from .problems import responses
-from .query_rules import QueryTime
+from .query_rules import QueryTime, known_query_only
 
 router = APIRouter(prefix="/api/v1/prices", tags=["prices"])
 
@@ -49,7 +49,12 @@ def delete_override(request: Request, override_id: int, who: Caller = Depends(ca
     return Response(status_code=204)
 
 
-@router.get("/quote", summary="What a call would cost now (or at `at`)", responses=responses(401, 422))
+@router.get(
+    "/quote",
+    summary="What a call would cost now (or at `at`)",
+    responses=responses(401, 422),
+    dependencies=[Depends(known_query_only)],
+)
 def quote(
     request: Request,
     who: Caller = Depends(caller),

@@ -12,6 +12,7 @@ from promptwatch.schema.prompt_loop import AnnotationIn, CacheEntryCreate, Cache
 from ..services.credentials import Caller
 from .deps import caller
 from .problems import responses
+from .query_rules import known_query_only
 
 router = APIRouter(prefix="/api/v1", tags=["prompt templates, annotations, cache"])
 Name = Annotated[str, Path(min_length=1, max_length=256)]
@@ -25,7 +26,12 @@ def _templates(request: Request):
     return request.app.state.services.templates
 
 
-@router.get("/templates", summary="List templates with their labels", responses=responses(401, 403))
+@router.get(
+    "/templates",
+    summary="List templates with their labels",
+    responses=responses(401, 403, 422),
+    dependencies=[Depends(known_query_only)],
+)
 def list_templates(
     request: Request,
     limit: int = Query(default=100, ge=1, le=500),
@@ -52,7 +58,8 @@ def get_template(request: Request, name: Name, who: Caller = Depends(caller)) ->
 @router.get(
     "/templates/{name}/versions/{version}",
     summary="One version: content, text, stats, and the diff to another version",
-    responses=responses(401, 404),
+    responses=responses(401, 404, 422),
+    dependencies=[Depends(known_query_only)],
 )
 def get_version(
     request: Request,
@@ -96,6 +103,7 @@ def delete_version(
     "/templates/{name}/versions/{version}/executions",
     summary="The LLM calls that used a version, newest first",
     responses=responses(401, 404, 422),
+    dependencies=[Depends(known_query_only)],
 )
 def executions(
     request: Request,
@@ -193,7 +201,12 @@ def cache_clear(
     return {"deleted": request.app.state.services.prompt_cache.clear(who, namespace, until)}
 
 
-@router.get("/tests/runs", summary="Unit-test runs, newest first", responses=responses(401, 403, 422))
+@router.get(
+    "/tests/runs",
+    summary="Unit-test runs, newest first",
+    responses=responses(401, 403, 422),
+    dependencies=[Depends(known_query_only)],
+)
 def list_runs(
     request: Request,
     test_name: str | None = Query(default=None, max_length=500),

@@ -15,6 +15,7 @@ from .activity_window import activity_window
 from .deps import caller
 from .json_response import DataResponse
 from .problems import responses
+from .query_rules import known_query_only
 
 router = APIRouter(prefix="/api/v1", tags=["support access and audit"])
 SessionId = Annotated[str, Path(min_length=1, max_length=200)]
@@ -55,7 +56,12 @@ def revoke_grant(request: Request, grant_id: int, who: Caller = Depends(caller))
     return Response(status_code=204)
 
 
-@router.get("/audit", summary="The account's audit log, newest first (owner or admin)", responses=responses(401, 403))
+@router.get(
+    "/audit",
+    summary="The account's audit log, newest first (owner or admin)",
+    responses=responses(401, 403, 422),
+    dependencies=[Depends(known_query_only)],
+)
 def audit_log(
     request: Request,
     who: Caller = Depends(caller),
@@ -90,6 +96,7 @@ def staff_grants(request: Request, who: Caller = Depends(caller)) -> dict:
     "/support/accounts/{account_id}/sessions",
     summary="Sessions a live grant covers (staff, read-only, audited)",
     responses=responses(401, 403, 422),
+    dependencies=[Depends(known_query_only)],
 )
 def staff_sessions(
     request: Request, account_id: int, who: Caller = Depends(caller), limit: int = 50, cursor: str | None = None
