@@ -126,7 +126,9 @@ def test_keys_list_shows_whole_key_ids_and_dates_in_80_columns(store):
     dates = re.findall(r"\d{4}-[\d-]*", listed.stdout)
     assert dates and all(re.fullmatch(r"\d{4}-\d\d-\d\d", date) for date in dates), listed.stdout
     wide = in_store(store, "keys", "list", columns=200).stdout
-    assert re.search(rf"{key_id} +a rather long name +read +p1 +\S+ +revoked *\n +\d{{4}}-\d\d-\d\d *\n", wide), wide
+    assert re.search(
+        rf"{key_id} +a rather long name +read +p1 +\S+ +revoked *\n +never +\d{{4}}-\d\d-\d\d *\n", wide
+    ), wide
     narrow = in_store(store, "keys", "list", columns=60).stdout
     assert key_id in narrow and "…" not in narrow, narrow  # narrower still, the dates fold, never a key id
 

@@ -59,7 +59,8 @@ def list_keys(data_dir: DataDir = None, account: AccountId = 1) -> None:
     table.add_column("scope", no_wrap=True)
     table.add_column("project", overflow="fold")
     dates_whole = console.width >= 80  # narrower, the dates fold rather than the key ids
-    for title in ("created", "last used", "state"):
+    # created and last used share a column, one under the other, so that names and projects keep their words
+    for title in ("created\nlast used", "state"):
         table.add_column(title, no_wrap=dates_whole, overflow="fold")
     for key in _accounts(data_dir, account).list_keys(_admin(account)):
         table.add_row(
@@ -67,8 +68,7 @@ def list_keys(data_dir: DataDir = None, account: AccountId = 1) -> None:
             key["name"] or "",
             key["scope"],
             key["project"] or "",
-            _day(key["created_at"]),
-            _day(key["last_used_at"]),
+            f"{_day(key['created_at'])}\n{_day(key['last_used_at']) or 'never'}",
             _state(key),
         )
     console.print(table)
