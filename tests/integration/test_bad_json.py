@@ -220,3 +220,21 @@ def test_a_lone_surrogate_escape_costs_its_character_not_the_batch(client):
     assert answer.json()["stored"] == 3
     prompts = {a["id"]: a["prompt"] for a in client.get(f"/api/v1/sessions/{sid}").json()["activities"]}
     assert prompts == {cut: "lone \ufffd trunc", whole: "Tell me about the weather in Prague"}
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [(b"99999999999999999999999", 200), (b"NaN", 422), (b"-Infinity", 422)],
+    ids=["integer-beyond-64-bits", "nan", "infinity"],
+)
+def test_a_body_with_a_lone_surrogate_is_read_by_orjson_s_rules_otherwise(client, extra, expected):
+    """The standard parser that reads such a body takes NaN, Infinity and integers of any size; the body is read
+    as orjson reads any other: NaN and Infinity are not JSON, an integer beyond 64 bits is a float."""
+    sid = uid("s-")
+    body = orjson.dumps({"sessions": [session(sid, metadata={"n": "NUMBER"})]})
+    body = body.replace(b'"NUMBER"', extra).replace(b'"metadata"', b'"session_name":"cut \\ud83d","metadata"')
+    answer = client.post("/api/v1/ingest", content=body, headers=JSON)
+    assert answer.status_code == expected, answer.text
+    if expected == 200:
+        stored = client.get(f"/api/v1/sessions/{sid}").json()
+        assert stored["metadata"] == {"n": 1e23} and stored["session_name"] == "cut \ufffd"

@@ -41,7 +41,19 @@ def loads(raw: bytes | str):
     except orjson.JSONDecodeError as exc:
         if "surrogate" not in str(exc) and "UTF-8" not in str(exc):
             raise
-    return storable_text(json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw))
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    return storable_text(json.loads(text, parse_constant=_not_json, parse_int=_as_orjson_reads_it))
+
+
+def _not_json(constant: str):
+    """The standard parser takes NaN and Infinity, which are not JSON (orjson refuses them)."""
+    raise ValueError(f"{constant} is not a JSON number")
+
+
+def _as_orjson_reads_it(digits: str) -> int | float:
+    """An integer beyond 64 bits is read as a float, as orjson reads it (no store or answer holds it whole)."""
+    number = int(digits)
+    return number if -(2**63) <= number < 2**64 else float(number)
 
 
 def parse_json(raw: bytes):
