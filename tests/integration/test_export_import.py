@@ -348,6 +348,9 @@ def test_p18_an_import_never_brings_back_what_the_account_deleted(live_server):
     admin_key = live_server.accounts()._rt.keys.create(tenant.account_id, "admin")
     with live_server.client(tenant.api_key) as client, live_server.client(admin_key) as admin:
         populate(client, admin)
+        loose = uid("s-")  # a session of no project: its roll-ups import with the project they name (none)
+        body = {"sessions": [session(loose, tracking_tenant="alice")], "activities": [llm(uid("a-"), loose)]}
+        assert client.post("/api/v1/ingest", json=body).json()["rejected"] == 0
         alice_call = next(
             item["id"] for item in client.get("/api/v1/activities", params={"tenant": "alice"}).json()["items"]
         )
@@ -355,10 +358,11 @@ def test_p18_an_import_never_brings_back_what_the_account_deleted(live_server):
         archive = admin.get("/api/v1/export", params={"tenant": "alice"}).content
         erased = admin.delete("/api/v1/tenants/alice")
         assert erased.status_code == 200, erased.text
+        usage_before = client.get("/api/v1/metrics/usage").json()["totals"]
         imported = admin.post("/api/v1/import", content=archive, headers={"content-type": "application/zip"})
         assert imported.status_code == 200, imported.text
         answer = imported.json()
-        assert answer["left_out_deleted"] == {"sessions": 1, "activities": 3}
+        assert answer["left_out_deleted"] == {"sessions": 2, "activities": 4}
         assert answer["imported"]["sessions"] == answer["imported"]["activities"] == 0
         assert answer["imported"]["activity_bodies"] == answer["imported"]["annotations"] == 0
         assert client.get("/api/v1/sessions", params={"tenant": "alice"}).json()["items"] == []
@@ -366,5 +370,6 @@ def test_p18_an_import_never_brings_back_what_the_account_deleted(live_server):
         assert client.get(f"/api/v1/activities/{alice_call}").status_code == 404
         groups = client.get("/api/v1/metrics/usage", params={"group_by": "tenant"}).json()["groups"]
         assert groups and "alice" not in json.dumps(groups)
+        assert client.get("/api/v1/metrics/usage").json()["totals"] == usage_before  # counted once, as erased
         survivors = client.get("/api/v1/sessions").json()["items"]
         assert [s["tracking_tenant"] for s in survivors] == ["bob"]

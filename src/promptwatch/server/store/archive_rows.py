@@ -92,12 +92,15 @@ _TOMBSTONED = {sessions.name: "session", activities.name: "activity"}
 class Remapper:
     """Inserts rows of one account's archive into another account, remapping surrogate ids. `left_out` holds,
     per table, the archive's keys of the rows left out because the target account deleted them or what they
-    refer to."""
+    refer to. The tenants of deleted sessions are left out of the rows that name a tenant (the hourly roll-ups,
+    which an erasure relabels): imported, they would bring an erased tenant's name back and count its usage
+    twice. Sessions come before those tables in `exported_tables`."""
 
     def __init__(self, target_account_id: int) -> None:
         self.target = target_account_id
         self.ids: dict[str, dict] = {"accounts": {}}
         self.left_out: dict[str, set] = {}
+        self.left_out_tenants: set[str] = set()
 
     def insert(self, conn: Connection, entry: CustomerTable, rows: list[dict]) -> int:
         table = entry.table
@@ -111,6 +114,10 @@ class Remapper:
             if "account_id" in table.c:
                 row["account_id"] = self.target
             skip = kind is not None and row["id"] in deleted
+            if skip and table is sessions and row["tracking_tenant"] is not None:
+                self.left_out_tenants.add(row["tracking_tenant"])
+            if entry.tenant_column and row.get(entry.tenant_column) in self.left_out_tenants:
+                skip = True
             for column in table.c:
                 value = row.get(column.name)
                 if skip or value is None or column.name == "account_id":
