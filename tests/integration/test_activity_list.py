@@ -153,3 +153,19 @@ def test_a_range_that_ends_before_it_starts_is_a_422(live_server, path):
         assert answer.status_code == 422, answer.text
         assert [e["field"] for e in answer.json()["errors"]] == ["query.until"]
         assert client.get(path, params={"since": swapped["since"], "until": swapped["since"]}).status_code == 200
+
+
+def test_an_annotation_outlives_a_resent_copy_with_the_clients_feedback(live_server):
+    """An annotation wins over the feedback the client sends: a later copy of the call (which replaces the
+    stored one) does not take the thumbs down away from the list's filter or the session's detail."""
+    tenant = live_server.new_tenant("activity-list-annotation-wins")
+    sid, aid = uid("s-"), uid("a-")
+    with live_server.client(tenant.api_key) as client:
+        assert client.post("/api/v1/ingest", json={"activities": [llm(aid, sid)]}).json()["rejected"] == 0
+        assert client.put(f"/api/v1/activities/{aid}/annotation", json={"label": 0, "rating": 2}).is_success
+        later = llm(aid, sid, seconds=5.0, feedback_label=1, feedback_rating=5)
+        assert client.post("/api/v1/ingest", json={"activities": [later]}).json()["activities"][0]["status"] == "stored"
+        assert [a["id"] for a in client.get("/api/v1/activities", params={"feedback": "down"}).json()["items"]] == [aid]
+        (detail,) = client.get(f"/api/v1/sessions/{sid}").json()["activities"]
+        assert (detail["feedback_label"], detail["feedback_rating"]) == (0, 2)
+        assert detail["end_time"] == later["end_time"].replace("+00:00", "Z")  # the copy itself was taken

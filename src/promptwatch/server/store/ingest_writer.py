@@ -20,6 +20,7 @@ from .bodies import decode_body, is_encrypted
 from .dialect import in_list, insert_for, list_value
 from .tables.accounts import projects
 from .tables.activities import activities, activity_bodies
+from .tables.annotations import annotations
 from .tables.sessions import sessions
 from .tables.usage import latency_hourly, usage_hourly
 from .template_versions import assign_template_versions
@@ -351,6 +352,25 @@ def _write_activities(conn, account_id, records: dict[str, dict], session_info, 
     return status
 
 
+@cache
+def _annotations_kept(dialect: str):
+    """A re-sent copy carries the client's feedback; where an annotation was given since, its label and rating
+    stay in the feedback columns, as every reader of those columns expects (an annotation wins)."""
+    given = select(annotations.c.label, annotations.c.rating).where(annotations.c.activity_pk == activities.c.pk)
+    return (
+        update(activities)
+        .where(in_list(activities.c.pk, "pks", dialect), given.exists())
+        .values(
+            feedback_label=func.coalesce(
+                given.with_only_columns(annotations.c.label).scalar_subquery(), activities.c.feedback_label
+            ),
+            feedback_rating=func.coalesce(
+                given.with_only_columns(annotations.c.rating).scalar_subquery(), activities.c.feedback_rating
+            ),
+        )
+    )
+
+
 def _insert_new(conn: Connection, rows: list[dict]) -> dict[str, int]:
     """Insert the rows whose id is new; returns {id: pk} of those inserted."""
     dialect = conn.dialect.name
@@ -419,6 +439,7 @@ def _update_activities(conn: Connection, account_id: int, updates, now: datetime
         ],
     )
     pks = [old.pk for old, _ in updates]
+    conn.execute(_annotations_kept(conn.dialect.name), {"pks": list_value(conn.dialect.name, pks)})
     old_bodies = conn.execute(
         select(activity_bodies.c.activity_pk, activity_bodies.c.body).where(activity_bodies.c.activity_pk.in_(pks))
     ).all()
