@@ -10,6 +10,7 @@ non-public address unless the operator allows it (`PROMPTWATCH_REPLAY_ALLOW_PRIV
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import string
 import time
@@ -65,6 +66,9 @@ def _messages_of(prompt) -> list[dict]:
     return [{"role": "user", "content": "" if prompt is None else str(prompt)}]
 
 
+MAX_FORMAT_WIDTH = 10_000  # a format spec's width or precision
+
+
 class _Values(dict):
     """Input values as text, noting each placeholder asked for without a value."""
 
@@ -78,12 +82,18 @@ class _Values(dict):
 
 
 class _FString(string.Formatter):
-    """Python's filling of an f-string template, refusing attribute access and indexing as LangChain does."""
+    """Python's filling of an f-string template, refusing attribute access and indexing as LangChain does, and
+    a format spec whose width or precision would build a text larger than a prompt (`{x:>2000000000}`)."""
 
     def get_field(self, field_name: str, args, kwargs):
         if "." in field_name or "[" in field_name:
             raise ValueError(f"{{{field_name}}} reads an attribute or an index")
         return super().get_field(field_name, args, kwargs)
+
+    def format_field(self, value, format_spec: str):
+        if any(int(digits) > MAX_FORMAT_WIDTH for digits in re.findall(r"\d+", format_spec)):
+            raise ValueError(f"a format spec of {format_spec!r} asks for more than {MAX_FORMAT_WIDTH:,} characters")
+        return super().format_field(value, format_spec)
 
 
 def _fill(text: str, values: _Values) -> str:

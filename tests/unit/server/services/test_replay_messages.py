@@ -30,7 +30,9 @@ def test_format_specs_escapes_and_nested_placeholders_are_filled_as_python_does(
     assert edited == [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "{Q}:   Prague Pr"}]
 
 
-@pytest.mark.parametrize("template", ["{", "}", "{0}", "{}", "{city.upper}", "{city[0]}", "{city:d}", "{city!x}"])
+@pytest.mark.parametrize(
+    "template", ["{", "}", "{0}", "{}", "{city.upper}", "{city[0]}", "{city:d}", "{city!x}", "{city:>2000000000}"]
+)
 def test_a_template_that_is_no_f_string_is_refused(template):
     assert refusal(template=template).extra == {"field": "template"}
 
