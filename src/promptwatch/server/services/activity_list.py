@@ -3,15 +3,13 @@ or a template, every failed call, every call people marked down, whichever sessi
 
 from __future__ import annotations
 
-from ..errors import InvalidInput
-from ..store import accounts as account_store
 from ..store.activity_queries import ActivityFilter, list_activities
 from .credentials import Caller
 from .runtime import Runtime
 from .session_detail import activity_item
-from .sessions import MAX_PAGE, decode_cursor, encode_cursor
+from .sessions import check_page, decode_cursor, encode_cursor, project_filter
 
-_ORDER = "newest"  # the only order; a cursor says which order it continues
+_ORDER = "activities"  # the only order; a cursor says which list and order it continues
 
 
 class ActivityListService:
@@ -23,18 +21,13 @@ class ActivityListService:
         its body, and with its session's `session_id`, `tracking_project` and `tracking_tenant`. `filters` are
         the fields of `ActivityFilter` but the project, which is resolved here."""
         caller.require("read")
-        if not 1 <= limit <= MAX_PAGE:
-            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}", field="limit")
+        check_page(limit)
         after = decode_cursor(cursor, _ORDER) if cursor else None
-        if caller.project and project not in (None, caller.project):  # a filter outside the key's project
-            return {"items": [], "next_cursor": None}
-        project = caller.project or project
         where = ActivityFilter(**filters)
         with self._rt.engine.connect() as conn:
-            if project is not None:
-                where.project_id = account_store.project_id(conn, caller.account_id, project)
-                if where.project_id is None:
-                    return {"items": [], "next_cursor": None}
+            reachable, where.project_id = project_filter(conn, caller, project)
+            if not reachable:
+                return {"items": [], "next_cursor": None}
             rows = list_activities(conn, caller.account_id, where, limit + 1, after)
         more = len(rows) > limit
         rows = rows[:limit]

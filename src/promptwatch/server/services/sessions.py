@@ -18,6 +18,25 @@ from .runtime import Runtime
 from .session_detail import ALL, ActivityWindow, read_activities
 
 MAX_PAGE = 500
+# the orders whose cursor holds a time: the session list's newest and oldest, and the activity list's
+TIME_ORDERS = ("newest", "oldest", "activities")
+
+
+def check_page(limit: int) -> None:
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}", field="limit")
+
+
+def project_filter(conn, caller: Caller, project: str | None) -> tuple[bool, int | None]:
+    """(whether the list can hold anything, the id of the project it is limited to): a key or membership limited
+    to a project lists that project's only, and a project the account never used holds nothing."""
+    if caller.project and project not in (None, caller.project):  # a filter outside the key's project
+        return False, None
+    project = caller.project or project
+    if project is None:
+        return True, None
+    project_id = account_store.project_id(conn, caller.account_id, project)
+    return project_id is not None, project_id
 
 
 def encode_cursor(sort: str, value, pk: int) -> str:
@@ -30,7 +49,7 @@ def decode_cursor(cursor: str, sort: str) -> tuple:
         cursor_sort, value, pk = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
         if cursor_sort != sort:
             raise ValueError("cursor of another sort order")
-        if sort in ("newest", "oldest"):
+        if sort in TIME_ORDERS:
             value = datetime.fromisoformat(value)
         elif not isinstance(value, int | float):
             raise ValueError("bad cursor value")
@@ -56,8 +75,7 @@ class SessionService:
     ) -> dict:
         """`filters` are the fields of `SessionFilter` but the project, which is resolved here."""
         caller.require("read")
-        if not 1 <= limit <= MAX_PAGE:
-            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}", field="limit")
+        check_page(limit)
         if sort not in session_queries.SORTS:
             raise InvalidInput(f"sort must be one of {', '.join(session_queries.SORTS)}", field="sort")
         after = decode_cursor(cursor, sort) if cursor else None
@@ -68,14 +86,10 @@ class SessionService:
                 "in clear",
                 field="q",
             )
-        if caller.project and project not in (None, caller.project):  # a filter outside the key's project
-            return {"items": [], "next_cursor": None}
-        project = caller.project or project
         with self._rt.engine.connect() as conn:
-            if project is not None:
-                where.project_id = account_store.project_id(conn, caller.account_id, project)
-                if where.project_id is None:
-                    return {"items": [], "next_cursor": None}
+            reachable, where.project_id = project_filter(conn, caller, project)
+            if not reachable:
+                return {"items": [], "next_cursor": None}
             rows = session_queries.list_sessions(conn, caller.account_id, where, limit + 1, sort, after)
             more = len(rows) > limit
             rows = rows[:limit]

@@ -3,8 +3,8 @@ session they are in. Only light columns are read, never a body.
 
 The list walks the account's time index (`ix_activities_account_start`) and tests each row against the
 filters, so a page costs what it takes to find its rows: a filter that one activity in twenty meets reads about
-twenty rows per row shown. A model or template the account never used is answered from its own index
-without walking."""
+twenty rows per row shown. A model, template, tenant or project the account never used is answered from its
+own index without walking; a filter nothing meets otherwise (no failed call, no feedback) reads them all."""
 
 from __future__ import annotations
 
@@ -40,7 +40,9 @@ LIST_COLUMNS = (
     activities.c.total_tokens,
     activities.c.tokens_counted,
     activities.c.cost,
+    activities.c.price_version,
     activities.c.cache_namespace,
+    activities.c.saved_cost,
     activities.c.ttft_ms,
     activities.c.feedback_label,
     activities.c.feedback_rating,
@@ -85,10 +87,17 @@ def list_activities(
 
 
 def _used(conn: Connection, account_id: int, where: ActivityFilter) -> bool:
-    """False when the filter names a model or template the account has no activity of (its index answers)."""
-    for column, value in ((activities.c.model, where.model), (activities.c.template_name, where.template)):
+    """False when the filter names a model, template, tenant or project the account has no activity or session
+    of: their own indexes answer, where the walk would read every activity."""
+    probes = [
+        (activities, activities.c.model, where.model),
+        (activities, activities.c.template_name, where.template),
+        (sessions, sessions.c.tracking_tenant, where.tenant),
+        (sessions, sessions.c.project_id, where.project_id),
+    ]
+    for table, column, value in probes:
         if value is not None:
-            found = select(exists().where(activities.c.account_id == account_id, column == value))
+            found = select(exists().where(table.c.account_id == account_id, column == value))
             if not conn.execute(found).scalar():
                 return False
     return True
