@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,6 +43,35 @@ def _unchanged(value):
     return value
 
 
+WAL_KEPT_BYTES = 64 * 2**20  # what a write-ahead log started over keeps of its file
+WAL_RESTART_BYTES = 2 * WAL_KEPT_BYTES  # past this, `restart_long_wal` starts the log over
+WAL_RESTART_WAIT_MS = 100
+BUSY_TIMEOUT_MS = 30_000
+
+
+def restart_long_wal(engine: Engine, limit: int = WAL_RESTART_BYTES) -> None:
+    """SQLite's automatic checkpoints copy the write-ahead log into the database after a commit, but the log
+    starts over only when no reader is reading from it at that moment. Under steady ingest some request is
+    always reading, so it never did: the log grew to 8.9 GB over a million activities, and every read
+    searches it. Past `limit` a RESTART checkpoint waits for the log's readers (each a request's
+    short read) so that the next commit writes from its start, and the file is cut to WAL_KEPT_BYTES. The
+    batch writer calls this at most once a second; a stat of the file is all it costs below the limit. A reader
+    that holds the log longer (an export) makes it give up after WAL_RESTART_WAIT_MS, to try again later."""
+    if engine.dialect.name != "sqlite" or not engine.url.database or engine.url.database == ":memory:":
+        return
+    try:
+        size = os.stat(f"{engine.url.database}-wal").st_size
+    except OSError:
+        return
+    if size > limit:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={WAL_RESTART_WAIT_MS}")  # a long reader: try again later
+            try:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(RESTART)")
+            finally:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (see _sqlite_begin)
     cursor = dbapi_connection.cursor()
@@ -49,7 +79,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA secure_delete=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA journal_size_limit={WAL_KEPT_BYTES}")
     cursor.close()
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from ..errors import Overloaded
 from ..services.clock import utc_now
+from ..store.engine import restart_long_wal
 from ..store.ingest_writer import write_batch
 
 log = logging.getLogger("promptwatch.writer")
@@ -65,6 +66,7 @@ class BatchWriter:
         self._writers = 1 if engine.dialect.name == "sqlite" else writers
         self._tasks: list[asyncio.Task] = []
         self._stats_lock = threading.Lock()
+        self._next_wal_check = 0.0  # perf_counter time of the next look at SQLite's log (`restart_long_wal`)
         self.stats = WriterStats()
 
     @property
@@ -151,6 +153,9 @@ class BatchWriter:
     def _write(self, jobs: list[Job]) -> list:
         started = time.perf_counter()
         results = self._write_together(jobs)
+        if started >= self._next_wal_check:
+            self._next_wal_check = started + 1.0
+            restart_long_wal(self._engine)
         for _ in range(RETRIES_AFTER_LOCK_RACE):
             again = [i for i, result in enumerate(results) if lost_lock_race(result)]
             if not again:
