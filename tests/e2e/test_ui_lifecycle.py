@@ -249,3 +249,20 @@ def test_p3_an_export_and_a_jsonl_file_import_from_the_settings(ui, tenant, live
     expect(page.locator("[role=status]:has-text('Imported:')")).to_contain_text("stored: 2, rejected: 1")
     with ui.server.client(tenant.api_key) as client:
         assert client.get(f"/api/v1/sessions/{sid}").status_code == 200
+
+
+def test_p18_an_import_says_what_it_left_out_because_the_account_deleted_it(ui, tenant, tmp_path):
+    admin = ui.server.accounts()._rt.keys.create(tenant.account_id, "admin")
+    sid = uid("s-")
+    with ui.server.client(tenant.api_key) as client, ui.server.client(admin) as owner:
+        body = {"sessions": [{"id": sid, "tracking_tenant": "erin", "start_time": "2026-11-01T10:00:00+00:00"}]}
+        assert client.post("/api/v1/ingest", json=body).json()["stored"] == 1
+        archive = tmp_path / "erin.zip"
+        archive.write_bytes(owner.get("/api/v1/export", params={"tenant": "erin"}).content)
+        assert owner.delete("/api/v1/tenants/erin").status_code == 200
+    ui.sign_in(tenant, "/ui/settings?tab=data")
+    form = ui.page.locator("form[aria-label='Import data']")
+    form.locator("input[type=file]").set_input_files(str(archive))
+    form.locator("text=Import").click()
+    status = ui.page.locator("[role=status]:has-text('Imported:')")
+    expect(status).to_contain_text("Left out, as this account deleted them: 1 sessions and 0 activities")

@@ -83,8 +83,9 @@ def test_a_put_changes_only_the_fields_it_sends(client, kind):
     assert put({"label": 1}) == {"label": 1, "rating": 4, "notes": "too long"}  # a thumbs click keeps the rest
     assert put({}) == {"label": 1, "rating": 4, "notes": "too long"}
     assert put({"rating": None}) == {"label": 1, "rating": None, "notes": "too long"}  # null clears a field
-    # what the UI sends: every field, the stored rating back as it was
-    assert put({"label": None, "notes": None, "rating": None}) == {"label": None, "rating": None, "notes": None}
+    assert put({"rating": 3}) == {"label": 1, "rating": 3, "notes": "too long"}
+    # what the UI sends: the thumbs and the notes, so that a rating given through the API stays
+    assert put({"label": None, "notes": None}) == {"label": None, "rating": 3, "notes": None}
 
 
 def test_the_activity_lists_see_the_merged_annotation(client):

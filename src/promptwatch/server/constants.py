@@ -1,5 +1,5 @@
 """Values of the server that import nothing but the standard library, so that the command line builds its
-`--help` from them without loading pydantic or SQLAlchemy."""
+`--help` from them without loading SQLAlchemy or the server."""
 
 from __future__ import annotations
 

@@ -13,6 +13,13 @@ function counted(result) {
     .join(", ");
 }
 
+// what an archive held that this account deleted: left out, so that it stays deleted
+function leftOut(result) {
+  const gone = result.left_out_deleted;
+  if (!gone || !(gone.sessions || gone.activities)) return "";
+  return `Left out, as this account deleted them: ${gone.sessions} sessions and ${gone.activities} activities.`;
+}
+
 export function ImportData({ archives }) {
   const [state, setState] = useState({ busy: false, error: null, result: null });
   const upload = async (event) => {
@@ -36,5 +43,6 @@ export function ImportData({ archives }) {
         ${state.busy ? "Importing…" : "Import"}</button></div>
     </form>
     <${ErrorNote} error=${state.error} />
-    ${state.result && html`<p class="note good" role="status">Imported: ${counted(state.result) || "nothing new"}.</p>`}`;
+    ${state.result && html`<p class="note good" role="status">Imported: ${counted(state.result) || "nothing new"}.
+      ${leftOut(state.result)}</p>`}`;
 }

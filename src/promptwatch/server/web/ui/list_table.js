@@ -13,8 +13,10 @@ const opened = new Map(); // per list (by its label), the row last opened, which
 // an undefined cursor); a new `key` (the address's filters) reads the first page again
 export function usePages(read, key) {
   const [page, setPage] = useState(FIRST);
+  const shown = useRef(key); // the filters of the list on screen: a later page of other filters is dropped
   useEffect(() => {
     let live = true;
+    shown.current = key;
     setPage(FIRST);
     read(undefined).then(
       (data) => live && setPage({ items: data.items, next: data.next_cursor, loading: false, error: null }),
@@ -25,10 +27,12 @@ export function usePages(read, key) {
     };
   }, [key]);
   const more = () => {
+    const asked = key;
+    const still = (update) => (result) => shown.current === asked && setPage((old) => update(old, result));
     setPage((old) => ({ ...old, loading: true, error: null }));
     read(page.next).then(
-      (data) => setPage((old) => ({ items: [...old.items, ...data.items], next: data.next_cursor, loading: false, error: null })),
-      (error) => setPage((old) => ({ ...old, loading: false, error })),
+      still((old, data) => ({ items: [...old.items, ...data.items], next: data.next_cursor, loading: false, error: null })),
+      still((old, error) => ({ ...old, loading: false, error })),
     );
   };
   return { ...page, more };
