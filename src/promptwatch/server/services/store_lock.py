@@ -1,8 +1,8 @@
 """Who has the store: `promptwatch up` holds a shared lock on `<data dir>/promptwatch.lock` for its whole life
 (several servers on one PostgreSQL share it); a command that replaces or rewrites the store (restore, schema
-migrations, master key rotation) holds it exclusively. On SQLite a server also holds `<data dir>/server.lock`
-alone: one process writes a SQLite store, so a second server on it is refused. Nobody waits: each refuses
-while the other runs.
+migrations, master key rotation) holds it exclusively. On SQLite a server also holds
+`<database file>.server.lock` alone: one process writes a SQLite store, so a second server on it is refused,
+whichever data dir it names the file from. Nobody waits: each refuses while the other runs.
 
 The SQLite server's lock is a second file rather than the store lock taken exclusively, so that a refused
 command can still tell a running server (shared holders) from another command (a sole holder).
@@ -29,20 +29,20 @@ except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
 LOCK_FILE = "promptwatch.lock"
-SERVER_LOCK_FILE = "server.lock"
+SERVER_LOCK_SUFFIX = ".server.lock"  # beside a SQLite database file, whichever data dir names it
 
 
 @contextmanager
 def serving(settings: Settings) -> Iterator[None]:
     """Held by a running server; refuses while a command rewrites the store, and on SQLite while another
     server serves it."""
-    with _held(settings, LOCK_FILE, shared=True) as taken:
+    with _held(_store_lock(settings), shared=True) as taken:
         if not taken:
             raise Conflict(
                 f"a command is restoring or migrating the store at {_where(settings)}; start the server when it is done"
             )
-        sqlite = make_url(resolve_database_url(settings)).get_backend_name() == "sqlite"
-        with _held(settings, SERVER_LOCK_FILE, shared=False) if sqlite else nullcontext(True) as alone:
+        server_lock = _server_lock(settings)
+        with _held(server_lock, shared=False) if server_lock else nullcontext(True) as alone:
             if not alone:
                 raise Conflict(
                     f"a PromptWatch server already serves the store at {_where(settings)}; "
@@ -54,29 +54,42 @@ def serving(settings: Settings) -> Iterator[None]:
 @contextmanager
 def rewriting(settings: Settings) -> Iterator[None]:
     """Held while a command replaces or rewrites the store; refuses while a server has it open."""
-    with _held(settings, LOCK_FILE, shared=False) as taken:
+    with _held(_store_lock(settings), shared=False) as taken:
         if not taken:
             raise Conflict(_holder(settings))
         yield
 
 
 def _holder(settings: Settings) -> str:
-    with _held(settings, LOCK_FILE, shared=True) as shared:  # servers share the lock; another command holds it alone
+    with _held(_store_lock(settings), shared=True) as shared:  # servers share it; another command holds it alone
         if shared:
             return f"a PromptWatch server has the store at {_where(settings)} open; stop the server first"
     return f"another command is restoring or migrating the store at {_where(settings)}; wait until it is done"
 
 
+def _store_lock(settings: Settings) -> Path:
+    return Path(settings.data_dir) / LOCK_FILE
+
+
+def _server_lock(settings: Settings) -> Path | None:
+    """`<database file>.server.lock` for a SQLite store (beside the file, whichever data dir names it); None
+    for PostgreSQL, which several servers share."""
+    url = make_url(resolve_database_url(settings))
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    database = Path(url.database).absolute()
+    return database.with_name(database.name + SERVER_LOCK_SUFFIX)
+
+
 @contextmanager
-def _held(settings: Settings, name: str, shared: bool) -> Iterator[bool]:
-    """Try the lock on `<data dir>/<name>` without waiting; yields whether it was taken (always True without
+def _held(path: Path, shared: bool) -> Iterator[bool]:
+    """Try the lock on the file `path` without waiting; yields whether it was taken (always True without
     `fcntl`)."""
     if fcntl is None:
         yield True
         return
-    directory = Path(settings.data_dir)
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    descriptor = os.open(directory / name, os.O_RDWR | os.O_CREAT, 0o600)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
             fcntl.flock(descriptor, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)

@@ -44,3 +44,13 @@ def test_a_server_and_a_second_command_refuse_while_a_command_rewrites_the_store
             pytest.fail("two commands rewrote the store at once")
     with serving(settings):
         pass
+
+
+def test_two_data_dirs_naming_one_sqlite_file_are_one_store(tmp_path):
+    database = f"sqlite:///{tmp_path / 'shared.db'}"
+    first = Settings(data_dir=tmp_path / "one", database_url=database)
+    second = Settings(data_dir=tmp_path / "two", database_url=database)
+    with serving(first), pytest.raises(Conflict, match="server already serves the store"), serving(second):
+        pytest.fail("two servers on one SQLite file")
+    with serving(Settings(data_dir=tmp_path / "two")):  # another file: another store
+        pass
