@@ -7,6 +7,7 @@ from datetime import datetime
 from functools import partial
 
 import orjson
+from sqlalchemy import Connection
 
 from ..errors import InvalidInput, NotFound
 from ..store import accounts as account_store
@@ -27,7 +28,7 @@ def check_page(limit: int) -> None:
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}", field="limit")
 
 
-def project_filter(conn, caller: Caller, project: str | None) -> tuple[bool, int | None]:
+def project_filter(conn: Connection, caller: Caller, project: str | None) -> tuple[bool, int | None]:
     """(whether the list can hold anything, the id of the project it is limited to): a key or membership limited
     to a project lists that project's only, and a project the account never used holds nothing."""
     if caller.project and project not in (None, caller.project):  # a filter outside the key's project

@@ -119,8 +119,10 @@ class Remapper:
             if entry.tenant_column and row.get(entry.tenant_column) in self.left_out_tenants:
                 skip = True
             for column in table.c:
+                if skip:
+                    break
                 value = row.get(column.name)
-                if skip or value is None or column.name == "account_id":
+                if value is None or column.name == "account_id":
                     continue
                 referred = next((fk.column.table.name for fk in column.foreign_keys), references.get(column.name))
                 if referred is None or referred == "accounts":
