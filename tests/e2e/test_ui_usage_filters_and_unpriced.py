@@ -1,9 +1,11 @@
 """Costs & usage: a project and a tenant filter kept in the address (and carried into the sessions a group
-links to), and costs that never read calls without a price as free, there and on the templates screen."""
+links to), costs that never read calls without a price as free, there and on the templates screen, and weeks
+and months cut in the browser's time zone."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 
 import pytest
 from playwright.sync_api import expect
@@ -91,3 +93,39 @@ def test_templates_screen_shows_unpriced_calls_apart_from_the_cost(ui, tenant):
     row.locator("a").first.click()
     version = page.locator("tr[data-version='1.0.0']")
     expect(version.locator("td").nth(6)).to_have_text("–")
+
+
+def test_weeks_and_months_are_those_of_the_browsers_time_zone(ui, tenant):
+    """In New York, Monday 2 November 03:00 UTC is still Sunday (so in the week from Monday 26 October) and
+    Sunday 1 November 03:00 UTC is still October; the interval chosen is kept in the address."""
+    monday, sunday = "gpt-4.1-mini", "gpt-4o-mini"  # the model of the call on each day (UTC)
+    with ui.server.client(tenant.api_key) as client:
+        sid = uid("s-")
+        answer = client.post(
+            "/api/v1/ingest",
+            json={
+                "sessions": [session(sid)],
+                "activities": [
+                    llm(uid("a-"), sid, model=monday, start=datetime(2026, 11, 2, 3, tzinfo=timezone.utc)),
+                    llm(uid("a-"), sid, model=sunday, start=datetime(2026, 11, 1, 3, tzinfo=timezone.utc)),
+                ],
+            },
+        )
+        assert answer.status_code == 200 and answer.json()["rejected"] == 0, answer.text
+    page = ui.page
+    ui.context.new_cdp_session(page).send("Emulation.setTimezoneOverride", {"timezoneId": "America/New_York"})
+    ui.sign_in(tenant, "/ui/usage?range=all&interval=week")
+    by_model = page.locator("table[aria-label='By model'] tbody tr")
+    last_used = {model: by_model.filter(has_text=model).locator("td").nth(8) for model in (monday, sunday)}
+    expect(last_used[monday]).to_have_text("Week of Oct 26, 2026")  # in UTC: Nov 2
+    expect(last_used[sunday]).to_have_text("Week of Oct 26, 2026")
+    asked = [r.url for r in ui.responses if "/api/v1/metrics/usage" in r.url]
+    assert asked and all("tz=America%2FNew_York" in url and "interval=week" in url for url in asked), asked
+
+    page.get_by_label("Interval").select_option("month")
+    expect(page).to_have_url(re.compile(r"/ui/usage\?.*interval=month"))
+    expect(last_used[monday]).to_have_text("November 2026")
+    expect(last_used[sunday]).to_have_text("October 2026")  # in UTC: November
+    page.reload()
+    expect(page.get_by_label("Interval")).to_have_value("month")
+    expect(last_used[sunday]).to_have_text("October 2026")

@@ -1,4 +1,5 @@
-"""Usage metrics over time, grouped by project, tenant, model or template."""
+"""Usage metrics over time (by hour, day, week or month, in a time zone), grouped by project, tenant, model or
+template."""
 
 from __future__ import annotations
 
@@ -24,12 +25,13 @@ def usage(
     request: Request,
     who: Caller = Depends(caller),
     group_by: Literal["project", "tenant", "model", "template"] | None = None,
-    interval: Literal["hour", "day"] = "day",
+    interval: Literal["hour", "day", "week", "month"] = "day",
     since: QueryTime | None = None,
     until: QueryTime | None = None,
     project: Annotated[str | None, Query(min_length=1, max_length=256)] = None,
     tenant: Annotated[str | None, Query(min_length=1, max_length=256)] = None,
+    tz: Annotated[str, Query(description="IANA time zone in which days, weeks and months are cut")] = "UTC",
 ) -> dict:
     """Unknown parameters are refused (422), so that a filter this endpoint lacks never passes unnoticed."""
     ordered(since, until)
-    return request.app.state.services.metrics.usage(who, group_by, interval, since, until, project, tenant)
+    return request.app.state.services.metrics.usage(who, group_by, interval, since, until, project, tenant, tz)

@@ -1,13 +1,18 @@
 """Usage metrics over time: calls, errors, tokens, cost, cache hits and saved cost, latency p50/p95,
-grouped by project, tenant, model or template, by hour or day, of the whole account or one project or
-tenant, with the calls among them that have no cost because their model has no price. Read from the hourly
-roll-ups only."""
+grouped by project, tenant, model or template, by hour, day, week (from Monday) or month of a time zone, of
+the whole account or one project or tenant, with the calls among them that have no cost because their model
+has no price. Read from the hourly roll-ups only: a period sums the roll-up hours that start in it, so a day
+of a daylight-saving change sums 23 or 25 of them, and in a zone whose offset is not whole hours (Asia/Kolkata,
++05:30) an hour that runs across two local periods counts in the one that holds its start."""
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import InvalidInput
 from ..store import accounts as account_store
@@ -29,7 +34,30 @@ SUMS = (
     "unpriced_calls",  # calls without a cost because their model has no price: "$x + N unpriced", not "$x"
 )
 GROUPS = (None, *usage_queries.GROUP_COLUMNS)
-INTERVALS = ("hour", "day")
+INTERVALS = ("hour", "day", "week", "month")
+
+
+def time_zone(name: str) -> ZoneInfo:
+    """The IANA time zone `name` (`Europe/Berlin`), from the system's zone database or the tzdata package; not
+    a `right/` zone, whose clock counts leap seconds that UTC hours do not."""
+    if not name.startswith("right/"):
+        with contextlib.suppress(ZoneInfoNotFoundError, ValueError, OSError):  # OSError: e.g. a name too long
+            return ZoneInfo(name)
+    raise InvalidInput("tz must be an IANA time zone name, such as Europe/Berlin", field="tz")
+
+
+def period_start(hour: datetime, interval: str, zone: ZoneInfo) -> datetime:
+    """The start (in UTC) of the hour, day, week or month of `zone` that holds the roll-up hour starting at
+    `hour`. A local midnight that daylight saving skips or repeats starts its day at the first moment after it
+    or at its first occurrence."""
+    if interval == "hour":
+        return hour
+    day = hour.astimezone(zone).date()
+    if interval == "week":
+        day -= timedelta(days=day.weekday())
+    elif interval == "month":
+        day = day.replace(day=1)
+    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(timezone.utc)
 
 
 def percentile(histogram: dict[int, int], fraction: float) -> float | None:
@@ -57,12 +85,14 @@ class MetricsService:
         until: datetime | None = None,
         project: str | None = None,
         tenant: str | None = None,
+        tz: str = "UTC",
     ) -> dict:
         caller.require("read")
         if group_by not in GROUPS:
             raise InvalidInput(f"group_by must be one of {', '.join(g for g in GROUPS if g)}", field="group_by")
         if interval not in INTERVALS:
-            raise InvalidInput("interval must be hour or day", field="interval")
+            raise InvalidInput(f"interval must be one of {', '.join(INTERVALS)}", field="interval")
+        zone = time_zone(tz)
         usage, latency, names = self._rows(caller, UsageFilter(since, until, tenant=tenant), project)
 
         def group_of(row) -> str | None:
@@ -73,20 +103,19 @@ class MetricsService:
                 value = names.get(value)
             return value or None
 
-        def time_of(row) -> datetime:
-            return row["hour"] if interval == "hour" else row["hour"].replace(hour=0)
+        period_of = cache(lambda hour: period_start(hour, interval, zone))  # rows share their hours
 
         # each row counts in its (time, group) bucket, in its group over the whole range, and in the totals
         sums: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(SUMS, 0))
         histograms: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         everything = ()  # the key of the totals
         for row in usage:
-            time, group = time_of(row), group_of(row)
+            time, group = period_of(row["hour"]), group_of(row)
             for bucket in (sums[(time, group)], sums[(group,)], sums[everything]):
                 for name in SUMS:
                     bucket[name] += row[name]
         for row in latency:
-            time, group = time_of(row), group_of(row)
+            time, group = period_of(row["hour"]), group_of(row)
             for histogram in (histograms[(time, group)], histograms[(group,)], histograms[everything]):
                 histogram[row["bucket"]] += row["count"]
 
@@ -98,7 +127,9 @@ class MetricsService:
             }
 
         buckets = sorted((k for k in sums if len(k) == 2), key=lambda k: (k[0], k[1] or ""))
-        series = [{"time": k[0], "group": k[1], **with_latency(k, sums[k])} for k in buckets]
+        # keyed by UTC instants (two hours of one local wall time, as when summer time ends, stay apart) and shown in
+        # the zone, with its offset at each start
+        series = [{"time": k[0].astimezone(zone), "group": k[1], **with_latency(k, sums[k])} for k in buckets]
         groups = []
         if group_by is not None:  # each group over the whole range, the most expensive first
             keys = [k for k in sums if len(k) == 1]

@@ -2,15 +2,18 @@
 // latency p50/p95, cost per group) and tables per project, tenant, model or template, with the most
 // expensive templates, of the whole account or one project and tenant. All from GET /api/v1/metrics/usage,
 // which reads hourly roll-ups; a cost that leaves out calls without a price says so ("$x + N unpriced", or "–"
-// when none has one). The range, interval, grouping and filters live in the URL.
+// when none has one). The range, interval (hour, day, week or month), grouping and filters live in the URL; days,
+// weeks and months are those of the browser's time zone.
 import { html, useEffect, useMemo, useState } from "./lib.js";
 import { api } from "./api.js";
 import { navigate } from "./router.js";
-import { count, countShort, day, millis, money, whenShort } from "./format.js";
+import { count, countShort, millis, money } from "./format.js";
 import { ErrorNote, Loading, useLoad } from "./widgets.js";
 import { Chart } from "./chart.js";
 import { sessionsUrl } from "./sessions.js";
-import { RANGES, along, costPerPricedCall, groupsWithLastUse, sinceFor, timeAxis, usageCost } from "./usage.js";
+import {
+  INTERVALS, RANGES, along, costPerPricedCall, groupsWithLastUse, periodName, sinceFor, timeAxis, timeZone, usageCost,
+} from "./usage.js";
 
 const GROUPS = { model: "Model", project: "Project", tenant: "Tenant", template: "Template" };
 // [query name, label, the list of GET /api/v1/session-facets that suggests its values]
@@ -22,7 +25,8 @@ const PALETTE = ["--chart-1", "--chart-2", "--chart-3", "--chart-4", "--chart-5"
 
 function options(where) {
   const range = RANGES[where.query.get("range")] ? where.query.get("range") : "30d";
-  const interval = where.query.get("interval") || (range === "24h" || range === "7d" ? "hour" : "day");
+  const asked = where.query.get("interval");
+  const interval = INTERVALS[asked] ? asked : range === "24h" || range === "7d" ? "hour" : "day";
   const group = GROUPS[where.query.get("group_by")] ? where.query.get("group_by") : "model";
   const filters = Object.fromEntries(FILTERS.map(([name]) => [name, where.query.get(name) || ""]));
   return { range, interval, group_by: group, ...filters };
@@ -57,7 +61,7 @@ function Controls({ chosen }) {
     </label>
     <label>Interval
       <select value=${chosen.interval} onChange=${change("interval")}>
-        <option value="hour">Hourly</option><option value="day">Daily</option>
+        ${Object.entries(INTERVALS).map(([value, text]) => html`<option value=${value}>${text}</option>`)}
       </select>
     </label>
     <label>Group by
@@ -165,7 +169,7 @@ function GroupTable({ title, rows, name, link, interval }) {
         <td class="num">${row.calls ? costPerPricedCall(row) : ""}</td>
         <td class="num" data-value=${row.latency_p50_ms}>${millis(row.latency_p50_ms)}</td>
         <td class="num" data-value=${row.latency_p95_ms}>${millis(row.latency_p95_ms)}</td>
-        <td>${interval === "day" ? day(row.last) : whenShort(row.last)}</td>
+        <td>${periodName(row.last, interval)}</td>
       </tr>`)}</tbody>
     </table>
   </section>`;
@@ -175,7 +179,8 @@ export function Dashboard({ where }) {
   const chosen = options(where);
   const since = useMemo(() => sinceFor(chosen.range), [chosen.range]);
   const filters = filtersOf(chosen);
-  const ask = (group_by) => api("/api/v1/metrics/usage", { query: { interval: chosen.interval, since, group_by, ...filters } });
+  const tz = timeZone();
+  const ask = (group_by) => api("/api/v1/metrics/usage", { query: { interval: chosen.interval, since, group_by, tz, ...filters } });
   const { data, error, loading } = useLoad(
     () => Promise.all([ask(undefined), ask(chosen.group_by), chosen.group_by === "template" ? null : ask("template")]),
     [chosen.range, chosen.interval, chosen.group_by, chosen.project, chosen.tenant, since],
