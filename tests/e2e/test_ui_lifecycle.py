@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.scenario import seed
-from tests.support.payloads import uid
+from tests.support.payloads import llm, uid
 
 pytestmark = pytest.mark.e2e
 
@@ -253,10 +253,17 @@ def test_p3_an_export_and_a_jsonl_file_import_from_the_settings(ui, tenant, live
 
 def test_p18_an_import_says_what_it_left_out_because_the_account_deleted_it(ui, tenant, tmp_path):
     admin = ui.server.accounts()._rt.keys.create(tenant.account_id, "admin")
-    sid = uid("s-")
+    sid, call = uid("s-"), uid("a-")
     with ui.server.client(tenant.api_key) as client, ui.server.client(admin) as owner:
-        body = {"sessions": [{"id": sid, "tracking_tenant": "erin", "start_time": "2026-11-01T10:00:00+00:00"}]}
-        assert client.post("/api/v1/ingest", json=body).json()["stored"] == 1
+        body = {
+            "sessions": [{"id": sid, "tracking_tenant": "erin", "start_time": "2026-11-01T10:00:00+00:00"}],
+            "activities": [llm(call, sid)],
+        }
+        assert client.post("/api/v1/ingest", json=body).json()["stored"] == 2
+        dataset = f"erin-{uid()}"
+        assert owner.post("/api/v1/datasets", json={"name": dataset}).status_code == 201
+        copied = owner.post(f"/api/v1/datasets/{dataset}/items/from-activity", json={"activity_id": call})
+        assert copied.status_code == 201, copied.text
         archive = tmp_path / "erin.zip"
         archive.write_bytes(owner.get("/api/v1/export", params={"tenant": "erin"}).content)
         assert owner.delete("/api/v1/tenants/erin").status_code == 200
@@ -265,4 +272,7 @@ def test_p18_an_import_says_what_it_left_out_because_the_account_deleted_it(ui, 
     form.locator("input[type=file]").set_input_files(str(archive))
     form.locator("text=Import").click()
     status = ui.page.locator("[role=status]:has-text('Imported:')")
-    expect(status).to_contain_text("Left out, as this account deleted them: 1 sessions and 0 activities")
+    expect(status).to_contain_text(
+        "nothing new. Left out, as this account deleted them: 1 sessions and 1 activities. "
+        "Left out, as copies of calls this account deleted: 1 dataset items."
+    )

@@ -362,7 +362,7 @@ def test_p18_an_import_never_brings_back_what_the_account_deleted(live_server):
         imported = admin.post("/api/v1/import", content=archive, headers={"content-type": "application/zip"})
         assert imported.status_code == 200, imported.text
         answer = imported.json()
-        assert answer["left_out_deleted"] == {"sessions": 2, "activities": 4}
+        assert answer["left_out_deleted"] == {"sessions": 2, "activities": 4, "dataset_items": 0}
         assert answer["imported"]["sessions"] == answer["imported"]["activities"] == 0
         assert answer["imported"]["activity_bodies"] == answer["imported"]["annotations"] == 0
         assert client.get("/api/v1/sessions", params={"tenant": "alice"}).json()["items"] == []

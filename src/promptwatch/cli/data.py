@@ -79,8 +79,10 @@ def import_(
     result = archive.import_archive(open_runtime(data_dir, account), path, account, progress=_progress("import"))
     counts, left_out = result["imported"], result["left_out_deleted"]
     console.print(f"imported {sum(counts.values())} rows: {counts}")
-    if any(left_out.values()):
+    if left_out["sessions"] or left_out["activities"]:
         console.print(
             f"left out, as this account deleted them: {left_out['sessions']} sessions and "
             f"{left_out['activities']} activities, with what refers to them"
         )
+    if left_out["dataset_items"]:
+        console.print(f"left out, as copies of calls this account deleted: {left_out['dataset_items']} dataset items")

@@ -115,8 +115,10 @@ def import_archive(runtime: Runtime, path: Path, account_id: int, progress: Prog
     """Import an archive into `account_id` in one transaction: checksums are verified first, every row is
     checked (`import_validation`), and the content is masked by the account's redaction rules as ingestion
     masks it. Sessions and activities the account deleted stay deleted: they are left out, with everything
-    that refers to them. Returns `{"imported": rows per kind, "left_out_deleted": {"sessions", "activities"}}`;
-    a bad archive raises InvalidInput and stores nothing."""
+    that refers to them and the dataset items copied from them, and their share of the imported sessions'
+    totals and roll-ups is taken out (`Remapper.settle`). Returns `{"imported": rows per kind,
+    "left_out_deleted": {"sessions", "activities", "dataset_items"}}`; a bad archive raises InvalidInput and
+    stores nothing."""
     note = progress or (lambda _kind, _rows: None)
     try:
         archive = zipfile.ZipFile(path)
@@ -149,12 +151,13 @@ def import_archive(runtime: Runtime, path: Path, account_id: int, progress: Prog
                     redaction.rows(entry.table.name, batch)
                     counts[kind] += _insert(conn, remapper, entry, batch, crypto, account_id)
                     note(kind, counts[kind])
+                remapper.settle(conn)
         except StatementError as exc:  # a row the checks let through and the database refuses: nothing stored
             if isinstance(exc, IntegrityError) and any(w in str(exc).lower() for w in ("unique", "duplicate")):
                 raise Conflict("the account already holds objects with the archive's ids") from None
             raise InvalidInput(f"{kind}.jsonl holds a row this database cannot store", file=f"{kind}.jsonl") from None
-    left_out = {table: len(remapper.left_out.get(table, ())) for table in ("sessions", "activities")}
-    return {"imported": counts, "left_out_deleted": left_out}
+    left_out = {table: len(ids) for table, ids in remapper.left_out_ids.items()}
+    return {"imported": counts, "left_out_deleted": {**left_out, "dataset_items": remapper.left_out_copies}}
 
 
 def _insert(conn, remapper: Remapper, entry, rows: list[dict], crypto, account_id: int) -> int:

@@ -1,22 +1,27 @@
 """Rows of the registered customer tables for export and import: selected by account (or by one tracking
 tenant, following foreign keys from its sessions, and the dataset items copied from its calls), and inserted
 into another account with every surrogate id remapped. Sessions and activities the target account deleted
-stay deleted: an import leaves them out, with every row that refers to them."""
+stay deleted: an import leaves them out, with every row that refers to them, the dataset items copied from
+them, and their share of the sessions' totals and of the hourly roll-ups the archive brings."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timezone
 
-from sqlalchemy import Connection, Table, and_, literal, select
+from sqlalchemy import Connection, Table, and_, func, literal, select, update
 
 from .datasets import copied_from_tenant
-from .dialect import insert_for
+from .deletion import drop_empty_usage
+from .dialect import in_list, insert_for, list_value
+from .ingest_writer import add_usage
 from .registry import CUSTOMER_TABLES, CustomerTable
 from .tables import metadata
 from .tables.accounts import accounts
 from .tables.activities import activities
 from .tables.datasets import dataset_items
 from .tables.sessions import sessions
+from .tables.usage import DIMENSIONS, usage_hourly
 from .tombstones import deleted_ids
 
 BATCH = 1000
@@ -87,20 +92,31 @@ def _surrogate_key(table: Table) -> str | None:
 
 # the tables whose rows' `id` a deletion's tombstone names, with the tombstone's kind
 _TOMBSTONED = {sessions.name: "session", activities.name: "activity"}
+_SESSION_TOTALS = ("prompt_tokens", "completion_tokens", "total_tokens", "cost")  # summed from its activities
+_USAGE_KEY = tuple(usage_hourly.c[name] for name in DIMENSIONS if name != "account_id")
 
 
 class Remapper:
     """Inserts rows of one account's archive into another account, remapping surrogate ids. `left_out` holds,
     per table, the archive's keys of the rows left out because the target account deleted them or what they
-    refer to. The tenants of deleted sessions are left out of the rows that name a tenant (the hourly roll-ups,
-    which an erasure relabels): imported, they would bring an erased tenant's name back and count its usage
-    twice. Sessions come before those tables in `exported_tables`."""
+    refer to; `left_out_ids` the ids of those sessions and activities, and `left_out_copies` counts the dataset
+    items left out because they were copied from one of them (they name it by id, and hold a copy of its input
+    and output). The tenants of deleted sessions are left out of the rows that name a tenant (the hourly
+    roll-ups, which an erasure relabels): imported, they would bring an erased tenant's name back and count its
+    usage twice. Sessions come before those tables in `exported_tables`. Once every row is in, `settle` takes
+    what was left out from the sessions' totals and from the roll-ups the archive brought."""
 
     def __init__(self, target_account_id: int) -> None:
         self.target = target_account_id
         self.ids: dict[str, dict] = {"accounts": {}}
         self.left_out: dict[str, set] = {}
         self.left_out_tenants: set[str] = set()
+        self.left_out_ids: dict[str, set[str]] = {sessions.name: set(), activities.name: set()}
+        self.left_out_copies = 0
+        self._placements: dict[int, tuple] = {}  # a left-out session's (target project id, tenant), by archive pk
+        self._lost_from: set[int] = set()  # archive pks of the sessions whose activities were left out
+        self._lost_calls: list[dict] = []  # the closed LLM calls left out: what the roll-ups counted
+        self._usage_brought: set[tuple] = set()  # the dimensions of the archive's usage rows that were imported
 
     def insert(self, conn: Connection, entry: CustomerTable, rows: list[dict]) -> int:
         table = entry.table
@@ -109,11 +125,14 @@ class Remapper:
         kind = _TOMBSTONED.get(table.name)
         deleted = deleted_ids(conn, self.target, kind, {row["id"] for row in rows}) if kind else set()
         prepared, old_keys = [], []
-        for row in rows:
-            row = dict(row)
+        for source in rows:
+            row = dict(source)
             if "account_id" in table.c:
                 row["account_id"] = self.target
             skip = kind is not None and row["id"] in deleted
+            if table is dataset_items and self._copied_from_left_out(row):
+                self.left_out_copies += 1
+                skip = True
             if skip and table is sessions and row["tracking_tenant"] is not None:
                 self.left_out_tenants.add(row["tracking_tenant"])
             if entry.tenant_column and row.get(entry.tenant_column) in self.left_out_tenants:
@@ -141,6 +160,7 @@ class Remapper:
             if skip:
                 if key:
                     self.left_out.setdefault(table.name, set()).add(row[key])
+                self._note_left_out(table, source)
                 continue
             if key:
                 old_keys.append(row.pop(key))
@@ -148,8 +168,97 @@ class Remapper:
         if not prepared:
             return 0
         if key is None:  # rows already there (same natural key) are kept
-            return conn.execute(insert_for(conn, table).on_conflict_do_nothing(), prepared).rowcount
+            stmt = insert_for(conn, table).on_conflict_do_nothing()
+            if table is not usage_hourly or not self._lost_calls:  # activities come first: the calls are known
+                return conn.execute(stmt, prepared).rowcount
+            brought = conn.execute(stmt.returning(*_USAGE_KEY), prepared).all()
+            self._usage_brought.update(tuple(r) for r in brought)
+            return len(brought)
         stmt = insert_for(conn, table).returning(table.c[key], sort_by_parameter_order=True)
         returned = conn.execute(stmt, prepared).all()
         self.ids.setdefault(table.name, {}).update(zip(old_keys, (r[0] for r in returned)))
         return len(returned)
+
+    def _copied_from_left_out(self, item: dict) -> bool:
+        return (
+            item.get("source_session_id") in self.left_out_ids[sessions.name]
+            or item.get("source_activity_id") in self.left_out_ids[activities.name]
+        )
+
+    def _note_left_out(self, table: Table, row: dict) -> None:
+        """What `settle` and the dataset items need to know of a session or activity left out (`row` as the
+        archive has it)."""
+        if table is sessions:
+            self.left_out_ids[sessions.name].add(row["id"])
+            project_id = self.ids.get("projects", {}).get(row.get("project_id"))
+            self._placements[row["pk"]] = (project_id, row.get("tracking_tenant"))
+        elif table is activities:
+            self.left_out_ids[activities.name].add(row["id"])
+            self._lost_from.add(row["session_pk"])
+            if row["activity_type"] == "llm-prompt" and row.get("end_time") is not None:
+                self._lost_calls.append(row)
+
+    def settle(self, conn: Connection) -> None:
+        """Once every row is in: an imported session that lost activities counts only those it kept, and the
+        usage rows the archive brought no longer count the calls left out, as deleting those calls would have
+        taken them out (a row the account already had, and kept, never counted them)."""
+        imported = self.ids.get(sessions.name, {})
+        _recount(conn, [imported[pk] for pk in self._lost_from if pk in imported])
+        placements = {**self._placements, **self._imported_placements(conn)}
+        taken = []
+        for call in self._lost_calls:
+            placement = placements.get(call["session_pk"])
+            if placement is None:  # its session is not in the archive
+                continue
+            call = {**call, "start_time": _utc(call["start_time"]), "end_time": _utc(call["end_time"])}
+            if _usage_key(call, placement) in self._usage_brought:
+                taken.append((call, (None, *placement)))
+        if taken:
+            add_usage(conn, self.target, taken, sign=-1)
+            drop_empty_usage(conn, self.target)
+
+    def _imported_placements(self, conn: Connection) -> dict[int, tuple]:
+        """(target project id, tenant) of the imported sessions that lost calls, by archive pk."""
+        imported = self.ids.get(sessions.name, {})
+        lost_from = {call["session_pk"] for call in self._lost_calls}
+        archive_pk = {imported[pk]: pk for pk in lost_from if pk in imported}
+        if not archive_pk:
+            return {}
+        dialect = conn.dialect.name
+        query = select(sessions.c.pk, sessions.c.project_id, sessions.c.tracking_tenant).where(
+            in_list(sessions.c.pk, "pks", dialect)
+        )
+        rows = conn.execute(query, {"pks": list_value(dialect, archive_pk)})
+        return {archive_pk[pk]: (project_id, tenant) for pk, project_id, tenant in rows}
+
+
+def _recount(conn: Connection, session_pks: list[int]) -> None:
+    """The sessions' running totals as their activities add up (ingestion adds each activity's share)."""
+    if not session_pks:
+        return
+
+    def held(value, *where):
+        return select(value).where(activities.c.session_pk == sessions.c.pk, *where).scalar_subquery()
+
+    dialect = conn.dialect.name
+    conn.execute(
+        update(sessions)
+        .where(in_list(sessions.c.pk, "pks", dialect))
+        .values(
+            activity_count=held(func.count()),
+            llm_calls=held(func.count(), activities.c.activity_type == "llm-prompt"),
+            **{name: func.coalesce(held(func.sum(activities.c[name])), 0) for name in _SESSION_TOTALS},
+        ),
+        {"pks": list_value(dialect, session_pks)},
+    )
+
+
+def _utc(moment):
+    return moment.astimezone(timezone.utc)
+
+
+def _usage_key(call: dict, placement: tuple) -> tuple:
+    """The dimensions of the usage row that counts a closed LLM call (`ingest_writer.add_usage` groups so)."""
+    project_id, tenant = placement
+    hour = call["start_time"].replace(minute=0, second=0, microsecond=0)
+    return (hour, project_id or 0, tenant or "", call.get("model") or "", call.get("template_name") or "")

@@ -13,11 +13,15 @@ function counted(result) {
     .join(", ");
 }
 
-// what an archive held that this account deleted: left out, so that it stays deleted
+// what an archive held that this account deleted, and the dataset items copied from it: left out, so that it
+// stays deleted
 function leftOut(result) {
-  const gone = result.left_out_deleted;
-  if (!gone || !(gone.sessions || gone.activities)) return "";
-  return `Left out, as this account deleted them: ${gone.sessions} sessions and ${gone.activities} activities.`;
+  const gone = result.left_out_deleted || {};
+  const said = [];
+  if (gone.sessions || gone.activities)
+    said.push(`Left out, as this account deleted them: ${gone.sessions} sessions and ${gone.activities} activities.`);
+  if (gone.dataset_items) said.push(`Left out, as copies of calls this account deleted: ${gone.dataset_items} dataset items.`);
+  return said.join(" ");
 }
 
 export function ImportData({ archives }) {
@@ -43,6 +47,6 @@ export function ImportData({ archives }) {
         ${state.busy ? "Importing…" : "Import"}</button></div>
     </form>
     <${ErrorNote} error=${state.error} />
-    ${state.result && html`<p class="note good" role="status">Imported: ${counted(state.result) || "nothing new"}.
-      ${leftOut(state.result)}</p>`}`;
+    ${state.result && html`<p class="note good" role="status">
+      Imported: ${counted(state.result) || "nothing new"}. ${leftOut(state.result)}</p>`}`;
 }
