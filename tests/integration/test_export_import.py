@@ -10,7 +10,10 @@ import json
 import struct
 import zipfile
 
+from promptwatch.server.services.archive import export_archive
+from promptwatch.server.services.runtime import Runtime
 from promptwatch.server.store.archive_rows import exported_tables
+from promptwatch.server.store.engine import make_engine
 from tests.support.payloads import chain, llm, session, uid
 
 
@@ -373,3 +376,36 @@ def test_p18_an_import_never_brings_back_what_the_account_deleted(live_server):
         assert client.get("/api/v1/metrics/usage").json()["totals"] == usage_before  # counted once, as erased
         survivors = client.get("/api/v1/sessions").json()["items"]
         assert [s["tracking_tenant"] for s in survivors] == ["bob"]
+
+
+def test_p2_an_export_is_one_moment_while_calls_are_deleted(live_server):
+    """An archive's files agree with each other (a session's totals count the calls its activities file holds)
+    even when a call is deleted while it is written: on PostgreSQL each statement would otherwise see a moment
+    of its own."""
+    sid, kept, doomed = uid("s-"), uid("a-"), uid("a-")
+    with live_server.client(live_server.first.api_key) as client:
+        client.post(
+            "/api/v1/ingest",
+            json={"sessions": [session(sid)], "activities": [llm(kept, sid), llm(doomed, sid)]},
+        )
+    settings = live_server.settings()
+    runtime = Runtime.build(settings, make_engine(settings.database_url))
+    admin = runtime.keys.create(live_server.first.account_id, "admin")
+
+    def delete_a_call_once_sessions_are_written(kind: str, _rows: int) -> None:
+        if kind == "sessions" and not deleted:
+            with live_server.client(admin) as client:
+                deleted.append(client.delete(f"/api/v1/activities/{doomed}").status_code)
+
+    deleted: list[int] = []
+    out = live_server.data_dir / f"moment-{uid('x-')}.zip"
+    try:
+        export_archive(runtime, live_server.first.account_id, out, progress=delete_a_call_once_sessions_are_written)
+        _manifest, rows = archive_rows(out.read_bytes())
+    finally:
+        out.unlink(missing_ok=True)
+        runtime.engine.dispose()
+    assert deleted == [200]
+    exported = next(s for s in rows["sessions"] if s["id"] == sid)
+    calls = [a["id"] for a in rows["activities"] if a["id"] in (kept, doomed)]
+    assert exported["activity_count"] == len(calls) == 2

@@ -21,6 +21,7 @@ from ..errors import Conflict, InvalidInput
 from ..store import search
 from ..store.archive_rows import BATCH, Remapper, account_rows, exported_tables, iter_rows, tenant_conditions
 from ..store.bodies import decode_body, encode_body
+from ..store.engine import snapshot
 from ..store.schema_version import head_revision
 from .clock import utc_now
 from .import_redaction import ImportRedaction
@@ -65,7 +66,8 @@ def export_archive(
         "files": {},
     }
     conditions = tenant_conditions(account_id, tenant) if tenant is not None else None
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive, runtime.engine.connect() as conn:
+    # one moment for every file, so that a session's totals count the calls its activities file holds
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive, snapshot(runtime.engine) as conn:
         for entry in exported_tables():
             if conditions is not None and entry.table.name not in conditions:
                 continue
