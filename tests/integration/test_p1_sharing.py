@@ -17,7 +17,7 @@ from promptwatch.server.services.clock import utc_now
 from promptwatch.server.store.tables.sharing import share_links
 from tests.support import egress
 from tests.support.payloads import llm, uid
-from tests.support.server import EGRESS_PATH
+from tests.support.server import EGRESS_PATH, server_with_env
 
 from .test_p16_roles import member_token
 
@@ -30,8 +30,9 @@ def test_p1_share_link_is_read_only_counted_and_revocable(live_server):
         link = key.post("/api/v1/share-links", json={"object_id": sid, "expires_in_hours": 2})
         assert link.status_code == 201
         link = link.json()
-        assert link["url"] == f"/ui/shared/{link['token']}" and link["views"] == 0  # the page to hand on
-        assert link["api_url"] == f"/api/v1/shared/{link['token']}"  # what the page reads
+        base = live_server.base_url
+        assert link["url"] == f"{base}/ui/shared/{link['token']}" and link["views"] == 0  # the page to hand on
+        assert link["api_url"] == f"{base}/api/v1/shared/{link['token']}"  # what the page reads
         assert key.post("/api/v1/share-links", json={"object_id": "no-such-session"}).status_code == 404
     with live_server.client() as anybody:  # no credential but the link
         page = anybody.get(link["url"])
@@ -68,6 +69,29 @@ def test_p1_share_link_expires_and_only_members_create_them(live_server):
     engine.dispose()
     with live_server.client() as anybody:
         assert anybody.get(link["api_url"]).status_code == 410
+
+
+def test_share_link_addresses_are_those_the_caller_reached_behind_a_trusted_proxy(live_server):
+    """Without a configured public address the links are built from the request: its Host, and the scheme a
+    proxy on 127.0.0.1 forwards (X-Forwarded-Proto)."""
+    tenant = live_server.new_tenant("proxied")
+    sid = uid("s-")
+    with live_server.client(tenant.api_key) as key:
+        key.post("/api/v1/ingest", json={"activities": [llm(uid("a-"), sid)]})
+        headers = {"Host": "pw.example.org", "X-Forwarded-Proto": "https"}
+        link = key.post("/api/v1/share-links", json={"object_id": sid}, headers=headers).json()
+    assert link["url"] == f"https://pw.example.org/ui/shared/{link['token']}"
+    assert link["api_url"] == f"https://pw.example.org/api/v1/shared/{link['token']}"
+
+
+def test_share_link_addresses_start_with_the_configured_public_url(backend, tmp_path):
+    with server_with_env(backend, tmp_path, PROMPTWATCH_PUBLIC_URL="https://pw.example.com/") as server:
+        sid = uid("s-")
+        with server.client(server.first.api_key) as key:
+            key.post("/api/v1/ingest", json={"activities": [llm(uid("a-"), sid)]})
+            link = key.post("/api/v1/share-links", json={"object_id": sid}).json()
+    assert link["url"] == f"https://pw.example.com/ui/shared/{link['token']}"
+    assert link["api_url"] == f"https://pw.example.com/api/v1/shared/{link['token']}"
 
 
 def test_p1_egress_guard_blocks_connections_outside_loopback_in_the_test_process():

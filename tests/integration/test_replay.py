@@ -282,3 +282,57 @@ def test_known_settings_must_have_their_type(replay_server, fake_openai: FakeOpe
         assert answer.status_code == 200, answer.text
         assert {k: fake_openai.requests[-1][k] for k in settings} == settings  # other settings pass as given
         assert answer.json()["edits"] == {"settings": settings}
+
+
+def test_edited_settings_must_be_in_range(replay_server, fake_openai: FakeOpenAI):  # noqa: F811
+    """Edits are held to the ranges the OpenAI API documents; each bound itself is accepted."""
+    use_fake_provider(replay_server, fake_openai)
+    with replay_server.client(replay_server.first.api_key) as client:
+        aid = recorded_call(client)
+        for settings, field in (
+            ({"temperature": 50}, "settings.temperature"),
+            ({"temperature": -0.1}, "settings.temperature"),
+            ({"top_p": 1.5}, "settings.top_p"),
+            ({"presence_penalty": -2.5}, "settings.presence_penalty"),
+            ({"frequency_penalty": 3}, "settings.frequency_penalty"),
+            ({"max_tokens": 0}, "settings.max_tokens"),
+            ({"n": 0}, "settings.n"),
+            ({"n": 129}, "settings.n"),
+            ({"stop": ["a", "b", "c", "d", "e"]}, "settings.stop"),
+            ({"seed": 2**63}, "settings.seed"),
+            ({"seed": -(2**63) - 1}, "settings.seed"),
+        ):
+            answer = client.post(f"/api/v1/activities/{aid}/replay", json={"settings": settings})
+            assert answer.status_code == 422, (settings, answer.text)
+            assert {e["field"].startswith(field) for e in answer.json()["errors"]} == {True}, (settings, answer.text)
+        assert fake_openai.requests == []
+        bounds = {
+            "temperature": 2,
+            "top_p": 0,
+            "presence_penalty": -2,
+            "frequency_penalty": 2,
+            "max_tokens": 1,
+            "n": 128,
+            "stop": ["a", "b", "c", "d"],
+            "seed": -(2**63),
+        }
+        answer = client.post(f"/api/v1/activities/{aid}/replay", json={"settings": bounds})
+        assert answer.status_code == 200, answer.text
+        assert {k: fake_openai.requests[-1][k] for k in bounds} == bounds
+
+
+def test_recorded_settings_out_of_range_replay_unchanged(replay_server, fake_openai: FakeOpenAI):  # noqa: F811
+    """The ranges hold for edits only: settings a provider once accepted are sent again as recorded, beside an
+    edit of another setting. A recorded setting replay does not type (`top_k`) is left out."""
+    use_fake_provider(replay_server, fake_openai)
+    recorded = {"temperature": 5, "stop": ["1", "2", "3", "4", "5"]}
+    with replay_server.client(replay_server.first.api_key) as client:
+        aid = recorded_call(client, settings={**recorded, "top_k": 40})
+        as_recorded = client.post(f"/api/v1/activities/{aid}/replay", json={})
+        assert as_recorded.status_code == 200, as_recorded.text
+        assert {k: fake_openai.requests[-1][k] for k in recorded} == recorded
+        assert "top_k" not in fake_openai.requests[-1]
+        edited = client.post(f"/api/v1/activities/{aid}/replay", json={"settings": {"max_tokens": 50, "top_k": 40}})
+        assert edited.status_code == 200, edited.text
+        assert {k: fake_openai.requests[-1][k] for k in recorded} == recorded
+        assert fake_openai.requests[-1]["max_tokens"] == 50 and fake_openai.requests[-1]["top_k"] == 40

@@ -101,21 +101,27 @@ class ProviderConfigIn(_Strict):
     default_model: str | None = Field(default=None, max_length=200)
 
 
-_Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]  # an integer too, never "0.5" or true
+def _number(low: float, high: float):
+    """A finite number from `low` to `high`: an integer too, never "0.5" or true."""
+    return Annotated[float, Field(strict=True, allow_inf_nan=False, ge=low, le=high)]
+
+
+_Penalty = _number(-2, 2)
 
 
 class ReplaySettings(BaseModel):
-    """The request settings replay takes from the recorded call, typed; any other is sent as given."""
+    """The request settings replay takes from the recorded call, typed and held to the ranges the OpenAI API
+    documents; any other is sent as given. Only edits are checked: recorded settings are sent as recorded."""
 
     model_config = ConfigDict(extra="allow")
-    temperature: _Number | None = None
-    top_p: _Number | None = None
-    max_tokens: StrictInt | None = None
-    stop: StrictStr | list[StrictStr] | None = None
-    presence_penalty: _Number | None = None
-    frequency_penalty: _Number | None = None
-    seed: StrictInt | None = None
-    n: StrictInt | None = None
+    temperature: _number(0, 2) | None = None
+    top_p: _number(0, 1) | None = None
+    max_tokens: Annotated[StrictInt, Field(ge=1)] | None = None
+    stop: StrictStr | Annotated[list[StrictStr], Field(max_length=4)] | None = None
+    presence_penalty: _Penalty | None = None
+    frequency_penalty: _Penalty | None = None
+    seed: Annotated[StrictInt, Field(ge=-(2**63), le=2**63 - 1)] | None = None  # a signed 64-bit integer
+    n: Annotated[StrictInt, Field(ge=1, le=128)] | None = None
 
 
 class ReplayCreate(_Strict):

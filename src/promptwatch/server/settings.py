@@ -146,7 +146,7 @@ class Settings(BaseSettings):
     public_url: str = Field(
         default="http://127.0.0.1:8765",
         description="The instance's address as people reach it: the base of links in mail (verify, reset, "
-        "unsubscribe).",
+        "unsubscribe) and of share links.",
     )
     smtp_host: str | None = Field(default=None, description="SMTP server for the outbox; unset keeps mail queued.")
     smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP server port.")

@@ -38,8 +38,9 @@ def _sharing(request: Request):
 )
 def create_link(request: Request, body: ShareLinkCreate, who: Caller = Depends(caller)) -> dict:
     """The token is shown once; anyone holding the link can read the session or dataset until it expires or
-    is revoked."""
-    return _sharing(request).create(who, body.kind, body.object_id, body.expires_in_hours)
+    is revoked. `url` (the page to hand on) and `api_url` (what the page reads) are absolute: on
+    PROMPTWATCH_PUBLIC_URL when it is set, else on the address the request reached."""
+    return _sharing(request).create(who, body.kind, body.object_id, body.expires_in_hours, str(request.base_url))
 
 
 @router.get("/share-links", summary="Share links of the account, with view counts", responses=responses(401, 403))

@@ -104,8 +104,9 @@ class AccountService:
         right one). For an unknown e-mail (or a user without a password) the password is checked against a
         dummy hash all the same, so that the answer takes as long."""
         subjects, limits = zip(*self._login_limits(email, client))
-        if any(hits > most for hits, most in zip(self._failed_logins.hit(*subjects), limits)):
-            self._failed_logins.take_back(*subjects)  # refused unchecked: no failure to count
+        hits = self._failed_logins.hit(*subjects)
+        if any(count > most for count, most in zip(hits.counts, limits)):
+            self._failed_logins.take_back(hits)  # refused unchecked: no failure to count
             retry_after = self._failed_logins.seconds_left()
             minutes = math.ceil(retry_after / 60)
             raise RateLimited(f"too many failed log-ins; try again in {minutes} min", retry_after=retry_after)
@@ -114,7 +115,7 @@ class AccountService:
         password_hash = user["password_hash"] if user and user["password_hash"] else self._dummy_hash
         if not self._rt.passwords.verify(password_hash, password) or user is None or user["disabled"]:
             raise Unauthenticated("wrong e-mail or password")
-        self._failed_logins.take_back(*subjects)
+        self._failed_logins.take_back(hits)
         token = "pwt_" + secrets.token_urlsafe(32)
         expires_at = login_expiry(self._rt.settings.login_token_hours)
         with self._rt.engine.begin() as conn:

@@ -35,7 +35,8 @@ class SharingService:
         self._sessions = SessionService(runtime)
         self._datasets = DatasetService(runtime)
 
-    def create(self, caller: Caller, kind: str, object_id: str, hours: int | None) -> dict:
+    def create(self, caller: Caller, kind: str, object_id: str, hours: int | None, request_base: str) -> dict:
+        """A new link; its `url` and `api_url` are absolute, on the instance's public address."""
         caller.require_role("member")
         if kind not in SHARE_KINDS:
             raise InvalidInput(f"kind must be one of {', '.join(SHARE_KINDS)}", field="kind")
@@ -63,7 +64,15 @@ class SharingService:
             )
             audit.record(conn, caller.account_id, caller, "share.create", f"{kind}:{object_id}", {"link": link_id})
             row = store.get_link(conn, caller.account_id, link_id)
-        return {**_view(row), "token": token, "url": SHARED_PAGE + token, "api_url": SHARED_API + token}
+        base = self._public_base(request_base)
+        return {**_view(row), "token": token, "url": base + SHARED_PAGE + token, "api_url": base + SHARED_API + token}
+
+    def _public_base(self, request_base: str) -> str:
+        """The address people reach the instance at: PROMPTWATCH_PUBLIC_URL when the operator set it (as links
+        in mail use), else the one the caller reached, `request_base` (its Host, and the scheme a trusted proxy
+        forwarded)."""
+        settings = self._rt.settings
+        return (settings.public_url if "public_url" in settings.model_fields_set else request_base).rstrip("/")
 
     def list(self, caller: Caller) -> list[dict]:
         caller.require_role("viewer")

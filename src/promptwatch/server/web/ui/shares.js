@@ -1,6 +1,7 @@
 // Share links (P1): the "Share" control of a session page, which creates a read-only link with an expiry and
 // shows its address once, and the account's list of links with their views, expiry and standing, where a
-// member revokes one at once. The address opens /ui/shared/<token>, readable without signing in.
+// member revokes one at once. The address is the one the API gives (`url`, on the instance's public address)
+// and opens /ui/shared/<token>, readable without signing in.
 import { html, useState } from "./lib.js";
 import { api } from "./api.js";
 import { count, when } from "./format.js";
@@ -11,16 +12,11 @@ import { can } from "./permissions.js";
 
 const LIFETIMES = { 24: "1 day", 168: "7 days", 720: "30 days", 2160: "90 days" };
 
-export function sharedPagePath(token) {
-  return `/ui/shared/${encodeURIComponent(token)}`;
-}
-
 export function ShareSession({ id, kind = "session" }) {
   const [open, setOpen] = useState(false);
-  const create = useAction(async (form) => {
+  const create = useAction((form) => {
     const body = { kind, object_id: id, expires_in_hours: Number(form.get("hours")) };
-    const link = await api("/api/v1/share-links", { method: "POST", body });
-    return { ...link, address: new URL(sharedPagePath(link.token), location.origin).href };
+    return api("/api/v1/share-links", { method: "POST", body });
   });
   const link = create.done;
   const dialog = useInlineDialog(open, () => setOpen(false));
@@ -30,7 +26,7 @@ export function ShareSession({ id, kind = "session" }) {
     ${link
       ? html`<p><strong>Anyone with this link can read this ${kind}</strong> until ${when(link.expires_at)} or until
           it is revoked (Settings → Security & sharing). Copy it now: it is shown only once.</p>
-        <div class="secret"><code class="share-url">${link.address}</code> <${CopyButton} text=${link.address} what="link" /></div>`
+        <div class="secret"><code class="share-url">${link.url}</code> <${CopyButton} text=${link.url} what="link" /></div>`
       : html`<form onSubmit=${create.submit} aria-label="Create a share link">
           <p>A read-only link to this ${kind}, for anyone who holds it; its views are counted.</p>
           <label class="inline">Expires after
