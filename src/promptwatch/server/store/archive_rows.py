@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Table, and_, func, literal, select, update
 from .datasets import copied_from_tenant
 from .deletion import drop_empty_usage
 from .dialect import in_list, insert_for, list_value
-from .ingest_writer import add_usage
+from .ingest_writer import add_usage, usage_key
 from .registry import CUSTOMER_TABLES, CustomerTable
 from .tables import metadata
 from .tables.accounts import accounts
@@ -211,7 +211,7 @@ class Remapper:
             if placement is None:  # its session is not in the archive
                 continue
             call = {**call, "start_time": _utc(call["start_time"]), "end_time": _utc(call["end_time"])}
-            if _usage_key(call, placement) in self._usage_brought:
+            if usage_key(call, *placement) in self._usage_brought:
                 taken.append((call, (None, *placement)))
         if taken:
             add_usage(conn, self.target, taken, sign=-1)
@@ -256,9 +256,3 @@ def _recount(conn: Connection, session_pks: list[int]) -> None:
 def _utc(moment):
     return moment.astimezone(timezone.utc)
 
-
-def _usage_key(call: dict, placement: tuple) -> tuple:
-    """The dimensions of the usage row that counts a closed LLM call (`ingest_writer.add_usage` groups so)."""
-    project_id, tenant = placement
-    hour = call["start_time"].replace(minute=0, second=0, microsecond=0)
-    return (hour, project_id or 0, tenant or "", call.get("model") or "", call.get("template_name") or "")

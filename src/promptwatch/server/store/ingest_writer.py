@@ -512,8 +512,7 @@ def add_usage(conn: Connection, account_id: int, rows: list[tuple[dict, tuple]],
     usage: dict[tuple, dict] = {}
     latency: dict[tuple, int] = defaultdict(int)
     for record, (_pk, project_id, tenant) in llm:
-        hour = record["start_time"].replace(minute=0, second=0, microsecond=0)
-        key = (hour, project_id or 0, tenant or "", record.get("model") or "", record.get("template_name") or "")
+        key = usage_key(record, project_id, tenant)
         sums = usage.setdefault(key, defaultdict(float))
         sums["calls"] += sign
         sums["errors"] += sign if record.get("error") else 0
@@ -545,6 +544,12 @@ def add_usage(conn: Connection, account_id: int, rows: list[tuple[dict, tuple]],
             for key, n in sorted(latency.items())
         ],
     )
+
+
+def usage_key(call: dict, project_id: int | None, tenant: str | None) -> tuple:
+    """The dimensions (`_USAGE_DIMENSIONS`) of the roll-up row that counts a closed LLM call."""
+    hour = call["start_time"].replace(minute=0, second=0, microsecond=0)
+    return (hour, project_id or 0, tenant or "", call.get("model") or "", call.get("template_name") or "")
 
 
 _USAGE_DIMENSIONS = ("hour", "project_id", "tracking_tenant", "model", "template_name")
