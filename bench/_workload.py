@@ -118,6 +118,8 @@ class Workload:
             if position == error_at:
                 item["error"] = "RateLimitError: Rate limit reached for requests per minute. Try again in 20s."
                 del item["generated"], item["usage"]["completion_tokens"]
+            if kind == "llm-prompt":
+                _give_feedback(item)
             answer = item.get("generated", answer)
             activities.append(item)
         root["end_time"] = _iso(clock)
@@ -134,6 +136,16 @@ class Workload:
             "metadata": {"user_id": f"user-{rng.randint(1, 5000)}", "channel": rng.choice(("web", "api", "slack"))},
         }
         return Session(record, activities)
+
+
+def _give_feedback(call: dict) -> None:
+    """Thumbs on some calls, drawn from the call's id so that the rest of the data stays as it was: one call in
+    20 up, one in 200 down."""
+    draw = int(call["id"][-4:], 16)
+    if draw % 200 == 0:
+        call["feedback_label"] = 0
+    elif draw % 20 == 1:
+        call["feedback_label"] = 1
 
 
 def agent_session(activities: int, seed: int = 7, start: datetime | None = None) -> Session:

@@ -96,6 +96,8 @@ ACTIVITY_QUERIES = (
     (f"activities: model={COMMON_MODEL}", {"model": COMMON_MODEL}),
     (f"activities: model={RARE_MODEL}", {"model": RARE_MODEL}),
     ("activities: has_error=true (failed calls)", {"has_error": "true"}),
+    ("activities: feedback=down (1 call in 200)", {"feedback": "down"}),
+    ("activities: feedback=up, LLM calls", {"feedback": "up", "activity_type": "llm-prompt"}),
     ("activities: tenant + model", {"tenant": "tenant-007", "model": COMMON_MODEL}),
     (f"activities: project={PROJECTS[1]}, LLM calls", {"project": PROJECTS[1], "activity_type": "llm-prompt"}),
     ("activities: since=1 day, LLM calls", {"since": timedelta(days=1), "activity_type": "llm-prompt"}),

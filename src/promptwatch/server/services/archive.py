@@ -167,14 +167,14 @@ def _insert(conn, remapper: Remapper, entry, rows: list[dict], crypto, account_i
         return 0
     bodies = entry.table.name == "activity_bodies"
     if bodies:
-        texts = {row["activity_pk"]: search.text_of(row["body"]) for row in rows}
+        payloads = {row["activity_pk"]: row["body"] for row in rows}  # before the rows are sealed
     for row in rows:
         for column in entry.encrypted:
             row[column] = crypto.seal_body(account_id, encode_body(row[column]))
     inserted = remapper.insert(conn, entry, rows)
     if bodies and not crypto.encrypts(account_id):
         mapped = remapper.ids.get("activities", {})
-        search.index(conn, [(mapped[old], account_id, text) for old, text in texts.items() if old in mapped])
+        search.index_stored(conn, account_id, [(mapped[old], body) for old, body in payloads.items() if old in mapped])
     return inserted
 
 

@@ -40,10 +40,10 @@ class IngestPipeline:
         return await self.writer.submit(account_id, sessions, activities, wait=wait, project=project)
 
     def seal(self, account_id: int, activities: list[dict]) -> None:
-        """The last step: the words for text search (none for an encrypted account: the index would hold
-        them in clear), then the body compressed and, for an encrypted account, encrypted."""
+        """The last step: the words for text search, the error's among them (none for an encrypted account:
+        the index would hold them in clear), then the body compressed and, for an encrypted account, encrypted."""
         encrypted = self._crypto.encrypts(account_id)
         for record in activities:
             body = record.pop("body")
-            record["search_text"] = None if encrypted else search.text_of(body)
+            record["search_text"] = None if encrypted else search.text_of(body, record.get("error"))
             record["body_blob"] = self._crypto.seal_body(account_id, encode_body(body))

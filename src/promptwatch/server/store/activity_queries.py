@@ -3,8 +3,9 @@ session they are in. Only light columns are read, never a body.
 
 The list walks the account's time index (`ix_activities_account_start`) and tests each row against the
 filters, so a page costs what it takes to find its rows: a filter that one activity in twenty meets reads about
-twenty rows per row shown. A model, template, tenant or project the account never used is answered from its
-own index without walking; a filter nothing meets otherwise (no failed call, no feedback) reads them all."""
+twenty rows per row shown. Failed calls and thumbs are few, so they have partial indexes of their own
+(`ix_activities_failed`, `ix_activities_feedback`), which SQLite's planner walks instead. A model, template,
+tenant or project the account never used is answered from its own index without walking."""
 
 from __future__ import annotations
 

@@ -16,7 +16,6 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, delete, func, select, update
 
 from . import search
-from .bodies import decode_body, is_encrypted
 from .dialect import insert_for
 from .ingest_writer import USAGE_MEASURES, add_usage, llm_contributions
 from .registry import CUSTOMER_TABLES
@@ -72,12 +71,13 @@ def _unindex_activities(conn: Connection, activity_pks) -> None:
     if conn.dialect.name != "sqlite":  # PostgreSQL's index rows go by id; only SQLite's need their text
         search.unindex_by_id(conn, activity_pks)
         return
+    stored = activities.alias()  # `activity_pks` may select from `activities` itself
     rows = conn.execute(
-        select(activity_bodies.c.activity_pk, activity_bodies.c.body).where(
-            activity_bodies.c.activity_pk.in_(activity_pks)
-        )
+        select(activity_bodies.c.activity_pk, activity_bodies.c.body, stored.c.error)
+        .join(stored, stored.c.pk == activity_bodies.c.activity_pk)
+        .where(activity_bodies.c.activity_pk.in_(activity_pks))
     ).all()
-    search.unindex(conn, [(pk, search.text_of(decode_body(blob))) for pk, blob in rows if not is_encrypted(blob)])
+    search.unindex_stored(conn, rows)
 
 
 def _delete_activities(conn: Connection, account_id: int, where, keep_aggregates: bool) -> int:

@@ -16,7 +16,6 @@ from functools import cache
 from sqlalchemy import Connection, bindparam, case, func, select, update
 
 from . import bulk, search
-from .bodies import decode_body, is_encrypted
 from .dialect import in_list, insert_for, list_value
 from .tables.accounts import projects
 from .tables.activities import activities, activity_bodies
@@ -443,7 +442,8 @@ def _update_activities(conn: Connection, account_id: int, updates, now: datetime
     old_bodies = conn.execute(
         select(activity_bodies.c.activity_pk, activity_bodies.c.body).where(activity_bodies.c.activity_pk.in_(pks))
     ).all()
-    search.unindex(conn, [(pk, search.text_of(decode_body(blob))) for pk, blob in old_bodies if not is_encrypted(blob)])
+    errors = {old.pk: old.error for old, _ in updates}  # the rows above hold the new errors already
+    search.unindex_stored(conn, [(pk, blob, errors[pk]) for pk, blob in old_bodies])
     conn.execute(
         update(activity_bodies).where(activity_bodies.c.activity_pk == bindparam("b_pk")).values(body=bindparam("b")),
         [{"b_pk": old.pk, "b": r["body_blob"]} for old, r in updates],

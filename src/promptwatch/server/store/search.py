@@ -1,7 +1,7 @@
 """The full-text index over activity text: contentless FTS5 on SQLite, a tsvector table on PostgreSQL.
 
 SQLite's contentless table keeps no copy of the text, so removing a row needs the text it was indexed
-with; callers pass it (they have the body at hand).
+with; callers pass it, or the stored body and error it is made of (`unindex_stored`).
 
 `text_match` answers what the session list's text search asks of the index (`session_search`): on
 PostgreSQL the subquery of the matching sessions; on SQLite which of some sessions have a matching activity,
@@ -16,12 +16,14 @@ import bisect
 import json
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, TextClause, column, delete, table, text
+from sqlalchemy import Connection, TextClause, column, delete, select, table, text
 
 from . import bulk
+from .bodies import decode_body, is_encrypted
+from .tables.activities import activities
 
 MAX_INDEXED_CHARS = 20_000
 MIN_PREFIX = 3
@@ -30,19 +32,41 @@ _TEXT_FIELDS = ("text", "prompt", "generated", "input", "output", "inputs", "out
 # serialized object (`__type__`, the SDK's), ids (and every `*_id`), and the images and audio a message carries
 # (a URL or base64 data, which would crowd the words out of MAX_INDEXED_CHARS).
 _NOT_WORDS = frozenset({"role", "type", "__type__", "id", "image_url", "input_audio"})
+_DOTTED = re.compile(r"(?<=[^\W_])\.(?=[^\W\d_])")  # a dot between a letter or digit and a letter
 
 
-def text_of(body: dict) -> str:
-    """The words of an activity body that text search finds: what a person wrote or a model produced in its
+def text_of(body: dict, error: str | None = None) -> str:
+    """The words of an activity that text search finds. First its error (`activities.error`), when it has one,
+    with the type and message of the exceptions an OpenTelemetry span recorded where the error does not hold
+    them (a span's error is its status message when it has one); there a dot between letters parts the words,
+    which PostgreSQL's parser would keep as one (`openai.RateLimitError`). The error comes first so that a long
+    prompt never pushes it out of MAX_INDEXED_CHARS. Then what a person wrote or a model produced in its
     prompts, outputs, documents and messages, tool calls' names and arguments too: every string under the text
     fields except those under a _NOT_WORDS key or a key ending in `_id`.
 
-    SQLite's index needs this text again to remove a row, so a change here comes with a migration that indexes
-    the stored bodies again (as `0012_search_words_only`, which holds a copy of this rule)."""
+    SQLite's index needs this text again to remove a row, so the callers that remove one pass the stored error
+    with the body (`unindex_stored`), and a change here comes with a migration that indexes the stored bodies
+    again (as `0015_search_error_messages`, which holds a copy of this rule)."""
     parts: list[str] = []
+    if error:
+        parts.append(_DOTTED.sub(" ", "\n".join([error, *_exception_words(body.get("metadata"), error)])))
     for field in _TEXT_FIELDS:
         _collect(body.get(field), parts, 0)
     return "\n".join(parts)[:MAX_INDEXED_CHARS]
+
+
+def _exception_words(metadata, error: str) -> Iterator[str]:
+    """The `exception.type` and `exception.message` of the `exception` events in `metadata.otel.events` (where
+    OTLP ingestion keeps a span's events) that `error` does not already hold."""
+    otel = metadata.get("otel") if isinstance(metadata, dict) else None
+    events = otel.get("events") if isinstance(otel, dict) else None
+    for event in events if isinstance(events, list) else ():
+        attributes = event.get("attributes") if isinstance(event, dict) and event.get("name") == "exception" else None
+        if isinstance(attributes, dict):
+            for key in ("exception.type", "exception.message"):
+                value = attributes.get(key)
+                if isinstance(value, str) and value not in error:
+                    yield value
 
 
 def _collect(value, parts: list[str], depth: int) -> None:
@@ -88,6 +112,25 @@ def unindex(connection: Connection, rows: Iterable[tuple[int, str]]) -> None:
         )
     else:
         connection.execute(text("DELETE FROM activity_search WHERE activity_pk = :pk"), params)
+
+
+def unindex_stored(connection: Connection, rows: Iterable[tuple[int, bytes, str | None]]) -> None:
+    """Remove stored activities' rows, given `(activity_pk, body as stored, error)`: by the text `text_of`
+    gives them, which SQLite needs (an encrypted body was never indexed)."""
+    unindex(connection, [(pk, text_of(decode_body(blob), error)) for pk, blob, error in rows if not is_encrypted(blob)])
+
+
+def index_stored(connection: Connection, account_id: int, rows: Sequence[tuple[int, dict]]) -> None:
+    """Index `(activity_pk, body)` of activities already stored, with the errors their rows hold."""
+    if not rows:
+        return
+    pks = [pk for pk, _body in rows]
+    errors = dict(
+        connection.execute(
+            select(activities.c.pk, activities.c.error).where(activities.c.pk.in_(pks), activities.c.error.is_not(None))
+        ).all()
+    )
+    index(connection, [(pk, account_id, text_of(body, errors.get(pk))) for pk, body in rows])
 
 
 def unindex_by_id(conn: Connection, activity_pks) -> None:

@@ -56,6 +56,25 @@ activities = Table(
     Index("ix_activities_account_start", "account_id", "start_time", "pk"),  # the list of calls, newest first
     Index("ix_activities_account_model", "account_id", "model", "session_pk"),
     Index("ix_activities_account_template", "account_id", "template_name", "session_pk"),
+    # the list of calls filtered to failed calls or to a thumbs: such rows are few, and the time index would read
+    # every activity to find none
+    Index(
+        "ix_activities_failed",
+        "account_id",
+        "start_time",
+        "pk",
+        sqlite_where=text("error IS NOT NULL"),
+        postgresql_where=text("error IS NOT NULL"),
+    ),
+    Index(
+        "ix_activities_feedback",
+        "account_id",
+        "feedback_label",
+        "start_time",
+        "pk",
+        sqlite_where=text("feedback_label IS NOT NULL"),
+        postgresql_where=text("feedback_label IS NOT NULL"),
+    ),
     Index(
         "ix_activities_cache_hits",
         "account_id",

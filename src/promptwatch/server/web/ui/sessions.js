@@ -14,7 +14,7 @@ import { PagedTable, usePages } from "./list_table.js";
 
 // [query name, label, placeholder, the list of GET /api/v1/session-facets that suggests its values]
 const TEXT_FILTERS = [
-  ["q", "Text search", "words in prompts, outputs, documents"],
+  ["q", "Text search", "words in prompts, outputs, documents, errors"],
   ["project", "Project", "", "projects"],
   ["tenant", "Tenant", "", "tenants"],
   ["template", "Template", "", "templates"],
