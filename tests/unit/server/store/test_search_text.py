@@ -1,15 +1,18 @@
 """What text search indexes of an activity: its error, and the words a person wrote or a model produced, in every
-shape a prompt arrives in, never a chat message's role, a content part's type or an id."""
+shape a prompt arrives in, never a chat message's role, a content part's type or an id; Chinese and Japanese as
+pairs of neighbouring characters, and the user's words as the index holds them."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from itertools import chain
 
 import pytest
 from alembic.script import ScriptDirectory
 
 from promptwatch.server.store.schema_version import _config
-from promptwatch.server.store.search import MAX_INDEXED_CHARS, text_of
+from promptwatch.server.store.search import MAX_INDEXED_CHARS, cjk_pairs, query_words, text_of, ts_query
 
 # (body, the words text search finds in it)
 BODIES = {
@@ -53,6 +56,14 @@ BODIES = {
     ),
     "parallel prompts": ({"prompts": [{"prompt": "one", "generated": "two"}]}, "one two"),
     "a log": ({"text": "user system"}, "user system"),  # the words themselves, where someone wrote them
+    "Chinese": ({"text": "我住在东京大学附近。"}, "我住 住在 在东 东京 京大 大学 学附 附近 近"),
+    "Japanese, kanji and kana in one run": (
+        {"text": "東京タワーに行きたい"},
+        "東京 京タ タワ ワー ーに に行 行き きた たい い",
+    ),
+    "Latin letters and digits beside Chinese": ({"text": "GPT模型在2024年发布"}, "GPT 模型 型在 在 2024 年发 发布 布"),
+    "one character alone, punctuation between": ({"text": "猫、犬・人々"}, "猫 犬 人々 々"),
+    "Korean is written with spaces: unchanged": ({"text": "서울 대학교"}, "서울 대학교"),
 }
 
 
@@ -113,10 +124,52 @@ def test_a_long_prompt_leaves_the_error_in_the_index():
     assert len(text) == MAX_INDEXED_CHARS and text.startswith("RateLimitError\n")
 
 
+def test_a_long_chinese_text_is_indexed_by_its_first_max_indexed_chars_characters():
+    text = text_of({"text": "东京大学" * MAX_INDEXED_CHARS})
+    assert len(words(text).split()) == MAX_INDEXED_CHARS and len(text) <= 3 * MAX_INDEXED_CHARS
+
+
+def test_text_without_chinese_or_japanese_is_unchanged():
+    body = {"text": "Grüße, naïve café — 서울 1.5 ok_then", "generated": "x\ny"}
+    assert text_of(body) == "Grüße, naïve café — 서울 1.5 ok_then\nx\ny"
+
+
+CJK_NAMES = ("CJK UNIFIED IDEOGRAPH-", "CJK COMPATIBILITY IDEOGRAPH-", "HIRAGANA", "KATAKANA", "HALFWIDTH KATAKANA")
+
+
+def test_every_han_hiragana_and_katakana_letter_is_paired_in_any_text_and_nothing_else():
+    """Checked against the characters' names, in a text that is not ASCII (an em dash, an emoji), so that the
+    quick test before the split is asked too. The Kana Supplement's archaic and small kana stay as they are."""
+    for code in chain(range(0x3000, 0xD800), range(0xE000, 0x10000), range(0x20000, 0x32400)):
+        letter = chr(code)
+        if unicodedata.category(letter) == "Cn":  # unassigned in this Python's Unicode
+            continue
+        cjk = re.fullmatch(r"[^\W_]", letter) and (unicodedata.name(letter).startswith(CJK_NAMES) or letter in "々〆〇")
+        text = f"x—{letter}{letter}😀"
+        assert cjk_pairs(text) == (f"x— {letter}{letter} {letter} 😀" if cjk else text), hex(code)
+
+
+# (query, the words asked of the index, as PostgreSQL's to_tsquery reads them)
+QUERIES = {
+    "东京": (["东京"], "'东京'"),
+    "东京大学": (["东京", "京大", "大学"], "'东京' & '京大' & '大学'"),
+    "京": (["京"], "'京':*"),  # a character alone begins the pairs it starts, or is the last of its run
+    "GPT模型": (["GPT", "模型"], "'GPT':* & '模型'"),
+    "refund 注文、東京東京": (["refund", "注文", "東京", "京東"], "'refund':* & '注文' & '東京' & '京東'"),
+    "서울 ab": (["서울", "ab"], "'서울' & 'ab'"),
+}
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_the_users_words_are_split_as_the_index_splits_them(query):
+    expected_words, expected_ts_query = QUERIES[query]
+    assert query_words(query) == expected_words and ts_query(query) == expected_ts_query
+
+
 def test_the_newest_reindexing_migration_holds_the_rule_text_of_has():
     """SQLite's index removes a row by the text it was indexed with: when `text_of` changes, this fails until a
     migration indexes the stored activities again with the new rule (and this test reads that migration)."""
-    migration = ScriptDirectory.from_config(_config()).get_revision("0015_search_error_messages").module
+    migration = ScriptDirectory.from_config(_config()).get_revision("0017_search_cjk_bigrams").module
     cases = [(body, None) for body, _words in BODIES.values()] + [(body, e) for body, e, _words in ERRORS.values()]
     for body, error in cases:
         assert migration._text_of(body, error) == text_of(body, error)
