@@ -6,7 +6,7 @@ import re
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 from pydantic_core import PydanticCustomError
 
 ACTIVITY_TYPES = (
@@ -102,10 +102,11 @@ def _capped(value: Any, levels: int) -> Any:
 
 
 # Numbers the store keeps in integer columns: a call's token counts (far beyond any model, and far below what
-# a session's 64-bit totals could overflow at), and small integers (PostgreSQL's INTEGER is 32-bit)
+# a session's 64-bit totals could overflow at), and small integers (PostgreSQL's INTEGER is 32-bit). Strict, as
+# the native API is: a boolean, a string or a float is refused, not converted
 MAX_TOKENS = 10**12
-TokenCount = Annotated[int, Field(ge=0, le=MAX_TOKENS)]
-Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+TokenCount = Annotated[StrictInt, Field(ge=0, le=MAX_TOKENS)]
+Int32 = Annotated[StrictInt, Field(ge=-(2**31), le=2**31 - 1)]
 
 JsonDepth = BeforeValidator(check_json_depth)  # on a field of any type that may hold free JSON
 JsonObject = Annotated[dict[str, Any], JsonDepth]

@@ -1,4 +1,5 @@
-"""The native API's ingest shapes (`/api/v1/...`): strict, every unknown field is an error.
+"""The native API's ingest shapes (`/api/v1/...`): strict, every unknown field is an error, and a boolean or a
+number is one as JSON writes it (`"yes"` is no boolean, `true` no number, a string no number).
 
 One `ActivityIn` carries the fields of every activity type; `check_type_fields` says which ones a type
 needs, so the store can keep one activity table with the light columns and one body for the rest. An
@@ -11,7 +12,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .common import (
     ActivityType,
@@ -59,7 +69,7 @@ class SessionIn(BaseModel):
     tracking_tenant: TrackingLabel | None = None
     start_time: Moment | None = None
     end_time: Moment | None = None
-    is_error: bool | None = None
+    is_error: StrictBool | None = None
     tags: list[Tag] | None = Field(default=None, max_length=100)
     metadata: JsonObject | None = None
 
@@ -98,7 +108,7 @@ class ActivityIn(BaseModel):
     text: str | None = None
     # retrieved-docs
     documents: Annotated[list[DocumentSnippet] | None, JsonDepth] = None
-    scores: list[float] | None = None
+    scores: list[StrictFloat] | None = None
     # chain-sequence
     sequence_type: str | None = None
     inputs: JsonObject | None = None
@@ -119,7 +129,7 @@ class ActivityIn(BaseModel):
     provider: str | None = Field(default=None, max_length=100)
     settings: JsonObject | None = None
     usage: TokenUsage | None = None
-    time_to_first_token_ms: float | None = Field(default=None, ge=0)
+    time_to_first_token_ms: StrictFloat | None = Field(default=None, ge=0)
     # parallel-prompt
     prompts: list[JsonObject] | None = None
     # span

@@ -129,12 +129,13 @@ class Span:
         """Set fields of the activity as bounded copies: `model`, `provider`, `usage` (`{"prompt_tokens": ...,
         "completion_tokens": ...}`, which the server prices), `settings`, `prompt`, `generated`, `tags`, ...
         (those of `POST /api/v1/ingest`). A name the activity does not have, or a value the API would refuse
-        (which would cost the whole activity), is left out with one warning."""
+        (which would cost the whole activity), is left out with one warning; of a mapping such as `usage`,
+        only the fields the API would refuse are."""
         with never_raise():
             if self._writable:
                 copy = self.pipeline.scrubber.copy
-                copies = {name: copy(value) for name, value in fields.items()}
-                self.set(**{name: value for name, value in copies.items() if _accepted(name, value)})
+                kept = {name: _accepted(name, copy(value)) for name, value in fields.items()}
+                self.set(**{name: value for name, value in kept.items() if value is not _LEFT_OUT})
         return self
 
     def set(self, **fields: Any) -> Span:
@@ -255,19 +256,41 @@ def _field_type(name: str) -> TypeAdapter[Any]:
     return TypeAdapter(Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation)
 
 
-def _accepted(name: str, value: Any) -> bool:
-    """Whether the API takes `value` as an activity's field `name`; if not, one warning says why."""
+_LEFT_OUT: Any = object()
+
+
+def _accepted(name: str, value: Any) -> Any:
+    """What the API takes of `value` as an activity's field `name`: all of it, or of a mapping (`usage`) the
+    fields it would not refuse, or `_LEFT_OUT`; each field left out is named in one warning."""
     if name not in _UPDATABLE:
         warn_once(f"update {name}", f"PromptWatch: an activity has no field {name!r}; it was left out.")
-        return False
+        return _LEFT_OUT
+    problems = _problems(name, value)
+    if not problems:
+        return value
+    if isinstance(value, dict) and all(problem["loc"] and problem["loc"][0] in value for problem in problems):
+        refused = {problem["loc"][0] for problem in problems}
+        rest = {key: item for key, item in value.items() if key not in refused}
+        if rest and not _problems(name, rest):
+            for problem in problems:
+                _warn_left_out(name, problem)
+            return rest
+    _warn_left_out(name, problems[0])
+    return _LEFT_OUT
+
+
+def _problems(name: str, value: Any) -> list[Any]:
+    """Why the API would refuse `value` as the field `name`: pydantic's errors, none when it would take it."""
     try:
         _field_type(name).validate_python(value)
     except ValidationError as error:
-        problem = error.errors(include_input=False, include_url=False)[0]
-        where = ".".join(str(part) for part in (name, *problem["loc"]))
-        warn_once(f"update {where}", f"PromptWatch: {where} was left out: {problem['msg']}.")
-        return False
-    return True
+        return error.errors(include_input=False, include_url=False)
+    return []
+
+
+def _warn_left_out(name: str, problem: Any) -> None:
+    where = ".".join(str(part) for part in (name, *problem["loc"]))
+    warn_once(f"update {where}", f"PromptWatch: {where} was left out: {problem['msg']}.")
 
 
 def current_activity() -> Span:

@@ -9,8 +9,9 @@ tenant `promptwatch.tenant`, `tenant.id` or `user.id`. What a span's conventions
 
 Spans go through `ActivityIn`, `build_activity_record` and the ingest pipeline (its stages, then the
 writer) like the native API's items, so tokens, cost, re-sends (an upsert by id), deletions and any
-redaction stage behave alike. A span that cannot be mapped is counted in the reply's `partial_success`;
-the others are stored.
+redaction stage behave alike. A span that cannot be mapped, and one the writer refuses (its session is
+another project's or was deleted, or its id is another session's activity), is counted in the reply's
+`partial_success`; the others are stored.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from promptwatch.schema.common import check_tracking_label
 from promptwatch.schema.records import ActivityIn
 
 from ..errors import DomainError, Forbidden
+from ..store.ingest_writer import DELETED, OTHER_PROJECT, OTHER_SESSION
 from .activity_records import build_activity_record
 from .credentials import Caller
 from .ingest import check_project, field_errors, session_record
@@ -60,6 +62,14 @@ _SPAN_ID = re.compile(r"[0-9a-f]{16}")
 _HEX = re.compile(r"(?:[0-9a-fA-F]{2})*")
 _ID_FIELDS = ("traceId", "spanId", "parentSpanId", "trace_id", "span_id", "parent_span_id")
 _DECODE_ERRORS = (DecodeError, json_format.ParseError, ValueError, TypeError, RecursionError)
+
+
+# why the writer refused a span, by its status
+_REFUSALS = {
+    OTHER_PROJECT: "its session belongs to another project; this key is limited to {project!r}",
+    OTHER_SESSION: "its id is another session's activity (a span sent before with another session.id)",
+    DELETED: "it, or its session, was deleted",
+}
 
 
 class SpanRejected(ValueError):
@@ -322,6 +332,7 @@ class OtlpIngestService:
         sessions: dict[str, dict] = {}
         records = []
         overrides = self._rt.price_overrides(caller.account_id) if spans else ()
+        session_of: dict[str, str] = {}  # activity id -> its session, as this request first gave it
         for span in spans:
             try:
                 mapped = map_span(span)
@@ -337,10 +348,19 @@ class OtlpIngestService:
                 fields = "; ".join(f"{e['field']}: {e['message']}" for e in field_errors(exc))
                 problems.append(f"span {span.span_id}: {fields}")
                 continue
+            if session_of.setdefault(activity.id, activity.session_id) != activity.session_id:
+                problems.append(f"span {span.span_id}: {_REFUSALS[OTHER_SESSION]}")
+                continue
             records.append(build_activity_record(activity.model_dump(exclude_none=True), self._rt.pricebook, overrides))
             _add_to_session(sessions, mapped, span)
         if records:
             session_records = [session_record(storable_text(s), caller, "otlp") for s in sessions.values()]
-            await self._rt.pipeline.submit(caller.account_id, session_records, records, project=caller.project)
+            _, status = await self._rt.pipeline.submit(
+                caller.account_id, session_records, records, project=caller.project
+            )
+            for record in records:
+                if (refusal := _REFUSALS.get(status.get(record["id"], ""))) is not None:
+                    span_id = record["id"].rpartition(":")[2]
+                    problems.append(f"span {span_id}: {refusal.format(project=caller.project)}")
         more = f" (and {len(problems) - _MAX_MESSAGES} more)" if len(problems) > _MAX_MESSAGES else ""
         return ExportResult(len(problems), "; ".join(problems[:_MAX_MESSAGES]) + more)

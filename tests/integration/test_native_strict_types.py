@@ -1,0 +1,61 @@
+"""The native API takes a boolean or a number only as JSON writes one: `true` is no token count and `"yes"`
+no `is_error`; the item is invalid, naming the field, where a lax schema would have stored 1 or true."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.payloads import llm, session, uid
+
+
+def answer_of(client, kind: str, item: dict) -> dict:
+    response = client.post("/api/v1/ingest", json={kind: [item]})
+    assert response.status_code == 200, response.text
+    (result,) = response.json()[kind]
+    return result
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "error_type"),
+    [
+        ({"usage": {"prompt_tokens": True}}, "usage.prompt_tokens", "int_type"),
+        ({"usage": {"completion_tokens": "7"}}, "usage.completion_tokens", "int_type"),
+        ({"usage": {"total_tokens": 7.0}}, "usage.total_tokens", "int_type"),
+        ({"order": False}, "order", "int_type"),
+        ({"feedback_rating": "5"}, "feedback_rating", "int_type"),
+        ({"feedback_label": True}, "feedback_label", "int_type"),
+        ({"time_to_first_token_ms": True}, "time_to_first_token_ms", "float_type"),
+        ({"time_to_first_token_ms": "120"}, "time_to_first_token_ms", "float_type"),
+    ],
+)
+def test_an_activity_number_of_another_json_type_is_invalid_naming_the_field(client, fields, field, error_type):
+    sid = uid("s-")
+    result = answer_of(client, "activities", llm(uid("a-"), sid, **fields))
+    assert result["status"] == "invalid", result
+    assert [(e["field"], e["type"]) for e in result["errors"]] == [(field, error_type)]
+    assert client.get(f"/api/v1/sessions/{sid}").status_code == 404
+
+
+def test_retrieval_scores_are_numbers(client):
+    docs = {"activity_type": "retrieved-docs", "documents": [{"text": "a"}], "scores": [True]}
+    result = answer_of(client, "activities", {**llm(uid("a-"), uid("s-")), **docs})
+    assert [(e["field"], e["type"]) for e in result["errors"]] == [("scores.0", "float_type")]
+
+
+@pytest.mark.parametrize("value", ["yes", "true", 1])
+def test_a_session_is_error_that_is_no_boolean_is_invalid_naming_the_field(client, value):
+    sid = uid("s-")
+    result = answer_of(client, "sessions", session(sid, is_error=value))
+    assert result["status"] == "invalid", result
+    assert [(e["field"], e["type"]) for e in result["errors"]] == [("is_error", "bool_type")]
+    assert client.get(f"/api/v1/sessions/{sid}").status_code == 404
+
+
+def test_numbers_and_booleans_as_json_writes_them_are_stored(client):
+    sid, aid = uid("s-"), uid("a-")
+    usage = {"prompt_tokens": 10, "completion_tokens": 0, "total_tokens": 10}
+    call = llm(aid, sid, usage=usage, order=0, feedback_rating=-1, time_to_first_token_ms=120)
+    response = client.post("/api/v1/ingest", json={"sessions": [session(sid, is_error=True)], "activities": [call]})
+    assert response.json()["stored"] == 2, response.text
+    stored = client.get(f"/api/v1/sessions/{sid}").json()
+    assert stored["is_error"] is True and stored["activities"][0]["usage"]["prompt_tokens"] == 10
