@@ -48,6 +48,7 @@ OWN_DATA_ROUTES = [
     ("POST", "/api/v1/ingest"),
     ("GET", "/api/v1/metrics/usage"),
     ("GET", "/api/v1/me"),
+    ("DELETE", "/api/v1/me"),
     ("GET", "/api/v1/keys"),
     ("POST", "/api/v1/keys"),
     ("GET", "/api/v1/members"),

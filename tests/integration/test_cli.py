@@ -24,8 +24,10 @@ from tests.support.payloads import session, uid
 from tests.support.server import TEST_ENV, LiveServer, provision
 
 
-def promptwatch(*args: str, home: Path, database_url: str | None = None, columns: int = 200):
+def promptwatch(*args: str, home: Path, database_url: str | None = None, columns: int = 200, **settings: str):
+    """The command in its own process; `settings` as PROMPTWATCH_<NAME> environment variables."""
     env = {**TEST_ENV, "PATH": "/usr/bin:/bin", "HOME": str(home), "COLUMNS": str(columns)}
+    env.update({f"PROMPTWATCH_{name.upper()}": value for name, value in settings.items()})
     if database_url:
         env["PROMPTWATCH_DATABASE_URL"] = database_url
     return subprocess.run(
@@ -125,10 +127,8 @@ def test_keys_list_shows_whole_key_ids_and_dates_in_80_columns(store):
     assert "…" not in listed.stdout, listed.stdout
     dates = re.findall(r"\d{4}-[\d-]*", listed.stdout)
     assert dates and all(re.fullmatch(r"\d{4}-\d\d-\d\d", date) for date in dates), listed.stdout
-    wide = in_store(store, "keys", "list", columns=200).stdout
-    assert re.search(
-        rf"{key_id} +a rather long name +read +p1 +\S+ +revoked *\n +never +\d{{4}}-\d\d-\d\d *\n", wide
-    ), wide
+    wide = in_store(store, "keys", "list", columns=120).stdout  # wide enough: a key on one line
+    assert re.search(rf"{key_id} +a rather long name +read +p1 +\S+ +never +revoked \d{{4}}-\d\d-\d\d *\n", wide), wide
     narrow = in_store(store, "keys", "list", columns=60).stdout
     assert key_id in narrow and "…" not in narrow, narrow  # narrower still, the dates fold, never a key id
 

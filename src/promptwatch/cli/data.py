@@ -37,8 +37,8 @@ def restore(
     data_dir: DataDir = None,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask; the server must be stopped.")] = False,
 ) -> None:
-    """Restore a backup (stop the server first), then re-apply every deletion made since it was taken. The
-    database may be damaged or missing: the backup replaces it."""
+    """Restore a backup (stop the server first), then re-apply every deletion and credential change made
+    since it was taken; every log-in ends. The database may be damaged or missing: the backup replaces it."""
     from promptwatch.server.services.backups import restore_backup
 
     if not yes and not typer.confirm(f"Replace the database with {path.name}? The server must be stopped"):
@@ -46,8 +46,11 @@ def restore(
     result = restore_backup(load_settings(data_dir), path, progress=_progress("restore"))
     console.print(
         f"restored {result['restored']} (taken {result['taken_at']}); "
-        f"deletions re-applied: {result['deletions_reapplied']}"
+        f"deletions re-applied: {result['deletions_reapplied']}; "
+        f"credential changes re-applied: {result['credential_changes_reapplied']}"
     )
+    for email in result["passwords_to_reset"]:
+        console.print(f"{email} changed their password since the backup: reset it (promptwatch users reset-password)")
 
 
 def export(

@@ -3,8 +3,8 @@
 A usage mistake (a wrong option value) is typer's: it names the option and exits 2. What goes wrong after
 that — no store at the data dir, an unknown key or account, a file that cannot be written, a port in use,
 a schema to upgrade, a server that has the store open — is a `CommandError`, a domain error of a service,
-or an `OSError`; a damaged SQLite file says so and how to put a backup back. Anything else is a bug and
-keeps its traceback.
+or an `OSError`; a damaged SQLite file says so and how to put a backup back, a database that cannot be
+reached names it and why, and wrong settings take a line each. Anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ USER_ERRORS = (
     ("promptwatch.server.errors", "DomainError"),
     ("promptwatch.server.store.schema_version", "SchemaOutOfDate"),
 )
+SETTINGS_ERROR = ("promptwatch.server.settings", "SettingsError")
 DATABASE_ERROR = ("sqlalchemy.exc", "DatabaseError")
+CONNECT_ERROR = ("sqlalchemy.exc", "OperationalError")
 
 
 class CommandError(Exception):
@@ -53,13 +55,28 @@ class GuardedGroup(TyperGroup):
 
 
 def _user_message(exc: Exception) -> str | None:
-    """The line to show for a user error; None for anything else."""
+    """The line (a line per wrong setting) to show for a user error; None for anything else."""
     if isinstance(exc, (CommandError, OSError, *_loaded(*USER_ERRORS))):
         return one_line(exc)
+    if isinstance(exc, _loaded(SETTINGS_ERROR)):
+        return "\n".join(exc.problems)
+    # an error without a statement is the driver's at connecting: no such database, server, user or password
+    if isinstance(exc, _loaded(CONNECT_ERROR)) and exc.statement is None:
+        return _cannot_connect(exc.orig)
     # SQLite's word for a damaged file is sqlite3.DatabaseError itself, not its subclasses
     if isinstance(exc, _loaded(DATABASE_ERROR)) and type(exc.orig) is sqlite3.DatabaseError:
         return f"the database is damaged ({exc.orig}); `promptwatch restore BACKUP` puts a backup back"
     return None
+
+
+def _cannot_connect(orig: BaseException) -> str:
+    """libpq's reason, after the server and database it names (a psycopg error keeps the failed connection)."""
+    reason = one_line(orig)
+    where = ""
+    if (pgconn := getattr(orig, "pgconn", None)) is not None:
+        where = f" {pgconn.db.decode()!r} at {pgconn.host.decode()}:{pgconn.port.decode()}"
+        reason = reason.rsplit(" failed: ", 1)[-1].removeprefix("FATAL: ")
+    return f"cannot connect to the database{where}: {reason}; check PROMPTWATCH_DATABASE_URL"
 
 
 def _loaded(*classes: tuple[str, str]) -> tuple[type, ...]:
@@ -69,5 +86,6 @@ def _loaded(*classes: tuple[str, str]) -> tuple[type, ...]:
 
 
 def _fail(message: str) -> NoReturn:
-    typer.secho(f"error: {message}", err=True, fg="red")
+    for line in message.splitlines():
+        typer.secho(f"error: {line}", err=True, fg="red")
     raise typer.Exit(1) from None

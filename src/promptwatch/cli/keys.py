@@ -3,7 +3,7 @@ refuses while a server has the store open."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
@@ -43,44 +43,63 @@ def create(
     scope: Annotated[Scope, typer.Option(help="What the key may do.")] = "ingest",
     name: Annotated[str | None, typer.Option(help="A name to recognise the key by.")] = None,
     project: Annotated[str | None, typer.Option(help="Limit the key to one tracking project.")] = None,
+    expires_in_days: Annotated[
+        int | None, typer.Option(min=1, help="Days until the key expires; unset, it never does.")
+    ] = None,
 ) -> None:
     """Create a key and print it: the only time it is shown."""
-    created = _accounts(data_dir, account).create_key(_admin(account), scope, name, project, None)
+    expires_at = _expiry(expires_in_days) if expires_in_days else None
+    created = _accounts(data_dir, account).create_key(_admin(account), scope, name, project, expires_at)
     console.print(f"key id: {created['key_id']}")
+    if expires_at:
+        console.print(f"expires: {expires_at:%Y-%m-%d %H:%M} UTC")
     typer.echo(created["api_key"])
+
+
+def _expiry(days: int) -> datetime:
+    """The moment `days` from now, as the API takes `expires_at`: in the future and before the year 10000."""
+    from promptwatch.server.services.clock import utc_now
+
+    try:
+        return utc_now() + timedelta(days=days)
+    except OverflowError:
+        raise typer.BadParameter("ends after the year 9999", param_hint="--expires-in-days") from None
 
 
 @app.command("list")
 def list_keys(data_dir: DataDir = None, account: AccountId = 1) -> None:
     """List the account's keys (never their secrets)."""
+    keys = _accounts(data_dir, account).list_keys(_admin(account))
+    wide = _key_table(keys, stacked=False)
+    console.print(wide if console.measure(wide).maximum <= console.width else _key_table(keys, stacked=True))
+
+
+def _key_table(keys: list[dict], stacked: bool) -> Table:
+    """One line per key; `stacked`, created and last used share a column, one under the other, and a state
+    its date, so that names and projects keep their words in a narrow terminal."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True, show_edge=False)
     table.add_column("key id", no_wrap=True)  # what `keys revoke` takes: whole however narrow the terminal
     table.add_column("name", overflow="fold")
     table.add_column("scope", no_wrap=True)
     table.add_column("project", overflow="fold")
     dates_whole = console.width >= 80  # narrower, the dates fold rather than the key ids
-    # created and last used share a column, one under the other, so that names and projects keep their words
-    for title in ("created\nlast used", "state"):
+    for title in ("created\nlast used", "state") if stacked else ("created", "last used", "state"):
         table.add_column(title, no_wrap=dates_whole, overflow="fold")
-    for key in _accounts(data_dir, account).list_keys(_admin(account)):
-        table.add_row(
-            key["key_id"],
-            key["name"] or "",
-            key["scope"],
-            key["project"] or "",
-            f"{_day(key['created_at'])}\n{_day(key['last_used_at']) or 'never'}",
-            _state(key),
-        )
-    console.print(table)
+    sep = "\n" if stacked else " "
+    for key in keys:
+        dates = (_day(key["created_at"]), _day(key["last_used_at"]) or "never")
+        cells = (key["key_id"], key["name"] or "", key["scope"], key["project"] or "")
+        table.add_row(*cells, *((sep.join(dates),) if stacked else dates), _state(key, sep))
+    return table
 
 
-def _state(key: dict) -> str:
+def _state(key: dict, sep: str) -> str:
     from promptwatch.server.services.clock import utc_now
 
     if key["revoked_at"]:
-        return f"revoked\n{_day(key['revoked_at'])}"
+        return f"revoked{sep}{_day(key['revoked_at'])}"
     if key["expires_at"]:
-        return f"{'expired' if key['expires_at'] <= utc_now() else 'expires'}\n{_day(key['expires_at'])}"
+        return f"{'expired' if key['expires_at'] <= utc_now() else 'expires'}{sep}{_day(key['expires_at'])}"
     return "active"
 
 

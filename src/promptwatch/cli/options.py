@@ -31,9 +31,10 @@ AccountId = Annotated[int, typer.Option("--account", help="Account id (the first
 
 
 def load_settings(data_dir: Path | None) -> Settings:
-    from promptwatch.server.settings import Settings
+    """The server's settings, with `--data-dir` when given; wrong ones are a line each (`SettingsError`)."""
+    from promptwatch.server.settings import load_settings
 
-    return Settings(data_dir=data_dir) if data_dir else Settings()
+    return load_settings(data_dir=data_dir) if data_dir else load_settings()
 
 
 def store_engine(settings: Settings) -> Engine:

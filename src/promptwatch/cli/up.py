@@ -1,19 +1,24 @@
 """`promptwatch up`: start the server; the first run creates the schema, an account, its owner and a key.
 The process holds the store's shared lock from before it touches the store until it ends, so commands that
-rewrite the store refuse while it runs (`store_lock`)."""
+rewrite the store refuse while it runs (`store_lock`). Listening on one address, it tells the server that
+address (`served_url`), the base of links in mail when PROMPTWATCH_PUBLIC_URL is unset."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from .errors import CommandError
 from .options import DataDir, load_settings
+
+if TYPE_CHECKING:
+    from promptwatch.server.settings import Settings
 
 DEFAULT_PORT = 8765
 console = Console(stderr=True, soft_wrap=True)
@@ -40,6 +45,7 @@ def up(
     if bool(tls_cert) != bool(tls_key):
         raise typer.BadParameter("--tls-cert and --tls-key go together")
     _check_port_free(host, port)
+    _check_tls_files(tls_cert, tls_key)
     import uvicorn  # the server is imported once the port is known free: a taken one is said at once
 
     from promptwatch.server.app import create_app
@@ -56,10 +62,11 @@ def up(
         if tls_self_signed and not tls_cert:
             tls_cert, tls_key = self_signed_pair(settings.data_dir)
         ssl = {"ssl_certfile": str(tls_cert), "ssl_keyfile": str(tls_key)} if tls_cert else {}
+        url = served_url(host, port, tls=bool(ssl))
+        settings = serving_settings(settings, host, url)
         engine = make_engine(resolve_database_url(settings))
         ensure_current(engine, create_if_empty=True)
         accounts = AccountService(Runtime.build(settings, engine))
-        url = f"{'https' if ssl else 'http'}://{host}:{port}"
         if not accounts.is_bootstrapped():
             first = accounts.bootstrap(owner_email=owner_email)
             console.print("[bold]PromptWatch is set up.[/bold] Shown once, keep them safe:")
@@ -76,7 +83,7 @@ def up(
             console.print("[yellow]SQLite serves from one process; starting one worker[/yellow]")
             workers = 1
         if workers > 1:  # each worker process builds its app from the environment
-            os.environ["PROMPTWATCH_DATA_DIR"] = str(settings.data_dir)
+            os.environ.update(worker_environment(settings))
             uvicorn.run(
                 "promptwatch.server.tls:create_tls_app" if ssl else "promptwatch.server.app:create_app",
                 factory=True,
@@ -88,6 +95,32 @@ def up(
             )
         else:
             uvicorn.run(create_app(settings, tls=bool(ssl)), host=host, port=port, log_level="warning", **ssl)
+
+
+def served_url(host: str, port: int, tls: bool) -> str:
+    """The URL of `host:port` (an IPv6 address in brackets)."""
+    name = f"[{host}]" if ":" in host else host
+    return f"{'https' if tls else 'http'}://{name}:{port}"
+
+
+def serving_settings(settings: Settings, host: str, url: str) -> Settings:
+    """`settings` with `served_url` = `url` when `host` is one address, not every one (`0.0.0.0`, `::`, empty),
+    whose URL then says nothing of where people reach the server. It is a default for links in mail only: an
+    operator's PROMPTWATCH_PUBLIC_URL comes first, and links answered to a request take its address."""
+    try:
+        one_address = not ipaddress.ip_address(host).is_unspecified
+    except ValueError:  # a name, such as localhost
+        one_address = bool(host)
+    return settings.model_copy(update={"served_url": url}) if one_address else settings
+
+
+def worker_environment(settings: Settings) -> dict[str, str]:
+    """What each worker process of `--workers N` needs in its environment, besides the operator's, to build the
+    same settings: the data directory and the served address."""
+    env = {"PROMPTWATCH_DATA_DIR": str(settings.data_dir)}
+    if settings.served_url:
+        env["PROMPTWATCH_SERVED_URL"] = settings.served_url
+    return env
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -102,3 +135,25 @@ def _check_port_free(host: str, port: int) -> None:
             raise CommandError(
                 f"cannot listen on {host}:{port}: {reason}; stop what uses it or pass another --port"
             ) from None
+
+
+def _check_tls_files(cert: Path | None, key: Path | None) -> None:
+    """Load the certificate with its key once before anything is created, so that a wrong path, a key of
+    another certificate or an encrypted key fails before a first run makes the store and prints its one-time
+    credentials (the server would ask for a key's password on the terminal, once per worker)."""
+    if cert is None or key is None:
+        return
+    import ssl
+
+    for option, path in (("--tls-cert", cert), ("--tls-key", key)):
+        try:
+            path.open("rb").close()
+        except OSError as exc:
+            raise CommandError(f"{option} {path}: {exc.strerror or exc}") from None
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(cert, key, password=lambda: b"")
+    except ssl.SSLError as exc:
+        raise CommandError(
+            f"--tls-cert {cert} with --tls-key {key} is not a PEM certificate and its unencrypted private key "
+            f"({exc.reason or exc})"
+        ) from None

@@ -1,5 +1,5 @@
 """`promptwatch users reset-password`: the way back in when a password is lost, e.g. the owner's one-time
-password of the first run."""
+password of the first run; `promptwatch users delete`: a person's erasure."""
 
 from __future__ import annotations
 
@@ -27,3 +27,21 @@ def reset_password(
     AccountService(open_runtime(data_dir)).set_password(email, password)
     console.print(f"new password for {email}, shown this once:")
     typer.echo(password)
+
+
+@app.command("delete")
+def delete(
+    email: Annotated[str, typer.Argument(metavar="EMAIL", help="The user's e-mail: their sign-in name.")],
+    data_dir: DataDir = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask.")] = False,
+) -> None:
+    """Erase a user: their sign-in, log-in tokens, memberships, invitations, tokens and mail. Refused while
+    they are the only owner of an account (delete the account or give it another owner first)."""
+    from promptwatch.server.services.deletion import DeletionService
+
+    if not yes and not typer.confirm(f"Erase {email} and everything that names them? This cannot be undone"):
+        raise typer.Exit(1)
+    receipt = DeletionService(open_runtime(data_dir)).erase_user(email)
+    for table, rows in sorted(receipt["counts"].items()):
+        console.print(f"  erased {table}: {rows}")
+    console.print(f"user {email} erased; receipt {receipt['id']}")

@@ -6,10 +6,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from .constants import default_data_dir
+
+# the driver each accepted URL scheme means: `postgres://` and `postgresql://`, as hosts hand them out, are psycopg's
+DATABASE_DRIVERS = {
+    "sqlite": "sqlite",
+    "sqlite+pysqlite": "sqlite+pysqlite",
+    "postgres": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "postgresql+psycopg": "postgresql+psycopg",
+}
 
 
 class Settings(BaseSettings):
@@ -22,7 +34,7 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL of the database; unset means SQLite at <data_dir>/promptwatch.db. "
-        "PostgreSQL: postgresql+psycopg://user@host/db.",
+        "PostgreSQL: postgresql://user@host/db (postgres:// and postgresql+psycopg:// too).",
     )
     instance_secret: str | None = Field(
         default=None,
@@ -145,8 +157,14 @@ class Settings(BaseSettings):
     # customers, mail, statistics and policies (issue 8)
     public_url: str = Field(
         default="http://127.0.0.1:8765",
-        description="The instance's address as people reach it: the base of links in mail (verify, reset, "
-        "unsubscribe) and of share links.",
+        description="The instance's address as people reach it: the base of every link it hands out. Unset, an "
+        "answer's links (share, invitation, referral) take the address its request reached, and mail's links "
+        "served_url, else this default.",
+    )
+    served_url: str | None = Field(
+        default=None,
+        description="The address `promptwatch up` serves at, set by `up` when it listens on one address (its "
+        "workers read it from the environment); the base of links in mail when public_url is unset.",
     )
     smtp_host: str | None = Field(default=None, description="SMTP server for the outbox; unset keeps mail queued.")
     smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP server port.")
@@ -210,6 +228,24 @@ class Settings(BaseSettings):
         description="Comma-separated ISO dates that are not business days when counting a policy change's notice.",
     )
 
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        """The URL with the driver its scheme means; a database other than SQLite or PostgreSQL is refused."""
+        if not value:
+            return value
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError("is not a database URL; PostgreSQL: postgresql://user@host/db") from None
+        driver = DATABASE_DRIVERS.get(url.drivername)
+        if driver is None:
+            raise ValueError(
+                f"unknown database scheme {url.drivername}://; use postgresql://user@host/db, or leave it unset "
+                "for SQLite"
+            )
+        return url.set(drivername=driver).render_as_string(hide_password=False)
+
     def deletion_ledger_path(self) -> Path:
         return self.ledger_path or Path(self.data_dir) / "ledger" / "deletions.jsonl"
 
@@ -224,3 +260,39 @@ def resolve_database_url(settings: Settings) -> str:
     if settings.database_url:
         return settings.database_url
     return f"sqlite:///{Path(settings.data_dir) / 'promptwatch.db'}"
+
+
+class SettingsError(ValueError):
+    """Settings given values they do not take: `problems` holds one line per setting, naming its environment
+    variable and the rule."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+# pydantic's rules in the words of docs/configuration.md; other errors keep pydantic's message
+RULES = {
+    "greater_than": "must be more than {gt}",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than": "must be less than {lt}",
+    "less_than_equal": "must be at most {le}",
+    "string_too_short": "must have at least {min_length} characters",
+    "string_too_long": "must have at most {max_length} characters",
+    "value_error": "{error}",
+}
+
+
+def load_settings(**values) -> Settings:
+    """The settings from the environment and `values`; SettingsError lists every setting that is wrong."""
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise SettingsError([_problem(error) for error in exc.errors()]) from None
+
+
+def _problem(error: ErrorDetails) -> str:
+    rule = RULES.get(error["type"])
+    text = rule.format(**error.get("ctx", {})) if rule else error["msg"]
+    name = f"PROMPTWATCH_{str(error['loc'][0]).upper()}" if error["loc"] else "settings"
+    return f"{name}: {text}"

@@ -13,10 +13,12 @@ from typer.testing import CliRunner
 
 from promptwatch.cli.errors import CommandError, GuardedGroup
 from promptwatch.server.errors import NotFound
+from promptwatch.server.settings import SettingsError
 from promptwatch.server.store.schema_version import SchemaOutOfDate
 
 DAMAGED = DatabaseError("SELECT 1", {}, sqlite3.DatabaseError("file is not a database"))
 LOCKED = OperationalError("SELECT 1", {}, sqlite3.OperationalError("database is locked"))
+UNOPENED = OperationalError(None, None, sqlite3.OperationalError("unable to open database file"))
 
 
 def run(exc: Exception):
@@ -44,6 +46,10 @@ def run(exc: Exception):
             DAMAGED,
             "error: the database is damaged (file is not a database); `promptwatch restore BACKUP` puts a backup back",
         ),
+        (
+            UNOPENED,
+            "error: cannot connect to the database: unable to open database file; check PROMPTWATCH_DATABASE_URL",
+        ),
     ],
 )
 def test_a_user_error_is_one_line_and_status_1(exc, line):
@@ -55,3 +61,12 @@ def test_a_user_error_is_one_line_and_status_1(exc, line):
 @pytest.mark.parametrize("exc", [LOCKED, ValueError("a bug")], ids=["other database error", "bug"])
 def test_anything_else_keeps_its_traceback(exc):
     assert run(exc).exception is exc
+
+
+def test_each_wrong_setting_is_a_line_of_its_own():
+    result = run(SettingsError(["PROMPTWATCH_A: must be at most 60", "PROMPTWATCH_B: must be at least 1"]))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: PROMPTWATCH_A: must be at most 60",
+        "error: PROMPTWATCH_B: must be at least 1",
+    ]

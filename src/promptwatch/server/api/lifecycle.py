@@ -1,4 +1,5 @@
-"""Deleting data (any object, in bulk, the whole account), deletion receipts, retention policies."""
+"""Deleting data (any object, in bulk, the whole account), a person's own erasure, deletion receipts,
+retention policies."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from promptwatch.schema.common import Moment
 
+from ..errors import Forbidden
 from ..services.credentials import Caller
 from ..services.retention import MAX_DAYS
-from .deps import caller
+from .deps import LOGIN_TOKEN_PREFIX, caller, credential_of
 from .problems import responses
 
 router = APIRouter(prefix="/api/v1", tags=["data lifecycle"])
@@ -56,7 +58,7 @@ def delete_project(request: Request, name: Name, who: Caller = Depends(caller)) 
 @router.delete(
     "/tenants/{tenant}",
     summary="Erase a tracking tenant (an end user's erasure request)",
-    responses=responses(401, 403),
+    responses=responses(401, 403, 404),
 )
 def delete_tenant(request: Request, tenant: Name, who: Caller = Depends(caller)) -> dict:
     """Their sessions and every row naming them go; their share of cost and usage stays in the account's
@@ -74,6 +76,16 @@ def delete_account(request: Request, who: Caller = Depends(caller)) -> dict:
     """Everything but invoices (kept for billing law) and deletion receipts; the account's encryption key is
     destroyed, so encrypted copies in backups become unreadable."""
     return _services(request).deletion.delete_account(who)
+
+
+@router.delete("/me", summary="Erase my user (logged in)", responses=responses(401, 403, 409))
+def erase_me(request: Request) -> dict:
+    """The person's user with their log-in tokens, memberships, invitations and mail; their accounts keep
+    their data. 409 while they are the only owner of an account: delete it or make another member owner."""
+    credential = credential_of(request)
+    if not credential.startswith(LOGIN_TOKEN_PREFIX):
+        raise Forbidden("this needs a person logged in, not an API key")
+    return _services(request).deletion.erase_me(credential)
 
 
 @router.get("/deletions", summary="Deletion receipts of the account", responses=responses(401))

@@ -45,8 +45,11 @@ def _members(request: Request):
 
 @router.post("/invitations", status_code=201, summary="Invite a person (admin)", responses=responses(401, 403, 422))
 def invite(request: Request, body: InvitationCreate, who: Caller = Depends(caller)) -> dict:
-    """Returns the token and link once; the token is stored only as a hash."""
-    return _members(request).invite(who, body.email, body.role, body.projects, body.expires_in_hours)
+    """Returns the token and link once; the token is stored only as a hash. The link is on
+    PROMPTWATCH_PUBLIC_URL when it is set, else on the address the request reached."""
+    return _members(request).invite(
+        who, body.email, body.role, body.projects, body.expires_in_hours, str(request.base_url)
+    )
 
 
 @router.get("/invitations", summary="Invitations of the account (admin)", responses=responses(401, 403))

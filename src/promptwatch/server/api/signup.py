@@ -88,9 +88,10 @@ def password_reset_confirm(request: Request, body: ResetConfirm) -> dict:
     "/referrals/codes", status_code=201, summary="Create my referral invite code", responses=responses(401, 403)
 )
 def create_code(request: Request, who: Caller = Depends(caller)) -> dict:
-    return request.app.state.services.signup.create_referral_code(who)
+    """The link is on PROMPTWATCH_PUBLIC_URL when it is set, else on the address the request reached."""
+    return request.app.state.services.signup.create_referral_code(who, str(request.base_url))
 
 
 @router.get("/referrals", summary="My invite codes and who signed up through them", responses=responses(401, 403))
 def my_referrals(request: Request, who: Caller = Depends(caller)) -> dict:
-    return request.app.state.services.signup.my_referrals(who)
+    return request.app.state.services.signup.my_referrals(who, str(request.base_url))

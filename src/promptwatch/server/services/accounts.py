@@ -149,6 +149,7 @@ class AccountService:
             if user is None:
                 raise NotFound(f"no user {email}")
             people_store.set_password_hash(conn, user["id"], password_hash)
+            self._rt.ledger.append({"kind": "password_changed", "at": utc_now(), "user_id": user["id"]})
             target = f"user:{user['id']}"
             for membership in account_store.memberships_of(conn, user["id"]):
                 audit.record(conn, membership["account_id"], "command line", "user.password_reset", target)
@@ -252,12 +253,18 @@ class AccountService:
         }
 
     def list_keys(self, caller: Caller) -> list[dict]:
+        """A caller limited to a project sees the keys limited to that project only."""
         caller.require("admin")
         with self._rt.engine.connect() as conn:
-            return [dict(r) for r in account_store.list_api_keys(conn, caller.account_id)]
+            keys = [dict(r) for r in account_store.list_api_keys(conn, caller.account_id)]
+        return [k for k in keys if caller.project is None or k["project"] == caller.project]
 
     def revoke_key(self, caller: Caller, key_id: str) -> None:
+        """A caller limited to a project revokes only the keys limited to that project; any other is unknown to
+        it, as it is absent from its list."""
         caller.require("admin")
+        if caller.project is not None and key_id not in {k["key_id"] for k in self.list_keys(caller)}:
+            raise NotFound(f"no active key {key_id!r} in this project")
         self._rt.keys.revoke(caller.account_id, key_id)
         audit.record(self._rt, caller.account_id, caller, "key.revoke", key_id)
 

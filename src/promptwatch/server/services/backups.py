@@ -1,6 +1,10 @@
 """Backups (P19): scheduled copies of the database with a catalog, none kept past the backup retention
 (at most 60 days), and restores that apply every deletion made after the backup was taken again, from the
-deletion ledger — so deleted data never comes back.
+deletion ledger — so deleted data never comes back — with its receipt, then purge the restored store.
+
+Credential changes are in the ledger too and outlive a restore: a revoked key stays revoked, a rotated key
+keeps its new secret, and a user whose password changed since the backup has no password (the backup holds
+an old one, perhaps the reason for the change) until it is reset. Every log-in token ends.
 
 SQLite is copied with its online backup API; PostgreSQL with `pg_dump --format=custom`. Backups hold the
 database only: the keys directory and the ledger stay outside, so an account deleted since a backup stays
@@ -23,12 +27,16 @@ from sqlalchemy.engine import make_url
 
 from ..errors import InvalidInput
 from ..settings import Settings, resolve_database_url
+from ..store import accounts as account_store
+from ..store import key_rotation, maintenance
+from ..store import lifecycle as lifecycle_store
+from ..store import people as people_store
 from ..store.engine import make_engine
 from ..store.schema_version import head_revision
 from .clock import utc_now
 from .deletion import reapply_deletion
-from .ledger import DeletionLedger
-from .runtime import Runtime
+from .ledger import DeletionLedger, LedgerEntry
+from .runtime import Runtime, instance_secret
 from .store_lock import rewriting
 
 CATALOG = "catalog.json"
@@ -135,8 +143,8 @@ def scheduled_backup(runtime: Runtime) -> None:
 
 def restore_backup(settings: Settings, backup: Path, progress: Progress | None = None) -> dict:
     """Put the database back as the backup has it, whatever state the current one is in (refused while a
-    server has the store open), then apply every deletion the ledger recorded after the backup was taken.
-    Returns what was re-applied."""
+    server has the store open), then apply every deletion and credential change the ledger recorded after
+    the backup was taken, and purge what the deletions left. Returns what was re-applied."""
     note = progress or (lambda _step, _n: None)
     entry = next((e for e in read_catalog(settings) if e["file"] == backup.name), None)
     if entry is None or not backup.exists():
@@ -159,17 +167,66 @@ def restore_backup(settings: Settings, backup: Path, progress: Progress | None =
             )
         note("database restored", 1)
         engine = make_engine(url)
-        taken_at = datetime.fromisoformat(entry["taken_at"])
-        reapplied = 0
+        ledger = DeletionLedger(settings.deletion_ledger_path(), instance_secret(settings))
         try:
             with engine.begin() as conn:
-                for deletion in DeletionLedger(settings.deletion_ledger_path()).entries(after=taken_at):
-                    reapply_deletion(conn, deletion, utc_now())
-                    reapplied += 1
-                    note("deletions re-applied", reapplied)
+                replayed = _replay(conn, ledger.entries(after=datetime.fromisoformat(entry["taken_at"])), note)
+                account_store.end_all_login_tokens(conn)
+            maintenance.purge_engine_leftovers(engine, note)
+            with engine.begin() as conn:  # the receipts the backup holds unpurged, and the replayed ones
+                lifecycle_store.mark_purged(conn, up_to=utc_now(), now=utc_now())
         finally:
             engine.dispose()
-    return {"restored": backup.name, "taken_at": entry["taken_at"], "deletions_reapplied": reapplied}
+    return {"restored": backup.name, "taken_at": entry["taken_at"], **replayed}
+
+
+def _replay(conn, entries, note: Progress) -> dict:
+    """Each ledger entry in order: a credential change, or a deletion with its receipt as it was given
+    (its id, target and request time; the counts are what the restored store held)."""
+    done = {"deletions_reapplied": 0, "credential_changes_reapplied": 0, "passwords_to_reset": []}
+    for entry in entries:
+        if entry["kind"] in CREDENTIAL_WORK:
+            CREDENTIAL_WORK[entry["kind"]](conn, entry, done)
+            done["credential_changes_reapplied"] += 1
+            continue
+        counts = reapply_deletion(conn, entry, utc_now())
+        if "receipt" in entry and lifecycle_store.receipt(conn, entry["account_id"], entry["receipt"]) is None:
+            at = datetime.fromisoformat(entry["at"])
+            lifecycle_store.add_receipt(
+                conn,
+                id=entry["receipt"],
+                account_id=entry["account_id"],
+                kind=entry["kind"],
+                target=entry.get("target", entry["kind"]),
+                counts=counts,
+                requested_at=at,
+                unreadable_at=at,
+                purged_at=None,
+            )
+        done["deletions_reapplied"] += 1
+        note("deletions re-applied", done["deletions_reapplied"])
+    return done
+
+
+def _key_revoked(conn, entry: LedgerEntry, _done: dict) -> None:
+    at = datetime.fromisoformat(entry["at"])
+    account_store.revoke_api_key(conn, entry["account_id"], entry["key_id"], at)
+
+
+def _key_rotated(conn, entry: LedgerEntry, _done: dict) -> None:
+    key_rotation.replace_secret(conn, entry["account_id"], entry["key_id"], entry["secret_hash"])
+
+
+def _password_changed(conn, entry: LedgerEntry, done: dict) -> None:
+    """The ledger holds no password hash: the restored one is older than the change, so none is kept."""
+    user = account_store.get_user(conn, entry["user_id"])
+    if user is not None:
+        people_store.set_password_hash(conn, user["id"], None)
+        if user["email"] not in done["passwords_to_reset"]:
+            done["passwords_to_reset"].append(user["email"])
+
+
+CREDENTIAL_WORK = {"key_revoked": _key_revoked, "key_rotated": _key_rotated, "password_changed": _password_changed}
 
 
 def _replace_sqlite(backup: Path, database: Path) -> None:

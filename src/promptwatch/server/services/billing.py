@@ -21,6 +21,7 @@ from .credentials import Caller
 from .invoice_pdf import money, render_invoice
 from .mail import MailService
 from .plans import PLANS, Plan, invoice_lines
+from .public_address import public_base
 from .runtime import Runtime
 
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -52,7 +53,7 @@ class BillingService:
         return {"account_id": caller.account_id, "account_name": account["name"], **_fields(row, PROFILE_FIELDS)}
 
     def update_account_profile(self, caller: Caller, values: dict) -> dict:
-        caller.require("admin")
+        caller.require_role("admin", account_wide=True)
         with self._rt.engine.begin() as conn:
             current = _fields(billing_store.account_profile(conn, caller.account_id), PROFILE_FIELDS)
             billing_store.save_account_profile(conn, caller.account_id, {**current, **values, "updated_at": utc_now()})
@@ -173,7 +174,7 @@ class BillingService:
                         email,
                         f"Invoice {text} for {period}",
                         f"Your PromptWatch invoice {text} for {period} totals {total}.\n"
-                        f"Download it: {settings.public_url}/ui/invoices/{number}\n",
+                        f"Download it: {public_base(settings)}/ui/invoices/{number}\n",
                     )
         except IntegrityError:  # another worker issued this account's invoice for the period first
             raise Conflict(f"account {account_id} already has an invoice for {period}") from None

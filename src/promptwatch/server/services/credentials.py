@@ -2,7 +2,8 @@
 
 A key is `base64("<key id>:<secret>")`, the format of the published client; the key id is public, the
 secret is stored only as HMAC-SHA256 keyed with the instance secret (fast enough to check on every
-ingest call). Passwords use argon2. Checked keys are trusted for a few seconds from a small cache.
+ingest call). Passwords use argon2. Checked keys are trusted for a few seconds from a small cache. A key's
+revocation or rotation goes into the deletion ledger too, so that a restore of an older backup keeps it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ..errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from ..store import accounts as account_store
 from ..store import key_rotation
 from .clock import utc_now
+from .ledger import DeletionLedger
 
 TEMP_PREFIX = "temp_"
 
@@ -121,8 +123,9 @@ def decode_key(key: str) -> tuple[str, str]:
 
 
 class KeyService:
-    def __init__(self, engine: Engine, instance_secret: bytes, cache_seconds: float) -> None:
+    def __init__(self, engine: Engine, instance_secret: bytes, cache_seconds: float, ledger: DeletionLedger) -> None:
         self._engine = engine
+        self._ledger = ledger
         self._secret = instance_secret
         self._cache_seconds = cache_seconds
         self._cache: dict[str, tuple[float, Caller]] = {}
@@ -170,18 +173,23 @@ class KeyService:
         return encode_key(key_id, secret)
 
     def revoke(self, account_id: int, key_id: str) -> None:
+        now = utc_now()
         with self._engine.begin() as conn:
-            if not account_store.revoke_api_key(conn, account_id, key_id, utc_now()):
+            if not account_store.revoke_api_key(conn, account_id, key_id, now):
                 raise NotFound(f"no active key {key_id!r} in this account")
+            self._ledger.append({"kind": "key_revoked", "at": now, "account_id": account_id, "key_id": key_id})
         self.forget(key_id)
 
     def rotate(self, account_id: int, key_id: str) -> str:
         """A new secret for the same key id; the old secret stops working at once on this worker (within
         the key cache time on others). Returns the whole new key, shown once."""
         secret = secrets.token_urlsafe(24)
+        secret_hash = self.hash_secret(secret)
         with self._engine.begin() as conn:
-            if not key_rotation.replace_secret(conn, account_id, key_id, self.hash_secret(secret)):
+            if not key_rotation.replace_secret(conn, account_id, key_id, secret_hash):
                 raise NotFound(f"no active key {key_id!r} in this account")
+            entry = {"kind": "key_rotated", "at": utc_now(), "account_id": account_id, "key_id": key_id}
+            self._ledger.append({**entry, "secret_hash": secret_hash})
         self.forget(key_id)
         return encode_key(key_id, secret)
 

@@ -14,7 +14,6 @@ from ..store.archive_rows import holds_tenant
 from . import archive, audit
 from .credentials import Caller
 from .ingest import IngestService
-from .ledger import value_hash
 from .runtime import Runtime
 
 JSONL_BATCH = 1000
@@ -46,7 +45,7 @@ class DataTransferService:
             caller.account_id,
             caller,
             "export.create",
-            tenant and value_hash(tenant),
+            tenant and self._rt.ledger.hash(tenant),
             {"scope": "tenant" if tenant else "account"},
         )
         out = archive.temporary_archive()
@@ -109,7 +108,7 @@ class DataTransferService:
         return {"enabled": self._rt.crypto.encrypts(caller.account_id)}
 
     def enable_encryption(self, caller: Caller, enabled: bool) -> dict:
-        caller.require("admin")
+        caller.require_role("admin", account_wide=True)
         if not enabled:
             raise InvalidInput("encryption cannot be turned off once on (delete the account to destroy its key)")
         self._rt.crypto.enable(caller.account_id)

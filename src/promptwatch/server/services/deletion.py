@@ -2,7 +2,7 @@
 whole account. Data is unreadable when the call returns; the cleanup cycle purges what the database engine
 keeps around. A bulk deletion first removes its sessions in transactions of bounded size (tombstones first),
 then does the rest of its work in one short transaction with the receipt. Each deletion yields a receipt for
-the customer and an entry in the deletion ledger (ids and hashes, no identifying values), which
+the customer and an entry in the deletion ledger (ids and keyed hashes, no identifying values), which
 `reapply_deletion` applies again after a restore of an older backup.
 """
 
@@ -18,13 +18,16 @@ from ..store import accounts as account_store
 from ..store import datasets as dataset_store
 from ..store import deletion as deletion_store
 from ..store import lifecycle as lifecycle_store
+from ..store import people as people_store
+from ..store.archive_rows import holds_tenant
 from . import audit
 from .clock import utc_now
 from .credentials import Caller
 from .dataset_deletion import DATASET_WORK, DatasetDeletions, delete_project_share_links
-from .ledger import DeletionLedger, value_hash
+from .ledger import DeletionLedger, LedgerEntry
 from .prompt_loop_deletion import PROMPT_LOOP_WORK, PromptLoopDeletions
 from .runtime import Runtime
+from .user_erasure import USER_WORK, UserErasures, erase_users
 
 
 def receipt_view(row) -> dict:
@@ -42,13 +45,13 @@ def _activities(conn: Connection, account_id: int, entry: dict, now: datetime) -
     return {"activities": sum(r or 0 for r in removed)}
 
 
-def _project_ids(conn: Connection, account_id: int, project_hash: str) -> list[int]:
-    return [p["id"] for p in account_store.list_projects(conn, account_id) if value_hash(p["name"]) == project_hash]
+def _project_ids(conn: Connection, account_id: int, entry: LedgerEntry) -> list[int]:
+    return [p["id"] for p in account_store.list_projects(conn, account_id) if entry.holds("project_hash", p["name"])]
 
 
 def _project(conn: Connection, account_id: int, entry: dict, now: datetime) -> dict:
     counts = {"sessions": 0, "activities": 0, "other_rows": 0}
-    for project_id in _project_ids(conn, account_id, entry["project_hash"]):
+    for project_id in _project_ids(conn, account_id, entry):
         pks = deletion_store.session_pks(conn, account_id, project_id=project_id)
         for name, value in deletion_store.delete_sessions(conn, account_id, pks, now).items():
             counts[name] += value
@@ -59,7 +62,7 @@ def _project(conn: Connection, account_id: int, entry: dict, now: datetime) -> d
 
 
 def _tenant_names(conn: Connection, account_id: int, entry: dict) -> list[str]:
-    return [t for t in deletion_store.tenants(conn, account_id) if value_hash(t) == entry["tenant_hash"]]
+    return [t for t in deletion_store.tenants(conn, account_id) if entry.holds("tenant_hash", t)]
 
 
 def _tenant(conn: Connection, account_id: int, entry: dict, now: datetime) -> dict:
@@ -87,14 +90,19 @@ def _time_range(conn: Connection, account_id: int, entry: dict, now: datetime) -
 
 
 def _account(conn: Connection, account_id: int, _entry: dict, now: datetime) -> dict:
-    return deletion_store.delete_account_data(conn, account_id, now)
+    """The account's data, and the people whose only account it was (`user_erasure.py`)."""
+    people = [user["id"] for user in people_store.users_only_in(conn, account_id)]  # before its memberships go
+    counts = deletion_store.delete_account_data(conn, account_id, now)
+    for name, value in erase_users(conn, people).items():
+        counts[name] = counts.get(name, 0) + value
+    return counts
 
 
 # The sessions each bulk kind deletes, and whether their share of the usage roll-ups stays.
 def _project_sessions(conn: Connection, account_id: int, entry: dict) -> list[int]:
     return [
         pk
-        for project_id in _project_ids(conn, account_id, entry["project_hash"])
+        for project_id in _project_ids(conn, account_id, entry)
         for pk in deletion_store.session_pks(conn, account_id, project_id=project_id)
     ]
 
@@ -120,7 +128,7 @@ def _tenant_copies(conn: Connection, account_id: int, entry: dict) -> dict:
 
 def _time_range_sessions(conn: Connection, account_id: int, entry: dict) -> list[int]:
     since, until = (datetime.fromisoformat(v) if isinstance(v, str) else v for v in (entry["since"], entry["until"]))
-    project_ids = _project_ids(conn, account_id, entry["project_hash"]) if entry.get("project_hash") else [None]
+    project_ids = _project_ids(conn, account_id, entry) if entry.get("project_hash") else [None]
     return [
         pk
         for project_id in project_ids
@@ -145,21 +153,22 @@ WORK = {
     "account": _account,
     **PROMPT_LOOP_WORK,
     **DATASET_WORK,
+    **USER_WORK,
 }
 
 
-def reapply_deletion(conn: Connection, entry: dict, now: datetime) -> dict:
+def reapply_deletion(conn: Connection, entry: LedgerEntry, now: datetime) -> dict:
     """Apply a ledger entry again (after a restore); deleting what is already gone changes nothing."""
     return WORK[entry["kind"]](conn, entry["account_id"], entry, now)
 
 
-class DeletionService(PromptLoopDeletions, DatasetDeletions):
+class DeletionService(PromptLoopDeletions, DatasetDeletions, UserErasures):
     def __init__(self, runtime: Runtime) -> None:
         self._rt = runtime
 
     @property
     def ledger(self) -> DeletionLedger:
-        return DeletionLedger(self._rt.settings.deletion_ledger_path())
+        return self._rt.ledger
 
     def _delete(self, caller: Caller, kind: str, target: str, entry: dict) -> dict:
         requested = utc_now()
@@ -174,6 +183,7 @@ class DeletionService(PromptLoopDeletions, DatasetDeletions):
 
     def _carry_out(self, entry: dict, receipt_id: str, target: str, actor: Caller | str, requested) -> dict:
         """The work of a ledger entry, then its receipt and audit entry in the same short transaction."""
+        entry = self.ledger.entry(entry)
         account_id, kind = entry["account_id"], entry["kind"]
         counts = self._delete_bulk_sessions(account_id, kind, entry, requested)
         with self._rt.engine.begin() as conn:
@@ -253,7 +263,7 @@ class DeletionService(PromptLoopDeletions, DatasetDeletions):
         with self._rt.engine.connect() as conn:
             if account_store.project_id(conn, caller.account_id, name) is None:
                 raise NotFound(f"no project {name!r}")
-        return self._delete(caller, "project", value_hash(name), {"project_hash": value_hash(name)})
+        return self._delete(caller, "project", self.ledger.hash(name), {"project_hash": self.ledger.hash(name)})
 
     def delete_tenant(self, caller: Caller, tenant: str) -> dict:
         """An end user's erasure: their sessions, activities and every registered row naming them; their
@@ -261,24 +271,35 @@ class DeletionService(PromptLoopDeletions, DatasetDeletions):
         caller.require("admin")
         if caller.project:
             raise Forbidden("a tenant's erasure covers every project; use an account-wide credential")
-        return self._delete(caller, "tenant", value_hash(tenant), {"tenant_hash": value_hash(tenant)})
+        with self._rt.engine.connect() as conn:  # what an export of the tenant would hold: a 404 as there
+            if not holds_tenant(conn, caller.account_id, tenant):
+                raise NotFound(
+                    f"account {caller.account_id} holds nothing about tenant {tenant!r} (names are exact); "
+                    "nothing erased",
+                    field="tenant",
+                )
+        return self._delete(caller, "tenant", self.ledger.hash(tenant), {"tenant_hash": self.ledger.hash(tenant)})
 
     def delete_time_range(
         self, caller: Caller, since: datetime | None, until: datetime | None, project: str | None
     ) -> dict:
-        caller.require("admin")
+        """The sessions started in [since, until), of one project when `project` is given (a project-limited
+        caller's own, whether named or not); the receipt's target ends with the project's hash."""
+        caller.require_role("admin", account_wide=project not in (None, caller.project))
         if since is None and until is None:
             raise InvalidInput("give since, until or both", field="until")
         if since and until and since >= until:
             raise InvalidInput("since must be before until", field="since")
         project = caller.project or project
-        entry = {"since": since, "until": until, "project_hash": value_hash(project) if project else None}
+        project_hash = self.ledger.hash(project) if project else None
+        entry = {"since": since, "until": until, "project_hash": project_hash}
         target = f"{since.isoformat() if since else ''}..{until.isoformat() if until else ''}"
+        if project_hash:
+            target += f" {project_hash}"
         return self._delete(caller, "time_range", target, entry)
 
     def delete_account(self, caller: Caller) -> dict:
-        if caller.role != "owner":
-            raise Forbidden("only an owner of the account, logged in, can delete it")
+        caller.require_role("owner", person=True, account_wide=True)
         return self._delete(caller, "account", str(caller.account_id), {})
 
     def receipts(self, caller: Caller) -> list[dict]:

@@ -27,6 +27,7 @@ from ..store.locks import try_job_lock
 from ..store.tables.mail import CATEGORIES, PROMOTIONAL
 from .clock import utc_now
 from .credentials import Caller
+from .public_address import public_base
 from .runtime import Runtime, instance_secret
 from .signed_links import LinkSigner
 from .smtp import SmtpNotConfigured, deliver
@@ -120,10 +121,12 @@ class MailService:
             return account_store.get_user(conn, caller.user_id)["email"]
 
     def unsubscribe_url(self, email: str) -> str:
-        return f"{self._rt.settings.public_url}/api/v1/unsubscribe?token={quote(self.links.sign(UNSUBSCRIBE, email))}"
+        token = quote(self.links.sign(UNSUBSCRIBE, email))
+        return f"{public_base(self._rt.settings)}/api/v1/unsubscribe?token={token}"
 
     def lead_opt_out_url(self, email: str) -> str:
-        return f"{self._rt.settings.public_url}/api/v1/unsubscribe?token={quote(self.links.sign(LEAD_OPT_OUT, email))}"
+        token = quote(self.links.sign(LEAD_OPT_OUT, email))
+        return f"{public_base(self._rt.settings)}/api/v1/unsubscribe?token={token}"
 
     def unsubscribe(self, token: str) -> dict:
         """One click, no log-in: turn promotional mail off (and take a lead off the waitlist)."""

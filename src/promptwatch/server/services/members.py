@@ -5,8 +5,9 @@ Roles: viewer (read), member (write data), admin (keys and members), owner (bill
 account, and what admins do). Only an owner makes or unmakes an owner, and an account always keeps one.
 
 The invitation mail is queued on the outbox in the transaction that stores the invitation; it links to
-`/ui/invitation?token=…`. The API reply carries the token and link as well, so an admin can pass it on by
-hand when the instance sends no mail.
+`/ui/invitation?token=…` on the instance's address for mail. The API reply carries the token and link as
+well, on the address the request reached (`public_address`), so an admin can pass it on by hand when the
+instance sends no mail.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .accounts import check_email, key_id_of
 from .clock import utc_now
 from .credentials import Caller, token_hash
 from .mail import MailService
+from .public_address import public_base
 from .runtime import Runtime
 
 INVITATION_PREFIX = "pwi_"
@@ -41,7 +43,9 @@ class MemberService:
         self._mail = mail
 
     # invitations
-    def invite(self, caller: Caller, email: str, role: str, projects: list[str] | None, hours: int | None) -> dict:
+    def invite(
+        self, caller: Caller, email: str, role: str, projects: list[str] | None, hours: int | None, request_base: str
+    ) -> dict:
         caller.require_role("admin", account_wide=True)
         check_email(email)
         _check_role(role)
@@ -54,7 +58,7 @@ class MemberService:
         token = INVITATION_PREFIX + secrets.token_urlsafe(32)
         now = utc_now()
         expires_at = now + timedelta(hours=hours)
-        link = f"{self._rt.settings.public_url}/ui/invitation?token={token}"
+        page = f"/ui/invitation?token={token}"
         with self._rt.engine.begin() as conn:
             for name in names:
                 account_store.ensure_project(conn, caller.account_id, name, now)
@@ -74,7 +78,7 @@ class MemberService:
             self._mail.send_invitation_mail(
                 email,
                 account_name=account_store.get_account(conn, caller.account_id)["name"],
-                accept_url=link,
+                accept_url=public_base(self._rt.settings) + page,
                 inviter_email=inviter["email"] if inviter else None,
                 expires_at=expires_at,
                 conn=conn,
@@ -86,7 +90,7 @@ class MemberService:
             "projects": names,
             "expires_at": expires_at,
             "token": token,
-            "link": link,
+            "link": public_base(self._rt.settings, request_base) + page,
             "accept": "POST /api/v1/invitations/accept",
         }
         return invitation

@@ -18,6 +18,7 @@ from ..store.tables.policies import KINDS
 from .clock import utc_now
 from .credentials import Caller
 from .mail import MailService
+from .public_address import public_base
 from .runtime import Runtime
 
 NOTICE_BUSINESS_DAYS = 30
@@ -116,7 +117,7 @@ class PolicyService:
                 effective_date=effective_date,
             )
             owners = policy_store.all_owner_emails(conn)
-            url = f"{self._rt.settings.public_url}/api/v1/policies/{kind}/versions/{version}"
+            url = f"{public_base(self._rt.settings)}/api/v1/policies/{kind}/versions/{version}"
             for email in owners:
                 self._mail.enqueue(
                     conn,

@@ -25,7 +25,7 @@ class PriceService:
     def add(
         self, caller: Caller, model: str, input_per_mtok: float, output_per_mtok: float, effective_from: datetime | None
     ) -> dict:
-        caller.require("admin")
+        caller.require_role("admin", account_wide=True)
         now = utc_now()
         with self._rt.engine.begin() as conn:
             override_id = override_store.add_override(
@@ -41,7 +41,7 @@ class PriceService:
         }
 
     def delete(self, caller: Caller, override_id: int) -> None:
-        caller.require("admin")
+        caller.require_role("admin", account_wide=True)
         with self._rt.engine.begin() as conn:
             if not override_store.delete_override(conn, caller.account_id, override_id):
                 raise NotFound(f"no price override {override_id}")

@@ -1,6 +1,6 @@
 """Deleting prompt-loop objects (P18): a template with its versions and labels, one template version, a
 unit-test run, or a whole unit test with its runs. The kinds of `services/deletion.py`: ledger entries hold
-hashes of the names and the run ids, and re-applying one after a restore finds the objects again by hash.
+keyed hashes of the names and the run ids, and re-applying one after a restore finds the objects again by hash.
 
 A template's executions are the customer's traces: they stay, only their link to the template is cleared
 (the receipt counts them as `executions_unlinked`); in the hourly usage figures its calls move to the label
@@ -18,7 +18,7 @@ from ..store import deletion as deletion_store
 from ..store import templates as template_store
 from ..store import unit_tests as test_store
 from .credentials import Caller
-from .ledger import value_hash
+from .ledger import LedgerEntry
 
 DELETED_TEMPLATE = "(deleted template)"
 
@@ -29,24 +29,24 @@ def _add(total: dict, counts: dict) -> dict:
     return total
 
 
-def _template(conn: Connection, account_id: int, entry: dict, _now: datetime) -> dict:
+def _template(conn: Connection, account_id: int, entry: LedgerEntry, _now: datetime) -> dict:
     counts: dict = {}
     for name in template_store.template_names(conn, account_id):
-        if value_hash(name) == entry["template_hash"]:
+        if entry.holds("template_hash", name):
             _add(counts, template_store.delete_template(conn, account_id, name))
             # its calls' cost and usage stay in the account's figures, under a label that is not its name
             deletion_store.relabel_aggregates(conn, account_id, "template_name", name, DELETED_TEMPLATE)
     return counts
 
 
-def _template_version(conn: Connection, account_id: int, entry: dict, _now: datetime) -> dict:
+def _template_version(conn: Connection, account_id: int, entry: LedgerEntry, _now: datetime) -> dict:
     counts: dict = {}
     for name in template_store.template_names(conn, account_id):
-        if value_hash(name) != entry["template_hash"]:
+        if not entry.holds("template_hash", name):
             continue
         pk = template_store.template_pk(conn, account_id, name)
         for row in template_store.versions(conn, pk):
-            if value_hash(row["version"]) == entry["version_hash"]:
+            if entry.holds("version_hash", row["version"]):
                 _add(counts, template_store.delete_version(conn, account_id, name, row["version"]))
     return counts
 
@@ -55,10 +55,10 @@ def _test_run(conn: Connection, account_id: int, entry: dict, _now: datetime) ->
     return test_store.delete_runs(conn, account_id, run_ids=entry["run_ids"])
 
 
-def _test(conn: Connection, account_id: int, entry: dict, _now: datetime) -> dict:
+def _test(conn: Connection, account_id: int, entry: LedgerEntry, _now: datetime) -> dict:
     counts: dict = {}
     for name in test_store.test_names(conn, account_id):
-        if value_hash(name) == entry["test_hash"]:
+        if entry.holds("test_hash", name):
             _add(counts, test_store.delete_runs(conn, account_id, test_name=name))
     return counts
 
@@ -85,7 +85,7 @@ class PromptLoopDeletions:
         with self._rt.engine.connect() as conn:
             if template_store.template_pk(conn, caller.account_id, name) is None:
                 raise NotFound(f"no template {name!r}")
-        return self._delete(caller, "template", value_hash(name), {"template_hash": value_hash(name)})
+        return self._delete(caller, "template", self.ledger.hash(name), {"template_hash": self.ledger.hash(name)})
 
     def delete_template_version(self, caller: Caller, name: str, version: str, force: bool = False) -> dict:
         """Refused (409) while a label points at the version, unless `force`: then those labels are deleted
@@ -101,8 +101,8 @@ class PromptLoopDeletions:
                 f"the labels {', '.join(labels)} point at version {version!r}: move them first, "
                 "or delete them with the version (force=true)"
             )
-        entry = {"template_hash": value_hash(name), "version_hash": value_hash(version)}
-        return self._delete(caller, "template_version", f"{value_hash(name)}@{value_hash(version)}", entry)
+        entry = {"template_hash": self.ledger.hash(name), "version_hash": self.ledger.hash(version)}
+        return self._delete(caller, "template_version", f"{entry['template_hash']}@{entry['version_hash']}", entry)
 
     def delete_test_run(self, caller: Caller, run_id: str) -> dict:
         _account_wide(caller)
@@ -116,4 +116,4 @@ class PromptLoopDeletions:
         with self._rt.engine.connect() as conn:
             if test_name not in test_store.test_names(conn, caller.account_id):
                 raise NotFound(f"no unit test {test_name!r}")
-        return self._delete(caller, "test", value_hash(test_name), {"test_hash": value_hash(test_name)})
+        return self._delete(caller, "test", self.ledger.hash(test_name), {"test_hash": self.ledger.hash(test_name)})

@@ -235,7 +235,7 @@ class ReplayService:
         return self._rt.settings.replay_allow_private_urls
 
     def set_provider(self, caller: Caller, name: str, body: ProviderConfigIn) -> dict:
-        caller.require("admin")
+        caller.require_role("admin", account_wide=True)
         check_provider_url(body.base_url, self._allow_private)
         now = utc_now()
         sealed = self._secrets.seal(caller.account_id, name, body.api_key) if body.api_key else None
@@ -269,7 +269,7 @@ class ReplayService:
         return {"items": [self._view(r) for r in rows]}
 
     def delete_provider(self, caller: Caller, name: str) -> None:
-        caller.require("admin")
+        caller.require_role("admin", account_wide=True)
         with self._rt.engine.begin() as conn:
             if not store.delete_provider(conn, caller.account_id, name):
                 raise NotFound(f"no provider {name!r}")

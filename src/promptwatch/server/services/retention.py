@@ -43,7 +43,8 @@ class RetentionService:
             ]
 
     def set(self, caller: Caller, project: str | None, content_days: int | None, aggregate_days: int | None) -> dict:
-        caller.require("admin")
+        """The account's default (`project` None) or one project's; a project-limited admin sets its own project's."""
+        caller.require_role("admin", account_wide=project != caller.project)
         if content_days and aggregate_days and aggregate_days < content_days:
             raise InvalidInput("aggregates cannot be kept shorter than the data they summarise", field="aggregate_days")
         with self._rt.engine.begin() as conn:

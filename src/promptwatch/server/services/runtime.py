@@ -1,5 +1,5 @@
 """The parts every service shares, built once by `create_app`: engine, settings, price book, writer,
-key and password services. Passed explicitly; nothing here is a module-level singleton."""
+key and password services, the deletion ledger. Passed explicitly; nothing here is a module-level singleton."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from ..settings import Settings
 from ..store.price_overrides import list_overrides
 from .credentials import KeyService, PasswordService
 from .encryption import AccountCrypto
+from .ledger import DeletionLedger
 from .pipeline import IngestPipeline
 from .pricing import PriceBook, PriceOverride
 
@@ -22,7 +23,8 @@ _OVERRIDE_CACHE_SECONDS = 30.0
 
 
 def instance_secret(settings: Settings) -> bytes:
-    """The secret that keys API-key hashes: from the settings, or generated once into the keys dir."""
+    """The secret that keys API-key hashes and the ledger's hashes: from the settings, or generated once
+    into the keys dir."""
     if settings.instance_secret:
         return settings.instance_secret.encode()
     path = settings.keys_path() / "instance.secret"
@@ -42,19 +44,23 @@ class Runtime:
     passwords: PasswordService
     crypto: AccountCrypto
     pipeline: IngestPipeline
+    ledger: DeletionLedger
     _overrides: dict[int, tuple[float, tuple[PriceOverride, ...]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine) -> Runtime:
+        secret = instance_secret(settings)
+        ledger = DeletionLedger(settings.deletion_ledger_path(), secret)
         return cls(
             settings=settings,
             engine=engine,
             pricebook=PriceBook(),
-            keys=KeyService(engine, instance_secret(settings), settings.api_key_cache_seconds),
+            keys=KeyService(engine, secret, settings.api_key_cache_seconds, ledger),
             passwords=PasswordService(settings.password_time_cost, settings.password_memory_cost),
             crypto=(crypto := AccountCrypto(settings.keys_path())),
             pipeline=IngestPipeline(crypto),
+            ledger=ledger,
         )
 
     def price_overrides(self, account_id: int) -> Sequence[PriceOverride]:

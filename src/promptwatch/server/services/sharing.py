@@ -14,6 +14,7 @@ from . import audit
 from .clock import utc_now
 from .credentials import Caller, token_hash
 from .datasets import DatasetService
+from .public_address import public_base
 from .runtime import Runtime
 from .session_detail import ALL, ActivityWindow
 from .sessions import SessionService
@@ -64,15 +65,8 @@ class SharingService:
             )
             audit.record(conn, caller.account_id, caller, "share.create", f"{kind}:{object_id}", {"link": link_id})
             row = store.get_link(conn, caller.account_id, link_id)
-        base = self._public_base(request_base)
+        base = public_base(settings, request_base)
         return {**_view(row), "token": token, "url": base + SHARED_PAGE + token, "api_url": base + SHARED_API + token}
-
-    def _public_base(self, request_base: str) -> str:
-        """The address people reach the instance at: PROMPTWATCH_PUBLIC_URL when the operator set it (as links
-        in mail use), else the one the caller reached, `request_base` (its Host, and the scheme a trusted proxy
-        forwarded)."""
-        settings = self._rt.settings
-        return (settings.public_url if "public_url" in settings.model_fields_set else request_base).rstrip("/")
 
     def list(self, caller: Caller) -> list[dict]:
         caller.require_role("viewer")

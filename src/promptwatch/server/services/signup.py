@@ -23,6 +23,7 @@ from .accounts import check_email
 from .clock import utc_now
 from .credentials import Caller, token_hash
 from .mail import MailService
+from .public_address import public_base
 from .public_forms import PublicFormLimiter
 from .runtime import Runtime
 
@@ -103,7 +104,7 @@ class SignupService:
             if account_store.find_user_by_email(conn, email) is not None:
                 body = (
                     "Someone (maybe you) tried to sign up to PromptWatch with this address, which already has "
-                    f"an account. Forgot your password? Reset it at {settings.public_url}/ui/reset\n"
+                    f"an account. Forgot your password? Reset it at {public_base(settings)}/ui/reset\n"
                 )
                 self._mail.enqueue(conn, "account", email, "You already have a PromptWatch account", body)
                 return {"status": "check your mail"}
@@ -123,7 +124,7 @@ class SignupService:
             )
             body = (
                 "Welcome to PromptWatch. Confirm your e-mail address to create your account:\n\n"
-                f"{settings.public_url}/ui/verify?token={token}\n\n"
+                f"{public_base(settings)}/ui/verify?token={token}\n\n"
                 f"The link is valid for {settings.verification_token_hours} hours. "
                 "If you did not sign up, ignore this mail: nothing is created without it.\n"
             )
@@ -176,7 +177,7 @@ class SignupService:
                 )
                 body = (
                     "Choose a new PromptWatch password here:\n\n"
-                    f"{settings.public_url}/ui/reset?token={token}\n\n"
+                    f"{public_base(settings)}/ui/reset?token={token}\n\n"
                     f"The link works once, for {settings.password_reset_minutes} minutes. "
                     "If you did not ask for it, ignore this mail: your password stays as it is.\n"
                 )
@@ -191,24 +192,26 @@ class SignupService:
             if row is None or row["user_id"] is None:
                 raise Gone("this reset link is unknown, used or expired")
             people_store.set_password_hash(conn, row["user_id"], self._rt.passwords.hash(password))
+            self._rt.ledger.append({"kind": "password_changed", "at": utc_now(), "user_id": row["user_id"]})
         return {"status": "password changed; log in again everywhere"}
 
     # referrals (P12)
-    def create_referral_code(self, caller: Caller) -> dict:
+    def create_referral_code(self, caller: Caller, request_base: str) -> dict:
+        """A new code; its link is on the address the request reached (`public_address`)."""
         if caller.user_id is None:
             raise Forbidden("referral codes belong to a person: log in")
         code = secrets.token_urlsafe(9)
         with self._rt.engine.begin() as conn:
             people_store.insert_referral_code(conn, code, caller.user_id, utc_now())
-        return {"code": code, "link": f"{self._rt.settings.public_url}/ui/signup?ref={code}"}
+        return {"code": code, "link": f"{public_base(self._rt.settings, request_base)}/ui/signup?ref={code}"}
 
-    def my_referrals(self, caller: Caller) -> dict:
+    def my_referrals(self, caller: Caller, request_base: str) -> dict:
         if caller.user_id is None:
             raise Forbidden("referrals belong to a person: log in")
         with self._rt.engine.connect() as conn:
             codes = people_store.codes_of(conn, caller.user_id)
             referred = people_store.referrals_of(conn, caller.user_id)
-        link = self._rt.settings.public_url + "/ui/signup?ref="
+        link = public_base(self._rt.settings, request_base) + "/ui/signup?ref="
         return {
             "codes": [{"code": c["code"], "link": link + c["code"], "created_at": c["created_at"]} for c in codes],
             "referrals": [

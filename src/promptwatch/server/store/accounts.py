@@ -147,3 +147,7 @@ def find_login_token(conn: Connection, token_hash: str) -> RowMapping | None:
 
 def revoke_login_token(conn: Connection, token_hash: str) -> None:
     conn.execute(delete(login_tokens).where(login_tokens.c.token_hash == token_hash))
+
+
+def end_all_login_tokens(conn: Connection) -> None:
+    conn.execute(delete(login_tokens))

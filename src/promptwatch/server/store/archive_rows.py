@@ -255,4 +255,3 @@ def _recount(conn: Connection, session_pks: list[int]) -> None:
 
 def _utc(moment):
     return moment.astimezone(timezone.utc)
-

@@ -1,5 +1,5 @@
-"""Reading and writing one-time action tokens, leads, referral codes and referrals, and the few changes
-sign-up and password reset make to a user."""
+"""Reading and writing one-time action tokens, leads, referral codes and referrals, the few changes
+sign-up and password reset make to a user, and the erasure of a user with everything that names them."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
 
-from .tables.accounts import users
+from .tables.accounts import memberships, users
 from .tables.credentials import login_tokens
+from .tables.mail import contact_preferences, outbox
+from .tables.members import invitations
 from .tables.people import action_tokens, leads, referral_codes, referrals
 
 
@@ -37,7 +39,7 @@ def purge_action_tokens(conn: Connection, now: datetime) -> int:
     return conn.execute(delete(action_tokens).where(action_tokens.c.expires_at <= now)).rowcount
 
 
-def set_password_hash(conn: Connection, user_id: int, password_hash: str) -> None:
+def set_password_hash(conn: Connection, user_id: int, password_hash: str | None) -> None:
     conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
     conn.execute(delete(login_tokens).where(login_tokens.c.user_id == user_id))
 
@@ -126,3 +128,45 @@ def referral_counts(conn: Connection) -> list[RowMapping]:
 
 def active_user_emails(conn: Connection) -> list[str]:
     return list(conn.execute(select(users.c.email).where(users.c.disabled.is_(False))).scalars())
+
+
+# erasure of a person (P18)
+def users_only_in(conn: Connection, account_id: int) -> list[RowMapping]:
+    """Users (id, email) whose every membership is in this account and who hold no instance role: the people
+    who go with the account."""
+    elsewhere = select(memberships.c.user_id).where(memberships.c.account_id != account_id)
+    query = (
+        select(users.c.id, users.c.email)
+        .join(memberships, memberships.c.user_id == users.c.id)
+        .where(
+            memberships.c.account_id == account_id,
+            users.c.instance_role.is_(None),
+            users.c.id.not_in(elsewhere),
+        )
+        .order_by(users.c.id)
+    )
+    return list(conn.execute(query).mappings())
+
+
+def erase_user(conn: Connection, user_id: int) -> dict[str, int]:
+    """The user row and everything that names the person: their mail in the outbox (queued or sent),
+    invitations to their address in any account, sign-up and reset tokens, contact preferences and lead;
+    their log-in tokens, memberships, referral codes and policy acknowledgements go with the row (foreign keys
+    cascade). Nothing when the user is gone already."""
+    email = conn.execute(select(users.c.email).where(users.c.id == user_id)).scalar()
+    if email is None:
+        return {}
+    address = email.lower()
+    statements = {
+        "outbox": delete(outbox).where(func.lower(outbox.c.recipient) == address),
+        "invitations": delete(invitations).where(func.lower(invitations.c.email) == address),
+        "action_tokens": delete(action_tokens).where(
+            (action_tokens.c.user_id == user_id) | (func.lower(action_tokens.c.email) == address)
+        ),
+        "contact_preferences": delete(contact_preferences).where(contact_preferences.c.email == address),
+        "leads": delete(leads).where(leads.c.email == address),
+        "login_tokens": delete(login_tokens).where(login_tokens.c.user_id == user_id),
+    }
+    counts = {name: conn.execute(statement).rowcount for name, statement in statements.items()}
+    counts["users"] = conn.execute(delete(users).where(users.c.id == user_id)).rowcount
+    return counts

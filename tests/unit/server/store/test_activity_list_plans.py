@@ -101,4 +101,3 @@ def test_failed_calls_and_thumbs_are_read_from_their_own_index(store, filtered):
                     if index == "ix_activities_account_start":
                         continue  # PostgreSQL may read the failed calls' index for the others too: no claim
             assert index in plan, plan
-

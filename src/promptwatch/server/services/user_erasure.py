@@ -1,0 +1,96 @@
+"""Erasing a person (P18): their user row and everything that names them (`store/people.py` `erase_user`).
+
+It happens with the account when the account was their only one (`_account` in `deletion.py` finds them
+before the account's memberships go, again when a restore re-applies it), or at their own request
+(`DELETE /api/v1/me`) or the operator's (`promptwatch users delete`). A person who is the only owner of an
+account is refused until the account is deleted or has another owner: an account always keeps one. The
+ledger entry of an erasure holds the user's id and a keyed hash of their e-mail (never the address); a
+restore erases the user of that id again only while their e-mail matches the hash.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import Connection, RowMapping
+
+from ..errors import Conflict, Forbidden, NotFound, Unauthenticated
+from ..store import accounts as account_store
+from ..store import members as member_store
+from ..store import people as people_store
+from . import audit
+from .clock import utc_now
+from .credentials import token_hash
+from .ledger import LedgerEntry
+
+
+def erase_users(conn: Connection, user_ids: Iterable[int]) -> dict[str, int]:
+    """Erase these users; the rows removed, per table."""
+    counts: dict[str, int] = {}
+    for user_id in user_ids:
+        for name, value in people_store.erase_user(conn, user_id).items():
+            counts[name] = counts.get(name, 0) + value
+    return counts
+
+
+def _user(conn: Connection, _account_id: None, entry: LedgerEntry, _now: datetime) -> dict:
+    user = account_store.get_user(conn, entry["user_id"])
+    if user is None or not entry.holds("email_hash", user["email"].lower()):
+        return {}
+    return erase_users(conn, [user["id"]])
+
+
+USER_WORK = {"user": _user}
+
+
+class UserErasures:
+    """The erasure methods of `DeletionService` (which provides `_rt` and `ledger`)."""
+
+    def erase_me(self, login_token: str) -> dict:
+        """The logged-in person's own erasure; operator staff are erased by the operator."""
+        with self._rt.engine.connect() as conn:
+            row = account_store.find_login_token(conn, token_hash(login_token))
+            if row is None or row["expires_at"] <= utc_now():
+                raise Unauthenticated("the log-in token is unknown or has expired")
+            user = account_store.get_user(conn, row["user_id"])
+        if user["instance_role"]:
+            raise Forbidden("operator staff are erased by the operator: promptwatch users delete")
+        return self._erase(user, f"user:{user['id']}")
+
+    def erase_user(self, email: str) -> dict:
+        """The operator's erasure of a user, staff included (`promptwatch users delete`)."""
+        with self._rt.engine.connect() as conn:
+            user = account_store.find_user_by_email(conn, email)
+        if user is None:
+            raise NotFound(f"no user {email}")
+        return self._erase(user, "command line")
+
+    def _erase(self, user: RowMapping, actor: str) -> dict:
+        """Refused while the user is the only owner of an account; otherwise ledgered first, then carried out
+        with an audit entry in every account they belonged to. Returns the receipt."""
+        requested, receipt_id, target = utc_now(), str(uuid.uuid4()), f"user:{user['id']}"
+        with self._rt.engine.begin() as conn:
+            accounts = account_store.memberships_of(conn, user["id"])
+            for account in accounts:
+                if account["role"] == "owner" and member_store.count_owners(conn, account["account_id"]) <= 1:
+                    raise Conflict(
+                        f"{user['email']} is the only owner of account {account['account_id']} "
+                        f"({account['name']}): delete the account or make another member its owner first"
+                    )
+            fields = {"kind": "user", "account_id": None, "at": requested, "user_id": user["id"]}
+            fields["email_hash"] = self.ledger.hash(user["email"].lower())
+            self.ledger.append({**fields, "target": target})  # no receipt row to restore: it names no account
+            counts = erase_users(conn, [user["id"]])
+            for account in accounts:
+                audit.record(conn, account["account_id"], actor, "deletion.user", target, {"receipt": receipt_id})
+        return {
+            "id": receipt_id,
+            "kind": "user",
+            "target": target,
+            "counts": counts,
+            "requested_at": requested,
+            "unreadable_at": utc_now(),
+            "purged_at": None,
+        }

@@ -1,0 +1,116 @@
+"""Clause P19 after a restore: credential changes made since the backup outlive it, every deletion made since
+comes back with its receipt and is purged again, and the ledger's hashes are keyed by the instance secret
+(older plain SHA-256 entries are still applied)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+
+from promptwatch.server.services.clock import utc_now
+from promptwatch.server.services.credentials import decode_key
+from tests.integration.test_backups import cli, runtime_of, session_status
+from tests.support.payloads import llm, session, uid
+
+
+def ingest(server, *sessions: dict) -> None:
+    with server.client(server.first.api_key) as client:
+        activities = [llm(uid("a-"), s["id"]) for s in sessions]
+        assert client.post("/api/v1/ingest", json={"sessions": list(sessions), "activities": activities}).is_success
+
+
+def take_backup(server) -> Path:
+    return Path(cli(server, "backup").stdout.strip().splitlines()[-1])
+
+
+def login(server, password: str):
+    with server.client() as anonymous:
+        body = {"email": server.first.owner_email, "password": password}
+        return anonymous.post("/api/v1/auth/login", json=body)
+
+
+def restore(server, backup: Path) -> str:
+    server.stop()
+    output = cli(server, "restore", str(backup), "--yes").stderr
+    server.start()
+    return output
+
+
+def test_p19_restore_keeps_revoked_keys_revoked_and_changed_passwords_unusable(fresh_server):
+    server = fresh_server().start()
+    keys = runtime_of(server).keys
+    leaked = keys.create(server.first.account_id, "ingest", name="leaked")
+    rotated = keys.create(server.first.account_id, "ingest", name="rotated")
+    token = login(server, server.first.owner_password).json()["token"]
+    backup = take_backup(server)
+    cli(server, "keys", "revoke", decode_key(leaked)[0])
+    new_secret = keys.rotate(server.first.account_id, decode_key(rotated)[0])
+    new_password = cli(server, "users", "reset-password", server.first.owner_email).stdout.strip()
+    output = restore(server, backup)
+    assert "credential changes re-applied: 3" in output
+    assert f"{server.first.owner_email} changed their password since the backup" in output
+    with server.client(leaked) as client:
+        assert client.get("/api/v1/sessions").status_code == 401
+    with server.client(rotated) as client:  # the secret the backup holds
+        assert client.get("/api/v1/sessions").status_code == 401
+    with server.client(new_secret) as client:
+        assert client.get("/api/v1/sessions").status_code == 200
+    with server.client(token) as client:  # a log-in of before the backup ends too
+        assert client.get("/api/v1/me").status_code == 401
+    assert login(server, server.first.owner_password).status_code == 401  # the old password the backup holds
+    assert login(server, new_password).status_code == 401  # no password hash is in the ledger: reset again
+    reset = cli(server, "users", "reset-password", server.first.owner_email).stdout.strip()
+    assert login(server, reset).status_code == 200
+
+
+def test_p18_restore_gives_back_the_receipts_of_replayed_deletions_and_purges_again(fresh_server):
+    server = fresh_server().start()
+    before, after = session(uid("s-")), session(uid("s-"))
+    ingest(server, before, after)
+    admin = runtime_of(server).keys.create(server.first.account_id, "admin")
+    with server.client(admin) as client:
+        assert client.delete(f"/api/v1/sessions/{before['id']}").status_code == 204
+    backup = take_backup(server)
+    cli(server, "cleanup")
+    with server.client(admin) as client:
+        assert client.delete(f"/api/v1/sessions/{after['id']}").status_code == 204
+        receipts = {r["id"]: r for r in client.get("/api/v1/deletions").json()["items"]}
+    restore(server, backup)
+    assert session_status(server, after["id"]) == 404
+    with server.client(admin) as client:
+        restored = {r["id"]: r for r in client.get("/api/v1/deletions").json()["items"]}
+    assert restored.keys() == receipts.keys() and len(restored) == 2
+    for receipt_id, receipt in receipts.items():
+        assert restored[receipt_id]["target"] == receipt["target"]
+        assert restored[receipt_id]["requested_at"] == receipt["requested_at"]
+        assert restored[receipt_id]["purged_at"] is not None  # the restore purged the store again
+
+
+def test_p19_ledger_hashes_are_keyed_and_plain_ones_written_before_still_apply(fresh_server):
+    server = fresh_server().start()
+    tenant, legacy_tenant = f"{uid('u-')}@example.test", f"{uid('u-')}@example.test"
+    doomed, legacy = session(uid("s-"), tracking_tenant=tenant), session(uid("s-"), tracking_tenant=legacy_tenant)
+    ingest(server, doomed, legacy)
+    backup = take_backup(server)
+    admin = runtime_of(server).keys.create(server.first.account_id, "admin")
+    with server.client(admin) as client:
+        receipt = client.delete(f"/api/v1/tenants/{tenant}").json()
+    plain = "sha256:" + hashlib.sha256(tenant.encode()).hexdigest()
+    ledger = runtime_of(server).ledger
+    assert receipt["target"].startswith("hmac-sha256:") and receipt["target"] != plain
+    assert plain not in ledger.path.read_text() and tenant not in ledger.path.read_text()
+    legacy_hash = "sha256:" + hashlib.sha256(legacy_tenant.encode()).hexdigest()
+    ledger.append(  # as the ledger was written before its hashes were keyed
+        {
+            "at": utc_now(),
+            "account_id": server.first.account_id,
+            "kind": "tenant",
+            "tenant_hash": legacy_hash,
+            "receipt": str(uuid.uuid4()),
+            "target": legacy_hash,
+        }
+    )
+    assert "deletions re-applied: 2" in restore(server, backup)
+    assert session_status(server, doomed["id"]) == 404
+    assert session_status(server, legacy["id"]) == 404
