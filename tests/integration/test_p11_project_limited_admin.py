@@ -203,3 +203,18 @@ def test_p11_a_project_limited_admin_manages_the_keys_of_its_own_project_only(li
         states = {k["key_id"]: k["revoked_at"] for k in owner.get("/api/v1/keys").json()["items"]}
     assert all(states[key_id] is None for key_id in account_keys if key_id in states)
     assert states[made.json()["key_id"]] is not None
+
+
+def test_p11_a_project_limited_admin_reads_no_billing_profile_or_invoice(live_server, shop_admin):
+    """The account's billing details (address, tax id) and invoices are the account's, not a project's."""
+    admin, _, limited = shop_admin
+    with live_server.client(admin) as owner:
+        assert owner.get("/api/v1/account/billing-profile").status_code == 200
+    with live_server.client(limited) as client:
+        for path in (
+            "/api/v1/account/billing-profile",
+            "/api/v1/invoices",
+            "/api/v1/invoices/1",
+            "/api/v1/invoices/1/pdf",
+        ):
+            assert client.get(path).status_code == 403, path

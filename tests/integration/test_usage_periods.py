@@ -163,3 +163,15 @@ def test_an_unknown_time_zone_or_interval_is_refused_by_name(client):
         assert [e["field"] for e in response.json()["errors"]] == [field], response.text
     for zone in ("UTC", "Etc/GMT-14", "Asia/Kathmandu", "America/St_Johns"):
         assert client.get("/api/v1/metrics/usage", params={"interval": "month", "tz": zone}).status_code == 200
+
+
+def test_calls_at_the_calendars_ends_count_in_utc_periods_where_the_zone_cannot_show_them(live_server):
+    """A call at 00:30 UTC on 1 January of year 1 is still 31 December of year 0 in New York, a date that does
+    not exist; one late in 9999 is in year 10000 in Tokyo. They count in UTC's period, never a 500."""
+    tenant = tenant_with_calls(live_server, "usage-ends", [utc(1, 1, 1, 0, 30), utc(9999, 12, 31, 22, 0)])
+    with live_server.client(tenant.api_key) as client:
+        for zone in ("America/New_York", "Asia/Tokyo"):
+            for interval in ("hour", "day", "week", "month"):
+                body = usage(client, interval=interval, tz=zone)
+                assert body["totals"]["calls"] == 2, (zone, interval)
+                assert sum(point["calls"] for point in body["series"]) == 2, (zone, interval)

@@ -60,12 +60,13 @@ class BillingService:
         return self.account_profile(caller)
 
     def billing_profile(self, caller: Caller) -> dict:
-        caller.require("admin")
+        caller.require_role("admin", account_wide=True)
         with self._rt.engine.connect() as conn:
             row = billing_store.billing_profile(conn, caller.account_id)
         return {"account_id": caller.account_id, **_fields(row, BILLING_FIELDS)}
 
     def update_billing_profile(self, caller: Caller, values: dict) -> dict:
+        caller.require_role("admin", account_wide=True)
         if caller.role != "owner":
             raise Forbidden("only an owner of the account edits its billing profile")
         if values.get("country") is not None:
@@ -221,11 +222,11 @@ class BillingService:
         return [{**{k: r[k] for k in fields}, "number_text": self.number_text(r["number"])} for r in rows]
 
     def my_invoices(self, caller: Caller) -> list[dict]:
-        caller.require("admin")
+        caller.require_role("admin", account_wide=True)
         return self.invoices(caller.account_id)
 
     def my_invoice(self, caller: Caller, number: int) -> dict:
-        caller.require("admin")
+        caller.require_role("admin", account_wide=True)
         return self.invoice(number, caller.account_id)
 
     def pdf(self, number: int, account_id: int | None = None) -> tuple[str, bytes]:
@@ -234,7 +235,7 @@ class BillingService:
         return f"{text}.pdf", render_invoice(invoice, invoice["lines"], self._rt.settings.invoice_issuer, text)
 
     def my_pdf(self, caller: Caller, number: int) -> tuple[str, bytes]:
-        caller.require("admin")
+        caller.require_role("admin", account_wide=True)
         return self.pdf(number, caller.account_id)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections import defaultdict
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -46,18 +46,29 @@ def time_zone(name: str) -> ZoneInfo:
     raise InvalidInput("tz must be an IANA time zone name, such as Europe/Berlin", field="tz")
 
 
-def period_start(hour: datetime, interval: str, zone: ZoneInfo) -> datetime:
+def period_start(hour: datetime, interval: str, zone: tzinfo) -> datetime:
     """The start (in UTC) of the hour, day, week or month of `zone` that holds the roll-up hour starting at
     `hour`. A local midnight that daylight saving skips or repeats starts its day at the first moment after it
     or at its first occurrence."""
     if interval == "hour":
         return hour
-    day = hour.astimezone(zone).date()
-    if interval == "week":
-        day -= timedelta(days=day.weekday())
-    elif interval == "month":
-        day = day.replace(day=1)
-    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(timezone.utc)
+    try:
+        day = hour.astimezone(zone).date()
+        if interval == "week":
+            day -= timedelta(days=day.weekday())
+        elif interval == "month":
+            day = day.replace(day=1)
+        return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(timezone.utc)
+    except OverflowError:  # an hour at the calendar's ends (years 1 and 9999) the zone cannot show: UTC's period
+        return period_start(hour, interval, timezone.utc)
+
+
+def shown_in(moment: datetime, zone: tzinfo) -> datetime:
+    """`moment` in `zone`, or in UTC at the calendar's ends where the zone's time does not exist."""
+    try:
+        return moment.astimezone(zone)
+    except OverflowError:
+        return moment
 
 
 def percentile(histogram: dict[int, int], fraction: float) -> float | None:
@@ -129,7 +140,7 @@ class MetricsService:
         buckets = sorted((k for k in sums if len(k) == 2), key=lambda k: (k[0], k[1] or ""))
         # keyed by UTC instants (two hours of one local wall time, as when summer time ends, stay apart) and shown in
         # the zone, with its offset at each start
-        series = [{"time": k[0].astimezone(zone), "group": k[1], **with_latency(k, sums[k])} for k in buckets]
+        series = [{"time": shown_in(k[0], zone), "group": k[1], **with_latency(k, sums[k])} for k in buckets]
         groups = []
         if group_by is not None:  # each group over the whole range, the most expensive first
             keys = [k for k in sums if len(k) == 1]

@@ -65,7 +65,7 @@ def text_of(body: dict, error: str | None = None) -> str:
 
     SQLite's index needs this text again to remove a row, so the callers that remove one pass the stored error
     with the body (`unindex_stored`), and a change here comes with a migration that indexes the stored bodies
-    again (as `0015_search_error_messages`, which holds a copy of this rule)."""
+    again (as `0017_search_cjk_bigrams`, which holds a copy of this rule)."""
     parts: list[str] = []
     if error:
         parts.append(_DOTTED.sub(" ", "\n".join([error, *_exception_words(body.get("metadata"), error)])))
