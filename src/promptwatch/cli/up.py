@@ -49,6 +49,7 @@ def up(
     import uvicorn  # the server is imported once the port is known free: a taken one is said at once
 
     from promptwatch.server.app import create_app
+    from promptwatch.server.collector import tune_for_serving
     from promptwatch.server.services.accounts import AccountService
     from promptwatch.server.services.runtime import Runtime
     from promptwatch.server.services.store_lock import serving
@@ -85,7 +86,7 @@ def up(
         if workers > 1:  # each worker process builds its app from the environment
             os.environ.update(worker_environment(settings))
             uvicorn.run(
-                "promptwatch.server.tls:create_tls_app" if ssl else "promptwatch.server.app:create_app",
+                "promptwatch.server.tls:create_tls_app" if ssl else "promptwatch.server.app:create_worker_app",
                 factory=True,
                 host=host,
                 port=port,
@@ -94,7 +95,9 @@ def up(
                 **ssl,
             )
         else:
-            uvicorn.run(create_app(settings, tls=bool(ssl)), host=host, port=port, log_level="warning", **ssl)
+            app = create_app(settings, tls=bool(ssl))
+            tune_for_serving()
+            uvicorn.run(app, host=host, port=port, log_level="warning", **ssl)
 
 
 def served_url(host: str, port: int, tls: bool) -> str:

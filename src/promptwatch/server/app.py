@@ -46,6 +46,7 @@ from .api import operator as operator_api
 from .api import policies as policies_api
 from .api import usage_stats as usage_stats_api  # issue 8
 from .api.json_response import JsonResponse
+from .collector import tune_for_serving
 from .errors import DomainError
 from .feature_counter import FeatureCounterMiddleware  # issue 8
 from .middleware import EdgeMiddleware
@@ -139,6 +140,14 @@ NO_FRAMEWORK_TELEMETRY = {
     "operation_spans": False,
     "auto_configure": False,
 }
+
+
+def create_worker_app(tls: bool = False) -> FastAPI:
+    """The app of one worker process of `promptwatch up --workers N`, its settings from the environment and
+    its garbage collector tuned for serving."""
+    app = create_app(Settings(), tls=tls)
+    tune_for_serving()
+    return app
 
 
 def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:

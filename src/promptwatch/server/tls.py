@@ -7,8 +7,6 @@ import datetime
 import ipaddress
 from pathlib import Path
 
-from .settings import Settings
-
 SELF_SIGNED_DAYS = 365
 
 
@@ -52,6 +50,6 @@ def self_signed_pair(data_dir: Path) -> tuple[Path, Path]:
 
 def create_tls_app():
     """The app factory for several uvicorn workers serving TLS (so each sends HSTS)."""
-    from .app import create_app
+    from .app import create_worker_app
 
-    return create_app(Settings(), tls=True)
+    return create_worker_app(tls=True)
