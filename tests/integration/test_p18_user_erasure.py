@@ -136,8 +136,46 @@ def test_p19_restore_erases_again_the_people_erased_after_the_backup(fresh_serve
     ledger = (server.data_dir / "ledger" / "deletions.jsonl").read_text()
     assert bob.owner_email not in ledger and carol not in ledger  # ids and keyed hashes only
     server.stop()
-    assert "deletions re-applied: 2" in cli(server, "restore", str(backup_path), "--yes").stderr
+    assert "deletions re-applied: 3" in cli(server, "restore", str(backup_path), "--yes").stderr  # bob's own entry
     server.start()
     assert login_status(server, bob.owner_email, bob.owner_password) == 401
     assert erased(server, bob.owner_email) and erased(server, carol)
     assert login_status(server, server.first.owner_email, server.first.owner_password) == 200
+
+
+def restore(server, backup_path: Path) -> None:
+    server.stop()
+    cli(server, "restore", str(backup_path), "--yes")
+    server.start()
+
+
+def test_p19_restore_erases_again_a_person_erased_with_an_account_though_the_backup_has_another(fresh_server):
+    """In accounts A and B at the backup, removed from B, then A deleted: erased, and so after a restore."""
+    server = fresh_server().start()
+    bob = server.new_tenant("bob")
+    first_owner = login(server, server.first.owner_email, server.first.owner_password)
+    person = invite(server, login(server, bob.owner_email, bob.owner_password))
+    invite(server, first_owner, email=person)
+    backup_path = Path(cli(server, "backup").stdout.strip().splitlines()[-1])
+    with server.client(first_owner) as owner:
+        members = {m["email"]: m["id"] for m in owner.get("/api/v1/members").json()["items"]}
+        assert owner.delete(f"/api/v1/members/{members[person]}").status_code == 204
+    with server.client(login(server, bob.owner_email, bob.owner_password)) as owner:
+        assert owner.delete("/api/v1/account").json()["counts"]["users"] == 2
+    assert erased(server, person)
+    restore(server, backup_path)
+    assert erased(server, person) and erased(server, bob.owner_email)
+
+
+def test_p19_restore_keeps_a_person_who_joined_another_account_before_theirs_was_deleted(fresh_server):
+    """Only in A at the backup, then joined B, then A deleted: kept, and so after a restore."""
+    server = fresh_server().start()
+    bob = server.new_tenant("bob")
+    person = invite(server, login(server, bob.owner_email, bob.owner_password))
+    backup_path = Path(cli(server, "backup").stdout.strip().splitlines()[-1])
+    invite(server, login(server, server.first.owner_email, server.first.owner_password), email=person)
+    with server.client(login(server, bob.owner_email, bob.owner_password)) as owner:
+        assert owner.delete("/api/v1/account").json()["counts"]["users"] == 1
+    restore(server, backup_path)
+    assert login_status(server, person) == 200 and traces_of(server, person)["users"] == 1
+    assert erased(server, bob.owner_email)

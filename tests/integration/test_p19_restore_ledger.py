@@ -1,6 +1,6 @@
-"""Clause P19 after a restore: credential changes made since the backup outlive it, every deletion made since
-comes back with its receipt and is purged again, and the ledger's hashes are keyed by the instance secret
-(older plain SHA-256 entries are still applied)."""
+"""Clause P19 after a restore: credential and access changes made since the backup outlive it, every deletion
+made since comes back with its receipt and is purged again, and the ledger's hashes are keyed by a key derived
+from the instance secret (older plain SHA-256 entries are still applied)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from pathlib import Path
 from promptwatch.server.services.clock import utc_now
 from promptwatch.server.services.credentials import decode_key
 from tests.integration.test_backups import cli, runtime_of, session_status
+from tests.integration.test_p18_user_erasure import PASSWORD, invite
+from tests.support.mailbox import login as login_token
 from tests.support.payloads import llm, session, uid
 
 
@@ -64,6 +66,59 @@ def test_p19_restore_keeps_revoked_keys_revoked_and_changed_passwords_unusable(f
     assert login(server, reset).status_code == 200
 
 
+def member_ids(server, token: str) -> dict[str, dict]:
+    with server.client(token) as client:
+        return {m["email"]: m for m in client.get("/api/v1/members").json()["items"]}
+
+
+def test_p19_restore_keeps_revoked_links_invitations_grants_and_member_changes(fresh_server):
+    server = fresh_server().start()
+    shared = session(uid("s-"), tracking_project="kept")
+    ingest(server, shared)
+    owner = login_token(server, server.first.owner_email, server.first.owner_password)
+    removed, changed = invite(server, owner, role="admin"), invite(server, owner, role="admin")
+    with server.client(owner) as client:
+        link = client.post("/api/v1/share-links", json={"kind": "session", "object_id": shared["id"]}).json()
+        invitation = client.post("/api/v1/invitations", json={"email": f"{uid()}@example.test"}).json()
+        grant = client.post("/api/v1/support-grants", json={"scope": "account", "reason": "ticket 7"}).json()
+    members = member_ids(server, owner)
+    backup = take_backup(server)
+    with server.client(owner) as client:
+        assert client.delete(f"/api/v1/share-links/{link['id']}").status_code == 204
+        assert client.delete(f"/api/v1/invitations/{invitation['id']}").status_code == 204
+        assert client.delete(f"/api/v1/support-grants/{grant['id']}").status_code == 204
+        assert client.delete(f"/api/v1/members/{members[removed]['id']}").status_code == 204
+        update = {"role": "viewer", "projects": ["kept"]}
+        assert client.patch(f"/api/v1/members/{members[changed]['id']}", json=update).status_code == 200
+    ledger = runtime_of(server).ledger.path.read_text()
+    assert removed not in ledger and changed not in ledger and "kept" not in ledger  # ids only
+    assert "credential changes re-applied: 5" in restore(server, backup)
+    with server.client() as anonymous:
+        assert anonymous.get(f"/api/v1/shared/{link['token']}").status_code == 410
+        accept = {"token": invitation["token"], "password": PASSWORD}
+        assert anonymous.post("/api/v1/invitations/accept", json=accept).status_code == 410
+    owner = login_token(server, server.first.owner_email, server.first.owner_password)
+    with server.client(owner) as client:
+        grants = {g["id"]: g for g in client.get("/api/v1/support-grants").json()["items"]}
+    assert grants[grant["id"]]["live"] is False
+    members = member_ids(server, owner)
+    assert removed not in members  # a removed admin does not come back
+    assert (members[changed]["role"], members[changed]["projects"]) == ("viewer", ["kept"])
+
+
+def test_p19_restore_removes_a_membership_limited_to_projects_made_after_the_backup(fresh_server):
+    server = fresh_server().start()
+    owner = login_token(server, server.first.owner_email, server.first.owner_password)
+    person = invite(server, owner, role="admin")
+    members = member_ids(server, owner)
+    backup = take_backup(server)
+    with server.client(owner) as client:
+        update = {"projects": [uid("new-")]}  # made by the change, after the backup
+        assert client.patch(f"/api/v1/members/{members[person]['id']}", json=update).status_code == 200
+    restore(server, backup)
+    assert person not in member_ids(server, login_token(server, server.first.owner_email, server.first.owner_password))
+
+
 def test_p18_restore_gives_back_the_receipts_of_replayed_deletions_and_purges_again(fresh_server):
     server = fresh_server().start()
     before, after = session(uid("s-")), session(uid("s-"))
@@ -99,6 +154,8 @@ def test_p19_ledger_hashes_are_keyed_and_plain_ones_written_before_still_apply(f
     plain = "sha256:" + hashlib.sha256(tenant.encode()).hexdigest()
     ledger = runtime_of(server).ledger
     assert receipt["target"].startswith("hmac-sha256:") and receipt["target"] != plain
+    key_hash = runtime_of(server).keys.hash_secret(tenant)  # how API key secrets are hashed
+    assert receipt["target"] == ledger.hash(tenant) and key_hash not in receipt["target"]
     assert plain not in ledger.path.read_text() and tenant not in ledger.path.read_text()
     legacy_hash = "sha256:" + hashlib.sha256(legacy_tenant.encode()).hexdigest()
     ledger.append(  # as the ledger was written before its hashes were keyed

@@ -149,10 +149,10 @@ class AccountService:
             if user is None:
                 raise NotFound(f"no user {email}")
             people_store.set_password_hash(conn, user["id"], password_hash)
-            self._rt.ledger.append({"kind": "password_changed", "at": utc_now(), "user_id": user["id"]})
             target = f"user:{user['id']}"
             for membership in account_store.memberships_of(conn, user["id"]):
                 audit.record(conn, membership["account_id"], "command line", "user.password_reset", target)
+        self._rt.ledger.append({"kind": "password_changed", "at": utc_now(), "user_id": user["id"]})
 
     def logout(self, token: str) -> None:
         with self._rt.engine.begin() as conn:

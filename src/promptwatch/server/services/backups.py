@@ -2,9 +2,11 @@
 (at most 60 days), and restores that apply every deletion made after the backup was taken again, from the
 deletion ledger — so deleted data never comes back — with its receipt, then purge the restored store.
 
-Credential changes are in the ledger too and outlive a restore: a revoked key stays revoked, a rotated key
-keeps its new secret, and a user whose password changed since the backup has no password (the backup holds
-an old one, perhaps the reason for the change) until it is reset. Every log-in token ends.
+Credential and access changes are in the ledger too and outlive a restore: a revoked key stays revoked, a
+rotated key keeps its new secret, and a user whose password changed since the backup has no password (the
+backup holds an old one, perhaps the reason for the change) until it is reset; a revoked share link,
+invitation or support grant stays revoked, a removed member stays removed and a changed role or project
+limit stays changed. Every log-in token ends.
 
 SQLite is copied with its online backup API; PostgreSQL with `pg_dump --format=custom`. Backups hold the
 database only: the keys directory and the ledger stay outside, so an account deleted since a backup stays
@@ -30,7 +32,10 @@ from ..settings import Settings, resolve_database_url
 from ..store import accounts as account_store
 from ..store import key_rotation, maintenance
 from ..store import lifecycle as lifecycle_store
+from ..store import members as member_store
 from ..store import people as people_store
+from ..store import sharing as sharing_store
+from ..store import support_access as support_store
 from ..store.engine import make_engine
 from ..store.schema_version import head_revision
 from .clock import utc_now
@@ -143,8 +148,8 @@ def scheduled_backup(runtime: Runtime) -> None:
 
 def restore_backup(settings: Settings, backup: Path, progress: Progress | None = None) -> dict:
     """Put the database back as the backup has it, whatever state the current one is in (refused while a
-    server has the store open), then apply every deletion and credential change the ledger recorded after
-    the backup was taken, and purge what the deletions left. Returns what was re-applied."""
+    server has the store open), then apply every deletion, credential and access change the ledger recorded
+    after the backup was taken, and purge what the deletions left. Returns what was re-applied."""
     note = progress or (lambda _step, _n: None)
     entry = next((e for e in read_catalog(settings) if e["file"] == backup.name), None)
     if entry is None or not backup.exists():
@@ -181,8 +186,9 @@ def restore_backup(settings: Settings, backup: Path, progress: Progress | None =
 
 
 def _replay(conn, entries, note: Progress) -> dict:
-    """Each ledger entry in order: a credential change, or a deletion with its receipt as it was given
-    (its id, target and request time; the counts are what the restored store held)."""
+    """Each ledger entry in order: a credential or access change (counted as credential changes), or a
+    deletion with its receipt as it was given (its id, target and request time; the counts are what the
+    restored store held)."""
     done = {"deletions_reapplied": 0, "credential_changes_reapplied": 0, "passwords_to_reset": []}
     for entry in entries:
         if entry["kind"] in CREDENTIAL_WORK:
@@ -226,7 +232,54 @@ def _password_changed(conn, entry: LedgerEntry, done: dict) -> None:
             done["passwords_to_reset"].append(user["email"])
 
 
-CREDENTIAL_WORK = {"key_revoked": _key_revoked, "key_rotated": _key_rotated, "password_changed": _password_changed}
+def _share_link_revoked(conn, entry: LedgerEntry, _done: dict) -> None:
+    sharing_store.revoke_link(conn, entry["account_id"], entry["link_id"], datetime.fromisoformat(entry["at"]))
+
+
+def _invitation_revoked(conn, entry: LedgerEntry, _done: dict) -> None:
+    at = datetime.fromisoformat(entry["at"])
+    member_store.revoke_invitation(conn, entry["account_id"], entry["invitation_id"], at)
+
+
+def _support_grant_revoked(conn, entry: LedgerEntry, _done: dict) -> None:
+    """Revoked by the same user, unless the restored store does not hold them (then by nobody named)."""
+    by = entry["user_id"] if account_store.get_user(conn, entry["user_id"]) else None
+    at = datetime.fromisoformat(entry["at"])
+    support_store.revoke_grant(conn, entry["account_id"], entry["grant_id"], by, at)
+
+
+def _member_removed(conn, entry: LedgerEntry, _done: dict) -> None:
+    member_store.remove_membership(conn, entry["account_id"], entry["user_id"])
+
+
+def _member_changed(conn, entry: LedgerEntry, _done: dict) -> None:
+    """The role and project limits as changed; a membership the backup does not hold (it began later) is
+    left out. A project the restored store lacks (made after the backup) drops out of the limits, and a
+    membership limited to none of the projects left is removed: a restore never widens anyone's access."""
+    account_id, user_id = entry["account_id"], entry["user_id"]
+    if member_store.membership(conn, account_id, user_id) is None:
+        return
+    member_store.set_role(conn, account_id, user_id, entry["role"])
+    if entry["project_ids"] is None:
+        return
+    held = {project["id"] for project in account_store.list_projects(conn, account_id)}
+    kept = [project_id for project_id in entry["project_ids"] if project_id in held]
+    if entry["project_ids"] and not kept:
+        member_store.remove_membership(conn, account_id, user_id)
+    else:
+        member_store.set_project_limits(conn, account_id, user_id, kept)
+
+
+CREDENTIAL_WORK = {
+    "key_revoked": _key_revoked,
+    "key_rotated": _key_rotated,
+    "password_changed": _password_changed,
+    "share_link_revoked": _share_link_revoked,
+    "invitation_revoked": _invitation_revoked,
+    "support_grant_revoked": _support_grant_revoked,
+    "member_removed": _member_removed,
+    "member_changed": _member_changed,
+}
 
 
 def _replace_sqlite(backup: Path, database: Path) -> None:

@@ -27,7 +27,7 @@ from .dataset_deletion import DATASET_WORK, DatasetDeletions, delete_project_sha
 from .ledger import DeletionLedger, LedgerEntry
 from .prompt_loop_deletion import PROMPT_LOOP_WORK, PromptLoopDeletions
 from .runtime import Runtime
-from .user_erasure import USER_WORK, UserErasures, erase_users
+from .user_erasure import USER_WORK, UserErasures, erase_users, erasure_entry
 
 
 def receipt_view(row) -> dict:
@@ -90,12 +90,9 @@ def _time_range(conn: Connection, account_id: int, entry: dict, now: datetime) -
 
 
 def _account(conn: Connection, account_id: int, _entry: dict, now: datetime) -> dict:
-    """The account's data, and the people whose only account it was (`user_erasure.py`)."""
-    people = [user["id"] for user in people_store.users_only_in(conn, account_id)]  # before its memberships go
-    counts = deletion_store.delete_account_data(conn, account_id, now)
-    for name, value in erase_users(conn, people).items():
-        counts[name] = counts.get(name, 0) + value
-    return counts
+    """The account's data. The people erased with it are found by `_carry_out` and ledgered one by one
+    (`user_erasure.py`): re-applied after a restore, this erases nobody."""
+    return deletion_store.delete_account_data(conn, account_id, now)
 
 
 # The sessions each bulk kind deletes, and whether their share of the usage roll-ups stays.
@@ -182,12 +179,15 @@ class DeletionService(PromptLoopDeletions, DatasetDeletions, UserErasures):
         return receipt_view(self._carry_out(entry, receipt_id, target, caller, requested))
 
     def _carry_out(self, entry: dict, receipt_id: str, target: str, actor: Caller | str, requested) -> dict:
-        """The work of a ledger entry, then its receipt and audit entry in the same short transaction."""
+        """The work of a ledger entry, then its receipt and audit entry in the same short transaction. An
+        account's deletion erases the people whose only account it was, each ledgered once committed."""
         entry = self.ledger.entry(entry)
         account_id, kind = entry["account_id"], entry["kind"]
         counts = self._delete_bulk_sessions(account_id, kind, entry, requested)
         with self._rt.engine.begin() as conn:
-            for name, value in WORK[kind](conn, account_id, entry, requested).items():
+            people = people_store.users_only_in(conn, account_id) if kind == "account" else []
+            work = WORK[kind](conn, account_id, entry, requested)  # its memberships go
+            for name, value in [*work.items(), *erase_users(conn, [user["id"] for user in people]).items()]:
                 counts[name] = counts.get(name, 0) + value
             receipt = {
                 "id": receipt_id,
@@ -201,6 +201,8 @@ class DeletionService(PromptLoopDeletions, DatasetDeletions, UserErasures):
             }
             lifecycle_store.add_receipt(conn, **receipt)
             audit.record(conn, account_id, actor, f"deletion.{kind}", target[:200], {"receipt": receipt_id})
+        for user in people:
+            self.ledger.append(erasure_entry(self.ledger, user))
         if kind == "account":
             self._rt.keys.forget_account(account_id)
             receipt["counts"]["encryption_key_destroyed"] = self._rt.crypto.destroy(account_id)

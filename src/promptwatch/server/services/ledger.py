@@ -1,12 +1,15 @@
 """The deletion ledger: an append-only JSON Lines file outside the database and outside the backups.
 
 It records what was deleted and when — ids, and keyed hashes instead of identifying values (tenant names,
-project names) — and the credential changes (API keys revoked or rotated, passwords changed), so that a
-restored backup can have every later deletion and credential change applied again.
+project names, e-mails) — one entry per person erased (with an account or alone), the credential changes
+(API keys revoked or rotated, passwords changed) and the access changes (share links, invitations and
+support grants revoked, members removed, roles and project limits changed), so that a restored backup can
+have every later deletion and change applied again.
 
-A hash is HMAC-SHA-256 under the instance secret (`hmac-sha256:<hex>`): without the secret, a dictionary of
-e-mails or user ids does not reverse it. Entries written before hashes were keyed hold plain SHA-256
-(`sha256:<hex>`); they are still matched, never written.
+A hash is HMAC-SHA-256 (`hmac-sha256:<hex>`) under a key derived from the instance secret, not the secret
+itself (which keys the hashes of API key secrets): without the secret, a dictionary of e-mails or user ids
+does not reverse it, and the hashes shown in receipts say nothing about those of key secrets. Entries
+written before hashes were keyed hold plain SHA-256 (`sha256:<hex>`); they are still matched, never written.
 """
 
 from __future__ import annotations
@@ -29,9 +32,9 @@ class LedgerEntry(dict):
     """A ledger entry as the work of its kind reads it: its fields, and `holds` to find the objects its
     hashes name."""
 
-    def __init__(self, fields: dict, secret: bytes) -> None:
+    def __init__(self, fields: dict, key: bytes) -> None:
         super().__init__(fields)
-        self._secret = secret
+        self._key = key
 
     def holds(self, field: str, value: str) -> bool:
         """Whether the hash in `field` is the hash of `value`, keyed or (in older entries) plain."""
@@ -39,25 +42,25 @@ class LedgerEntry(dict):
         if stored.startswith(PLAIN):
             expected = PLAIN + hashlib.sha256(value.encode()).hexdigest()
         else:
-            expected = keyed_hash(self._secret, value)
+            expected = keyed_hash(self._key, value)
         return hmac.compare_digest(stored, expected)
 
 
-def keyed_hash(secret: bytes, value: str) -> str:
-    return KEYED + hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()
+def keyed_hash(key: bytes, value: str) -> str:
+    return KEYED + hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
 
 class DeletionLedger:
     def __init__(self, path: Path, secret: bytes) -> None:
         self.path = Path(path)
-        self._secret = secret
+        self._key = hashlib.sha256(b"promptwatch-ledger:" + secret).digest()
 
     def hash(self, value: str) -> str:
         """What the ledger, receipts and audit entries hold instead of an identifying value."""
-        return keyed_hash(self._secret, value)
+        return keyed_hash(self._key, value)
 
     def entry(self, fields: dict) -> LedgerEntry:
-        return LedgerEntry(fields, self._secret)
+        return LedgerEntry(fields, self._key)
 
     def append(self, entry: dict) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -4,6 +4,9 @@ API key rotation.
 Roles: viewer (read), member (write data), admin (keys and members), owner (billing, deletion of the
 account, and what admins do). Only an owner makes or unmakes an owner, and an account always keeps one.
 
+A revoked invitation, a removed member and a changed role or project limit go into the deletion ledger
+(ids only) once committed, so that a restore of an older backup keeps them (`services/backups.py`).
+
 The invitation mail is queued on the outbox in the transaction that stores the invitation; it links to
 `/ui/invitation?token=…` on the instance's address for mail. The API reply carries the token and link as
 well, on the address the request reached (`public_address`), so an admin can pass it on by hand when the
@@ -102,10 +105,13 @@ class MemberService:
 
     def revoke_invitation(self, caller: Caller, invitation_id: int) -> None:
         caller.require_role("admin", account_wide=True)
+        now = utc_now()
         with self._rt.engine.begin() as conn:
-            if not store.revoke_invitation(conn, caller.account_id, invitation_id, utc_now()):
+            if not store.revoke_invitation(conn, caller.account_id, invitation_id, now):
                 raise NotFound(f"no open invitation {invitation_id}")
             audit.record(conn, caller.account_id, caller, "member.invitation_revoke", str(invitation_id))
+        entry = {"kind": "invitation_revoked", "at": now, "account_id": caller.account_id}
+        self._rt.ledger.append({**entry, "invitation_id": invitation_id})
 
     def accept(self, token: str, password: str | None) -> dict:
         """The token proves the invitee reads that mailbox: an existing user with that e-mail is linked,
@@ -166,6 +172,7 @@ class MemberService:
                     raise Conflict("the account must keep at least one owner")
             if role is not None:
                 store.set_role(conn, caller.account_id, user_id, role)
+            ids = None
             if projects is not None:
                 ids = [account_store.ensure_project(conn, caller.account_id, n, now) for n in sorted(set(projects))]
                 store.set_project_limits(conn, caller.account_id, user_id, ids)
@@ -174,6 +181,8 @@ class MemberService:
                 details["projects"] = sorted(set(projects))
             audit.record(conn, caller.account_id, caller, "member.update", f"user:{user_id}", details)
             limits = store.project_limits(conn, caller.account_id, user_id)
+        entry = {"kind": "member_changed", "at": now, "account_id": caller.account_id, "user_id": user_id}
+        self._rt.ledger.append({**entry, "role": role or current["role"], "project_ids": ids})
         return {"user_id": user_id, "role": role or current["role"], "projects": limits}
 
     def remove(self, caller: Caller, user_id: int) -> None:
@@ -188,6 +197,8 @@ class MemberService:
                     raise Conflict("the account must keep at least one owner")
             store.remove_membership(conn, caller.account_id, user_id)
             audit.record(conn, caller.account_id, caller, "member.remove", f"user:{user_id}", {"role": current["role"]})
+        entry = {"kind": "member_removed", "at": utc_now(), "account_id": caller.account_id, "user_id": user_id}
+        self._rt.ledger.append(entry)
 
     def project_limits(self, account_id: int) -> dict[int, list[str]]:
         with self._rt.engine.connect() as conn:

@@ -86,17 +86,22 @@ class SharingService:
             return False
 
     def revoke(self, caller: Caller, link_id: int) -> None:
+        """Revoked at once; the deletion ledger keeps the revocation (once committed) through a restore."""
         caller.require_role("member")
+        now = utc_now()
         with self._rt.engine.begin() as conn:
             row = store.get_link(conn, caller.account_id, link_id)
             hidden = caller.project is not None and row is not None
             if row is None or (hidden and not self._readable(caller, row["kind"], row["object_id"])):
                 raise NotFound(f"no share link {link_id}")
-            if not store.revoke_link(conn, caller.account_id, link_id, utc_now()):
+            if not store.revoke_link(conn, caller.account_id, link_id, now):
                 raise NotFound(f"share link {link_id} is already revoked")
             audit.record(
                 conn, caller.account_id, caller, "share.revoke", f"{row['kind']}:{row['object_id']}", {"link": link_id}
             )
+        self._rt.ledger.append(
+            {"kind": "share_link_revoked", "at": now, "account_id": caller.account_id, "link_id": link_id}
+        )
 
     def open(self, token: str, window: ActivityWindow = ALL) -> dict:
         """The public read: no other credential. A shared session's activities are those of `window` (all by

@@ -2,7 +2,8 @@
 covers, read-only, each access in the account's audit log; the customer revokes a grant at once.
 
 A grant covers the whole account or named sessions, gives a reason or ticket reference, and expires
-(default 72 hours, at most 30 days). Only an owner or admin, logged in as a person, grants or revokes.
+(default 72 hours, at most 30 days). Only an owner or admin, logged in as a person, grants or revokes; a
+revocation goes into the deletion ledger too, so that a restore of an older backup keeps it.
 """
 
 from __future__ import annotations
@@ -76,10 +77,13 @@ class SupportAccessService:
 
     def revoke(self, caller: Caller, grant_id: int) -> None:
         caller.require_role("admin", person=True, account_wide=True)
+        now = utc_now()
         with self._rt.engine.begin() as conn:
-            if not store.revoke_grant(conn, caller.account_id, grant_id, caller.user_id, utc_now()):
+            if not store.revoke_grant(conn, caller.account_id, grant_id, caller.user_id, now):
                 raise NotFound(f"no unrevoked grant {grant_id} in this account")
             audit.record(conn, caller.account_id, caller, "support.revoke", f"grant:{grant_id}")
+        entry = {"kind": "support_grant_revoked", "at": now, "account_id": caller.account_id, "grant_id": grant_id}
+        self._rt.ledger.append({**entry, "user_id": caller.user_id})
 
     # the staff's side
     def live_grants(self, caller: Caller) -> list[dict]:

@@ -1,11 +1,15 @@
 """Erasing a person (P18): their user row and everything that names them (`store/people.py` `erase_user`).
 
-It happens with the account when the account was their only one (`_account` in `deletion.py` finds them
-before the account's memberships go, again when a restore re-applies it), or at their own request
-(`DELETE /api/v1/me`) or the operator's (`promptwatch users delete`). A person who is the only owner of an
-account is refused until the account is deleted or has another owner: an account always keeps one. The
-ledger entry of an erasure holds the user's id and a keyed hash of their e-mail (never the address); a
-restore erases the user of that id again only while their e-mail matches the hash.
+It happens with the account when the account was their only one (`DeletionService._carry_out` finds them
+before the account's memberships go), or at their own request (`DELETE /api/v1/me`) or the operator's
+(`promptwatch users delete`). A person who is the only owner of an account is refused until the account is
+deleted or has another owner: an account always keeps one.
+
+Every person erased, alone or with an account, gets a ledger entry of their own once the erasure is
+committed (the ledger never names an erasure that did not happen): the user's id and a keyed hash of their
+e-mail, never the address. A restore erases the user of that id again only while their e-mail matches the
+hash; re-applying an account's deletion erases nobody by itself, since who had no other account then is not
+what the backup's memberships say.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from ..store import people as people_store
 from . import audit
 from .clock import utc_now
 from .credentials import token_hash
-from .ledger import LedgerEntry
+from .ledger import DeletionLedger, LedgerEntry
 
 
 def erase_users(conn: Connection, user_ids: Iterable[int]) -> dict[str, int]:
@@ -33,6 +37,12 @@ def erase_users(conn: Connection, user_ids: Iterable[int]) -> dict[str, int]:
         for name, value in people_store.erase_user(conn, user_id).items():
             counts[name] = counts.get(name, 0) + value
     return counts
+
+
+def erasure_entry(ledger: DeletionLedger, user: RowMapping) -> dict:
+    """The ledger entry of a person's erasure (no receipt row to restore: it names no account)."""
+    fields = {"kind": "user", "account_id": None, "at": utc_now(), "user_id": user["id"]}
+    return {**fields, "email_hash": ledger.hash(user["email"].lower()), "target": f"user:{user['id']}"}
 
 
 def _user(conn: Connection, _account_id: None, entry: LedgerEntry, _now: datetime) -> dict:
@@ -68,8 +78,8 @@ class UserErasures:
         return self._erase(user, "command line")
 
     def _erase(self, user: RowMapping, actor: str) -> dict:
-        """Refused while the user is the only owner of an account; otherwise ledgered first, then carried out
-        with an audit entry in every account they belonged to. Returns the receipt."""
+        """Refused while the user is the only owner of an account; otherwise carried out with an audit entry in
+        every account they belonged to, then ledgered. Returns the receipt."""
         requested, receipt_id, target = utc_now(), str(uuid.uuid4()), f"user:{user['id']}"
         with self._rt.engine.begin() as conn:
             accounts = account_store.memberships_of(conn, user["id"])
@@ -79,12 +89,10 @@ class UserErasures:
                         f"{user['email']} is the only owner of account {account['account_id']} "
                         f"({account['name']}): delete the account or make another member its owner first"
                     )
-            fields = {"kind": "user", "account_id": None, "at": requested, "user_id": user["id"]}
-            fields["email_hash"] = self.ledger.hash(user["email"].lower())
-            self.ledger.append({**fields, "target": target})  # no receipt row to restore: it names no account
             counts = erase_users(conn, [user["id"]])
             for account in accounts:
                 audit.record(conn, account["account_id"], actor, "deletion.user", target, {"receipt": receipt_id})
+        self.ledger.append(erasure_entry(self.ledger, user))
         return {
             "id": receipt_id,
             "kind": "user",
