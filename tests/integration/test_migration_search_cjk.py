@@ -5,16 +5,12 @@ leaves the index as the store before it removes rows."""
 from __future__ import annotations
 
 from promptwatch.server.store import accounts as account_store
-from promptwatch.server.store import deletion, session_queries
-from promptwatch.server.store.bodies import encode_body
+from promptwatch.server.store import deletion
 from promptwatch.server.store.engine import make_engine
 from promptwatch.server.store.schema_version import downgrade, upgrade
-from promptwatch.server.store.session_queries import SessionFilter
-from promptwatch.server.store.tables.activities import activities, activity_bodies
-from promptwatch.server.store.tables.sessions import sessions
 from tests.support.databases import fresh_database
 
-from .test_migrations import NOW, _index_as_before_0012, _matching, _sqlite_indexed_words
+from .test_migrations import NOW, _matching, _sqlite_indexed_words, sessions_found, stored_with_errors
 
 BEFORE = "0016_failed_and_feedback_indexes"
 STORED = {  # error, body, and the text the store indexed it with before 0017 (a run of characters one word)
@@ -36,27 +32,12 @@ def test_0017_indexes_chinese_and_japanese_again_as_pairs_and_they_are_deleted_c
         upgrade(engine, BEFORE)
         with engine.begin() as conn:
             account = account_store.create_account(conn, "acme", NOW)
-            session_pks, activity_pks = {}, {}
-            for name, (error, body, indexed) in STORED.items():
-                session_pks[name] = conn.execute(
-                    sessions.insert().returning(sessions.c.pk),
-                    {"account_id": account, "id": name, "start_time": NOW, "updated_at": NOW, "source": "native"},
-                ).scalar_one()
-                activity_pks[name] = pk = conn.execute(
-                    activities.insert().returning(activities.c.pk),
-                    {"account_id": account, "session_pk": session_pks[name], "id": name, "activity_type": "log",
-                     "start_time": NOW, "updated_at": NOW, "error": error},
-                ).scalar_one()  # fmt: skip
-                blob = b"\x01sealed" if body is None else encode_body(body)
-                conn.execute(activity_bodies.insert(), {"activity_pk": pk, "account_id": account, "body": blob})
-                if indexed:
-                    _index_as_before_0012(conn, pk, account, indexed)
+            session_pks, activity_pks = stored_with_errors(conn, account, STORED)
         upgrade(engine)
         with engine.begin() as conn:
 
             def found(q: str) -> set[int]:
-                rows = session_queries.list_sessions(conn, account, SessionFilter(q=q), 50, "newest", None)
-                return {row["pk"] for row in rows}
+                return sessions_found(conn, account, q)
 
             for q in ("东京", "东京大学", "大学附近", "近"):
                 assert found(q) == {session_pks["tokyo"]}, q

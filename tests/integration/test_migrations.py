@@ -12,8 +12,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select
 
 from promptwatch.server.store import accounts as account_store
+from promptwatch.server.store import session_queries
+from promptwatch.server.store.bodies import encode_body
 from promptwatch.server.store.engine import make_engine
 from promptwatch.server.store.schema_version import _config, current_revision, downgrade, head_revision, upgrade
+from promptwatch.server.store.session_queries import SessionFilter
 from promptwatch.server.store.tables import load_all
 from promptwatch.server.store.tables.accounts import projects
 from promptwatch.server.store.tables.activities import activities, activity_bodies
@@ -152,9 +155,7 @@ def test_0012_indexes_older_rows_again_to_be_found_by_their_words_and_deleted_cl
     """Before 0012 the index held chat roles. SQLite removes a row by the text it was indexed with, which the
     store computes from the body with the rule of its time: after 0012 a chat stored before it is found by its
     words only and deleted without leaving words behind; the downgrade indexes with the old rule again."""
-    from promptwatch.server.store import deletion, session_queries
-    from promptwatch.server.store.bodies import encode_body
-    from promptwatch.server.store.session_queries import SessionFilter
+    from promptwatch.server.store import deletion
 
     stored = {  # body, and the text the store indexed it with before 0012
         "refund": (
@@ -223,6 +224,34 @@ def _index_as_before_0012(conn, pk: int, account: int, indexed: str) -> None:
             "INSERT INTO activity_search VALUES (%(pk)s, %(account)s, strip(to_tsvector('simple', %(text)s)))",
             {"pk": pk, "account": account, "text": indexed},
         )
+
+
+def stored_with_errors(conn, account: int, stored: dict) -> tuple[dict, dict]:
+    """A session of one `log` activity for each of `stored`'s names, each `(error, body, indexed text)`: the body
+    stored (None: an encrypted one) and, unless the text is empty, indexed with that text as the store did
+    before 0012. Returns ({name: session pk}, {name: activity pk})."""
+    session_pks, activity_pks = {}, {}
+    for name, (error, body, indexed) in stored.items():
+        session_pks[name] = conn.execute(
+            sessions.insert().returning(sessions.c.pk),
+            {"account_id": account, "id": name, "start_time": NOW, "updated_at": NOW, "source": "native"},
+        ).scalar_one()
+        activity_pks[name] = pk = conn.execute(
+            activities.insert().returning(activities.c.pk),
+            {"account_id": account, "session_pk": session_pks[name], "id": name, "activity_type": "log",
+             "start_time": NOW, "updated_at": NOW, "error": error},
+        ).scalar_one()  # fmt: skip
+        blob = b"\x01sealed" if body is None else encode_body(body)
+        conn.execute(activity_bodies.insert(), {"activity_pk": pk, "account_id": account, "body": blob})
+        if indexed:
+            _index_as_before_0012(conn, pk, account, indexed)
+    return session_pks, activity_pks
+
+
+def sessions_found(conn, account: int, q: str) -> set[int]:
+    """The pks of the sessions the session list's text search finds."""
+    rows = session_queries.list_sessions(conn, account, SessionFilter(q=q), 50, "newest", None)
+    return {row["pk"] for row in rows}
 
 
 def _matching(conn, word: str) -> set[int]:
