@@ -173,27 +173,13 @@ def test_0012_indexes_older_rows_again_to_be_found_by_their_words_and_deleted_cl
         upgrade(engine, "0011_search_without_positions")
         with engine.begin() as conn:
             account = account_store.create_account(conn, "acme", NOW)
-            session_pks, activity_pks = {}, {}
-            for name, (body, indexed) in stored.items():
-                session_pks[name] = conn.execute(
-                    sessions.insert().returning(sessions.c.pk),
-                    {"account_id": account, "id": name, "start_time": NOW, "updated_at": NOW, "source": "native"},
-                ).scalar_one()
-                activity_pks[name] = pk = conn.execute(
-                    activities.insert().returning(activities.c.pk),
-                    {"account_id": account, "session_pk": session_pks[name], "id": name, "activity_type": "log",
-                     "start_time": NOW, "updated_at": NOW},
-                ).scalar_one()  # fmt: skip
-                conn.execute(
-                    activity_bodies.insert(), {"activity_pk": pk, "account_id": account, "body": encode_body(body)}
-                )
-                _index_as_before_0012(conn, pk, account, indexed)
+            without_errors = {name: (None, body, indexed) for name, (body, indexed) in stored.items()}
+            session_pks, activity_pks = stored_with_errors(conn, account, without_errors)
         upgrade(engine)
         with engine.begin() as conn:
 
             def found(q: str) -> set[int]:
-                rows = session_queries.list_sessions(conn, account, SessionFilter(q=q), 50, "newest", None)
-                return {row["pk"] for row in rows}
+                return sessions_found(conn, account, q)
 
             assert found("system") == {session_pks["log"]} and found("user") == set()
             assert found("refund") == {session_pks["refund"]} and found("parcel way") == {session_pks["parcel"]}
