@@ -160,6 +160,23 @@ def test_p11_a_project_limited_admin_sets_the_retention_of_its_own_project_only(
         ]
 
 
+def test_p11_a_project_limited_admin_reads_its_own_project_s_retention_and_receipts_only(live_server, shop_admin):
+    admin, _, limited = shop_admin
+    with live_server.client(admin) as owner:
+        for project in (None, "shop", "blog"):
+            assert owner.put("/api/v1/retention", json={"project": project, "content_days": 40}).status_code == 200
+        blog = owner.post("/api/v1/deletions/time-range", json={**RANGE, "project": "blog"}).json()
+    with live_server.client(limited) as client:
+        assert {p["project"] for p in client.get("/api/v1/retention").json()["items"]} == {None, "shop"}
+        shop = client.post("/api/v1/deletions/time-range", json=RANGE).json()
+        assert [r["id"] for r in client.get("/api/v1/deletions").json()["items"]] == [shop["id"]]
+        assert client.get(f"/api/v1/deletions/{shop['id']}").json()["counts"]["sessions"] == 1
+        assert client.get(f"/api/v1/deletions/{blog['id']}").status_code == 404
+    with live_server.client(admin) as owner:
+        assert {r["id"] for r in owner.get("/api/v1/deletions").json()["items"]} == {blog["id"], shop["id"]}
+        assert len(owner.get("/api/v1/retention").json()["items"]) == 3
+
+
 def test_p18_a_project_limited_time_range_deletion_keeps_to_its_project(live_server, shop_admin):
     admin, sessions, limited = shop_admin
     with live_server.client(limited) as client:

@@ -154,6 +154,14 @@ WORK = {
 }
 
 
+def _limit_of(conn: Connection, caller: Caller) -> int | None:
+    """The project a project-limited caller acts in (-1 when it has none yet), None for an account-wide one:
+    receipts are listed under it."""
+    if not caller.project:
+        return None
+    return account_store.project_id(conn, caller.account_id, caller.project) or -1
+
+
 def reapply_deletion(conn: Connection, entry: LedgerEntry, now: datetime) -> dict:
     """Apply a ledger entry again (after a restore); deleting what is already gone changes nothing."""
     return WORK[entry["kind"]](conn, entry["account_id"], entry, now)
@@ -185,6 +193,7 @@ class DeletionService(PromptLoopDeletions, DatasetDeletions, UserErasures):
         account_id, kind = entry["account_id"], entry["kind"]
         counts = self._delete_bulk_sessions(account_id, kind, entry, requested)
         with self._rt.engine.begin() as conn:
+            project_id = _limit_of(conn, actor) if isinstance(actor, Caller) else None  # before its project goes
             people = people_store.users_only_in(conn, account_id) if kind == "account" else []
             work = WORK[kind](conn, account_id, entry, requested)  # its memberships go
             for name, value in [*work.items(), *erase_users(conn, [user["id"] for user in people]).items()]:
@@ -199,7 +208,7 @@ class DeletionService(PromptLoopDeletions, DatasetDeletions, UserErasures):
                 "unreadable_at": utc_now(),
                 "purged_at": None,
             }
-            lifecycle_store.add_receipt(conn, **receipt)
+            lifecycle_store.add_receipt(conn, **receipt, project_id=project_id)
             audit.record(conn, account_id, actor, f"deletion.{kind}", target[:200], {"receipt": receipt_id})
         for user in people:
             self.ledger.append(erasure_entry(self.ledger, user))
@@ -239,15 +248,11 @@ class DeletionService(PromptLoopDeletions, DatasetDeletions, UserErasures):
 
     def delete_session(self, caller: Caller, session_id: str) -> dict:
         caller.require("ingest")
-        entry = {"session_ids": [session_id]}
         with self._rt.engine.connect() as conn:
-            if caller.project:
-                entry["project_id"] = account_store.project_id(conn, caller.account_id, caller.project) or -1
-            if not deletion_store.session_pks(
-                conn, caller.account_id, ids=[session_id], project_id=entry.get("project_id")
-            ):
+            project_id = _limit_of(conn, caller)
+            if not deletion_store.session_pks(conn, caller.account_id, ids=[session_id], project_id=project_id):
                 raise NotFound(f"no session {session_id!r}")
-        return self._delete(caller, "session", session_id, entry)
+        return self._delete(caller, "session", session_id, {"session_ids": [session_id], "project_id": project_id})
 
     def delete_activity(self, caller: Caller, activity_id: str) -> dict:
         caller.require("ingest")
@@ -305,14 +310,16 @@ class DeletionService(PromptLoopDeletions, DatasetDeletions, UserErasures):
         return self._delete(caller, "account", str(caller.account_id), {})
 
     def receipts(self, caller: Caller) -> list[dict]:
+        """A project-limited caller sees the receipts of deletions made within its project's limit only."""
         caller.require("read")
         with self._rt.engine.connect() as conn:
-            return [receipt_view(r) for r in lifecycle_store.receipts(conn, caller.account_id)]
+            project_id = _limit_of(conn, caller)
+            return [receipt_view(r) for r in lifecycle_store.receipts(conn, caller.account_id, project_id)]
 
     def receipt(self, caller: Caller, receipt_id: str) -> dict:
         caller.require("read")
         with self._rt.engine.connect() as conn:
-            row = lifecycle_store.receipt(conn, caller.account_id, receipt_id)
+            row = lifecycle_store.receipt(conn, caller.account_id, receipt_id, _limit_of(conn, caller))
         if row is None:
             raise NotFound(f"no deletion receipt {receipt_id!r}")
         return receipt_view(row)

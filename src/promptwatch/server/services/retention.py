@@ -29,10 +29,11 @@ class RetentionService:
         self._rt = runtime
 
     def list(self, caller: Caller) -> list[dict]:
+        """The account's default and every project's; a project-limited caller's: the default and its own."""
         caller.require("read")
         with self._rt.engine.connect() as conn:
             names = {p["id"]: p["name"] for p in account_store.list_projects(conn, caller.account_id)}
-            return [
+            policies = [
                 {
                     "project": names.get(p["project_id"]) if p["project_id"] else None,
                     "content_days": p["content_days"],
@@ -41,6 +42,7 @@ class RetentionService:
                 }
                 for p in lifecycle_store.policies(conn, caller.account_id)
             ]
+        return [p for p in policies if caller.project is None or p["project"] in (None, caller.project)]
 
     def set(self, caller: Caller, project: str | None, content_days: int | None, aggregate_days: int | None) -> dict:
         """The account's default (`project` None) or one project's; a project-limited admin sets its own project's."""

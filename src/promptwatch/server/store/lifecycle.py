@@ -14,20 +14,26 @@ def add_receipt(conn: Connection, **values) -> None:
     conn.execute(insert(deletion_receipts).values(**values))
 
 
-def receipts(conn: Connection, account_id: int, limit: int = 200) -> list[RowMapping]:
+def _of(account_id: int, project_id: int | None) -> list:
+    """The receipts an account-wide caller sees (`project_id` None), or those of one project's deletions."""
+    where = [deletion_receipts.c.account_id == account_id]
+    if project_id is not None:
+        where.append(deletion_receipts.c.project_id == project_id)
+    return where
+
+
+def receipts(conn: Connection, account_id: int, project_id: int | None = None, limit: int = 200) -> list[RowMapping]:
     query = (
         select(deletion_receipts)
-        .where(deletion_receipts.c.account_id == account_id)
+        .where(*_of(account_id, project_id))
         .order_by(deletion_receipts.c.requested_at.desc())
         .limit(limit)
     )
     return list(conn.execute(query).mappings())
 
 
-def receipt(conn: Connection, account_id: int, receipt_id: str) -> RowMapping | None:
-    query = select(deletion_receipts).where(
-        deletion_receipts.c.account_id == account_id, deletion_receipts.c.id == receipt_id
-    )
+def receipt(conn: Connection, account_id: int, receipt_id: str, project_id: int | None = None) -> RowMapping | None:
+    query = select(deletion_receipts).where(*_of(account_id, project_id), deletion_receipts.c.id == receipt_id)
     return conn.execute(query).mappings().first()
 
 

@@ -103,7 +103,14 @@ CUSTOMER_TABLES: tuple[CustomerTable, ...] = (
         references=(("project_id", "projects"),),
     ),
     CustomerTable(usage.price_overrides, "account_id", "price_overrides", "account deletion", "account"),
-    CustomerTable(lifecycle.deletion_receipts, "account_id", "deletion_receipts", "kept with the account row", "proof"),
+    CustomerTable(
+        lifecycle.deletion_receipts,
+        "account_id",
+        "deletion_receipts",
+        "kept with the account row",
+        "proof",
+        references=(("project_id", "projects"),),
+    ),
     CustomerTable(
         lifecycle.retention_policies,
         "account_id",

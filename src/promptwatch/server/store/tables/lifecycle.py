@@ -19,6 +19,7 @@ deletion_receipts = Table(
     Column("requested_at", UtcDateTime(), nullable=False),
     Column("unreadable_at", UtcDateTime(), nullable=False),
     Column("purged_at", UtcDateTime(), nullable=True),
+    Column("project_id", SurrogateKey, nullable=True),  # the project its requester was limited to; NULL: none
     Index("ix_deletion_receipts_account", "account_id", "requested_at"),
 )
 
