@@ -274,5 +274,5 @@ def test_p18_an_import_says_what_it_left_out_because_the_account_deleted_it(ui, 
     status = ui.page.locator("[role=status]:has-text('Imported:')")
     expect(status).to_contain_text(
         "nothing new. Left out, as this account deleted them: 1 sessions and 1 activities. "
-        "Left out, as copies of calls this account deleted: 1 dataset items."
+        "Left out, as this account deleted them or the calls they were copied from: 0 datasets and 1 dataset items."
     )

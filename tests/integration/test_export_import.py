@@ -9,6 +9,7 @@ import io
 import json
 import struct
 import zipfile
+from urllib.parse import quote
 
 from promptwatch.server.services.archive import export_archive
 from promptwatch.server.services.runtime import Runtime
@@ -365,7 +366,7 @@ def test_p18_an_import_never_brings_back_what_the_account_deleted(live_server):
         imported = admin.post("/api/v1/import", content=archive, headers={"content-type": "application/zip"})
         assert imported.status_code == 200, imported.text
         answer = imported.json()
-        assert answer["left_out_deleted"] == {"sessions": 2, "activities": 4, "dataset_items": 0}
+        assert answer["left_out_deleted"] == {"sessions": 2, "activities": 4, "datasets": 0, "dataset_items": 0}
         assert answer["imported"]["sessions"] == answer["imported"]["activities"] == 0
         assert answer["imported"]["activity_bodies"] == answer["imported"]["annotations"] == 0
         assert client.get("/api/v1/sessions", params={"tenant": "alice"}).json()["items"] == []
@@ -409,3 +410,95 @@ def test_p2_an_export_is_one_moment_while_calls_are_deleted(live_server):
     exported = next(s for s in rows["sessions"] if s["id"] == sid)
     calls = [a["id"] for a in rows["activities"] if a["id"] in (kept, doomed)]
     assert exported["activity_count"] == len(calls) == 2
+
+
+def stored_item_ids(client) -> set[str]:
+    """The ids of every dataset item the account holds, in whichever dataset."""
+    names = [d["name"] for d in client.get("/api/v1/datasets").json()["items"]]
+    return {
+        item["id"] for name in names for item in client.get(f"/api/v1/datasets/{quote(name)}/items").json()["items"]
+    }
+
+
+def test_p18_an_import_never_brings_back_a_deleted_dataset(live_server):
+    """An export taken before a dataset was deleted, imported after it, leaves the dataset out with its items
+    and share links (the archive's link would open it again): it stays deleted, and is counted. Another
+    account's dataset of the same name, made before the deletion, is another dataset: it comes in."""
+    tenant, other = live_server.new_tenant("dataset-deleted-then-imported"), live_server.new_tenant("same-name")
+    admin_key = live_server.accounts()._rt.keys.create(tenant.account_id, "admin")
+    name = f"golden {uid()}"
+    items = [{"id": uid("i-"), "input": "first"}, {"id": uid("i-"), "input": "second"}]
+    theirs = [{"id": uid("i-"), "input": "another account's"}]
+    zipped = {"content-type": "application/zip"}
+    with live_server.client(live_server.accounts()._rt.keys.create(other.account_id, "admin")) as them:
+        assert them.post("/api/v1/datasets", json={"name": name}).status_code == 201
+        assert them.post(f"/api/v1/datasets/{quote(name)}/items", json={"items": theirs}).status_code == 201
+        their_archive = them.get("/api/v1/export").content
+    with live_server.client(admin_key) as admin, live_server.client() as anonymous:
+        assert admin.post("/api/v1/datasets", json={"name": name}).status_code == 201
+        assert admin.post(f"/api/v1/datasets/{quote(name)}/items", json={"items": items}).status_code == 201
+        link = admin.post("/api/v1/share-links", json={"kind": "dataset", "object_id": name}).json()
+        assert anonymous.get(link["api_url"]).status_code == 200
+        archive = admin.get("/api/v1/export").content
+        assert admin.delete(f"/api/v1/datasets/{quote(name)}").is_success
+        imported = admin.post("/api/v1/import", content=archive, headers=zipped)
+        assert imported.status_code == 200, imported.text
+        answer = imported.json()
+        assert answer["left_out_deleted"] == {"sessions": 0, "activities": 0, "datasets": 1, "dataset_items": 2}
+        assert [answer["imported"][kind] for kind in ("datasets", "dataset_items", "share_links")] == [0, 0, 0]
+        assert admin.get(f"/api/v1/datasets/{quote(name)}").status_code == 404
+        assert admin.get("/api/v1/share-links").json()["items"] == []
+        assert anonymous.get(link["api_url"]).status_code == 404
+
+        imported = admin.post("/api/v1/import", content=their_archive, headers=zipped)
+        assert imported.status_code == 200, imported.text
+        answer = imported.json()
+        assert answer["left_out_deleted"] == {"sessions": 0, "activities": 0, "datasets": 0, "dataset_items": 0}
+        assert stored_item_ids(admin) == {theirs[0]["id"]}
+
+
+def test_p18_an_import_never_brings_back_a_deleted_project(live_server):
+    """An export taken before a project was deleted, imported after it: the project stays deleted, with its
+    sessions, its datasets and its retention policy; the rest of the archive comes in."""
+    tenant = live_server.new_tenant("project-deleted-then-imported")
+    admin_key = live_server.accounts()._rt.keys.create(tenant.account_id, "admin")
+    shop, kept = uid("s-"), uid("s-")
+    with live_server.client(admin_key) as admin:
+        sessions = [session(shop, tracking_project="shop"), session(kept)]  # a project of the account's would clash
+        assert admin.post("/api/v1/ingest", json={"sessions": sessions}).json()["stored"] == 2
+        assert admin.post("/api/v1/datasets", json={"name": "shop set", "project": "shop"}).status_code == 201
+        assert admin.put("/api/v1/retention", json={"project": "shop", "content_days": 9}).status_code == 200
+        archive = admin.get("/api/v1/export").content
+        assert admin.delete("/api/v1/projects/shop").is_success
+        assert admin.delete(f"/api/v1/sessions/{kept}").status_code == 204
+        assert admin.get("/api/v1/retention").json()["items"] == []  # the project's policy went with it
+        imported = admin.post("/api/v1/import", content=archive, headers={"content-type": "application/zip"})
+        assert imported.status_code == 200, imported.text
+        assert imported.json()["left_out_deleted"] == {
+            "sessions": 2,
+            "activities": 0,
+            "datasets": 1,
+            "dataset_items": 0,
+        }
+        assert "shop" not in {p["name"] for p in admin.get("/api/v1/projects").json()["items"]}
+        assert admin.get("/api/v1/datasets").json()["items"] == []
+        assert admin.get("/api/v1/retention").json()["items"] == []
+
+
+def test_p18_an_import_never_brings_back_a_deleted_dataset_item(live_server):
+    """An item deleted on its own, then its dataset with the project it belonged to: an export taken before
+    both, imported after, leaves the item out, and counts it."""
+    tenant = live_server.new_tenant("item-deleted-then-imported")
+    admin_key = live_server.accounts()._rt.keys.create(tenant.account_id, "admin")
+    name, doomed = f"golden {uid()}", uid("i-")
+    with live_server.client(admin_key) as admin:
+        assert admin.post("/api/v1/datasets", json={"name": name, "project": "shop"}).status_code == 201
+        added = admin.post(f"/api/v1/datasets/{quote(name)}/items", json={"items": [{"id": doomed, "input": "x"}]})
+        assert added.status_code == 201, added.text
+        archive = admin.get("/api/v1/export").content
+        assert admin.delete(f"/api/v1/datasets/{quote(name)}/items/{doomed}").is_success
+        assert admin.delete("/api/v1/projects/shop").is_success
+        imported = admin.post("/api/v1/import", content=archive, headers={"content-type": "application/zip"})
+        assert imported.status_code == 200, imported.text
+        assert imported.json()["left_out_deleted"]["dataset_items"] == 1
+        assert doomed not in stored_item_ids(admin)

@@ -80,7 +80,7 @@ def test_p18_an_imported_session_counts_only_the_calls_it_kept(live_server):
         for deleted in (f"activities/{failed}", f"activities/{twin}", f"sessions/{gone_sid}"):
             assert admin.delete(f"/api/v1/{deleted}").is_success, deleted
         answer = import_archive(admin, archive)
-        assert answer["left_out_deleted"] == {"sessions": 1, "activities": 3, "dataset_items": 0}
+        assert answer["left_out_deleted"] == {"sessions": 1, "activities": 3, "datasets": 0, "dataset_items": 0}
         stored = admin.get(f"/api/v1/sessions/{sid}").json()
         assert {a["id"] for a in stored["activities"]} == {root, kept}
         for held, totals in expected.items():
@@ -124,22 +124,19 @@ def item_ids(client, dataset: str) -> set[str]:
 
 
 def test_p18_dataset_items_copied_from_deleted_calls_stay_deleted(live_server):
-    """A dataset deleted by mistake is imported again from an earlier export, after the calls some of its items
-    were copied from were deleted: the items copied from a session or call the import leaves out stay out,
-    edited or not, and are counted. An item whose source was deleted before the export comes in: the account
-    kept it after that deletion, as deleting a call keeps its copies. Imported into another account, every
-    item comes in as it was (P2)."""
-    tenant = live_server.new_tenant("copies")
-    admin_key = admin_of(live_server, tenant)
+    """An archive is imported into an account that stored the calls some of its dataset's items were copied
+    from, and deleted them: the items copied from a session or call the import leaves out stay out, edited or
+    not, and are counted. An item whose source was deleted before the export comes in: the source account kept
+    it after that deletion, as deleting a call keeps its copies. Imported into an account that deleted nothing,
+    every item comes in as it was (P2)."""
+    source, target = live_server.new_tenant("copies"), live_server.new_tenant("copies-target")
     sid, earlier_sid, hand_sid = uid("s-"), uid("s-"), uid("s-")
     first, second, earlier = uid("a-"), uid("a-"), uid("a-")
     dataset = f"golden {uid()}"
-    with live_server.client(admin_key) as admin:
-        ingest(
-            admin,
-            [session(sid, tracking_project="shop"), session(earlier_sid)],
-            [llm(first, sid, generated="secret answer"), llm(second, sid), llm(earlier, earlier_sid)],
-        )
+    shop = [session(sid, tracking_project="shop")]
+    shop_calls = [llm(first, sid, generated="secret answer"), llm(second, sid)]
+    with live_server.client(admin_of(live_server, source)) as admin:
+        ingest(admin, [*shop, session(earlier_sid)], [*shop_calls, llm(earlier, earlier_sid)])
         assert admin.post("/api/v1/datasets", json={"name": dataset}).status_code == 201
         copies = {
             copy_of(admin, dataset, first),
@@ -157,18 +154,19 @@ def test_p18_dataset_items_copied_from_deleted_calls_stay_deleted(live_server):
         assert added.status_code == 201, added.text
         archive = admin.get("/api/v1/export").content
 
+    with live_server.client(admin_of(live_server, target)) as admin:
+        ingest(admin, shop, shop_calls)
         assert admin.delete(f"/api/v1/activities/{first}").is_success
         assert admin.delete("/api/v1/projects/shop").is_success  # the session goes, with the second call
-        assert admin.delete(f"/api/v1/datasets/{quote(dataset)}").is_success
         answer = import_archive(admin, archive)
-        assert answer["left_out_deleted"] == {"sessions": 1, "activities": 2, "dataset_items": 4}
+        assert answer["left_out_deleted"] == {"sessions": 1, "activities": 2, "datasets": 0, "dataset_items": 4}
         assert item_ids(admin, dataset) == {before_export, by_hand[0]["id"], by_hand[2]["id"]}
         assert "secret answer" not in admin.get(f"/api/v1/datasets/{quote(dataset)}/items").text
 
     elsewhere = live_server.new_tenant("copies-elsewhere")
     with live_server.client(admin_of(live_server, elsewhere)) as admin:
         answer = import_archive(admin, archive)
-        assert answer["left_out_deleted"] == {"sessions": 0, "activities": 0, "dataset_items": 0}
+        assert answer["left_out_deleted"] == {"sessions": 0, "activities": 0, "datasets": 0, "dataset_items": 0}
         assert item_ids(admin, dataset) == copies | {before_export} | {item["id"] for item in by_hand}
 
 
@@ -190,4 +188,5 @@ def test_p18_the_command_line_import_counts_the_items_left_out(live_server, tmp_
     )
     assert imported.returncode == 0, imported.stderr
     assert "left out, as this account deleted them: 1 sessions and 1 activities" in imported.stderr
-    assert "left out, as copies of calls this account deleted: 1 dataset items" in imported.stderr
+    said = "left out, as this account deleted them or the calls they were copied from: 0 datasets and 1 dataset items"
+    assert said in imported.stderr

@@ -87,5 +87,8 @@ def import_(
             f"left out, as this account deleted them: {left_out['sessions']} sessions and "
             f"{left_out['activities']} activities, with what refers to them"
         )
-    if left_out["dataset_items"]:
-        console.print(f"left out, as copies of calls this account deleted: {left_out['dataset_items']} dataset items")
+    if left_out["datasets"] or left_out["dataset_items"]:
+        console.print(
+            f"left out, as this account deleted them or the calls they were copied from: {left_out['datasets']} "
+            f"datasets and {left_out['dataset_items']} dataset items"
+        )

@@ -24,6 +24,7 @@ from ..store.bodies import decode_body, encode_body
 from ..store.engine import snapshot
 from ..store.schema_version import head_revision
 from .clock import utc_now
+from .import_deletions import exported_by, ledgered_deletions
 from .import_redaction import ImportRedaction
 from .import_validation import parse_row
 from .redaction import RedactionService
@@ -118,9 +119,10 @@ def import_archive(runtime: Runtime, path: Path, account_id: int, progress: Prog
     checked (`import_validation`), and the content is masked by the account's redaction rules as ingestion
     masks it. Sessions and activities the account deleted stay deleted: they are left out, with everything
     that refers to them and the dataset items copied from them, and their share of the imported sessions'
-    totals and roll-ups is taken out (`Remapper.settle`). Returns `{"imported": rows per kind,
-    "left_out_deleted": {"sessions", "activities", "dataset_items"}}`; a bad archive raises InvalidInput and
-    stores nothing."""
+    totals and roll-ups is taken out (`Remapper.settle`). An export of the same account also leaves out the
+    projects, datasets and dataset items its deletion ledger names (`import_deletions`). Returns
+    `{"imported": rows per kind, "left_out_deleted": {"sessions", "activities", "datasets", "dataset_items"}}`;
+    a bad archive raises InvalidInput and stores nothing."""
     note = progress or (lambda _kind, _rows: None)
     try:
         archive = zipfile.ZipFile(path)
@@ -129,7 +131,10 @@ def import_archive(runtime: Runtime, path: Path, account_id: int, progress: Prog
     with archive:
         manifest = read_manifest(archive)
         _verify(archive, manifest)
-        remapper, counts = Remapper(account_id), {}
+        with runtime.engine.connect() as conn:
+            own = exported_by(conn, archive, account_id)
+        remapper = Remapper(account_id, ledgered_deletions(runtime.ledger, account_id) if own else None)
+        counts = {}
         crypto = runtime.crypto
         rules = RedactionService(runtime)
         redaction = ImportRedaction(rules.stage, account_id, rules.mask)
@@ -159,7 +164,7 @@ def import_archive(runtime: Runtime, path: Path, account_id: int, progress: Prog
                 raise Conflict("the account already holds objects with the archive's ids") from None
             raise InvalidInput(f"{kind}.jsonl holds a row this database cannot store", file=f"{kind}.jsonl") from None
     left_out = {table: len(ids) for table, ids in remapper.left_out_ids.items()}
-    return {"imported": counts, "left_out_deleted": {**left_out, "dataset_items": remapper.left_out_copies}}
+    return {"imported": counts, "left_out_deleted": left_out}
 
 
 def _insert(conn, remapper: Remapper, entry, rows: list[dict], crypto, account_id: int) -> int:

@@ -2,7 +2,8 @@
 `services/deletion.py`: ledger entries hold a keyed hash of the dataset's name and the item ids, and re-applying
 one after a restore finds the objects again. A project's deletion takes its datasets through the registry
 and their share links through `delete_project_share_links`; an end user's erasure takes the items copied
-from their calls (`store/datasets.py` `delete_copies`)."""
+from their calls (`store/datasets.py` `delete_copies`). An archive's import leaves out what these entries name
+(`import_deletions.py`)."""
 
 from __future__ import annotations
 

@@ -75,7 +75,7 @@ class DeletionLedger:
             return
         with open(self.path, encoding="utf-8") as handle:
             for line in handle:
-                if line.strip():
+                if line.strip() and line.endswith("\n"):  # not a line another process is writing
                     entry = json.loads(line)
                     if after is None or datetime.fromisoformat(entry["at"]) > after:
                         yield self.entry(entry)

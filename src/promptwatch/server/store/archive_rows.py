@@ -2,12 +2,14 @@
 tenant, following foreign keys from its sessions, and the dataset items copied from its calls), and inserted
 into another account with every surrogate id remapped. Sessions and activities the target account deleted
 stay deleted: an import leaves them out, with every row that refers to them, the dataset items copied from
-them, and their share of the sessions' totals and of the hourly roll-ups the archive brings."""
+them, and their share of the sessions' totals and of the hourly roll-ups the archive brings. So do the
+projects, datasets and dataset items it deleted, which its deletion ledger names (the service layer reads it,
+`services/import_deletions.py`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import timezone
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
 
 from sqlalchemy import Connection, Table, and_, func, literal, select, update
 
@@ -17,10 +19,11 @@ from .dialect import in_list, insert_for, list_value
 from .ingest_writer import add_usage, usage_key
 from .registry import CUSTOMER_TABLES, CustomerTable
 from .tables import metadata
-from .tables.accounts import accounts
+from .tables.accounts import accounts, projects
 from .tables.activities import activities
-from .tables.datasets import dataset_items
+from .tables.datasets import dataset_items, datasets
 from .tables.sessions import sessions
+from .tables.sharing import share_links
 from .tables.usage import DIMENSIONS, usage_hourly
 from .tombstones import deleted_ids
 
@@ -92,27 +95,32 @@ def _surrogate_key(table: Table) -> str | None:
 
 # the tables whose rows' `id` a deletion's tombstone names, with the tombstone's kind
 _TOMBSTONED = {sessions.name: "session", activities.name: "activity"}
+# whether the account deleted a project or dataset ("project", "dataset": its name) or an item ("dataset_item",
+# its id) created at a moment: a name or id used again after its deletion names another object
+Ledgered = Callable[[str, str, datetime], bool]
+_LEFT_OUT_KINDS = (sessions.name, activities.name, datasets.name, dataset_items.name)  # counted in the answer
 _SESSION_TOTALS = ("prompt_tokens", "completion_tokens", "total_tokens", "cost")  # summed from its activities
 _USAGE_KEY = tuple(usage_hourly.c[name] for name in DIMENSIONS if name != "account_id")
 
 
 class Remapper:
-    """Inserts rows of one account's archive into another account, remapping surrogate ids. `left_out` holds,
-    per table, the archive's keys of the rows left out because the target account deleted them or what they
-    refer to; `left_out_ids` the ids of those sessions and activities, and `left_out_copies` counts the dataset
-    items left out because they were copied from one of them (they name it by id, and hold a copy of its input
-    and output). The tenants of deleted sessions are left out of the rows that name a tenant (the hourly
-    roll-ups, which an erasure relabels): imported, they would bring an erased tenant's name back and count its
-    usage twice. Sessions come before those tables in `exported_tables`. Once every row is in, `settle` takes
-    what was left out from the sessions' totals and from the roll-ups the archive brought."""
+    """Inserts rows of one account's archive into another account, remapping surrogate ids. `left_out` holds, per
+    table, the archive's keys of the rows left out because the target account deleted them or what they refer to;
+    `left_out_ids` the ids of those sessions and activities, and the names of the datasets and the ids of the
+    dataset items left out as deleted: those that `ledgered` names (a project with everything in it, a dataset with
+    its items and share links), and the items copied from a session or activity left out (they name it by id, and
+    hold a copy of its input and output). The tenants of deleted sessions are left out of the rows that name a
+    tenant (the hourly roll-ups, which an erasure relabels): imported, they would bring an erased tenant's name back
+    and count its usage twice. Sessions come before those tables in `exported_tables`. Once every row is in,
+    `settle` takes what was left out from the sessions' totals and from the roll-ups the archive brought."""
 
-    def __init__(self, target_account_id: int) -> None:
+    def __init__(self, target_account_id: int, ledgered: Ledgered | None = None) -> None:
         self.target = target_account_id
+        self.ledgered = ledgered or (lambda _kind, _id, _created_at: False)
         self.ids: dict[str, dict] = {"accounts": {}}
         self.left_out: dict[str, set] = {}
         self.left_out_tenants: set[str] = set()
-        self.left_out_ids: dict[str, set[str]] = {sessions.name: set(), activities.name: set()}
-        self.left_out_copies = 0
+        self.left_out_ids: dict[str, set[str]] = {name: set() for name in _LEFT_OUT_KINDS}
         self._placements: dict[int, tuple] = {}  # a left-out session's (target project id, tenant), by archive pk
         self._lost_from: set[int] = set()  # archive pks of the sessions whose activities were left out
         self._lost_calls: list[dict] = []  # the closed LLM calls left out: what the roll-ups counted
@@ -129,10 +137,8 @@ class Remapper:
             row = dict(source)
             if "account_id" in table.c:
                 row["account_id"] = self.target
-            skip = kind is not None and row["id"] in deleted
-            if table is dataset_items and self._copied_from_left_out(row):
-                self.left_out_copies += 1
-                skip = True
+            dataset_gone = self._ledgered_row(table, row)
+            skip = (kind is not None and row["id"] in deleted) or dataset_gone
             if skip and table is sessions and row["tracking_tenant"] is not None:
                 self.left_out_tenants.add(row["tracking_tenant"])
             if entry.tenant_column and row.get(entry.tenant_column) in self.left_out_tenants:
@@ -160,7 +166,7 @@ class Remapper:
             if skip:
                 if key:
                     self.left_out.setdefault(table.name, set()).add(row[key])
-                self._note_left_out(table, source)
+                self._note_left_out(table, source, dataset_gone)
                 continue
             if key:
                 old_keys.append(row.pop(key))
@@ -179,15 +185,28 @@ class Remapper:
         self.ids.setdefault(table.name, {}).update(zip(old_keys, (r[0] for r in returned)))
         return len(returned)
 
+    def _ledgered_row(self, table: Table, row: dict) -> bool:
+        """A project, dataset or item the account deleted, an item copied from a session or activity left out,
+        or a share link of a deleted dataset (a link names its dataset by name)."""
+        if table is projects:
+            return self.ledgered("project", row["name"], row["created_at"])
+        if table is datasets:
+            return self.ledgered("dataset", row["name"], row["created_at"])
+        if table is dataset_items:
+            return self._copied_from_left_out(row) or self.ledgered("dataset_item", row["id"], row["created_at"])
+        if table is share_links and row["kind"] == "dataset":
+            return self.ledgered("dataset", row["object_id"], row["created_at"])
+        return False
+
     def _copied_from_left_out(self, item: dict) -> bool:
         return (
             item.get("source_session_id") in self.left_out_ids[sessions.name]
             or item.get("source_activity_id") in self.left_out_ids[activities.name]
         )
 
-    def _note_left_out(self, table: Table, row: dict) -> None:
+    def _note_left_out(self, table: Table, row: dict, dataset_gone: bool) -> None:
         """What `settle` and the dataset items need to know of a session or activity left out (`row` as the
-        archive has it)."""
+        archive has it), and the datasets and items left out as deleted (`dataset_gone`: the row itself)."""
         if table is sessions:
             self.left_out_ids[sessions.name].add(row["id"])
             project_id = self.ids.get("projects", {}).get(row.get("project_id"))
@@ -197,6 +216,11 @@ class Remapper:
             self._lost_from.add(row["session_pk"])
             if row["activity_type"] == "llm-prompt" and row.get("end_time") is not None:
                 self._lost_calls.append(row)
+        elif table is datasets:
+            self.left_out_ids[datasets.name].add(row["name"])
+        elif table is dataset_items and (dataset_gone or row["dataset_pk"] in self.left_out.get(datasets.name, ())):
+            # not an item left out only because its dataset is not in the archive (a tenant's export)
+            self.left_out_ids[dataset_items.name].add(row["id"])
 
     def settle(self, conn: Connection) -> None:
         """Once every row is in: an imported session that lost activities counts only those it kept, and the

@@ -115,9 +115,10 @@ CUSTOMER_TABLES: tuple[CustomerTable, ...] = (
         lifecycle.retention_policies,
         "account_id",
         "retention_policies",
-        "account deletion",
+        "project or account deletion",
         "account",
         references=(("project_id", "projects"),),
+        project_column="project_id",
     ),
     # the prompt-improvement loop (issue 7)
     CustomerTable(

@@ -13,14 +13,18 @@ function counted(result) {
     .join(", ");
 }
 
-// what an archive held that this account deleted, and the dataset items copied from it: left out, so that it
-// stays deleted
+// what an archive held that this account deleted, and the dataset items copied from what it deleted: left
+// out, so that it stays deleted
 function leftOut(result) {
   const gone = result.left_out_deleted || {};
   const said = [];
   if (gone.sessions || gone.activities)
     said.push(`Left out, as this account deleted them: ${gone.sessions} sessions and ${gone.activities} activities.`);
-  if (gone.dataset_items) said.push(`Left out, as copies of calls this account deleted: ${gone.dataset_items} dataset items.`);
+  if (gone.datasets || gone.dataset_items)
+    said.push(
+      `Left out, as this account deleted them or the calls they were copied from: ${gone.datasets} datasets and ` +
+        `${gone.dataset_items} dataset items.`,
+    );
   return said.join(" ");
 }
 
