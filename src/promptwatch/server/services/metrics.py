@@ -20,6 +20,7 @@ from ..store import usage_queries
 from ..store.ingest_writer import bucket_value
 from ..store.usage_queries import UsageFilter
 from .credentials import Caller
+from .money import money
 from .runtime import Runtime
 
 SUMS = (
@@ -33,6 +34,7 @@ SUMS = (
     "saved_cost",
     "unpriced_calls",  # calls without a cost because their model has no price: "$x + N unpriced", not "$x"
 )
+COSTS = ("cost", "saved_cost")  # summed from float costs: answered as `money`
 GROUPS = (None, *usage_queries.GROUP_COLUMNS)
 INTERVALS = ("hour", "day", "week", "month")
 
@@ -130,9 +132,11 @@ class MetricsService:
             for histogram in (histograms[(time, group)], histograms[(group,)], histograms[everything]):
                 histogram[row["bucket"]] += row["count"]
 
-        def with_latency(key: tuple, values: dict) -> dict:
+        def as_answered(key: tuple, values: dict) -> dict:
+            """The sums of `key` with its costs as `money` and its latency percentiles."""
             return {
                 **values,
+                **{name: money(values[name]) for name in COSTS},
                 "latency_p50_ms": percentile(histograms[key], 0.5),
                 "latency_p95_ms": percentile(histograms[key], 0.95),
             }
@@ -140,13 +144,13 @@ class MetricsService:
         buckets = sorted((k for k in sums if len(k) == 2), key=lambda k: (k[0], k[1] or ""))
         # keyed by UTC instants (two hours of one local wall time, as when summer time ends, stay apart) and shown in
         # the zone, with its offset at each start
-        series = [{"time": shown_in(k[0], zone), "group": k[1], **with_latency(k, sums[k])} for k in buckets]
+        series = [{"time": shown_in(k[0], zone), "group": k[1], **as_answered(k, sums[k])} for k in buckets]
         groups = []
         if group_by is not None:  # each group over the whole range, the most expensive first
             keys = [k for k in sums if len(k) == 1]
             keys.sort(key=lambda k: (-sums[k]["cost"], k[0] or ""))
-            groups = [{"group": k[0], **with_latency(k, sums[k])} for k in keys]
-        totals = with_latency(everything, sums[everything])
+            groups = [{"group": k[0], **as_answered(k, sums[k])} for k in keys]
+        totals = as_answered(everything, sums[everything])
         return {"group_by": group_by, "interval": interval, "series": series, "groups": groups, "totals": totals}
 
     def _rows(self, caller: Caller, where: UsageFilter, project: str | None) -> tuple[list, list, dict]:

@@ -5,6 +5,8 @@ Prices come from the `genai-prices` table bundled in its wheel (pinned in pyproj
 `genai_prices.calc_price` takes 0.1-0.4 ms, so a `PriceBook` resolves each (model, provider) once, keeps
 the per-million-token rates in a bounded LRU cache and prices every later call in a few microseconds.
 Per-account `PriceOverride`s (custom and fine-tuned models) win over the table from their effective date.
+A cost is given as `money`, without the binary noise of its product (3 tokens at $0.10 per million tokens
+cost 3e-07, not 3.0000000000000004e-07).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from importlib.metadata import version
 from genai_prices import Usage
 from genai_prices.data_snapshot import find_provider_by_id
 from genai_prices.types import ModelInfo, ModelPrice, Provider, TieredPrices
+
+from .money import money
 
 __all__ = ["PriceBook", "PriceOverride", "Priced"]
 
@@ -81,11 +85,11 @@ class PriceBook:
         override = _effective_override(overrides, model, at)
         if override is not None:
             cost = (prompt * override.input_per_mtok + completion * override.output_per_mtok) / _PER_MTOK
-            return Priced(cost, f"override:{override.id}")
+            return Priced(money(cost), f"override:{override.id}")
         table_price = self._lookup(model.strip().lower(), provider.strip().lower() if provider else None)
         if table_price is None:
             return _UNPRICED
-        return Priced(table_price.cost(prompt, completion, at), self._version)
+        return Priced(money(table_price.cost(prompt, completion, at)), self._version)
 
     def cache_info(self) -> functools._CacheInfo:
         """Hits and misses of the (model, provider) cache, for metrics and tests."""

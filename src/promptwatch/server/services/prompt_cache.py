@@ -22,6 +22,7 @@ from ..store import prompt_cache as store
 from . import cache_matching as matching
 from .clock import utc_now
 from .credentials import Caller
+from .money import money
 from .runtime import Runtime
 from .text_embedders import TextEmbedder, default_text_embedder
 
@@ -228,7 +229,7 @@ class PromptCacheService:
 def _namespace_item(row, saved_cost: float) -> dict:
     """A namespace's figures; it was last used when an entry was last written or served."""
     used = max(t for t in (row["updated_at"], row["last_hit_at"]) if t is not None)
-    return {**row, "last_used_at": used, "saved_cost": saved_cost}
+    return {**row, "last_used_at": used, "saved_cost": money(saved_cost)}
 
 
 def _refused(row, identity: str, inputs, text: str | None) -> bool:

@@ -15,6 +15,7 @@ from ..store import session_queries
 from ..store.engine import snapshot
 from ..store.session_queries import SessionFilter
 from .credentials import Caller
+from .money import money
 from .runtime import Runtime
 from .session_detail import ALL, ActivityWindow, read_activities
 
@@ -60,9 +61,11 @@ def decode_cursor(cursor: str, sort: str) -> tuple:
 
 
 def session_item(row, unpriced: dict[int, int]) -> dict:
-    """The API's session: its stored row, and `unpriced_calls` (from `session_queries.unpriced_calls`), so that
-    a cost of 0 from calls whose model has no price does not read as free."""
+    """The API's session: its stored row, its cost summed from its calls' as `money`, and `unpriced_calls` (from
+    `session_queries.unpriced_calls`), so that a cost of 0 from calls whose model has no price does not read as
+    free."""
     item = dict(row)
+    item["cost"] = money(item["cost"])
     item["unpriced_calls"] = unpriced.get(item.pop("pk"), 0)
     return item
 

@@ -14,6 +14,7 @@ from ..store.tables.accounts import INSTANCE_ROLES
 from .accounts import check_email
 from .clock import utc_now
 from .credentials import Caller
+from .money import money
 from .operations import readiness
 from .runtime import Runtime
 
@@ -63,7 +64,7 @@ class StaffService:
                     "activities": activities.get(account["id"], 0),
                     "llm_calls": int(calls["llm_calls"] or 0) if calls else 0,
                     "tokens": int(calls["tokens"] or 0) if calls else 0,
-                    "cost": float(calls["cost"] or 0) if calls else 0.0,
+                    "cost": money(calls["cost"] or 0) if calls else 0.0,
                 }
             )
         return out

@@ -16,6 +16,7 @@ from ..store import template_versions
 from ..store import templates as store
 from .clock import utc_now
 from .credentials import Caller
+from .money import money
 from .runtime import Runtime
 
 _LABEL = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
@@ -293,7 +294,7 @@ def _stats_view(row) -> dict:
         "calls": calls,
         "errors": row["errors"] or 0,
         "error_rate": (row["errors"] or 0) / calls if calls else None,
-        "cost": float(row["cost"] or 0),
+        "cost": money(row["cost"] or 0),
         "unpriced_calls": row["unpriced_calls"] or 0,
         "total_tokens": int(row["total_tokens"] or 0),
         "latency_ms_mean": float(row["latency_ms_mean"]) if row["latency_ms_mean"] is not None else None,

@@ -1,0 +1,21 @@
+"""Costs as the API answers them when they are sums.
+
+Costs are stored as floating-point dollars, and a sum of them carries the binary rounding of each term:
+0.1 + 0.2 is 0.30000000000000004. A summed cost (a session's total, the usage metrics, a template version's
+stats, what the cache saved, an account's usage) leaves the services through `money`, which rounds that noise
+away; stored sums keep every bit. A call's cost is priced as `money` too (`pricing.py`), and stored so.
+"""
+
+from __future__ import annotations
+
+__all__ = ["money"]
+
+PLACES = 12  # a millionth of a millionth of a dollar: a call that costs $0.00000001 still keeps four digits
+DIGITS = 15  # as many significant digits as a double always holds: a total of $30,000 keeps its cents clean
+
+
+def money(dollars: float) -> float:
+    """`dollars` rounded to PLACES decimal places and DIGITS significant digits, the rounding of summed binary
+    fractions taken away (30000.300000000003 reads 30000.3, and what deleted costs leave of a total, 2.8e-17,
+    reads 0); never -0.0."""
+    return float(f"{round(dollars, PLACES):.{DIGITS}g}") + 0.0
