@@ -54,6 +54,10 @@ def test_summed_costs_read_without_float_noise(live_server):
         listed = {s["id"]: s for s in ok(client.get("/api/v1/sessions"))["items"]}
         assert listed[sid]["cost"] == 0.3
         assert listed[cheap_sid]["cost"] == 8.61e-08  # 7 tokens at $0.0123 per million: every digit kept
+        for bound in ("min_cost", "max_cost"):  # a range takes the sums as answered
+            within = ok(client.get("/api/v1/sessions", params={bound: 0.3}))["items"]
+            assert sid in {s["id"] for s in within}, bound
+        assert ok(client.get("/api/v1/sessions", params={"min_cost": 0.3000000001}))["items"] == []
 
         for group_by in ("model", "template", "project"):
             usage = ok(client.get("/api/v1/metrics/usage", params={"group_by": group_by, "interval": "hour"}))

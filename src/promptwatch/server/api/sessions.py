@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from ..errors import InvalidInput
 from ..services.credentials import Caller
+from ..services.money import money_bounds
 from ..services.session_detail import ActivityWindow
 from .activity_window import activity_window
 from .deps import caller
@@ -72,7 +73,7 @@ def list_sessions(
         q=q.strip() or None if q else None,
         tag=tag,
         metadata=_metadata_filters(meta),
-        cost=(min_cost, max_cost),
+        cost=money_bounds(min_cost, max_cost),
         tokens=(min_tokens, max_tokens),
         duration_ms=(min_duration_ms, max_duration_ms),
     )

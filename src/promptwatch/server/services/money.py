@@ -14,6 +14,17 @@ PLACES = 12  # a millionth of a millionth of a dollar: a call that costs $0.0000
 DIGITS = 15  # as many significant digits as a double always holds: a total of $30,000 keeps its cents clean
 
 
+def money_bounds(low: float | None, high: float | None) -> tuple[float | None, float | None]:
+    """A range of costs as the API answers them, as bounds on the stored sums: a sum whose `money` is a bound
+    (0.30000000000000004 for 0.3) is within the range."""
+    return (None if low is None else low - _rounded_away(low), None if high is None else high + _rounded_away(high))
+
+
+def _rounded_away(dollars: float) -> float:
+    """At most what `money` takes from or adds to a sum near `dollars`."""
+    return abs(dollars) * 0.5 * 10.0 ** (1 - DIGITS) + 0.5 * 10.0**-PLACES
+
+
 def money(dollars: float) -> float:
     """`dollars` rounded to PLACES decimal places and DIGITS significant digits, the rounding of summed binary
     fractions taken away (30000.300000000003 reads 30000.3, and what deleted costs leave of a total, 2.8e-17,
