@@ -38,7 +38,8 @@ def restore(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask; the server must be stopped.")] = False,
 ) -> None:
     """Restore a backup (stop the server first), then re-apply every deletion and credential change made
-    since it was taken; every log-in ends. The database may be damaged or missing: the backup replaces it."""
+    since it was taken; every log-in ends. The database may be damaged or missing: the backup replaces it.
+    It names each account left with no owner (`users set-role` gives it one)."""
     from promptwatch.server.services.backups import restore_backup
 
     if not yes and not typer.confirm(f"Replace the database with {path.name}? The server must be stopped"):
@@ -51,6 +52,11 @@ def restore(
     )
     for email in result["passwords_to_reset"]:
         console.print(f"{email} changed their password since the backup: reset it (promptwatch users reset-password)")
+    for account in result["accounts_without_owner"]:
+        console.print(
+            f"account {account} has no owner: ownership passed after the backup to someone it does not hold; "
+            f"give it one with promptwatch users set-role EMAIL owner --account {account}"
+        )
 
 
 def export(

@@ -1,5 +1,6 @@
 """`promptwatch users reset-password`: the way back in when a password is lost, e.g. the owner's one-time
-password of the first run; `promptwatch users delete`: a person's erasure."""
+password of the first run; `promptwatch users set-role`: a person's role in an account, e.g. an owner for an
+account a restore left without one; `promptwatch users delete`: a person's erasure."""
 
 from __future__ import annotations
 
@@ -27,6 +28,26 @@ def reset_password(
     AccountService(open_runtime(data_dir)).set_password(email, password)
     console.print(f"new password for {email}, shown this once:")
     typer.echo(password)
+
+
+@app.command("set-role")
+def set_role(
+    email: Annotated[str, typer.Argument(metavar="EMAIL", help="The user's e-mail: their sign-in name.")],
+    role: Annotated[str, typer.Argument(metavar="ROLE", help="viewer, member, admin or owner.")],
+    account: Annotated[int, typer.Option("--account", help="Account id (the first account is 1).")],
+    data_dir: DataDir = None,
+) -> None:
+    """Set an existing user's role in an account, making them a member of the whole account when they are
+    not one; the account's last owner is not demoted. The audit log records `member.update`."""
+    from promptwatch.server.services.mail import MailService
+    from promptwatch.server.services.members import MemberService
+
+    runtime = open_runtime(data_dir, account)
+    changed = MemberService(runtime, MailService(runtime)).set_role_from_command_line(email, account, role)
+    was = f"was {changed['previous_role']}" if changed["previous_role"] else "was not a member"
+    console.print(f"{email} is now {changed['role']} of account {account} ({was})", markup=False)
+    if changed["projects"]:
+        console.print(f"limited to the projects {', '.join(changed['projects'])}, as before", markup=False)
 
 
 @app.command("delete")

@@ -6,7 +6,10 @@ Credential and access changes are in the ledger too and outlive a restore: a rev
 rotated key keeps its new secret, and a user whose password changed since the backup has no password (the
 backup holds an old one, perhaps the reason for the change) until it is reset; a revoked share link,
 invitation or support grant stays revoked, a removed member stays removed and a changed role or project
-limit stays changed. Every log-in token ends.
+limit stays changed. Every log-in token ends. Ownership handed after the backup to someone the backup does
+not hold cannot come back with it (nobody is added or promoted: a restore never widens access), so an
+account can be left with no owner: the restore names each such standard account, and `promptwatch users
+set-role` gives it one.
 
 SQLite is copied with its online backup API; PostgreSQL with `pg_dump --format=custom`. Backups hold the
 database only: the keys directory and the ledger stay outside, so an account deleted since a backup stays
@@ -149,7 +152,8 @@ def scheduled_backup(runtime: Runtime) -> None:
 def restore_backup(settings: Settings, backup: Path, progress: Progress | None = None) -> dict:
     """Put the database back as the backup has it, whatever state the current one is in (refused while a
     server has the store open), then apply every deletion, credential and access change the ledger recorded
-    after the backup was taken, and purge what the deletions left. Returns what was re-applied."""
+    after the backup was taken, and purge what the deletions left. Returns what was re-applied, and the
+    standard accounts left with no owner (`accounts_without_owner`), for the operator to give one."""
     note = progress or (lambda _step, _n: None)
     entry = next((e for e in read_catalog(settings) if e["file"] == backup.name), None)
     if entry is None or not backup.exists():
@@ -177,12 +181,13 @@ def restore_backup(settings: Settings, backup: Path, progress: Progress | None =
             with engine.begin() as conn:
                 replayed = _replay(conn, ledger.entries(after=datetime.fromisoformat(entry["taken_at"])), note)
                 account_store.end_all_login_tokens(conn)
+                ownerless = member_store.standard_accounts_without_owner(conn)
             maintenance.purge_engine_leftovers(engine, note)
             with engine.begin() as conn:  # the receipts the backup holds unpurged, and the replayed ones
                 lifecycle_store.mark_purged(conn, up_to=utc_now(), now=utc_now())
         finally:
             engine.dispose()
-    return {"restored": backup.name, "taken_at": entry["taken_at"], **replayed}
+    return {"restored": backup.name, "taken_at": entry["taken_at"], **replayed, "accounts_without_owner": ownerless}
 
 
 def _replay(conn, entries, note: Progress) -> dict:

@@ -3,6 +3,8 @@ API key rotation.
 
 Roles: viewer (read), member (write data), admin (keys and members), owner (billing, deletion of the
 account, and what admins do). Only an owner makes or unmakes an owner, and an account always keeps one.
+The operator sets a role from the command line (`promptwatch users set-role`), e.g. to give an owner back
+to an account a restore left without one.
 
 A revoked invitation, a removed member and a changed role or project limit go into the deletion ledger
 (ids only) once committed, so that a restore of an older backup keeps them (`services/backups.py`).
@@ -184,6 +186,39 @@ class MemberService:
         entry = {"kind": "member_changed", "at": now, "account_id": caller.account_id, "user_id": user_id}
         self._rt.ledger.append({**entry, "role": role or current["role"], "project_ids": ids})
         return {"user_id": user_id, "role": role or current["role"], "projects": limits}
+
+    def set_role_from_command_line(self, email: str, account_id: int, role: str) -> dict:
+        """The operator's `users set-role`: an existing user's role in the account, made a member of the whole
+        account when they are not one. The last owner is not demoted; operator staff belong to no account.
+        Audited and put in the ledger as the API's change of role is."""
+        _check_role(role)
+        now = utc_now()
+        with self._rt.engine.begin() as conn:
+            account = account_store.get_account(conn, account_id)
+            if account is None:
+                raise NotFound(f"no account {account_id}")
+            if account["kind"] == "deleted":
+                raise Gone(f"account {account_id} was deleted")
+            user = account_store.find_user_by_email(conn, email)
+            if user is None:
+                raise NotFound(f"no user {email}")
+            if user["instance_role"]:
+                raise InvalidInput(f"{email} is operator staff, who belong to no account")
+            current = store.membership(conn, account_id, user["id"])
+            previous = current["role"] if current else None
+            if previous == "owner" and role != "owner" and store.count_owners(conn, account_id) <= 1:
+                raise Conflict("the account must keep at least one owner")
+            if current is None:
+                account_store.add_membership(conn, account_id, user["id"], role, now)
+            else:
+                store.set_role(conn, account_id, user["id"], role)
+            target = f"user:{user['id']}"
+            details = {"role": role, "previous_role": previous}
+            audit.record(conn, account_id, "command line", "member.update", target, details)
+            limits = store.project_limits(conn, account_id, user["id"])
+        entry = {"kind": "member_changed", "at": now, "account_id": account_id, "user_id": user["id"]}
+        self._rt.ledger.append({**entry, "role": role, "project_ids": None})
+        return {"user_id": user["id"], "role": role, "previous_role": previous, "projects": limits}
 
     def remove(self, caller: Caller, user_id: int) -> None:
         caller.require_role("admin", account_wide=True)

@@ -1,12 +1,12 @@
-"""Memberships beyond their row: roles, project limits, removal, and invitations of new members."""
+"""Memberships beyond their row: roles, owners, project limits, removal, and invitations of new members."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, delete, exists, func, insert, select, update
 
-from .tables.accounts import memberships, projects, users
+from .tables.accounts import accounts, memberships, projects, users
 from .tables.members import invitations, membership_projects
 
 
@@ -18,6 +18,13 @@ def membership(conn: Connection, account_id: int, user_id: int) -> RowMapping | 
 def count_owners(conn: Connection, account_id: int) -> int:
     query = select(func.count()).where(memberships.c.account_id == account_id, memberships.c.role == "owner")
     return conn.execute(query.select_from(memberships)).scalar_one()
+
+
+def standard_accounts_without_owner(conn: Connection) -> list[int]:
+    """Ids of the standard accounts (not deleted, not sandboxes) that no member owns."""
+    owned = exists().where(memberships.c.account_id == accounts.c.id, memberships.c.role == "owner")
+    query = select(accounts.c.id).where(accounts.c.kind == "standard", ~owned).order_by(accounts.c.id)
+    return list(conn.execute(query).scalars())
 
 
 def set_role(conn: Connection, account_id: int, user_id: int, role: str) -> None:
