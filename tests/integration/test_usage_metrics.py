@@ -58,6 +58,27 @@ def test_project_and_tenant_filters_narrow_every_figure(live_server):
             assert usage(reader, project="shop")["totals"]["calls"] == 0
 
 
+def test_a_closed_call_sent_again_with_a_later_end_is_counted_as_its_new_copy(live_server):
+    """A closed call's copy with a later end replaces it: the roll-ups count the copy only (model, tokens,
+    error and latency as sent again), and deleting the call then takes it out of them entirely."""
+    tenant = live_server.new_tenant("metrics-superseded")
+    sid, call = uid("s-"), uid("a-")
+    with live_server.client(tenant.api_key) as client:
+        ingest(client, [session(sid)], [llm(call, sid, model="gpt-4o-mini", usage=USAGE)])
+        again = llm(call, sid, model="gpt-4o", seconds=3, usage={"prompt_tokens": 5000, "completion_tokens": 100})
+        ingest(client, [], [{**again, "error": "RateLimitError: slow down"}])
+        body = usage(client, group_by="model")
+        assert [(g["group"], g["calls"], g["errors"], g["total_tokens"]) for g in body["groups"]] == [
+            ("gpt-4o", 1, 1, 5100)
+        ]
+        assert (body["totals"]["calls"], body["totals"]["total_tokens"]) == (1, 5100)
+        assert body["totals"]["cost"] == client.get(f"/api/v1/sessions/{sid}").json()["cost"] > 0
+        assert body["totals"]["latency_p50_ms"] > 2000  # the copy's three seconds, not the first copy's one
+        assert client.delete(f"/api/v1/activities/{call}").is_success
+        totals = usage(client)["totals"]
+        assert (totals["calls"], totals["errors"], totals["total_tokens"], totals["cost"]) == (0, 0, 0, 0)
+
+
 def test_unpriced_calls_are_counted_per_group_and_in_the_totals(live_server):
     """As in the sessions list: closed calls with tokens and no price; a refused call (no usage) is not
     unpriced. A range counts the calls of the hours it covers, as the roll-ups do."""

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Connection, bindparam, case, func, select, update
+from sqlalchemy import Connection, bindparam, case, delete, func, select, update
 
 from . import bulk, search
 from .dialect import in_list, insert_for, list_value
@@ -340,11 +340,14 @@ def _write_activities(conn, account_id, records: dict[str, dict], session_info, 
             if record["end_time"] is not None:
                 usage_rows.append((record, session_info[record["session_id"]]))
     if updates:
+        closed = [old.pk for old, _ in updates if old.end_time is not None]
+        if closed:  # a closed call superseded: the roll-ups take back what they counted of it, then count the copy
+            add_usage(conn, account_id, llm_contributions(conn, activities.c.pk.in_(closed)), sign=-1)
         _update_activities(conn, account_id, updates, now)
         for old, record in updates:
             status[record["id"]] = STORED
             _add_delta(deltas[old.session_pk], record, old)
-            if old.end_time is None and record["end_time"] is not None:
+            if record["end_time"] is not None:
                 usage_rows.append((record, session_info[record["session_id"]]))
     _apply_session_deltas(conn, deltas, now)
     add_usage(conn, account_id, usage_rows)
@@ -544,6 +547,13 @@ def add_usage(conn: Connection, account_id: int, rows: list[tuple[dict, tuple]],
             for key, n in sorted(latency.items())
         ],
     )
+    if sign < 0:  # a row left counting no call goes, as a deletion's do
+        emptied_usage, emptied_latency = _emptied_rows()
+        conn.execute(emptied_usage, [{"account_id": account_id, **dict(zip(_USAGE_DIMENSIONS, k))} for k in usage])
+        conn.execute(
+            emptied_latency,
+            [{"account_id": account_id, **dict(zip(_USAGE_DIMENSIONS, k[:5])), "bucket": k[5]} for k in latency],
+        )
 
 
 def usage_key(call: dict, project_id: int | None, tenant: str | None) -> tuple:
@@ -554,6 +564,17 @@ def usage_key(call: dict, project_id: int | None, tenant: str | None) -> tuple:
 
 _USAGE_DIMENSIONS = ("hour", "project_id", "tracking_tenant", "model", "template_name")
 USAGE_MEASURES = ("calls", "errors", *_TOTALS, "cache_hits", "saved_cost", "unpriced_calls")
+
+
+@cache
+def _emptied_rows():
+    """Deletes of one hourly usage row and one latency bucket, each only when it counts nothing any more."""
+    usage = [usage_hourly.c[name] == bindparam(name) for name in ("account_id", *_USAGE_DIMENSIONS)]
+    latency = [latency_hourly.c[name] == bindparam(name) for name in ("account_id", *_USAGE_DIMENSIONS, "bucket")]
+    return (
+        delete(usage_hourly).where(*usage, usage_hourly.c.calls <= 0),
+        delete(latency_hourly).where(*latency, latency_hourly.c.count <= 0),
+    )
 
 
 @cache
