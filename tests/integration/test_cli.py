@@ -11,17 +11,27 @@ import sys
 import time
 import zipfile
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from typer.testing import CliRunner
 
 from promptwatch.cli.app import app
+from promptwatch.server.api.operator import Broadcast
+from promptwatch.server.constants import SCOPES
 from promptwatch.server.errors import Unauthenticated
 from promptwatch.server.services.audit import AuditService
 from promptwatch.server.services.credentials import Caller
+from promptwatch.server.services.plans import PLANS
 from promptwatch.server.store.schema_version import head_revision
+from promptwatch.server.store.tables.accounts import INSTANCE_ROLES, ROLES
+from promptwatch.server.store.tables.mail import PROMOTIONAL
+from promptwatch.server.store.tables.mail import STATUSES as OUTBOX_STATUSES
+from promptwatch.server.store.tables.policies import KINDS as POLICY_KINDS
 from tests.support.payloads import session, uid
 from tests.support.server import TEST_ENV, LiveServer, provision
+
+AUDIENCES = get_args(Broadcast.model_fields["audience"].annotation)
 
 
 def promptwatch(*args: str, home: Path, database_url: str | None = None, columns: int = 200, **settings: str):
@@ -109,10 +119,32 @@ def test_user_mistakes_are_one_line_errors(store, tmp_path):
     assert not nobody.exists()
 
 
-def test_a_wrong_scope_is_a_usage_error_that_lists_the_scopes(store):
-    result = in_store(store, "keys", "create", "--scope", "bogus")
-    assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert all(scope in result.stderr for scope in ("'ingest'", "'read'", "'admin'")), result.stderr
+# every option or argument of a fixed set of values: (command with "bogus" in the value's place, its name, the
+# values it takes as the server knows them)
+TEXT = __file__  # a file for --file, never read: the value is refused first
+WITH_CHOICES = [
+    (["keys", "create", "--scope", "bogus"], "--scope", SCOPES),
+    (["staff", "create", "new-staff@example.test", "--role", "bogus"], "--role", INSTANCE_ROLES),
+    (["users", "set-role", "someone@example.test", "bogus", "--account", "1"], "ROLE", ROLES),
+    (["invoices", "plan", "1", "bogus"], "PLAN", tuple(PLANS)),
+    (["policy", "announce", "--effective", "2099-01-01", "--file", TEXT, "--kind", "bogus"], "--kind", POLICY_KINDS),
+    (["mail", "outbox", "--status", "bogus"], "--status", OUTBOX_STATUSES),
+    (["mail", "broadcast", "--subject", "s", "--file", TEXT, "--category", "bogus"], "--category", PROMOTIONAL),
+    (["mail", "broadcast", "--subject", "s", "--file", TEXT, "--audience", "bogus"], "--audience", AUDIENCES),
+    (["customers", "leads", "--status", "bogus"], "--status", ("waitlist", "opted_out", "customer")),
+]
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "values"), WITH_CHOICES, ids=[f"{' '.join(c[:2])} {n}" for c, n, _ in WITH_CHOICES]
+)
+def test_a_value_outside_its_set_is_a_usage_error_naming_the_option_and_its_values(store, command, name, values):
+    result = in_store(store, *command)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and not result.stdout
+    said = re.search(rf"Invalid value for '{name}': .*'bogus' is not one of (.*)\.$", result.stderr, re.MULTILINE)
+    assert said, result.stderr
+    assert re.findall(r"'(\w+)'", said.group(1)) == list(values), "the values the server takes, no more, no less"
 
 
 def test_keys_list_shows_whole_key_ids_and_dates_in_80_columns(store):

@@ -99,8 +99,6 @@ def test_p19_users_set_role_refuses_in_one_line(live_server):
     assert_one_line_error(unknown, "no user nobody-")
     last = run_cli(live_server, "users", "set-role", tenant.owner_email, "admin", "--account", account)
     assert_one_line_error(last, "the account must keep at least one owner")
-    bad_role = run_cli(live_server, "users", "set-role", tenant.owner_email, "king", "--account", account)
-    assert_one_line_error(bad_role, "role must be one of")
     no_account = run_cli(live_server, "users", "set-role", tenant.owner_email, "owner", "--account", "999999")
     assert_one_line_error(no_account, "no account 999999")
     owner = login(live_server, tenant.owner_email, tenant.owner_password)

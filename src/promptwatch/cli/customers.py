@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .choices import Audience, LeadStatus, OutboxStatus, PlanCode, PolicyKind, Promotional
 from .options import DataDir, open_runtime
 
 console = Console()
@@ -100,10 +101,10 @@ def pdf(
 @invoices.command("plan")
 def plan(
     account: Annotated[int, typer.Argument(metavar="ACCOUNT")],
-    plan_code: Annotated[str, typer.Argument(metavar="PLAN")],
+    plan_code: Annotated[PlanCode, typer.Argument(metavar="PLAN")],
     data_dir: DataDir = None,
 ) -> None:
-    """Put ACCOUNT on plan PLAN (free, team, business)."""
+    """Put ACCOUNT on plan PLAN."""
     _billing(data_dir).set_plan(account, plan_code)
     console.print(f"account {account} is on {plan_code}")
 
@@ -112,7 +113,7 @@ def plan(
 def announce(
     effective: Annotated[str, typer.Option(help="Effective date YYYY-MM-DD, at least 30 business days away.")],
     text: Annotated[Path, typer.Option("--file", help="The new version's text (Markdown).")],
-    kind: Annotated[str, typer.Option(help="privacy or terms.")] = "privacy",
+    kind: Annotated[PolicyKind, typer.Option(help="The privacy policy or the terms.")] = "privacy",
     title: Annotated[str, typer.Option(help="The document's title.")] = "Privacy policy",
     data_dir: DataDir = None,
 ) -> None:
@@ -167,7 +168,7 @@ def stats(
 
 @mail.command("outbox")
 def outbox_command(
-    status: Annotated[str | None, typer.Option(help="queued, sent, suppressed or failed.")] = None,
+    status: Annotated[OutboxStatus | None, typer.Option(help="Only the messages in this state.")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Show the outbox: counts per status and the latest messages."""
@@ -192,8 +193,8 @@ def outbox_command(
 def broadcast(
     subject: Annotated[str, typer.Option(help="Subject line.")],
     body: Annotated[Path, typer.Option("--file", help="Plain-text body.")],
-    category: Annotated[str, typer.Option(help="product_news or promotions.")] = "product_news",
-    audience: Annotated[str, typer.Option(help="users, leads or all.")] = "all",
+    category: Annotated[Promotional, typer.Option(help="What recipients can turn off.")] = "product_news",
+    audience: Annotated[Audience, typer.Option(help="Users, waitlist leads or both.")] = "all",
     data_dir: DataDir = None,
 ) -> None:
     """Queue promotional mail; each recipient's preferences are checked when it is sent."""
@@ -203,7 +204,7 @@ def broadcast(
 
 @customers.command("leads")
 def leads(
-    status: Annotated[str | None, typer.Option(help="waitlist, opted_out or customer.")] = None,
+    status: Annotated[LeadStatus | None, typer.Option(help="Only the leads in this state.")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """List waitlist leads with their consent and source."""

@@ -4,15 +4,14 @@ refuses while a server has the store open."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from promptwatch.server.constants import SCOPES
-
+from .choices import Scope
 from .options import AccountId, DataDir, open_runtime
 
 if TYPE_CHECKING:
@@ -21,7 +20,6 @@ if TYPE_CHECKING:
 
 app = typer.Typer(no_args_is_help=True)
 console = Console()
-Scope = Literal[SCOPES]  # the choices `--help` and a wrong value show come from the one list of scopes
 
 
 def _accounts(data_dir, account: int) -> AccountService:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from .choices import InstanceRole
 from .options import DataDir, open_runtime
 
 app = typer.Typer(no_args_is_help=True)
@@ -18,7 +19,8 @@ console = Console()
 def create(
     email: Annotated[str, typer.Argument(metavar="EMAIL", help="The person's e-mail: their sign-in name.")],
     role: Annotated[
-        str, typer.Option(help="staff (manage the instance, no customer data) or operator (also billing and mail).")
+        InstanceRole,
+        typer.Option(help="staff (manage the instance, no customer data) or operator (also billing and mail)."),
     ] = "staff",
     data_dir: DataDir = None,
 ) -> None:

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from .choices import Role
 from .options import DataDir, open_runtime
 
 app = typer.Typer(no_args_is_help=True)
@@ -33,7 +34,7 @@ def reset_password(
 @app.command("set-role")
 def set_role(
     email: Annotated[str, typer.Argument(metavar="EMAIL", help="The user's e-mail: their sign-in name.")],
-    role: Annotated[str, typer.Argument(metavar="ROLE", help="viewer, member, admin or owner.")],
+    role: Annotated[Role, typer.Argument(metavar="ROLE", help="The role in the account.")],
     account: Annotated[int, typer.Option("--account", help="Account id (the first account is 1).")],
     data_dir: DataDir = None,
 ) -> None:

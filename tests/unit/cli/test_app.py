@@ -56,6 +56,13 @@ HELP = {
     "up": ["--port <int> Port to listen on. [default: 8765]", "--tls-self-signed", "--workers <int>"],
     "export": ["--out <path>", "--account <int>", "--tenant <str>"],
     "invoices issue": ["--period <str>", "--account <int>"],
+    # a fixed set of values: listed, and a value outside it is a usage error (tests/integration/test_cli.py)
+    "staff create": ["--role <operator|staff>", "[default: staff]"],
+    "invoices plan": ["PLAN <free|team|business>"],
+    "policy announce": ["--kind <privacy|terms>", "[default: privacy]"],
+    "mail outbox": ["--status <queued|sent|suppressed|failed>"],
+    "mail broadcast": ["--category <product_news|promotions>", "--audience <users|leads|all>"],
+    "customers leads": ["--status <waitlist|opted_out|customer>"],
 }
 
 
