@@ -27,6 +27,7 @@ from promptwatch.server.store.schema_version import head_revision
 from promptwatch.server.store.tables.accounts import INSTANCE_ROLES, ROLES
 from promptwatch.server.store.tables.mail import PROMOTIONAL
 from promptwatch.server.store.tables.mail import STATUSES as OUTBOX_STATUSES
+from promptwatch.server.store.tables.people import LEAD_STATUSES
 from promptwatch.server.store.tables.policies import KINDS as POLICY_KINDS
 from tests.support.payloads import session, uid
 from tests.support.server import TEST_ENV, LiveServer, provision
@@ -131,7 +132,7 @@ WITH_CHOICES = [
     (["mail", "outbox", "--status", "bogus"], "--status", OUTBOX_STATUSES),
     (["mail", "broadcast", "--subject", "s", "--file", TEXT, "--category", "bogus"], "--category", PROMOTIONAL),
     (["mail", "broadcast", "--subject", "s", "--file", TEXT, "--audience", "bogus"], "--audience", AUDIENCES),
-    (["customers", "leads", "--status", "bogus"], "--status", ("waitlist", "opted_out", "customer")),
+    (["customers", "leads", "--status", "bogus"], "--status", LEAD_STATUSES),
 ]
 
 

@@ -234,3 +234,13 @@ def test_forms_are_closed_unless_the_operator_opens_them(live_server):
             "/api/v1/signup", json={"email": address("c"), "password": "a-long-password", "account_name": "C"}
         )
         assert closed.status_code == 403
+
+
+def test_the_operator_s_lists_refuse_a_status_they_do_not_know_by_name(mailed):
+    server, _ = mailed
+    with server.client(operator_token(server)) as operator:
+        for path in ("/api/v1/operator/leads", "/api/v1/operator/outbox"):
+            refused = operator.get(path, params={"status": "bogus"})
+            assert refused.status_code == 422, (path, refused.text)
+            assert "query.status" in refused.text, path
+        assert operator.get("/api/v1/operator/leads", params={"status": "waitlist"}).status_code == 200

@@ -19,5 +19,5 @@ PlanCode = Literal["free", "team", "business"]  # server.services.plans.PLANS
 PolicyKind = Literal["privacy", "terms"]  # server.store.tables.policies.KINDS
 Promotional = Literal["product_news", "promotions"]  # server.store.tables.mail.PROMOTIONAL: what a broadcast sends
 OutboxStatus = Literal["queued", "sent", "suppressed", "failed"]  # server.store.tables.mail.STATUSES
-LeadStatus = Literal["waitlist", "opted_out", "customer"]  # server.store.tables.people: leads.status
+LeadStatus = Literal["waitlist", "opted_out", "customer"]  # server.store.tables.people.LEAD_STATUSES
 Audience = Literal["users", "leads", "all"]  # server.api.operator.Broadcast.audience

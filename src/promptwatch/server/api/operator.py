@@ -10,6 +10,8 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..services.operator import Operator
+from ..store.tables.mail import STATUSES
+from ..store.tables.people import LEAD_STATUSES
 from .operator_auth import operator
 from .problems import responses
 from .query_rules import known_query_only
@@ -99,7 +101,7 @@ def stats(request: Request, days: int = 30, who: Operator = Depends(operator)) -
     responses=responses(401, 403, 422),
     dependencies=[Depends(known_query_only)],
 )
-def leads(request: Request, status: str | None = None, who: Operator = Depends(operator)) -> dict:
+def leads(request: Request, status: Literal[LEAD_STATUSES] | None = None, who: Operator = Depends(operator)) -> dict:
     return {"items": request.app.state.services.signup.leads(status)}
 
 
@@ -121,5 +123,5 @@ def broadcast(request: Request, body: Broadcast, who: Operator = Depends(operato
     responses=responses(401, 403, 422),
     dependencies=[Depends(known_query_only)],
 )
-def outbox(request: Request, status: str | None = None, who: Operator = Depends(operator)) -> dict:
+def outbox(request: Request, status: Literal[STATUSES] | None = None, who: Operator = Depends(operator)) -> dict:
     return request.app.state.services.mail.outbox(status)
