@@ -169,28 +169,6 @@ def moment(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def test_a_session_holding_a_failed_activity_is_a_failed_session(client):
-    """`has_error=true` finds a session whose client never flagged it once one of its calls failed, whichever
-    batch brings the failure; the flag stays when the failed call goes (it is the session's record)."""
-    flagged, failing, later, fine = (uid("s-") for _ in range(4))
-    call = uid("a-")
-    first = [llm(uid("a-"), sid) for sid in (failing, later, fine)]
-    sessions = [session(flagged, is_error=True), *(session(sid) for sid in (failing, later, fine))]
-    body = {"sessions": sessions, "activities": [*first, llm(call, failing, error="RateLimitError: slow down")]}
-    assert client.post("/api/v1/ingest", json=body).json()["rejected"] == 0
-    chained = chain(uid("a-"), later, error="ValueError: no answer")
-    assert client.post("/api/v1/ingest", json={"activities": [chained]}).json()["rejected"] == 0
-
-    def failed() -> set[str]:
-        listed = client.get("/api/v1/sessions", params={"has_error": "true", "limit": 500}).json()["items"]
-        return {s["id"] for s in listed} & {flagged, failing, later, fine}
-
-    assert failed() == {flagged, failing, later}
-    assert client.get(f"/api/v1/sessions/{failing}").json()["is_error"] is True
-    assert client.delete(f"/api/v1/activities/{call}").is_success
-    assert failed() == {flagged, failing, later}
-
-
 def test_an_integer_beyond_64_bits_is_kept_as_a_float(client):
     sid = uid("s-")
     big = 123456789012345678901234567890

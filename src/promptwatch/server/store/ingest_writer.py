@@ -223,13 +223,10 @@ def _session_rows(conn, account_id, session_records, activity_records, refused, 
     """The session rows to upsert: the records given, and a row for each other session an activity names (in
     `project`, when the caller is limited to one)."""
     earliest: dict[str, datetime] = {}
-    failed: set[str] = set()  # sessions holding an activity with an error: failed, as their list filter says
     for record in activity_records:
         sid, start = record["session_id"], record["start_time"]
         if sid not in earliest or start < earliest[sid]:
             earliest[sid] = start
-        if record.get("error") is not None:
-            failed.add(sid)
     explicit = {r["id"]: r for r in session_records if r["id"] not in refused}
     named = {r["project"] for r in explicit.values() if r.get("project")} | ({project} if project else set())
     project_ids = _project_ids(conn, account_id, named, now)
@@ -251,7 +248,7 @@ def _session_rows(conn, account_id, session_records, activity_records, refused, 
                 "session_name": record.get("session_name"),
                 "start_time": start,
                 "end_time": end,
-                "is_error": bool(record.get("is_error")) or sid in failed,  # once failed, stays (`_session_upsert`)
+                "is_error": bool(record.get("is_error")),
                 "steps_count": record.get("steps_count"),
                 "tags": record.get("tags"),
                 "metadata": record.get("metadata"),
