@@ -172,3 +172,55 @@ def test_a_parameter_a_read_does_not_take_is_a_422_naming_it(client, path):
     assert answer.status_code == 422, answer.text
     assert [e["field"] for e in answer.json()["errors"]] == ["query.bogus"]
     assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 3}}, "usage.total_tokens"),
+        ({"usage": {"prompt_tokens": 10, "total_tokens": 9}}, "usage.total_tokens"),
+        (
+            {"activity_type": "retrieved-docs", "documents": [{"text": "a"}], "scores": [0.9, 0.8]},
+            "scores",
+        ),
+    ],
+)
+def test_figures_that_contradict_each_other_fail_their_item_naming_the_field(client, fields, field):
+    """A total below the sum of its parts, or more scores than documents, cannot be right; a total above the
+    sum can (providers count reasoning and cached tokens in it)."""
+    sid = uid("s-")
+    larger_total = llm(uid("a-"), sid, usage={"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 20})
+    fewer_scores = {
+        **llm(uid("a-"), sid),
+        "activity_type": "retrieved-docs",
+        "documents": [{"text": "a"}],
+        "scores": [],
+    }
+    answer = client.post(
+        "/api/v1/ingest", json={"activities": [larger_total, fewer_scores, llm(uid("a-"), sid, **fields)]}
+    )
+    assert answer.status_code == 200, answer.text
+    statuses = [(item["status"], [e["field"] for e in item["errors"] or []]) for item in answer.json()["activities"]]
+    assert statuses == [("stored", []), ("stored", []), ("invalid", [field])]
+
+
+def test_a_query_time_whose_plus_arrived_as_a_space_keeps_its_offset(client):
+    """`?since=2026-11-01T12:30:00+01:00` with the `+` not URL-encoded arrives as a space before the offset."""
+    sid, project = uid("s-"), uid("p-")
+    batch = {"sessions": [session(sid, tracking_project=project)], "activities": [llm(uid("a-"), sid)]}
+    assert client.post("/api/v1/ingest", json=batch).json()["stored"] == 2
+    for offset, listed in (("+01:00", [sid]), ("+00:00", [])):  # 11:30 and 12:30 UTC; the session starts at 12:00
+        answer = client.get(f"/api/v1/sessions?project={project}&since=2026-11-01T12:30:00{offset}")
+        assert answer.status_code == 200, answer.text
+        assert [item["id"] for item in answer.json()["items"]] == listed, offset
+    for path in ("/api/v1/activities", "/api/v1/metrics/usage"):
+        answer = client.get(f"{path}?project={project}&since=2026-11-01T11:00:00+01:00")
+        assert answer.status_code == 200, answer.text
+
+
+def test_a_refused_query_time_is_echoed_in_the_message(client):
+    answer = client.get("/api/v1/sessions", params={"since": "2026-11-25 midnight"})
+    assert answer.status_code == 422, answer.text
+    (error,) = answer.json()["errors"]
+    assert error["field"] == "query.since"
+    assert error["message"].endswith("got '2026-11-25 midnight'"), answer.text

@@ -141,9 +141,7 @@ def test_an_activity_id_that_another_session_holds_is_refused_and_nothing_moves(
     ).json()
     assert [item["status"] for item in answer["activities"]] == ["stored", "invalid"]
     stored = client.get(f"/api/v1/sessions/{first}").json()["activities"]
-    assert sorted((a["id"], a["generated"]) for a in stored) == sorted(
-        [(aid, "first"), (same_batch, "It is sunny.")]
-    )
+    assert sorted((a["id"], a["generated"]) for a in stored) == sorted([(aid, "first"), (same_batch, "It is sunny.")])
     assert client.get(f"/api/v1/sessions/{second}").status_code == 404
 
 
@@ -177,3 +175,53 @@ def test_an_integer_beyond_64_bits_is_kept_as_a_float(client):
     )
     assert answer.status_code == 200 and answer.json()["sessions"][0]["status"] == "stored", answer.text
     assert read(client, sid)["metadata"] == {"n": float(big)}
+
+
+def test_openai_messages_content_is_their_text(client):
+    """OpenAI's `{role, content}`: content is another name for text, a string or a list of content parts whose
+    text parts are joined by a newline; an image part stays in the message as sent, and the copy read back can
+    be sent again as it is."""
+    sid, aid, place = uid("s-"), uid("a-"), uid("zanzibar")
+    image = {"type": "image_url", "image_url": {"url": "https://example.com/zanzibar.png"}}
+    parts = [{"type": "text", "text": "tell me about"}, image, {"type": "text", "text": place}]
+    prompt = [
+        {"role": "system", "content": "You are a travel guide."},
+        {"role": "user", "content": parts},
+        {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function"}]},
+    ]
+    result = ingest(client, [], [llm(aid, sid, prompt=prompt)])
+    assert result["activities"][0]["status"] == "stored", result
+    stored = read(client, sid)["activities"][0]["prompt"]
+    assert stored == [
+        {"role": "system", "text": "You are a travel guide."},
+        {"role": "user", "text": f"tell me about\n{place}", "content": [image]},
+        {"role": "assistant", "text": "", "tool_calls": [{"id": "c1", "type": "function"}]},
+    ]
+    again = ingest(client, [], [llm(uid("a-"), sid, prompt=stored)])["activities"][0]
+    assert again["status"] == "stored", again
+    assert client.get("/api/v1/sessions", params={"q": place}).json()["items"][0]["id"] == sid
+
+
+def test_a_message_with_both_text_and_content_is_invalid_naming_the_field(client):
+    sid = uid("s-")
+    for message, field in (
+        ({"role": "user", "text": "hi", "content": "hello"}, "prompt.0.content"),
+        ({"role": "user", "text": "hi", "content": [{"type": "text", "text": "hello"}]}, "prompt.0.content"),
+        ({"role": "user", "content": 42}, "prompt.0.content"),
+        ({"role": "user", "content": ["hello"]}, "prompt.0.content.0"),
+        ({"role": "user", "content": [{"type": "text", "text": None}]}, "prompt.0.content.0.text"),
+    ):
+        answer = ingest(client, [], [llm(uid("a-"), sid, prompt=[message])])["activities"][0]
+        assert answer["status"] == "invalid", (message, answer)
+        assert [e["field"] for e in answer["errors"]] == [field], (message, answer)
+    assert client.get(f"/api/v1/sessions/{sid}").status_code == 404
+
+
+def test_a_key_without_the_scope_is_told_which_scopes_would_do(live_server):
+    tenant = live_server.new_tenant("scopes")
+    reader = live_server.accounts()._rt.keys.create(tenant.account_id, "read")
+    with live_server.client(reader) as client:
+        answer = client.post("/api/v1/ingest", json={"activities": [llm(uid("a-"), uid("s-"))]})
+    assert answer.status_code == 403, answer.text
+    needs = "this credential has scope 'read'; this needs a key with scope write, ingest or admin"
+    assert answer.json()["detail"] == needs

@@ -59,3 +59,33 @@ def test_numbers_and_booleans_as_json_writes_them_are_stored(client):
     assert response.json()["stored"] == 2, response.text
     stored = client.get(f"/api/v1/sessions/{sid}").json()
     assert stored["is_error"] is True and stored["activities"][0]["usage"]["prompt_tokens"] == 10
+
+
+@pytest.mark.parametrize("value", [1764410400, 1764410400.5, "1764410400"])
+@pytest.mark.parametrize(
+    ("kind", "field"), [("activities", "start_time"), ("activities", "end_time"), ("sessions", "start_time")]
+)
+def test_a_number_is_no_time_the_item_is_invalid_naming_the_field(client, value, kind, field):
+    """Times are ISO-8601 with a UTC offset: a number (or its text) is not taken for seconds since 1970."""
+    sid = uid("s-")
+    item = session(sid) if kind == "sessions" else llm(uid("a-"), sid)
+    result = answer_of(client, kind, {**item, field: value})
+    assert result["status"] == "invalid", result
+    assert [e["field"] for e in result["errors"]] == [field], result
+    assert "UTC offset" in result["errors"][0]["message"], result
+    assert client.get(f"/api/v1/sessions/{sid}").status_code == 404
+
+
+def test_a_time_without_an_offset_is_refused_with_the_message_of_the_query_parameters(live_server):
+    tenant = live_server.new_tenant("naive-times")
+    admin = live_server.accounts()._rt.keys.create(tenant.account_id, "admin")
+    with live_server.client(admin) as client:
+        key = client.post("/api/v1/keys", json={"expires_at": "2999-01-01T00:00:00"})
+        query = client.get("/api/v1/metrics/usage", params={"since": "2999-01-01T00:00:00"})
+    for answer, field in ((key, "expires_at"), (query, "query.since")):
+        assert answer.status_code == 422, answer.text
+        (error,) = answer.json()["errors"]
+        assert error["field"] == field, answer.text
+        assert error["message"] == (
+            "expected an ISO-8601 time with a UTC offset, e.g. 2026-01-01T00:00:00Z; got '2999-01-01T00:00:00'"
+        ), answer.text

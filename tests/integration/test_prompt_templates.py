@@ -74,13 +74,13 @@ def test_a_long_given_version_cut_at_a_space_maps_back_to_its_version(client):
 def test_register_labels_rollback_diff_and_resolve(client):
     name = f"t_{uid()}"
     first = client.post(f"/api/v1/templates/{name}/versions", json={"template": "Summarize {text}", "version": "1.0"})
-    assert first.status_code == 200 and first.json()["version"] == "1.0.0" and first.json()["created"] is True
+    assert first.status_code == 201 and first.json()["version"] == "1.0.0" and first.json()["created"] is True
     second = client.post(
         f"/api/v1/templates/{name}/versions", json={"template": "Summarize briefly: {text}", "version": "1.0"}
     ).json()
     assert second["version"] == "1.0.1"
     again = client.post(f"/api/v1/templates/{name}/versions", json={"template": "Summarize {text}", "version": "1.0"})
-    assert again.json() == {**first.json(), "created": False}
+    assert again.status_code == 200 and again.json() == {**first.json(), "created": False}
     # the published client sending the same template meets the registered version
     sid = uid("s-")
     item = llm(
@@ -147,7 +147,7 @@ def test_a_template_of_the_wrong_shape_is_422_naming_it_and_registers_nothing(cl
     chat = [{"role": "system", "text": "Be brief."}, "history", {"role": "user", "prompt_template": "{q}"}]
     for template in ("Hi {q}", chat, {"prompt_template": chat, "format": "chat_messages"}):
         answer = client.post(f"/api/v1/templates/{name}/versions", json={"template": template})
-        assert answer.status_code == 200 and answer.json()["text"], answer.text
+        assert answer.status_code == 201 and answer.json()["text"], answer.text
 
 
 def test_per_version_stats_executions_and_annotations(client):

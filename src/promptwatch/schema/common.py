@@ -6,8 +6,20 @@ import re
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 ACTIVITY_TYPES = (
     "question",
@@ -115,23 +127,108 @@ JsonObject = Annotated[dict[str, Any], JsonDepth]
 ObjectId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^/\x00-\x1f\x7f]+$")]
 
 
-# A time the store can keep in UTC: in the years 1 to 9999 once in UTC (the last second of 9999 at -14:00 is in
-# the year 10000). The bounds are checked by pydantic's own code, offsets included, with the item's other fields.
+NEEDS_OFFSET = "expected an ISO-8601 time with a UTC offset, e.g. 2026-01-01T00:00:00Z"
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+# what pydantic answers for text that is no time, or a time without an offset: these get NEEDS_OFFSET
+_NOT_A_TIME = frozenset(
+    {"datetime_type", "datetime_parsing", "datetime_from_date_parsing", "datetime_object_invalid", "timezone_aware"}
+)
+_SHOWN_CHARS = 100
+
+
+def not_a_time(value: Any) -> PydanticCustomError:
+    """The refusal of `value` where a time with a UTC offset belongs, echoing what was received (cut short)."""
+    shown = repr(value if len(str(value)) <= _SHOWN_CHARS else f"{str(value)[:_SHOWN_CHARS]}…")
+    return PydanticCustomError("datetime_type", NEEDS_OFFSET + "; got {value}", {"value": shown})
+
+
+def _time_with_offset(value: Any, handler: ValidatorFunctionWrapHandler) -> datetime:
+    """A number is no time, nor is its text: pydantic would take either for seconds since 1970."""
+    if isinstance(value, bool | int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise not_a_time(value)
+    try:
+        return handler(value)
+    except ValidationError as exc:
+        if any(error["type"] in _NOT_A_TIME for error in exc.errors()):
+            raise not_a_time(value) from None
+        raise
+
+
+# A time as every native endpoint takes it: ISO-8601 text with a UTC offset (or an aware datetime, in Python),
+# never a number, and one the store can keep in UTC: in the years 1 to 9999 once in UTC (the last second of 9999
+# at -14:00 is in the year 10000). The bounds are checked by pydantic's own code, offsets included, with the
+# item's other fields. The published client's endpoints read times their own tolerant way (`parse_time`).
 Moment = Annotated[
     AwareDatetime,
     Field(ge=datetime.min.replace(tzinfo=timezone.utc), le=datetime.max.replace(tzinfo=timezone.utc)),
+    WrapValidator(_time_with_offset),
 ]
 Tag = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class ChatMessage(BaseModel):
-    """One message of a chat prompt, as the published client sends it (`text`, not `content`)."""
+    """One message of a chat prompt: `role` and `text`, as the published client sends it, with the fields a
+    message carries beyond them kept as sent (`name`, `tool_calls`, `tool_call_id`...).
+
+    OpenAI's `content` is another name for `text`: a string, or a list of content parts whose text parts (type
+    `text`, or the Responses API's `input_text` and `output_text`) are joined by a newline into `text`; the other
+    parts (images, audio, files, refusals) stay in `content` as they are, so a message read back can be sent
+    again. A message whose `content` holds text as well as a `text` is refused, naming `content`: which one is
+    meant cannot be told. `content: null` (an assistant message that only calls tools) is no content."""
 
     model_config = ConfigDict(extra="allow")
 
     role: str | None = None
     text: str = ""
     metadata: dict | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def content_as_text(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "content" not in data:
+            return data
+        message = {key: value for key, value in data.items() if key != "content"}
+        content = data["content"]
+        if content is None:
+            return message
+        if isinstance(content, str):
+            texts, others = [content], []
+        elif isinstance(content, list):
+            texts, others = _content_parts(content)
+        else:
+            raise _message_error(content, ("content",), "content_type", "content is text or a list of content parts")
+        if texts and "text" in data:
+            raise _message_error(content, ("content",), "text_and_content", "a message has text or content, not both")
+        if texts:
+            message["text"] = "\n".join(texts)
+        if others:
+            message["content"] = others
+        return message
+
+
+_TEXT_PARTS = frozenset({"text", "input_text", "output_text"})
+
+
+def _content_parts(parts: list) -> tuple[list[str], list[dict]]:
+    """The texts of a message's content parts, and its other parts as they are."""
+    texts, others = [], []
+    for index, part in enumerate(parts):
+        if not isinstance(part, dict):
+            raise _message_error(part, ("content", index), "model_type", "a content part is an object with a type")
+        if part.get("type", "text") not in _TEXT_PARTS:
+            others.append(part)
+        elif isinstance(part.get("text"), str):
+            texts.append(part["text"])
+        else:
+            message = "a text part's text is a string"
+            raise _message_error(part.get("text"), ("content", index, "text"), "string_type", message)
+    return texts, others
+
+
+def _message_error(value: Any, loc: tuple, kind: str, message: str) -> ValidationError:
+    """A refusal that names the message's field (`prompt.0.content`), which a model validator cannot."""
+    error = InitErrorDetails(type=PydanticCustomError(kind, message), loc=loc, input=value)
+    return ValidationError.from_exception_data("ChatMessage", [error])
 
 
 class DocumentSnippet(BaseModel):

@@ -1,10 +1,13 @@
-"""The native API's ingest shapes (`/api/v1/...`): strict, every unknown field is an error, and a boolean or a
-number is one as JSON writes it (`"yes"` is no boolean, `true` no number, a string no number).
+"""The native API's ingest shapes (`/api/v1/...`): strict, a field a session or an activity does not have is
+an error, and a boolean, a number or a time is one as JSON writes it (`"yes"` is no boolean, `true` no number,
+a string no number, a number no time: `Moment`). A chat message and a document keep the fields they carry
+beyond those named (`ChatMessage`, `DocumentSnippet`).
 
 One `ActivityIn` carries the fields of every activity type; `check_type_fields` says which ones a type
 needs, so the store can keep one activity table with the light columns and one body for the rest. An
-`end_time` before the `start_time` and an activity that names itself as its parent are refused, the error
-naming the field (longer parent cycles are shown cut, see `server.store.session_detail`).
+`end_time` before the `start_time`, an activity that names itself as its parent, a `total_tokens` below the
+prompt and completion tokens, and more `scores` than `documents` are refused, the error naming the field
+(longer parent cycles are shown cut, see `server.store.session_detail`).
 """
 
 from __future__ import annotations
@@ -18,10 +21,14 @@ from pydantic import (
     Field,
     StrictBool,
     StrictFloat,
+    TypeAdapter,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from .common import (
     ActivityType,
@@ -58,6 +65,15 @@ def _not_before_start(end_time: datetime | None, info: ValidationInfo) -> dateti
     return end_time
 
 
+_MESSAGES = TypeAdapter(list[ChatMessage])
+
+
+def _text_or_messages(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """A prompt's messages are checked as messages alone, so that an error names the message's field
+    (`prompt.0.content`) rather than each shape the prompt could have had."""
+    return _MESSAGES.validate_python(value) if isinstance(value, list) else handler(value)
+
+
 class SessionIn(BaseModel):
     """A session as the native API takes it; sent again, it updates the stored one."""
 
@@ -82,6 +98,16 @@ class TokenUsage(BaseModel):
     prompt_tokens: TokenCount | None = None
     completion_tokens: TokenCount | None = None
     total_tokens: TokenCount | None = None
+
+    @field_validator("total_tokens")
+    @classmethod
+    def check_total(cls, total: int | None, info: ValidationInfo) -> int | None:
+        """A total may exceed its parts (providers count reasoning or cached tokens in it), never fall short."""
+        parts = sum(info.data.get(name) or 0 for name in ("prompt_tokens", "completion_tokens"))
+        if total is not None and total < parts:
+            message = "Input should be greater than or equal to {ge}, the prompt and completion tokens"
+            raise PydanticCustomError("greater_than_equal", message, {"ge": parts})
+        return total
 
 
 class ActivityIn(BaseModel):
@@ -120,7 +146,7 @@ class ActivityIn(BaseModel):
     output: str | None = None
     output_data: JsonObject | None = None
     # llm-prompt
-    prompt: Annotated[str | list[ChatMessage] | None, JsonDepth] = None
+    prompt: Annotated[str | list[ChatMessage] | None, WrapValidator(_text_or_messages), JsonDepth] = None
     prompt_template: JsonObject | None = None
     prompt_input_values: JsonObject | None = None
     caption: str | None = None
@@ -136,6 +162,17 @@ class ActivityIn(BaseModel):
     attributes: JsonObject | None = None
 
     check_end_time = field_validator("end_time")(_not_before_start)
+
+    @field_validator("scores")
+    @classmethod
+    def check_scores(cls, scores: list[float] | None, info: ValidationInfo) -> list[float] | None:
+        """One score per document at most (absent when `documents` was invalid)."""
+        documents = info.data.get("documents")
+        if scores is not None and documents is not None and len(scores) > len(documents):
+            message = "at most one score per document: {actual_length} scores for {max_length} documents"
+            context = {"field_type": "List", "max_length": len(documents), "actual_length": len(scores)}
+            raise PydanticCustomError("too_long", message, context)
+        return scores
 
     @field_validator("parent_activity_id")
     @classmethod

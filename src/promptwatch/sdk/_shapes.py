@@ -31,17 +31,32 @@ def chat_message(message: Any) -> dict[str, Any] | None:
     if not isinstance(message, dict) or "role" not in message:
         return None
     content = message.get("content", message.get("text"))
-    if isinstance(content, list):  # content parts: keep the text ones
-        content = "".join(part.get("text") or "" for part in content if isinstance(part, dict))
+    if isinstance(content, list):  # content parts: keep the text ones, a line each, as the server joins them
+        content = "\n".join(part["text"] for part in content if isinstance(part, dict) and part.get("text"))
     return {"role": message.get("role"), "text": "" if content is None else str(content)}
 
 
 # arguments of an LLM call that are its settings whatever else it takes (the names of the OpenAI, Anthropic and
 # LangChain clients)
-LLM_SETTINGS = frozenset({
-    "temperature", "max_tokens", "max_completion_tokens", "max_output_tokens", "top_p", "top_k", "stop",
-    "stop_sequences", "seed", "n", "frequency_penalty", "presence_penalty", "response_format", "tools", "tool_choice",
-})
+LLM_SETTINGS = frozenset(
+    {
+        "temperature",
+        "max_tokens",
+        "max_completion_tokens",
+        "max_output_tokens",
+        "top_p",
+        "top_k",
+        "stop",
+        "stop_sequences",
+        "seed",
+        "n",
+        "frequency_penalty",
+        "presence_penalty",
+        "response_format",
+        "tools",
+        "tool_choice",
+    }
+)
 _PROMPT_ARGUMENTS = ("messages", "prompt")
 _LONGEST_MODEL = 200  # the API's limit
 

@@ -1,5 +1,6 @@
-"""ASGI middleware: security headers (CSP, HSTS, no cookies ever), body size limit, request metrics, and the
-access log (route template, status, latency, request id, truncated client address; clause P9)."""
+"""ASGI middleware: security headers (CSP, HSTS, no cookies ever), body size limit, request metrics, the
+access log (route template, status, latency, request id, truncated client address; clause P9), and the
+native API's reading of a body sent without a JSON Content-Type (`JsonBodyDefault`)."""
 
 from __future__ import annotations
 
@@ -71,6 +72,36 @@ class EdgeMiddleware:
         finally:
             if not answered:
                 count(500)
+
+
+_JSON = b"application/json"
+_READ_AS_JSON = (b"", b"text/plain")  # none, or what a browser's fetch() of a string body declares
+
+
+class JsonBodyDefault:
+    """A body sent to the native API (`/api/`) with a credential (an `Authorization` or `x-api-key` header)
+    and without a Content-Type, or as `text/plain`, is read as JSON, as ingest reads every body: the request
+    goes on as `application/json`. A body declared as another type reaches its route unchanged; a route that
+    takes JSON then answers 415 (`api.problems`), and the routes that read their body themselves (ingest,
+    imports) read it as they do.
+
+    Only with a credential: a browser sends those two types from any site without asking the server first,
+    but never with such a header. So a page elsewhere cannot have its visitors' browsers sign in, sign up or
+    join the waitlist here: without a credential, JSON must be declared as JSON (a 415 says so)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope.get("path", "").startswith("/api/"):
+            headers = scope["headers"]
+            fields = dict(headers)
+            media = fields.get(b"content-type", b"").split(b";", 1)[0].strip().lower()
+            has_body = fields.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in fields
+            credential = b"authorization" in fields or b"x-api-key" in fields
+            if has_body and credential and media in _READ_AS_JSON:
+                scope["headers"] = [(k, v) for k, v in headers if k != b"content-type"] + [(b"content-type", _JSON)]
+        await self.app(scope, receive, send)
 
 
 async def _refuse(send, status: int, title: str, detail: str) -> None:

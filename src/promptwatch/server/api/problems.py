@@ -38,12 +38,23 @@ async def domain_error(_request: Request, exc: DomainError) -> JsonResponse:
 async def validation_error(request: Request, exc: RequestValidationError) -> JsonResponse:
     if any(e["type"] == "json_invalid" for e in exc.errors()):  # FastAPI read the body as JSON and could not
         return await domain_error(request, malformed_json(exc.__cause__ or ValueError("unreadable")))
+    if any(e["loc"][:1] == ("body",) and isinstance(e.get("input"), bytes) for e in exc.errors()):
+        return not_json_media(request)
     errors = [
         {"field": ".".join(str(p) for p in e["loc"] if p != "body") or "body", "message": e["msg"], "type": e["type"]}
         for e in exc.errors()
     ]
     names = ", ".join(e["field"] for e in errors)
     return problem(422, "Invalid input", f"invalid: {names}", errors=errors)
+
+
+def not_json_media(request: Request) -> JsonResponse:
+    """415 for a body a route takes as JSON but that was declared as another type (a form, XML), or sent
+    without a credential and not declared as JSON: FastAPI hands such a body on unread. With a credential, a
+    body without a Content-Type or sent as text/plain is read as JSON (`middleware.JsonBodyDefault`)."""
+    media = (request.headers.get("content-type") or "").split(";", 1)[0].strip()
+    came = f"it came as {media}" if media else "it came without a Content-Type"
+    return problem(415, "Unsupported media type", f"the body must be JSON: send it as application/json ({came})")
 
 
 async def http_error(request: Request, exc: HTTPException) -> JsonResponse:
@@ -77,6 +88,8 @@ _DESCRIPTIONS = {
     409: "Conflict",
     410: "Gone: a link, token or invitation revoked, used or expired, or stored data that can no longer be read",
     413: "Body too large",
+    415: "A body not declared as JSON (with a credential, text/plain or no Content-Type is read as JSON); only "
+    "on operations that take a JSON body",
     422: "Invalid input, or a body that is not JSON; `errors` names each field",
     429: "Rate limited",
     503: "Overloaded; retry after `Retry-After` seconds",
@@ -87,6 +100,6 @@ def responses(*codes: int) -> dict:
     return {code: {"description": _DESCRIPTIONS[code], "content": {PROBLEM: {}}} for code in codes}
 
 
-# answered on any route: by the edge (NUL), or by a read of what was revoked, used or destroyed (a route's
-# own declaration of a code replaces its description here)
-SHARED_RESPONSES = responses(400, 410)
+# answered on any route: by the edge (NUL), by a read of what was revoked, used or destroyed, or by a route
+# that takes JSON to a body of another type (a route's own declaration of a code replaces its description)
+SHARED_RESPONSES = responses(400, 410, 415)

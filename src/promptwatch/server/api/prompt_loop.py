@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from promptwatch.schema.prompt_loop import AnnotationIn, CacheEntryCreate, CacheLookup, LabelMove, TemplateCreate
 
@@ -43,11 +43,20 @@ def list_templates(
 
 @router.post(
     "/templates/{name}/versions",
+    status_code=201,
     summary="Register a template (its version is assigned from the content)",
-    responses=responses(401, 403, 422),
+    responses={200: {"description": "The content already had this version; nothing was created"}}
+    | responses(401, 403, 422),
 )
-def register_template(request: Request, name: Name, body: TemplateCreate, who: Caller = Depends(caller)) -> dict:
-    return _templates(request).register(who, name, body)
+def register_template(
+    request: Request, response: Response, name: Name, body: TemplateCreate, who: Caller = Depends(caller)
+) -> dict:
+    """201 with `created` true for a new version; 200 with `created` false when the same content (in any
+    route's shape) already had one under the given version."""
+    registered = _templates(request).register(who, name, body)
+    if not registered["created"]:
+        response.status_code = 200
+    return registered
 
 
 @router.get("/templates/{name}", summary="A template: versions with stats, labels", responses=responses(401, 404))

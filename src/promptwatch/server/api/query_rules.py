@@ -4,28 +4,40 @@ with a 422 naming it, so a misspelt or unsupported filter is never silently igno
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Annotated
 
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
 from pydantic import AwareDatetime, BeforeValidator
+from pydantic_core import PydanticCustomError
+
+from promptwatch.schema.common import not_a_time
 
 from ..errors import InvalidInput
 
+# `?since=2026-11-25T00:00:00+01:00` with the `+` not URL-encoded arrives as a space before the offset
+_SPACED_OFFSET = re.compile(r"(?P<time>.*\d:\d\d(?::\d\d(?:[.,]\d+)?)?) (?P<offset>\d\d(?::?\d\d)?)")
+
 
 def _iso_8601(value):
-    """Text is read as ISO-8601 only (a bare number is not taken for seconds since 1970), in UTC as stored."""
+    """Text is read as ISO-8601 with a UTC offset only (a bare number is not taken for seconds since 1970, a time
+    without an offset is no moment), in UTC as stored; a space in place of the offset's `+` is that `+`. A
+    refusal echoes the value received, with the message every native endpoint gives a time it cannot take."""
     if not isinstance(value, str):
         return value
+    spaced = _SPACED_OFFSET.fullmatch(value)
     try:
-        moment = datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(f"{spaced['time']}+{spaced['offset']}" if spaced else value)
     except ValueError:
-        raise ValueError("expected an ISO-8601 time with a UTC offset, e.g. 2026-01-01T00:00:00Z") from None
+        raise not_a_time(value) from None
+    if moment.tzinfo is None:
+        raise not_a_time(value)
     try:
-        return moment.astimezone(timezone.utc) if moment.tzinfo else moment
+        return moment.astimezone(timezone.utc)
     except OverflowError:
-        raise ValueError("the time is out of range once converted to UTC") from None
+        raise PydanticCustomError("datetime_range", "the time is out of range once converted to UTC") from None
 
 
 QueryTime = Annotated[AwareDatetime, BeforeValidator(_iso_8601)]

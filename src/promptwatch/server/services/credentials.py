@@ -50,7 +50,8 @@ class Caller:
 
     def require(self, scope: str) -> None:
         """`send`: hand in data (ingest, templates, feedback); `ingest`: also change stored data; `read`; `admin`.
-        A `write` key may only send: it reads nothing and acts as no role."""
+        A `write` key may only send: it reads nothing and acts as no role. A refusal names the key scopes
+        (write, ingest, read, admin) that would do: `send` is no scope a key has."""
         allowed = {
             "send": ("write", "ingest", "admin"),
             "ingest": ("ingest", "admin"),
@@ -58,7 +59,10 @@ class Caller:
             "admin": ("admin",),
         }[scope]
         if self.scope not in allowed:
-            raise Forbidden(f"this credential has scope {self.scope!r}; {scope!r} is needed")
+            scopes = [name for name in SCOPES if name in allowed]  # in the order the docs list them
+            needed = scopes[0] if len(scopes) == 1 else f"{', '.join(scopes[:-1])} or {scopes[-1]}"
+            holder = "a key with scope" if self.user_id is None else "scope"  # a person's scope is their role's
+            raise Forbidden(f"this credential has scope {self.scope!r}; this needs {holder} {needed}")
 
     @property
     def effective_role(self) -> str | None:

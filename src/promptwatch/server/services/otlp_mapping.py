@@ -279,7 +279,7 @@ def _oi_message(item: dict[str, Any]) -> dict[str, Any]:
     text = item.get("message.content")
     if text is None:
         parts = indexed(item, "message.contents")
-        text = "".join(p["message_content.text"] for p in parts if isinstance(p.get("message_content.text"), str))
+        text = "\n".join(p["message_content.text"] for p in parts if isinstance(p.get("message_content.text"), str))
     message = {"role": as_text(item.get("message.role")), "text": as_text(text) or ""}
     calls = [
         {"id": c.get("tool_call.id"), "name": c.get("tool_call.function.name"), "arguments": c.get(_TOOL_ARGUMENTS)}
@@ -361,7 +361,7 @@ def _messages(value: Any) -> list[dict[str, Any]]:
             continue
         parts = item["parts"] if isinstance(item.get("parts"), list) else [{"type": "text", **item}]
         parts = [p for p in parts if isinstance(p, dict)]
-        text = "".join(_content_text(p.get("content")) for p in parts if p.get("type") == "text")
+        text = "\n".join(_content_text(p.get("content")) for p in parts if p.get("type") == "text")
         text += "".join(_content_text(p.get("response")) for p in parts if p.get("type") == "tool_call_response")
         message = {"role": as_text(item.get("role")), "text": text}
         calls = [{k: p.get(k) for k in ("id", "name", "arguments")} for p in parts if p.get("type") == "tool_call"]
@@ -373,7 +373,9 @@ def _messages(value: Any) -> list[dict[str, Any]]:
 
 
 def _content_text(content: Any) -> str:
-    """A message's content: a string, or a list of parts (`{"type": "text", "text": ...}`) whose text counts."""
+    """A message's content: a string, or a list of parts (`{"type": "text", "text": ...}`) whose texts count, a
+    line each (as the native API joins OpenAI's content parts, `schema.common.ChatMessage`)."""
     if isinstance(content, list):
-        return "".join(p.get("text") or p.get("content") or "" for p in content if isinstance(p, dict))
+        texts = (p.get("text") or p.get("content") for p in content if isinstance(p, dict))
+        return "\n".join(text for text in texts if text)
     return as_text(content) or ""

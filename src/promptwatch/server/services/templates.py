@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import string
 from datetime import datetime, timedelta, timezone
 
 from promptwatch.schema.prompt_loop import TemplateCreate
@@ -53,22 +52,19 @@ def _unified_diff(before: str, after: str, before_name: str, after_name: str) ->
 
 
 def input_params(template) -> list[str]:
-    texts = [template] if isinstance(template, str) else []
-    if isinstance(template, list):
-        texts = [m.get("prompt_template") for m in template if isinstance(m, dict)]
-        texts = [t for t in texts if isinstance(t, str)]
-    names = set()
-    for text in texts:
-        try:
-            names |= {field for _, field, _, _ in string.Formatter().parse(text) if field}
-        except ValueError:
-            raise InvalidInput("the template is not a valid f-string", field="template") from None
-    names |= {m for m in (template if isinstance(template, list) else []) if isinstance(m, str)}
-    return sorted(names)
+    """The placeholders of a text or of a list of chat messages, as ingest fills them in for a template
+    that leaves them out (`template_versions.template_fields`); 422 for a text that is not an f-string."""
+    fields = template_versions.template_fields(template)
+    if fields is None and isinstance(template, str | list):
+        raise InvalidInput("the template is not a valid f-string", field="template")
+    return fields or []
 
 
 def content_of(body: TemplateCreate) -> dict:
-    """The content the published client would send for the same template, so both meet in one version."""
+    """The content the SDK or the published client would send for the same template, so every route meets
+    in one version: the text (an f-string) or the chat messages, their placeholders, and the format, which
+    defaults to `f-string` (`chat_messages` for a list), as `template_versions.template_content` fills in
+    for a description that leaves it out."""
     if isinstance(body.template, dict):
         return template_versions.template_content(body.template)
     template = body.template

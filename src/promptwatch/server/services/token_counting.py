@@ -110,7 +110,7 @@ def _message_text(message: Mapping[str, Any]) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "".join(part["text"] for part in content if isinstance(part, dict) and "text" in part)
+        return "\n".join(part["text"] for part in content if isinstance(part, dict) and "text" in part)
     return ""
 
 

@@ -6,6 +6,13 @@ were first used), and the version name is `MAJOR.MINOR.<seq>` for a `MAJOR.MINOR
 given version itself for the first content and `<given>-rev<seq>` after it. The same (given version,
 content) always maps back to its first version, so a reverted template gets its earlier version back.
 
+The content is the description as `template_content` makes it, whichever route sent it: a `format` or
+`prompt_input_params` left out counts as what the templates API gives (`f-string`, `chat_messages` for a
+list of messages; the template's placeholders), so the API, the SDK and a client leaving them out meet in
+one version. Its SHA-256 is stored (`content_hash`). Earlier releases hashed a description as it was
+sent; a version they stored is found by the hashes of this content with those defaults left out
+(`content_hashes`), so its calls go on counting for it. Stored rows are never rewritten.
+
 Several workers: the unique constraints decide. A version is inserted with ON CONFLICT DO NOTHING; whoever
 loses re-reads the winner's row (same content) or takes the next seq (other content).
 """
@@ -15,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import string
 from datetime import datetime
 from functools import cache
 
@@ -27,16 +35,70 @@ from .tables.templates import prompt_template_versions, prompt_templates
 DEFAULT_GIVEN = "1.0"
 _MAJOR_MINOR = re.compile(r"^\d+\.\d+$")
 _MAX_TRIES = 50
+_F_STRING_FORMATS = ("f-string", "chat_messages")
+_MESSAGE_F_STRING = (None, "", "f-string")  # a chat message's format: left out, it is an f-string
 
 
 def template_content(description: dict) -> dict:
-    """The part of a template description that is its content: everything but name and version; input
-    parameter order does not matter."""
+    """The part of a template description that is its content: everything but name and version, null
+    fields left out, and the defaults of the templates API filled in (`_with_defaults`); input parameter
+    order does not matter."""
     content = {k: v for k, v in description.items() if k not in ("template_name", "template_version") and v is not None}
+    template = content.get("prompt_template")
+    if isinstance(template, list):
+        content["prompt_template"] = [_message_content(m) for m in template]
+    return _with_defaults(content, "chat_messages" if isinstance(template, list) else "f-string")
+
+
+def _is_message_template(message) -> bool:
+    return isinstance(message, dict) and isinstance(message.get("prompt_template"), str)
+
+
+def _message_content(message):
+    """A chat message that is a template (`{"role", "prompt_template", ...}`) with the defaults of a whole
+    template (its `format` is `f-string`); a literal message or a messages placeholder as it is."""
+    return _with_defaults(dict(message), "f-string") if _is_message_template(message) else message
+
+
+def _with_defaults(content: dict, default_format: str) -> dict:
+    if not content.get("format"):
+        content["format"] = default_format
     params = content.get("prompt_input_params")
-    if isinstance(params, list) and all(isinstance(p, str) for p in params):
+    if not params:  # left out, null or empty: the placeholders, as the API finds them
+        fields = _default_params(content)
+        if fields is not None:
+            content["prompt_input_params"] = fields
+    elif isinstance(params, list) and all(isinstance(p, str) for p in params):
         content["prompt_input_params"] = sorted(params)
     return content
+
+
+def _default_params(content: dict) -> list[str] | None:
+    """The placeholders that input parameters left out count as: those of an f-string (a text, or chat
+    messages); None for a template of another format (jinja2, mustache), which is not read here."""
+    if content.get("format") not in _F_STRING_FORMATS:
+        return None
+    return template_fields(content.get("prompt_template"))
+
+
+def template_fields(template) -> list[str] | None:
+    """The sorted placeholder names of a text read as an f-string, or of a list of chat messages (the fields
+    of those that are f-strings, and the messages placeholders); None when a text is not a valid f-string,
+    or for anything else."""
+    if isinstance(template, str):
+        texts, names = [template], set()
+    elif isinstance(template, list):
+        f_strings = [m for m in template if _is_message_template(m) and m.get("format") in _MESSAGE_F_STRING]
+        texts = [m["prompt_template"] for m in f_strings]
+        names = {m for m in template if isinstance(m, str)}
+    else:
+        return None
+    for text in texts:
+        try:
+            names |= {field for _, field, _, _ in string.Formatter().parse(text) if field}
+        except ValueError:
+            return None
+    return sorted(names)
 
 
 def content_hash(content: dict) -> str:
@@ -45,6 +107,52 @@ def content_hash(content: dict) -> str:
     except TypeError:  # integers beyond 64 bits: the standard library encodes them as well, only slower
         encoded = json.dumps(content, sort_keys=True, default=str).encode()
     return hashlib.sha256(encoded).hexdigest()
+
+
+def content_hashes(content: dict) -> list[str]:
+    """The hash of this content (`template_content`'s), then the hashes earlier releases stored for it: they
+    hashed a description as it was sent, so without the defaults filled in now (left-out placeholders,
+    formats, and the SDK's null for a chat message without placeholders). At most eight; each of those
+    descriptions is this content by today's rule, and no other content's."""
+    forms = [content]
+    for leave_out in (_without_default_params, _without_default_formats, _with_null_empty_params):
+        forms += [form for form in map(leave_out, forms) if form is not None]
+    return list(dict.fromkeys(map(content_hash, forms)))
+
+
+def _without_default_params(form: dict) -> dict | None:
+    params = form.get("prompt_input_params")
+    if params is None or params != _default_params(form):
+        return None
+    return {k: v for k, v in form.items() if k != "prompt_input_params"}
+
+
+def _without_default_formats(form: dict) -> dict | None:
+    template = form.get("prompt_template")
+    if form.get("format") != ("chat_messages" if isinstance(template, list) else "f-string"):
+        return None
+    stripped = {k: v for k, v in form.items() if k != "format"}
+    if isinstance(template, list):
+        stripped["prompt_template"] = [
+            {k: v for k, v in m.items() if k != "format"}
+            if _is_message_template(m) and m.get("format") == "f-string"
+            else m
+            for m in template
+        ]
+    return stripped
+
+
+def _with_null_empty_params(form: dict) -> dict | None:
+    template = form.get("prompt_template")
+    if not isinstance(template, list):
+        return None
+    messages = [
+        {**m, "prompt_input_params": None}
+        if _is_message_template(m) and m.get("prompt_input_params") == [] == _default_params(m)
+        else m
+        for m in template
+    ]
+    return {**form, "prompt_template": messages} if messages != template else None
 
 
 def given_version(given: str | None) -> str:
@@ -70,14 +178,22 @@ def ensure_template(conn: Connection, account_id: int, name: str, now: datetime)
     ).scalar_one()
 
 
-def _existing(conn: Connection, template_pk: int, given: str, digest: str) -> str | None:
-    return conn.execute(
-        select(prompt_template_versions.c.version).where(
-            prompt_template_versions.c.template_pk == template_pk,
-            prompt_template_versions.c.given_version == given,
-            prompt_template_versions.c.content_hash == digest,
+def _existing(conn: Connection, template_pk: int, given: str, hashes: list[str]) -> str | None:
+    table = prompt_template_versions
+    rows = conn.execute(
+        select(table.c.content_hash, table.c.seq, table.c.version).where(
+            table.c.template_pk == template_pk, table.c.given_version == given, table.c.content_hash.in_(hashes)
         )
-    ).scalar()
+    ).all()
+    return _first_stored(rows, hashes[0])
+
+
+def _first_stored(rows, digest: str) -> str | None:
+    """Of the versions stored for one content (`(content_hash, seq, version)`), the one under its hash, else
+    the oldest stored under an earlier release's hash for it."""
+    if not rows:
+        return None
+    return min(rows, key=lambda row: (row[0] != digest, row[1]))[2]
 
 
 def assign_version(
@@ -85,9 +201,10 @@ def assign_version(
 ) -> tuple[str, bool]:
     """The version of this content of template `name`: (version, created now?)."""
     given = given_version(given)
-    digest = content_hash(content)
+    hashes = content_hashes(content)
+    digest = hashes[0]
     template_pk = ensure_template(conn, account_id, name, now)
-    found = _existing(conn, template_pk, given, digest)
+    found = _existing(conn, template_pk, given, hashes)
     if found is not None:
         return found, False
     table = prompt_template_versions
@@ -114,7 +231,7 @@ def assign_version(
         ).first()
         if inserted is not None:
             return version, True
-        found = _existing(conn, template_pk, given, digest)
+        found = _existing(conn, template_pk, given, hashes)
         if found is not None:  # another worker stored this content meanwhile
             return found, False
         seq += 1  # the name or the seq was taken by other content
@@ -166,22 +283,31 @@ def assign_template_versions(conn: Connection, account_id: int, records: list[di
 
 
 def _stored_versions(conn: Connection, account_id: int, wanted) -> dict[tuple[str, str, str], str]:
-    """The versions already stored for these (name, given version, content hash) keys."""
+    """The versions already stored for these (name, given version, content hash) keys, also those stored
+    under an earlier release's hash of the same content (`content_hashes`)."""
+    keys_by_hash = {}
+    for key, (_given, content) in wanted.items():
+        for digest in content_hashes(content):
+            keys_by_hash[(key[0], key[1], digest)] = key
     dialect = conn.dialect.name
     params = {
         "account": account_id,
         "names": list_value(dialect, {key[0] for key in wanted}),
-        "hashes": list_value(dialect, {key[2] for key in wanted}),
+        "hashes": list_value(dialect, {found[2] for found in keys_by_hash}),
     }
-    rows = conn.execute(_versions_lookup(dialect), params)
-    return {(name, given, digest): version for name, given, digest, version in rows if (name, given, digest) in wanted}
+    rows_by_key: dict[tuple[str, str, str], list] = {}
+    for name, given, digest, seq, version in conn.execute(_versions_lookup(dialect), params):
+        key = keys_by_hash.get((name, given, digest))
+        if key is not None:
+            rows_by_key.setdefault(key, []).append((digest, seq, version))
+    return {key: _first_stored(rows, key[2]) for key, rows in rows_by_key.items()}
 
 
 @cache
 def _versions_lookup(dialect: str):
     versions, templates = prompt_template_versions, prompt_templates
     return (
-        select(templates.c.name, versions.c.given_version, versions.c.content_hash, versions.c.version)
+        select(templates.c.name, versions.c.given_version, versions.c.content_hash, versions.c.seq, versions.c.version)
         .join(templates, templates.c.pk == versions.c.template_pk)
         .where(
             templates.c.account_id == bindparam("account"),

@@ -57,7 +57,7 @@ def test_message_tokens_add_openai_framing():
 
 def test_message_tokens_accept_content_parts_names_and_missing_fields():
     parts = [{"type": "text", "text": "hello"}, {"type": "image_url", "image_url": {}}, {"text": " world"}]
-    assert count_message_tokens([{"role": "user", "content": parts}]) == 3 + 3 + 1 + 2
+    assert count_message_tokens([{"role": "user", "content": parts}]) == 3 + 3 + 1 + 3  # a line between the parts
     assert count_message_tokens([{"role": "user", "name": "bob", "text": "hi"}]) == 8 + 1 + 1
     no_role_and_no_content = [{"role": None, "text": "hi"}, {"role": "assistant", "content": None}]
     assert count_message_tokens(no_role_and_no_content) == 3 + (3 + 0 + 1) + (3 + 1 + 0)
