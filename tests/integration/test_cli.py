@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from promptwatch.cli.app import app
 from promptwatch.server.api.operator import Broadcast
-from promptwatch.server.constants import SCOPES
+from promptwatch.server.constants import LEAD_STATUSES, OUTBOX_STATUSES, SCOPES
 from promptwatch.server.errors import Unauthenticated
 from promptwatch.server.services.audit import AuditService
 from promptwatch.server.services.credentials import Caller
@@ -26,8 +26,6 @@ from promptwatch.server.services.plans import PLANS
 from promptwatch.server.store.schema_version import head_revision
 from promptwatch.server.store.tables.accounts import INSTANCE_ROLES, ROLES
 from promptwatch.server.store.tables.mail import PROMOTIONAL
-from promptwatch.server.store.tables.mail import STATUSES as OUTBOX_STATUSES
-from promptwatch.server.store.tables.people import LEAD_STATUSES
 from promptwatch.server.store.tables.policies import KINDS as POLICY_KINDS
 from tests.support.payloads import session, uid
 from tests.support.server import TEST_ENV, LiveServer, provision

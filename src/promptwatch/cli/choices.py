@@ -2,15 +2,16 @@
 usage error (exit status 2) naming the option and its values, and `--help` lists them.
 
 The server keeps each set beside the code that checks it, mostly in table modules that load SQLAlchemy,
-which `--help` never imports: only `promptwatch.server.constants` is read here (`SCOPES`). The other sets
-are repeated, each naming its source, and `tests/integration/test_cli.py` holds them equal to it.
+which `--help` never imports: only `promptwatch.server.constants` is read here (scopes, outbox and lead
+statuses). The other sets are repeated, each naming its source, and `tests/integration/test_cli.py` holds them
+equal to it.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from promptwatch.server.constants import SCOPES
+from promptwatch.server.constants import LEAD_STATUSES, OUTBOX_STATUSES, SCOPES
 
 Scope = Literal[SCOPES]  # what an API key may do
 Role = Literal["owner", "admin", "member", "viewer"]  # server.store.tables.accounts.ROLES: a member's role
@@ -18,6 +19,6 @@ InstanceRole = Literal["operator", "staff"]  # server.store.tables.accounts.INST
 PlanCode = Literal["free", "team", "business"]  # server.services.plans.PLANS
 PolicyKind = Literal["privacy", "terms"]  # server.store.tables.policies.KINDS
 Promotional = Literal["product_news", "promotions"]  # server.store.tables.mail.PROMOTIONAL: what a broadcast sends
-OutboxStatus = Literal["queued", "sent", "suppressed", "failed"]  # server.store.tables.mail.STATUSES
-LeadStatus = Literal["waitlist", "opted_out", "customer"]  # server.store.tables.people.LEAD_STATUSES
+OutboxStatus = Literal[OUTBOX_STATUSES]
+LeadStatus = Literal[LEAD_STATUSES]
 Audience = Literal["users", "leads", "all"]  # server.api.operator.Broadcast.audience

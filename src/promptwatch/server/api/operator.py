@@ -9,9 +9,8 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..constants import LEAD_STATUSES, OUTBOX_STATUSES
 from ..services.operator import Operator
-from ..store.tables.mail import STATUSES
-from ..store.tables.people import LEAD_STATUSES
 from .operator_auth import operator
 from .problems import responses
 from .query_rules import known_query_only
@@ -123,5 +122,5 @@ def broadcast(request: Request, body: Broadcast, who: Operator = Depends(operato
     responses=responses(401, 403, 422),
     dependencies=[Depends(known_query_only)],
 )
-def outbox(request: Request, status: Literal[STATUSES] | None = None, who: Operator = Depends(operator)) -> dict:
+def outbox(request: Request, status: Literal[OUTBOX_STATUSES] | None = None, who: Operator = Depends(operator)) -> dict:
     return request.app.state.services.mail.outbox(status)

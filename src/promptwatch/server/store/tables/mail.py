@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, Index, Integer, String, Table, Text
 
+from ...constants import OUTBOX_STATUSES
 from ..types import UtcDateTime
 from . import metadata
 from .columns import created_at, surrogate_pk
@@ -12,7 +13,7 @@ from .columns import created_at, surrogate_pk
 # promotional categories a person can turn off; the others (billing, legal, account) always go (P17)
 PROMOTIONAL = ("product_news", "promotions")
 CATEGORIES = (*PROMOTIONAL, "billing", "legal", "account")
-STATUSES = ("queued", "sent", "suppressed", "failed")
+STATUSES = OUTBOX_STATUSES
 
 outbox = Table(
     "outbox",

@@ -22,8 +22,6 @@ action_tokens = Table(
     Column("used_at", UtcDateTime(), nullable=True),
 )
 
-LEAD_STATUSES = ("waitlist", "opted_out", "customer")
-
 leads = Table(
     "leads",
     metadata,
@@ -34,7 +32,7 @@ leads = Table(
     Column("consent_text", Text, nullable=False),
     Column("consented_at", UtcDateTime(), nullable=False),
     Column("source", String(100), nullable=False),
-    Column("status", String(20), nullable=False),  # LEAD_STATUSES
+    Column("status", String(20), nullable=False),  # constants.LEAD_STATUSES
     Column("opted_out_at", UtcDateTime(), nullable=True),
     Column("user_id", SurrogateKey, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
     Column("became_customer_at", UtcDateTime(), nullable=True),
