@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import os
 from pathlib import Path
 
 SELF_SIGNED_DAYS = 365
@@ -40,12 +41,20 @@ def self_signed_pair(data_dir: Path) -> tuple[Path, Path]:
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    key_path.chmod(0o600)
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    _write_whole(key_path, pem, 0o600)
+    _write_whole(cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o644)
     return cert_path, key_path
+
+
+def _write_whole(path: Path, data: bytes, mode: int) -> None:
+    """Written beside its place with its mode from the start (a key is never readable by others for a
+    moment), then moved there: a reader, or a start after a crash, finds the whole file or none."""
+    staged = path.with_name(f".{path.name}.partial")
+    staged.unlink(missing_ok=True)
+    with os.fdopen(os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), "wb") as handle:
+        handle.write(data)
+    os.replace(staged, path)
 
 
 def create_tls_app():
