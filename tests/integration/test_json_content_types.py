@@ -1,7 +1,8 @@
 """One rule for the Content-Type of a JSON body on the native API: with a credential, a body sent without
 one, or as `text/plain` (what many HTTP tools send by default), is read as JSON on every route that takes
 JSON, as ingest reads it; a body declared as another type (a form, XML), or sent so without a credential,
-is a 415 problem saying the body must be JSON, and nothing is stored. Creating a template version answers 201, as creating a key or a dataset does."""
+is a 415 problem saying the body must be JSON, and nothing is stored. Creating a template version answers
+201, as creating a key or a dataset does."""
 
 from __future__ import annotations
 

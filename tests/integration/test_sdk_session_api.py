@@ -1,7 +1,8 @@
 """The published client's session API against the real server: `start_session()` ... `finish_session()`
 without `with` is one session; a question the app logs is not recorded again by its LangChain chain, and
-feedback given with the chain's answer goes on that answer; an exception the app catches is its call's
-error, one that leaves the session the session's."""
+feedback given with the chain's answer goes on that answer, and feedback of a type the API refuses is left
+out with one warning while the answer is stored; an exception the app catches is its call's error, one that
+leaves the session the session's."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 import promptwatch
 from promptwatch import PromptWatch
+from promptwatch.sdk import _safe
 from tests.support.stored_sessions import stored_session, stored_session_ids
 
 LEGACY_TEXTS = ["What is the plan?", "looked up the plan", "The plan is to ship."]
@@ -40,7 +42,8 @@ def test_legacy_start_and_finish_session_make_one_session(live_server, sdk_to, g
     assert stored["tracking_project"] == "legacy2"
     activities = sorted(stored["activities"], key=lambda item: item["order"])
     assert [(a["activity_type"], a["text"]) for a in activities] == list(
-        zip(["question", "log", "answer"], LEGACY_TEXTS, strict=True))
+        zip(["question", "log", "answer"], LEGACY_TEXTS, strict=True)
+    )
 
 
 def test_quickstart_records_the_question_once(live_server, sdk_to):
@@ -58,14 +61,18 @@ def test_quickstart_records_the_question_once(live_server, sdk_to):
         PromptWatch.log_user_question(question)
         answer = chain.invoke({"question": question})
         PromptWatch.log_assistant_answer(answer)
-        chain.invoke({"question": "And again?"})          # not logged by the app: the chain records it
+        chain.invoke({"question": "And again?"})  # not logged by the app: the chain records it
     assert promptwatch.flush(10)
     with live_server.client(tenant.api_key) as client:
         stored = stored_session(client, pw.session_id, 6)
     roots = sorted((a for a in stored["activities"] if not a.get("parent_activity_id")), key=lambda a: a["order"])
     assert [(a["activity_type"], a.get("text")) for a in roots] == [
-        ("question", question), ("chain-sequence", None), ("answer", "Settings, then API keys."),
-        ("question", "And again?"), ("chain-sequence", None)]
+        ("question", question),
+        ("chain-sequence", None),
+        ("answer", "Settings, then API keys."),
+        ("question", "And again?"),
+        ("chain-sequence", None),
+    ]
     assert roots[1]["inputs"] == {"question": question}
 
 
@@ -82,8 +89,9 @@ def test_feedback_given_with_the_chains_answer_goes_on_that_answer(live_server, 
         answer = chain.invoke({"question": "Settings"})["answer"]
         if stored_first:  # the answer is stored before the feedback arrives: the update must not be "older"
             assert promptwatch.flush(10)
-        PromptWatch.log_assistant_answer(answer, feedback_label=0, feedback_rating=1, feedback_notes="too short",
-                                         metadata={"channel": "web"})
+        PromptWatch.log_assistant_answer(
+            answer, feedback_label=0, feedback_rating=1, feedback_notes="too short", metadata={"channel": "web"}
+        )
     assert promptwatch.flush(10)
     with live_server.client(tenant.api_key) as client:
         stored = stored_session(client, pw.session_id, 3)
@@ -92,8 +100,37 @@ def test_feedback_given_with_the_chains_answer_goes_on_that_answer(live_server, 
     [answer_row] = answers
     assert answer_row["text"] == "Open Settings."
     assert (answer_row["feedback_label"], answer_row["feedback_rating"], answer_row["feedback_notes"]) == (
-        0, 1, "too short")
+        0,
+        1,
+        "too short",
+    )
     assert answer_row["metadata"] == {"channel": "web"}
+
+
+@pytest.mark.parametrize("after_chain", [False, True])
+def test_feedback_of_a_refused_type_is_left_out_and_the_answer_stored(live_server, sdk_to, caplog, after_chain):
+    """`feedback_label` is an integer: a text label is left out with one warning naming it, not the answer."""
+    tenant = live_server.new_tenant("feedback-type")
+    sdk_to(live_server, tenant.api_key)
+    _safe.reset_warnings()
+    if after_chain:  # imported before the context is entered, so that it records the chain
+        pytest.importorskip("langchain_core")
+        from langchain_core.runnables import RunnableLambda
+    with PromptWatch(tracking_project="feedback") as pw:
+        if after_chain:  # the feedback amends the answer the root chain logged
+            RunnableLambda(lambda inputs: {"answer": "outer a"}).invoke({"question": "q"})
+        PromptWatch.log_assistant_answer(
+            "outer a", feedback_rating=2, feedback_label="meh", metadata={"channel": "web"}
+        )
+    assert promptwatch.flush(10)
+    with live_server.client(tenant.api_key) as client:
+        stored = stored_session(client, pw.session_id, 3 if after_chain else 1)
+    [answer] = [a for a in stored["activities"] if a["activity_type"] == "answer"]
+    assert (answer["text"], answer["feedback_rating"], answer["feedback_label"]) == ("outer a", 2, None)
+    assert answer["metadata"] == {"channel": "web"}
+    assert [r.getMessage() for r in caplog.records if "left out" in r.getMessage()] == [
+        "PromptWatch: feedback_label was left out: Input should be a valid integer."
+    ]
 
 
 def _caught_and_escaped() -> tuple[str, str]:

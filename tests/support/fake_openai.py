@@ -2,7 +2,11 @@
 
 `POST /v1/chat/completions` answers "Echo: <last user message>" (as JSON, or as server-sent events word by
 word with a final usage chunk when `stream_options.include_usage` is set); `POST /v1/responses` answers the
-same through the Responses API (JSON or its event stream). Token counts are word counts. A request whose
+same through the Responses API (JSON or its event stream). A chat request with `tools` whose last message
+is not a tool's result is answered with a call of the first tool, `{"query": <last user message>}`, and
+no text (in a stream: the call's id and name, then its arguments in two pieces). `FakeOpenAI(first_token_delay=s)`
+waits `s` seconds after a chat stream's first chunk (the role only) before the content. Token counts are word
+counts. A request whose
 last message contains "FAIL" gets a 400 error as OpenAI sends it. `requests` keeps every request body.
 """
 
@@ -29,7 +33,8 @@ def _words(text: str) -> int:
 
 
 class FakeOpenAI:
-    def __init__(self) -> None:
+    def __init__(self, first_token_delay: float = 0.0) -> None:
+        self.first_token_delay = first_token_delay
         self.requests: list[dict[str, Any]] = []
         self._server: ThreadingHTTPServer | None = None
         self.port = 0
@@ -76,10 +81,26 @@ class FakeOpenAI:
         else:
             return self._json(handler, 404, {"error": {"message": "not found"}})
         if "FAIL" in last:
-            return self._json(handler, 400, {"error": {"message": "invalid request (fake)", "type":
-                                                       "invalid_request_error", "code": "fake"}})
+            return self._json(
+                handler,
+                400,
+                {"error": {"message": "invalid request (fake)", "type": "invalid_request_error", "code": "fake"}},
+            )
         reply = f"Echo: {last}"
         usage = (_words(prompt), _words(reply))
+        if path.endswith("/chat/completions") and body.get("tools") and body["messages"][-1].get("role") != "tool":
+            call = {
+                "id": "call_fake_1",
+                "type": "function",
+                "function": {"name": body["tools"][0]["function"]["name"], "arguments": json.dumps({"query": last})},
+            }
+            if body.get("stream"):
+                return self._sse(handler, self._tool_call_chunks(body, call, usage))
+            answer = self._chat(body, reply, usage)
+            answer["choices"][0].update(
+                finish_reason="tool_calls", message={"role": "assistant", "content": None, "tool_calls": [call]}
+            )
+            return self._json(handler, 200, answer)
         if path.endswith("/chat/completions"):
             if body.get("stream"):
                 return self._sse(handler, self._chat_chunks(body, reply, usage))
@@ -90,46 +111,111 @@ class FakeOpenAI:
 
     def _chat(self, body: dict[str, Any], reply: str, usage: tuple[int, int]) -> dict[str, Any]:
         return {
-            "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()),
+            "id": "chatcmpl-fake",
+            "object": "chat.completion",
+            "created": int(time.time()),
             "model": f"{body.get('model')}-0001",
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": reply}}],
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": reply}}],
             "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)},
         }
 
     def _chat_chunks(self, body: dict[str, Any], reply: str, usage: tuple[int, int]) -> Iterator[dict]:
-        base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": int(time.time()),
-                "model": f"{body.get('model')}-0001"}
-        yield {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
-                                    "finish_reason": None}]}
+        base = {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": f"{body.get('model')}-0001",
+        }
+        yield {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}
         for index, word in enumerate(reply.split(" ")):
             piece = word if index == 0 else f" {word}"
             yield {**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
         yield {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
         if (body.get("stream_options") or {}).get("include_usage"):
-            yield {**base, "choices": [], "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1],
-                                                    "total_tokens": sum(usage)}}
+            yield {
+                **base,
+                "choices": [],
+                "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)},
+            }
+
+    def _tool_call_chunks(self, body: dict[str, Any], call: dict[str, Any], usage: tuple[int, int]) -> Iterator[dict]:
+        base = {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": f"{body.get('model')}-0001",
+        }
+        arguments = call["function"]["arguments"]
+        half = len(arguments) // 2
+        pieces = [
+            {
+                "index": 0,
+                "id": call["id"],
+                "type": "function",
+                "function": {"name": call["function"]["name"], "arguments": ""},
+            },
+            {"index": 0, "function": {"arguments": arguments[:half]}},
+            {"index": 0, "function": {"arguments": arguments[half:]}},
+        ]
+        yield {
+            **base,
+            "choices": [{"index": 0, "delta": {"role": "assistant", "content": None}, "finish_reason": None}],
+        }
+        for piece in pieces:
+            yield {**base, "choices": [{"index": 0, "delta": {"tool_calls": [piece]}, "finish_reason": None}]}
+        yield {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]}
+        if (body.get("stream_options") or {}).get("include_usage"):
+            yield {
+                **base,
+                "choices": [],
+                "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)},
+            }
 
     def _response(self, body: dict[str, Any], reply: str, usage: tuple[int, int]) -> dict[str, Any]:
         return {
-            "id": "resp-fake", "object": "response", "created_at": int(time.time()), "status": "completed",
-            "model": f"{body.get('model')}-0001", "parallel_tool_calls": True, "tool_choice": "auto",
+            "id": "resp-fake",
+            "object": "response",
+            "created_at": int(time.time()),
+            "status": "completed",
+            "model": f"{body.get('model')}-0001",
+            "parallel_tool_calls": True,
+            "tool_choice": "auto",
             "tools": [],
-            "output": [{"type": "message", "id": "msg-fake", "status": "completed", "role": "assistant",
-                        "content": [{"type": "output_text", "text": reply, "annotations": []}]}],
-            "usage": {"input_tokens": usage[0], "output_tokens": usage[1], "total_tokens": sum(usage),
-                      "input_tokens_details": {"cached_tokens": 0},
-                      "output_tokens_details": {"reasoning_tokens": 0}},
+            "output": [
+                {
+                    "type": "message",
+                    "id": "msg-fake",
+                    "status": "completed",
+                    "role": "assistant",
+                    "content": [{"type": "output_text", "text": reply, "annotations": []}],
+                }
+            ],
+            "usage": {
+                "input_tokens": usage[0],
+                "output_tokens": usage[1],
+                "total_tokens": sum(usage),
+                "input_tokens_details": {"cached_tokens": 0},
+                "output_tokens_details": {"reasoning_tokens": 0},
+            },
         }
 
     def _response_events(self, body: dict[str, Any], reply: str, usage: tuple[int, int]) -> Iterator[dict]:
         final = self._response(body, reply, usage)
-        yield {"type": "response.created", "sequence_number": 0,
-               "response": {**final, "status": "in_progress", "output": [], "usage": None}}
+        yield {
+            "type": "response.created",
+            "sequence_number": 0,
+            "response": {**final, "status": "in_progress", "output": [], "usage": None},
+        }
         for index, word in enumerate(reply.split(" ")):
-            yield {"type": "response.output_text.delta", "sequence_number": index + 1, "item_id": "msg-fake",
-                   "output_index": 0, "content_index": 0, "delta": word if index == 0 else f" {word}",
-                   "logprobs": []}
+            yield {
+                "type": "response.output_text.delta",
+                "sequence_number": index + 1,
+                "item_id": "msg-fake",
+                "output_index": 0,
+                "content_index": 0,
+                "delta": word if index == 0 else f" {word}",
+                "logprobs": [],
+            }
         yield {"type": "response.completed", "sequence_number": 99, "response": final}
 
     @staticmethod
@@ -141,13 +227,14 @@ class FakeOpenAI:
         handler.end_headers()
         handler.wfile.write(data)
 
-    @staticmethod
-    def _sse(handler: BaseHTTPRequestHandler, events: Iterator[dict]) -> None:
+    def _sse(self, handler: BaseHTTPRequestHandler, events: Iterator[dict]) -> None:
         handler.send_response(200)
         handler.send_header("Content-Type", "text/event-stream")
         handler.send_header("Connection", "close")
         handler.end_headers()
-        for event in events:
+        for index, event in enumerate(events):
+            if index == 1 and self.first_token_delay and event.get("object") == "chat.completion.chunk":
+                time.sleep(self.first_token_delay)
             prefix = f"event: {event['type']}\n" if "type" in event and "object" not in event else ""
             handler.wfile.write(f"{prefix}data: {json.dumps(event)}\n\n".encode())
             handler.wfile.flush()

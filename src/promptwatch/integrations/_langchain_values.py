@@ -6,10 +6,18 @@ other LangChain versions: what it cannot read it leaves out.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-_ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool", "function": "function",
-          "AIMessageChunk": "assistant", "HumanMessageChunk": "user"}
+_ROLES = {
+    "human": "user",
+    "ai": "assistant",
+    "system": "system",
+    "tool": "tool",
+    "function": "function",
+    "AIMessageChunk": "assistant",
+    "HumanMessageChunk": "user",
+}
 _NOISE_SETTINGS = {"_type", "responses", "stream", "callbacks", "tags", "metadata"}
 
 
@@ -24,14 +32,43 @@ def message_text(content: Any) -> str:
     return "" if content is None else str(content)
 
 
+def tool_calls(message: Any) -> list[dict[str, Any]]:
+    """A message's tool calls as the OTLP mapping keeps them: [{id, name, arguments}], arguments as JSON text."""
+    return [
+        {
+            "id": call.get("id"),
+            "name": call.get("name"),
+            "arguments": json.dumps(call.get("args"), ensure_ascii=False, default=str),
+        }
+        for call in getattr(message, "tool_calls", None) or []
+        if isinstance(call, dict)
+    ]
+
+
 def chat_message(message: Any) -> dict[str, Any]:
+    """{role, text} of a message, with its `tool_calls`, `tool_call_id` and `name` when it has them."""
     kind = getattr(message, "type", None)
     role = getattr(message, "role", None) if kind == "chat" else _ROLES.get(kind, kind)
-    return {"role": role, "text": message_text(getattr(message, "content", message))}
+    found: dict[str, Any] = {"role": role, "text": message_text(getattr(message, "content", message))}
+    calls = tool_calls(message)
+    if calls:
+        found["tool_calls"] = calls
+    for key in ("tool_call_id", "name"):
+        if isinstance(getattr(message, key, None), str):
+            found[key] = getattr(message, key)
+    return found
 
 
-def model_and_provider(invocation_params: dict[str, Any] | None, metadata: dict[str, Any] | None
-                       ) -> tuple[str | None, str | None]:
+def output_text(text: str, calls: list[dict[str, Any]]) -> str:
+    """The call's output as the OTLP mapping shows it: the text, or a reply that only calls tools as its calls."""
+    if text or not calls:
+        return text
+    return json.dumps(calls, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def model_and_provider(
+    invocation_params: dict[str, Any] | None, metadata: dict[str, Any] | None
+) -> tuple[str | None, str | None]:
     params, meta = invocation_params or {}, metadata or {}
     model = params.get("model_name") or params.get("model") or params.get("model_id") or meta.get("ls_model_name")
     model = model or params.get("_type")  # a model without a name (a fake, a local wrapper): its LangChain type
@@ -79,17 +116,18 @@ def _generations(response: Any) -> list[Any]:
 
 
 def generated_texts(response: Any) -> list[str]:
-    """The first generation's text for each prompt of the call."""
+    """The first generation's text (or its tool calls, when it has no text) for each prompt of the call."""
     texts = []
     for group in getattr(response, "generations", None) or []:
         if not group:
             texts.append("")
             continue
         generation = group[0]
+        message = getattr(generation, "message", None)
         text = getattr(generation, "text", None)
-        if not text and getattr(generation, "message", None) is not None:
-            text = message_text(generation.message.content)
-        texts.append(text or "")
+        if not text and message is not None:
+            text = message_text(message.content)
+        texts.append(output_text(text or "", tool_calls(message)))
     return texts
 
 
@@ -110,8 +148,7 @@ def scores(documents: list[Any]) -> list[float] | None:
     found = []
     for doc in documents:
         metadata = getattr(doc, "metadata", None) or {}
-        score = next((metadata[key] for key in ("score", "relevance_score", "similarity") if key in metadata),
-                     None)
+        score = next((metadata[key] for key in ("score", "relevance_score", "similarity") if key in metadata), None)
         if not isinstance(score, (int, float)):
             return None
         found.append(float(score))
@@ -145,8 +182,10 @@ def _describe_message(serialized: Any) -> Any:
         role = kwargs.get("role") or _ROLES.get(name.replace("MessagePromptTemplate", "").lower())
         return {**_describe_single(inner), "role": role}
     if "content" in kwargs:
-        return {"role": _ROLES.get(kwargs.get("type") or name.replace("Message", "").lower()),
-                "text": message_text(kwargs["content"])}
+        return {
+            "role": _ROLES.get(kwargs.get("type") or name.replace("Message", "").lower()),
+            "text": message_text(kwargs["content"]),
+        }
     return name or "?"
 
 

@@ -3,15 +3,19 @@
     client = instrument_openai(OpenAI())          # or AsyncOpenAI(); `wrap` is the same function
 
 Only that client object is changed (its `chat.completions.create` and `responses.create`); nothing is
-patched on import or globally. Each call records the model, the settings it was called with, the
-messages (as [{role, text}]), the output text, token usage and errors; a stream (`stream=True`) is
-recorded as it is read, with the time to its first token and, when the server sends it, its usage.
-The call, its result and its exceptions are the client's own, untouched.
+patched on import or globally. Each call records the model it asked for (the model the provider answered
+with goes to `metadata.response_model`), the settings it was called with (`stream: true` for a stream),
+the messages (as [{role, text}] with their other fields, such as `tool_calls` and `tool_call_id`, kept),
+the output text (a reply that only calls tools: its calls as JSON, [{id, name, arguments}], as the OTLP
+mapping shows them), token usage and errors; a stream (`stream=True`) is recorded as it is read, with the
+time to its first token (text or a tool call) and, when the server sends it, its usage. The call, its
+result and its exceptions are the client's own, untouched.
 """
 
 from __future__ import annotations
 
 import inspect
+import json
 import time
 from typing import Any
 
@@ -20,8 +24,7 @@ from ..sdk._shapes import chat_message
 from ..sdk.spans import Span
 
 _guard = never_raise()
-_NOT_SETTINGS = {"messages", "input", "instructions", "model", "stream", "extra_headers", "extra_query",
-                 "extra_body", "timeout"}
+_NOT_SETTINGS = {"messages", "input", "instructions", "model", "extra_headers", "extra_query", "extra_body", "timeout"}
 
 
 def _usage(usage: Any) -> dict[str, int] | None:
@@ -33,13 +36,53 @@ def _usage(usage: Any) -> dict[str, int] | None:
     completion = getattr(usage, "completion_tokens", None)
     if completion is None:
         completion = getattr(usage, "output_tokens", None)
-    found = {"prompt_tokens": prompt, "completion_tokens": completion,
-             "total_tokens": getattr(usage, "total_tokens", None)}
+    found = {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": getattr(usage, "total_tokens", None),
+    }
     return {key: value for key, value in found.items() if isinstance(value, int)} or None
 
 
+def _as_dict(item: Any) -> Any:
+    """A message as a dict: the client's own message objects (a reply sent back) as their JSON form."""
+    if hasattr(item, "model_dump"):
+        return item.model_dump(exclude_none=True)
+    return dict(item) if not isinstance(item, dict) else item
+
+
 def _messages(items: Any) -> list[dict[str, Any]]:
-    return [message for message in (chat_message(dict(item)) for item in items or []) if message is not None]
+    return [message for message in (chat_message(_as_dict(item)) for item in items or []) if message is not None]
+
+
+def _output(text: str | None, calls: list[dict[str, Any]]) -> str | None:
+    """The call's output as the OTLP mapping shows it: the text, or a reply that only calls tools as its calls
+    in JSON ([{id, name, arguments}])."""
+    if text or not calls:
+        return text
+    return json.dumps(calls, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _call(call_id: Any, name: Any, arguments: Any) -> dict[str, Any]:
+    return {"id": call_id, "name": name, "arguments": arguments}
+
+
+class _ToolCalls:
+    """A stream's tool calls, put together from their pieces (by index: id and name once, arguments in parts)."""
+
+    def __init__(self) -> None:
+        self.calls: dict[int, dict[str, Any]] = {}
+
+    def add(self, deltas: Any) -> None:
+        for delta in deltas:
+            call = self.calls.setdefault(getattr(delta, "index", None) or 0, _call(None, None, ""))
+            function = getattr(delta, "function", None)
+            call["id"] = getattr(delta, "id", None) or call["id"]
+            call["name"] = getattr(function, "name", None) or call["name"]
+            call["arguments"] += getattr(function, "arguments", None) or ""
+
+    def listed(self) -> list[dict[str, Any]]:
+        return [self.calls[index] for index in sorted(self.calls)]
 
 
 class _Chat:
@@ -54,14 +97,31 @@ class _Chat:
     @staticmethod
     def result(response: Any) -> tuple[str | None, Any, str | None]:
         choices = getattr(response, "choices", None) or []
-        text = getattr(getattr(choices[0], "message", None), "content", None) if choices else None
-        return text, getattr(response, "usage", None), getattr(response, "model", None)
+        message = getattr(choices[0], "message", None) if choices else None
+        calls = [
+            _call(
+                getattr(call, "id", None),
+                getattr(getattr(call, "function", None), "name", None),
+                getattr(getattr(call, "function", None), "arguments", None),
+            )
+            for call in getattr(message, "tool_calls", None) or []
+        ]
+        return (
+            _output(getattr(message, "content", None), calls),
+            getattr(response, "usage", None),
+            getattr(response, "model", None),
+        )
 
     @staticmethod
-    def chunk(chunk: Any) -> tuple[str | None, Any, str | None]:
+    def chunk(chunk: Any) -> tuple[str | None, Any, str | None, Any]:
         choices = getattr(chunk, "choices", None) or []
-        text = getattr(getattr(choices[0], "delta", None), "content", None) if choices else None
-        return text, getattr(chunk, "usage", None), getattr(chunk, "model", None)
+        delta = getattr(choices[0], "delta", None) if choices else None
+        return (
+            getattr(delta, "content", None),
+            getattr(chunk, "usage", None),
+            getattr(chunk, "model", None),
+            getattr(delta, "tool_calls", None),
+        )
 
 
 class _Responses:
@@ -78,19 +138,38 @@ class _Responses:
         return messages
 
     @staticmethod
-    def result(response: Any) -> tuple[str | None, Any, str | None]:
-        return getattr(response, "output_text", None), getattr(response, "usage", None), getattr(
-            response, "model", None)
+    def calls(response: Any) -> list[dict[str, Any]]:
+        return [
+            _call(getattr(item, "call_id", None), getattr(item, "name", None), getattr(item, "arguments", None))
+            for item in getattr(response, "output", None) or []
+            if getattr(item, "type", "") == "function_call"
+        ]
 
     @staticmethod
-    def chunk(event: Any) -> tuple[str | None, Any, str | None]:
+    def result(response: Any) -> tuple[str | None, Any, str | None]:
+        return (
+            _output(getattr(response, "output_text", None), _Responses.calls(response)),
+            getattr(response, "usage", None),
+            getattr(response, "model", None),
+        )
+
+    @staticmethod
+    def chunk(event: Any) -> tuple[str | None, Any, str | None, Any]:
         kind = getattr(event, "type", "")
         if kind == "response.output_text.delta":
-            return getattr(event, "delta", None), None, None
+            return getattr(event, "delta", None), None, None, None
+        if kind == "response.function_call_arguments.delta":
+            return None, None, None, True  # a tool call's first piece: the first token
         if kind == "response.completed":
             response = getattr(event, "response", None)
-            return None, getattr(response, "usage", None), getattr(response, "model", None)
-        return None, None, None
+            return None, getattr(response, "usage", None), getattr(response, "model", None), None
+        return None, None, None, None
+
+    @staticmethod
+    def streamed_calls(event: Any) -> list[dict[str, Any]]:
+        if getattr(event, "type", "") == "response.completed":
+            return _Responses.calls(getattr(event, "response", None))
+        return []
 
 
 def _start(api: Any, kwargs: dict[str, Any]) -> Span | None:
@@ -99,15 +178,19 @@ def _start(api: Any, kwargs: dict[str, Any]) -> Span | None:
         return None
     scrubber = span.pipeline.scrubber
     settings = {key: value for key, value in kwargs.items() if key not in _NOT_SETTINGS}
-    span.set(model=str(kwargs.get("model")), provider="openai", prompt=scrubber.copy(api.prompt(kwargs)),
-             settings=scrubber.copy(settings) or None)
+    span.set(
+        model=str(kwargs.get("model")),
+        provider="openai",
+        prompt=scrubber.copy(api.prompt(kwargs)),
+        settings=scrubber.copy(settings) or None,
+    )
     return span
 
 
 def _finish(span: Span, text: str | None, usage: Any, model: str | None) -> None:
     span.set(generated=None if text is None else span.pipeline.scrubber.cut(text), usage=_usage(usage))
-    if model:
-        span.set(model=str(model))
+    if model:  # the model stays the one asked for, whether the call succeeds or fails
+        span.set_metadata(response_model=str(model)[:200])
     span.end()
 
 
@@ -117,15 +200,23 @@ class _StreamRecorder:
     def __init__(self, span: Span, api: Any):
         self.span, self.api = span, api
         self.pieces: list[str] = []
+        self.tool_calls = _ToolCalls()
+        self.completed_calls: list[dict[str, Any]] = []  # the Responses API's, from its final event
         self.usage: Any = None
         self.model: str | None = None
+        self.first_token = False
 
     def add(self, item: Any) -> None:
-        text, usage, model = self.api.chunk(item)
+        text, usage, model, calls = self.api.chunk(item)
+        if (text or calls) and not self.first_token:
+            self.first_token = True
+            self.span.set(time_to_first_token_ms=round((time.time() - self.span.start_time) * 1000, 3))
         if text:
-            if not self.pieces:
-                self.span.set(time_to_first_token_ms=round((time.time() - self.span.start_time) * 1000, 3))
             self.pieces.append(text)
+        if isinstance(calls, list):
+            self.tool_calls.add(calls)
+        if hasattr(self.api, "streamed_calls"):
+            self.completed_calls = self.api.streamed_calls(item) or self.completed_calls
         self.usage = usage or self.usage
         self.model = model or self.model
 
@@ -133,7 +224,8 @@ class _StreamRecorder:
         if error is not None:
             self.span.end(error)
         else:
-            _finish(self.span, "".join(self.pieces), self.usage, self.model)
+            calls = self.completed_calls or self.tool_calls.listed()
+            _finish(self.span, _output("".join(self.pieces), calls), self.usage, self.model)
 
 
 class RecordedStream:
@@ -221,6 +313,7 @@ def _recorded(span: Span, api: Any, result: Any, streaming: bool, is_async: bool
 
 def _wrap(create: Any, api: Any) -> Any:
     if inspect.iscoroutinefunction(inspect.unwrap(create)):
+
         async def create_async(*args: Any, **kwargs: Any) -> Any:
             span = None
             with _guard:
@@ -239,6 +332,7 @@ def _wrap(create: Any, api: Any) -> Any:
 
         wrapper = create_async
     else:
+
         def create_sync(*args: Any, **kwargs: Any) -> Any:
             span = None
             with _guard:

@@ -3,7 +3,8 @@
 - 2xx: done; items the server answered `invalid` are logged once each and dropped (never re-sent).
 - 413: the batch is split in halves, down to single items (a single item too large is dropped).
 - unreachable, timeout, 5xx, 429: the batch goes to the spool and sending pauses for an exponential
-  backoff with jitter (or the server's `Retry-After`); meanwhile new batches go to the spool too.
+  backoff with jitter (or the server's `Retry-After`); meanwhile new batches go to the spool too. The first
+  such failure logs one warning (where the events go meanwhile), the first answer after it one info line.
 - 401/403: the key is refused: one warning, and this pipeline drops everything from then on.
 - any other 4xx: the batch is dropped with one warning per status; a merged drain request (below) is
   first sent again one file at a time, so only the file the server refuses is dropped.
@@ -129,6 +130,7 @@ class Delivery:
         self.rejected_events = 0
         self.dropped_events = 0
         self.timed_out_events = 0
+        self.failing = False  # the last request got no usable answer: the outage has been announced
 
     def deliver(self, items: Items) -> None:
         """Send a fresh batch now, or spool it while the server is backing us off."""
@@ -141,13 +143,39 @@ class Delivery:
         """One request, with the timeout the server's pace calls for; successes update the pace."""
         events = _count(items)
         started = time.monotonic()
-        reply = self.transport.post(encode(*items, gzip=self.use_gzip), gzipped=self.use_gzip,
-                                    timeout=self.pace.timeout(events))
+        reply = self.transport.post(
+            encode(*items, gzip=self.use_gzip), gzipped=self.use_gzip, timeout=self.pace.timeout(events)
+        )
         if reply.outcome == t.SENT:
             self.pace.took(events, time.monotonic() - started)
         elif reply.timed_out:
             self.timed_out_events += events
+        if reply.outcome == t.RETRY:
+            self._announce_outage(reply)
+        elif self.failing:
+            self.failing = False
+            logger.info("PromptWatch server at %s answers again: sending the spooled events.", self.transport.url)
         return reply
+
+    def _announce_outage(self, reply: t.Reply) -> None:
+        """One warning when delivery starts failing, not one per batch."""
+        if self.failing:
+            return
+        self.failing = True
+        if reply.status is not None:
+            what = f"answers {reply.status}"
+        elif reply.timed_out:
+            what = "does not answer in time"
+        else:
+            what = f"is unreachable ({reply.detail})"
+        logger.warning(
+            "PromptWatch server at %s %s: %s until it answers again.", self.transport.url, what, self._meanwhile()
+        )
+
+    def _meanwhile(self) -> str:
+        if self.spool.max_bytes <= 0:
+            return "events are dropped (the spool is off, PROMPTWATCH_SPOOL_MAX_BYTES=0)"
+        return f"spooling events to {self.spool.directory}"
 
     # the spool ---------------------------------------------------------------------------------------
 
@@ -176,8 +204,8 @@ class Delivery:
             return True
         self.unmerged = max(0, self.unmerged - 1)
         if reply.outcome == t.TOO_LARGE:
+            self._split(items)  # the file stays until its halves are sent or spooled
             self.spool.remove(paths[0])
-            self._split(items)
             return bool(len(self.spool))
         self._settle(reply, _count(items))
         for path in paths:
@@ -274,6 +302,21 @@ class Delivery:
             self.rejected_events += 1
             noun = "session" if group == "sessions" else "activity"
             logger.warning("PromptWatch server rejected %s %s: %s", noun, item.get("id"), item.get("errors"))
+
+    def spool_unsent(self, items: Items, reason: str) -> int:
+        """At shutdown (from the exiting thread): spool a batch the worker could not finish in time; the
+        events lost (spool off, full or failing). The first such batch is announced as an outage is."""
+        lost_before = self.dropped_events + self.spool.dropped_events
+        self._to_spool(items)
+        if not self.failing and self.spool.max_bytes > 0:
+            self.failing = True
+            logger.warning(
+                "PromptWatch server at %s %s: spooling events to %s; a later process sends them.",
+                self.transport.url,
+                reason,
+                self.spool.directory,
+            )
+        return self.dropped_events + self.spool.dropped_events - lost_before
 
     def _to_spool(self, items: Items) -> None:
         try:

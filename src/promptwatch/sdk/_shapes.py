@@ -27,13 +27,18 @@ def _as_text(value: Any) -> str | None:
 
 
 def chat_message(message: Any) -> dict[str, Any] | None:
-    """{role, text} of a chat message given as a dict ({"role", "content"|"text"}), or None."""
+    """{role, text} of a chat message given as a dict ({"role", "content"|"text"}), or None. The message's other
+    fields that hold something (`tool_calls`, `tool_call_id`, `name`...) are kept as they are, as the server
+    keeps them."""
     if not isinstance(message, dict) or "role" not in message:
         return None
     content = message.get("content", message.get("text"))
     if isinstance(content, list):  # content parts: keep the text ones, a line each, as the server joins them
         content = "\n".join(part["text"] for part in content if isinstance(part, dict) and part.get("text"))
-    return {"role": message.get("role"), "text": "" if content is None else str(content)}
+    extra = {
+        key: value for key, value in message.items() if key not in ("role", "content", "text") and value is not None
+    }
+    return {"role": message.get("role"), "text": "" if content is None else str(content), **extra}
 
 
 # arguments of an LLM call that are its settings whatever else it takes (the names of the OpenAI, Anthropic and

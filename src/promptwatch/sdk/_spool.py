@@ -5,7 +5,8 @@ hash of the server URL and API key (a spool is only ever sent where it was meant
 writes to its own directory (0700, files 0600) and holds an exclusive `flock` on its `lock` file while it
 lives; a later process adopts the directories whose lock it can take (their owner is gone) and sends
 their files. Files are gzipped JSON bodies of `POST /api/v1/ingest`, written to a temporary name and
-renamed, so a crash never leaves half a batch.
+renamed, so a crash never leaves half a batch. The worker thread uses it; at shutdown the exiting thread
+may write to it too (what the worker could not send in time), so writing and removing take a lock.
 
 Disk-full policy: when a new file would take the process's spool past `max_bytes`, the oldest files are
 deleted first; their events are counted in `dropped_events` and one warning is logged.
@@ -17,6 +18,7 @@ import hashlib
 import itertools
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -47,7 +49,7 @@ def events_in(path: Path) -> int:
 
 
 class Spool:
-    """This process's spool directory; used by the worker thread only."""
+    """This process's spool directory; used by the worker thread (and at shutdown by the exiting one)."""
 
     def __init__(self, root: Path, target: str, max_bytes: int):
         self.max_bytes = max_bytes
@@ -58,6 +60,7 @@ class Spool:
         self._lock_fd: int | None = None
         self._files: dict[Path, int] = {}  # path -> size, oldest first
         self._ready = False
+        self._lock = threading.RLock()
 
     @property
     def directory(self) -> Path:
@@ -84,6 +87,10 @@ class Spool:
 
     def write(self, body_gz: bytes, events: int) -> None:
         """Keep one gzipped body on disk, dropping the oldest files if the cap requires it."""
+        with self._lock:
+            self._write(body_gz, events)
+
+    def _write(self, body_gz: bytes, events: int) -> None:
         if self.max_bytes <= 0:
             self._drop(events)
             return
@@ -123,8 +130,9 @@ class Spool:
             return None
 
     def remove(self, path: Path) -> None:
-        self._files.pop(path, None)
-        path.unlink(missing_ok=True)
+        with self._lock:
+            self._files.pop(path, None)
+            path.unlink(missing_ok=True)
 
     def adopt_orphans(self) -> int:
         """Move the files of dead processes' spools (same server and key) into ours; how many were moved."""
@@ -161,13 +169,18 @@ class Spool:
         finally:
             os.close(fd)
 
+    def reset_after_fork(self) -> None:
+        """In a forked child: a lock the parent's worker held at the fork would never be released."""
+        self._lock = threading.RLock()
+
     def close(self) -> None:
         """Release the lock; the directory goes when it holds no events, else a later process adopts it."""
-        if not self._ready:
-            return
-        if not self._files:
-            shutil.rmtree(self._dir, ignore_errors=True)
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)
-            self._lock_fd = None
-        self._ready = False
+        with self._lock:
+            if not self._ready:
+                return
+            if not self._files:
+                shutil.rmtree(self._dir, ignore_errors=True)
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)
+                self._lock_fd = None
+            self._ready = False

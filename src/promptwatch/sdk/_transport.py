@@ -78,6 +78,7 @@ class Transport:
     """Posts request bodies to `<host_url>/api/v1/ingest`; used by the worker thread only."""
 
     def __init__(self, host_url: str, api_key: str, timeout: float):
+        self.url = host_url
         url = urlsplit(host_url)
         self._https = url.scheme == "https"
         self._host = url.hostname or "127.0.0.1"

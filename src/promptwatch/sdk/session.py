@@ -25,7 +25,7 @@ from ._wire import LEGACY, iso
 from .config import TEMP_KEY_PREFIX
 from .context import Activation, SessionState, current_span, new_session_id, open_instance
 from .pipeline import Pipeline, get_pipeline
-from .spans import Span, queue_and_notify
+from .spans import Span, accepted, queue_and_notify
 from .templates import register_prompt_template as _register_template
 
 
@@ -55,16 +55,21 @@ def _label(value: str | None, what: str) -> str | None:
 class PromptWatch:
     """A session context: `with PromptWatch(...)` or `async with PromptWatch(...)`."""
 
-    def __init__(self, session_id: str | None = None, tracking_project: str | None = None,
-                 tracking_tenant: str | None = None, api_key: str | None = None):
+    def __init__(
+        self,
+        session_id: str | None = None,
+        tracking_project: str | None = None,
+        tracking_tenant: str | None = None,
+        api_key: str | None = None,
+    ):
         self.pipeline: Pipeline = get_pipeline(api_key)
         key_id = self.pipeline.key_id
-        self._forced_session_id = key_id[len(TEMP_KEY_PREFIX):] if key_id and key_id.startswith(
-            TEMP_KEY_PREFIX) else None
+        self._forced_session_id = (
+            key_id[len(TEMP_KEY_PREFIX) :] if key_id and key_id.startswith(TEMP_KEY_PREFIX) else None
+        )
         if self._forced_session_id and session_id and session_id != self._forced_session_id:
             warn_once("temp-key", "A temporary API key fixes the session id; the session_id given is ignored.")
-        self.tracking_project = _label(tracking_project or self.pipeline.config.tracking_project,
-                                       "tracking_project")
+        self.tracking_project = _label(tracking_project or self.pipeline.config.tracking_project, "tracking_project")
         self.tracking_tenant = _label(tracking_tenant, "tracking_tenant")
         self._callbacks: list[Callable[[dict[str, Any]], None]] = []
         self._context: dict[str, Any] = {}
@@ -73,8 +78,13 @@ class PromptWatch:
         self.session_state = self._new_state(session_id)
 
     def _new_state(self, session_id: str | None) -> SessionState:
-        return SessionState(self.pipeline, self._forced_session_id or session_id, self.tracking_project,
-                            self.tracking_tenant, self._callbacks)
+        return SessionState(
+            self.pipeline,
+            self._forced_session_id or session_id,
+            self.tracking_project,
+            self.tracking_tenant,
+            self._callbacks,
+        )
 
     # the context ---------------------------------------------------------------------------------------
 
@@ -116,9 +126,14 @@ class PromptWatch:
     def current_session(self) -> Session:
         state = self.session_state
         return Session(
-            id=state.id, session_name=state.name, tracking_project=state.tracking_project,
-            tracking_tenant=state.tracking_tenant, steps_count=state.steps_count, is_error=state.is_error,
-            start_time=iso(state.start_time), end_time=iso(state.end_time) if state.end_time else None,
+            id=state.id,
+            session_name=state.name,
+            tracking_project=state.tracking_project,
+            tracking_tenant=state.tracking_tenant,
+            steps_count=state.steps_count,
+            is_error=state.is_error,
+            start_time=iso(state.start_time),
+            end_time=iso(state.end_time) if state.end_time else None,
         )
 
     @property
@@ -201,12 +216,20 @@ class PromptWatch:
                 session.asked_question = text
 
     @classmethod
-    def log_assistant_answer(cls, text: str, feedback_label: int | None = None,
-                             feedback_rating: int | None = None, feedback_notes: str | None = None,
-                             metadata: dict[str, Any] | None = None) -> None:
+    def log_assistant_answer(
+        cls,
+        text: str,
+        feedback_label: int | None = None,
+        feedback_rating: int | None = None,
+        feedback_notes: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
         with never_raise():
-            feedback = {"feedback_label": feedback_label, "feedback_rating": feedback_rating,
-                        "feedback_notes": feedback_notes}
+            feedback = {
+                "feedback_label": feedback_label,
+                "feedback_rating": feedback_rating,
+                "feedback_notes": feedback_notes,
+            }
             session = _session_of_context()
             answered = session.chain_answer if session is not None else None
             if session is not None:
@@ -214,7 +237,8 @@ class PromptWatch:
             if answered is not None and _same_text(answered[0], text):
                 # the root chain that produced it has just recorded it: what this call adds goes on that answer
                 answer = answered[1]
-                answer.amend(metadata=answer.pipeline.scrubber.copy(metadata) if metadata else None, **feedback)
+                copied = answer.pipeline.scrubber.copy(metadata) if metadata else None
+                answer.amend(**accepted({"metadata": copied, **feedback}))
                 return
             _logged("answer", text, metadata, as_root=True, **feedback)
 
@@ -231,8 +255,11 @@ class PromptWatch:
         """Record a `promptwatch.schema.legacy` activity (`Question(...)`, `RetrievedDocuments(...)`, ...)."""
         with never_raise():
             if not hasattr(activity, "model_dump") or not hasattr(activity, "activity_type"):
-                warn_once("log_activity", "PromptWatch.log_activity() takes an activity model such as "
-                          "RetrievedDocuments(...); this one was ignored.")
+                warn_once(
+                    "log_activity",
+                    "PromptWatch.log_activity() takes an activity model such as "
+                    "RetrievedDocuments(...); this one was ignored.",
+                )
                 return
             anchor = Span.start(None, activity.activity_type, parent=_anchor(as_root=False))
             if not anchor.recording:
@@ -293,13 +320,20 @@ def log_chain_answer(text: str) -> None:
         answer.session.chain_answer = (text, answer)
 
 
-def _logged(activity_type: str, text: str, metadata: dict[str, Any] | None, as_root: bool,
-            error: str | None = None, **fields: Any) -> Span | None:
+def _logged(
+    activity_type: str,
+    text: str,
+    metadata: dict[str, Any] | None,
+    as_root: bool,
+    error: str | None = None,
+    **fields: Any,
+) -> Span | None:
     span = Span.start(None, activity_type, parent=_anchor(as_root))
     if not span.recording:
         return None
     scrubber = span.pipeline.scrubber
-    span.set(text=scrubber.cut(str(text)), metadata=scrubber.copy(metadata) if metadata else None,
-             **{key: value for key, value in fields.items() if value is not None})
+    copied = scrubber.copy(metadata) if metadata else None
+    # a value the API would refuse is left out (one warning), so the rest of the activity is still stored
+    span.set(text=scrubber.cut(str(text)), **accepted({"metadata": copied, **fields}))
     span.end(error)
     return span

@@ -40,7 +40,14 @@ _allocate = object.__new__
 _NO_FIELDS: Mapping[str, Any] = MappingProxyType({})
 """A span's `fields` until something is set: read-only and shared, so a span that sets none allocates none."""
 _UPDATABLE = frozenset(ActivityIn.model_fields) - {
-    "id", "session_id", "activity_type", "parent_activity_id", "order", "start_time", "end_time", "error",
+    "id",
+    "session_id",
+    "activity_type",
+    "parent_activity_id",
+    "order",
+    "start_time",
+    "end_time",
+    "error",
 }
 """The fields `update()` takes: the native activity's, but for those the span keeps itself."""
 
@@ -50,8 +57,22 @@ class Span:
     until it ends, and only read (by the worker thread) after."""
 
     __slots__ = (
-        "id", "name", "activity_type", "pipeline", "session", "session_id", "parent_id", "order",
-        "start_time", "end_time", "error", "inputs", "output", "fields", "recording", "_token",
+        "id",
+        "name",
+        "activity_type",
+        "pipeline",
+        "session",
+        "session_id",
+        "parent_id",
+        "order",
+        "start_time",
+        "end_time",
+        "error",
+        "inputs",
+        "output",
+        "fields",
+        "recording",
+        "_token",
     )
 
     def __init__(self, name: str | None = None, activity_type: str = "span", inputs: Any = None, **fields: Any):
@@ -67,8 +88,14 @@ class Span:
         self._token: Any = None
 
     @classmethod
-    def start(cls, name: str | None = None, activity_type: str = "span", parent: Any = _FROM_CONTEXT,
-              inputs: Any = None, **fields: Any) -> Span:
+    def start(
+        cls,
+        name: str | None = None,
+        activity_type: str = "span",
+        parent: Any = _FROM_CONTEXT,
+        inputs: Any = None,
+        **fields: Any,
+    ) -> Span:
         """Open a span without making it current (integrations: `parent` is the span it belongs under)."""
         span = opened(cls, name, activity_type, current_span.get() if parent is _FROM_CONTEXT else parent)
         span.inputs = inputs
@@ -134,8 +161,7 @@ class Span:
         with never_raise():
             if self._writable:
                 copy = self.pipeline.scrubber.copy
-                kept = {name: _accepted(name, copy(value)) for name, value in fields.items()}
-                self.set(**{name: value for name, value in kept.items() if value is not _LEFT_OUT})
+                self.set(**accepted({name: copy(value) for name, value in fields.items()}))
         return self
 
     def set(self, **fields: Any) -> Span:
@@ -181,8 +207,18 @@ class Span:
     def _queue(self) -> None:
         fields = self.fields
         event = (  # the layout `_wire.activity_item` reads
-            ACTIVITY, self.id, self.session_id, self.activity_type, self.parent_id, self.name, self.order,
-            self.start_time, self.end_time, self.error, self.inputs, self.output,
+            ACTIVITY,
+            self.id,
+            self.session_id,
+            self.activity_type,
+            self.parent_id,
+            self.name,
+            self.order,
+            self.start_time,
+            self.end_time,
+            self.error,
+            self.inputs,
+            self.output,
             None if fields is _NO_FIELDS else fields,
         )
         session = self.session
@@ -257,6 +293,14 @@ def _field_type(name: str) -> TypeAdapter[Any]:
 
 
 _LEFT_OUT: Any = object()
+
+
+def accepted(fields: dict[str, Any]) -> dict[str, Any]:
+    """The activity fields the API would take, as `update()` keeps them: a name an activity does not have,
+    or a value the API would refuse (which would cost the whole activity), is left out with one warning
+    naming it. Fields given as None are left out without one (they are not set)."""
+    kept = {name: _accepted(name, value) for name, value in fields.items() if value is not None}
+    return {name: value for name, value in kept.items() if value is not _LEFT_OUT}
 
 
 def _accepted(name: str, value: Any) -> Any:

@@ -256,7 +256,8 @@ def test_chat_openai_in_a_chain_with_a_template_and_a_tool(sdk, fake_openai):
         assert chain.invoke({"topic": "tell me a joke"}) == "5"
     records = _records(sdk)
     llm_record = next(item for item in records if item["activity_type"] == "llm-prompt")
-    assert llm_record["model"] == "gpt-fake-0001"
+    assert llm_record["model"] == "gpt-fake"  # the model asked for; the provider's answer is metadata
+    assert llm_record["metadata"] == {"response_model": "gpt-fake-0001"}
     assert llm_record["provider"] == "openai"
     assert llm_record["settings"]["temperature"] == 0.1
     assert llm_record["usage"] == {"prompt_tokens": 8, "completion_tokens": 5, "total_tokens": 13}

@@ -32,7 +32,8 @@ def test_chat_completion_is_recorded_with_model_settings_messages_output_usage(s
     assert response.choices[0].message.content == "Echo: hello there"
     record = _only_prompt(sdk)
     assert record["session_id"] == pw.session_id
-    assert record["model"] == "gpt-fake-0001" and record["provider"] == "openai"
+    assert record["model"] == "gpt-fake" and record["provider"] == "openai"  # the model asked for
+    assert record["metadata"] == {"response_model": "gpt-fake-0001"}
     assert record["settings"] == {"temperature": 0.2}
     assert record["prompt"] == [{"role": "system", "text": "Be brief."}, {"role": "user", "text": "hello there"}]
     assert record["generated"] == "Echo: hello there"
@@ -49,7 +50,7 @@ def test_streamed_chat_records_time_to_first_token_and_stream_usage(sdk, fake_op
     assert record["generated"] == "Echo: hello there"
     assert record["time_to_first_token_ms"] >= 0
     assert record["usage"]["total_tokens"] == 7
-    assert record["settings"] == {"stream_options": {"include_usage": True}}
+    assert record["settings"] == {"stream": True, "stream_options": {"include_usage": True}}
 
 
 def test_async_client_and_async_stream(sdk, fake_openai):

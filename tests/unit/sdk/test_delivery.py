@@ -1,7 +1,8 @@
 """Transport and delivery: batching, per-item answers, 503 back-off, 413 split, 401, the bounded queue,
 and the spool while the server is down (drained exactly once, also by a later process, in merged
 requests a busy server is given time for; a refused merged request costs only the file refused), and what
-counts as a timeout."""
+counts as a timeout; an outage is one warning and its end one info line; a shutdown that a hung server
+cuts short spools what is unsent, or says how many events were lost."""
 
 from __future__ import annotations
 
@@ -47,8 +48,7 @@ def test_events_are_batched(sdk):
 
 
 def test_gzip_bodies(sdk, tmp_path):
-    pipeline.configure(api_key=sdk.api_key, host_url=sdk.url, spool_dir=tmp_path, gzip=True,
-                       flush_interval=0.02)
+    pipeline.configure(api_key=sdk.api_key, host_url=sdk.url, spool_dir=tmp_path, gzip=True, flush_interval=0.02)
     unit(1)
     assert promptwatch.flush(5)
     assert len(_ids(sdk)) == 1
@@ -87,8 +87,14 @@ def test_401_warns_once_and_drops(strict_guard, sink, tmp_path, caplog):
 def test_bounded_queue_drops_oldest_and_never_blocks(strict_guard, tmp_path):
     # a server that never answers is not needed: the worker is not started until the first event,
     # and a queue of 10 overflows within one linger period
-    pipeline.configure(api_key=API_KEY, host_url="http://127.0.0.1:9", spool_dir=tmp_path, queue_size=10,
-                       flush_interval=5, spool_max_bytes=0)
+    pipeline.configure(
+        api_key=API_KEY,
+        host_url="http://127.0.0.1:9",
+        spool_dir=tmp_path,
+        queue_size=10,
+        flush_interval=5,
+        spool_max_bytes=0,
+    )
     for i in range(100):
         unit(i)
     stats = pipeline.get_pipeline().stats()
@@ -186,8 +192,14 @@ class SlowSink(CaptureSink):
 def test_the_spool_drains_in_merged_requests_that_a_busy_server_is_given_time_for(strict_guard, tmp_path):
     sink = SlowSink(per_item=0.002).start()  # 500 items/s: a merged request of 500 takes 1 s
     try:
-        pipeline.configure(api_key=sink.api_key, host_url=sink.url, spool_dir=tmp_path, flush_interval=0.02,
-                           batch_size=50, request_timeout=0.3)
+        pipeline.configure(
+            api_key=sink.api_key,
+            host_url=sink.url,
+            spool_dir=tmp_path,
+            flush_interval=0.02,
+            batch_size=50,
+            request_timeout=0.3,
+        )
         for i in range(100):  # the server's pace is measured on these (batches of 50 items, 0.1 s each)
             unit(i)
         assert promptwatch.flush(10)
@@ -235,9 +247,11 @@ def test_an_unreadable_spool_file_is_dropped_counted_and_warned(sdk, tmp_path, c
     sdk.start()
     with caplog.at_level(logging.WARNING, logger="promptwatch"):  # the file goes, then the drop is counted and warned
         assert sdk.wait_for(
-            lambda s: pipeline.get_pipeline().stats()["spooled_files"] == 0
-            and pipeline.get_pipeline().stats()["dropped"] == 2
-            and any("cannot read" in record.message for record in caplog.records),
+            lambda s: (
+                pipeline.get_pipeline().stats()["spooled_files"] == 0
+                and pipeline.get_pipeline().stats()["dropped"] == 2
+                and any("cannot read" in record.message for record in caplog.records)
+            ),
             timeout=15,
         )
     assert _ids(sdk) == []
@@ -316,3 +330,45 @@ def test_a_refused_merged_drain_request_drops_only_the_file_refused(strict_guard
         assert sum("refused a batch (422)" in record.message for record in caplog.records) == 1
     finally:
         sink.stop()
+
+
+def test_an_outage_is_one_warning_and_its_end_one_info_line(sdk, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="promptwatch")
+    sdk.stop()
+    for round_ in range(3):  # several batches, several failed requests
+        for i in range(10):
+            unit(round_ * 10 + i)
+        assert promptwatch.flush(5)
+    sdk.start()
+    unit(30)
+    assert sdk.wait_for(lambda s: len(set(_ids(s))) == 31, timeout=15)
+    messages = [(r.levelname, r.getMessage()) for r in caplog.records if "PromptWatch server at" in r.getMessage()]
+    spool = pipeline.get_pipeline().worker.delivery.spool.directory
+    assert len(messages) == 2, messages
+    assert messages[0][0] == "WARNING"
+    assert messages[0][1].startswith(f"PromptWatch server at {sdk.url} is unreachable (ConnectionRefusedError")
+    assert messages[0][1].endswith(f": spooling events to {spool} until it answers again.")
+    assert messages[1] == ("INFO", f"PromptWatch server at {sdk.url} answers again: sending the spooled events.")
+
+
+def test_a_shutdown_cut_short_by_a_hung_server_says_how_many_events_were_lost(tmp_path, caplog):
+    with socket.socket() as listening:  # accepts connections (the kernel does) and never answers
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(8)
+        pipeline.configure(
+            api_key=API_KEY,
+            host_url=f"http://127.0.0.1:{listening.getsockname()[1]}",
+            spool_dir=tmp_path,
+            spool_max_bytes=0,
+            flush_interval=0.02,
+        )
+        for i in range(10):
+            unit(i)  # a session of its own each: 20 events
+        started = time.monotonic()
+        assert not pipeline.shutdown(1.0)
+        assert time.monotonic() - started < 1.3
+    lost = [r.getMessage() for r in caplog.records if "lost" in r.getMessage()]
+    assert lost == [
+        "PromptWatch lost 20 events at shutdown: they could not be sent in time "
+        "(PROMPTWATCH_SHUTDOWN_TIMEOUT) nor spooled."
+    ]
