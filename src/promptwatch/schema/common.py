@@ -143,8 +143,11 @@ def not_a_time(value: Any) -> PydanticCustomError:
 
 
 def _time_with_offset(value: Any, handler: ValidatorFunctionWrapHandler) -> datetime:
-    """A number is no time, nor is its text: pydantic would take either for seconds since 1970."""
-    if isinstance(value, bool | int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+    """A number is no time, nor is its text: pydantic would take either for seconds since 1970. (Text with
+    a date's `-` after its year, as ISO-8601 writes it, is no number: it goes straight to pydantic.)"""
+    if not (type(value) is str and value[4:5] == "-") and (
+        isinstance(value, bool | int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value))
+    ):
         raise not_a_time(value)
     try:
         return handler(value)

@@ -29,4 +29,10 @@ def money(dollars: float) -> float:
     """`dollars` rounded to PLACES decimal places and DIGITS significant digits, the rounding of summed binary
     fractions taken away (30000.300000000003 reads 30000.3, and what deleted costs leave of a total, 2.8e-17,
     reads 0); never -0.0."""
-    return float(f"{round(dollars, PLACES):.{DIGITS}g}") + 0.0
+    rounded = round(dollars, PLACES) + 0.0
+    if -_FEW_DIGITS < rounded < _FEW_DIGITS:  # PLACES decimals are at most DIGITS digits: nothing more to do
+        return rounded
+    return float(f"{rounded:.{DIGITS}g}")
+
+
+_FEW_DIGITS = 10.0 ** (DIGITS - PLACES)  # below it, PLACES decimal places are DIGITS significant digits at most
