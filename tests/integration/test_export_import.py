@@ -459,7 +459,7 @@ def test_p18_an_import_never_brings_back_a_deleted_dataset(live_server):
 
 def test_p18_an_import_never_brings_back_a_deleted_project(live_server):
     """An export taken before a project was deleted, imported after it: the project stays deleted, with its
-    sessions, its datasets and its retention policy; the rest of the archive comes in."""
+    sessions, its datasets, their share links and its retention policy; the rest of the archive comes in."""
     tenant = live_server.new_tenant("project-deleted-then-imported")
     admin_key = live_server.accounts()._rt.keys.create(tenant.account_id, "admin")
     shop, kept = uid("s-"), uid("s-")
@@ -468,10 +468,15 @@ def test_p18_an_import_never_brings_back_a_deleted_project(live_server):
         assert admin.post("/api/v1/ingest", json={"sessions": sessions}).json()["stored"] == 2
         assert admin.post("/api/v1/datasets", json={"name": "shop set", "project": "shop"}).status_code == 201
         assert admin.put("/api/v1/retention", json={"project": "shop", "content_days": 9}).status_code == 200
+        links = [
+            admin.post("/api/v1/share-links", json={"kind": kind, "object_id": name}).json()
+            for kind, name in (("dataset", "shop set"), ("session", shop), ("session", kept))
+        ]
         archive = admin.get("/api/v1/export").content
         assert admin.delete("/api/v1/projects/shop").is_success
         assert admin.delete(f"/api/v1/sessions/{kept}").status_code == 204
         assert admin.get("/api/v1/retention").json()["items"] == []  # the project's policy went with it
+        assert admin.get("/api/v1/share-links").json()["items"] == []  # and the links of its sessions and datasets
         imported = admin.post("/api/v1/import", content=archive, headers={"content-type": "application/zip"})
         assert imported.status_code == 200, imported.text
         assert imported.json()["left_out_deleted"] == {
@@ -483,6 +488,10 @@ def test_p18_an_import_never_brings_back_a_deleted_project(live_server):
         assert "shop" not in {p["name"] for p in admin.get("/api/v1/projects").json()["items"]}
         assert admin.get("/api/v1/datasets").json()["items"] == []
         assert admin.get("/api/v1/retention").json()["items"] == []
+        assert admin.get("/api/v1/share-links").json()["items"] == []
+        with live_server.client() as anonymous:  # a dataset made again under the name is not reachable by them
+            assert admin.post("/api/v1/datasets", json={"name": "shop set"}).status_code == 201
+            assert [anonymous.get(link["api_url"]).status_code for link in links] == [404, 404, 404]
 
 
 def test_p18_an_import_never_brings_back_a_deleted_dataset_item(live_server):

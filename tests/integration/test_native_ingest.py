@@ -210,11 +210,25 @@ def test_a_message_with_both_text_and_content_is_invalid_naming_the_field(client
         ({"role": "user", "content": 42}, "prompt.0.content"),
         ({"role": "user", "content": ["hello"]}, "prompt.0.content.0"),
         ({"role": "user", "content": [{"type": "text", "text": None}]}, "prompt.0.content.0.text"),
+        ({"role": "user", "content": [{"type": ["text"], "text": "hi"}]}, "prompt.0.content.0.type"),
+        ({"role": "user", "content": [{"type": {"a": 1}}]}, "prompt.0.content.0.type"),
     ):
         answer = ingest(client, [], [llm(uid("a-"), sid, prompt=[message])])["activities"][0]
         assert answer["status"] == "invalid", (message, answer)
         assert [e["field"] for e in answer["errors"]] == [field], (message, answer)
     assert client.get(f"/api/v1/sessions/{sid}").status_code == 404
+
+
+def test_empty_content_or_an_empty_text_beside_the_other_is_no_conflict(client):
+    sid, aid = uid("s-"), uid("a-")
+    prompt = [
+        {"role": "user", "text": "kept", "content": ""},
+        {"role": "user", "text": None, "content": "from content"},
+        {"role": "user", "text": "", "content": [{"type": "text", "text": "parts"}]},
+    ]
+    assert ingest(client, [], [llm(aid, sid, prompt=prompt)])["activities"][0]["status"] == "stored"
+    stored = read(client, sid)["activities"][0]["prompt"]
+    assert [m["text"] for m in stored] == ["kept", "from content", "parts"]
 
 
 def test_a_key_without_the_scope_is_told_which_scopes_would_do(live_server):

@@ -200,9 +200,9 @@ class ChatMessage(BaseModel):
             texts, others = _content_parts(content)
         else:
             raise _message_error(content, ("content",), "content_type", "content is text or a list of content parts")
-        if texts and "text" in data:
+        if any(texts) and data.get("text"):
             raise _message_error(content, ("content",), "text_and_content", "a message has text or content, not both")
-        if texts:
+        if any(texts):
             message["text"] = "\n".join(texts)
         if others:
             message["content"] = others
@@ -218,7 +218,10 @@ def _content_parts(parts: list) -> tuple[list[str], list[dict]]:
     for index, part in enumerate(parts):
         if not isinstance(part, dict):
             raise _message_error(part, ("content", index), "model_type", "a content part is an object with a type")
-        if part.get("type", "text") not in _TEXT_PARTS:
+        kind = part.get("type", "text")
+        if not isinstance(kind, str):
+            raise _message_error(kind, ("content", index, "type"), "string_type", "a content part's type is a string")
+        if kind not in _TEXT_PARTS:
             others.append(part)
         elif isinstance(part.get("text"), str):
             texts.append(part["text"])

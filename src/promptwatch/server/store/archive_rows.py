@@ -34,8 +34,11 @@ def exported_tables() -> list[CustomerTable]:
     """Registered, exported tables in an order where every referenced table comes first."""
     registered = {entry.table.name: entry for entry in CUSTOMER_TABLES if entry.exported}
     ordered = [registered[t.name] for t in metadata.sorted_tables if t.name in registered]
-    # references without a foreign key are not in sorted_tables' order: such tables go last
-    return [e for e in ordered if not e.references] + [e for e in ordered if e.references]
+    # references without a foreign key are not in sorted_tables' order: such tables go last, and share links,
+    # which name their session or dataset by id or name, after every object they may name
+    last = [registered[share_links.name]] if share_links.name in registered else []
+    ordered = [e for e in ordered if e not in last]
+    return [e for e in ordered if not e.references] + [e for e in ordered if e.references] + last
 
 
 def _account_condition(table: Table, account_id: int):
@@ -99,6 +102,7 @@ _TOMBSTONED = {sessions.name: "session", activities.name: "activity"}
 # its id) created at a moment: a name or id used again after its deletion names another object
 Ledgered = Callable[[str, str, datetime], bool]
 _LEFT_OUT_KINDS = (sessions.name, activities.name, datasets.name, dataset_items.name)  # counted in the answer
+_LINKED = {"session": sessions.name, "dataset": datasets.name}  # what a share link of each kind names
 _SESSION_TOTALS = ("prompt_tokens", "completion_tokens", "total_tokens", "cost")  # summed from its activities
 _USAGE_KEY = tuple(usage_hourly.c[name] for name in DIMENSIONS if name != "account_id")
 
@@ -187,15 +191,17 @@ class Remapper:
 
     def _ledgered_row(self, table: Table, row: dict) -> bool:
         """A project, dataset or item the account deleted, an item copied from a session or activity left out,
-        or a share link of a deleted dataset (a link names its dataset by name)."""
+        or a share link of a session or dataset left out or deleted (a link names it by id or name)."""
         if table is projects:
             return self.ledgered("project", row["name"], row["created_at"])
         if table is datasets:
             return self.ledgered("dataset", row["name"], row["created_at"])
         if table is dataset_items:
             return self._copied_from_left_out(row) or self.ledgered("dataset_item", row["id"], row["created_at"])
-        if table is share_links and row["kind"] == "dataset":
-            return self.ledgered("dataset", row["object_id"], row["created_at"])
+        if table is share_links:  # imported last: what it names was left out or not by now
+            left_out = self.left_out_ids[_LINKED[row["kind"]]]
+            ledgered = row["kind"] == "dataset" and self.ledgered("dataset", row["object_id"], row["created_at"])
+            return row["object_id"] in left_out or ledgered
         return False
 
     def _copied_from_left_out(self, item: dict) -> bool:

@@ -24,6 +24,7 @@ from .tables import metadata
 from .tables.accounts import accounts, projects
 from .tables.activities import activities, activity_bodies
 from .tables.sessions import sessions, tombstones
+from .tables.sharing import share_links
 from .tables.usage import latency_hourly, usage_hourly
 
 CHUNK = 500
@@ -91,9 +92,14 @@ def _delete_activities(conn: Connection, account_id: int, where, keep_aggregates
 
 
 def _tombstone_sessions(conn: Connection, account_id: int, pks: list[int], now: datetime) -> None:
+    """Tombstones for the sessions; their share links go (a token never opens a session of the same id)."""
     for chunk in chunks(pks):
         ids = list(conn.execute(select(sessions.c.id).where(sessions.c.pk.in_(chunk))).scalars())
         _tombstone(conn, account_id, "session", ids, now)
+        links = share_links.c
+        conn.execute(
+            delete(share_links).where(links.account_id == account_id, links.kind == "session", links.object_id.in_(ids))
+        )
 
 
 def delete_sessions(
