@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from promptwatch.server.store import lifecycle as lifecycle_store
 from tests.support.payloads import session, uid
 
 from .test_access_isolation import PUBLIC, STAFF_ROUTES, app_routes, fill
@@ -166,6 +167,9 @@ def test_p11_a_project_limited_admin_reads_its_own_project_s_retention_and_recei
         for project in (None, "shop", "blog"):
             assert owner.put("/api/v1/retention", json={"project": project, "content_days": 40}).status_code == 200
         blog = owner.post("/api/v1/deletions/time-range", json={**RANGE, "project": "blog"}).json()
+        account = owner.get("/api/v1/me").json()["account"]["id"]
+    with live_server.accounts()._rt.engine.begin() as conn:  # a policy a project's deletion once left behind
+        lifecycle_store.set_policy(conn, account, 10**9, 1, None, datetime.now(timezone.utc))
     with live_server.client(limited) as client:
         assert {p["project"] for p in client.get("/api/v1/retention").json()["items"]} == {None, "shop"}
         shop = client.post("/api/v1/deletions/time-range", json=RANGE).json()

@@ -29,18 +29,20 @@ class RetentionService:
         self._rt = runtime
 
     def list(self, caller: Caller) -> list[dict]:
-        """The account's default and every project's; a project-limited caller's: the default and its own."""
+        """The account's default and every project's; a project-limited caller's: the default and its own. A
+        policy of a project deleted before its deletion took the policy along applies to nothing: not listed."""
         caller.require("read")
         with self._rt.engine.connect() as conn:
             names = {p["id"]: p["name"] for p in account_store.list_projects(conn, caller.account_id)}
             policies = [
                 {
-                    "project": names.get(p["project_id"]) if p["project_id"] else None,
+                    "project": names[p["project_id"]] if p["project_id"] else None,
                     "content_days": p["content_days"],
                     "aggregate_days": p["aggregate_days"],
                     "updated_at": p["updated_at"],
                 }
                 for p in lifecycle_store.policies(conn, caller.account_id)
+                if not p["project_id"] or p["project_id"] in names
             ]
         return [p for p in policies if caller.project is None or p["project"] in (None, caller.project)]
 
