@@ -152,7 +152,7 @@ class Delivery:
             self.timed_out_events += events
         if reply.outcome == t.RETRY:
             self._announce_outage(reply)
-        elif self.failing:
+        elif self.failing and reply.outcome == t.SENT:
             self.failing = False
             logger.info("PromptWatch server at %s answers again: sending the spooled events.", self.transport.url)
         return reply
@@ -306,6 +306,9 @@ class Delivery:
     def spool_unsent(self, items: Items, reason: str) -> int:
         """At shutdown (from the exiting thread): spool a batch the worker could not finish in time; the
         events lost (spool off, full or failing). The first such batch is announced as an outage is."""
+        if self.refused:  # the key was refused: no later process sends them with it
+            self.dropped_events += _count(items)
+            return _count(items)
         lost_before = self.dropped_events + self.spool.dropped_events
         self._to_spool(items)
         if not self.failing and self.spool.max_bytes > 0:

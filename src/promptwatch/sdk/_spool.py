@@ -80,10 +80,12 @@ class Spool:
         return len(self._files)
 
     def size_bytes(self) -> int:
-        return sum(self._files.values())
+        with self._lock:
+            return sum(self._files.values())
 
     def pending_events(self) -> int:
-        return sum(events_in(path) for path in self._files)
+        with self._lock:
+            return sum(events_in(path) for path in self._files)
 
     def write(self, body_gz: bytes, events: int) -> None:
         """Keep one gzipped body on disk, dropping the oldest files if the cap requires it."""
@@ -120,13 +122,15 @@ class Spool:
 
     def paths(self) -> list[Path]:
         """The spooled files, oldest first (a copy: removing files while going through it is safe)."""
-        return list(self._files)
+        with self._lock:
+            return list(self._files)
 
     def read(self, path: Path) -> bytes | None:
         try:
             return path.read_bytes()
         except OSError:
-            self._files.pop(path, None)
+            with self._lock:
+                self._files.pop(path, None)
             return None
 
     def remove(self, path: Path) -> None:
@@ -156,14 +160,15 @@ class Spool:
             os.close(fd)
             return 0  # its process still runs and sends its own
         try:
-            self._open()
-            moved = 0
-            for path in sorted(other.glob(f"*{SUFFIX}")):
-                destination = self._dir / path.name
-                os.replace(path, destination)
-                self._files[destination] = destination.stat().st_size
-                moved += 1
-            self._files = dict(sorted(self._files.items()))
+            with self._lock:
+                self._open()
+                moved = 0
+                for path in sorted(other.glob(f"*{SUFFIX}")):
+                    destination = self._dir / path.name
+                    os.replace(path, destination)
+                    self._files[destination] = destination.stat().st_size
+                    moved += 1
+                self._files = dict(sorted(self._files.items()))
             shutil.rmtree(other, ignore_errors=True)
             return moved
         finally:

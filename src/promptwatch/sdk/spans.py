@@ -161,7 +161,7 @@ class Span:
         with never_raise():
             if self._writable:
                 copy = self.pipeline.scrubber.copy
-                self.set(**accepted({name: copy(value) for name, value in fields.items()}))
+                self.set(**accepted({name: copy(value) for name, value in fields.items()}, clear=True))
         return self
 
     def set(self, **fields: Any) -> Span:
@@ -295,11 +295,12 @@ def _field_type(name: str) -> TypeAdapter[Any]:
 _LEFT_OUT: Any = object()
 
 
-def accepted(fields: dict[str, Any]) -> dict[str, Any]:
+def accepted(fields: dict[str, Any], clear: bool = False) -> dict[str, Any]:
     """The activity fields the API would take, as `update()` keeps them: a name an activity does not have,
     or a value the API would refuse (which would cost the whole activity), is left out with one warning
-    naming it. Fields given as None are left out without one (they are not set)."""
-    kept = {name: _accepted(name, value) for name, value in fields.items() if value is not None}
+    naming it. A field given as None clears it with `clear` (`update()`), else it is left out without a word
+    (a logging call's argument not given)."""
+    kept = {name: _accepted(name, value) for name, value in fields.items() if clear or value is not None}
     return {name: value for name, value in kept.items() if value is not _LEFT_OUT}
 
 

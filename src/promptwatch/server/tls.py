@@ -54,6 +54,8 @@ def _write_whole(path: Path, data: bytes, mode: int) -> None:
     staged.unlink(missing_ok=True)
     with os.fdopen(os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), "wb") as handle:
         handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())  # on disk before it takes its place, power cut or not
     os.replace(staged, path)
 
 

@@ -84,6 +84,18 @@ def test_401_warns_once_and_drops(strict_guard, sink, tmp_path, caplog):
     assert pipeline.get_pipeline().stats()["dropped"] >= 1
 
 
+def test_after_a_refused_key_nothing_is_spooled_at_exit_nor_said_to_be_sent_later(strict_guard, sink, tmp_path, caplog):
+    pipeline.configure(api_key="d3Jvbmc6a2V5", host_url=sink.url, spool_dir=tmp_path, flush_interval=0.02)
+    unit(1)
+    promptwatch.flush(5)
+    delivery = pipeline.get_pipeline().worker.delivery
+    assert delivery.refused
+    with caplog.at_level(logging.INFO, logger="promptwatch"):
+        assert delivery.spool_unsent(([{"id": "s"}], [{"id": "a"}]), "did not answer in time") == 2
+    assert len(delivery.spool) == 0
+    assert not [r for r in caplog.records if "later process" in r.getMessage() or "answers again" in r.getMessage()]
+
+
 def test_bounded_queue_drops_oldest_and_never_blocks(strict_guard, tmp_path):
     # a server that never answers is not needed: the worker is not started until the first event,
     # and a queue of 10 overflows within one linger period

@@ -92,8 +92,9 @@ def test_generator_records_what_it_yielded_and_is_current_only_inside(sdk):
     @observe(name="tokens")
     def tokens(n):
         for i in range(n):
-            seen_inside.append(promptwatch.PromptWatch.get_active_instance() is None
-                               and spans_module.current_span.get() is not None)
+            seen_inside.append(
+                promptwatch.PromptWatch.get_active_instance() is None and spans_module.current_span.get() is not None
+            )
             yield f"t{i} "
 
     generator = tokens(3)
@@ -207,8 +208,9 @@ def test_an_exception_the_app_catches_fails_its_call_not_the_session(sdk, scope)
         with pytest.raises(TimeoutError):
             lookup("b")
         promptwatch.flush(5)
-        roots = {item["name"]: item["id"] for item in sdk.latest_activities().values()
-                 if item["session_id"] == item["id"]}
+        roots = {
+            item["name"]: item["id"] for item in sdk.latest_activities().values() if item["session_id"] == item["id"]
+        }
         recovered_id, failed_id = roots["turn"], roots["lookup"]
     promptwatch.flush(5)
     errors = {item["session_id"]: item["error"] for item in sdk.latest_activities().values() if "error" in item}
@@ -288,11 +290,13 @@ def test_current_activity_update_sets_the_call_s_fields_as_bounded_copies(sdk, c
     @observe(as_type="llm-prompt", name="llm")
     def my_llm(prompt, model):
         activity = promptwatch.current_activity()
-        activity.update(model="gpt-4o-mini-2024-07-18", usage={"prompt_tokens": 50, "completion_tokens": 10},
-                        caption="x" * 100_050)
+        activity.update(
+            model="gpt-4o-mini-2024-07-18", usage={"prompt_tokens": 50, "completion_tokens": 10}, caption="x" * 100_050
+        )
         # what the API would refuse is left out, not the activity
         activity.update(modle="typo", usage={"input_tokens": 3}, provider="p" * 101)
         activity.update(modle="typo")
+        activity.update(feedback_notes="gone soon").update(feedback_notes=None)  # None clears a field set before
         return "done"
 
     my_llm("write a poem", model="gpt-4o-mini")
@@ -302,6 +306,7 @@ def test_current_activity_update_sets_the_call_s_fields_as_bounded_copies(sdk, c
     assert record["model"] == "gpt-4o-mini-2024-07-18"  # what the app sets wins over the arguments
     assert record["usage"] == {"prompt_tokens": 50, "completion_tokens": 10}
     assert record["caption"] == "x" * 100_000 + "…[50 more chars]"
+    assert record.get("feedback_notes") is None
     assert (record["prompt"], record["generated"], "provider" in record) == ("write a poem", "done", False)
     assert [r.getMessage() for r in caplog.records if "left out" in r.getMessage()] == [
         "PromptWatch: an activity has no field 'modle'; it was left out.",
