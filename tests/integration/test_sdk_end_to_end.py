@@ -4,6 +4,7 @@ app that exits while the server hangs exits in time and a later process delivers
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -234,7 +235,8 @@ class HangingProxy:
 
     @staticmethod
     def _pipe(source: socket.socket, sink: socket.socket) -> None:
-        with source, sink:
+        """One direction of a connection; whichever direction ends first closes both, ending the other."""
+        with source, sink, contextlib.suppress(OSError):
             while data := source.recv(65536):
                 sink.sendall(data)
 
