@@ -49,7 +49,7 @@ from .api.json_response import JsonResponse
 from .collector import tune_for_serving
 from .errors import DomainError
 from .feature_counter import FeatureCounterMiddleware  # issue 8
-from .middleware import EdgeMiddleware, JsonBodyDefault
+from .middleware import EdgeMiddleware
 from .services.access_log import AccessLog
 from .services.accounts import AccountService
 from .services.activity_list import ActivityListService
@@ -266,7 +266,6 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=docs.WEB_DIR), name="static")
     app.add_middleware(FeatureCounterMiddleware)  # issue 8
-    app.add_middleware(JsonBodyDefault)  # a body without a JSON Content-Type; 415 in problems.validation_error
     app.add_middleware(
         EdgeMiddleware,
         telemetry=telemetry,

@@ -1,6 +1,6 @@
 """ASGI middleware: security headers (CSP, HSTS, no cookies ever), body size limit, request metrics, the
 access log (route template, status, latency, request id, truncated client address; clause P9), and the
-native API's reading of a body sent without a JSON Content-Type (`JsonBodyDefault`)."""
+native API's reading of a body sent without a JSON Content-Type (`_json_by_default`)."""
 
 from __future__ import annotations
 
@@ -42,9 +42,12 @@ class EdgeMiddleware:
         if raw_path.startswith(b"/api/") and (b"%00" in raw_path or b"%00" in scope.get("query_string", b"")):
             # the published client's tolerant endpoints clean NUL themselves; the native API refuses it
             return await _refuse(send, 400, "Bad request", "NUL characters are not allowed in paths or queries")
-        length = dict(scope["headers"]).get(b"content-length")
+        fields = dict(scope["headers"])
+        length = fields.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body:
             return await _refuse(send, 413, "Payload too large", f"bodies are limited to {self.max_body} bytes")
+        if raw_path.startswith(b"/api/"):
+            _json_by_default(scope, fields)
         started = time.perf_counter()
         request_id = uuid.uuid4().hex[:16]
         answered = False
@@ -78,7 +81,7 @@ _JSON = b"application/json"
 _READ_AS_JSON = (b"", b"text/plain")  # none, or what a browser's fetch() of a string body declares
 
 
-class JsonBodyDefault:
+def _json_by_default(scope, fields: dict) -> None:
     """A body sent to the native API (`/api/`) with a credential (an `Authorization` or `x-api-key` header)
     and without a Content-Type, or as `text/plain`, is read as JSON, as ingest reads every body: the request
     goes on as `application/json`. A body declared as another type reaches its route unchanged; a route that
@@ -88,20 +91,11 @@ class JsonBodyDefault:
     Only with a credential: a browser sends those two types from any site without asking the server first,
     but never with such a header. So a page elsewhere cannot have its visitors' browsers sign in, sign up or
     join the waitlist here: without a credential, JSON must be declared as JSON (a 415 says so)."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] == "http" and scope.get("path", "").startswith("/api/"):
-            headers = scope["headers"]
-            fields = dict(headers)
-            media = fields.get(b"content-type", b"").split(b";", 1)[0].strip().lower()
-            has_body = fields.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in fields
-            credential = b"authorization" in fields or b"x-api-key" in fields
-            if has_body and credential and media in _READ_AS_JSON:
-                scope["headers"] = [(k, v) for k, v in headers if k != b"content-type"] + [(b"content-type", _JSON)]
-        await self.app(scope, receive, send)
+    media = fields.get(b"content-type", b"").split(b";", 1)[0].strip().lower()
+    has_body = fields.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in fields
+    credential = b"authorization" in fields or b"x-api-key" in fields
+    if has_body and credential and media in _READ_AS_JSON:
+        scope["headers"] = [(k, v) for k, v in scope["headers"] if k != b"content-type"] + [(b"content-type", _JSON)]
 
 
 async def _refuse(send, status: int, title: str, detail: str) -> None:

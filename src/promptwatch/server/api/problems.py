@@ -51,7 +51,7 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Jso
 def not_json_media(request: Request) -> JsonResponse:
     """415 for a body a route takes as JSON but that was declared as another type (a form, XML), or sent
     without a credential and not declared as JSON: FastAPI hands such a body on unread. With a credential, a
-    body without a Content-Type or sent as text/plain is read as JSON (`middleware.JsonBodyDefault`)."""
+    body without a Content-Type or sent as text/plain is read as JSON (`middleware._json_by_default`)."""
     media = (request.headers.get("content-type") or "").split(";", 1)[0].strip()
     came = f"it came as {media}" if media else "it came without a Content-Type"
     return problem(415, "Unsupported media type", f"the body must be JSON: send it as application/json ({came})")
