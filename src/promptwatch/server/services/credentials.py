@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from promptwatch.schema.common import check_tracking_label
 
@@ -92,6 +92,14 @@ class Caller:
         if self.user_id is not None:
             return f"user:{self.user_id}"
         return f"key:{self.key_id}" if self.key_id else "system"
+
+
+def limited_project_id(conn: Connection, caller: Caller) -> int | None:
+    """The id of the project a project-limited caller acts in (-1 when it has no row yet: nothing matches),
+    None for an account-wide caller."""
+    if caller.project is None:
+        return None
+    return account_store.project_id(conn, caller.account_id, caller.project) or -1
 
 
 def choose_project(limits: list[str], wanted: str | None) -> str | None:

@@ -26,7 +26,7 @@ from ..store import sharing as share_store
 from ..store.bodies import decode_body, encode_body
 from ..store.session_detail import activity as stored_activity
 from .clock import utc_now
-from .credentials import Caller
+from .credentials import Caller, limited_project_id
 from .json_bodies import storable_text
 from .redaction import RedactionService
 from .runtime import Runtime
@@ -106,15 +106,9 @@ class DatasetService:
 
     # datasets -----------------------------------------------------------------------------------------------
 
-    def _project_id(self, conn, caller: Caller) -> int | None:
-        """The project a limited caller acts in (-1 when it has no row yet: nothing matches)."""
-        if caller.project is None:
-            return None
-        return account_store.project_id(conn, caller.account_id, caller.project) or -1
-
     def _dataset(self, conn, caller: Caller, name: str):
         row = store.get_dataset(conn, caller.account_id, name)
-        limit = self._project_id(conn, caller)
+        limit = limited_project_id(conn, caller)
         if row is None or (limit is not None and row["project_id"] != limit):
             raise NotFound(f"no dataset {name!r}")
         return row
@@ -131,7 +125,7 @@ class DatasetService:
     def list(self, caller: Caller, project: str | None) -> dict:
         caller.require_role("viewer")
         with self._rt.engine.connect() as conn:
-            project_id = self._project_id(conn, caller)
+            project_id = limited_project_id(conn, caller)
             if project_id is None and project is not None:
                 project_id = account_store.project_id(conn, caller.account_id, project) or -1
             rows = store.list_datasets(conn, caller.account_id, project_id)
@@ -251,7 +245,7 @@ class DatasetService:
             call = stored_activity(
                 conn, caller.account_id, activity_id, partial(self._rt.crypto.open_body, caller.account_id)
             )
-            limit = self._project_id(conn, caller)
+            limit = limited_project_id(conn, caller)
         if call is None or (limit is not None and call["project_id"] != limit):
             raise NotFound(f"no activity {activity_id!r}")
         if call["activity_type"] != "llm-prompt":

@@ -22,7 +22,7 @@ from ..store import people as people_store
 from ..store.archive_rows import holds_tenant
 from . import audit
 from .clock import utc_now
-from .credentials import Caller
+from .credentials import Caller, limited_project_id
 from .dataset_deletion import DATASET_WORK, DatasetDeletions, delete_project_share_links
 from .ledger import DeletionLedger, LedgerEntry
 from .prompt_loop_deletion import PROMPT_LOOP_WORK, PromptLoopDeletions
@@ -154,14 +154,6 @@ WORK = {
 }
 
 
-def _limit_of(conn: Connection, caller: Caller) -> int | None:
-    """The project a project-limited caller acts in (-1 when it has none yet), None for an account-wide one:
-    receipts are listed under it."""
-    if not caller.project:
-        return None
-    return account_store.project_id(conn, caller.account_id, caller.project) or -1
-
-
 def reapply_deletion(conn: Connection, entry: LedgerEntry, now: datetime) -> dict:
     """Apply a ledger entry again (after a restore); deleting what is already gone changes nothing."""
     return WORK[entry["kind"]](conn, entry["account_id"], entry, now)
@@ -193,7 +185,8 @@ class DeletionService(PromptLoopDeletions, DatasetDeletions, UserErasures):
         account_id, kind = entry["account_id"], entry["kind"]
         counts = self._delete_bulk_sessions(account_id, kind, entry, requested)
         with self._rt.engine.begin() as conn:
-            project_id = _limit_of(conn, actor) if isinstance(actor, Caller) else None  # before its project goes
+            # the project its requester is limited to, read before the work takes the project
+            project_id = limited_project_id(conn, actor) if isinstance(actor, Caller) else None
             people = people_store.users_only_in(conn, account_id) if kind == "account" else []
             work = WORK[kind](conn, account_id, entry, requested)  # its memberships go
             for name, value in [*work.items(), *erase_users(conn, [user["id"] for user in people]).items()]:
@@ -249,7 +242,7 @@ class DeletionService(PromptLoopDeletions, DatasetDeletions, UserErasures):
     def delete_session(self, caller: Caller, session_id: str) -> dict:
         caller.require("ingest")
         with self._rt.engine.connect() as conn:
-            project_id = _limit_of(conn, caller)
+            project_id = limited_project_id(conn, caller)
             if not deletion_store.session_pks(conn, caller.account_id, ids=[session_id], project_id=project_id):
                 raise NotFound(f"no session {session_id!r}")
         return self._delete(caller, "session", session_id, {"session_ids": [session_id], "project_id": project_id})
@@ -310,16 +303,17 @@ class DeletionService(PromptLoopDeletions, DatasetDeletions, UserErasures):
         return self._delete(caller, "account", str(caller.account_id), {})
 
     def receipts(self, caller: Caller) -> list[dict]:
-        """A project-limited caller sees the receipts of deletions made within its project's limit only."""
+        """A project-limited caller sees the receipts of deletions made within its project's limit only (listed
+        under `limited_project_id`)."""
         caller.require("read")
         with self._rt.engine.connect() as conn:
-            project_id = _limit_of(conn, caller)
+            project_id = limited_project_id(conn, caller)
             return [receipt_view(r) for r in lifecycle_store.receipts(conn, caller.account_id, project_id)]
 
     def receipt(self, caller: Caller, receipt_id: str) -> dict:
         caller.require("read")
         with self._rt.engine.connect() as conn:
-            row = lifecycle_store.receipt(conn, caller.account_id, receipt_id, _limit_of(conn, caller))
+            row = lifecycle_store.receipt(conn, caller.account_id, receipt_id, limited_project_id(conn, caller))
         if row is None:
             raise NotFound(f"no deletion receipt {receipt_id!r}")
         return receipt_view(row)

@@ -141,8 +141,8 @@ class Remapper:
             row = dict(source)
             if "account_id" in table.c:
                 row["account_id"] = self.target
-            dataset_gone = self._ledgered_row(table, row)
-            skip = (kind is not None and row["id"] in deleted) or dataset_gone
+            deleted_itself = self._ledgered_row(table, row)
+            skip = (kind is not None and row["id"] in deleted) or deleted_itself
             if skip and table is sessions and row["tracking_tenant"] is not None:
                 self.left_out_tenants.add(row["tracking_tenant"])
             if entry.tenant_column and row.get(entry.tenant_column) in self.left_out_tenants:
@@ -170,7 +170,7 @@ class Remapper:
             if skip:
                 if key:
                     self.left_out.setdefault(table.name, set()).add(row[key])
-                self._note_left_out(table, source, dataset_gone)
+                self._note_left_out(table, source, deleted_itself)
                 continue
             if key:
                 old_keys.append(row.pop(key))
@@ -210,9 +210,9 @@ class Remapper:
             or item.get("source_activity_id") in self.left_out_ids[activities.name]
         )
 
-    def _note_left_out(self, table: Table, row: dict, dataset_gone: bool) -> None:
+    def _note_left_out(self, table: Table, row: dict, deleted_itself: bool) -> None:
         """What `settle` and the dataset items need to know of a session or activity left out (`row` as the
-        archive has it), and the datasets and items left out as deleted (`dataset_gone`: the row itself)."""
+        archive has it), and the datasets and items left out as deleted (`deleted_itself`: the row itself)."""
         if table is sessions:
             self.left_out_ids[sessions.name].add(row["id"])
             project_id = self.ids.get("projects", {}).get(row.get("project_id"))
@@ -224,7 +224,7 @@ class Remapper:
                 self._lost_calls.append(row)
         elif table is datasets:
             self.left_out_ids[datasets.name].add(row["name"])
-        elif table is dataset_items and (dataset_gone or row["dataset_pk"] in self.left_out.get(datasets.name, ())):
+        elif table is dataset_items and (deleted_itself or row["dataset_pk"] in self.left_out.get(datasets.name, ())):
             # not an item left out only because its dataset is not in the archive (a tenant's export)
             self.left_out_ids[dataset_items.name].add(row["id"])
 
