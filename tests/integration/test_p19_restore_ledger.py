@@ -5,9 +5,13 @@ from the instance secret (older plain SHA-256 entries are still applied)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from pathlib import Path
 
+from sqlalchemy import event
+
+from promptwatch.server.services.accounts import AccountService
 from promptwatch.server.services.clock import utc_now
 from promptwatch.server.services.credentials import decode_key
 from tests.integration.test_backups import cli, runtime_of, session_status
@@ -171,3 +175,25 @@ def test_p19_ledger_hashes_are_keyed_and_plain_ones_written_before_still_apply(f
     assert "deletions re-applied: 2" in restore(server, backup)
     assert session_status(server, doomed["id"]) == 404
     assert session_status(server, legacy["id"]) == 404
+
+
+def test_p19_credential_and_access_changes_are_in_the_ledger_before_their_commit(fresh_server):
+    """No crash between a change's commit and its ledger line can lose the line: the line is written first."""
+    server = fresh_server().start()
+    runtime = runtime_of(server)
+    account = server.first.account_id
+    revoked, rotated = (decode_key(runtime.keys.create(account, "ingest"))[0] for _ in range(2))
+    ledgered_at_commit: list[str] = []
+
+    @event.listens_for(runtime.engine, "commit")
+    def read_ledger(_conn) -> None:
+        if runtime.ledger.path.exists():
+            ledgered_at_commit.append(runtime.ledger.path.read_text())
+
+    runtime.keys.revoke(account, revoked)
+    runtime.keys.rotate(account, rotated)
+    AccountService(runtime).set_password(server.first.owner_email, "a-new-password-1")
+    kinds = [[entry["kind"] for entry in map(json.loads, text.splitlines())] for text in ledgered_at_commit]
+    assert kinds[-3:] == [["key_revoked"], ["key_revoked", "key_rotated"]] + [
+        ["key_revoked", "key_rotated", "password_changed"]
+    ]

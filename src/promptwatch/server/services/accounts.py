@@ -152,7 +152,7 @@ class AccountService:
             target = f"user:{user['id']}"
             for membership in account_store.memberships_of(conn, user["id"]):
                 audit.record(conn, membership["account_id"], "command line", "user.password_reset", target)
-        self._rt.ledger.append({"kind": "password_changed", "at": utc_now(), "user_id": user["id"]})
+            self._rt.ledger.append({"kind": "password_changed", "at": utc_now(), "user_id": user["id"]})
 
     def logout(self, token: str) -> None:
         with self._rt.engine.begin() as conn:

@@ -3,8 +3,8 @@
 A key is `base64("<key id>:<secret>")`, the format of the published client; the key id is public, the
 secret is stored only as HMAC-SHA256 keyed with the instance secret (fast enough to check on every
 ingest call). Passwords use argon2. Checked keys are trusted for a few seconds from a small cache. A key's
-revocation or rotation goes into the deletion ledger too, once committed (the ledger never holds a change
-that did not happen), so that a restore of an older backup keeps it.
+revocation or rotation goes into the deletion ledger too, in its transaction just before the commit (so no
+crash leaves a committed change out), so that a restore of an older backup keeps it.
 """
 
 from __future__ import annotations
@@ -190,7 +190,7 @@ class KeyService:
         with self._engine.begin() as conn:
             if not account_store.revoke_api_key(conn, account_id, key_id, now):
                 raise NotFound(f"no active key {key_id!r} in this account")
-        self._ledger.append({"kind": "key_revoked", "at": now, "account_id": account_id, "key_id": key_id})
+            self._ledger.append({"kind": "key_revoked", "at": now, "account_id": account_id, "key_id": key_id})
         self.forget(key_id)
 
     def rotate(self, account_id: int, key_id: str) -> str:
@@ -201,8 +201,8 @@ class KeyService:
         with self._engine.begin() as conn:
             if not key_rotation.replace_secret(conn, account_id, key_id, secret_hash):
                 raise NotFound(f"no active key {key_id!r} in this account")
-        entry = {"kind": "key_rotated", "at": utc_now(), "account_id": account_id, "key_id": key_id}
-        self._ledger.append({**entry, "secret_hash": secret_hash})
+            entry = {"kind": "key_rotated", "at": utc_now(), "account_id": account_id, "key_id": key_id}
+            self._ledger.append({**entry, "secret_hash": secret_hash})
         self.forget(key_id)
         return encode_key(key_id, secret)
 

@@ -180,7 +180,7 @@ class DeletionService(PromptLoopDeletions, DatasetDeletions, UserErasures):
 
     def _carry_out(self, entry: dict, receipt_id: str, target: str, actor: Caller | str, requested) -> dict:
         """The work of a ledger entry, then its receipt and audit entry in the same short transaction. An
-        account's deletion erases the people whose only account it was, each ledgered once committed."""
+        account's deletion erases the people whose only account it was, each ledgered before the commit."""
         entry = self.ledger.entry(entry)
         account_id, kind = entry["account_id"], entry["kind"]
         counts = self._delete_bulk_sessions(account_id, kind, entry, requested)
@@ -203,8 +203,8 @@ class DeletionService(PromptLoopDeletions, DatasetDeletions, UserErasures):
             }
             lifecycle_store.add_receipt(conn, **receipt, project_id=project_id)
             audit.record(conn, account_id, actor, f"deletion.{kind}", target[:200], {"receipt": receipt_id})
-        for user in people:
-            self.ledger.append(erasure_entry(self.ledger, user))
+            for user in people:
+                self.ledger.append(erasure_entry(self.ledger, user))
         if kind == "account":
             self._rt.keys.forget_account(account_id)
             receipt["counts"]["encryption_key_destroyed"] = self._rt.crypto.destroy(account_id)

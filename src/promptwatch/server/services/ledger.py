@@ -6,6 +6,10 @@ project names, e-mails) — one entry per person erased (with an account or alon
 support grants revoked, members removed, roles and project limits changed), so that a restored backup can
 have every later deletion and change applied again.
 
+An entry is written before the change it records is committed (a deletion's before its work even starts),
+so that no crash can leave a committed change out of the ledger. A change whose commit then failed is
+applied at a restore all the same: it is one its requester was allowed to make and asked for.
+
 A hash is HMAC-SHA-256 (`hmac-sha256:<hex>`) under a key derived from the instance secret, not the secret
 itself (which keys the hashes of API key secrets): without the secret, a dictionary of e-mails or user ids
 does not reverse it, and the hashes shown in receipts say nothing about those of key secrets. Entries

@@ -7,7 +7,7 @@ The operator sets a role from the command line (`promptwatch users set-role`), e
 to an account a restore left without one.
 
 A revoked invitation, a removed member and a changed role or project limit go into the deletion ledger
-(ids only) once committed, so that a restore of an older backup keeps them (`services/backups.py`).
+(ids only) just before their commit, so that a restore of an older backup keeps them (`services/backups.py`).
 
 The invitation mail is queued on the outbox in the transaction that stores the invitation; it links to
 `/ui/invitation?token=…` on the instance's address for mail. The API reply carries the token and link as
@@ -112,8 +112,8 @@ class MemberService:
             if not store.revoke_invitation(conn, caller.account_id, invitation_id, now):
                 raise NotFound(f"no open invitation {invitation_id}")
             audit.record(conn, caller.account_id, caller, "member.invitation_revoke", str(invitation_id))
-        entry = {"kind": "invitation_revoked", "at": now, "account_id": caller.account_id}
-        self._rt.ledger.append({**entry, "invitation_id": invitation_id})
+            entry = {"kind": "invitation_revoked", "at": now, "account_id": caller.account_id}
+            self._rt.ledger.append({**entry, "invitation_id": invitation_id})
 
     def accept(self, token: str, password: str | None) -> dict:
         """The token proves the invitee reads that mailbox: an existing user with that e-mail is linked,
@@ -183,8 +183,8 @@ class MemberService:
                 details["projects"] = sorted(set(projects))
             audit.record(conn, caller.account_id, caller, "member.update", f"user:{user_id}", details)
             limits = store.project_limits(conn, caller.account_id, user_id)
-        entry = {"kind": "member_changed", "at": now, "account_id": caller.account_id, "user_id": user_id}
-        self._rt.ledger.append({**entry, "role": role or current["role"], "project_ids": ids})
+            entry = {"kind": "member_changed", "at": now, "account_id": caller.account_id, "user_id": user_id}
+            self._rt.ledger.append({**entry, "role": role or current["role"], "project_ids": ids})
         return {"user_id": user_id, "role": role or current["role"], "projects": limits}
 
     def set_role_from_command_line(self, email: str, account_id: int, role: str) -> dict:
@@ -216,8 +216,8 @@ class MemberService:
             details = {"role": role, "previous_role": previous}
             audit.record(conn, account_id, "command line", "member.update", target, details)
             limits = store.project_limits(conn, account_id, user["id"])
-        entry = {"kind": "member_changed", "at": now, "account_id": account_id, "user_id": user["id"]}
-        self._rt.ledger.append({**entry, "role": role, "project_ids": None})
+            entry = {"kind": "member_changed", "at": now, "account_id": account_id, "user_id": user["id"]}
+            self._rt.ledger.append({**entry, "role": role, "project_ids": None})
         return {"user_id": user["id"], "role": role, "previous_role": previous, "projects": limits}
 
     def remove(self, caller: Caller, user_id: int) -> None:
@@ -232,8 +232,8 @@ class MemberService:
                     raise Conflict("the account must keep at least one owner")
             store.remove_membership(conn, caller.account_id, user_id)
             audit.record(conn, caller.account_id, caller, "member.remove", f"user:{user_id}", {"role": current["role"]})
-        entry = {"kind": "member_removed", "at": utc_now(), "account_id": caller.account_id, "user_id": user_id}
-        self._rt.ledger.append(entry)
+            entry = {"kind": "member_removed", "at": utc_now(), "account_id": caller.account_id, "user_id": user_id}
+            self._rt.ledger.append(entry)
 
     def project_limits(self, account_id: int) -> dict[int, list[str]]:
         with self._rt.engine.connect() as conn:

@@ -86,7 +86,8 @@ class SharingService:
             return False
 
     def revoke(self, caller: Caller, link_id: int) -> None:
-        """Revoked at once; the deletion ledger keeps the revocation (once committed) through a restore."""
+        """Revoked at once; the deletion ledger keeps the revocation (written just before its commit) through a
+        restore."""
         caller.require_role("member")
         now = utc_now()
         with self._rt.engine.begin() as conn:
@@ -99,9 +100,9 @@ class SharingService:
             audit.record(
                 conn, caller.account_id, caller, "share.revoke", f"{row['kind']}:{row['object_id']}", {"link": link_id}
             )
-        self._rt.ledger.append(
-            {"kind": "share_link_revoked", "at": now, "account_id": caller.account_id, "link_id": link_id}
-        )
+            self._rt.ledger.append(
+                {"kind": "share_link_revoked", "at": now, "account_id": caller.account_id, "link_id": link_id}
+            )
 
     def open(self, token: str, window: ActivityWindow = ALL) -> dict:
         """The public read: no other credential. A shared session's activities are those of `window` (all by

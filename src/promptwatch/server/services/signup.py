@@ -192,7 +192,7 @@ class SignupService:
             if row is None or row["user_id"] is None:
                 raise Gone("this reset link is unknown, used or expired")
             people_store.set_password_hash(conn, row["user_id"], self._rt.passwords.hash(password))
-        self._rt.ledger.append({"kind": "password_changed", "at": utc_now(), "user_id": row["user_id"]})
+            self._rt.ledger.append({"kind": "password_changed", "at": utc_now(), "user_id": row["user_id"]})
         return {"status": "password changed; log in again everywhere"}
 
     # referrals (P12)

@@ -82,8 +82,8 @@ class SupportAccessService:
             if not store.revoke_grant(conn, caller.account_id, grant_id, caller.user_id, now):
                 raise NotFound(f"no unrevoked grant {grant_id} in this account")
             audit.record(conn, caller.account_id, caller, "support.revoke", f"grant:{grant_id}")
-        entry = {"kind": "support_grant_revoked", "at": now, "account_id": caller.account_id, "grant_id": grant_id}
-        self._rt.ledger.append({**entry, "user_id": caller.user_id})
+            entry = {"kind": "support_grant_revoked", "at": now, "account_id": caller.account_id, "grant_id": grant_id}
+            self._rt.ledger.append({**entry, "user_id": caller.user_id})
 
     # the staff's side
     def live_grants(self, caller: Caller) -> list[dict]:

@@ -92,7 +92,7 @@ class UserErasures:
             counts = erase_users(conn, [user["id"]])
             for account in accounts:
                 audit.record(conn, account["account_id"], actor, "deletion.user", target, {"receipt": receipt_id})
-        self.ledger.append(erasure_entry(self.ledger, user))
+            self.ledger.append(erasure_entry(self.ledger, user))
         return {
             "id": receipt_id,
             "kind": "user",
