@@ -133,6 +133,13 @@ class Spool:
                 self._files.pop(path, None)
             return None
 
+    def release(self, path: Path) -> None:
+        """Take a file out of the count and the cap while its events are sent again in parts: the cap never
+        drops it for its own parts. It stays on disk until `remove`, so a crash meanwhile leaves it to be sent
+        again (the server keeps one copy of what it gets twice)."""
+        with self._lock:
+            self._files.pop(path, None)
+
     def remove(self, path: Path) -> None:
         with self._lock:
             self._files.pop(path, None)

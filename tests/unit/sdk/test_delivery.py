@@ -21,7 +21,7 @@ from pathlib import Path
 import promptwatch
 from promptwatch import observe
 from promptwatch.sdk import pipeline
-from promptwatch.sdk._delivery import DRAIN_MIN_EVENTS, MAX_REQUEST_SECONDS, Pace
+from promptwatch.sdk._delivery import DRAIN_MIN_EVENTS, MAX_REQUEST_SECONDS, Delivery, Pace
 from promptwatch.sdk._spool import Spool
 from promptwatch.sdk._transport import Transport
 from tests.support.capture_sink import API_KEY, CaptureSink
@@ -384,3 +384,32 @@ def test_a_shutdown_cut_short_by_a_hung_server_says_how_many_events_were_lost(tm
         "PromptWatch lost 20 events at shutdown: they could not be sent in time "
         "(PROMPTWATCH_SHUTDOWN_TIMEOUT) nor spooled."
     ]
+
+
+class SplitThenDownSink(CaptureSink):
+    """Answers 413 above two items, and 503 to every request after the first it takes."""
+
+    def handle(self, path, authorization, body):
+        if self.activities:
+            return 503, {"detail": "down"}, {"Retry-After": "0.1"}
+        return super().handle(path, authorization, body)
+
+
+def test_a_spool_file_split_after_a_413_is_not_dropped_for_its_own_halves(strict_guard, tmp_path):
+    sink = SplitThenDownSink().start()
+    sink.max_items = 2
+    spool = Spool(tmp_path, "target", max_bytes=1 << 20)
+    delivery = Delivery(Transport(sink.url, sink.api_key, 5.0), spool, use_gzip=False)
+    try:
+        start = "2026-01-01T00:00:00Z"
+        delivery._to_spool(
+            ([], [{"id": f"a{i}", "session_id": "s", "activity_type": "span", "start_time": start} for i in range(4)])
+        )
+        spool.max_bytes = spool.size_bytes() + 10  # a half fits only in the place of the file being split
+        delivery.drain_spool()
+        assert [a["id"] for a in sink.activities] == ["a0", "a1"]
+        assert delivery.dropped_events + spool.dropped_events == 0
+        assert spool.pending_events() == 2 and len(list(spool.directory.glob("*.json.gz"))) == 1
+    finally:
+        delivery.close()
+        sink.stop()
