@@ -24,7 +24,7 @@ import json
 import re
 import string
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 
 import orjson
 from sqlalchemy import Connection, bindparam, func, select
@@ -94,11 +94,21 @@ def template_fields(template) -> list[str] | None:
     else:
         return None
     for text in texts:
-        try:
-            names |= {field for _, field, _, _ in string.Formatter().parse(text) if field}
-        except ValueError:
+        fields = _f_string_fields(text)
+        if fields is None:
             return None
+        names |= fields
     return sorted(names)
+
+
+@lru_cache(maxsize=1024)
+def _f_string_fields(text: str) -> frozenset[str] | None:
+    """The placeholder names of a text read as an f-string, None when it is not a valid one; remembered, as
+    most calls of a template come with its unchanged text."""
+    try:
+        return frozenset(field for _, field, _, _ in string.Formatter().parse(text) if field)
+    except ValueError:
+        return None
 
 
 def content_hash(content: dict) -> str:
