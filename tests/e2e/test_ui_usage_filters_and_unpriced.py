@@ -129,3 +129,25 @@ def test_weeks_and_months_are_those_of_the_browsers_time_zone(ui, tenant):
     page.reload()
     expect(page.get_by_label("Interval")).to_have_value("month")
     expect(last_used[sunday]).to_have_text("October 2026")
+
+
+def test_calls_stored_without_a_price_are_listed_and_priced_from_the_prices_tab(ui, tenant):
+    with ui.server.client(tenant.api_key) as client:
+        seed(client)
+    ui.sign_in(tenant, "/ui/settings?tab=prices")
+    page = ui.page
+    unpriced = page.locator("table[aria-label='Unpriced calls by model'] tbody tr")
+    expect(unpriced).to_have_count(1)
+    expect(unpriced.locator("td")).to_have_text([UNKNOWN_MODEL, "1"])
+    page.fill("input[name=model]", UNKNOWN_MODEL)
+    page.fill("input[name=input]", "2")
+    page.fill("input[name=output]", "10")
+    page.fill("input[name=from]", "2020-01-01T00:00")
+    page.click("button:has-text('Add price')")
+    expect(page.locator("table[aria-label='Price overrides'] tbody tr")).to_have_count(1)
+    page.click("button:has-text('Price these calls now')")
+    expect(page.get_by_role("status")).to_contain_text("Priced 1 call ($0.0040); 0 still without a price.")
+    expect(page.locator("table[aria-label='Unpriced calls by model']")).to_have_count(0)
+    page.goto(f"{ui.origin}/ui/usage?range=all")
+    expect(page.locator(".metric[data-metric=cost] strong")).to_have_text(re.compile(rf"^{SOME_DOLLARS}$"))
+    ui.check_clean()

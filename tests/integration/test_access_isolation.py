@@ -56,6 +56,8 @@ OWN_DATA_ROUTES = [
     ("GET", "/api/v1/prices/overrides"),
     ("POST", "/api/v1/prices/overrides"),
     ("GET", "/api/v1/prices/quote"),
+    ("GET", "/api/v1/prices/unpriced"),
+    ("POST", "/api/v1/prices/unpriced/price"),
     ("POST", "/v1/traces"),
     ("POST", "/api/v1/deletions/time-range"),
     ("DELETE", "/api/v1/account"),

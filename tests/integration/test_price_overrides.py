@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.support.payloads import llm, uid
+from tests.support.payloads import BASE_TIME, llm, uid
 
 
 def test_override_prices_new_calls_and_leaves_stored_costs_alone(live_server):
@@ -92,3 +92,52 @@ def test_a_model_called_through_an_openai_compatible_gateway_is_priced_by_its_na
     quote = "/api/v1/prices/quote"
     params = {"model": "claude-3-5-sonnet-20241022", "prompt_tokens": 1_000, "completion_tokens": 100}
     assert client.get(quote, params={**params, "provider": "openai"}).json() == client.get(quote, params=params).json()
+
+
+def test_calls_stored_without_a_price_are_priced_once_their_model_has_one(live_server):
+    tenant, other = live_server.new_tenant("unpriced"), live_server.new_tenant("unpriced-other")
+    admin_key = live_server.accounts()._rt.keys.create(tenant.account_id, "admin")
+    usage = {"prompt_tokens": 1_000_000, "completion_tokens": 1_000_000}
+    with live_server.client(other.api_key) as client:  # another account's call of the same model
+        client.post("/api/v1/ingest", json={"activities": [llm(uid("a-"), uid("s-"), model="acme-ft", usage=usage)]})
+    first, second = uid("s-"), uid("s-")
+    calls = [
+        llm(uid("a-"), first, model="acme-ft", usage=usage),
+        llm(uid("a-"), first, model="Acme-FT", usage=usage),
+        llm(uid("a-"), first, model="gpt-4o", usage=usage),
+        llm(uid("a-"), second, model="other-ft", usage=usage),
+        llm(uid("a-"), second, model="acme-ft", error="refused", generated=None),  # no tokens: not unpriced
+    ]
+    with live_server.client(admin_key) as client:
+        assert client.post("/api/v1/ingest", json={"activities": calls}).status_code == 200
+        listed = client.get("/api/v1/prices/unpriced").json()["items"]
+        assert sorted(item["model"] for item in listed) == ["Acme-FT", "acme-ft", "other-ft"]
+        assert {item["calls"] for item in listed} == {1}
+        before = client.get("/api/v1/metrics/usage").json()["totals"]
+        session_cost = client.get(f"/api/v1/sessions/{first}").json()["cost"]
+        past = (BASE_TIME - timedelta(days=1)).isoformat()
+        override = {"model": "acme-ft", "input_per_mtok": 1.0, "output_per_mtok": 3.0, "effective_from": past}
+        override_id = client.post("/api/v1/prices/overrides", json=override).json()["id"]
+        answer = client.post("/api/v1/prices/unpriced/price", json={"model": "ACME-ft"})
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == {"priced_calls": 2, "cost": 8.0, "unpriced_calls": 0}
+        stored = client.get(f"/api/v1/sessions/{first}").json()
+        assert stored["cost"] == session_cost + 8.0
+        acme = [a for a in stored["activities"] if a["model"].lower() == "acme-ft"]
+        assert [(a["cost"], a["price_version"]) for a in acme] == [(4.0, f"override:{override_id}")] * 2
+        after = client.get("/api/v1/metrics/usage").json()["totals"]
+        assert after["cost"] == before["cost"] + 8.0 and after["unpriced_calls"] == before["unpriced_calls"] - 2
+        assert after["calls"] == before["calls"] and after["total_tokens"] == before["total_tokens"]
+        by_model = client.get("/api/v1/metrics/usage", params={"group_by": "model"}).json()
+        assert by_model["totals"] == after
+        assert client.get("/api/v1/prices/unpriced").json()["items"] == [{"model": "other-ft", "calls": 1}]
+        again = client.post("/api/v1/prices/unpriced/price").json()  # the rest has no price yet
+        assert again == {"priced_calls": 0, "cost": 0.0, "unpriced_calls": 1}
+        assert client.get(f"/api/v1/sessions/{second}").json()["cost"] == 0
+        for bad in ({"model": ""}, {"model": "x", "since": "now"}, {"model": 3}):
+            refused = client.post("/api/v1/prices/unpriced/price", json=bad)
+            assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
+    with live_server.client(tenant.api_key) as ingest_only:
+        assert ingest_only.post("/api/v1/prices/unpriced/price").status_code == 403
+    with live_server.client(other.api_key) as client:
+        assert client.get("/api/v1/prices/unpriced").json()["items"] == [{"model": "acme-ft", "calls": 1}]

@@ -49,6 +49,27 @@ def delete_override(request: Request, override_id: int, who: Caller = Depends(ca
     return Response(status_code=204)
 
 
+class PriceUnpriced(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    model: str | None = Field(default=None, min_length=1, max_length=200, description="only this model's calls")
+
+
+@router.get("/unpriced", summary="The models of the calls stored without a price", responses=responses(401))
+def unpriced(request: Request, who: Caller = Depends(caller)) -> dict:
+    """`{"items": [{"model", "calls"}]}`, most calls first, from the hourly usage roll-ups: the closed LLM calls
+    with tokens whose model had no price when they were stored (within a project-limited caller's project)."""
+    return request.app.state.services.prices.unpriced(who)
+
+
+@router.post("/unpriced/price", summary="Price the calls stored without a price", responses=responses(401, 403, 422))
+def price_unpriced(request: Request, body: PriceUnpriced | None = None, who: Caller = Depends(caller)) -> dict:
+    """Each call stored without a price (of `model` only, in any case, when given) is priced as ingest would
+    price it now: with the account's overrides and the price table, at the call's start. Its session's cost
+    and the usage metrics follow. Calls that have a cost keep it. Answers `priced_calls`, their `cost`, and
+    the `unpriced_calls` still without a price. Admins of the whole account only."""
+    return request.app.state.services.prices.price_unpriced(who, body.model if body else None)
+
+
 @router.get(
     "/quote",
     summary="What a call would cost now (or at `at`)",

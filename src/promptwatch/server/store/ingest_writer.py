@@ -483,6 +483,14 @@ def _apply_session_deltas(conn: Connection, deltas: dict[int, dict], now: dateti
     )
 
 
+def add_session_costs(conn: Connection, costs: dict[int, float], now: datetime) -> None:
+    """Add to the cost of sessions ({session pk: cost}), as calls priced after they were stored do."""
+    deltas = {pk: _new_delta() for pk in costs}
+    for pk, cost in costs.items():
+        deltas[pk]["cost"] = cost
+    _apply_session_deltas(conn, deltas, now)
+
+
 _DELTA_COLUMNS = ("activity_count", "llm_calls", *_TOTALS)
 
 

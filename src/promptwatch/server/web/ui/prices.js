@@ -1,14 +1,17 @@
 // The account's price overrides for custom or fine-tuned models: list, add, remove. Costs already stored
 // keep the price they were computed with; new calls use the override from its effective date on. Admins change them.
+// Below, the models of the calls stored without a price: an admin can price them once their model has a price.
 import { html, useState } from "./lib.js";
 import { api } from "./api.js";
-import { when } from "./format.js";
+import { money, when } from "./format.js";
 import { ErrorNote, Loading, useLoad } from "./widgets.js";
 import { can } from "./permissions.js";
 
 export function PriceOverrides({ me }) {
   const overrides = useLoad(() => api("/api/v1/prices/overrides"), []);
+  const unpriced = useLoad(() => api("/api/v1/prices/unpriced"), []);
   const [error, setError] = useState(null);
+  const [priced, setPriced] = useState(null);
 
   const act = async (request) => {
     setError(null);
@@ -34,6 +37,10 @@ export function PriceOverrides({ me }) {
     if (await act(() => api("/api/v1/prices/overrides", { method: "POST", body }))) formElement.reset();
   };
   const remove = (id) => act(() => api(`/api/v1/prices/overrides/${id}`, { method: "DELETE" }));
+  const priceStored = () => act(async () => {
+    setPriced(await api("/api/v1/prices/unpriced/price", { method: "POST", body: {} }));
+    unpriced.reload();
+  });
   const manage = can(me, "managePrices");
 
   return html`
@@ -55,5 +62,20 @@ export function PriceOverrides({ me }) {
         <td>${when(o.effective_from)}</td>
         ${manage && html`<td class="actions"><button type="button" class="ghost" onClick=${() => remove(o.id)}>Delete</button></td>`}
       </tr>`)}</tbody>
-    </table>`}`;
+    </table>`}
+    ${unpriced.data && unpriced.data.items.length > 0 && html`<section aria-label="Calls without a price">
+      <h3>Calls stored without a price</h3>
+      <p class="muted">Their model had no price when they were stored, so their cost is unknown (shown as "–").
+        Add a price above, then price them: each is priced as of its own time; calls that have a cost keep it.</p>
+      <table class="list" aria-label="Unpriced calls by model">
+        <thead><tr><th>Model</th><th class="num">Calls</th></tr></thead>
+        <tbody>${unpriced.data.items.map((u) => html`<tr><td>${u.model ?? "(none)"}</td><td class="num">${u.calls}</td></tr>`)}</tbody>
+      </table>
+      ${manage && html`<div class="actions"><button type="button" onClick=${priceStored}>Price these calls now</button></div>`}
+    </section>`}
+    ${priced && html`<p role="status">${pricedNote(priced)}</p>`}`;
+}
+
+function pricedNote({ priced_calls: done, cost, unpriced_calls: left }) {
+  return `Priced ${done} ${done === 1 ? "call" : "calls"} (${money(cost)}); ${left} still without a price.`;
 }
