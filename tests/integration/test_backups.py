@@ -4,6 +4,7 @@ a live server and that put back a damaged or lost database; one server at a time
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -20,11 +21,11 @@ from promptwatch.server.errors import Gone
 from promptwatch.server.services.backups import expire_backups, read_catalog, take_backup
 from promptwatch.server.services.clock import utc_now
 from promptwatch.server.services.runtime import Runtime
-from promptwatch.server.services.store_lock import rewriting
+from promptwatch.server.services.store_lock import restoring, rewriting
 from promptwatch.server.settings import Settings
 from promptwatch.server.store.bodies import decode_body
 from promptwatch.server.store.engine import make_engine
-from promptwatch.server.store.schema_version import upgrade
+from promptwatch.server.store.schema_version import current_revision, downgrade, upgrade
 from tests.support.payloads import llm, session, uid
 from tests.support.server import TEST_ENV, free_port
 
@@ -241,3 +242,65 @@ def test_backup_catalog_records_checksums(fresh_server):
     path = Path(cli(server, "backup").stdout.strip().splitlines()[-1])
     catalog = json.loads((server.data_dir / "backups" / "catalog.json").read_text())
     assert catalog[0]["file"] == path.name and len(catalog[0]["sha256"]) == 64
+
+
+def as_taken_by_an_earlier_release(server, backup_path: Path, revision: str) -> None:
+    """The backup's schema taken down to `revision`, as an earlier release would have written it."""
+    engine = make_engine(f"sqlite:///{backup_path}")
+    downgrade(engine, revision)
+    engine.dispose()
+    catalog_path = server.data_dir / "backups" / "catalog.json"
+    catalog = json.loads(catalog_path.read_text())
+    entry = next(e for e in catalog if e["file"] == backup_path.name)
+    entry["sha256"] = hashlib.sha256(backup_path.read_bytes()).hexdigest()
+    entry["schema"] = current_revision(make_engine(f"sqlite:///{backup_path}"))
+    catalog_path.write_text(json.dumps(catalog))
+
+
+def test_p19_a_backup_of_an_earlier_release_is_upgraded_before_later_deletions_are_applied_again(
+    backend, fresh_server
+):
+    server = fresh_server().start()
+    kept, doomed = ingest_session(server), ingest_session(server)
+    backup_path = Path(cli(server, "backup").stdout.strip().splitlines()[-1])
+    as_taken_by_an_earlier_release(server, backup_path, "0002_lifecycle")  # before 0018_receipt_projects
+    with server.client(server.first.api_key) as client:
+        assert client.delete(f"/api/v1/sessions/{doomed}").status_code == 204
+    server.stop()
+    result = cli(server, "restore", str(backup_path), "--yes")
+    assert "was upgraded to this release's" in result.stderr and "deletions re-applied: 1" in result.stderr
+    server.start()
+    assert session_status(server, kept) == 200 and session_status(server, doomed) == 404
+
+
+def test_p19_a_backup_of_a_later_release_is_refused_and_the_database_kept(backend, fresh_server):
+    server = fresh_server().start()
+    kept = ingest_session(server)
+    backup_path = Path(cli(server, "backup").stdout.strip().splitlines()[-1])
+    catalog_path = server.data_dir / "backups" / "catalog.json"
+    catalog = json.loads(catalog_path.read_text())
+    catalog[-1]["schema"] += ",0999_from_a_later_release"
+    catalog_path.write_text(json.dumps(catalog))
+    later = ingest_session(server)
+    server.stop()
+    assert_one_line_error(run_cli(server, "restore", str(backup_path), "--yes"), "later PromptWatch")
+    server.start()
+    assert session_status(server, kept) == 200 and session_status(server, later) == 200
+
+
+def test_p19_after_a_restore_that_did_not_finish_nothing_serves_or_reads_the_store(fresh_server):
+    server = fresh_server().start()
+    doomed = ingest_session(server)
+    backup_path = Path(cli(server, "backup").stdout.strip().splitlines()[-1])
+    with server.client(server.first.api_key) as client:
+        assert client.delete(f"/api/v1/sessions/{doomed}").status_code == 204
+    server.stop()
+    with pytest.raises(OSError), restoring(server.settings(), str(backup_path)):
+        raise OSError("the disk filled up")  # the restore stopped after the database was replaced
+    again = f"promptwatch restore {backup_path} --yes"
+    assert_one_line_error(run_cli(server, "keys", "list"), "did not finish", again)
+    with pytest.raises(RuntimeError, match="did not finish"):
+        server.start()
+    cli(server, "restore", str(backup_path), "--yes")
+    server.start()
+    assert session_status(server, doomed) == 404

@@ -45,6 +45,8 @@ def restore(
     if not yes and not typer.confirm(f"Replace the database with {path.name}? The server must be stopped"):
         raise typer.Exit(1)
     result = restore_backup(load_settings(data_dir), path, progress=_progress("restore"))
+    if "schema_upgraded_from" in result:
+        console.print(f"the backup's schema ({result['schema_upgraded_from']}) was upgraded to this release's")
     console.print(
         f"restored {result['restored']} (taken {result['taken_at']}); "
         f"deletions re-applied: {result['deletions_reapplied']}; "

@@ -55,9 +55,11 @@ def open_runtime(data_dir: Path | None, account: int | None = None) -> Runtime:
     """The server's runtime on an existing store at the current schema (the server may be running); with
     `account`, that account must exist."""
     from promptwatch.server.services.runtime import Runtime
+    from promptwatch.server.services.store_lock import refuse_unfinished_restore
     from promptwatch.server.store.schema_version import ensure_current, is_empty
 
     settings = load_settings(data_dir)
+    refuse_unfinished_restore(settings)
     engine = store_engine(settings)
     if is_empty(engine):
         raise _no_store(settings)

@@ -40,12 +40,12 @@ from ..store import people as people_store
 from ..store import sharing as sharing_store
 from ..store import support_access as support_store
 from ..store.engine import make_engine
-from ..store.schema_version import head_revision
+from ..store.schema_version import current_revision, head_revision, known_revision, upgrade
 from .clock import utc_now
 from .deletion import reapply_deletion
 from .ledger import DeletionLedger, LedgerEntry
 from .runtime import Runtime, instance_secret
-from .store_lock import rewriting
+from .store_lock import restoring, rewriting
 
 CATALOG = "catalog.json"
 Progress = Callable[[str, int], None]
@@ -151,7 +151,8 @@ def scheduled_backup(runtime: Runtime) -> None:
 
 def restore_backup(settings: Settings, backup: Path, progress: Progress | None = None) -> dict:
     """Put the database back as the backup has it, whatever state the current one is in (refused while a
-    server has the store open), then apply every deletion, credential and access change the ledger recorded
+    server has the store open), at this release's schema (a backup of an earlier one is upgraded; one of a
+    later release is refused), then apply every deletion, credential and access change the ledger recorded
     after the backup was taken, and purge what the deletions left. Returns what was re-applied, and the
     standard accounts left with no owner (`accounts_without_owner`), for the operator to give one."""
     note = progress or (lambda _step, _n: None)
@@ -164,7 +165,11 @@ def restore_backup(settings: Settings, backup: Path, progress: Progress | None =
         raise InvalidInput(f"{backup} is a {entry['kind']} backup and this store's database is {backend}")
     if _sha256(backup) != entry["sha256"]:
         raise InvalidInput(f"{backup} does not match its checksum in the catalog")
-    with rewriting(settings):
+    if entry.get("schema") and not known_revision(entry["schema"]):
+        raise InvalidInput(
+            f"{backup} was taken by a later PromptWatch (schema {entry['schema']}); restore it with that release"
+        )
+    with rewriting(settings), restoring(settings, str(backup)):
         if entry["kind"] == "sqlite":
             _replace_sqlite(backup, Path(make_url(url).database))
         else:
@@ -176,6 +181,10 @@ def restore_backup(settings: Settings, backup: Path, progress: Progress | None =
             )
         note("database restored", 1)
         engine = make_engine(url)
+        upgraded_from = current_revision(engine)
+        if upgraded_from != head_revision():  # a backup of an earlier release: the ledger's work needs today's
+            upgrade(engine)
+            note("schema upgraded", 1)
         ledger = DeletionLedger(settings.deletion_ledger_path(), instance_secret(settings))
         try:
             with engine.begin() as conn:
@@ -187,7 +196,14 @@ def restore_backup(settings: Settings, backup: Path, progress: Progress | None =
                 lifecycle_store.mark_purged(conn, up_to=utc_now(), now=utc_now())
         finally:
             engine.dispose()
-    return {"restored": backup.name, "taken_at": entry["taken_at"], **replayed, "accounts_without_owner": ownerless}
+    upgraded = {"schema_upgraded_from": upgraded_from} if upgraded_from != head_revision() else {}
+    return {
+        "restored": backup.name,
+        "taken_at": entry["taken_at"],
+        **upgraded,
+        **replayed,
+        "accounts_without_owner": ownerless,
+    }
 
 
 def _replay(conn, entries, note: Progress) -> dict:

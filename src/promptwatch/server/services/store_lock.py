@@ -7,12 +7,17 @@ whichever data dir it names the file from. Nobody waits: each refuses while the 
 The SQLite server's lock is a second file rather than the store lock taken exclusively, so that a refused
 command can still tell a running server (shared holders) from another command (a sole holder).
 
+A restore leaves a marker (`restore-pending.json`) in the data dir from the moment it starts to replace the
+database until every later deletion is applied again: while it is there the restored store may hold data
+deleted since the backup, so no server serves it and no command reads it until the restore is run again.
+
 POSIX `flock`: the lock goes with the process however it ends, so a crashed server never leaves a stale
 lock. Where `fcntl` is missing (Windows) nothing is checked and stopping the server is up to the operator.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -29,18 +34,20 @@ except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
 LOCK_FILE = "promptwatch.lock"
+RESTORE_MARKER = "restore-pending.json"
 SERVER_LOCK_SUFFIX = ".server.lock"  # beside a SQLite database file, whichever data dir names it
 
 
 @contextmanager
 def serving(settings: Settings) -> Iterator[None]:
-    """Held by a running server; refuses while a command rewrites the store, and on SQLite while another
-    server serves it."""
+    """Held by a running server; refuses while a command rewrites the store, after a restore that did not
+    finish, and on SQLite while another server serves it."""
     with _held(_store_lock(settings), shared=True) as taken:
         if not taken:
             raise Conflict(
                 f"a command is restoring or migrating the store at {_where(settings)}; start the server when it is done"
             )
+        refuse_unfinished_restore(settings)
         server_lock = _server_lock(settings)
         with _held(server_lock, shared=False) if server_lock else nullcontext(True) as alone:
             if not alone:
@@ -58,6 +65,30 @@ def rewriting(settings: Settings) -> Iterator[None]:
         if not taken:
             raise Conflict(_holder(settings))
         yield
+
+
+@contextmanager
+def restoring(settings: Settings, backup: str) -> Iterator[None]:
+    """Around a restore, from before the database is replaced: the marker stays if the restore fails."""
+    marker = _restore_marker(settings)
+    marker.write_text(json.dumps({"backup": backup}))
+    yield
+    marker.unlink()
+
+
+def refuse_unfinished_restore(settings: Settings) -> None:
+    """Refuse (409) while a restore that did not finish left its marker."""
+    marker = _restore_marker(settings)
+    if marker.exists():
+        backup = json.loads(marker.read_text()).get("backup", "BACKUP")
+        raise Conflict(
+            f"the restore of {backup} did not finish, so the store may hold data deleted since that backup; "
+            f"run `promptwatch restore {backup} --yes` again"
+        )
+
+
+def _restore_marker(settings: Settings) -> Path:
+    return Path(settings.data_dir) / RESTORE_MARKER
 
 
 def _holder(settings: Settings) -> str:

@@ -39,6 +39,13 @@ def head_revision() -> str | None:
     return _joined(revisions - revised)
 
 
+def known_revision(revision: str) -> bool:
+    """Whether every revision of a (comma-joined) schema revision is one of this version's migrations: a
+    database at an unknown one was made by a later release."""
+    ours = {_revision_ids(path)["revision"] for path in (_MIGRATIONS / "versions").glob("*.py")}
+    return set(revision.split(",")) <= ours
+
+
 def _revision_ids(path: Path) -> dict:
     """The literal `revision` and `down_revision` assignments of a migration file."""
     ids = {}
