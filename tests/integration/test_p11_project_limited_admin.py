@@ -19,6 +19,7 @@ ACCOUNT_WIDE_ROUTES = {
     ("POST", "/api/v1/keys/{key_id}/rotate"): None,
     ("POST", "/api/v1/prices/overrides"): {"model": "m", "input_per_mtok": 1, "output_per_mtok": 2},
     ("DELETE", "/api/v1/prices/overrides/{override_id}"): None,
+    ("POST", "/api/v1/prices/unpriced/price"): {},
     ("DELETE", "/api/v1/tenants/{tenant}"): None,
     ("DELETE", "/api/v1/account"): None,
     ("PUT", "/api/v1/retention"): {"project": None, "content_days": 1},
