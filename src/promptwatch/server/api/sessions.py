@@ -46,7 +46,10 @@ def list_sessions(
     ] = None,
     since: QueryTime | None = None,
     until: QueryTime | None = None,
-    has_error: bool | None = None,
+    has_error: Annotated[bool | None, Query(description="the session's own outcome, as its client reported it")] = None,
+    has_failed_activities: Annotated[
+        bool | None, Query(description="whether any of the session's activities has an error")
+    ] = None,
     template: Annotated[str | None, Query(max_length=256)] = None,
     model: Annotated[str | None, Query(max_length=200)] = None,
     tag: Annotated[str | None, Query(max_length=200)] = None,
@@ -61,13 +64,17 @@ def list_sessions(
     limit: int = 50,
     cursor: str | None = None,
 ) -> dict:
-    """Only light columns are read: prompts and outputs are never loaded for the list."""
+    """Only light columns are read: prompts and outputs are never loaded for the list. Besides its stored totals
+    an item carries `failed_activities` (its activities with an error, whatever the session's own `is_error`),
+    `unpriced_calls` (closed LLM calls with tokens but no cost, as their model has no price) and `cost_known`
+    (false when none of its activities has a cost: its `cost` of 0 is then unknown, not free)."""
     ordered(since, until)
     where = dict(
         tenant=tenant,
         since=since,
         until=until,
         has_error=has_error,
+        has_failed_activities=has_failed_activities,
         template=template,
         model=model,
         q=q.strip() or None if q else None,
@@ -93,7 +100,8 @@ def get_session(
     who: Caller = Depends(caller),
     window: ActivityWindow = Depends(activity_window),
 ) -> DataResponse:
-    """Without parameters, every activity with all its fields. `activity_count` is the session's total."""
+    """Without parameters, every activity with all its fields. `activity_count` is the session's total;
+    `failed_activities`, `unpriced_calls` and `cost_known` are those of the list's items."""
     return DataResponse(request.app.state.services.sessions.get(who, session_id, window=window))
 
 

@@ -60,13 +60,16 @@ def decode_cursor(cursor: str, sort: str) -> tuple:
         raise InvalidInput("cursor is not one this server handed out for this sort", field="cursor") from None
 
 
-def session_item(row, unpriced: dict[int, int]) -> dict:
-    """The API's session: its stored row, its cost summed from its calls' as `money`, and `unpriced_calls` (from
-    `session_queries.unpriced_calls`), so that a cost of 0 from calls whose model has no price does not read as
-    free."""
+def session_item(row, tallies: dict[int, session_queries.ActivityTally]) -> dict:
+    """The API's session: its stored row, its cost summed from its calls' as `money`, and what its activities
+    tell (`session_queries.activity_tallies`): `unpriced_calls` and `cost_known`, so that a cost of 0 from calls
+    that have no cost does not read as free, and `failed_activities`, whatever the session's own outcome."""
     item = dict(row)
+    tally = tallies.get(item.pop("pk"), session_queries.NO_ACTIVITIES)
     item["cost"] = money(item["cost"])
-    item["unpriced_calls"] = unpriced.get(item.pop("pk"), 0)
+    item["cost_known"] = tally.priced_activities > 0
+    item["unpriced_calls"] = tally.unpriced_calls
+    item["failed_activities"] = tally.failed_activities
     return item
 
 
@@ -97,10 +100,10 @@ class SessionService:
             rows = session_queries.list_sessions(conn, caller.account_id, where, limit + 1, sort, after)
             more = len(rows) > limit
             rows = rows[:limit]
-            unpriced = session_queries.unpriced_calls(conn, [r["pk"] for r in rows])
+            tallies = session_queries.activity_tallies(conn, [r["pk"] for r in rows])
         sort_key = {"newest": "start_time", "oldest": "start_time", "cost": "cost", "tokens": "total_tokens"}[sort]
         next_cursor = encode_cursor(sort, rows[-1][sort_key], rows[-1]["pk"]) if more else None
-        return {"items": [session_item(r, unpriced) for r in rows], "next_cursor": next_cursor}
+        return {"items": [session_item(r, tallies) for r in rows], "next_cursor": next_cursor}
 
     def get(self, caller: Caller, session_id: str, with_activities: bool = True, window: ActivityWindow = ALL) -> dict:
         """The session with the activities of `window` (all by default) and `next_activities_cursor`."""
@@ -110,7 +113,7 @@ class SessionService:
             row = session_queries.get_session(conn, caller.account_id, session_id)
             if row is None or (caller.project and row["tracking_project"] != caller.project):
                 raise NotFound(f"no session {session_id!r}")
-            item = session_item(row, session_queries.unpriced_calls(conn, [row["pk"]]))
+            item = session_item(row, session_queries.activity_tallies(conn, [row["pk"]]))
             if with_activities:
                 opener = partial(self._rt.crypto.open_body, caller.account_id)
                 item.update(read_activities(conn, row, opener, window, after))

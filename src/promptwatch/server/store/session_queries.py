@@ -1,13 +1,13 @@
-"""Queries over sessions: the filtered list (projection only), one session's row, and the unpriced calls of a
-page of sessions. The list's orders are in `session_order`, its text search on SQLite in `session_search`; a
-session's activities are read by `session_detail`."""
+"""Queries over sessions: the filtered list (projection only), one session's row, and what a page of sessions
+tells of its activities (`activity_tallies`). The list's orders are in `session_order`, its text search on
+SQLite in `session_search`; a session's activities are read by `session_detail`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Integer, RowMapping, exists, func, select, text
+from sqlalchemy import Connection, Integer, RowMapping, case, exists, func, select, text
 
 from . import search
 from .session_order import SORTS as SORTS  # the list's orders, which the service checks a request against
@@ -46,7 +46,8 @@ class SessionFilter:
     tenant: str | None = None
     since: datetime | None = None
     until: datetime | None = None
-    has_error: bool | None = None
+    has_error: bool | None = None  # the session's own outcome, as its client reported it
+    has_failed_activities: bool | None = None  # whether any of its activities has an error
     template: str | None = None
     model: str | None = None
     q: str | None = None
@@ -64,7 +65,7 @@ def list_sessions(
     previous page."""
     order = Order(conn, account_id, where, sort)
     query = select(*LIST_COLUMNS).outerjoin(projects, projects.c.id == sessions.c.project_id)
-    filters = _conditions(conn, account_id, where, order.started)
+    filters = _conditions(conn, account_id, where, order)
     if where.q:
         match = search.text_match(conn, account_id, where.q)
         if match.walks:
@@ -74,24 +75,26 @@ def list_sessions(
             rows = {row["pk"]: row for row in conn.execute(query.where(sessions.c.pk.in_(pks))).mappings()}
             return [rows[pk] for pk in pks]
         filters.append(sessions.c.pk.in_(match.session_pks().columns(session_pk=sessions.c.pk.type)))
-    query = query.where(sessions.c.account_id == account_id, *filters, *order.beyond(after))
+    query = query.where(order.account, *filters, *order.beyond(after))
     return list(conn.execute(query.order_by(*order.by()).limit(limit)).mappings())
 
 
-def _conditions(conn: Connection, account_id: int, where: SessionFilter, started) -> list:
-    """Every filter but the account's and the text (see `search_page`); the time range compares `started`, the
-    start time as the list's `Order` reads it."""
+def _conditions(conn: Connection, account_id: int, where: SessionFilter, order: Order) -> list:
+    """Every filter but the account's and the text (see `search_page`), as the list's `Order` reads them: the
+    time range compares its `started`, and failed activities are found as it decides (`failures_lead`)."""
     out = []
     if where.project_id is not None:
         out.append(sessions.c.project_id == where.project_id)
     if where.tenant is not None:
         out.append(sessions.c.tracking_tenant == where.tenant)
     if where.since is not None:
-        out.append(started >= where.since)
+        out.append(order.started >= where.since)
     if where.until is not None:
-        out.append(started < where.until)
+        out.append(order.started < where.until)
     if where.has_error is not None:
         out.append(sessions.c.is_error == where.has_error)
+    if where.has_failed_activities is not None:
+        out.append(_failed_activities(account_id, where.has_failed_activities, order.failures_lead))
     for column, value in ((activities.c.template_name, where.template), (activities.c.model, where.model)):
         if value is not None:
             out.append(
@@ -114,6 +117,18 @@ def _conditions(conn: Connection, account_id: int, where: SessionFilter, started
         if high is not None:
             out.append(value <= high)
     return out
+
+
+def _failed_activities(account_id: int, wanted: bool, failures_lead: bool):
+    """The sessions with a failed activity (`wanted`) or those without one. Where `failures_lead`, the sessions
+    with one are those of the account's failed activities, read from their partial index (`ix_activities_failed`);
+    otherwise each session is tested by its own activities (`ix_activities_session`) as the list walks its
+    order, as for the sessions without one, which are most sessions."""
+    failed = activities.c.error.is_not(None)
+    if wanted and failures_lead:
+        return sessions.c.pk.in_(select(activities.c.session_pk).where(activities.c.account_id == account_id, failed))
+    own = exists().where(activities.c.session_pk == sessions.c.pk, failed)
+    return own if wanted else ~own
 
 
 def _duration_ms(conn: Connection):
@@ -146,15 +161,32 @@ def get_session(conn: Connection, account_id: int, session_id: str) -> RowMappin
     return conn.execute(query).mappings().first()
 
 
-def unpriced_calls(conn: Connection, session_pks: list[int]) -> dict[int, int]:
-    """{session pk: its LLM calls that have no cost because their model has no price}, for sessions that have
-    any. A call the provider refused (no tokens) costs nothing, and an open call has no cost yet: neither
-    counts. Read for a page of sessions, through the activities' session index."""
+@dataclass(frozen=True)
+class ActivityTally:
+    """What a session's activities tell beyond its stored totals."""
+
+    unpriced_calls: int = 0  # LLM calls with no cost because their model has no price
+    failed_activities: int = 0  # activities with an error
+    priced_activities: int = 0  # activities with a known cost, 0 too (a call served from the cache)
+
+
+NO_ACTIVITIES = ActivityTally()
+
+
+def activity_tallies(conn: Connection, session_pks: list[int]) -> dict[int, ActivityTally]:
+    """{session pk: its `ActivityTally`}, for the sessions that have activities: one grouped read of a page of
+    sessions' activities through their session index. An unpriced call is closed, with tokens and no cost: a
+    call the provider refused (no tokens) costs nothing, and an open call has no cost yet."""
     if not session_pks:
         return {}
     query = (
-        select(activities.c.session_pk, func.count())
-        .where(activities.c.session_pk.in_(session_pks), UNPRICED_CALL)
+        select(
+            activities.c.session_pk,
+            func.sum(case((UNPRICED_CALL, 1), else_=0)),
+            func.count(activities.c.error),
+            func.count(activities.c.cost),
+        )
+        .where(activities.c.session_pk.in_(session_pks))
         .group_by(activities.c.session_pk)
     )
-    return dict(conn.execute(query).all())
+    return {pk: ActivityTally(*counts) for pk, *counts in conn.execute(query).all()}

@@ -30,7 +30,7 @@ def search_page(
     """The pks of the first `limit` sessions after `after` that pass `filters` and have a matching activity, in
     the list's order: exactly what filtering by every match gives, whatever the order of session start times
     against activity pks (each session is decided by all of its activities)."""
-    candidates = _Candidates(conn, [sessions.c.account_id == match.account_id, *filters], order, after)
+    candidates = _Candidates(conn, [order.account, *filters], order, after)
     found: list[int] = []
     examined = activities_read = 0
     while len(found) < limit and not candidates.done:

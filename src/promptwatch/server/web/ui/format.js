@@ -36,11 +36,13 @@ export function money(value) {
   return rounded >= 1 ? dollars.format(value) : belowDollar.format(value);
 }
 
-// a session's cost, the sum of its LLM calls' known costs: "–" when none of its calls has a price, and the sum
-// "+ N unpriced" when some calls' models have none (`unpriced_calls`), so that unpriced calls never read as free
+// a session's cost, the sum of its LLM calls' known costs: "–" when none of its activities has a cost (the API's
+// `cost_known`; for sums that lack it, when no call has a price), and the sum "+ N unpriced" when some calls'
+// models have none (`unpriced_calls`), so that calls without a cost never read as free
 export function sessionCost(session) {
   const unpriced = session.unpriced_calls || 0;
-  if (!session.cost && (session.llm_calls || 0) <= unpriced) return blank;
+  const known = session.cost_known ?? (Boolean(session.cost) || (session.llm_calls || 0) > unpriced);
+  if (!known) return blank;
   return unpriced ? `${money(session.cost)} + ${unpriced} unpriced` : money(session.cost);
 }
 

@@ -15,6 +15,7 @@ import { ShareSession } from "./shares.js";
 import { LARGEST_PAGE, MoreActivities, useSessionPages } from "./session_pages.js";
 import { can } from "./permissions.js";
 import { SessionTitle } from "./session_title.js";
+import { FailedActivities } from "./sessions.js";
 
 const known = (value) => value !== null && value !== undefined;
 
@@ -171,7 +172,7 @@ function Summary({ s, me, onDeleted }) {
       <div class="head-actions">${can(me, "share") && html`<${ShareSession} id=${s.id} />`}
         ${can(me, "deleteSession") && html`<${DeleteSession} id=${s.id} onDeleted=${onDeleted} />`}</div>
     </div>
-    <h1><${SessionTitle} s=${s} /> ${s.is_error && html`<span class="badge bad">error</span>`}</h1>
+    <h1><${SessionTitle} s=${s} /> ${s.is_error && html`<span class="badge bad">error</span>`} <${FailedActivities} s=${s} /></h1>
     <${Facts} items=${[
       ["Session id", html`<span class="id">${s.id}</span> <${CopyButton} text=${s.id} what="session id" />`],
       ["Project", s.tracking_project],

@@ -2,7 +2,8 @@
 // account's projects, tenants, templates and models suggested in their filters (list_filters.js),
 // cost, duration, token and metadata filters under "More filters" (session_filters.js),
 // one list request for the first screen, cursor paging with "Load more", and rows that open with Enter or a click
-// and move with the arrow keys (list_table.js).
+// and move with the arrow keys (list_table.js). A session's status is its own outcome; a badge beside it counts
+// its failed activities, as a session may go on after a failed call.
 import { html, useState } from "./lib.js";
 import { api } from "./api.js";
 import { navigate, rememberList, sessionPath } from "./router.js";
@@ -22,6 +23,7 @@ const TEXT_FILTERS = [
   ["tag", "Tag", ""],
 ];
 const ERRORS = { "": "All sessions", true: "With errors", false: "Without errors" };
+const FAILED_CALLS = { "": "All sessions", true: "With failed calls", false: "Without failed calls" };
 const SORTS = { newest: "Newest first", oldest: "Oldest first", cost: "Most expensive", tokens: "Most tokens" };
 const PAGE = 50;
 // the list's address for `filters` over another screen's time range: the same relative range when the list
@@ -43,6 +45,7 @@ function sessionQuery(query) {
   const keep = (name, value) => value && params.set(name, value);
   for (const [name] of TEXT_FILTERS) keep(name, query.get(name));
   keep("has_error", query.get("has_error"));
+  keep("has_failed_activities", query.get("has_failed_activities"));
   if (SORTS[query.get("sort")]) keep("sort", query.get("sort"));
   addRange(query, params);
   return params;
@@ -62,14 +65,27 @@ function Filters({ query, facets }) {
     <${TextFilters} filters=${TEXT_FILTERS} query=${query} facets=${facets} />
     <${TimeRange} query=${query} />
     <${Choice} name="has_error" label="Errors" choices=${ERRORS} value=${query.get("has_error") || ""} />
+    <${Choice} name="has_failed_activities" label="Failed calls" choices=${FAILED_CALLS}
+      value=${query.get("has_failed_activities") || ""} />
     <${Choice} name="sort" label="Order" choices=${SORTS} value=${query.get("sort") || "newest"} />
     <${FilterActions} clear="/ui/sessions" />
     <${MoreFilters} query=${query} problems=${problems} />
   </form>`;
 }
 
+// how many of the session's activities failed (LLM calls, tools, retrievals…), whatever its own outcome; nothing
+// when none did
+export function FailedActivities({ s }) {
+  const failed = s.failed_activities || 0;
+  if (!failed) return null;
+  const title = `${count(failed)} of this session's activities ended with an error. The status beside it is the `
+    + "session's own outcome, as its app reported it: a session can go on after a failed call.";
+  return html`<span class="badge warn" title=${title}>${count(failed)} failed ${failed === 1 ? "call" : "calls"}</span>`;
+}
+
 // a session's cells in the list
 function sessionRow(item) {
+  const status = item.is_error ? html`<span class="badge bad">error</span>` : html`<span class="badge ok">ok</span>`;
   const cells = html`<td class="nowrap" title=${when(item.start_time)}>${whenShort(item.start_time)}</td>
     <td class="name">
       <a href=${sessionPath(item.id)} tabindex="-1"><${SessionTitle} s=${item} /></a>
@@ -82,7 +98,7 @@ function sessionRow(item) {
     <td class="num">${count(item.llm_calls)}</td>
     <td class="num">${count(item.total_tokens)}</td>
     <td class="num">${sessionCost(item)}</td>
-    <td class="nowrap">${item.is_error ? html`<span class="badge bad">error</span>` : html`<span class="badge ok">ok</span>`}</td>`;
+    <td class="nowrap">${status} <${FailedActivities} s=${item} /></td>`;
   return { to: sessionPath(item.id), failed: item.is_error, cells };
 }
 
