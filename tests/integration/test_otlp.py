@@ -330,3 +330,41 @@ def test_a_lone_surrogate_escape_is_stored_as_a_replacement_character(client):
     body = otlp_json([json_span(trace_id, uid(), name="cut CUT here")]).replace(b"CUT", b"\\ud83d")
     assert post(client, body).json() == {}
     assert client.get(f"/api/v1/sessions/{trace_id}").json()["session_name"] == "cut \ufffd here"
+
+
+def _found_by_search(client, words: str) -> set[str]:
+    return {item["id"] for item in client.get("/api/v1/sessions", params={"q": words}).json()["items"]}
+
+
+def test_a_reply_with_text_and_tool_calls_keeps_the_text_and_the_calls_which_search_finds(client):
+    """OpenInference and GenAI alike: the reply's text is `generated`, its tool calls `outputs.tool_calls`."""
+    openinference = {
+        "openinference.span.kind": "LLM",
+        "llm.input_messages.0.message.role": "user",
+        "llm.input_messages.0.message.content": "Weather in Prague?",
+        "llm.output_messages.0.message.role": "assistant",
+        "llm.output_messages.0.message.content": "Let me look that up.",
+        "llm.output_messages.0.message.tool_calls.0.tool_call.id": "call_1",
+        "llm.output_messages.0.message.tool_calls.0.tool_call.function.name": "forecast_lookup",
+        "llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments": '{"city": "Brno"}',
+    }
+    parts = [
+        {"type": "text", "content": "Let me look that up."},
+        {"type": "tool_call", "id": "call_1", "name": "forecast_lookup", "arguments": {"city": "Brno"}},
+    ]
+    genai = {**GENAI_CHAT, "gen_ai.output.messages": orjson.dumps([{"role": "assistant", "parts": parts}]).decode()}
+    calls = {
+        "openinference": {"id": "call_1", "name": "forecast_lookup", "arguments": '{"city": "Brno"}'},
+        "genai": {"id": "call_1", "name": "forecast_lookup", "arguments": {"city": "Brno"}},
+    }
+    traces = {name: uid() + uid() for name in calls}
+    spans = [
+        json_span(traces[name], uid(), attributes=attrs)
+        for name, attrs in (("openinference", openinference), ("genai", genai))
+    ]
+    assert post(client, otlp_json(spans)).json() == {}
+    for name, call in calls.items():
+        (activity,) = client.get(f"/api/v1/sessions/{traces[name]}").json()["activities"]
+        assert activity["generated"] == "Let me look that up."
+        assert activity["outputs"] == {"tool_calls": [call]}
+    assert set(traces.values()) <= _found_by_search(client, "forecast_lookup Brno")  # in the tool calls only

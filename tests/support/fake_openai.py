@@ -2,12 +2,14 @@
 
 `POST /v1/chat/completions` answers "Echo: <last user message>" (as JSON, or as server-sent events word by
 word with a final usage chunk when `stream_options.include_usage` is set); `POST /v1/responses` answers the
-same through the Responses API (JSON or its event stream). A chat request with `tools` whose last message
-is not a tool's result is answered with a call of the first tool, `{"query": <last user message>}`, and
-no text (in a stream: the call's id and name, then its arguments in two pieces). `FakeOpenAI(first_token_delay=s)`
-waits `s` seconds after a chat stream's first chunk (the role only) before the content. Token counts are word
-counts. A request whose
-last message contains "FAIL" gets a 400 error as OpenAI sends it. `requests` keeps every request body.
+same through the Responses API (JSON or its event stream), reading the last input item's text, or its output
+when it is a `function_call_output`. A request with `tools` whose last message (or input item) is not a
+tool's result is answered with a call of the first tool, `{"query": <last user message>}`, and no text (in a
+chat stream: the call's id and name, then its arguments in two pieces; in a Responses stream: its arguments
+in one piece), or, when that message contains "NARRATE", the text "Let me look that up." before the call.
+`FakeOpenAI(first_token_delay=s)` waits `s` seconds after a chat stream's first chunk (the role only) before
+the content. Token counts are word counts. A request whose last message contains "FAIL" gets a 400 error as
+OpenAI sends it. `requests` keeps every request body.
 """
 
 from __future__ import annotations
@@ -21,11 +23,25 @@ from typing import Any
 
 import pytest
 
+NARRATION = "Let me look that up."
+
 
 def _text(content: Any) -> str:
     if isinstance(content, list):
         return " ".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
     return "" if content is None else str(content)
+
+
+def _item_type(source: Any) -> Any:
+    """The type of a Responses request's last input item."""
+    return source[-1].get("type") if isinstance(source, list) and source else None
+
+
+def _item_text(item: dict[str, Any]) -> str:
+    """A Responses input item's text: its content's, or a tool's output."""
+    if item.get("type") == "function_call_output":
+        return _text(item.get("output"))
+    return _text(item.get("content"))
 
 
 def _words(text: str) -> int:
@@ -76,7 +92,7 @@ class FakeOpenAI:
             last = _text((body.get("messages") or [{}])[-1].get("content"))
         elif path.endswith("/responses"):
             source = body.get("input")
-            last = source if isinstance(source, str) else _text((source or [{}])[-1].get("content"))
+            last = source if isinstance(source, str) else _item_text((source or [{}])[-1])
             prompt = " ".join(filter(None, [body.get("instructions"), last]))
         else:
             return self._json(handler, 404, {"error": {"message": "not found"}})
@@ -88,6 +104,7 @@ class FakeOpenAI:
             )
         reply = f"Echo: {last}"
         usage = (_words(prompt), _words(reply))
+        text = NARRATION if "NARRATE" in last else None
         if path.endswith("/chat/completions") and body.get("tools") and body["messages"][-1].get("role") != "tool":
             call = {
                 "id": "call_fake_1",
@@ -95,11 +112,25 @@ class FakeOpenAI:
                 "function": {"name": body["tools"][0]["function"]["name"], "arguments": json.dumps({"query": last})},
             }
             if body.get("stream"):
-                return self._sse(handler, self._tool_call_chunks(body, call, usage))
+                return self._sse(handler, self._tool_call_chunks(body, call, usage, text))
             answer = self._chat(body, reply, usage)
             answer["choices"][0].update(
-                finish_reason="tool_calls", message={"role": "assistant", "content": None, "tool_calls": [call]}
+                finish_reason="tool_calls", message={"role": "assistant", "content": text, "tool_calls": [call]}
             )
+            return self._json(handler, 200, answer)
+        if path.endswith("/responses") and body.get("tools") and _item_type(source) != "function_call_output":
+            call = {
+                "type": "function_call",
+                "id": "fc_fake_1",
+                "call_id": "call_fake_1",
+                "name": body["tools"][0]["name"],
+                "arguments": json.dumps({"query": last}),
+                "status": "completed",
+            }
+            answer = self._response(body, text or "", usage)
+            answer["output"] = ([answer["output"][0]] if text else []) + [call]
+            if body.get("stream"):
+                return self._sse(handler, self._response_call_events(answer, text))
             return self._json(handler, 200, answer)
         if path.endswith("/chat/completions"):
             if body.get("stream"):
@@ -138,7 +169,9 @@ class FakeOpenAI:
                 "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)},
             }
 
-    def _tool_call_chunks(self, body: dict[str, Any], call: dict[str, Any], usage: tuple[int, int]) -> Iterator[dict]:
+    def _tool_call_chunks(
+        self, body: dict[str, Any], call: dict[str, Any], usage: tuple[int, int], text: str | None
+    ) -> Iterator[dict]:
         base = {
             "id": "chatcmpl-fake",
             "object": "chat.completion.chunk",
@@ -161,6 +194,8 @@ class FakeOpenAI:
             **base,
             "choices": [{"index": 0, "delta": {"role": "assistant", "content": None}, "finish_reason": None}],
         }
+        if text:
+            yield {**base, "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}]}
         for piece in pieces:
             yield {**base, "choices": [{"index": 0, "delta": {"tool_calls": [piece]}, "finish_reason": None}]}
         yield {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]}
@@ -217,6 +252,31 @@ class FakeOpenAI:
                 "logprobs": [],
             }
         yield {"type": "response.completed", "sequence_number": 99, "response": final}
+
+    @staticmethod
+    def _response_call_events(final: dict[str, Any], text: str | None) -> Iterator[dict]:
+        """A Responses stream of a reply that calls a tool: its text first (when it has one), then the call."""
+        started = {**final, "status": "in_progress", "output": [], "usage": None}
+        yield {"type": "response.created", "sequence_number": 0, "response": started}
+        call = final["output"][-1]
+        if text:
+            yield {
+                "type": "response.output_text.delta",
+                "sequence_number": 1,
+                "item_id": "msg-fake",
+                "output_index": 0,
+                "content_index": 0,
+                "delta": text,
+                "logprobs": [],
+            }
+        yield {
+            "type": "response.function_call_arguments.delta",
+            "sequence_number": 2,
+            "item_id": call["id"],
+            "output_index": len(final["output"]) - 1,
+            "delta": call["arguments"],
+        }
+        yield {"type": "response.completed", "sequence_number": 3, "response": final}
 
     @staticmethod
     def _json(handler: BaseHTTPRequestHandler, status: int, payload: dict[str, Any]) -> None:

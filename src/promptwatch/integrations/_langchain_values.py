@@ -1,13 +1,19 @@
 """Reading LangChain's callback arguments: messages, generations, token usage, documents, templates.
 
-Everything here reads attributes and dicts only (no LangChain import), so it also copes with objects of
-other LangChain versions: what it cannot read it leaves out.
+Everything here reads attributes and dicts only, so it also copes with objects of other LangChain versions:
+what it cannot read it leaves out. LangChain's own functions are used for one thing: its data blocks
+(images, audio, files) in the form OpenAI's Chat Completions takes them.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from typing import Any
+
+from langchain_core.messages import convert_to_openai_data_block, is_data_content_block
+
+from ..sdk._shapes import TEXT_PARTS, reply_fields
 
 _ROLES = {
     "human": "user",
@@ -45,11 +51,39 @@ def tool_calls(message: Any) -> list[dict[str, Any]]:
     ]
 
 
+def content_parts(content: Any) -> list[dict[str, Any]]:
+    """A message's content blocks that are not text, as they are; LangChain's data blocks (an image, audio or
+    a file as base64, a URL or a file id) in OpenAI's Chat Completions form, as a replay sends them."""
+    if not isinstance(content, list):
+        return []
+    return [
+        _openai_block(block)
+        for block in content
+        if isinstance(block, dict) and isinstance(block.get("type"), str) and block["type"] not in TEXT_PARTS
+    ]
+
+
+def _openai_block(block: dict[str, Any]) -> dict[str, Any]:
+    if not is_data_content_block(block):
+        return block
+    try:
+        with warnings.catch_warnings():  # a file without a name: OpenAI's form names it, and LangChain warns
+            warnings.simplefilter("ignore")
+            return convert_to_openai_data_block(block)
+    except (ValueError, KeyError):  # a block OpenAI has no form for (a file's URL): kept as it is
+        return block
+
+
 def chat_message(message: Any) -> dict[str, Any]:
-    """{role, text} of a message, with its `tool_calls`, `tool_call_id` and `name` when it has them."""
+    """{role, text} of a message, with its content blocks that are not text in `content` (`content_parts`),
+    and its `tool_calls`, `tool_call_id` and `name` when it has them."""
     kind = getattr(message, "type", None)
     role = getattr(message, "role", None) if kind == "chat" else _ROLES.get(kind, kind)
-    found: dict[str, Any] = {"role": role, "text": message_text(getattr(message, "content", message))}
+    content = getattr(message, "content", message)
+    found: dict[str, Any] = {"role": role, "text": message_text(content)}
+    parts = content_parts(content)
+    if parts:
+        found["content"] = parts
     calls = tool_calls(message)
     if calls:
         found["tool_calls"] = calls
@@ -57,13 +91,6 @@ def chat_message(message: Any) -> dict[str, Any]:
         if isinstance(getattr(message, key, None), str):
             found[key] = getattr(message, key)
     return found
-
-
-def output_text(text: str, calls: list[dict[str, Any]]) -> str:
-    """The call's output as the OTLP mapping shows it: the text, or a reply that only calls tools as its calls."""
-    if text or not calls:
-        return text
-    return json.dumps(calls, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def model_and_provider(
@@ -115,20 +142,21 @@ def _generations(response: Any) -> list[Any]:
     return [generation for group in getattr(response, "generations", None) or [] for generation in group]
 
 
-def generated_texts(response: Any) -> list[str]:
-    """The first generation's text (or its tool calls, when it has no text) for each prompt of the call."""
-    texts = []
+def replies(response: Any) -> list[dict[str, Any]]:
+    """`generated` (and `outputs`, `sdk._shapes.reply_fields`) of the first generation for each prompt of the
+    call: its text and its tool calls."""
+    found = []
     for group in getattr(response, "generations", None) or []:
         if not group:
-            texts.append("")
+            found.append({"generated": ""})
             continue
         generation = group[0]
         message = getattr(generation, "message", None)
         text = getattr(generation, "text", None)
         if not text and message is not None:
             text = message_text(message.content)
-        texts.append(output_text(text or "", tool_calls(message)))
-    return texts
+        found.append(reply_fields(text or "", tool_calls(message)))
+    return found
 
 
 def document(doc: Any) -> dict[str, Any]:

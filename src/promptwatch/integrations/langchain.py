@@ -4,7 +4,8 @@ Chains and runnables become `chain-sequence`, LLM and chat-model calls `llm-prom
 generated text, model, provider, invocation params as `settings`, token usage, time to first token when
 streaming; several prompts in one call make a `parallel-prompt`), tools `action`, retrievers
 `retrieved-docs`. The model is the one the call asked for (the one the provider answered with goes to
-`metadata.response_model`); messages keep their tool calls, a reply that only calls tools is its calls. A
+`metadata.response_model`); messages keep their tool calls and their images, audio and files, a reply that
+only calls tools is its calls, one with text as well keeps them in `outputs.tool_calls`. A
 streamed run gets its inputs only when it ends (LangChain sends `{"input": ""}` first): they are recorded
 then. LangChain's run ids give the tree; a root run goes under the open span or `PromptWatch` context.
 A prompt-template or output-parser step (LangChain's `run_type` "prompt" / "parser") inside a recorded run
@@ -275,8 +276,11 @@ class PromptWatchCallbackHandler(BaseCallbackHandler):
         if span is None or not span.recording:
             self._close(run_id)
             return
-        cut = span.pipeline.scrubber.cut
-        texts = [cut(text) for text in values.generated_texts(response)]
+        scrubber = span.pipeline.scrubber
+        replies = [
+            {"generated": scrubber.cut(reply["generated"]), "outputs": scrubber.copy(reply.get("outputs"))}
+            for reply in values.replies(response)
+        ]
         fields: dict[str, Any] = {"usage": values.usage_of(response)}
         model = values.response_model(response)
         if model:  # the model stays the one asked for, whether the call succeeds or fails
@@ -285,10 +289,10 @@ class PromptWatchCallbackHandler(BaseCallbackHandler):
                 fields["model"] = model
         if span.activity_type == "parallel-prompt":
             prompts = span.fields.get("prompts") or []
-            for prompt, text in zip(prompts, texts, strict=False):
-                prompt["generated"] = text
+            for prompt, reply in zip(prompts, replies, strict=False):
+                prompt.update((key, value) for key, value in reply.items() if value is not None)
         else:
-            fields["generated"] = texts[0] if texts else None
+            fields.update(replies[0] if replies else {"generated": None})
         self._close(run_id, **fields)
 
     @_guarded

@@ -5,9 +5,11 @@
 Only that client object is changed (its `chat.completions.create` and `responses.create`); nothing is
 patched on import or globally. Each call records the model it asked for (the model the provider answered
 with goes to `metadata.response_model`), the settings it was called with (`stream: true` for a stream),
-the messages (as [{role, text}] with their other fields, such as `tool_calls` and `tool_call_id`, kept),
-the output text (a reply that only calls tools: its calls as JSON, [{id, name, arguments}], as the OTLP
-mapping shows them), token usage and errors; a stream (`stream=True`) is recorded as it is read, with the
+the messages (as [{role, text}] with their other fields, such as `tool_calls` and `tool_call_id`, and their
+content parts that are not text, such as images, kept; the Responses API's items without a role too), the
+output text and tool calls (`sdk._shapes.reply_fields`: a reply that only calls tools is its calls as JSON,
+[{id, name, arguments}], as the OTLP mapping shows them; one with text as well keeps them in
+`outputs.tool_calls`), token usage and errors; a stream (`stream=True`) is recorded as it is read, with the
 time to its first token (text or a tool call) and, when the server sends it, its usage. The call, its
 result and its exceptions are the client's own, untouched.
 """
@@ -15,12 +17,11 @@ result and its exceptions are the client's own, untouched.
 from __future__ import annotations
 
 import inspect
-import json
 import time
 from typing import Any
 
 from ..sdk._safe import never_raise
-from ..sdk._shapes import chat_message
+from ..sdk._shapes import chat_messages, reply_fields
 from ..sdk.spans import Span
 
 _guard = never_raise()
@@ -52,15 +53,7 @@ def _as_dict(item: Any) -> Any:
 
 
 def _messages(items: Any) -> list[dict[str, Any]]:
-    return [message for message in (chat_message(_as_dict(item)) for item in items or []) if message is not None]
-
-
-def _output(text: str | None, calls: list[dict[str, Any]]) -> str | None:
-    """The call's output as the OTLP mapping shows it: the text, or a reply that only calls tools as its calls
-    in JSON ([{id, name, arguments}])."""
-    if text or not calls:
-        return text
-    return json.dumps(calls, ensure_ascii=False, separators=(",", ":"), default=str)
+    return chat_messages([_as_dict(item) for item in items or []])
 
 
 def _call(call_id: Any, name: Any, arguments: Any) -> dict[str, Any]:
@@ -95,7 +88,7 @@ class _Chat:
         return _messages(kwargs.get("messages"))
 
     @staticmethod
-    def result(response: Any) -> tuple[str | None, Any, str | None]:
+    def result(response: Any) -> tuple[str | None, list[dict[str, Any]], Any, str | None]:
         choices = getattr(response, "choices", None) or []
         message = getattr(choices[0], "message", None) if choices else None
         calls = [
@@ -107,7 +100,8 @@ class _Chat:
             for call in getattr(message, "tool_calls", None) or []
         ]
         return (
-            _output(getattr(message, "content", None), calls),
+            getattr(message, "content", None),
+            calls,
             getattr(response, "usage", None),
             getattr(response, "model", None),
         )
@@ -146,9 +140,10 @@ class _Responses:
         ]
 
     @staticmethod
-    def result(response: Any) -> tuple[str | None, Any, str | None]:
+    def result(response: Any) -> tuple[str | None, list[dict[str, Any]], Any, str | None]:
         return (
-            _output(getattr(response, "output_text", None), _Responses.calls(response)),
+            getattr(response, "output_text", None),
+            _Responses.calls(response),
             getattr(response, "usage", None),
             getattr(response, "model", None),
         )
@@ -187,8 +182,15 @@ def _start(api: Any, kwargs: dict[str, Any]) -> Span | None:
     return span
 
 
-def _finish(span: Span, text: str | None, usage: Any, model: str | None) -> None:
-    span.set(generated=None if text is None else span.pipeline.scrubber.cut(text), usage=_usage(usage))
+def _finish(span: Span, text: str | None, calls: list[dict[str, Any]], usage: Any, model: str | None) -> None:
+    scrubber = span.pipeline.scrubber
+    reply = reply_fields(text, calls)
+    generated = reply["generated"]
+    span.set(
+        generated=None if generated is None else scrubber.cut(generated),
+        outputs=scrubber.copy(reply.get("outputs")),
+        usage=_usage(usage),
+    )
     if model:  # the model stays the one asked for, whether the call succeeds or fails
         span.set_metadata(response_model=str(model)[:200])
     span.end()
@@ -225,7 +227,7 @@ class _StreamRecorder:
             self.span.end(error)
         else:
             calls = self.completed_calls or self.tool_calls.listed()
-            _finish(self.span, _output("".join(self.pieces), calls), self.usage, self.model)
+            _finish(self.span, "".join(self.pieces), calls, self.usage, self.model)
 
 
 class RecordedStream:

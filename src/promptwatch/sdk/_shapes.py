@@ -9,6 +9,7 @@ Values are already bounded copies.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 
@@ -26,19 +27,96 @@ def _as_text(value: Any) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
+# the types of the content parts that are text, which the server joins into a message's `text`
+TEXT_PARTS = frozenset({"text", "input_text", "output_text"})
+
+
+def is_chat_message(item: Any) -> bool:
+    """Whether `item` is a chat message (a dict with a `role`) or another typed item of a conversation, such as
+    the Responses API's `function_call`, `function_call_output` and `reasoning` items."""
+    return isinstance(item, dict) and ("role" in item or isinstance(item.get("type"), str))
+
+
 def chat_message(message: Any) -> dict[str, Any] | None:
-    """{role, text} of a chat message given as a dict ({"role", "content"|"text"}), or None. The message's other
-    fields that hold something (`tool_calls`, `tool_call_id`, `name`...) are kept as they are, as the server
-    keeps them."""
-    if not isinstance(message, dict) or "role" not in message:
+    """{role, text} of a chat message given as a dict ({"role", "content"|"text"}), or None. Its content parts
+    that are text are joined, a line each, into `text`, as the server joins them; the others (images, audio,
+    files) stay in `content` as they are. The message's other fields that hold something (`tool_calls`,
+    `tool_call_id`, `name`...) are kept as they are, as the server keeps them.
+
+    An item of the Responses API without a role is one too: a `function_call_output` is a `tool` message
+    with its `tool_call_id`, a `function_call` an assistant message with the call in `tool_calls` (as Chat
+    Completions has it), and any other item (`reasoning`...) is kept as it is, with its type and no role."""
+    if not is_chat_message(message):
         return None
     content = message.get("content", message.get("text"))
-    if isinstance(content, list):  # content parts: keep the text ones, a line each, as the server joins them
-        content = "\n".join(part["text"] for part in content if isinstance(part, dict) and part.get("text"))
-    extra = {
-        key: value for key, value in message.items() if key not in ("role", "content", "text") and value is not None
-    }
-    return {"role": message.get("role"), "text": "" if content is None else str(content), **extra}
+    if "role" in message:
+        return {"role": message["role"], **_text_and_rest(message, content, ("role",))}
+    if message["type"] == "function_call_output":
+        found = _text_and_rest(message, message.get("output"), ("type", "call_id", "output"))
+        return {"role": "tool", **found, "tool_call_id": message.get("call_id")}
+    if message["type"] == "function_call":
+        return {"role": "assistant", "text": "", "tool_calls": [_chat_tool_call(message)]}
+    return _text_and_rest(message, content, ())
+
+
+def chat_messages(items: Any) -> list[dict[str, Any]]:
+    """The chat messages among `items` (`chat_message`), the function calls that follow one another as one
+    assistant message with all of them, as Chat Completions sends them."""
+    messages: list[dict[str, Any]] = []
+    after_call = False
+    for item in items or []:
+        message = chat_message(item)
+        if message is None:
+            continue
+        is_call = item.get("type") == "function_call" and "role" not in item
+        if is_call and after_call:
+            messages[-1]["tool_calls"] += message["tool_calls"]
+        else:
+            messages.append(message)
+        after_call = is_call
+    return messages
+
+
+def _text_and_rest(item: dict[str, Any], content: Any, taken: tuple[str, ...]) -> dict[str, Any]:
+    """{text, content (the parts that are not text)} of `content`, and the item's other fields that hold
+    something but those `taken`."""
+    text, parts = _content(content)
+    rest = {key: value for key, value in item.items() if key not in ("content", "text", *taken) and value is not None}
+    return {"text": text, **({"content": parts} if parts else {}), **rest}
+
+
+def _content(content: Any) -> tuple[str, list[dict[str, Any]]]:
+    """A message's text (its text parts a line each) and its other content parts, as they are."""
+    if not isinstance(content, list):
+        return ("" if content is None else str(content)), []
+    texts: list[str] = []
+    parts: list[dict[str, Any]] = []
+    for part in content:
+        if isinstance(part, str):
+            texts.append(part)
+        elif isinstance(part, dict) and part.get("type", "text") in TEXT_PARTS:
+            if isinstance(part.get("text"), str):
+                texts.append(part["text"])
+        elif isinstance(part, dict) and isinstance(part.get("type"), str):
+            parts.append(part)
+    return "\n".join(text for text in texts if text), parts
+
+
+def _chat_tool_call(item: dict[str, Any]) -> dict[str, Any]:
+    """A Responses API `function_call` item as a tool call of Chat Completions."""
+    function = {"name": item.get("name"), "arguments": item.get("arguments")}
+    return {"id": item.get("call_id"), "type": "function", "function": function}
+
+
+def reply_fields(text: str | None, calls: list[dict[str, Any]]) -> dict[str, Any]:
+    """`generated` and `outputs` of an LLM call from its reply's text and tool calls ([{id, name, arguments}]):
+    `generated` is the text, or, for a reply that only calls tools, the calls as JSON (as the OTLP mapping shows
+    them); a reply with text and tool calls keeps the calls in `outputs.tool_calls`."""
+    if not calls:
+        return {"generated": text}
+    if not text:
+        return {"generated": json.dumps(calls, ensure_ascii=False, separators=(",", ":"), default=str)}
+    return {"generated": text, "outputs": {"tool_calls": calls}}
 
 
 # arguments of an LLM call that are its settings whatever else it takes (the names of the OpenAI, Anthropic and
@@ -94,10 +172,8 @@ def _prompt(inputs: Any) -> str | list[dict[str, Any]]:
     value = inputs
     if isinstance(inputs, dict) and len(inputs) == 1:
         value = next(iter(inputs.values()))
-    if isinstance(value, list) and value:
-        messages = [chat_message(item) for item in value]
-        if all(message is not None for message in messages):
-            return messages  # type: ignore[return-value]
+    if isinstance(value, list) and value and all(map(is_chat_message, value)):
+        return chat_messages(value)
     return _as_text(value) or ""
 
 

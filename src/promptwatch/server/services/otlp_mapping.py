@@ -205,15 +205,16 @@ def _llm_fields(attrs: SpanAttributes, events: tuple[OtlpEvent, ...]) -> dict[st
     model = model or attrs.text("gen_ai.response.model", "gen_ai.request.model")
     provider = attrs.text("llm.provider", "llm.system", "gen_ai.provider.name", "gen_ai.system")
     if attrs.get("openinference.span.kind") is None:  # GenAI or OpenLLMetry
-        prompt, generated = _genai_messages(attrs, events)
+        prompt, (generated, calls) = _genai_messages(attrs, events)
         settings = {k: v for k in _GENAI_SETTINGS if (v := attrs.get(f"gen_ai.request.{k}")) is not None}
     else:
-        prompt, generated = _oi_prompt(attrs), _oi_generated(attrs)
+        prompt, (generated, calls) = _oi_prompt(attrs), _oi_reply(attrs)
         settings = attrs.json("llm.invocation_parameters")
     usage = {name: attrs.token_count(*keys) for name, keys in _USAGE_KEYS.items()}
     fields = {
         "prompt": prompt if prompt is not None else input_value or "",
         "generated": generated if generated is not None else output_value,
+        "outputs": {"tool_calls": calls} if calls else None,
         "model": model[:200] if model else None,
         "provider": provider[:100] if provider else None,
         "settings": settings if isinstance(settings, dict) and settings else None,
@@ -304,23 +305,29 @@ def _oi_prompt(attrs: SpanAttributes) -> list[dict] | str | None:
     return "\n\n".join(t for t in texts if t) or None
 
 
-def _oi_generated(attrs: SpanAttributes) -> str | None:
+def _oi_reply(attrs: SpanAttributes) -> tuple[str | None, list[dict[str, Any]]]:
     messages = [_oi_message(m) for m in attrs.indexed("llm.output_messages")]
     if messages:
-        return _reply_text(messages)
+        return _reply(messages)
     choices = [as_text(c.get("completion.text")) for c in attrs.indexed("llm.choices")]
-    return "\n\n".join(c for c in choices if c) or None
+    return "\n\n".join(c for c in choices if c) or None, []
 
 
-def _reply_text(messages: list[dict[str, Any]]) -> str:
-    """The reply's text; a reply that only calls tools is shown as its tool calls."""
+def _reply(messages: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    """`generated` and the tool calls kept beside it (`outputs.tool_calls`): the reply's text and its calls; a
+    reply that only calls tools is shown as its tool calls, which are then not kept twice."""
     text = "\n\n".join(m["text"] for m in messages if m["text"])
     calls = [call for m in messages for call in m.get("tool_calls", ())]
-    return text or (as_text(calls) if calls else "")
+    if not text:
+        return (as_text(calls) if calls else ""), []
+    return text, calls
 
 
-def _genai_messages(attrs: SpanAttributes, events: tuple[OtlpEvent, ...]) -> tuple[list[dict] | None, str | None]:
-    """Messages from `gen_ai.input/output.messages`, OpenLLMetry's `gen_ai.prompt.N`, or span events."""
+def _genai_messages(
+    attrs: SpanAttributes, events: tuple[OtlpEvent, ...]
+) -> tuple[list[dict] | None, tuple[str | None, list[dict[str, Any]]]]:
+    """The prompt's messages and the reply (`_reply`), from `gen_ai.input/output.messages`, OpenLLMetry's
+    `gen_ai.prompt.N`, or span events."""
     inputs = _messages(attrs.json("gen_ai.input.messages")) or _messages(attrs.indexed("gen_ai.prompt"))
     outputs = _messages(attrs.json("gen_ai.output.messages")) or _messages(attrs.indexed("gen_ai.completion"))
     event_inputs, event_outputs = [], []
@@ -337,7 +344,7 @@ def _genai_messages(attrs: SpanAttributes, events: tuple[OtlpEvent, ...]) -> tup
     system = attrs.json("gen_ai.system_instructions")
     if system is not None:
         inputs = _messages({"role": "system", "parts" if isinstance(system, list) else "content": system}) + inputs
-    return inputs or None, _reply_text(outputs) if outputs else None
+    return inputs or None, _reply(outputs) if outputs else (None, [])
 
 
 def _event_body(event: OtlpEvent, role: str) -> dict[str, Any]:

@@ -60,10 +60,44 @@ def _messages_of(prompt) -> list[dict]:
         for message in prompt:
             if isinstance(message, dict):
                 role = _ROLES.get(str(message.get("role") or "user").lower(), "user")
-                content = message.get("text", message.get("content", ""))
-                out.append({"role": role, "content": content if isinstance(content, str) else str(content)})
+                out.append({"role": role, "content": _content_of(message)})
         return out
     return [{"role": "user", "content": "" if prompt is None else str(prompt)}]
+
+
+def _content_of(message: dict) -> str | list[dict]:
+    """A message's content as the provider takes it: its text or, when it carries content parts (the images,
+    audio and files stored in `content` beside its `text`, or the parts of an edited message), its text as
+    the first part, then those parts in the form of Chat Completions (`_chat_part`)."""
+    parts = message.get("content")
+    if not isinstance(parts, list):
+        content = message.get("text", "" if parts is None else parts)
+        return content if isinstance(content, str) else str(content)
+    text = message.get("text")
+    first = [{"type": "text", "text": str(text)}] if text else []
+    return first + [_chat_part(part) for part in parts if isinstance(part, dict)]
+
+
+def _chat_part(part: dict) -> dict:
+    """A content part as Chat Completions takes it: the Responses API's text, image and file parts in the
+    form of Chat Completions, any other as it is."""
+    kind = part.get("type")
+    if kind in ("input_text", "output_text"):
+        return {"type": "text", "text": part.get("text")}
+    if kind == "input_image" and isinstance(part.get("image_url"), str):
+        image = {"url": part["image_url"], **({"detail": part["detail"]} if part.get("detail") else {})}
+        return {"type": "image_url", "image_url": image}
+    if kind == "input_file":
+        return {"type": "file", "file": {k: part[k] for k in ("file_id", "file_data", "filename") if k in part}}
+    return part
+
+
+def _text_of(message: dict) -> str:
+    """The text of a message as `_messages_of` sends it."""
+    content = message["content"]
+    if isinstance(content, str):
+        return content
+    return "\n".join(str(part.get("text")) for part in content if part.get("type") == "text")
 
 
 MAX_FORMAT_WIDTH = 10_000  # a format spec's width or precision
@@ -195,7 +229,7 @@ def _produced(messages: list[dict], template, values: dict, field: str) -> tuple
         produced = [m["content"] for m in render_messages(template, values)] if template is not None else []
     except InvalidInput:
         produced = []
-    contents, size = [m["content"] for m in messages], len(produced)
+    contents, size = [_text_of(m) for m in messages], len(produced)
     starts = [i for i in range(len(contents) - size + 1) if size and contents[i : i + size] == produced]
     if len(starts) != 1:
         raise InvalidInput(

@@ -1,7 +1,7 @@
-// The detail of one activity: an LLM call's prompt or chat messages, template and input values, output,
-// model, settings, tokens and cost; retrieved documents with scores; a tool's input and output; a chain's
-// inputs and outputs; errors first; an LLM call's replay panel (replay.js). Every customer value is rendered
-// as text.
+// The detail of one activity: an LLM call's prompt or chat messages (with their tool calls and their images,
+// audio and files), template and input values, output and the tool calls it made, model, settings, tokens
+// and cost; retrieved documents with scores; a tool's input and output; a chain's inputs and outputs; errors
+// first; an LLM call's replay panel (replay.js). Every customer value is rendered as text.
 import { html } from "./lib.js";
 import { count, duration, json, millis, money, when } from "./format.js";
 import { CopyButton, Facts, LongText, TextBlock } from "./widgets.js";
@@ -23,20 +23,75 @@ const SHOWN = new Set([
   "cache_namespace", "saved_cost",
 ]);
 
-// chat messages [{ role, text }], each with its role; `title` is "Prompt" or "Template"
+// a tool call's name and arguments, in OpenAI's Chat Completions form ({ id, function: { name, arguments } })
+// or the one the integrations and OTLP record ({ id, name, arguments })
+function callParts(call) {
+  const fn = call && typeof call.function === "object" && call.function !== null ? call.function : call || {};
+  return { name: fn.name, args: fn.arguments };
+}
+
+// tool calls, each with its name, id and arguments
+function CallList({ calls }) {
+  return html`<ol class="calls">
+    ${calls.map((call) => {
+      const { name, args } = callParts(call);
+      return html`<li>
+        <div class="doc-head"><strong class="call-name">${typeof name === "string" ? name : json(name)}</strong>
+          ${call && typeof call.id === "string" && html`<span class="muted id">${call.id}</span>`}</div>
+        <${LongText} text=${args} />
+      </li>`;
+    })}
+  </ol>`;
+}
+
+// the tool calls an LLM call's reply made beside its text (`outputs.tool_calls`), shown under it
+function ToolCalls({ calls }) {
+  if (!Array.isArray(calls) || calls.length === 0) return null;
+  return html`<section class="block output" aria-label="Tool calls">
+    <header><h4>Tool calls (${calls.length})</h4><${CopyButton} text=${json(calls)} what="tool calls" /></header>
+    <${CallList} calls=${calls} />
+  </section>`;
+}
+
+const LONGEST_VALUE = 100;
+
+// a value with its long strings without a space (base64 data, an encrypted reasoning item) cut, to be shown
+// as JSON; text keeps its words
+function shortened(value) {
+  if (typeof value === "string" && value.length > LONGEST_VALUE && !/\s/.test(value)) {
+    return `${value.slice(0, LONGEST_VALUE)}… (${count(value.length)} characters)`;
+  }
+  if (Array.isArray(value)) return value.map(shortened);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shortened(v)]));
+  return value;
+}
+
+// a message's fields drawn on their own; the others (a name, a reasoning item's summary) are shown as JSON
+const MESSAGE_FIELDS = new Set(["role", "text", "type", "tool_calls", "tool_call_id", "content", "metadata"]);
+
+// one chat message: its role (or the type of an item without one), the call it answers, its text, its tool
+// calls, its content parts that are not text (images, audio, files) and its other fields
+function Message({ m }) {
+  const calls = Array.isArray(m.tool_calls) ? m.tool_calls : [];
+  const parts = Array.isArray(m.content) ? m.content : [];
+  const rest = Object.fromEntries(Object.entries(m).filter(([k, v]) => !MESSAGE_FIELDS.has(k) && v !== null));
+  return html`<li class=${`message role-${/^[a-z]+$/.test(m.role || "") ? m.role : "other"}`}>
+    <span class="role">${m.role || (typeof m.type === "string" && m.type) || "message"}</span>
+    ${typeof m.tool_call_id === "string" && html`<span class="muted small">answers ${m.tool_call_id}</span>`}
+    ${(m.text || (calls.length === 0 && parts.length === 0)) && html`<${LongText} text=${m.text} />`}
+    ${calls.length > 0 && html`<${CallList} calls=${calls} />`}
+    ${parts.length > 0 && html`<pre class="text small" aria-label="Content parts">${json(shortened(parts))}</pre>`}
+    ${Object.keys(rest).length > 0 && html`<pre class="text small">${json(shortened(rest))}</pre>`}
+  </li>`;
+}
+
+// chat messages [{ role, text }]; `title` is "Prompt" or "Template"
 function ChatMessages({ title = "Prompt", messages }) {
-  const whole = messages.map((m) => `${m.role || "message"}: ${m.text}`).join("\n\n");
+  const whole = messages.map((m) => `${m.role || m.type || "message"}: ${m.text}`).join("\n\n");
   return html`<section class="block">
     <header><h4>${title} (${messages.length} ${messages.length === 1 ? "message" : "messages"})</h4>
       <${CopyButton} text=${whole} what=${title.toLowerCase()} /></header>
-    <ol class="messages">
-      ${messages.map(
-        (m) => html`<li class=${`message role-${/^[a-z]+$/.test(m.role || "") ? m.role : "other"}`}>
-          <span class="role">${m.role || "message"}</span>
-          <${LongText} text=${m.text} />
-        </li>`,
-      )}
-    </ol>
+    <ol class="messages">${messages.map((m) => html`<${Message} m=${m} />`)}</ol>
   </section>`;
 }
 
@@ -81,6 +136,7 @@ function Template({ template }) {
 
 function LlmCall({ a, me }) {
   const usage = a.usage || {};
+  const { tool_calls: toolCalls, ...otherOutputs } = a.outputs && typeof a.outputs === "object" ? a.outputs : {};
   return html`
     <${CacheBadge} a=${a} />
     <${Facts} items=${[
@@ -96,6 +152,8 @@ function LlmCall({ a, me }) {
     ]} />
     ${Array.isArray(a.prompt) ? html`<${ChatMessages} messages=${a.prompt} />` : html`<${TextBlock} title="Prompt" text=${a.prompt} />`}
     <${TextBlock} title="Generated" text=${a.generated} tone="output" />
+    <${ToolCalls} calls=${toolCalls} />
+    <${TextBlock} title="Outputs" text=${Object.keys(otherOutputs).length ? otherOutputs : null} tone="output" />
     <${Template} template=${a.prompt_template} />
     <${InputValues} values=${a.prompt_input_values} />
     <${TextBlock} title="Settings" text=${a.settings} />
