@@ -4,7 +4,8 @@
 every labelled output; if it is closest to a liked one (label 1) its score is that similarity and it passes
 at `positive_score_threshold` (0.9); if it is closest to a disliked one (label 0) its score is its distance
 from it (1 - similarity) and it passes at `negative_score_threshold` (0.1). A dict result must have the
-same keys as the dict outputs, and a result of another type than an output fails. Without an
+same keys as the dict outputs, and a result of another JSON kind than an output (text, number, bool, list,
+dict) fails; subclasses count as their kind, so LangChain's `StrOutputParser` text is text. Without an
 `embed_function` it embeds offline with PromptWatch's `pw-hash-ngram-512-v1` (no model, no network);
 pass a function `str -> list[float]` or any LangChain `Embeddings` for a real model.
 
@@ -15,8 +16,10 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from decimal import Decimal
 from functools import lru_cache
+from numbers import Real
 from typing import Any
 
 from ..schema.text_embedding import cosine, embed_text
@@ -39,7 +42,30 @@ class EvaluationStrategyBase(ABC):
 
 
 def _as_text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    """The text that is embedded: text as it is, a number as JSON writes it (2.0 as 2), anything else as JSON."""
+    kind = _json_kind(value)
+    if kind == "str":
+        return str.__str__(value)
+    if kind == "number" and not isinstance(value, int):
+        value = int(value) if float(value).is_integer() else float(value)
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _json_kind(value: Any) -> str:
+    """The JSON kind of a value, whatever its class: a `str` subclass is text, a bool is no number."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, Real | Decimal):
+        return "number"
+    if isinstance(value, Mapping):
+        return "dict"
+    if isinstance(value, list | tuple):
+        return "list"
+    return type(value).__name__
 
 
 class CosineScoreEvaluationStrategy(EvaluationStrategyBase):
@@ -73,9 +99,10 @@ class CosineScoreEvaluationStrategy(EvaluationStrategyBase):
         return cosine(self._embed(_as_text(generated)), self._embed(_as_text(example.value)))
 
     def _mismatch(self, generated: Any, value: Any) -> str | None:
-        if type(generated) is not type(value):
-            return f"Type mismatch (expected {type(value).__name__}, got {type(generated).__name__})"
-        if isinstance(generated, dict) and set(generated) != set(value):
+        expected, got = _json_kind(value), _json_kind(generated)
+        if expected != got:
+            return f"Type mismatch (expected {expected}, got {got})"
+        if expected == "dict" and set(generated) != set(value):
             return (f"Missing keys: {sorted(set(value) - set(generated))}; "
                     f"unexpected keys: {sorted(set(generated) - set(value))}")
         return None
@@ -85,13 +112,13 @@ class CosineScoreEvaluationStrategy(EvaluationStrategyBase):
         reasoning = None
         for output in test_case.outputs:
             value = output.value
-            if (self.auto_unwrap_dict and isinstance(generated_result, str) and isinstance(value, dict)
+            if (self.auto_unwrap_dict and _json_kind(generated_result) != "dict" and isinstance(value, dict)
                     and len(value) == 1):
                 value = next(iter(value.values()))  # a chain's {"text": ...} against a plain answer
             reasoning = self._mismatch(generated_result, value)
             if reasoning:
                 break
-            example = LabeledOutput(label=output.label, value=value)
+            example = LabeledOutput.model_construct(label=output.label, value=value)  # an unwrapped value: any JSON
             score = self.similarity(generated_result, example)
             if score > best[output.label][0]:
                 best[output.label] = (score, output)

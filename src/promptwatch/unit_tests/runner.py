@@ -5,9 +5,10 @@
             case.evaluate(chain)          # chain.invoke(case.inputs), or fn(case.inputs)
 
 On entering, a `PromptWatch` context opens (its session records what the chain does, named after the
-test) and the run is posted (`POST /tests/{name}/runs`); each result is posted as it comes
+test); the run is posted (`POST /tests/{name}/runs`) with its first result, each result as it comes
 (`.../runs/{run_id}/result-details`, re-sent with the next one when that failed) with the run's updated
-summary; on exit the run is closed. A case must be evaluated (`evaluate`, `evaluate_result`,
+summary; on exit the run is closed. A run without a result is never posted: it warns that no case was found
+(or that every case was skipped). A case must be evaluated (`evaluate`, `evaluate_result`,
 `mark_as_failed`) or skipped before the next one: otherwise `PromptWatchError`. Without an API key the run
 is evaluated locally and nothing is posted (one warning); sources that read the server then fail.
 """
@@ -105,7 +106,8 @@ class UnitTest:
 
     def for_dataset(self, name: str) -> UnitTest:
         """The items of a dataset on the server: an object input is the case's inputs (any other value becomes
-        `{"input": value}`), the expected output its example (labelled as the item is, good when unlabelled)."""
+        `{"input": value}`), the expected output its example, labelled as the item is (good when unlabelled): a
+        good example is what the answer should say, a bad one (label 0) what it must not say."""
         if not isinstance(name, str) or not name:
             raise ValueError("for_dataset() needs the dataset's name")
         self._cases = lambda: self._fetch_dataset(name)
@@ -198,6 +200,8 @@ class UnitTestSession:
         self._cases = cases
         self._pending: TestCaseHandle | None = None
         self._outbox: list[TestCaseResult] = []
+        self._handed_out = 0
+        self._run_posted = False
         self.online = self.pipeline.enabled
         if not self.online:
             warn_once("unit-test-offline", f"PromptWatch unit test {self.test_name!r} runs locally: "
@@ -206,28 +210,40 @@ class UnitTestSession:
     # the server's copy -------------------------------------------------------------------------------------
 
     def _post_run(self) -> None:
-        if self.online:
-            call(self.pipeline, "POST", f"/tests/{segment(self.test_name)}/runs", self.run.wire(),
-                 timeout=SERVER_TIMEOUT)
+        call(self.pipeline, "POST", f"/tests/{segment(self.test_name)}/runs", self.run.wire(), timeout=SERVER_TIMEOUT)
+        self._run_posted = True
 
     def _post_results(self) -> None:
-        if self.online and self._outbox:
+        if self._outbox:
             path = f"/tests/{segment(self.test_name)}/runs/{segment(self.run.run_id)}/result-details"
             call(self.pipeline, "POST", path, [result.wire() for result in self._outbox], timeout=SERVER_TIMEOUT)
         self._outbox.clear()
 
+    def _send(self) -> None:
+        """The results not sent yet and the run's summary. The run goes first, with its first result: a run
+        without results is never stored."""
+        if not self.online:
+            self._outbox.clear()
+        elif self._run_posted:
+            self._post_results()
+            self._post_run()
+        elif self.results:
+            self._post_run()
+            self._post_results()
+
     def start(self) -> None:
+        """Start the run's clock; the run is posted with its first result."""
         self.run.start_time = datetime.now(timezone.utc)
-        self._post_run()
 
     def finish(self, exc: BaseException | None = None) -> None:
         """Close the run: a case still pending fails (with the exception, if one ended the run)."""
         if self._pending is not None:
             self._pending.mark_as_failed(str(exc) if exc is not None else "neither evaluated nor skipped")
         self.run.end_time = datetime.now(timezone.utc)
+        if not self.results and exc is None:
+            self._warn_empty()
         try:
-            self._post_results()
-            self._post_run()
+            self._send()
         except PromptWatchError:
             if exc is None:
                 raise
@@ -236,6 +252,15 @@ class UnitTestSession:
             if self.unit_test.verbose:
                 print(self.summary())
 
+    def _warn_empty(self) -> None:
+        source = _source(self.run.conditions)
+        if self._handed_out:
+            logger.warning("PromptWatch unit test %r skipped every test case of %s: the run is not stored",
+                           self.test_name, source)
+        else:
+            logger.warning("PromptWatch unit test %r found no test cases for %s: the run is not stored",
+                           self.test_name, source)
+
     # cases ------------------------------------------------------------------------------------------------
 
     def test_cases(self) -> Iterator[TestCaseHandle]:
@@ -243,6 +268,7 @@ class UnitTestSession:
             if self._pending is not None:
                 raise PromptWatchError("test case left neither evaluated nor skipped: call case.evaluate(...), "
                                        "case.evaluate_result(...), case.mark_as_failed(...) or case.skip() first")
+            self._handed_out += 1
             self._pending = TestCaseHandle(self, case)
             yield self._pending
 
@@ -250,6 +276,7 @@ class UnitTestSession:
         """Make `test_case` the pending case (the pytest plugin hands out cases one test at a time)."""
         if self._pending is not None:
             raise PromptWatchError("the previous test case was neither evaluated nor skipped")
+        self._handed_out += 1
         self._pending = (handle_class or TestCaseHandle)(self, test_case)
         return self._pending
 
@@ -293,8 +320,7 @@ class UnitTestSession:
             summary.failed += 1
         self._outbox.append(result)
         try:
-            self._post_results()
-            self._post_run()
+            self._send()
         except PromptWatchError as exc:  # kept in the outbox, sent with the next result or at the end
             logger.info("PromptWatch will send the results of %s again later: %s", self.test_name, exc)
         return result
@@ -388,6 +414,16 @@ class TestCaseHandle:
 
 
 TestCaseEvaluationWrapper = TestCaseHandle  # the published client's name
+
+
+def _source(conditions: PromptUnitTestConditions | None) -> str:
+    """Where a run's cases came from, as a warning names it."""
+    if conditions is None:
+        return "the given list"
+    named = (("for_template_name", "prompt template"), ("for_tracking_project", "tracking project"),
+             ("for_dataset", "dataset"), ("for_test_cases_in_file", "file"))
+    return next((f"{what} {getattr(conditions, field)!r}" for field, what in named if getattr(conditions, field)),
+                "the given list")
 
 
 def _dataset_case(item: dict[str, Any]) -> TestCase:

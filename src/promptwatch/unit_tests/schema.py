@@ -68,7 +68,7 @@ class TestCaseResult(_Wire):
     order: int | None = None
     reasoning: str | None = None
     score: float | None = None
-    generated_result: str | dict[str, Any] | None = None
+    generated_result: str | bool | int | float | list[Any] | dict[str, Any] | None = None  # any JSON value
     error_description: str | None = None
 
 

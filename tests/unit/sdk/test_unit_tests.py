@@ -115,3 +115,30 @@ def test_the_rules_of_a_run():
     assert run.results == []
     with pytest.raises(PromptWatchError, match="turned off"):  # server sources need a server
         UnitTest("t").for_prompt_template("greeter").get_all_test_cases()
+
+
+class Text(str):
+    """A `str` subclass, as LangChain's `StrOutputParser` returns (`TextAccessor`)."""
+
+
+class Record(dict):
+    """A `dict` subclass, as LangChain's `RunnableParallel` returns (`AddableDict`)."""
+
+
+@pytest.mark.parametrize("generated, expected, passed, reasoning", [
+    (Text("jumps over the lazy dog"), "jumps over the lazy dog", True, None),
+    (Record(text="Paris"), {"text": "Paris"}, True, None),
+    (6, {"output": 6}, True, None),
+    (6.0, {"output": 6}, True, None),
+    ([1, 2], {"output": [1, 2]}, True, None),
+    (True, {"output": True}, True, None),
+    (True, {"output": 1}, False, "Type mismatch (expected number, got bool)"),
+    (1, {"output": True}, False, "Type mismatch (expected bool, got number)"),
+    ([1, 2], "1, 2", False, "Type mismatch (expected str, got list)"),
+    ({"a": 1, "b": 2}, "x", False, "Type mismatch (expected str, got dict)"),
+])
+def test_results_compare_by_their_json_kind_not_their_class(generated, expected, passed, reasoning):
+    result = CosineScoreEvaluationStrategy().evaluate(generated, TestCase(inputs={}, outputs=[
+        {"label": 1, "value": expected}]))
+    assert (result.passed, result.reasoning) == (passed, reasoning)
+    assert json.loads(json.dumps(result.wire()["generated_result"])) == generated

@@ -112,13 +112,15 @@ def add_items(request: Request, name: Name, body: DatasetItemsCreate, who: Calle
     "/datasets/{name}/items/from-activity",
     dependencies=KNOWN,
     status_code=201,
-    summary="Add an LLM call as an item: its inputs as input, its output as expected output (member)",
+    summary="Add an LLM call as an item: its inputs as input, its output as expected output, its annotation as "
+    "label and notes (member)",
     responses=responses(401, 403, 404, 409, 422),
 )
 def add_from_activity(
     request: Request, name: Name, body: DatasetItemFromActivity, who: Caller = Depends(caller)
 ) -> dict:
-    return _datasets(request).add_from_activity(who, name, body.activity_id, body.label, body.notes)
+    """A `label` or `notes` sent win over the call's annotation; `null` sends none."""
+    return _datasets(request).add_from_activity(who, name, body)
 
 
 @router.get("/datasets/{name}/items/{item_id}", summary="One item", responses=responses(401, 403, 404))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
@@ -17,10 +17,17 @@ from typing import Any
 import orjson
 from sqlalchemy.exc import IntegrityError
 
-from promptwatch.schema.datasets import DatasetCreate, DatasetItemCreate, DatasetItemUpdate, DatasetUpdate
+from promptwatch.schema.datasets import (
+    DatasetCreate,
+    DatasetItemCreate,
+    DatasetItemFromActivity,
+    DatasetItemUpdate,
+    DatasetUpdate,
+)
 
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..store import accounts as account_store
+from ..store import annotations as annotation_store
 from ..store import datasets as store
 from ..store import sharing as share_store
 from ..store.bodies import decode_body, encode_body
@@ -36,6 +43,8 @@ MAX_PAYLOAD_BYTES = 1_000_000  # one item's input, expected output and metadata,
 PAYLOAD_FIELDS = ("input", "expected_output", "metadata")
 PAYLOAD = set(PAYLOAD_FIELDS)
 UNSTORABLE = "this value cannot be stored as JSON (nested more than 254 levels deep?)"
+JUDGEMENT = ("label", "rating", "notes")
+MAX_NOTES = 20_000
 
 
 def dataset_view(row) -> dict:
@@ -64,6 +73,25 @@ def _unique(detail: str) -> Iterator[None]:
         yield
     except IntegrityError:
         raise Conflict(detail) from None
+
+
+def saved_annotation(conn, account_id: int, activity_id: str) -> Mapping[str, Any] | None:
+    """The activity's annotation (label, rating, notes), None when it has none."""
+    found = annotation_store.activity_pk(conn, account_id, activity_id)
+    return None if found is None else annotation_store.get(conn, "activity", found["pk"])
+
+
+def call_judgement(call: Mapping[str, Any], annotation: Mapping[str, Any] | None) -> dict[str, Any]:
+    """What the call was judged: each of label, rating and notes from its annotation, else from the feedback
+    the client sent with it (a label other than 0 or 1 is none; notes cut to an item's 20,000 characters)."""
+    saved = annotation or {}
+    judged = {n: saved.get(n) if saved.get(n) is not None else call.get(f"feedback_{n}") for n in JUDGEMENT}
+    if judged["label"] not in (0, 1) or isinstance(judged["label"], bool):
+        judged["label"] = None
+    if not isinstance(judged["rating"], int) or isinstance(judged["rating"], bool):
+        judged["rating"] = None
+    judged["notes"] = judged["notes"][:MAX_NOTES] if isinstance(judged["notes"], str) else None
+    return judged
 
 
 class DatasetService:
@@ -236,30 +264,37 @@ class DatasetService:
             store.update_dataset(conn, account_id, dataset["pk"], updated_at=now)
         return {"items": [self.item_view(account_id, r) for r in rows]}
 
-    def add_from_activity(self, caller: Caller, name: str, activity_id: str, label: int | None, notes: str | None):
+    def add_from_activity(self, caller: Caller, name: str, body: DatasetItemFromActivity) -> dict:
         """An LLM call as an example: its prompt input values (or its prompt) as input, its output as
-        expected output, its model and template in the metadata."""
+        expected output, its model and template in the metadata, and its annotation (`call_judgement`) as the
+        item's label and notes and the metadata's rating. A label or notes sent with the request win, null
+        included."""
         caller.require_role("member")
         with self._rt.engine.connect() as conn:
             self._dataset(conn, caller, name)
             call = stored_activity(
-                conn, caller.account_id, activity_id, partial(self._rt.crypto.open_body, caller.account_id)
+                conn, caller.account_id, body.activity_id, partial(self._rt.crypto.open_body, caller.account_id)
             )
             limit = limited_project_id(conn, caller)
+            annotation = saved_annotation(conn, caller.account_id, body.activity_id)
         if call is None or (limit is not None and call["project_id"] != limit):
-            raise NotFound(f"no activity {activity_id!r}")
+            raise NotFound(f"no activity {body.activity_id!r}")
         if call["activity_type"] != "llm-prompt":
             raise InvalidInput("only an LLM call (llm-prompt activity) can become an item", field="activity_id")
+        judged = {
+            **call_judgement(call, annotation),
+            **body.model_dump(include={"label", "notes"} & body.model_fields_set),
+        }
         template = call.get("prompt_template") or {}
-        metadata = {"model": call.get("model"), "template": template.get("template_name")}
+        metadata = {"model": call.get("model"), "template": template.get("template_name"), "rating": judged["rating"]}
         item = DatasetItemCreate(
             input=call.get("prompt_input_values") or {"prompt": call.get("prompt")},
             expected_output=call.get("generated"),
             metadata={k: v for k, v in metadata.items() if v is not None},
             source_session_id=call["session_id"],
-            source_activity_id=activity_id,
-            label=label,
-            notes=notes,
+            source_activity_id=body.activity_id,
+            label=judged["label"],
+            notes=judged["notes"],
         )
         return self.add_items(caller, name, [item])["items"][0]
 

@@ -4,7 +4,9 @@ API over runs, results and the comparison of two runs."""
 
 from __future__ import annotations
 
+from collections import defaultdict, deque
 from functools import partial
+from typing import NamedTuple
 
 import orjson
 
@@ -49,6 +51,8 @@ class UnitTestService:
         self._rt = runtime
 
     def upsert_run(self, caller: Caller, test_name: str, body) -> dict:
+        """A run closed with no case processed and no result stored is not kept (`stored` false): the published
+        client posts its run before it knows whether there are cases."""
         caller.require("ingest")
         if not isinstance(body, dict) or not isinstance(body.get("run_id"), str) or not body["run_id"]:
             raise InvalidInput("a run needs a run_id", field="run_id")
@@ -72,8 +76,15 @@ class UnitTestService:
             "updated_at": now,
         }
         with self._rt.engine.begin() as conn:
+            if (
+                row["end_time"] is not None
+                and row["total_processed"] == 0
+                and not store.has_results(conn, caller.account_id, row["run_id"])
+            ):
+                store.delete_runs(conn, caller.account_id, run_ids=[row["run_id"]])
+                return {"run_id": row["run_id"], "stored": False}
             store.upsert_run(conn, storable_text(row))
-        return {"run_id": row["run_id"]}
+        return {"run_id": row["run_id"], "stored": True}
 
     def add_results(self, caller: Caller, test_name: str, run_id: str, body) -> dict:
         caller.require("ingest")
@@ -181,35 +192,73 @@ class UnitTestService:
         return {**_run_view(run), "results": [dict(r["body"], order=r["position"]) for r in results]}
 
     def compare(self, caller: Caller, run_id: str, other_run_id: str) -> dict:
-        """Case by case (matched by the case's inputs): score and pass/fail in both runs."""
+        """Case by case: score and pass/fail in both runs, cases paired as `paired_cases` pairs them."""
         first, second = self.get_run(caller, run_id), self.get_run(caller, other_run_id)
-
-        def key(result: dict) -> bytes:
-            case = result.get("test_case") if isinstance(result.get("test_case"), dict) else {}
-            return orjson.dumps(case.get("inputs"), option=orjson.OPT_SORT_KEYS)
-
-        theirs = {key(r): r for r in second["results"]}
         rows = []
-        for result in first["results"]:
-            other = theirs.pop(key(result), None)
+        for mine, theirs in paired_cases(_cases_of(first), _cases_of(second)):
+            case = (mine or theirs).case
             rows.append(
-                {
-                    "inputs": (result.get("test_case") or {}).get("inputs"),
-                    "a": {"passed": result.get("passed"), "score": result.get("score")},
-                    "b": None if other is None else {"passed": other.get("passed"), "score": other.get("score")},
-                }
-            )
-        for other in theirs.values():
-            rows.append(
-                {
-                    "inputs": (other.get("test_case") or {}).get("inputs"),
-                    "a": None,
-                    "b": {"passed": other.get("passed"), "score": other.get("score")},
-                }
+                {"id": case.get("id"), "inputs": case.get("inputs"), "a": _outcome(mine), "b": _outcome(theirs)}
             )
         fields = ("overall_score", "passed", "failed")
         summary = {k: {n: v[n] for n in fields} for k, v in (("a", first), ("b", second))}
         return {"a": first["run_id"], "b": second["run_id"], "summary": summary, "cases": rows}
+
+
+class _Case(NamedTuple):
+    """A run's result with what identifies its case: the case's id (None when it does not name it) and inputs."""
+
+    result: dict
+    case: dict
+    case_id: str | None
+    inputs: bytes
+
+
+def _cases_of(run: dict) -> list[_Case]:
+    """A run's results in order. The ids of a template's or a project's cases name the first annotated call
+    with those inputs, not the case, so those cases are known by their inputs alone."""
+    conditions = run.get("conditions") or {}
+    ids_name_cases = not (conditions.get("for_template_name") or conditions.get("for_tracking_project"))
+    cases = []
+    for result in run["results"]:
+        case = result.get("test_case") if isinstance(result.get("test_case"), dict) else {}
+        case_id = case.get("id") if ids_name_cases and isinstance(case.get("id"), str) else None
+        cases.append(_Case(result, case, case_id, orjson.dumps(case.get("inputs"), option=orjson.OPT_SORT_KEYS)))
+    return cases
+
+
+def paired_cases(first: list[_Case], second: list[_Case]) -> list[tuple[_Case | None, _Case | None]]:
+    """The cases of two runs side by side: by case id (a dataset item's, or a listed case's) where both have
+    one, else by inputs; cases with the same id or inputs pair in order. First the first run's cases, then the
+    second run's that have no partner."""
+    partner: dict[int, int] = {}  # a first-run case's place -> its partner's place in the second run
+    by_id: dict[str, deque[int]] = defaultdict(deque)
+    for j, theirs in enumerate(second):
+        if theirs.case_id is not None:
+            by_id[theirs.case_id].append(j)
+    for i, mine in enumerate(first):
+        if mine.case_id is not None and by_id.get(mine.case_id):
+            partner[i] = by_id[mine.case_id].popleft()
+    by_inputs: dict[bytes, list[int]] = defaultdict(list)
+    taken = set(partner.values())
+    for j, theirs in enumerate(second):
+        if j not in taken:
+            by_inputs[theirs.inputs].append(j)
+    for i, mine in enumerate(first):
+        if i in partner:
+            continue
+        waiting = by_inputs.get(mine.inputs, [])
+        j = next((j for j in waiting if mine.case_id is None or second[j].case_id is None), None)
+        if j is not None:
+            waiting.remove(j)
+            partner[i] = j
+    taken = set(partner.values())
+    pairs = [(mine, second[partner[i]] if i in partner else None) for i, mine in enumerate(first)]
+    return pairs + [(None, theirs) for j, theirs in enumerate(second) if j not in taken]
+
+
+def _outcome(case: _Case | None) -> dict | None:
+    return None if case is None else {"passed": case.result.get("passed"), "score": case.result.get("score")}
 
 
 def _run_view(row) -> dict:

@@ -49,6 +49,16 @@ def run_pk(conn: Connection, account_id: int, run_id: str) -> int | None:
     ).scalar()
 
 
+def has_results(conn: Connection, account_id: int, run_id: str) -> bool:
+    query = (
+        select(test_results.c.pk)
+        .join(test_runs, test_runs.c.pk == test_results.c.run_pk)
+        .where(test_runs.c.account_id == account_id, test_runs.c.run_id == run_id)
+        .limit(1)
+    )
+    return conn.execute(query).first() is not None
+
+
 def upsert_results(conn: Connection, rows: list[dict]) -> None:
     if not rows:
         return

@@ -1,11 +1,12 @@
 // Prompt unit tests: /ui/tests lists the tests with their runs (pass/fail counts, score; GET /api/v1/tests/runs),
-// /ui/tests/runs/{id} shows one run's per-case results and, chosen with "Compare with run…", the two runs side
-// by side per case (GET …/runs/{a}/compare/{b}). Runs and whole tests can be deleted.
+// /ui/tests/runs/{id} shows one run's per-case results (inputs, the expected outputs with their labels, what was
+// generated, the verdict and why) and, chosen with "Compare with run…", the two runs side by side per case
+// (GET …/runs/{a}/compare/{b}). Runs and whole tests can be deleted. Long texts show their start and "Show all".
 import { html } from "./lib.js";
 import { api } from "./api.js";
 import { navigate } from "./router.js";
 import { count, json, percent, when } from "./format.js";
-import { ErrorNote, Loading, useLoad } from "./widgets.js";
+import { ErrorNote, Loading, LongText, useLoad } from "./widgets.js";
 import { ConfirmDelete } from "./confirm_delete.js";
 import { can } from "./permissions.js";
 
@@ -22,6 +23,31 @@ function score(value) {
 function Verdict({ passed }) {
   if (passed === null || passed === undefined) return html`<span class="muted">–</span>`;
   return passed ? html`<span class="badge ok">passed</span>` : html`<span class="badge bad">failed</span>`;
+}
+
+const LABELS = { 1: "▲ good", 0: "▼ bad" };
+
+// a case's labelled example outputs: good ones to come close to, bad ones to stay away from
+function Expected({ outputs }) {
+  if (!Array.isArray(outputs) || outputs.length === 0) return html`<span class="muted">none</span>`;
+  return outputs.map((o) => html`<div class="expected" data-label=${o.label}>
+    <span class=${`badge ${o.label === 0 ? "bad" : "ok"}`}>${LABELS[o.label] ?? o.label}</span>
+    <${LongText} text=${o.value} tone="small" /></div>`);
+}
+
+// why a case went as it did: the evaluator's reasoning, the error, and what the score had to reach
+function Why({ c }) {
+  const meta = c.evaluation_metadata || {};
+  const closest = meta.closest_reference_example;
+  let bar = null;
+  if (closest && closest.label === 1 && typeof meta.positive_score_threshold === "number") {
+    bar = `Closest to a good example; passes at ${percent(meta.positive_score_threshold)} similarity.`;
+  } else if (closest && closest.label === 0 && typeof meta.negative_score_threshold === "number") {
+    bar = `Closest to a bad example; passes at ${percent(meta.negative_score_threshold)} away from it.`;
+  }
+  return html`${c.reasoning && html`<${LongText} text=${c.reasoning} tone="small" />`}
+    ${c.error_description && html`<${LongText} text=${c.error_description} tone="small" />`}
+    ${bar && html`<p class="muted small">${bar}</p>`}`;
 }
 
 function byTest(runs) {
@@ -64,9 +90,9 @@ function Comparison({ runId, other }) {
   if (loading || !data) return html`<${Loading} what="Comparing" />`;
   const side = (s) => (s ? html`<${Verdict} passed=${s.passed} /> ${score(s.score)}` : html`<span class="muted">not in this run</span>`);
   return html`<table class="list" aria-label="Comparison">
-    <thead><tr><th>Inputs</th><th>This run (${score(data.summary.a.overall_score)})</th><th>${other} (${score(data.summary.b.overall_score)})</th></tr></thead>
+    <thead><tr><th>Case</th><th>This run (${score(data.summary.a.overall_score)})</th><th>${other} (${score(data.summary.b.overall_score)})</th></tr></thead>
     <tbody>${data.cases.map((c) => html`<tr>
-      <td><pre class="text small">${json(c.inputs)}</pre></td><td data-side="a">${side(c.a)}</td><td data-side="b">${side(c.b)}</td>
+      <td>${c.id && html`<span class="muted id small">${c.id}</span>`}<${LongText} text=${json(c.inputs)} tone="small" /></td><td data-side="a">${side(c.a)}</td><td data-side="b">${side(c.b)}</td>
     </tr>`)}</tbody>
   </table>`;
 }
@@ -96,11 +122,13 @@ export function TestRunDetail({ runId, where, me }) {
       </label>
     </header>
     ${other ? html`<${Comparison} runId=${runId} other=${other} />` : html`<table class="list" aria-label="Results">
-      <thead><tr><th>#</th><th>Inputs</th><th>Generated</th><th>Verdict</th><th class="num">Score</th><th>Error</th></tr></thead>
+      <thead><tr><th>#</th><th>Inputs</th><th>Expected</th><th>Generated</th><th>Verdict</th><th class="num">Score</th><th>Why</th></tr></thead>
       <tbody>${r.results.map((c) => html`<tr data-order=${c.order}>
-        <td>${c.order}</td><td><pre class="text small">${json((c.test_case || {}).inputs)}</pre></td>
-        <td><pre class="text small">${typeof c.generated_result === "string" ? c.generated_result : json(c.generated_result)}</pre></td>
-        <td><${Verdict} passed=${c.passed} /></td><td class="num">${score(c.score)}</td><td>${c.error_description || ""}</td>
+        <td>${c.order}</td><td><${LongText} text=${json((c.test_case || {}).inputs)} tone="small" /></td>
+        <td data-column="expected"><${Expected} outputs=${(c.test_case || {}).outputs} /></td>
+        <td data-column="generated">${c.generated_result !== null && c.generated_result !== undefined &&
+          html`<${LongText} text=${c.generated_result} tone="small" />`}</td>
+        <td><${Verdict} passed=${c.passed} /></td><td class="num">${score(c.score)}</td><td data-column="why"><${Why} c=${c} /></td>
       </tr>`)}</tbody>
     </table>`}
   </section>`;
