@@ -1,13 +1,15 @@
-"""Semantic-cache quality on shared/data/cache_pairs_dev.jsonl: how often the server's matching rule serves
-a cached answer for a paraphrase (should) and for a near-miss (must never, reported per kind), plus unrelated
-pairs (every `a` against every other group's `b`) at the same gate; the same for cosine alone, to show what
-the guards add; and a sweep of the gate.
+"""Semantic-cache quality on pairs of prompts: how often the server's matching rule serves a cached answer
+for a paraphrase (should) and for a near-miss (must never, reported per kind), plus unrelated pairs (every
+`a` against every other group's `b`) at the same gate; the same for cosine alone, to show what the guards
+add; and a sweep of the gate on the first data set.
 
-The pairs come in groups that share their `a` (a paraphrase and a near-miss). To show the figures are not
-fitted to the set, they are reported on the even groups (where the gate was chosen), the odd groups (held
-out) and all of them.
+The data sets: shared/data/cache_pairs_dev.jsonl (rewordings) and bench/data/cache_pairs_wording.jsonl (the
+same prompt with English contractions, "What's" / "What is", "can't" / "cannot", beside the near-misses that
+must still miss: another name, a negation dropped). Each is reported on its own. The pairs come in groups
+that share their `a` (paraphrases and near-misses). To show the figures are not fitted to the set, they are
+reported on the even groups (where the gate was chosen), the odd groups (held out) and all of them.
 
-    python bench/cache_quality.py [--data PATH] [--embedder static|hashed]
+    python bench/cache_quality.py [--data PATH ...] [--embedder static|hashed]
 
 Writes bench/results/cache_quality.json.
 """
@@ -23,7 +25,10 @@ from promptwatch.server.services import cache_matching as m
 from promptwatch.server.services.text_embedders import HashedNgramEmbedder, StaticModelEmbedder, TextEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "cache_pairs_dev.jsonl"
+DEFAULT_DATA = [
+    ROOT.parent / "shared" / "data" / "cache_pairs_dev.jsonl",
+    ROOT / "bench" / "data" / "cache_pairs_wording.jsonl",
+]
 EMBEDDERS = {"static": StaticModelEmbedder, "hashed": HashedNgramEmbedder}
 
 
@@ -58,6 +63,10 @@ class Judge:
         }
 
 
+def read_pairs(path: Path) -> list[dict]:
+    return [json.loads(text) for text in path.read_text().splitlines() if text.strip()]
+
+
 def splits(rows: list[dict]) -> dict[str, list[dict]]:
     groups = list(dict.fromkeys(r["a"] for r in rows))
     parity = {a: i % 2 for i, a in enumerate(groups)}
@@ -78,25 +87,28 @@ def line(name: str, f: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--data", type=Path, nargs="+", default=DEFAULT_DATA)
     parser.add_argument("--embedder", choices=sorted(EMBEDDERS), default="static")
     args = parser.parse_args()
-    rows = [json.loads(text) for text in args.data.read_text().splitlines() if text.strip()]
     judge = Judge(EMBEDDERS[args.embedder]())
     gate = judge.embedder.default_similarity
-    results = {"embedder": judge.embedder.name, "gate": gate, "server_rule": {}, "cosine_alone": {}}
+    results = {"embedder": judge.embedder.name, "gate": gate, "data": {}}
     print(f"embedder {judge.embedder.name}, default gate {gate}")
-    for name, part in splits(rows).items():
-        results["server_rule"][name] = judge.figures(part, gate, guard=True)
-        results["cosine_alone"][name] = judge.figures(part, gate, guard=False)
-        print(line(name, results["server_rule"][name]))
-        print(line("  cosine alone", results["cosine_alone"][name]))
-    tuned = splits(rows)["even groups (tuned)"]
+    for path in args.data:
+        rows = read_pairs(path)
+        results["data"][path.name] = figures = {"server_rule": {}, "cosine_alone": {}}
+        print(path.name)
+        for name, part in splits(rows).items():
+            figures["server_rule"][name] = judge.figures(part, gate, guard=True)
+            figures["cosine_alone"][name] = judge.figures(part, gate, guard=False)
+            print(line(name, figures["server_rule"][name]))
+            print(line("  cosine alone", figures["cosine_alone"][name]))
+        print(f"paraphrases missed: {figures['server_rule']['all']['paraphrases_missed']}")
+        print(f"near-misses served: {figures['server_rule']['all']['near_misses_served']}")
+    tuned = splits(read_pairs(args.data[0]))["even groups (tuned)"]
     results["sweep_on_tuned_groups"] = [judge.figures(tuned, t / 100, guard=True) for t in range(40, 90, 4)]
     for f in results["sweep_on_tuned_groups"]:
-        print(line("  sweep, guards", f))
-    missed = results["server_rule"]["all"]["paraphrases_missed"]
-    print(f"paraphrases missed: {missed}\nnear-misses served: {results['server_rule']['all']['near_misses_served']}")
+        print(line(f"  sweep, {args.data[0].stem}", f))
     out = ROOT / "bench" / "results" / "cache_quality.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))

@@ -1,6 +1,6 @@
-"""The semantic cache in a real Chromium: the Cache screen lists namespaces with entries, hits and savings and
-clears one (only older entries, or all of it) so that a lookup then misses; the dashboard shows what the
-cache saved, and a call served from the cache carries its badge in the session view."""
+"""The semantic cache in a real Chromium: the Cache screen lists namespaces with entries, hits, misses, hit rate
+and savings and clears one (only older entries, or all of it, its counts too) so that a lookup then misses; the
+dashboard shows what the cache saved, and a call served from the cache carries its badge in the session view."""
 
 from __future__ import annotations
 
@@ -33,12 +33,17 @@ def test_p18_cache_namespace_cleared_from_the_ui_is_never_served_again(ui, tenan
         store(client, doomed, "Who wrote the novel Moby-Dick?", "Herman Melville.")
         store(client, kept, "How many legs does a spider have?", "Eight.")
         assert lookup(client, doomed, QUESTION)["hit"] is True
+        assert lookup(client, doomed, "Who wrote the novel Dracula?")["hit"] is False
     ui.sign_in(tenant)
     ui.go("Cache", "table[aria-label='Cache namespaces']")
     page = ui.page
     row = page.locator(f"tr[data-namespace='{doomed}']")
     expect(row.locator("td").nth(1)).to_have_text("2")
     expect(row.locator("td").nth(2)).to_have_text("1")
+    expect(row.locator("td").nth(3)).to_have_text("1")
+    expect(row.locator("td").nth(4)).to_have_text("50 %")
+    expect(row.locator("td").nth(4)).to_have_attribute("title", "of 2 lookups")
+    expect(page.locator(f"tr[data-namespace='{kept}'] td").nth(4)).to_have_text("–")
 
     # only the entries created before today: none of them, so the namespace stays
     row.locator("input[name=before]").fill(date.today().isoformat())
@@ -52,6 +57,7 @@ def test_p18_cache_namespace_cleared_from_the_ui_is_never_served_again(ui, tenan
     row.locator("input[name=before]").fill("")
     row.get_by_role("button", name="Clear namespace").click()
     expect(row.get_by_role("alertdialog")).to_contain_text(f"Delete every entry of {doomed}?")
+    expect(row.get_by_role("alertdialog")).to_contain_text("its lookups are counted afresh")
     row.get_by_role("button", name="Delete permanently").click()
     expect(page.get_by_role("status")).to_have_text(f"2 entries of {doomed} deleted.")
     expect(row).to_have_count(0)
@@ -102,4 +108,4 @@ def test_the_dashboard_and_the_session_show_what_the_cache_saved(ui, tenant):
 
     ui.go("Cache", "table[aria-label='Cache namespaces']")
     row = page.locator(f"tr[data-namespace='{namespace}']")
-    expect(row.locator("td").nth(4)).to_have_text(re.compile(r"^\$0\.\d+$"))
+    expect(row.locator("td").nth(6)).to_have_text(re.compile(r"^\$0\.\d+$"))

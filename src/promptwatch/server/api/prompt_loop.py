@@ -180,7 +180,11 @@ def get_session_annotation(request: Request, session_id: ObjectId, who: Caller =
     return request.app.state.services.annotations.get(who, "session", session_id)
 
 
-@router.get("/cache", summary="Cache namespaces with entry and hit counts", responses=responses(401, 403))
+@router.get(
+    "/cache",
+    summary="Cache namespaces with entry counts, lookups, hits, misses and hit rate",
+    responses=responses(401, 403),
+)
 def cache_namespaces(request: Request, who: Caller = Depends(caller)) -> dict:
     return request.app.state.services.prompt_cache.namespaces(who)
 
@@ -201,7 +205,7 @@ def cache_lookup(request: Request, namespace: Namespace, body: CacheLookup, who:
 
 @router.delete(
     "/cache/{namespace}",
-    summary="Clear a namespace (optionally entries before `until`)",
+    summary="Clear a namespace and its lookup counts (or only entries created before `until`)",
     responses=responses(401, 403, 422),
 )
 def cache_clear(

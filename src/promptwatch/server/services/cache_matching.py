@@ -17,7 +17,11 @@ general rules about what differs between the two prompts:
 - a qualifier of one or two words added to (or removed from) an otherwise identical prompt refuses.
 
 Words that only frame the request ("calculate", "explain", "please") are ignored by the last two rules.
-bench/cache_quality.py measures the rules on shared/data/cache_pairs_dev.jsonl.
+Both prompts are read with their English contractions written out (`expand_contractions`: "what's" is "what
+is", "can't" and "can not" are "cannot", "don't" is "do not"), as they are before they are embedded, so a
+contraction never reads as a changed word and a negation is read as the same word on both sides.
+bench/cache_quality.py measures the rules on shared/data/cache_pairs_dev.jsonl and
+bench/data/cache_pairs_wording.jsonl.
 """
 
 from __future__ import annotations
@@ -81,9 +85,64 @@ _ANSWER_PATTERNS = [(kind, re.compile(rf"{_CLAUSE_START}(?:{pattern})\b")) for k
 _CAPITALISED = re.compile(r"(?<![\w'])([A-Z][\w'-]*)")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n])[\s\"'“‘(]*$")
 
+# contractions written out: whole words, then endings. "'s" is "is" only after the words below (elsewhere a
+# possessive); "'d" only where the next word tells "would" from "had"
+_WHOLE_CONTRACTIONS = {
+    "can't": "cannot", "won't": "will not", "shan't": "shall not", "ain't": "is not", "let's": "let us", "i'm": "i am",
+}  # fmt: skip
+_ENDINGS = {"n't": "not", "'re": "are", "'ll": "will", "'ve": "have"}
+_IS_BEFORE_S = frozenset({"what", "that", "it", "who", "where", "when", "why", "how", "there", "here", "he", "she"})
+_HAS_BEFORE = frozenset({"been", "got", "gotten"})  # "it's been" is "it has been"
+_WOULD_BEFORE = frozenset({"like", "love", "prefer", "rather"})  # "I'd like" is "I would like"
+_HAD_BEFORE = frozenset({"been", "better"})  # "you'd better" is "you had better"
+_CONTRACTION = re.compile(r"\b([^\W\d_]+'[^\W\d_]+)\b(?=(?:\s+([^\W\d_]+))?)")
+_CAN_NOT = re.compile(r"\b(can)\s+(not)\b(?!\s+only\b)", re.IGNORECASE)  # "can not only ... but" stays
+_CURLY_APOSTROPHE = re.compile(r"(?<=[^\W\d_])[’ʼ](?=[^\W\d_])")
+
+
+def expand_contractions(text: str) -> str:
+    """`text` with its English contractions written out, in the case they were written in: "What's" becomes
+    "What is", "can't" and "can not" "cannot", "n't" " not", "'re" " are", "'ll" " will", "'ve" " have", "I'm"
+    "I am"; curly apostrophes inside words count as straight ones. A possessive "'s" stays."""
+    text = _CURLY_APOSTROPHE.sub("'", text)
+    text = _CAN_NOT.sub(lambda m: m.group(1) + m.group(2), text)
+    return _CONTRACTION.sub(_written_out, text)
+
+
+def _written_out(match: re.Match) -> str:
+    word, following = match.group(1), (match.group(2) or "").lower()
+    lowered = word.lower()
+    if lowered in _WHOLE_CONTRACTIONS:
+        expanded = _WHOLE_CONTRACTIONS[lowered]
+        if _shouted(word):
+            return expanded.upper()
+        return expanded[0].upper() + expanded[1:] if word[0].isupper() else expanded
+    cut = len(word) - 3 if lowered.endswith("n't") else lowered.rindex("'")
+    written = _written_word(lowered[:cut], lowered[cut:], following)
+    if written is None:
+        return word
+    return f"{word[:cut]} {written.upper() if _shouted(word) else written}"
+
+
+def _written_word(stem: str, ending: str, following: str) -> str | None:
+    """The word that `ending` stands for after `stem`, before the word `following`; None when unsure."""
+    if ending in _ENDINGS:
+        return _ENDINGS[ending]
+    if ending == "'s" and stem in _IS_BEFORE_S:
+        return "has" if following in _HAS_BEFORE else "is"
+    if ending == "'d" and following in _WOULD_BEFORE | _HAD_BEFORE:
+        return "would" if following in _WOULD_BEFORE else "had"
+    return None
+
+
+def _shouted(word: str) -> bool:
+    return len(word) > 2 and word.replace("'", "").isupper()
+
 
 def differing_tokens_guard(a: str, b: str) -> str | None:
-    """None when nothing in the difference between `a` and `b` forbids serving a's answer for b, else why."""
+    """None when nothing in the difference between `a` and `b` forbids serving a's answer for b, else why.
+    Both are read with their contractions written out."""
+    a, b = expand_contractions(a), expand_contractions(b)
     ta, tb = _guard_tokens(a), _guard_tokens(b)
     sa, sb = set(ta), set(tb)
     if {t for t in sa if t[0].isdigit()} != {t for t in sb if t[0].isdigit()}:
@@ -214,7 +273,7 @@ def input_values_guard(query: dict | None, stored: dict | None) -> str | None:
     if not isinstance(query, dict) or not isinstance(stored, dict) or set(query) != set(stored):
         return "other template inputs"
     for key in query:
-        a, b = _value_text(stored[key]), _value_text(query[key])
+        a, b = expand_contractions(_value_text(stored[key])), expand_contractions(_value_text(query[key]))
         if a != b:
             if not set(content_tokens(a)) & set(content_tokens(b)):
                 return f"{key}: another value"

@@ -4,7 +4,8 @@ Entries live in the database per account and namespace (WIRE_PROTOCOL §7.3). A 
 the namespace with the same template identity (null matches null), the same embedder and the same vector
 shape, ranks them by similarity (`cache_index`, an in-process accelerator), re-reads the best ones from the
 database and serves the first that passes `min_similarity` *and* the guards of `cache_matching` (the template
-inputs one by one; for text, what differs between the prompts).
+inputs one by one; for text, what differs between the prompts). Every lookup is counted, hit or miss, in its
+namespace's row of the day: the namespaces list their hit rate.
 """
 
 from __future__ import annotations
@@ -166,11 +167,14 @@ class PromptCacheService:
     def namespaces(self, caller: Caller) -> dict:
         caller.require("read")
         with self._rt.engine.connect() as conn:
-            rows = store.namespaces(conn, caller.account_id)
+            rows = {r["namespace"]: r for r in store.namespaces(conn, caller.account_id)}
             saved = store.saved_by_namespace(conn, caller.account_id)
+            counted = store.lookups_by_namespace(conn, caller.account_id)
+        names = sorted(rows.keys() | counted.keys())
         if caller.project:
-            rows = [r for r in rows if r["namespace"].startswith(caller.project + ".")]
-        return {"items": [_namespace_item(r, saved.get(r["namespace"], 0.0)) for r in rows]}
+            names = [n for n in names if n.startswith(caller.project + ".")]
+        items = [_namespace_item(n, rows.get(n), saved.get(n, 0.0), counted.get(n, (0, 0))) for n in names]
+        return {"items": items}
 
     # shared ---------------------------------------------------------------------------------------------
 
@@ -220,16 +224,32 @@ class PromptCacheService:
                 if row is not None and score >= threshold and not _refused(row, identity, inputs, text):
                     break
             else:
-                return None
+                row = None
         with self._rt.engine.begin() as conn:
-            store.count_hit(conn, row["pk"], utc_now())
+            now = utc_now()
+            store.count_lookup(conn, account_id, namespace, now, hit=row is not None)
+            if row is None:
+                return None
+            store.count_hit(conn, row["pk"], now)
         return {"result": row["result"], "similarity": min(1.0, round(score, 6)), "id": row["id"]}
 
 
-def _namespace_item(row, saved_cost: float) -> dict:
-    """A namespace's figures; it was last used when an entry was last written or served."""
-    used = max(t for t in (row["updated_at"], row["last_hit_at"]) if t is not None)
-    return {**row, "last_used_at": used, "saved_cost": money(saved_cost)}
+def _namespace_item(namespace: str, row, saved_cost: float, counted: tuple[int, int]) -> dict:
+    """A namespace's figures: its entries (`row`, None when it holds none), last used when an entry was last
+    written or served; what its recorded hits saved; its lookups counted, with their hits, misses and hit rate."""
+    held = row or {"entries": 0, "updated_at": None, "last_hit_at": None}
+    used = max((t for t in (held["updated_at"], held["last_hit_at"]) if t is not None), default=None)
+    lookups, hits = counted
+    return {
+        **held,
+        "namespace": namespace,
+        "last_used_at": used,
+        "saved_cost": money(saved_cost),
+        "lookups": lookups,
+        "hits": hits,
+        "misses": lookups - hits,
+        "hit_rate": round(hits / lookups, 4) if lookups else None,
+    }
 
 
 def _refused(row, identity: str, inputs, text: str | None) -> bool:

@@ -1,7 +1,10 @@
 """The server's text embedders for the semantic cache: one interface, each with a name stored per entry.
 
 An entry embedded by one embedder never matches a lookup made with another, so changing the embedder (or
-its version) starts the text entries afresh instead of comparing incomparable vectors.
+its version) starts the text entries afresh instead of comparing incomparable vectors. Each embeds a prompt
+with its English contractions written out (`cache_matching.expand_contractions`), as the guards read it: "What's
+the time?" and "What is the time?" get one vector. That keeps the vector space, and so the name: an entry
+embedded before, contractions and all, still scores close to its written-out form.
 
 - `StaticModelEmbedder` (`pw-m2v-minilm-256-int8-v1`, the default): a model2vec static model distilled from
   all-MiniLM-L6-v2 (`server/embedding_model/`, built by scripts/build_embedding_model.sh), 256 dimensions.
@@ -20,6 +23,8 @@ from typing import Protocol
 
 from promptwatch.schema import text_embedding
 
+from .cache_matching import expand_contractions
+
 MODEL_DIR = Path(__file__).resolve().parents[1] / "embedding_model"
 
 
@@ -28,7 +33,7 @@ class TextEmbedder(Protocol):
     default_similarity: float  # the gate of a text lookup that sends no `min_similarity`
 
     def embed(self, text: str) -> list[float]:
-        """The unit-length vector of `text`."""
+        """The unit-length vector of `text`, its contractions written out."""
         ...
 
 
@@ -37,7 +42,7 @@ class HashedNgramEmbedder:
     default_similarity = 0.55
 
     def embed(self, text: str) -> list[float]:
-        return text_embedding.embed_text(text)
+        return text_embedding.embed_text(expand_contractions(text))
 
 
 class StaticModelEmbedder:
@@ -48,7 +53,7 @@ class StaticModelEmbedder:
         self._model_dir = model_dir
 
     def embed(self, text: str) -> list[float]:
-        vector = _static_model(str(self._model_dir)).encode([text])[0]
+        vector = _static_model(str(self._model_dir)).encode([expand_contractions(text)])[0]
         return text_embedding.normalized(vector.astype(float).tolist())
 
 

@@ -1,5 +1,6 @@
 """SQL of the semantic cache: upsert by (account, namespace, id), a lookup's partition (its latest write,
-its vectors), one entry as it is now, clear, and the namespaces with what their recorded hits saved."""
+its vectors), one entry as it is now, clear, the namespaces with what their recorded hits saved, and the
+lookups and hits counted per namespace and day."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import Connection, Row, RowMapping, delete, func, literal, selec
 
 from .dialect import insert_for
 from .tables.activities import activities
-from .tables.prompt_cache import cache_entries
+from .tables.prompt_cache import cache_entries, cache_lookups
 
 _UPDATABLE = (
     "template_identity",
@@ -101,19 +102,40 @@ def count_hit(conn: Connection, pk: int, now: datetime) -> None:
     )
 
 
+def count_lookup(conn: Connection, account_id: int, namespace: str, now: datetime, hit: bool) -> None:
+    """One more lookup (and hit) in the namespace's row of `now`'s UTC day."""
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    stmt = insert_for(conn, cache_lookups)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["account_id", "namespace", "day"],
+            set_={"lookups": cache_lookups.c.lookups + 1, "hits": cache_lookups.c.hits + stmt.excluded.hits},
+        ),
+        {"account_id": account_id, "namespace": namespace, "day": day, "lookups": 1, "hits": int(hit)},
+    )
+
+
 def clear(conn: Connection, account_id: int, namespace: str, until: datetime | None) -> int:
+    """Delete the namespace's entries (those created before `until`); cleared whole, its counts go too.
+    Returns the number of entries deleted."""
     condition = [cache_entries.c.account_id == account_id, cache_entries.c.namespace == namespace]
-    if until is not None:
+    if until is None:
+        conn.execute(
+            delete(cache_lookups).where(
+                cache_lookups.c.account_id == account_id, cache_lookups.c.namespace == namespace
+            )
+        )
+    else:
         condition.append(cache_entries.c.created_at < until)
     return conn.execute(delete(cache_entries).where(*condition)).rowcount
 
 
 def namespaces(conn: Connection, account_id: int) -> list[RowMapping]:
+    """The namespaces that hold entries: how many, and when one was last written and last served."""
     query = (
         select(
             cache_entries.c.namespace,
             func.count().label("entries"),
-            func.coalesce(func.sum(cache_entries.c.hits), 0).label("hits"),
             func.max(cache_entries.c.updated_at).label("updated_at"),
             func.max(cache_entries.c.last_hit_at).label("last_hit_at"),
         )
@@ -122,6 +144,16 @@ def namespaces(conn: Connection, account_id: int) -> list[RowMapping]:
         .order_by(cache_entries.c.namespace)
     )
     return list(conn.execute(query).mappings())
+
+
+def lookups_by_namespace(conn: Connection, account_id: int) -> dict[str, tuple[int, int]]:
+    """(lookups, hits) counted per namespace, over every day."""
+    query = (
+        select(cache_lookups.c.namespace, func.sum(cache_lookups.c.lookups), func.sum(cache_lookups.c.hits))
+        .where(cache_lookups.c.account_id == account_id)
+        .group_by(cache_lookups.c.namespace)
+    )
+    return {namespace: (int(lookups), int(hits)) for namespace, lookups, hits in conn.execute(query)}
 
 
 def saved_by_namespace(conn: Connection, account_id: int) -> dict[str, float]:

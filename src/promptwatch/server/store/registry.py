@@ -129,6 +129,13 @@ CUSTOMER_TABLES: tuple[CustomerTable, ...] = (
         "content",
         redaction=("prompt_text", "input_values", "result"),
     ),
+    CustomerTable(
+        prompt_cache.cache_lookups,
+        "account_id",
+        "cache_lookups",
+        "namespace clear (whole) or account deletion",
+        "aggregate",
+    ),
     CustomerTable(unit_tests.test_runs, "account_id", "test_runs", "test or account deletion", "content"),
     CustomerTable(
         unit_tests.test_results, "account_id", "test_results", "cascades from its run", "content", redaction=("body",)

@@ -1,9 +1,10 @@
 """Semantic-cache entries: per account and namespace, with their vectors, in the database (so deletion
-and retention reach them at once; any in-process index is only an accelerator)."""
+and retention reach them at once; any in-process index is only an accelerator). Beside them, the lookups
+and hits of each namespace counted per day (one row per namespace and day, not one per lookup)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Integer, PrimaryKeyConstraint, String, Table, Text, UniqueConstraint
 
 from ..types import Blob, JsonDoc, UtcDateTime
 from . import metadata
@@ -42,4 +43,15 @@ cache_entries = Table(
         "updated_at",
         "pk",
     ),
+)
+
+cache_lookups = Table(
+    "cache_lookups",
+    metadata,
+    account_fk(),
+    Column("namespace", String(512), nullable=False),
+    Column("day", UtcDateTime(), nullable=False),  # the start of the UTC day
+    Column("lookups", Integer, nullable=False, default=0),
+    Column("hits", Integer, nullable=False, default=0),
+    PrimaryKeyConstraint("account_id", "namespace", "day"),
 )

@@ -1,9 +1,9 @@
-// The semantic cache: each namespace with its entries, hits, last use and what its recorded hits saved
-// (GET /api/v1/cache), and clearing a namespace, whole or only its entries created before a date
-// (DELETE /api/v1/cache/{namespace}?until=).
+// The semantic cache: each namespace with its entries, its lookups' hits, misses and hit rate, last use and what
+// its recorded hits saved (GET /api/v1/cache), and clearing a namespace, whole (its counts too) or only its
+// entries created before a date (DELETE /api/v1/cache/{namespace}?until=).
 import { html, useState } from "./lib.js";
 import { api } from "./api.js";
-import { count, money, when } from "./format.js";
+import { count, money, percent, when } from "./format.js";
 import { ErrorNote, Loading, useLoad } from "./widgets.js";
 import { ConfirmDelete } from "./confirm_delete.js";
 import { can } from "./permissions.js";
@@ -12,7 +12,7 @@ function ClearNamespace({ namespace, onCleared }) {
   const [before, setBefore] = useState("");
   const question = before
     ? `Delete the entries of ${namespace} created before ${before}? They are never served again.`
-    : `Delete every entry of ${namespace}? They are never served again.`;
+    : `Delete every entry of ${namespace}? They are never served again, and its lookups are counted afresh.`;
   const clear = () => {
     const until = before ? new Date(`${before}T00:00:00`).toISOString() : undefined;
     return api(`/api/v1/cache/${encodeURIComponent(namespace)}`, { method: "DELETE", query: { until } });
@@ -37,19 +37,22 @@ export function Cache({ me }) {
   const clearing = can(me, "clearCache");
   return html`<section class="screen">
     <h1>Semantic cache</h1>
-    <p class="muted">A namespace's entries answer LLM calls that ask the same thing again. Hits are counted when an
-      entry is served; what a hit saved is the price of the call it replaced, from the calls recorded in sessions.</p>
+    <p class="muted">A namespace's entries answer LLM calls that ask the same thing again. Every lookup counts, as a
+      hit (an entry served) or a miss; the hit rate is the share of lookups served. What a hit saved is the price of
+      the call it replaced, from the calls recorded in sessions.</p>
     ${notice && html`<p class="note" role="status">${notice}</p>`}
     <${ErrorNote} error=${error} />
     ${loading && !data && html`<${Loading} what="Loading the cache" />`}
-    ${data && items.length === 0 && html`<p class="note">The cache holds no entries.</p>`}
+    ${data && items.length === 0 && html`<p class="note">The cache holds no entries and has had no lookups.</p>`}
     ${items.length > 0 && html`<table class="list" aria-label="Cache namespaces">
-      <thead><tr><th>Namespace</th><th class="num">Entries</th><th class="num">Hits</th><th>Last used</th>
-        <th class="num">Saved</th>${clearing && html`<th></th>`}</tr></thead>
+      <thead><tr><th>Namespace</th><th class="num">Entries</th><th class="num">Hits</th><th class="num">Misses</th>
+        <th class="num">Hit rate</th><th>Last used</th><th class="num">Saved</th>${clearing && html`<th></th>`}</tr></thead>
       <tbody>${items.map((n) => html`<tr key=${n.namespace} data-namespace=${n.namespace}>
         <td class="name">${n.namespace}</td>
         <td class="num">${count(n.entries)}</td>
         <td class="num">${count(n.hits)}</td>
+        <td class="num">${count(n.misses)}</td>
+        <td class="num" title=${`of ${count(n.lookups)} lookups`}>${percent(n.hit_rate)}</td>
         <td>${when(n.last_used_at)}</td>
         <td class="num">${money(n.saved_cost)}</td>
         ${clearing && html`<td><${ClearNamespace} namespace=${n.namespace} onCleared=${cleared} /></td>`}
