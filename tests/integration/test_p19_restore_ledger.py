@@ -197,3 +197,29 @@ def test_p19_credential_and_access_changes_are_in_the_ledger_before_their_commit
     assert kinds[-3:] == [["key_revoked"], ["key_revoked", "key_rotated"]] + [
         ["key_revoked", "key_rotated", "password_changed"]
     ]
+
+
+def test_p19_restore_purges_again_what_retention_purged_and_keeps_later_policies_and_cleared_caches(fresh_server):
+    server = fresh_server().start()
+    purged, kept = session(uid("s-"), tracking_project="ops"), session(uid("s-"), tracking_project="shop")
+    ingest(server, purged, kept)  # started a month ago
+    admin = server.accounts()._rt.keys.create(server.first.account_id, "admin")
+    with server.client(admin) as client:
+        entry = {"text": "Where is my invoice?", "result": "In Billing."}
+        assert client.post("/api/v1/cache/kb/entries", json=entry).is_success
+        backup = take_backup(server)
+        assert client.put("/api/v1/retention", json={"project": "ops", "content_days": 7}).status_code == 200
+        cli(server, "cleanup")
+        assert client.get(f"/api/v1/sessions/{purged['id']}").status_code == 404
+        assert client.put("/api/v1/retention", json={"project": "ops", "content_days": None}).status_code == 200
+        assert client.delete("/api/v1/cache/kb").json() == {"deleted": 1}
+    output = restore(server, backup)
+    assert "retention policies set again: 2" in output
+    with server.client(admin) as client:
+        assert client.get(f"/api/v1/sessions/{purged['id']}").status_code == 404  # though its policy was loosened
+        assert client.get(f"/api/v1/sessions/{kept['id']}").status_code == 200
+        policies = client.get("/api/v1/retention").json()["items"]
+        assert [(p["project"], p["content_days"]) for p in policies] == [("ops", None)]
+        assert client.post("/api/v1/cache/kb/lookup", json={"text": "Where is my invoice?"}).json()["hit"] is False
+    ledger = runtime_of(server).ledger.path.read_text()
+    assert '"kind": "retention"' in ledger and "kb" not in ledger.replace('"kind"', "")  # the namespace as a hash

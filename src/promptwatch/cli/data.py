@@ -50,7 +50,8 @@ def restore(
     console.print(
         f"restored {result['restored']} (taken {result['taken_at']}); "
         f"deletions re-applied: {result['deletions_reapplied']}; "
-        f"credential changes re-applied: {result['credential_changes_reapplied']}"
+        f"credential changes re-applied: {result['credential_changes_reapplied']}; "
+        f"retention policies set again: {result['settings_reapplied']}"
     )
     for email in result["passwords_to_reset"]:
         console.print(f"{email} changed their password since the backup: reset it (promptwatch users reset-password)")

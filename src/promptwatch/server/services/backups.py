@@ -2,11 +2,12 @@
 (at most 60 days), and restores that apply every deletion made after the backup was taken again, from the
 deletion ledger — so deleted data never comes back — with its receipt, then purge the restored store.
 
-Credential and access changes are in the ledger too and outlive a restore: a revoked key stays revoked, a
-rotated key keeps its new secret, and a user whose password changed since the backup has no password (the
-backup holds an old one, perhaps the reason for the change) until it is reset; a revoked share link,
-invitation or support grant stays revoked, a removed member stays removed and a changed role or project
-limit stays changed. Every log-in token ends. Ownership handed after the backup to someone the backup does
+Retention policies set since the backup are set again, and what they purged is purged again (ledgered as
+deletions are). Credential and access changes are in the ledger too and outlive a restore: a revoked key
+stays revoked, a rotated key keeps its new secret, and a user whose password changed since the backup has
+no password (the backup holds an old one, perhaps the reason for the change) until it is reset; a revoked
+share link, invitation or support grant stays revoked, a removed member stays removed and a changed role or
+project limit stays changed. Every log-in token ends. Ownership handed after the backup to someone the backup does
 not hold cannot come back with it (nobody is added or promoted: a restore never widens access), so an
 account can be left with no owner: the restore names each such standard account, and `promptwatch users
 set-role` gives it one.
@@ -210,11 +211,20 @@ def _replay(conn, entries, note: Progress) -> dict:
     """Each ledger entry in order: a credential or access change (counted as credential changes), or a
     deletion with its receipt as it was given (its id, target and request time; the counts are what the
     restored store held)."""
-    done = {"deletions_reapplied": 0, "credential_changes_reapplied": 0, "passwords_to_reset": []}
+    done = {
+        "deletions_reapplied": 0,
+        "credential_changes_reapplied": 0,
+        "settings_reapplied": 0,
+        "passwords_to_reset": [],
+    }
     for entry in entries:
         if entry["kind"] in CREDENTIAL_WORK:
             CREDENTIAL_WORK[entry["kind"]](conn, entry, done)
             done["credential_changes_reapplied"] += 1
+            continue
+        if entry["kind"] == "retention_set":
+            _retention_set(conn, entry)
+            done["settings_reapplied"] += 1
             continue
         counts = reapply_deletion(conn, entry, utc_now())
         if "receipt" in entry and lifecycle_store.receipt(conn, entry["account_id"], entry["receipt"]) is None:
@@ -233,6 +243,16 @@ def _replay(conn, entries, note: Progress) -> dict:
         done["deletions_reapplied"] += 1
         note("deletions re-applied", done["deletions_reapplied"])
     return done
+
+
+def _retention_set(conn, entry: LedgerEntry) -> None:
+    """The policy as it was set; one of a project the restored store lacks (made after the backup) has
+    nothing to apply to."""
+    account_id, project_id = entry["account_id"], entry["project_id"]
+    if project_id and project_id not in {p["id"] for p in account_store.list_projects(conn, account_id)}:
+        return
+    at = datetime.fromisoformat(entry["at"])
+    lifecycle_store.set_policy(conn, account_id, project_id, entry["content_days"], entry["aggregate_days"], at)
 
 
 def _key_revoked(conn, entry: LedgerEntry, _done: dict) -> None:

@@ -17,7 +17,7 @@ from .access_log import purge_expired_access_log
 from .backups import expire_backups
 from .clock import utc_now
 from .deletion import DeletionService
-from .retention import cutoff
+from .retention import cutoff, purge_entry
 from .runtime import Runtime
 
 Progress = Callable[[str, int], None]
@@ -92,9 +92,13 @@ def _apply_policy(runtime: Runtime, policy, now: datetime, report: CycleReport, 
     if before is not None:
         with runtime.engine.connect() as conn:
             pks = deletion_store.session_pks(conn, account_id, project_id=project_id, before=before)
-            if project_id is None:
-                own = _pks_with_own_policy(conn, account_id, before)
+            except_projects = _projects_with_own_policy(conn, account_id) if project_id is None else []
+            if except_projects:
+                own = _pks_of(conn, account_id, except_projects, before)
                 pks = [pk for pk in pks if pk not in own]
+        if pks:  # in the ledger before the work, as a deletion is: a restore purges them again
+            entry = purge_entry(account_id, project_id, before, "retention", now, except_projects=except_projects)
+            runtime.ledger.append(entry)
         counts = _delete_sessions(runtime, account_id, pks, now, note)
         report.retention["activities"] = report.retention.get("activities", 0) + counts["activities"]
         report.retention["sessions"] = report.retention.get("sessions", 0) + counts["sessions"]
@@ -103,13 +107,19 @@ def _apply_policy(runtime: Runtime, policy, now: datetime, report: CycleReport, 
     if before is not None:
         with runtime.engine.begin() as conn:
             removed = maintenance.delete_aggregates_before(conn, account_id, project_id, before)
+            if removed:
+                runtime.ledger.append(purge_entry(account_id, project_id, before, "retention_aggregates", now))
         report.retention["aggregate_rows"] = report.retention.get("aggregate_rows", 0) + removed
 
 
-def _pks_with_own_policy(conn, account_id: int, before: datetime) -> set[int]:
-    """Sessions of projects that have a policy of their own: the account default does not apply to them."""
-    own = [p["project_id"] for p in lifecycle_store.policies(conn, account_id) if p["project_id"] and p["content_days"]]
+def _projects_with_own_policy(conn, account_id: int) -> list[int]:
+    """The projects that have a policy of their own: the account default does not apply to them."""
+    policies = lifecycle_store.policies(conn, account_id)
+    return [p["project_id"] for p in policies if p["project_id"] and p["content_days"]]
+
+
+def _pks_of(conn, account_id: int, project_ids: list[int], before: datetime) -> set[int]:
     found: set[int] = set()
-    for project_id in own:
+    for project_id in project_ids:
         found.update(deletion_store.session_pks(conn, account_id, project_id=project_id, before=before))
     return found

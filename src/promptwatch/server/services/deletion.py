@@ -26,6 +26,7 @@ from .credentials import Caller, limited_project_id
 from .dataset_deletion import DATASET_WORK, DatasetDeletions, delete_project_share_links
 from .ledger import DeletionLedger, LedgerEntry
 from .prompt_loop_deletion import PROMPT_LOOP_WORK, PromptLoopDeletions
+from .retention import RETENTION_WORK
 from .runtime import Runtime
 from .user_erasure import USER_WORK, UserErasures, erase_users, erasure_entry
 
@@ -151,6 +152,7 @@ WORK = {
     **PROMPT_LOOP_WORK,
     **DATASET_WORK,
     **USER_WORK,
+    **RETENTION_WORK,
 }
 
 

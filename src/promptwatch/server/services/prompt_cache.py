@@ -117,10 +117,15 @@ class PromptCacheService:
         return True
 
     def clear(self, caller: Caller, namespace: str, until: str | None) -> int:
+        """The namespace's entries (those created before `until`) go; in the deletion ledger (the namespace's
+        keyed hash) just before the commit, so that a restore of an older backup clears them again."""
         self._check(caller, namespace, "ingest")
         moment = parse_until(until)
         with self._rt.engine.begin() as conn:
-            return store.clear(conn, caller.account_id, namespace, moment)
+            deleted = store.clear(conn, caller.account_id, namespace, moment)
+            entry = {"kind": "cache_cleared", "at": utc_now(), "account_id": caller.account_id, "until": moment}
+            self._rt.ledger.append({**entry, "namespace_hash": self._rt.ledger.hash(namespace)})
+        return deleted
 
     # the native API -----------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """Deleting prompt-loop objects (P18): a template with its versions and labels, one template version, a
-unit-test run, or a whole unit test with its runs. The kinds of `services/deletion.py`: ledger entries hold
-keyed hashes of the names and the run ids, and re-applying one after a restore finds the objects again by hash.
+unit-test run, or a whole unit test with its runs; and a cache namespace cleared, again after a restore. The
+kinds of `services/deletion.py`: ledger entries hold keyed hashes of the names and the run ids, and
+re-applying one after a restore finds the objects again by hash.
 
 A template's executions are the customer's traces: they stay, only their link to the template is cleared
 (the receipt counts them as `executions_unlinked`); in the hourly usage figures its calls move to the label
@@ -15,6 +16,7 @@ from sqlalchemy import Connection
 
 from ..errors import Conflict, Forbidden, NotFound
 from ..store import deletion as deletion_store
+from ..store import prompt_cache as cache_store
 from ..store import templates as template_store
 from ..store import unit_tests as test_store
 from .credentials import Caller
@@ -63,7 +65,17 @@ def _test(conn: Connection, account_id: int, entry: LedgerEntry, _now: datetime)
     return counts
 
 
+def _cache_cleared(conn: Connection, account_id: int, entry: LedgerEntry, _now: datetime) -> dict:
+    """A namespace cleared (`PromptCacheService.clear`), found again by its keyed hash."""
+    until = datetime.fromisoformat(entry["until"]) if entry.get("until") else None
+    names = {row["namespace"] for row in cache_store.namespaces(conn, account_id)}
+    names |= set(cache_store.lookups_by_namespace(conn, account_id))
+    cleared = [name for name in sorted(names) if entry.holds("namespace_hash", name)]
+    return {"cache_entries": sum(cache_store.clear(conn, account_id, name, until) for name in cleared)}
+
+
 PROMPT_LOOP_WORK = {
+    "cache_cleared": _cache_cleared,
     "template": _template,
     "template_version": _template_version,
     "test_run": _test_run,

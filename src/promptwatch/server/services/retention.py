@@ -1,5 +1,9 @@
 """Retention policies: how long an account (or one of its projects) keeps sessions with their payloads,
-and, separately, its hourly cost and usage roll-ups. Applied by the cleanup cycle."""
+and, separately, its hourly cost and usage roll-ups. Applied by the cleanup cycle.
+
+A policy set and every purge it makes go into the deletion ledger (ids and times only), so that a restore
+of an older backup sets the policy again and purges again what it purged (`RETENTION_WORK`), even when the
+policy was loosened since."""
 
 from __future__ import annotations
 
@@ -7,7 +11,9 @@ from datetime import datetime, timedelta
 
 from ..errors import InvalidInput, NotFound
 from ..store import accounts as account_store
+from ..store import deletion as deletion_store
 from ..store import lifecycle as lifecycle_store
+from ..store import maintenance
 from . import audit
 from .clock import utc_now
 from .credentials import Caller
@@ -57,13 +63,32 @@ class RetentionService:
                 project_id = account_store.project_id(conn, caller.account_id, project)
                 if project_id is None:
                     raise NotFound(f"no project {project!r}")
-            lifecycle_store.set_policy(conn, caller.account_id, project_id, content_days, aggregate_days, utc_now())
-            audit.record(
-                conn,
-                caller.account_id,
-                caller,
-                "settings.retention",
-                project,
-                {"content_days": content_days, "aggregate_days": aggregate_days},
-            )
+            now = utc_now()
+            lifecycle_store.set_policy(conn, caller.account_id, project_id, content_days, aggregate_days, now)
+            days = {"content_days": content_days, "aggregate_days": aggregate_days}
+            audit.record(conn, caller.account_id, caller, "settings.retention", project, days)
+            entry = {"kind": "retention_set", "at": now, "account_id": caller.account_id, "project_id": project_id}
+            self._rt.ledger.append({**entry, **days})
         return {"project": project, "content_days": content_days, "aggregate_days": aggregate_days}
+
+
+def purge_entry(account_id: int, project_id: int | None, before: datetime, kind: str, now: datetime, **more) -> dict:
+    """The ledger entry of a purge by a policy: `retention` (sessions started before `before`, of the project,
+    or of the account but for the projects of `except_projects`), or `retention_aggregates` (roll-up hours)."""
+    return {"kind": kind, "at": now, "account_id": account_id, "project_id": project_id, "before": before, **more}
+
+
+def _sessions_purged(conn, account_id: int, entry, now: datetime) -> dict:
+    before = datetime.fromisoformat(entry["before"])
+    pks = set(deletion_store.session_pks(conn, account_id, project_id=entry["project_id"], before=before))
+    for project_id in entry.get("except_projects") or ():
+        pks -= set(deletion_store.session_pks(conn, account_id, project_id=project_id, before=before))
+    return deletion_store.delete_sessions(conn, account_id, sorted(pks), now, keep_aggregates=True)
+
+
+def _aggregates_purged(conn, account_id: int, entry, _now: datetime) -> dict:
+    before = datetime.fromisoformat(entry["before"])
+    return {"aggregate_rows": maintenance.delete_aggregates_before(conn, account_id, entry["project_id"], before)}
+
+
+RETENTION_WORK = {"retention": _sessions_purged, "retention_aggregates": _aggregates_purged}
