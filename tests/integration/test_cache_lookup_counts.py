@@ -1,11 +1,15 @@
 """Every cache lookup is counted, hit or miss, in one row per namespace and day: the namespace list shows
 lookups, hits, misses and the hit rate. Clearing a namespace whole starts its counts afresh; the counts are
-exported and imported with the account, and go with it."""
+exported and imported with the account, and go with it, or with the account's aggregate retention."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
+from promptwatch.server.services.cleanup import run_cleanup_cycle
+from promptwatch.server.services.clock import utc_now
 from promptwatch.server.store.engine import make_engine
 from promptwatch.server.store.tables.prompt_cache import cache_lookups
 from tests.support.payloads import uid
@@ -97,3 +101,16 @@ def test_the_counts_are_exported_imported_and_deleted_with_the_account(live_serv
         assert owner.delete("/api/v1/account").status_code == 200
     assert counted_rows(live_server, source.account_id) == 0
     assert counted_rows(live_server, target.account_id) == 1
+
+
+def test_the_accounts_aggregate_retention_purges_old_counts(fresh_server):
+    server = fresh_server().start()
+    runtime = server.accounts()._rt
+    admin = runtime.keys.create(server.first.account_id, "admin")
+    with server.client(admin) as client:
+        assert lookup(client, "faq", "Is there a free plan?") is False
+        assert client.put("/api/v1/retention", json={"aggregate_days": 2}).status_code == 200
+    run_cleanup_cycle(runtime, now=utc_now() + timedelta(days=1))
+    assert counted_rows(server, server.first.account_id) == 1  # a day old: kept
+    run_cleanup_cycle(runtime, now=utc_now() + timedelta(days=3))
+    assert counted_rows(server, server.first.account_id) == 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import event
@@ -223,3 +224,24 @@ def test_p19_restore_purges_again_what_retention_purged_and_keeps_later_policies
         assert client.post("/api/v1/cache/kb/lookup", json={"text": "Where is my invoice?"}).json()["hit"] is False
     ledger = runtime_of(server).ledger.path.read_text()
     assert '"kind": "retention"' in ledger and "kb" not in ledger.replace('"kind"', "")  # the namespace as a hash
+
+
+def test_p19_a_deletion_at_work_while_the_backup_was_taken_is_applied_again(fresh_server):
+    """A deletion's line is written before its work: one ledgered before the backup began, whose receipt the
+    backup lacks, was still at work then, and the restore applies it; one whose receipt it holds, not again."""
+    server = fresh_server().start()
+    at_work, done, later = session(uid("s-")), session(uid("s-")), session(uid("s-"))
+    ingest(server, at_work, done, later)
+    ledger = runtime_of(server).ledger
+    started = (utc_now() - timedelta(minutes=5)).isoformat()
+    entry = {"kind": "session", "at": started, "account_id": server.first.account_id, "target": at_work["id"]}
+    ledger.append({**entry, "session_ids": [at_work["id"]], "receipt": str(uuid.uuid4())})  # its work: later
+    with server.client(server.first.api_key) as client:
+        assert client.delete(f"/api/v1/sessions/{done['id']}").status_code == 204
+    backup = take_backup(server)
+    with server.client(server.first.api_key) as client:
+        assert client.delete(f"/api/v1/sessions/{later['id']}").status_code == 204
+    assert "deletions re-applied: 2" in restore(server, backup)  # not the finished one again
+    with server.client(server.first.api_key) as client:
+        for sid in (at_work["id"], done["id"], later["id"]):
+            assert client.get(f"/api/v1/sessions/{sid}").status_code == 404, sid

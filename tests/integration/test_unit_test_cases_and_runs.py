@@ -243,3 +243,8 @@ def test_a_run_without_cases_is_never_left_on_the_server_and_warns(live_server, 
         assert client.post(f"/tests/{quote(name)}/runs", json=closed).json() == {"run_id": run_id, "stored": False}
         assert runs_of(client, name) == []
         assert client.get(f"/api/v1/tests/runs/{run_id}").status_code == 404
+        kept_id = uid()  # a close that does not say it processed no case keeps the run
+        assert client.post(f"/tests/{quote(name)}/runs", json=run(kept_id, name)).json()["stored"] is True
+        vague = {**run(kept_id, name), "end_time": "2026-11-29T07:18:58+00:00", "results": {"passed": 0}}
+        assert client.post(f"/tests/{quote(name)}/runs", json=vague).json()["stored"] is True
+        assert [r["run_id"] for r in runs_of(client, name)] == [kept_id]

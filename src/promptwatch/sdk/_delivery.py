@@ -204,8 +204,8 @@ class Delivery:
             return True
         self.unmerged = max(0, self.unmerged - 1)
         if reply.outcome == t.TOO_LARGE:
-            self.spool.release(paths[0])  # on disk, out of the cap, until its halves are sent or spooled
-            self._split(items)
+            with self.spool.released(paths[0]):  # on disk, out of the cap, until its halves are sent or spooled
+                self._split(items)
             self.spool.remove(paths[0])
             return bool(len(self.spool))
         self._settle(reply, _count(items))

@@ -20,6 +20,8 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ._safe import warn_once
@@ -133,12 +135,20 @@ class Spool:
                 self._files.pop(path, None)
             return None
 
-    def release(self, path: Path) -> None:
-        """Take a file out of the count and the cap while its events are sent again in parts: the cap never
-        drops it for its own parts. It stays on disk until `remove`, so a crash meanwhile leaves it to be sent
-        again (the server keeps one copy of what it gets twice)."""
+    @contextmanager
+    def released(self, path: Path) -> Iterator[None]:
+        """A file out of the count and the cap while its events are sent again in parts: the cap never drops
+        it for its own parts. It stays on disk until `remove`, so a crash meanwhile leaves it to be sent again
+        (the server keeps one copy of what it gets twice); should the parts fail, it is counted again."""
         with self._lock:
-            self._files.pop(path, None)
+            size = self._files.pop(path, None)
+        try:
+            yield
+        except BaseException:
+            if size is not None:
+                with self._lock:
+                    self._files[path] = size
+            raise
 
     def remove(self, path: Path) -> None:
         with self._lock:

@@ -413,3 +413,18 @@ def test_a_spool_file_split_after_a_413_is_not_dropped_for_its_own_halves(strict
     finally:
         delivery.close()
         sink.stop()
+
+
+def test_a_spool_file_whose_halves_cannot_be_kept_stays_in_the_spool(strict_guard, tmp_path):
+    spool = Spool(tmp_path, "target", max_bytes=1 << 20)
+    spool.write(b"one body", events=4)
+    [path] = spool.paths()
+    try:
+        with spool.released(path):
+            raise OSError("disk full")
+    except OSError:
+        pass
+    assert spool.paths() == [path] and spool.pending_events() == 4
+    with spool.released(path):
+        assert spool.paths() == []
+    spool.close()

@@ -25,7 +25,7 @@ import json
 import shutil
 import sqlite3
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -49,6 +49,8 @@ from .runtime import Runtime, instance_secret
 from .store_lock import restoring, rewriting
 
 CATALOG = "catalog.json"
+# a deletion ledgered up to this long before a backup began may have been at work while it was taken
+DELETION_AT_WORK = timedelta(hours=1)
 Progress = Callable[[str, int], None]
 
 
@@ -189,7 +191,8 @@ def restore_backup(settings: Settings, backup: Path, progress: Progress | None =
         ledger = DeletionLedger(settings.deletion_ledger_path(), instance_secret(settings))
         try:
             with engine.begin() as conn:
-                replayed = _replay(conn, ledger.entries(after=datetime.fromisoformat(entry["taken_at"])), note)
+                taken_at = datetime.fromisoformat(entry["taken_at"])
+                replayed = _replay(conn, _entries_since(conn, ledger, taken_at), note)
                 account_store.end_all_login_tokens(conn)
                 ownerless = member_store.standard_accounts_without_owner(conn)
             maintenance.purge_engine_leftovers(engine, note)
@@ -205,6 +208,18 @@ def restore_backup(settings: Settings, backup: Path, progress: Progress | None =
         **replayed,
         "accounts_without_owner": ownerless,
     }
+
+
+def _entries_since(conn, ledger: DeletionLedger, taken_at: datetime) -> Iterator[LedgerEntry]:
+    """The ledger's entries written after the backup began, and the deletions of the hour before it whose
+    receipt the backup lacks: their work, which follows their line, had not finished when it was taken."""
+    for entry in ledger.entries(after=taken_at - DELETION_AT_WORK):
+        if datetime.fromisoformat(entry["at"]) > taken_at or _unfinished(conn, entry):
+            yield entry
+
+
+def _unfinished(conn, entry: LedgerEntry) -> bool:
+    return "receipt" in entry and lifecycle_store.receipt(conn, entry["account_id"], entry["receipt"]) is None
 
 
 def _replay(conn, entries, note: Progress) -> dict:

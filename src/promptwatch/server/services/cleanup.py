@@ -97,7 +97,7 @@ def _apply_policy(runtime: Runtime, policy, now: datetime, report: CycleReport, 
                 own = _pks_of(conn, account_id, except_projects, before)
                 pks = [pk for pk in pks if pk not in own]
         if pks:  # in the ledger before the work, as a deletion is: a restore purges them again
-            entry = purge_entry(account_id, project_id, before, "retention", now, except_projects=except_projects)
+            entry = purge_entry(account_id, project_id, before, "retention", utc_now(), except_projects=except_projects)
             runtime.ledger.append(entry)
         counts = _delete_sessions(runtime, account_id, pks, now, note)
         report.retention["activities"] = report.retention.get("activities", 0) + counts["activities"]
@@ -108,7 +108,7 @@ def _apply_policy(runtime: Runtime, policy, now: datetime, report: CycleReport, 
         with runtime.engine.begin() as conn:
             removed = maintenance.delete_aggregates_before(conn, account_id, project_id, before)
             if removed:
-                runtime.ledger.append(purge_entry(account_id, project_id, before, "retention_aggregates", now))
+                runtime.ledger.append(purge_entry(account_id, project_id, before, "retention_aggregates", utc_now()))
         report.retention["aggregate_rows"] = report.retention.get("aggregate_rows", 0) + removed
 
 

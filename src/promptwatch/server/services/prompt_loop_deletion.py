@@ -4,8 +4,8 @@ kinds of `services/deletion.py`: ledger entries hold keyed hashes of the names a
 re-applying one after a restore finds the objects again by hash.
 
 A template's executions are the customer's traces: they stay, only their link to the template is cleared
-(the receipt counts them as `executions_unlinked`); in the hourly usage figures its calls move to the label
-`(deleted template)`.
+(the receipt counts them as `executions_unlinked`): their template name, like their hourly usage figures,
+reads `(deleted template)`.
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ from ..store import deletion as deletion_store
 from ..store import prompt_cache as cache_store
 from ..store import templates as template_store
 from ..store import unit_tests as test_store
+from ..store.templates import DELETED_TEMPLATE
 from .credentials import Caller
 from .ledger import LedgerEntry
-
-DELETED_TEMPLATE = "(deleted template)"
 
 
 def _add(total: dict, counts: dict) -> dict:

@@ -72,10 +72,11 @@ class RetentionService:
         return {"project": project, "content_days": content_days, "aggregate_days": aggregate_days}
 
 
-def purge_entry(account_id: int, project_id: int | None, before: datetime, kind: str, now: datetime, **more) -> dict:
-    """The ledger entry of a purge by a policy: `retention` (sessions started before `before`, of the project,
-    or of the account but for the projects of `except_projects`), or `retention_aggregates` (roll-up hours)."""
-    return {"kind": kind, "at": now, "account_id": account_id, "project_id": project_id, "before": before, **more}
+def purge_entry(account_id: int, project_id: int | None, before: datetime, kind: str, at: datetime, **more) -> dict:
+    """The ledger entry, written at `at` (just before the work), of a purge by a policy: `retention`
+    (sessions started before `before`, of the project, or of the account but for the projects of
+    `except_projects`), or `retention_aggregates` (roll-up hours)."""
+    return {"kind": kind, "at": at, "account_id": account_id, "project_id": project_id, "before": before, **more}
 
 
 def _sessions_purged(conn, account_id: int, entry, now: datetime) -> dict:

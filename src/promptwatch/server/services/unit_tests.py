@@ -51,8 +51,9 @@ class UnitTestService:
         self._rt = runtime
 
     def upsert_run(self, caller: Caller, test_name: str, body) -> dict:
-        """A run closed with no case processed and no result stored is not kept (`stored` false): the published
-        client posts its run before it knows whether there are cases."""
+        """A run closed saying it processed no case (`results.total_processed` 0, given) with no result stored is
+        not kept (`stored` false): the published client posts its run before it knows whether there are cases.
+        Only that test's run of that id goes."""
         caller.require("ingest")
         if not isinstance(body, dict) or not isinstance(body.get("run_id"), str) or not body["run_id"]:
             raise InvalidInput("a run needs a run_id", field="run_id")
@@ -78,10 +79,10 @@ class UnitTestService:
         with self._rt.engine.begin() as conn:
             if (
                 row["end_time"] is not None
-                and row["total_processed"] == 0
+                and results.get("total_processed") == 0
                 and not store.has_results(conn, caller.account_id, row["run_id"])
             ):
-                store.delete_runs(conn, caller.account_id, run_ids=[row["run_id"]])
+                store.delete_runs(conn, caller.account_id, run_ids=[row["run_id"]], test_name=row["test_name"])
                 return {"run_id": row["run_id"], "stored": False}
             store.upsert_run(conn, storable_text(row))
         return {"run_id": row["run_id"], "stored": True}

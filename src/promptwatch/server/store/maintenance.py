@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, delete, select, text
 
 from .tables.accounts import accounts
+from .tables.prompt_cache import cache_lookups
 from .tables.usage import latency_hourly, usage_hourly
 
 
@@ -20,12 +21,17 @@ def expired_sandbox_accounts(conn: Connection, now: datetime) -> list[int]:
 
 
 def delete_aggregates_before(conn: Connection, account_id: int, project_id: int | None, before: datetime) -> int:
+    """The hourly roll-ups before `before` (of one project's calls, when given); with the account's own policy
+    (no project) also the daily cache lookup counts, which are kept per namespace, not per project."""
     removed = 0
     for table in (usage_hourly, latency_hourly):
         query = delete(table).where(table.c.account_id == account_id, table.c.hour < before)
         if project_id is not None:
             query = query.where(table.c.project_id == project_id)
         removed += conn.execute(query).rowcount
+    if project_id is None:
+        old_counts = delete(cache_lookups).where(cache_lookups.c.account_id == account_id, cache_lookups.c.day < before)
+        removed += conn.execute(old_counts).rowcount
     return removed
 
 

@@ -22,6 +22,8 @@ _VERSION_COLUMNS = (
     prompt_template_versions.c.created_at,
 )
 
+DELETED_TEMPLATE = "(deleted template)"  # what a deleted template's calls and their roll-ups are labelled
+
 
 def template_pk(conn: Connection, account_id: int, name: str) -> int | None:
     return conn.execute(
@@ -113,11 +115,16 @@ def labels_at(conn: Connection, pk: int, version_name: str) -> list[str]:
 
 
 def _unlink_executions(conn: Connection, account_id: int, name: str, version_name: str | None = None) -> int:
-    """The LLM calls stay; only their link to the template (name and version columns) is cleared."""
+    """The LLM calls stay; only their link to the template is cleared: the version column, and, for the whole
+    template, its name, which reads DELETED_TEMPLATE as the calls' hourly roll-ups do (so that a later take-back
+    of a call, say at a session's deletion, finds the roll-up row that counts it)."""
     where = [activities.c.account_id == account_id, activities.c.template_name == name]
-    if version_name is not None:
+    unlinked = {"template_version": None}
+    if version_name is None:
+        unlinked["template_name"] = DELETED_TEMPLATE
+    else:
         where.append(activities.c.template_version == version_name)
-    return conn.execute(update(activities).where(*where).values(template_name=None, template_version=None)).rowcount
+    return conn.execute(update(activities).where(*where).values(**unlinked)).rowcount
 
 
 def delete_template(conn: Connection, account_id: int, name: str) -> dict[str, int]:

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, RowMapping, bindparam, func, select, update
 
 from .ingest_writer import add_session_costs, add_usage, llm_contributions
 from .tables.activities import activities
+from .tables.sessions import sessions
 from .tables.usage import usage_hourly
 
 _UNPRICED = (
@@ -48,15 +49,20 @@ def price_some(
 ) -> tuple[int, int, float]:
     """Price up to `limit` unpriced calls above `after_pk` (of `model` only, in any case, when given) with
     `price` (a call's row → (cost, price version)). Returns (the last pk read, calls priced, their cost);
-    the last pk is `after_pk` when none was left. The rows are locked on PostgreSQL, so that a copy of a
-    call the ingest writes meanwhile waits."""
+    the last pk is `after_pk` when none was left. On PostgreSQL the rows are locked in the ingest writer's
+    order, sessions first, then calls (then roll-ups), so that a copy of a call it writes meanwhile waits and
+    neither can deadlock the other; the calls are read again once locked."""
     query = select(activities.c.pk).where(activities.c.account_id == account_id, activities.c.pk > after_pk, *_UNPRICED)
     if model is not None:
         query = query.where(func.lower(activities.c.model) == model.lower())
-    pks = list(conn.execute(query.order_by(activities.c.pk).limit(limit).with_for_update()).scalars())
-    if not pks:
+    found = list(conn.execute(query.order_by(activities.c.pk).limit(limit)).scalars())
+    if not found:
         return after_pk, 0, 0.0
-    calls = llm_contributions(conn, activities.c.pk.in_(pks))
+    of_calls = select(activities.c.session_pk).where(activities.c.pk.in_(found))
+    conn.execute(select(sessions.c.pk).where(sessions.c.pk.in_(of_calls)).order_by(sessions.c.pk).with_for_update())
+    locked = select(activities.c.pk).where(activities.c.pk.in_(found), *_UNPRICED).order_by(activities.c.pk)
+    pks = list(conn.execute(locked.with_for_update()).scalars())
+    calls = llm_contributions(conn, activities.c.pk.in_(pks)) if pks else []
     priced = [(row, info, *price(row)) for row, info in calls]
     priced = [(row, info, cost, version) for row, info, cost, version in priced if cost is not None]
     if priced:
@@ -72,4 +78,4 @@ def price_some(
         for row, _info, cost, _version in priced:
             costs[row["session_pk"]] = costs.get(row["session_pk"], 0.0) + cost
         add_session_costs(conn, costs, now)
-    return pks[-1], len(priced), sum(cost for _row, _info, cost, _version in priced)
+    return found[-1], len(priced), sum(cost for _row, _info, cost, _version in priced)
