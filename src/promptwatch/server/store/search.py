@@ -37,9 +37,12 @@ MAX_INDEXED_CHARS = 20_000
 MIN_PREFIX = 3
 _TEXT_FIELDS = ("text", "prompt", "generated", "input", "output", "inputs", "outputs", "documents", "prompts")
 # Keys whose values label or point rather than say: a chat message's role, the type of a content part or of a
-# serialized object (`__type__`, the SDK's), ids (and every `*_id`), and the images and audio a message carries
-# (a URL or base64 data, which would crowd the words out of MAX_INDEXED_CHARS).
-_NOT_WORDS = frozenset({"role", "type", "__type__", "id", "image_url", "input_audio"})
+# serialized object (`__type__`, the SDK's), ids (and every `*_id`), and the images, audio and files a message
+# carries and a reasoning item's encrypted content (a URL or base64 data, which would crowd the words out of
+# MAX_INDEXED_CHARS).
+_NOT_WORDS = frozenset(
+    {"role", "type", "__type__", "id", "image_url", "input_audio", "file", "file_data", "encrypted_content"}
+)
 _DOTTED = re.compile(r"(?<=[^\W_])\.(?=[^\W\d_])")  # a dot between a letter or digit and a letter
 # Runs of the letters of Chinese and Japanese: 々〆〇, Hiragana, Katakana (not the punctuation ゠ and ・), the
 # Katakana extensions and half-width forms, and the CJK ideographs (unified, extensions A to H, compatibility).
@@ -65,7 +68,7 @@ def text_of(body: dict, error: str | None = None) -> str:
 
     SQLite's index needs this text again to remove a row, so the callers that remove one pass the stored error
     with the body (`unindex_stored`), and a change here comes with a migration that indexes the stored bodies
-    again (as `0017_search_cjk_bigrams`, which holds a copy of this rule)."""
+    again (as `0020_search_leaves_file_data`, which holds a copy of this rule)."""
     parts: list[str] = []
     if error:
         parts.append(_DOTTED.sub(" ", "\n".join([error, *_exception_words(body.get("metadata"), error)])))

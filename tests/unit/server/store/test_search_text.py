@@ -38,6 +38,21 @@ BODIES = {
         },
         "what is this lookup lookup a kettle It is a kettle",
     ),
+    "files sent with a prompt and a reasoning item": (
+        {
+            "prompt": [
+                {
+                    "role": "user",
+                    "text": "summarise the contract",
+                    "content": [{"type": "file", "file": {"filename": "a.pdf", "file_data": "JVBERi0xLjcK" * 2000}}],
+                },
+                {"role": "user", "content": [{"type": "input_file", "file_data": "JVBERi0xLjcK" * 2000}]},
+                {"type": "reasoning", "encrypted_content": "gAAAAB" * 2000, "summary": []},
+            ],
+            "generated": "The contract runs for a year.",
+        },
+        "summarise the contract The contract runs for a year",
+    ),
     "a LangChain message in a chain's inputs, as the SDK copies it": (
         {"inputs": {"messages": [{"__type__": "HumanMessage", "content": "hello there", "type": "human", "id": "r1"}]}},
         "hello there",
@@ -169,7 +184,7 @@ def test_the_users_words_are_split_as_the_index_splits_them(query):
 def test_the_newest_reindexing_migration_holds_the_rule_text_of_has():
     """SQLite's index removes a row by the text it was indexed with: when `text_of` changes, this fails until a
     migration indexes the stored activities again with the new rule (and this test reads that migration)."""
-    migration = ScriptDirectory.from_config(_config()).get_revision("0017_search_cjk_bigrams").module
+    migration = ScriptDirectory.from_config(_config()).get_revision("0020_search_leaves_file_data").module
     cases = [(body, None) for body, _words in BODIES.values()] + [(body, e) for body, e, _words in ERRORS.values()]
     for body, error in cases:
         assert migration._text_of(body, error) == text_of(body, error)
