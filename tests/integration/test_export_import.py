@@ -511,3 +511,53 @@ def test_p18_an_import_never_brings_back_a_deleted_dataset_item(live_server):
         assert imported.status_code == 200, imported.text
         assert imported.json()["left_out_deleted"]["dataset_items"] == 1
         assert doomed not in stored_item_ids(admin)
+
+
+def test_p2_a_tenant_export_holds_the_annotations_of_its_calls_and_its_erasure_takes_them(live_server):
+    """An annotation names its call or its session (two foreign keys): both kinds are the tenant's, in its
+    export and in its erasure; another tenant's stay."""
+    tenant = live_server.new_tenant("annotated-tenant")
+    admin_key = live_server.accounts()._rt.keys.create(tenant.account_id, "admin")
+    carol, dave, carol_call, dave_call = uid("s-"), uid("s-"), uid("a-"), uid("a-")
+    body = {
+        "sessions": [session(carol, tracking_tenant="carol"), session(dave, tracking_tenant="dave")],
+        "activities": [llm(carol_call, carol), llm(dave_call, dave)],
+    }
+    with live_server.client(admin_key) as admin:
+        assert admin.post("/api/v1/ingest", json=body).json()["rejected"] == 0
+        for path, notes in (
+            (f"activities/{carol_call}", "carol's call"),
+            (f"sessions/{carol}", "carol's session"),
+            (f"activities/{dave_call}", "dave's call"),
+        ):
+            assert admin.put(f"/api/v1/{path}/annotation", json={"label": 1, "notes": notes}).is_success, path
+        _, rows = archive_rows(admin.get("/api/v1/export", params={"tenant": "carol"}).content)
+        assert sorted(a["notes"] for a in rows["annotations"]) == ["carol's call", "carol's session"]
+        assert admin.delete("/api/v1/tenants/carol").status_code == 200
+        _, rows = archive_rows(admin.get("/api/v1/export").content)
+        assert [a["notes"] for a in rows["annotations"]] == ["dave's call"]
+
+
+def test_an_archive_whose_objects_the_account_holds_is_a_409_naming_them(live_server):
+    """An account's own export, imported back while the account still holds some of its objects (others were
+    deleted): refused, naming the tables and the first ids held, and saying what to do; nothing is stored."""
+    tenant = live_server.new_tenant("import-held")
+    admin_key = live_server.accounts()._rt.keys.create(tenant.account_id, "admin")
+    kept, deleted = sorted(uid("s-") for _ in range(7)), uid("s-")
+    dataset = f"golden {uid()}"
+    with live_server.client(admin_key) as admin:
+        body = {"sessions": [session(sid, tracking_project="shop") for sid in [*kept, deleted]]}
+        assert admin.post("/api/v1/ingest", json=body).json()["stored"] == 8
+        assert admin.post("/api/v1/datasets", json={"name": dataset}).status_code == 201
+        archive = admin.get("/api/v1/export").content
+        assert admin.delete(f"/api/v1/sessions/{deleted}").status_code == 204
+        assert admin.delete(f"/api/v1/datasets/{quote(dataset)}").is_success
+        before = admin.get("/api/v1/sessions", params={"limit": 100}).json()["items"]
+        answer = admin.post("/api/v1/import", content=archive, headers={"content-type": "application/zip"})
+        assert answer.status_code == 409, answer.text
+        problem = answer.json()
+        assert problem["held"]["sessions"] == kept[:5] and problem["held"]["projects"] == ["shop"]
+        assert deleted not in answer.text and dataset not in answer.text
+        assert f"sessions {', '.join(kept[:5])} and 2 more" in problem["detail"]
+        assert "projects shop" in problem["detail"] and "an account that holds none of them" in problem["detail"]
+        assert admin.get("/api/v1/sessions", params={"limit": 100}).json()["items"] == before

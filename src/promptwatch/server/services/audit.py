@@ -9,7 +9,9 @@ Other features record into it with `record(...)`:
 
 `where` is an open Connection (the entry joins that transaction: it is written only if the action is) or
 the Runtime / an Engine (the entry is written in its own transaction). `actor` is a Caller or a string
-("user:<id>", "key:<key id>", "staff:<id>", "system"). Details must not hold customer content.
+("user:<id>", "key:<key id>", "staff:<id>", "system"). Details must not hold customer content, and
+neither target nor details an e-mail: a person is `user:<id>`, an invitation `invitation:<id>`. What names a
+person or a project that is then erased or deleted is rewritten with them (`forget_person`, `forget_project`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import orjson
 from sqlalchemy import Connection, Engine
 
 from ..errors import InvalidInput
+from ..store import deletion as deletion_store
 from ..store import support_access as store
 from .clock import utc_now
 from .credentials import Caller
@@ -51,6 +54,67 @@ def record(
     engine = where.engine if isinstance(where, Runtime) else where
     with engine.begin() as conn:
         store.insert_audit(conn, **values)
+
+
+# actions whose target is a project's name (None or "(account)" for the account's own setting)
+PROJECT_TARGETS = ("settings.retention", "settings.redaction", "settings.redaction_delete")
+PROJECT_DETAILS = ("project", "projects")  # details that name projects (keys, members, invitations)
+
+
+def forget_person(conn: Connection, user_id: int, email: str, email_hash: str) -> int:
+    """An erased person's e-mail leaves every account's audit log (target and details): the entries name them
+    `user:<id>` in the accounts that know them by id (they belong to it, or its log names them so already), the
+    keyed hash of the e-mail elsewhere (an invitation never accepted). Returns the entries rewritten."""
+    address = email.lower()
+
+    def same(value: str) -> bool:
+        return value.lower() == address
+
+    known = deletion_store.accounts_naming_user(conn, user_id)
+    rewritten = 0
+    for entry in deletion_store.audit_entries_holding(conn, address):
+        replacement = f"user:{user_id}" if entry["account_id"] in known else email_hash
+        target, details = (_replaced(entry[part], same, replacement) for part in ("target", "details"))
+        rewritten += _rewrite(conn, entry, target, details)
+    return rewritten
+
+
+def forget_project(conn: Connection, account_id: int, name: str, name_hash: str) -> int:
+    """A deleted project's name leaves the account's audit log: where an entry names it as its target (a
+    setting of the project) or in its details' project lists, it holds the hash the receipt holds. Returns the
+    entries rewritten."""
+
+    def same(value: str) -> bool:
+        return value == name
+
+    rewritten = 0
+    for entry in deletion_store.audit_entries_holding(conn, name, account_id):
+        target, details = entry["target"], entry["details"]
+        if entry["action"] in PROJECT_TARGETS:
+            target = _replaced(target, same, name_hash)
+        if isinstance(details, dict):
+            details = {k: _replaced(v, same, name_hash) if k in PROJECT_DETAILS else v for k, v in details.items()}
+        rewritten += _rewrite(conn, entry, target, details)
+    return rewritten
+
+
+def _rewrite(conn: Connection, entry, target: str | None, details) -> int:
+    """1 when the entry is rewritten with this target and details, 0 when they are what it holds."""
+    if target == entry["target"] and details == entry["details"]:
+        return 0
+    deletion_store.rewrite_audit_entry(conn, entry["id"], target, details)
+    return 1
+
+
+def _replaced(value, same, replacement: str):
+    """`value` (text or JSON) with `replacement` for every text that `same` picks."""
+    if isinstance(value, str):
+        return replacement if same(value) else value
+    if isinstance(value, list):
+        return [_replaced(v, same, replacement) for v in value]
+    if isinstance(value, dict):
+        return {k: _replaced(v, same, replacement) for k, v in value.items()}
+    return value
 
 
 def _entry(row) -> dict:

@@ -46,19 +46,28 @@ def _activities(conn: Connection, account_id: int, entry: dict, now: datetime) -
     return {"activities": sum(r or 0 for r in removed)}
 
 
+def _projects(conn: Connection, account_id: int, entry: LedgerEntry) -> list:
+    return [p for p in account_store.list_projects(conn, account_id) if entry.holds("project_hash", p["name"])]
+
+
 def _project_ids(conn: Connection, account_id: int, entry: LedgerEntry) -> list[int]:
-    return [p["id"] for p in account_store.list_projects(conn, account_id) if entry.holds("project_hash", p["name"])]
+    return [project["id"] for project in _projects(conn, account_id, entry)]
 
 
 def _project(conn: Connection, account_id: int, entry: dict, now: datetime) -> dict:
+    """The project's sessions and every registered row of it (its datasets, retention policy, redaction rules),
+    its datasets' share links, the limits it put on people (`remove_project_limits`), and its name in the audit
+    log (the receipt's hash instead)."""
     counts = {"sessions": 0, "activities": 0, "other_rows": 0}
-    for project_id in _project_ids(conn, account_id, entry):
-        pks = deletion_store.session_pks(conn, account_id, project_id=project_id)
+    for project in _projects(conn, account_id, entry):
+        pks = deletion_store.session_pks(conn, account_id, project_id=project["id"])
         for name, value in deletion_store.delete_sessions(conn, account_id, pks, now).items():
             counts[name] += value
-        counts["other_rows"] += delete_project_share_links(conn, account_id, project_id)  # its datasets' links
-        counts["other_rows"] += deletion_store.delete_by_registry(conn, account_id, "project", project_id)
-        deletion_store.delete_project_row(conn, account_id, project_id)
+        counts["other_rows"] += delete_project_share_links(conn, account_id, project["id"])  # its datasets' links
+        counts["other_rows"] += deletion_store.delete_by_registry(conn, account_id, "project", project)
+        counts["other_rows"] += deletion_store.remove_project_limits(conn, account_id, project)
+        audit.forget_project(conn, account_id, project["name"], entry["project_hash"])
+        deletion_store.delete_project_row(conn, account_id, project["id"])
     return counts
 
 
@@ -190,8 +199,9 @@ class DeletionService(PromptLoopDeletions, DatasetDeletions, UserErasures):
             # the project its requester is limited to, read before the work takes the project
             project_id = limited_project_id(conn, actor) if isinstance(actor, Caller) else None
             people = people_store.users_only_in(conn, account_id) if kind == "account" else []
+            erasures = [erasure_entry(self.ledger, user) for user in people]
             work = WORK[kind](conn, account_id, entry, requested)  # its memberships go
-            for name, value in [*work.items(), *erase_users(conn, [user["id"] for user in people]).items()]:
+            for name, value in [*work.items(), *erase_users(conn, erasures).items()]:
                 counts[name] = counts.get(name, 0) + value
             receipt = {
                 "id": receipt_id,
@@ -205,8 +215,8 @@ class DeletionService(PromptLoopDeletions, DatasetDeletions, UserErasures):
             }
             lifecycle_store.add_receipt(conn, **receipt, project_id=project_id)
             audit.record(conn, account_id, actor, f"deletion.{kind}", target[:200], {"receipt": receipt_id})
-            for user in people:
-                self.ledger.append(erasure_entry(self.ledger, user))
+            for erasure in erasures:
+                self.ledger.append(erasure)
         if kind == "account":
             self._rt.keys.forget_account(account_id)
             receipt["counts"]["encryption_key_destroyed"] = self._rt.crypto.destroy(account_id)

@@ -3,21 +3,25 @@ are columns of its table; each value has the column's type (text within its leng
 64-bit integers, finite numbers, times with a UTC offset, binary as `{"$base64"}`, payloads as objects), no
 column the table needs is null, and prices and retention days are within the API's bounds. A bad row is a 422
 naming the file, the line and the column; times and binary values come back decoded, and what the native API
-now refuses as impossible comes back mended (`_mend`)."""
+now refuses as impossible comes back mended (`_mend`). An archive whose objects the account holds already
+cannot come in: `held_objects` names them."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import math
+import zipfile
+from collections.abc import Iterator
 from datetime import datetime
 
 import orjson
-from sqlalchemy import Boolean, Column, DateTime, Float, Integer, LargeBinary, String
+from sqlalchemy import Boolean, Column, Connection, DateTime, Float, Integer, LargeBinary, String
 
 from promptwatch.schema.common import MAX_JSON_DEPTH, nests_deeper
 
 from ..errors import InvalidInput
+from ..store.archive_rows import BATCH, exported_tables, held_keys, natural_keys
 from ..store.registry import CustomerTable
 from .prices import MAX_PER_MTOK
 from .retention import MAX_DAYS
@@ -28,6 +32,7 @@ _BOUNDS = {  # what the API refuses, an archive may not bring in either
     ("retention_policies", "content_days"): (1, MAX_DAYS),
     ("retention_policies", "aggregate_days"): (1, MAX_DAYS),
 }
+HELD_SHOWN = 5  # the ids of objects held already that a refused import names, per file
 
 
 def parse_row(line: bytes, entry: CustomerTable, number: int) -> dict:
@@ -70,6 +75,40 @@ def parse_row(line: bytes, entry: CustomerTable, number: int) -> dict:
             raise refuse(f"{column.name} must be between {bounds[0]:g} and {bounds[1]:g}", column.name)
     _mend(table.name, row)
     return row
+
+
+def held_objects(conn: Connection, archive: zipfile.ZipFile, account_id: int) -> dict[str, tuple[list[str], int]]:
+    """Per file, the objects of the archive that the account holds already under the same id or name (a
+    session, a project, a dataset, ...): the first HELD_SHOWN of them in order, and how many there are. Read
+    a batch of rows at a time."""
+    held = {}
+    for entry in exported_tables():
+        name, keys = f"{entry.export_kind}.jsonl", natural_keys(entry.table)
+        if not keys or name not in archive.namelist():
+            continue
+        first: list[str] = []
+        count = 0
+        with archive.open(name) as member:
+            for batch in _batches(member, entry):
+                for columns in keys:
+                    values = [tuple(row[column.name] for column in columns) for row in batch]
+                    found = [" ".join(map(str, key)) for key in held_keys(conn, account_id, columns, values)]
+                    count += len(found)
+                    first = sorted(first + found)[:HELD_SHOWN]
+        if count:
+            held[entry.export_kind] = (first, count)
+    return held
+
+
+def _batches(member, entry: CustomerTable) -> Iterator[list[dict]]:
+    batch = []
+    for number, line in enumerate(member, start=1):
+        batch.append(parse_row(line, entry, number))
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _mend(table: str, row: dict) -> None:

@@ -78,7 +78,8 @@ class MemberService:
                 created_at=now,
                 expires_at=expires_at,
             )
-            audit.record(conn, caller.account_id, caller, "member.invite", email, {"role": role, "projects": names})
+            details = {"role": role, "projects": names}
+            audit.record(conn, caller.account_id, caller, "member.invite", f"invitation:{invitation_id}", details)
             inviter = account_store.get_user(conn, caller.user_id) if caller.user_id else None
             self._mail.send_invitation_mail(
                 email,
@@ -147,7 +148,7 @@ class MemberService:
                 account_id,
                 f"user:{user_id}",
                 "member.join",
-                invitation["email"],
+                f"user:{user_id}",
                 {"role": invitation["role"], "projects": names, "invitation": invitation["id"]},
             )
         return {

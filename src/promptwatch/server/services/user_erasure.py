@@ -3,7 +3,8 @@
 It happens with the account when the account was their only one (`DeletionService._carry_out` finds them
 before the account's memberships go), or at their own request (`DELETE /api/v1/me`) or the operator's
 (`promptwatch users delete`). A person who is the only owner of an account is refused until the account is
-deleted or has another owner: an account always keeps one.
+deleted or has another owner: an account always keeps one. Their e-mail leaves every account's audit log too
+(`audit.forget_person`).
 
 Every person erased, alone or with an account, gets a ledger entry of their own once the erasure is
 committed (the ledger never names an erasure that did not happen): the user's id and a keyed hash of their
@@ -30,11 +31,16 @@ from .credentials import token_hash
 from .ledger import DeletionLedger, LedgerEntry
 
 
-def erase_users(conn: Connection, user_ids: Iterable[int]) -> dict[str, int]:
-    """Erase these users; the rows removed, per table."""
+def erase_users(conn: Connection, erasures: Iterable[dict]) -> dict[str, int]:
+    """Erase the users these ledger entries name (`erasure_entry`); the rows removed, per table. The audit
+    entries that hold their e-mail name them by id, or by the entry's hash of the e-mail (`audit.forget_person`)."""
     counts: dict[str, int] = {}
-    for user_id in user_ids:
-        for name, value in people_store.erase_user(conn, user_id).items():
+    for erasure in erasures:
+        user = account_store.get_user(conn, erasure["user_id"])
+        if user is None:
+            continue
+        audit.forget_person(conn, user["id"], user["email"], erasure["email_hash"])
+        for name, value in people_store.erase_user(conn, user["id"]).items():
             counts[name] = counts.get(name, 0) + value
     return counts
 
@@ -49,7 +55,7 @@ def _user(conn: Connection, _account_id: None, entry: LedgerEntry, _now: datetim
     user = account_store.get_user(conn, entry["user_id"])
     if user is None or not entry.holds("email_hash", user["email"].lower()):
         return {}
-    return erase_users(conn, [user["id"]])
+    return erase_users(conn, [entry])
 
 
 USER_WORK = {"user": _user}
@@ -89,10 +95,11 @@ class UserErasures:
                         f"{user['email']} is the only owner of account {account['account_id']} "
                         f"({account['name']}): delete the account or make another member its owner first"
                     )
-            counts = erase_users(conn, [user["id"]])
+            erasure = erasure_entry(self.ledger, user)
+            counts = erase_users(conn, [erasure])
             for account in accounts:
                 audit.record(conn, account["account_id"], actor, "deletion.user", target, {"receipt": receipt_id})
-            self.ledger.append(erasure_entry(self.ledger, user))
+            self.ledger.append(erasure)
         return {
             "id": receipt_id,
             "kind": "user",

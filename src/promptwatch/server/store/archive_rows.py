@@ -4,14 +4,15 @@ into another account with every surrogate id remapped. Sessions and activities t
 stay deleted: an import leaves them out, with every row that refers to them, the dataset items copied from
 them, and their share of the sessions' totals and of the hourly roll-ups the archive brings. So do the
 projects, datasets and dataset items it deleted, which its deletion ledger names (the service layer reads it,
-`services/import_deletions.py`)."""
+`services/import_deletions.py`). What the account holds already, an import cannot bring in: `natural_keys` and
+`held_keys` find which of an archive's rows those are."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 
-from sqlalchemy import Connection, Table, and_, func, literal, select, update
+from sqlalchemy import Column, Connection, Table, UniqueConstraint, and_, func, literal, or_, select, tuple_, update
 
 from .datasets import copied_from_tenant
 from .deletion import drop_empty_usage
@@ -47,8 +48,8 @@ def _account_condition(table: Table, account_id: int):
 
 def tenant_conditions(account_id: int, tenant: str) -> dict[str, object]:
     """Per table, the condition that picks the rows about one tracking tenant: its sessions, rows that name
-    the tenant, rows that reference those through a foreign key, and dataset items copied from its calls
-    (which name their source by id, without a foreign key)."""
+    the tenant, rows that reference those through any of their foreign keys, and dataset items copied from its
+    calls (which name their source by id, without a foreign key)."""
     chosen: dict[str, object] = {}
     for entry in exported_tables():
         table = entry.table
@@ -58,16 +59,21 @@ def tenant_conditions(account_id: int, tenant: str) -> dict[str, object]:
         if table is dataset_items:
             chosen[table.name] = copied_from_tenant(account_id, tenant)
             continue
-        if entry.tenant_column:
-            chosen[table.name] = and_(table.c.account_id == account_id, table.c[entry.tenant_column] == tenant)
-            continue
-        for fk in table.foreign_keys:
-            parent = fk.column.table
-            if parent.name in chosen and parent is not accounts:
-                picked = select(fk.column).where(chosen[parent.name])
-                chosen[table.name] = and_(table.c.account_id == account_id, fk.parent.in_(picked))
-                break
+        reaching = _reaching_tenant(table, entry.tenant_column, tenant, chosen)
+        if reaching:
+            chosen[table.name] = and_(table.c.account_id == account_id, or_(*reaching))
     return chosen
+
+
+def _reaching_tenant(table: Table, tenant_column: str | None, tenant: str, chosen: dict[str, object]) -> list:
+    """Each way a row of `table` can be about the tenant: naming it, or referencing a chosen row through any of
+    its foreign keys (an annotation names an activity or a session)."""
+    reaching = [table.c[tenant_column] == tenant] if tenant_column else []
+    for fk in sorted(table.foreign_keys, key=lambda fk: fk.parent.name):
+        parent = fk.column.table
+        if parent.name in chosen and parent is not accounts:
+            reaching.append(fk.parent.in_(select(fk.column).where(chosen[parent.name])))
+    return reaching
 
 
 def holds_tenant(conn: Connection, account_id: int, tenant: str) -> bool:
@@ -94,6 +100,32 @@ def _surrogate_key(table: Table) -> str | None:
     if len(key) != 1 or key[0].foreign_keys or key[0].autoincrement not in (True, "auto"):
         return None
     return key[0].name if key[0].type.python_type is int else None
+
+
+def natural_keys(table: Table) -> list[tuple[Column, ...]]:
+    """The keys a row keeps as the archive has it, unique within the account, of a table whose rows get a new
+    surrogate id: a row whose key the importing account holds already cannot come in."""
+    if _surrogate_key(table) is None:
+        return []
+    keys = []
+    for constraint in table.constraints:
+        if isinstance(constraint, UniqueConstraint) and "account_id" in constraint.columns:
+            columns = tuple(column for column in constraint.columns if column.name != "account_id")
+            if columns and not any(column.foreign_keys for column in columns):
+                keys.append(columns)
+    return keys
+
+
+def held_keys(conn: Connection, account_id: int, columns: tuple[Column, ...], values: list[tuple]) -> set[tuple]:
+    """Those of `values` (of `columns`, a natural key) that the account's rows hold."""
+    table = columns[0].table
+    held: set[tuple] = set()
+    for chunk in range(0, len(values), BATCH):
+        some = values[chunk : chunk + BATCH]
+        matching = tuple_(*columns).in_(some) if len(columns) > 1 else columns[0].in_([v[0] for v in some])
+        query = select(*columns).where(table.c.account_id == account_id, matching)
+        held.update(tuple(row) for row in conn.execute(query))
+    return held
 
 
 # the tables whose rows' `id` a deletion's tombstone names, with the tombstone's kind

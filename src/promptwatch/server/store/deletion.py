@@ -1,4 +1,5 @@
-"""Deleting customer data: sessions (alone or in bulk), activity subtrees, and whole accounts.
+"""Deleting customer data: sessions (alone or in bulk), activity subtrees, projects, and whole accounts; and
+the audit entries that name what was deleted, to be rewritten without it.
 
 Rows are deleted at once (SQLite runs with `secure_delete`, so freed pages are zeroed); the cleanup cycle
 then purges what the engine keeps around (full-text segments, the WAL, dead tuples). A user's deletion
@@ -9,22 +10,26 @@ ingestion commits between them instead of waiting for the whole deletion.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, delete, func, select, update
+from sqlalchemy import Connection, Engine, RowMapping, String, Text, cast, delete, func, or_, select, update
 
 from . import search
 from .dialect import insert_for
 from .ingest_writer import USAGE_MEASURES, add_usage, llm_contributions
+from .members import remove_membership
 from .registry import CUSTOMER_TABLES
 from .session_detail import activity_tree
 from .tables import metadata
-from .tables.accounts import accounts, projects
+from .tables.accounts import accounts, memberships, projects
 from .tables.activities import activities, activity_bodies
+from .tables.members import invitations, membership_projects
 from .tables.sessions import sessions, tombstones
 from .tables.sharing import share_links
+from .tables.support_access import audit_log
 from .tables.usage import latency_hourly, usage_hourly
 
 CHUNK = 500
@@ -278,16 +283,22 @@ def relabel_aggregates(conn: Connection, account_id: int, column: str, value: st
 
 
 def delete_by_registry(conn: Connection, account_id: int, column: str, value) -> int:
-    """Rows of registered tables that name `value` in their project or tenant column."""
+    """Rows of registered tables that name `value` in their tenant column (`column` "tenant"), or in their project
+    column (`column` "project", `value` the project's row: a text column names it, any other holds its id)."""
     removed = 0
     for entry in CUSTOMER_TABLES:
         name = entry.project_column if column == "project" else entry.tenant_column
         if name and entry.table is not sessions:
             table = entry.table
+            held = value if column == "tenant" else _project_value(table.c[name], value)
             removed += conn.execute(
-                delete(table).where(table.c.account_id == account_id, table.c[name] == value)
+                delete(table).where(table.c.account_id == account_id, table.c[name] == held)
             ).rowcount
     return removed
+
+
+def _project_value(column, project: RowMapping):
+    return project["name"] if isinstance(column.type, String) else project["id"]
 
 
 def delete_project_row(conn: Connection, account_id: int, project_id: int) -> None:
@@ -296,8 +307,43 @@ def delete_project_row(conn: Connection, account_id: int, project_id: int) -> No
     conn.execute(delete(projects).where(projects.c.account_id == account_id, projects.c.id == project_id))
 
 
+def remove_project_limits(conn: Connection, account_id: int, project: RowMapping) -> int:
+    """What limits people to a project about to go: invitations lose its name, and members their limit to it.
+    An invitation or a membership limited to no other project is removed (without a limit it would open the
+    whole account); returns how many were."""
+    removed = 0
+    for invitation in _invitations_limited_to(conn, account_id, project["name"]):
+        kept = [name for name in invitation["projects"] if name != project["name"]]
+        where = invitations.c.id == invitation["id"]
+        if kept:
+            conn.execute(update(invitations).where(where).values(projects=kept))
+        else:
+            removed += conn.execute(delete(invitations).where(where)).rowcount
+    for user_id in _members_limited_to_only(conn, account_id, project["id"]):
+        remove_membership(conn, account_id, user_id)
+        removed += 1
+    return removed
+
+
+def _invitations_limited_to(conn: Connection, account_id: int, name: str) -> list[RowMapping]:
+    query = select(invitations.c.id, invitations.c.projects).where(
+        invitations.c.account_id == account_id, invitations.c.projects.is_not(None)
+    )
+    return [row for row in conn.execute(query).mappings() if name in (row["projects"] or [])]
+
+
+def _members_limited_to_only(conn: Connection, account_id: int, project_id: int) -> list[int]:
+    limits = membership_projects.c
+    elsewhere = select(limits.user_id).where(limits.account_id == account_id, limits.project_id != project_id)
+    query = select(limits.user_id).where(
+        limits.account_id == account_id, limits.project_id == project_id, limits.user_id.not_in(elsewhere)
+    )
+    return list(conn.execute(query).scalars())
+
+
 def delete_account_data(conn: Connection, account_id: int, now: datetime) -> dict[str, int]:
-    """Everything the account owns but its billing records; the account row stays, emptied, for them."""
+    """Everything the account owns but its billing records; the account row stays, emptied, for them. The
+    counts say what was removed per table, and what billing law keeps (`invoices_kept`)."""
     counts = delete_sessions(conn, account_id, session_pks(conn, account_id), now, keep_aggregates=True)
     registered = {e.table.name: e for e in CUSTOMER_TABLES}
     for table in reversed(metadata.sorted_tables):
@@ -307,12 +353,56 @@ def delete_account_data(conn: Connection, account_id: int, now: datetime) -> dic
         removed = conn.execute(delete(table).where(table.c.account_id == account_id)).rowcount
         if removed:
             counts[entry.export_kind] = counts.get(entry.export_kind, 0) + removed
+    counts.update(_kept_for_billing(conn, account_id))
     conn.execute(
         update(accounts)
         .where(accounts.c.id == account_id)
         .values(name="(deleted account)", kind="deleted", settings=None, expires_at=now)
     )
     return counts
+
+
+def _kept_for_billing(conn: Connection, account_id: int) -> dict[str, int]:
+    """`<kind>_kept`: the rows of the account that billing law keeps (its invoices and their lines)."""
+    kept = {}
+    for entry in CUSTOMER_TABLES:
+        if entry.retention_class == "billing":
+            table = entry.table
+            query = select(func.count()).select_from(table).where(table.c.account_id == account_id)
+            kept[f"{entry.export_kind}_kept"] = conn.execute(query).scalar_one()
+    return kept
+
+
+# what the audit log says of what was deleted: an erased person's e-mail, a deleted project's name
+def audit_entries_holding(conn: Connection, value: str, account_id: int | None = None) -> list[RowMapping]:
+    """Audit entries (of one account, or of every one) whose target or details hold `value` in any case, among
+    other text maybe: the caller picks the values to rewrite."""
+    lowered = value.lower()
+    escaped = json.dumps(lowered)[1:-1]  # as SQLite's JSON text holds it
+    entry = audit_log.c
+    details = func.lower(cast(entry.details, Text))
+    query = select(entry.id, entry.account_id, entry.action, entry.target, entry.details).where(
+        or_(
+            func.lower(entry.target).contains(lowered, autoescape=True),
+            details.contains(lowered, autoescape=True),
+            details.contains(escaped, autoescape=True),
+        )
+    )
+    if account_id is not None:
+        query = query.where(entry.account_id == account_id)
+    return list(conn.execute(query.order_by(entry.id)).mappings())
+
+
+def rewrite_audit_entry(conn: Connection, entry_id: int, target: str | None, details) -> None:
+    conn.execute(update(audit_log).where(audit_log.c.id == entry_id).values(target=target, details=details))
+
+
+def accounts_naming_user(conn: Connection, user_id: int) -> set[int]:
+    """The accounts the user belongs to, or whose audit log names them by id (as actor or target)."""
+    named = f"user:{user_id}"
+    members = select(memberships.c.account_id).where(memberships.c.user_id == user_id)
+    audited = select(audit_log.c.account_id).where(or_(audit_log.c.actor == named, audit_log.c.target == named))
+    return set(conn.execute(members.union(audited)).scalars())
 
 
 def tenants(conn: Connection, account_id: int) -> list[str]:

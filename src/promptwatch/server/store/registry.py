@@ -209,7 +209,14 @@ CUSTOMER_TABLES: tuple[CustomerTable, ...] = (
         redaction=("notes",),
         encrypted=("payload",),
     ),
-    CustomerTable(redaction.redaction_rules, "account_id", "redaction_rules", "account deletion", "account"),
+    CustomerTable(
+        redaction.redaction_rules,
+        "account_id",
+        "redaction_rules",
+        "project or account deletion",
+        "account",
+        project_column="project",  # by name, not id ("" for the account's own rules)
+    ),
     # customers (issue 8): profiles with the account; invoices are kept for billing law (P7)
     CustomerTable(billing.account_profiles, "account_id", "account_profile", "account deletion", "account"),
     CustomerTable(billing.billing_profiles, "account_id", "billing_profile", "account deletion", "account"),
