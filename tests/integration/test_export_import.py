@@ -15,6 +15,7 @@ from promptwatch.server.services.archive import export_archive
 from promptwatch.server.services.runtime import Runtime
 from promptwatch.server.store.archive_rows import exported_tables
 from promptwatch.server.store.engine import make_engine
+from tests.integration.test_cli import promptwatch
 from tests.support.payloads import chain, llm, session, uid
 
 
@@ -538,7 +539,7 @@ def test_p2_a_tenant_export_holds_the_annotations_of_its_calls_and_its_erasure_t
         assert [a["notes"] for a in rows["annotations"]] == ["dave's call"]
 
 
-def test_an_archive_whose_objects_the_account_holds_is_a_409_naming_them(live_server):
+def test_an_archive_whose_objects_the_account_holds_is_a_409_naming_them(live_server, tmp_path):
     """An account's own export, imported back while the account still holds some of its objects (others were
     deleted): refused, naming the tables and the first ids held, and saying what to do; nothing is stored."""
     tenant = live_server.new_tenant("import-held")
@@ -561,3 +562,11 @@ def test_an_archive_whose_objects_the_account_holds_is_a_409_naming_them(live_se
         assert f"sessions {', '.join(kept[:5])} and 2 more" in problem["detail"]
         assert "projects shop" in problem["detail"] and "an account that holds none of them" in problem["detail"]
         assert admin.get("/api/v1/sessions", params={"limit": 100}).json()["items"] == before
+    out = tmp_path / "held.zip"
+    out.write_bytes(archive)
+    by_cli = promptwatch(
+        *("import", str(out), "--account", str(tenant.account_id), "--data-dir", str(live_server.data_dir)),
+        home=tmp_path,
+        database_url=live_server.database_url,
+    )
+    assert by_cli.returncode == 1 and f"sessions {', '.join(kept[:5])} and 2 more" in by_cli.stderr

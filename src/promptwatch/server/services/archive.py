@@ -26,7 +26,7 @@ from ..store.schema_version import head_revision
 from .clock import utc_now
 from .import_deletions import exported_by, ledgered_deletions
 from .import_redaction import ImportRedaction
-from .import_validation import parse_row
+from .import_validation import held_objects, parse_row
 from .redaction import RedactionService
 from .runtime import Runtime
 
@@ -161,10 +161,32 @@ def import_archive(runtime: Runtime, path: Path, account_id: int, progress: Prog
                 remapper.settle(conn)
         except StatementError as exc:  # a row the checks let through and the database refuses: nothing stored
             if isinstance(exc, IntegrityError) and any(w in str(exc).lower() for w in ("unique", "duplicate")):
-                raise Conflict("the account already holds objects with the archive's ids") from None
+                # nothing held now: the archive itself repeats an id, or a write came between
+                raise held_refusal(runtime, path, account_id) or Conflict(
+                    "the account already holds objects with the archive's ids"
+                ) from None
             raise InvalidInput(f"{kind}.jsonl holds a row this database cannot store", file=f"{kind}.jsonl") from None
     left_out = {table: len(ids) for table, ids in remapper.left_out_ids.items()}
     return {"imported": counts, "left_out_deleted": left_out}
+
+
+def held_refusal(runtime: Runtime, path: Path, account_id: int) -> Conflict | None:
+    """Why an archive cannot come in when the account holds some of its objects already: the files and the first
+    ids or names of each (`held` in the problem body), and what to do. None when it holds none of them."""
+    with runtime.engine.connect() as conn, zipfile.ZipFile(path) as zipped:
+        held = held_objects(conn, zipped, account_id)
+    if not held:
+        return None
+    named = "; ".join(
+        f"{kind} {', '.join(first)}" + (f" and {count - len(first)} more" if count > len(first) else "")
+        for kind, (first, count) in held.items()
+    )
+    return Conflict(
+        f"the account already holds objects with the archive's ids ({named}); an archive comes in whole or not "
+        "at all, so nothing was imported: import it into an account that holds none of them (a new account, or "
+        "another instance)",
+        held={kind: first for kind, (first, _count) in held.items()},
+    )
 
 
 def _insert(conn, remapper: Remapper, entry, rows: list[dict], crypto, account_id: int) -> int:

@@ -1,21 +1,18 @@
 """The customer's side of export and import: who may, which tenant an export may name (`require_tenant`, the
 rule of the API and the CLI alike), and the two upload channels (a PromptWatch archive, or plain JSON Lines of
 sessions and activities — the "upload as a file" channel, which goes through the same validation and ingest
-pipeline as the native API). An archive refused because the account holds some of its objects already is
-answered with what it holds (`held_refusal`)."""
+pipeline as the native API)."""
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import orjson
 
-from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..errors import Forbidden, InvalidInput, NotFound
 from ..store.archive_rows import holds_tenant
 from . import archive, audit
 from .credentials import Caller
-from .import_validation import held_objects
 from .ingest import IngestService
 from .runtime import Runtime
 
@@ -30,25 +27,6 @@ def require_tenant(runtime: Runtime, account_id: int, tenant: str) -> None:
     if not held:
         message = f"account {account_id} holds nothing about tenant {tenant!r} (names are exact); no archive written"
         raise NotFound(message, field="tenant")
-
-
-def held_refusal(runtime: Runtime, path: Path, account_id: int) -> Conflict | None:
-    """Why an archive cannot come in when the account holds some of its objects already: the files and the first
-    ids or names of each (`held` in the problem body), and what to do. None when it holds none of them."""
-    with runtime.engine.connect() as conn, zipfile.ZipFile(path) as zipped:
-        held = held_objects(conn, zipped, account_id)
-    if not held:
-        return None
-    named = "; ".join(
-        f"{kind} {', '.join(first)}" + (f" and {count - len(first)} more" if count > len(first) else "")
-        for kind, (first, count) in held.items()
-    )
-    return Conflict(
-        f"the account already holds objects with the archive's ids ({named}); an archive comes in whole or not "
-        "at all, so nothing was imported: import it into an account that holds none of them (a new account, or "
-        "another instance)",
-        held={kind: first for kind, (first, _count) in held.items()},
-    )
 
 
 class DataTransferService:
@@ -82,13 +60,7 @@ class DataTransferService:
         caller.require("admin")
         if caller.project:
             raise Forbidden("an import covers the whole account; use an account-wide credential")
-        try:
-            result = archive.import_archive(self._rt, path, caller.account_id)
-        except Conflict:
-            refusal = held_refusal(self._rt, path, caller.account_id)
-            if refusal is None:  # nothing held now: the archive itself repeats an id, or a write came between
-                raise
-            raise refusal from None
+        result = archive.import_archive(self._rt, path, caller.account_id)
         rows = sum(result["imported"].values())
         audit.record(self._rt, caller.account_id, caller, "import.archive", None, {"rows": rows})
         return result
