@@ -10,7 +10,8 @@ runs (the owner logs in with the password the first start prints). Each round in
 activities under each setting, the order of the settings rotating from round to round so that drift of a
 busy machine spreads over all three; every run has data of its own (a seed per round and setting, so ids
 never repeat) of the same shape (bench/_workload.py), and one LLM call in `--pii-every` carries an e-mail
-address, a phone number, a card number, an IBAN, an IP address and an API key, so the maskers find work.
+address, a phone number, a card number, an IBAN, an IP address and an API key in its prompt, and the e-mail
+address in its name, a tag and a metadata key, so the maskers find work.
 
 Per run: activities per second until the last request is acknowledged (the redaction stage runs on the
 request path, before the batch writer commits and the answer is sent) and the server's user+system CPU per
@@ -49,8 +50,9 @@ SETTINGS = {  # name -> PUT /api/v1/redaction body
     "secrets (default)": {"secrets": True},
     "all PII kinds": {"secrets": True, "email": True, "phone": True, "card": True, "iban": True, "ip": True},
 }
+EMAIL = "jane.doe@example.com"
 PII = (
-    " Please reach jane.doe@example.com or +44 20 7946 0958 about card 4111 1111 1111 1111, refund to"
+    f" Please reach {EMAIL} or +44 20 7946 0958 about card 4111 1111 1111 1111, refund to"
     " DE89 3704 0044 0532 0130 00; the request came from 203.0.113.42 with key sk-proj-AbCdEfGhIjKlMnOpQrStUvWx."
 )
 
@@ -63,6 +65,7 @@ def build_bodies(activities: int, per_request: int, seed: int, pii_every: int) -
                 calls += 1
                 if pii_every and calls % pii_every == 0:
                     activity["prompt"] += PII
+                    activity |= {"name": f"llm for {EMAIL}", "tags": [EMAIL], "metadata": {EMAIL: "+44 20 7946 0958"}}
         bodies.append(orjson.dumps(batch))
     return bodies
 
@@ -96,10 +99,11 @@ def check_masked(server: ServerProcess, api_key: str, bodies: list[bytes], setti
                 stored = httpx.get(
                     f"{server.base_url}/api/v1/sessions/{activity['session_id']}", headers=headers, timeout=60
                 ).json()
-                prompt = next(a for a in stored["activities"] if a["id"] == activity["id"])["prompt"]
+                masked = next(a for a in stored["activities"] if a["id"] == activity["id"])
+                prompt, labels = masked["prompt"], orjson.dumps([masked["name"], masked["tags"], masked["metadata"]])
                 found = {
                     "secret": "sk-proj-" not in prompt,
-                    "email": "jane.doe@" not in prompt,
+                    "email": "jane.doe@" not in prompt and b"jane.doe@" not in labels,
                     "card": "4111 1111" not in prompt,
                 }
                 expected = {"secret": setting != "off", "email": setting == "all PII kinds"}

@@ -126,6 +126,47 @@ def test_p4_an_owner_opts_the_account_out(counted):
     assert count_of(server, "GET /api/v1/account/plan") == api_before
 
 
+def page_count(server, route: str) -> int:
+    return sum(r["count"] for r in stored_rows(server)["pages"] if r["route"] == route)
+
+
+def test_p4_an_opted_out_account_s_page_views_are_not_counted(counted):
+    server = counted
+    out, counted_in = new_tenant(server, "pages-out"), new_tenant(server, "pages-in")
+    out_token = login(server, out.owner_email, out.owner_password)
+    with server.client(out_token) as owner:
+        setting = owner.put("/api/v1/account/usage-stats", json={"opt_out": True}).json()
+    assert setting["account_opted_out"] is True and "UI screens" in setting["what_is_counted"]
+    before = page_count(server, "/ui/usage")
+    for credential in (out_token, out.api_key):  # the UI sends its credential when signed in
+        with server.client(credential) as owner:
+            for _ in range(3):
+                assert owner.post("/api/v1/page-views", json={"path": "/ui/usage"}).status_code == 204
+    assert page_count(server, "/ui/usage") == before
+    with server.client(login(server, counted_in.owner_email, counted_in.owner_password)) as other:
+        assert other.post("/api/v1/page-views", json={"path": "/ui/usage/x"}).status_code == 204
+        assert other.post("/api/v1/page-views", json={"path": "/ui/usage"}).status_code == 204
+    assert page_count(server, "/ui/usage") == before + 1
+
+
+def test_p5_a_view_without_credential_counts_as_the_page_a_signed_out_visitor_sees(counted):
+    server = counted
+    routes = ("/ui/usage", "/ui/login", "/ui/signup", "/ui/shared/{id}", "/ui/policies/{id}")
+    before = {route: page_count(server, route) for route in routes}
+    with server.client() as visitor:
+        for path in ("/ui/usage", "/ui/sessions/s-1", "/ui/signup", "/ui/shared/pws_abc", "/ui/policies/privacy"):
+            assert visitor.post("/api/v1/page-views", json={"path": path}).status_code == 204
+        wrong = visitor.post("/api/v1/page-views", json={"path": "/ui/usage"}, headers={"Authorization": "Bearer x"})
+    assert wrong.status_code == 401 and wrong.headers["content-type"] == "application/problem+json"
+    after = {route: page_count(server, route) for route in routes}
+    assert after == before | {
+        "/ui/login": before["/ui/login"] + 2,  # the sign-in page, shown at every path of a signed-in screen
+        "/ui/signup": before["/ui/signup"] + 1,
+        "/ui/shared/{id}": before["/ui/shared/{id}"] + 1,
+        "/ui/policies/{id}": before["/ui/policies/{id}"] + 1,
+    }
+
+
 def test_p5_page_views_are_counted_by_route_template_without_cookies(counted):
     server = counted
     with server.client() as visitor:  # no credentials: a visitor of the sign-up page

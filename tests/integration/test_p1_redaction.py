@@ -10,7 +10,7 @@ from sqlalchemy import select
 from promptwatch.server.store.bodies import decode_body
 from promptwatch.server.store.tables.activities import activities, activity_bodies
 from promptwatch.server.store.tables.sessions import sessions
-from tests.support.payloads import llm, session, uid
+from tests.support.payloads import chain, llm, session, uid
 
 from .test_otlp import json_span, otlp_json
 from .test_p16_roles import owner_token
@@ -103,3 +103,104 @@ def test_p1_drop_text_keeps_the_shape_but_not_the_words(live_server):
         (activity,) = client.get(f"/api/v1/sessions/{sid}").json()["activities"]
     assert (activity["prompt"], activity["generated"], activity["model"]) == ("[DROPPED]", "[DROPPED]", "gpt-4o-mini")
     assert activity["redactions"] == {"dropped": 2}
+
+
+GINA = "gina.k@privatemail.example"
+
+
+def assert_masked_everywhere(live_server, account_id: int, kept: tuple[str, ...] = ()) -> None:
+    """GINA is stored nowhere for the account but in the columns named in `kept` (documented as kept)."""
+    full = stored_text(live_server, account_id)
+    for column in kept:
+        full = full.replace(f'"{column}":"{GINA}"', "")
+    assert GINA not in full and "gina.k" not in full
+
+
+def test_p1_an_email_is_masked_in_every_string_of_a_session_and_its_activities(live_server):
+    tenant = live_server.new_tenant("every-string")
+    with live_server.client(owner_token(live_server, tenant)) as owner:
+        assert owner.put("/api/v1/redaction", json={"email": True}).status_code == 200
+    sid, call_id, chain_id = uid("s-"), uid("a-"), uid("a-")
+    long_tag = "x" * 193 + " a@b.cc"  # the longest valid tag; "[EMAIL]" is one character longer than a@b.cc
+    visit = session(
+        sid,
+        session_name=f"for {GINA}",
+        tracking_tenant="tenant-7",
+        tags=[GINA, f"vip {GINA}", long_tag, "plain"],
+        metadata={GINA: {GINA: GINA}, "owner": GINA},
+    )
+    call = llm(
+        call_id,
+        sid,
+        name=f"call for {GINA}",
+        tags=[GINA, "sam@privatemail.example", "plain"],
+        metadata={GINA: "x", "contact": GINA, "[EMAIL]": "taken"},
+        settings={GINA: 1},
+        prompt_input_values={GINA: GINA},
+        info_message=GINA,
+        feedback_notes=GINA,
+        error=GINA,
+    )
+    step = chain(chain_id, sid, sequence_type=GINA, inputs={GINA: GINA}, outputs={"to": GINA})  # named after it
+    with live_server.client(tenant.api_key) as client:
+        answer = client.post("/api/v1/ingest", json={"sessions": [visit], "activities": [call, step]})
+        assert answer.json()["stored"] == 3, answer.text
+        stored = client.get(f"/api/v1/sessions/{sid}").json()
+        found = client.get("/api/v1/sessions", params={"tag": ("x" * 193 + " [EMAIL]")[:200]}).json()["items"]
+    assert stored["session_name"] == "for [EMAIL]" and stored["tracking_tenant"] == "tenant-7"
+    assert stored["tags"] == ["[EMAIL]", "vip [EMAIL]", ("x" * 193 + " [EMAIL]")[:200], "plain"]
+    assert [s["id"] for s in found] == [sid]  # a masked tag is still a tag to filter by
+    assert stored["metadata"] == {"[EMAIL]": {"[EMAIL]": "[EMAIL]"}, "owner": "[EMAIL]"}
+    by_id = {a["id"]: a for a in stored["activities"]}
+    masked_call, masked_chain = by_id[call_id], by_id[chain_id]
+    assert masked_call["name"] == "call for [EMAIL]" and masked_call["tags"] == ["[EMAIL]", "plain"]
+    assert masked_call["metadata"] == {"[EMAIL]": "x", "contact": "[EMAIL]", "[EMAIL] (2)": "taken"}
+    assert masked_call["settings"] == {"[EMAIL]": 1} and masked_call["prompt_input_values"] == {"[EMAIL]": "[EMAIL]"}
+    assert masked_call["redactions"]["email"] == 11
+    assert masked_chain["name"] == "[EMAIL]" and masked_chain["inputs"] == {"[EMAIL]": "[EMAIL]"}
+    assert_masked_everywhere(live_server, tenant.account_id)
+
+
+def test_p1_the_published_client_and_otlp_mask_the_same_fields(live_server):
+    tenant = live_server.new_tenant("every-path")
+    with live_server.client(owner_token(live_server, tenant)) as owner:
+        assert owner.put("/api/v1/redaction", json={"email": True}).status_code == 200
+    legacy, trace = uid("s-"), uid() + uid()
+    activity = {"id": uid("a-"), "activity_type": "log", "text": "hi", "name": GINA, "tags": [GINA, 7]}
+    activity |= {"metadata": {GINA: GINA}, GINA: "a field of its own"}
+    tags = {"key": "tag.tags", "value": {"arrayValue": {"values": [{"stringValue": GINA}]}}}
+    attributes = {"user.id": GINA, "metadata": orjson.dumps({GINA: GINA}).decode(), f"app.{GINA}": "v"}
+    span = json_span(trace, uid(), name=f"chat {GINA}", attributes=attributes)
+    span["attributes"].append(tags)
+    with live_server.client(tenant.api_key) as client:
+        started = client.post("/sessions/start", json={"id": legacy, "session_name": GINA, GINA: GINA})
+        assert started.status_code == 200, started.text
+        assert client.post(f"/sessions/{legacy}/activities", json=[activity]).status_code == 200
+        answer = client.post(
+            "/v1/traces", content=otlp_json([span], {GINA: GINA}), headers={"content-type": "application/json"}
+        )
+        assert answer.status_code == 200, answer.text
+        from_legacy = client.get(f"/api/v1/sessions/{legacy}").json()
+        from_otlp = client.get(f"/api/v1/sessions/{trace}").json()
+    assert from_legacy["session_name"] == "[EMAIL]" and from_legacy["metadata"] == {"[EMAIL]": "[EMAIL]"}
+    (logged,) = from_legacy["activities"]
+    assert (logged["name"], logged["tags"], logged["metadata"]) == ("[EMAIL]", ["[EMAIL]", 7], {"[EMAIL]": "[EMAIL]"})
+    assert from_otlp["session_name"] == "chat [EMAIL]" and from_otlp["tracking_tenant"] == GINA  # a tenant is kept
+    (traced,) = from_otlp["activities"]
+    assert traced["name"] == "chat [EMAIL]" and traced["tags"] == ["[EMAIL]"]
+    assert traced["metadata"]["[EMAIL]"] == "[EMAIL]" and from_otlp["metadata"]["[EMAIL]"] == "[EMAIL]"
+    assert_masked_everywhere(live_server, tenant.account_id, kept=("tracking_tenant",))
+
+
+def test_p1_a_custom_pattern_masks_keys_but_never_the_field_names_of_an_activity(live_server):
+    tenant = live_server.new_tenant("field-names")
+    with live_server.client(owner_token(live_server, tenant)) as owner:
+        custom = [{"name": "word", "pattern": "role|text|prompt"}]
+        assert owner.put("/api/v1/redaction", json={"custom": custom}).status_code == 200
+    sid = uid("s-")
+    call = llm(uid("a-"), sid, prompt=[{"role": "user", "text": "the role"}], metadata={"my text": 1, "role": 2})
+    with live_server.client(tenant.api_key) as client:
+        assert client.post("/api/v1/ingest", json={"activities": [call]}).json()["stored"] == 1
+        (stored,) = client.get(f"/api/v1/sessions/{sid}").json()["activities"]
+    assert stored["prompt"] == [{"role": "user", "text": "the [WORD]"}]
+    assert stored["metadata"] == {"my [WORD]": 1, "role": 2}

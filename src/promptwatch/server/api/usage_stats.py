@@ -1,5 +1,6 @@
 """Anonymous usage statistics: the UI reports features used and page views (P4, P5); an account owner
-opts the account out. Page views take the path and keep only its route template; no cookie is set."""
+opts the account out. Page views take the path and keep only its route template; no cookie is set. The UI
+sends a page view with its credential when signed in, so that an account that opted out is not counted."""
 
 from __future__ import annotations
 
@@ -29,11 +30,21 @@ class OptOut(BaseModel):
 
 
 @router.post(
-    "/page-views", status_code=204, summary="Count a page view (cookieless, aggregate)", responses=responses(422)
+    "/page-views",
+    status_code=204,
+    summary="Count a page view (cookieless, aggregate)",
+    description="With a credential, the view counts for its account unless the account opted out; without one,"
+    " as the page a signed-out visitor sees at that path (a public page, else the sign-in page).",
+    responses=responses(401, 422),
 )
 def page_view(request: Request, body: PageView) -> Response:
-    request.app.state.services.usage_stats.count_page_view(body.path)
+    who = caller(request) if sends_credential(request) else None
+    request.app.state.services.usage_stats.count_page_view(body.path, who.account_id if who else None)
     return Response(status_code=204)
+
+
+def sends_credential(request: Request) -> bool:
+    return "authorization" in request.headers or "x-api-key" in request.headers
 
 
 @router.post("/usage-stats/features", status_code=204, summary="Count a UI feature use", responses=responses(401, 422))

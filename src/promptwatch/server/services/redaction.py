@@ -4,9 +4,11 @@ the published client's endpoints, OTLP, file import) is masked before anything i
 Per account, or per project (a project's rules replace the account's), choose what to mask: secrets (API
 keys, tokens, passwords), e-mail addresses, phone numbers, card numbers (Luhn), IBANs (mod-97), IP
 addresses, custom patterns — and whether to drop prompt and output text altogether. Off unless set
-(`PROMPTWATCH_REDACT_SECRETS_BY_DEFAULT` masks secrets for accounts that set nothing). Masked: session
-names and metadata values; every string of an activity's body (prompts, outputs, documents, messages,
-inputs and outputs, metadata values) and its error. Each activity keeps `redactions: {"email": 2, ...}`.
+(`PROMPTWATCH_REDACT_SECRETS_BY_DEFAULT` masks secrets for accounts that set nothing). Masked: a session's
+name, tags and metadata; an activity's name, tags, error and every string of its body (prompts, outputs,
+documents, messages, inputs and outputs, settings, metadata), the keys of their objects included. Kept as
+sent: ids, the session's project and tracking tenant, and the labels in an activity's own columns (model,
+provider, template name and version, cache namespace). Each activity keeps `redactions: {"email": 2, ...}`.
 Replay, caching and search then work on the masked text. Content stored outside the pipeline (datasets)
 is masked with `mask`.
 """
@@ -17,10 +19,13 @@ import threading
 import time
 from collections import Counter
 
-from promptwatch.schema.common import MAX_JSON_DEPTH, TOO_DEEP
+from promptwatch.schema.common import MAX_JSON_DEPTH, TOO_DEEP, ChatMessage, DocumentSnippet
+from promptwatch.schema.records import ActivityIn
 
 from ..errors import InvalidInput
 from ..store import redaction_rules as store
+from ..store.tables.activities import activities as activity_table
+from ..store.tables.sessions import sessions as session_table
 from . import audit
 from .clock import utc_now
 from .credentials import Caller
@@ -49,6 +54,12 @@ DROP_KEYS = frozenset(
     }
 )
 DROPPED = "[DROPPED]"
+# the names of the fields of an activity, a chat message and a document: never masked as keys
+FIELD_NAMES = frozenset(ActivityIn.model_fields) | set(ChatMessage.model_fields) | set(DocumentSnippet.model_fields)
+MAX_TAG_LENGTH = 200  # as schema.common.Tag
+MAX_NAME_LENGTH = activity_table.c.name.type.length
+MAX_SESSION_NAME_LENGTH = session_table.c.session_name.type.length
+MAX_CLEAN_KEYS, MAX_CLEAN_KEY_LENGTH = 10_000, 200
 
 
 def default_config() -> dict:
@@ -98,16 +109,15 @@ class _Plan:
         self.secrets = "secrets" in kinds
         self.drop_text = bool(config.get("drop_text"))
         self.secrets_only = kinds == ("secrets",) and not custom and not self.drop_text
+        self._clean_keys: set[str] = set()  # keys seen to hold nothing to mask: most keys recur in every item
 
     def __bool__(self) -> bool:
         return bool(self.masker) or self.drop_text
 
-    def value(self, value, counts: Counter, key: str | None = None, top: bool = False, depth: int = 0):
-        """`value` masked. The entry points refuse or cut free JSON nested deeper than MAX_JSON_DEPTH; should a
-        deeper part come anyway it is replaced by TOO_DEEP, not walked: what is not read is not kept."""
-        if top and self.drop_text and key in DROP_KEYS and value not in (None, "", [], {}):
-            counts["dropped"] += 1
-            return DROPPED
+    def value(self, value, counts: Counter, key: str | None = None, depth: int = 0):
+        """`value` masked, the keys of its objects too. The entry points refuse or cut free JSON nested deeper
+        than MAX_JSON_DEPTH; should a deeper part come anyway it is replaced by TOO_DEEP, not walked: what is
+        not read is not kept."""
         if isinstance(value, str):
             if self.secrets and key is not None and SECRET_KEY_NAME.match(key) and value:
                 counts["secret"] += 1
@@ -116,10 +126,49 @@ class _Plan:
         if isinstance(value, dict | list) and depth >= MAX_JSON_DEPTH:
             return TOO_DEEP
         if isinstance(value, dict):
-            return {k: self.value(v, counts, k, depth=depth + 1) for k, v in value.items()}
+            masked = {}
+            for k, v in value.items():
+                masked[self._key(k, counts, masked)] = self.value(v, counts, k, depth + 1)
+            return masked
         if isinstance(value, list):
-            return [self.value(v, counts, key, depth=depth + 1) for v in value]
+            return [self.value(v, counts, key, depth + 1) for v in value]
         return value
+
+    def body(self, body: dict, counts: Counter) -> dict:
+        """An activity's body masked, field by field; `drop_text` replaces the text fields whole."""
+        masked = {}
+        for k, v in body.items():
+            if k == "redactions":
+                continue
+            if self.drop_text and k in DROP_KEYS and v not in (None, "", [], {}):
+                counts["dropped"] += 1
+                v = DROPPED
+            else:
+                v = self.value(v, counts, k)
+            masked[self._key(k, counts, masked)] = v
+        return masked
+
+    def tags(self, tags, counts: Counter):
+        """Tags masked, each still a valid tag: cut to MAX_TAG_LENGTH, and two that mask alike kept once. What is
+        not a list of strings (the published client sends what it likes) is masked as any value."""
+        if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+            return self.value(tags, counts)
+        masked = [self.masker.mask(tag, counts)[:MAX_TAG_LENGTH] for tag in tags] if self.masker else tags
+        return tags if masked == tags else list(dict.fromkeys(masked))
+
+    def _key(self, key, counts: Counter, taken: dict):
+        """An object's key masked as text, unless it is a field name of the shapes themselves; a key that would
+        replace one already in `taken` gets a number, so that no value is lost."""
+        if isinstance(key, str) and self.masker and key not in self._clean_keys and key not in FIELD_NAMES:
+            masked = self.masker.mask(key, counts)
+            if masked == key and len(key) <= MAX_CLEAN_KEY_LENGTH and len(self._clean_keys) < MAX_CLEAN_KEYS:
+                self._clean_keys.add(key)
+            key = masked
+        numbered, n = key, 1
+        while numbered in taken:
+            n += 1
+            numbered = f"{key} ({n})"
+        return numbered
 
 
 class RedactionService:
@@ -200,24 +249,42 @@ class RedactionService:
                     project_of.update(store.projects_of_sessions(conn, account_id, unknown))
         for session in sessions:
             plan = rules.plan_for(project_of.get(session["id"]))
-            if not plan:
-                continue
-            counts: Counter = Counter()
-            if isinstance(session.get("session_name"), str):
-                session["session_name"] = plan.value(session["session_name"], counts)
-            if session.get("metadata"):
-                session["metadata"] = plan.value(session["metadata"], counts)
+            if plan:
+                _mask_session(plan, session)
         for activity in activities:
             plan = rules.plan_for(project_of.get(activity["session_id"]))
-            if not plan:
-                continue
-            body = activity.get("body") or {}
-            if plan.secrets_only and "redactions" not in body and not may_hold_secret((body, activity.get("error"))):
-                continue  # the default rules, and nothing in this activity that could be a secret
-            counts = Counter()
-            body = {k: plan.value(v, counts, k, top=True) for k, v in body.items() if k != "redactions"}
-            if activity.get("error"):
-                activity["error"] = plan.value(activity["error"], counts)
-            if counts:
-                body["redactions"] = dict(counts)
-            activity["body"] = body
+            if plan:
+                _mask_activity(plan, activity)
+
+
+def _mask_session(plan: _Plan, session: dict) -> None:
+    """A session record masked in place: its name, tags and metadata (keys and values). Its id, project and
+    tracking tenant are kept: they are the keys its data is found and erased by."""
+    counts: Counter = Counter()
+    if isinstance(session.get("session_name"), str):
+        session["session_name"] = plan.value(session["session_name"], counts)[:MAX_SESSION_NAME_LENGTH]
+    if session.get("tags"):
+        session["tags"] = plan.tags(session["tags"], counts)
+    if session.get("metadata"):
+        session["metadata"] = plan.value(session["metadata"], counts)
+
+
+def _mask_activity(plan: _Plan, activity: dict) -> None:
+    """An activity record masked in place: its name, tags, error and every string of its body, keys included;
+    the counts go to the body's `redactions`. Ids and the labels in its own columns (model, provider, template,
+    cache namespace) are kept."""
+    body = activity.get("body") or {}
+    name, tags, error = activity.get("name"), activity.get("tags"), activity.get("error")
+    if plan.secrets_only and "redactions" not in body and not may_hold_secret((body, name, tags, error)):
+        return  # the default rules, and nothing in this activity that could be a secret
+    counts: Counter = Counter()
+    body = plan.body(body, counts)
+    if isinstance(name, str):
+        activity["name"] = plan.value(name, counts)[:MAX_NAME_LENGTH]
+    if tags:
+        activity["tags"] = plan.tags(tags, counts)
+    if error:
+        activity["error"] = plan.value(error, counts)
+    if counts:
+        body["redactions"] = dict(counts)
+    activity["body"] = body

@@ -4,8 +4,10 @@ What is counted is a name from a fixed vocabulary per day: the route template of
 (`GET /api/v1/sessions/{session_id}`), a UI feature from `UI_FEATURES`, or a UI screen from `UI_SCREENS`
 (any further path segment becomes `{id}`; query strings are dropped). No user, account, address, user agent
 or content is ever part of a counter. Counts gather in memory and are added to the database every
-`usage_stats_flush_seconds`. An account that opted out is not counted; the instance switch
-`PROMPTWATCH_USAGE_STATS_ENABLED=false` counts nothing at all.
+`usage_stats_flush_seconds`. An account that opted out is not counted, its page views neither; a page view
+sent without a credential is counted as the page a signed-out visitor sees at that path (a public page, else
+the sign-in page), never as a screen of an account. The instance switch `PROMPTWATCH_USAGE_STATS_ENABLED=false`
+counts nothing at all.
 """
 
 from __future__ import annotations
@@ -62,7 +64,12 @@ UI_SCREENS = (
     "verify",
     "reset",
     "unsubscribe",
+    "invitation",
+    "shared",
 )
+# the screens a visitor reaches without signing in; at any other path the UI shows the sign-in page
+PUBLIC_SCREENS = frozenset({"signup", "waitlist", "verify", "reset", "unsubscribe", "invitation", "shared", "policies"})
+SIGN_IN_PAGE = "/ui/login"
 _UNCOUNTED_PREFIXES = ("/static", "/ui", "/api/v1/health", "/api/v1/ready", "/metrics", "/api/v1/page-views")
 _OPT_OUT_CACHE_SECONDS = 30.0
 
@@ -77,6 +84,12 @@ def page_template(path: str) -> str:
         return "/ui"
     screen = parts[1] if parts[1] in UI_SCREENS else "{other}"
     return "/ui/" + screen + "/{id}" * min(len(parts) - 2, 3)
+
+
+def signed_out_page(template: str) -> str:
+    """The page a visitor who is not signed in sees at a path of this route template."""
+    parts = template.split("/")
+    return template if len(parts) > 2 and parts[2] in PUBLIC_SCREENS else SIGN_IN_PAGE
 
 
 class UsageStatsService:
@@ -113,9 +126,11 @@ class UsageStatsService:
             raise InvalidInput("unknown feature; see UI_FEATURES", field="feature")
         self._count(self._features, feature, caller.account_id)
 
-    def count_page_view(self, path: str) -> str:
-        template = page_template(path)
-        self._count(self._pages, template, None)
+    def count_page_view(self, path: str, account_id: int | None) -> str:
+        """Count a view of `path` by its route template: for the caller's account unless it opted out, or, for
+        a view without a credential (`account_id` None), as the page a signed-out visitor sees there."""
+        template = page_template(path) if account_id is not None else signed_out_page(page_template(path))
+        self._count(self._pages, template, account_id)
         return template
 
     def _count(self, counter: Counter, name: str, account_id: int | None) -> None:

@@ -2,16 +2,19 @@
 // on same-app links handled without a page load. Filters live in the query string, so views can be shared.
 // Each screen shown is counted as a page view (P5): first-party, cookieless, by path only (no query).
 import { useEffect, useState } from "./lib.js";
-import { request } from "./api.js";
+import { currentAuth, request } from "./api.js";
 
 const listeners = new Set();
-let countedPath = null;
+let countedView = null; // the path and the sign-in of the view counted last
 
-// fire and forget, without the credential: the server keeps only the path's route template
+// fire and forget; signed in, with the credential, so that the server leaves out an account that opted out of
+// usage statistics (P4). The server keeps only the path's route template.
 function countPageView() {
-  if (location.pathname === countedPath) return;
-  countedPath = location.pathname;
-  request("/api/v1/page-views", { method: "POST", body: { path: location.pathname }, auth: null, accept: "*/*" }).catch(() => {});
+  const auth = currentAuth();
+  const view = JSON.stringify([location.pathname, auth && auth.credential, auth && auth.account]);
+  if (view === countedView) return;
+  countedView = view;
+  request("/api/v1/page-views", { method: "POST", body: { path: location.pathname }, auth, accept: "*/*" }).catch(() => {});
 }
 
 function snapshot() {
@@ -36,6 +39,7 @@ export function useLocation() {
       removeEventListener("popstate", update);
     };
   }, []);
+  useEffect(countPageView); // signing in or out, or another account, shows another screen at the same path
   return where;
 }
 
