@@ -206,11 +206,20 @@ def test_p1_import_is_redacted_by_the_target_accounts_rules(live_server):
         assert admin.put("/api/v1/redaction", json={"secrets": False}).status_code == 200  # source keeps all
         body = {
             "sessions": [
-                session(shop, tracking_project="shop", session_name=f"for {EMAIL}", metadata={"note": text}),
+                session(
+                    shop, tracking_project="shop", session_name=f"for {EMAIL}", metadata={"note": text}, tags=[EMAIL]
+                ),
                 session(blog, tracking_project="blog"),
             ],
             "activities": [
-                llm(uid("a-"), shop, prompt=[{"role": "user", "text": text}], error=f"key {API_KEY} refused"),
+                llm(
+                    uid("a-"),
+                    shop,
+                    prompt=[{"role": "user", "text": text}],
+                    error=f"key {API_KEY} refused",
+                    name=f"answer {EMAIL}",
+                    tags=[f"for:{EMAIL}"],
+                ),
                 llm(uid("a-"), blog, prompt=[{"role": "user", "text": text}]),
             ],
         }
@@ -223,8 +232,10 @@ def test_p1_import_is_redacted_by_the_target_accounts_rules(live_server):
         imported = admin.post("/api/v1/import", content=archive, headers={"content-type": "application/zip"})
         assert imported.status_code == 200, imported.text
         shop_session = admin.get(f"/api/v1/sessions/{shop}").json()
-        assert shop_session["session_name"] == "for [EMAIL]"
-        assert shop_session["activities"][0]["redactions"] == {"secret": 2, "email": 1}
+        assert shop_session["session_name"] == "for [EMAIL]" and shop_session["tags"] == ["[EMAIL]"]
+        call = shop_session["activities"][0]
+        assert (call["name"], call["tags"]) == ("answer [EMAIL]", ["for:[EMAIL]"])
+        assert call["redactions"] == {"secret": 2, "email": 3}
         assert admin.get(f"/api/v1/sessions/{blog}").json()["activities"][0]["redactions"] == {"secret": 1}
         assert admin.get("/api/v1/sessions", params={"q": "Zx9Zx9"}).json()["items"] == []
     stored = stored_text(live_server, target.account_id)

@@ -1,4 +1,5 @@
-"""Redaction of an imported archive (P1): its session names and metadata, activity errors and payloads go
+"""Redaction of an imported archive (P1): its session names, tags and metadata, activity names, tags, errors
+and payloads go
 through the ingest pipeline's redaction stage under the importing account's rules (a project's rules for
 its sessions), before anything is stored. Counts already in a payload's `redactions` are kept and added to.
 Datasets' descriptions and their items' payloads and notes are masked as the API masks them (`mask`)."""
@@ -41,20 +42,22 @@ class ImportRedaction:
                 "id": row["id"],
                 "project": self._projects.get(row.get("project_id")),
                 "session_name": row.get("session_name"),
+                "tags": row.get("tags"),
                 "metadata": row.get("metadata"),
             }
             for row in rows
         ]
         self._stage(self._account_id, records, [])
         for row, record in zip(rows, records):
-            row["session_name"], row["metadata"] = record["session_name"], record["metadata"]
+            for column in ("session_name", "tags", "metadata"):
+                row[column] = record[column]
             self._sessions[row["pk"]] = (row["id"], record["project"])
 
     def _on_activities(self, rows: list[dict]) -> None:
         self._activities.update((row["pk"], row["session_pk"]) for row in rows)
-        records = self._run([(row["session_pk"], {}, row.get("error")) for row in rows])
+        records = self._run([(row["session_pk"], {}, row) for row in rows])
         for row, record in zip(rows, records):
-            row["error"] = record["error"]
+            row["error"], row["name"], row["tags"] = record["error"], record["name"], record["tags"]
             if "redactions" in record["body"]:
                 self._error_counts[row["pk"]] = Counter(record["body"]["redactions"])
 
@@ -64,7 +67,7 @@ class ImportRedaction:
             (self._activities.get(row["activity_pk"]), {k: v for k, v in row["body"].items() if k != "redactions"})
             for row in rows
         ]
-        records = self._run([(session_pk, body, None) for session_pk, body in payloads])
+        records = self._run([(session_pk, body, {}) for session_pk, body in payloads])
         for row, record in zip(rows, records):
             counts = _counts(row["body"].get("redactions")) + _counts(record["body"].pop("redactions", None))
             counts += self._error_counts.pop(row["activity_pk"], Counter())
@@ -83,13 +86,15 @@ class ImportRedaction:
                 if row.get(column) is not None:
                     row[column] = self._mask(self._account_id, project, row[column])
 
-    def _run(self, items: list[tuple[int | None, dict, str | None]]) -> list[dict]:
-        """Activity records of `(archive session pk, body, error)` through the stage, with their sessions."""
+    def _run(self, items: list[tuple[int | None, dict, dict]]) -> list[dict]:
+        """Activity records of `(archive session pk, body, activity row)` through the stage, with their
+        sessions: the row's name, tags and error go along (an empty row: the body alone)."""
         sessions, records = {}, []
-        for session_pk, body, error in items:
+        for session_pk, body, row in items:
             session_id, project = self._sessions.get(session_pk, (f"(archive session {session_pk})", None))
             sessions[session_id] = {"id": session_id, "project": project}
-            records.append({"session_id": session_id, "body": body, "error": error})
+            light = {column: row.get(column) for column in ("name", "tags", "error")}
+            records.append({"session_id": session_id, "body": body, **light})
         self._stage(self._account_id, list(sessions.values()), records)
         return records
 
