@@ -8,13 +8,19 @@ tool's result is answered with a call of the first tool, `{"query": <last user m
 chat stream: the call's id and name, then its arguments in two pieces; in a Responses stream: its arguments
 in one piece), or, when that message contains "NARRATE", the text "Let me look that up." before the call.
 `FakeOpenAI(first_token_delay=s)` waits `s` seconds after a chat stream's first chunk (the role only) before
-the content. Token counts are word counts. A request whose last message contains "FAIL" gets a 400 error as
+the content. `POST /v1/embeddings` answers a vector per input (a text, a list of texts, or token ids) of
+`dimensions` numbers (8 unless asked), the same for the same input, as floats or, with
+`"encoding_format": "base64"`, as base64 of 4-byte floats. Token counts are word counts (for token ids, how
+many there are). A request whose last message, or one of whose inputs, contains "FAIL" gets a 400 error as
 OpenAI sends it. `requests` keeps every request body.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -24,6 +30,8 @@ from typing import Any
 import pytest
 
 NARRATION = "Let me look that up."
+DIMENSIONS = 8
+_REFUSAL = {"error": {"message": "invalid request (fake)", "type": "invalid_request_error", "code": "fake"}}
 
 
 def _text(content: Any) -> str:
@@ -46,6 +54,19 @@ def _item_text(item: dict[str, Any]) -> str:
 
 def _words(text: str) -> int:
     return len(text.split())
+
+
+def _embedding_inputs(source: Any) -> list[Any]:
+    """An embeddings request's inputs: each text, or each list of token ids."""
+    if isinstance(source, str) or (isinstance(source, list) and source and isinstance(source[0], int)):
+        return [source]
+    return list(source or [])
+
+
+def _vector(item: Any, dimensions: int) -> list[float]:
+    """Numbers between -0.5 and 0.5 made from the input's hash: the same input always has the same vector."""
+    digest = hashlib.sha256(json.dumps(item).encode()).digest()
+    return [digest[index % len(digest)] / 256 - 0.5 for index in range(dimensions)]
 
 
 class FakeOpenAI:
@@ -87,6 +108,8 @@ class FakeOpenAI:
     # answers ---------------------------------------------------------------------------------------
 
     def answer(self, handler: BaseHTTPRequestHandler, path: str, body: dict[str, Any]) -> None:
+        if path.endswith("/embeddings"):
+            return self._embeddings(handler, body)
         if path.endswith("/chat/completions"):
             prompt = " ".join(_text(message.get("content")) for message in body.get("messages", []))
             last = _text((body.get("messages") or [{}])[-1].get("content"))
@@ -97,11 +120,7 @@ class FakeOpenAI:
         else:
             return self._json(handler, 404, {"error": {"message": "not found"}})
         if "FAIL" in last:
-            return self._json(
-                handler,
-                400,
-                {"error": {"message": "invalid request (fake)", "type": "invalid_request_error", "code": "fake"}},
-            )
+            return self._json(handler, 400, _REFUSAL)
         reply = f"Echo: {last}"
         usage = (_words(prompt), _words(reply))
         text = NARRATION if "NARRATE" in last else None
@@ -139,6 +158,18 @@ class FakeOpenAI:
         if body.get("stream"):
             return self._sse(handler, self._response_events(body, reply, usage))
         return self._json(handler, 200, self._response(body, reply, usage))
+
+    def _embeddings(self, handler: BaseHTTPRequestHandler, body: dict[str, Any]) -> None:
+        inputs = _embedding_inputs(body.get("input"))
+        if any("FAIL" in item for item in inputs if isinstance(item, str)):
+            return self._json(handler, 400, _REFUSAL)
+        vectors = [_vector(item, body.get("dimensions") or DIMENSIONS) for item in inputs]
+        if body.get("encoding_format") == "base64":
+            vectors = [base64.b64encode(struct.pack(f"<{len(v)}f", *v)).decode() for v in vectors]
+        tokens = sum(_words(item) if isinstance(item, str) else len(item) for item in inputs)
+        data = [{"object": "embedding", "index": index, "embedding": vector} for index, vector in enumerate(vectors)]
+        usage = {"prompt_tokens": tokens, "total_tokens": tokens}
+        return self._json(handler, 200, {"object": "list", "data": data, "model": body.get("model"), "usage": usage})
 
     def _chat(self, body: dict[str, Any], reply: str, usage: tuple[int, int]) -> dict[str, Any]:
         return {

@@ -1,17 +1,21 @@
-"""OpenAI Python client: `instrument_openai(client)` records its calls as `llm-prompt` activities.
+"""OpenAI Python client: `instrument_openai(client)` records its calls as `llm-prompt` activities, and its
+embeddings calls as `embedding` activities.
 
     client = instrument_openai(OpenAI())          # or AsyncOpenAI(); `wrap` is the same function
 
-Only that client object is changed (its `chat.completions.create` and `responses.create`); nothing is
-patched on import or globally. Each call records the model it asked for (the model the provider answered
-with goes to `metadata.response_model`), the settings it was called with (`stream: true` for a stream),
-the messages (as [{role, text}] with their other fields, such as `tool_calls` and `tool_call_id`, and their
-content parts that are not text, such as images, kept; the Responses API's items without a role too), the
-output text and tool calls (`sdk._shapes.reply_fields`: a reply that only calls tools is its calls as JSON,
-[{id, name, arguments}], as the OTLP mapping shows them; one with text as well keeps them in
-`outputs.tool_calls`), token usage and errors; a stream (`stream=True`) is recorded as it is read, with the
-time to its first token (text or a tool call) and, when the server sends it, its usage. The call, its
-result and its exceptions are the client's own, untouched.
+Only that client object is changed (its `chat.completions.create`, `responses.create` and
+`embeddings.create`); nothing is patched on import or globally. Each call records the model it asked for
+(the model the provider answered with goes to `metadata.response_model`), the settings it was called with
+(`stream: true` for a stream), the messages (as [{role, text}] with their other fields, such as `tool_calls`
+and `tool_call_id`, and their content parts that are not text, such as images, kept; the Responses API's
+items without a role too), the output text and tool calls (`sdk._shapes.reply_fields`: a reply that only
+calls tools is its calls as JSON, [{id, name, arguments}], as the OTLP mapping shows them; one with text as
+well keeps them in `outputs.tool_calls`), token usage and errors; a stream (`stream=True`) is recorded as it
+is read, with the time to its first token (text or a tool call) and, when the server sends it, its usage. An
+embeddings call records its input (a text, or a list of texts; token ids are no text and are recorded as
+""), its settings (`dimensions`, `encoding_format`...), its usage, and how many vectors of how many
+dimensions came back (`outputs`), never the vectors. The call, its result and its exceptions are the
+client's own, untouched.
 """
 
 from __future__ import annotations
@@ -78,7 +82,18 @@ class _ToolCalls:
         return [self.calls[index] for index in sorted(self.calls)]
 
 
-class _Chat:
+class _Generation:
+    """An API whose calls are LLM calls (`llm-prompt`): its `result` gives the reply's text, tool calls, usage
+    and model."""
+
+    activity_type = "llm-prompt"
+
+    @classmethod
+    def finish(cls, span: Span, response: Any) -> None:
+        _finish(span, *cls.result(response))
+
+
+class _Chat(_Generation):
     """`chat.completions.create`."""
 
     name = "openai.chat.completions"
@@ -118,7 +133,7 @@ class _Chat:
         )
 
 
-class _Responses:
+class _Responses(_Generation):
     """`responses.create`."""
 
     name = "openai.responses"
@@ -167,8 +182,42 @@ class _Responses:
         return []
 
 
+class _Embeddings:
+    """`embeddings.create`: an `embedding` activity."""
+
+    name = "openai.embeddings"
+    activity_type = "embedding"
+
+    @staticmethod
+    def prompt(kwargs: dict[str, Any]) -> str | list[str]:
+        """The text, or the list of texts, embedded; "" for token ids (or an input that is no list, such as a
+        generator, which reading would use up)."""
+        source = kwargs.get("input")
+        if isinstance(source, str):
+            return source
+        texts = list(source) if isinstance(source, list | tuple) else []
+        return texts if texts and all(isinstance(text, str) for text in texts) else ""
+
+    @staticmethod
+    def finish(span: Span, response: Any) -> None:
+        vectors = getattr(response, "data", None) or []
+        dimensions = _dimensions(getattr(vectors[0], "embedding", None)) if vectors else None
+        outputs = {"vectors": len(vectors), **({"dimensions": dimensions} if dimensions is not None else {})}
+        span.set(outputs=outputs, usage=_usage(getattr(response, "usage", None)))
+        _end(span, getattr(response, "model", None))
+
+
+def _dimensions(vector: Any) -> int | None:
+    """The length of a vector: a list of floats, or base64 of 4-byte floats (`encoding_format="base64"`)."""
+    if isinstance(vector, list):
+        return len(vector)
+    if isinstance(vector, str):
+        return (len(vector) * 3 // 4 - vector[-2:].count("=")) // 4
+    return None
+
+
 def _start(api: Any, kwargs: dict[str, Any]) -> Span | None:
-    span = Span.start(api.name, "llm-prompt")
+    span = Span.start(api.name, api.activity_type)
     if not span.recording:
         return None
     scrubber = span.pipeline.scrubber
@@ -191,6 +240,11 @@ def _finish(span: Span, text: str | None, calls: list[dict[str, Any]], usage: An
         outputs=scrubber.copy(reply.get("outputs")),
         usage=_usage(usage),
     )
+    _end(span, model)
+
+
+def _end(span: Span, model: str | None) -> None:
+    """End a call that succeeded; the model the provider answered with goes to `metadata.response_model`."""
     if model:  # the model stays the one asked for, whether the call succeeds or fails
         span.set_metadata(response_model=str(model)[:200])
     span.end()
@@ -309,7 +363,7 @@ class AsyncRecordedStream:
 def _recorded(span: Span, api: Any, result: Any, streaming: bool, is_async: bool) -> Any:
     if streaming:
         return (AsyncRecordedStream if is_async else RecordedStream)(result, _StreamRecorder(span, api))
-    _finish(span, *api.result(result))
+    api.finish(span, result)
     return result
 
 
@@ -358,14 +412,16 @@ def _wrap(create: Any, api: Any) -> Any:
 
 
 def instrument_openai(client: Any) -> Any:
-    """Record every `chat.completions.create` and `responses.create` call of this (Async)OpenAI client."""
+    """Record every `chat.completions.create`, `responses.create` and `embeddings.create` call of this
+    (Async)OpenAI client."""
     if getattr(client, "_promptwatch_instrumented", False):
         return client
     completions = client.chat.completions
     completions.create = _wrap(completions.create, _Chat)
-    responses = getattr(client, "responses", None)
-    if responses is not None:
-        responses.create = _wrap(responses.create, _Responses)
+    for name, api in (("responses", _Responses), ("embeddings", _Embeddings)):
+        resource = getattr(client, name, None)
+        if resource is not None:
+            resource.create = _wrap(resource.create, api)
     client._promptwatch_instrumented = True
     return client
 

@@ -29,6 +29,7 @@ ACTIVITY_TYPES = (
     "retrieved-docs",
     "llm-prompt",
     "parallel-prompt",
+    "embedding",
     "log",
     "span",
 )
@@ -40,6 +41,7 @@ ActivityType = Literal[
     "retrieved-docs",
     "llm-prompt",
     "parallel-prompt",
+    "embedding",
     "log",
     "span",
 ]

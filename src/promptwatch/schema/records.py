@@ -4,7 +4,8 @@ a string no number, a number no time: `Moment`). A chat message and a document k
 beyond those named (`ChatMessage`, `DocumentSnippet`).
 
 One `ActivityIn` carries the fields of every activity type; `check_type_fields` says which ones a type
-needs, so the store can keep one activity table with the light columns and one body for the rest. An
+needs, so the store can keep one activity table with the light columns and one body for the rest. A `prompt`
+is a text or, as a list, what its type takes: an LLM call's chat messages, an embedding's texts. An
 `end_time` before the `start_time`, an activity that names itself as its parent, a `total_tokens` below the
 prompt and completion tokens, and more `scores` than `documents` are refused, the error naming the field
 (longer parent cycles are shown cut, see `server.store.session_detail`).
@@ -54,6 +55,7 @@ _REQUIRED_BY_TYPE: dict[str, tuple[str, ...]] = {
     "retrieved-docs": ("documents",),
     "llm-prompt": ("prompt",),
     "parallel-prompt": ("prompts",),
+    "embedding": ("prompt",),
 }
 
 
@@ -66,12 +68,19 @@ def _not_before_start(end_time: datetime | None, info: ValidationInfo) -> dateti
 
 
 _MESSAGES = TypeAdapter(list[ChatMessage])
+_TEXTS = TypeAdapter(list[str])
 
 
-def _text_or_messages(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-    """A prompt's messages are checked as messages alone, so that an error names the message's field
-    (`prompt.0.content`) rather than each shape the prompt could have had."""
-    return _MESSAGES.validate_python(value) if isinstance(value, list) else handler(value)
+def _prompt_of_its_type(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+    """A prompt's list is checked as the list its activity type takes, an embedding's texts or else chat
+    messages, so that an error names the item's field (`prompt.0.content`, `prompt.1`) rather than each shape
+    the prompt could have had. Checked without its activity (`info.data` is None), a list of strings is texts."""
+    if not isinstance(value, list):
+        return handler(value)
+    activity_type = (info.data or {}).get("activity_type")
+    if activity_type == "embedding" or (info.data is None and all(isinstance(item, str) for item in value)):
+        return _TEXTS.validate_python(value)
+    return _MESSAGES.validate_python(value)
 
 
 class SessionIn(BaseModel):
@@ -145,8 +154,9 @@ class ActivityIn(BaseModel):
     input_data: JsonObject | None = None
     output: str | None = None
     output_data: JsonObject | None = None
-    # llm-prompt
-    prompt: Annotated[str | list[ChatMessage] | None, WrapValidator(_text_or_messages), JsonDepth] = None
+    # llm-prompt; embedding: model, provider, prompt (a text or a list of texts), settings, usage, and outputs
+    # {"vectors", "dimensions"}
+    prompt: Annotated[str | list[ChatMessage] | list[str] | None, WrapValidator(_prompt_of_its_type), JsonDepth] = None
     prompt_template: JsonObject | None = None
     prompt_input_values: JsonObject | None = None
     caption: str | None = None

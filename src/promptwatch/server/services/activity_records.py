@@ -1,11 +1,13 @@
-"""Turning an activity (a dict from any entry point) into the store's record: light columns, body,
-tokens and cost fixed at ingest with the price version used."""
+"""Turning an activity (a dict from any entry point) into the store's record: light columns, body, and for
+the calls a provider bills (LLM calls and embeddings, `USAGE_TYPES`) tokens and cost fixed at ingest with the
+price version used. An embedding has prompt tokens only."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
+from ..store.ingest_writer import USAGE_TYPES
 from .pricing import PriceBook, PriceOverride
 from .token_counting import count_message_tokens, count_tokens
 
@@ -59,7 +61,7 @@ def build_activity_record(data: dict, pricebook: PriceBook, overrides: Sequence[
         "tokens_counted": False,
         "body": body,
     }
-    if activity_type == "llm-prompt":
+    if activity_type in USAGE_TYPES:
         _fill_tokens_and_cost(record, data, pricebook, overrides)
     return record
 
@@ -67,7 +69,7 @@ def build_activity_record(data: dict, pricebook: PriceBook, overrides: Sequence[
 def _fill_tokens_and_cost(record: dict, data: dict, pricebook: PriceBook, overrides) -> None:
     usage = data.get("usage") or {}
     prompt_tokens, completion_tokens = usage.get("prompt_tokens"), usage.get("completion_tokens")
-    rejected = record.get("error") and not data.get("generated")  # a provider does not bill a call it refused
+    rejected = record.get("error") and not _answer(data)  # a provider does not bill a call it refused
     counted = record["end_time"] is not None and not rejected
     if prompt_tokens is None and completion_tokens is None and counted:
         prompt_tokens, completion_tokens = _tokens_of_text(data, record["model"])
@@ -105,9 +107,18 @@ def _fill_saved_cost(record: dict, data: dict, namespace: str, pricebook: PriceB
     record.update(saved_cost=saved.cost, price_version=saved.price_version)
 
 
-def _tokens_of_text(data: dict, model: str | None) -> tuple[int, int]:
-    """(prompt, completion) tokens counted from the call's prompt (text or chat messages) and generated text."""
+def _answer(data: dict) -> object:
+    """What the provider answered: an LLM call's generated text, an embedding's vectors (`outputs`)."""
+    return data.get("outputs") if data["activity_type"] == "embedding" else data.get("generated")
+
+
+def _tokens_of_text(data: dict, model: str | None) -> tuple[int, int | None]:
+    """(prompt, completion) tokens counted from the call's prompt (text or chat messages) and generated text;
+    an embedding's from its text or texts, and no completion."""
     prompt = data.get("prompt")
+    if data["activity_type"] == "embedding":
+        texts = prompt if isinstance(prompt, list) else [prompt]
+        return sum(count_tokens(text, model) for text in texts if isinstance(text, str)), None
     if isinstance(prompt, list):
         prompt_tokens = count_message_tokens([m for m in prompt if isinstance(m, dict)], model)
     else:

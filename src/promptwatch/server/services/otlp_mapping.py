@@ -22,16 +22,26 @@ MAX_LIST_ITEMS = 128
 _MAX_DEPTH = 8
 _MAX_TOKENS = 2**31 - 1  # the store's token columns are 32-bit
 
-_CHAIN, _LLM, _TOOL = "chain-sequence", "llm-prompt", "action"
-_OI_KINDS = {"LLM": _LLM, "TOOL": _TOOL, "RETRIEVER": "retrieved-docs", "CHAIN": _CHAIN, "AGENT": _CHAIN}
+_CHAIN, _LLM, _TOOL, _EMBEDDING = "chain-sequence", "llm-prompt", "action", "embedding"
+_OI_KINDS = {
+    "LLM": _LLM,
+    "EMBEDDING": _EMBEDDING,
+    "TOOL": _TOOL,
+    "RETRIEVER": "retrieved-docs",
+    "CHAIN": _CHAIN,
+    "AGENT": _CHAIN,
+}
 _GENAI_OPERATIONS = {
     "chat": _LLM,
     "text_completion": _LLM,
     "generate_content": _LLM,
+    "embeddings": _EMBEDDING,
     "execute_tool": _TOOL,
     "invoke_agent": _CHAIN,
 }
 _TRACELOOP_KINDS = {"workflow": _CHAIN, "task": _CHAIN, "agent": _CHAIN, "tool": _TOOL}
+_TRACELOOP_REQUESTS = {"chat": _LLM, "completion": _LLM, "embedding": _EMBEDDING}
+_PROVIDER_KEYS = ("llm.provider", "llm.system", "gen_ai.provider.name", "gen_ai.system")
 _GENAI_SETTINGS = ("temperature", "max_tokens", "top_p", "top_k", "frequency_penalty", "presence_penalty", "seed")
 _GENAI_SETTINGS += ("stop_sequences",)
 _KIND_KEYS = ("openinference.span.kind", "gen_ai.operation.name", "traceloop.span.kind", "llm.request.type")
@@ -109,6 +119,12 @@ class SpanAttributes:
         self.consume(*found)
         return indexed({k: self._values[k] for k in found}, prefix)
 
+    def count_indexed(self, prefix: str) -> int:
+        """How many items OpenInference flattened under `prefix` (`prefix.N.…`), also past what `indexed` keeps."""
+        head = prefix + "."
+        indexes = {k.removeprefix(head).partition(".")[0] for k in self._values if k.startswith(head)}
+        return sum(index.isdigit() for index in indexes)
+
     def rest(self) -> dict[str, Any] | None:
         unused = [(k, v) for k, v in self._values.items() if k not in self._used]
         return {k: bounded(v) for k, v in unused[:MAX_ATTRIBUTES]} or None
@@ -173,7 +189,7 @@ def activity_type_of(attributes: dict[str, Any]) -> str:
         return _GENAI_OPERATIONS.get(str(operation), "span")
     if (kind := attributes.get("traceloop.span.kind")) is not None:
         return _TRACELOOP_KINDS.get(str(kind), "span")
-    return _LLM if attributes.get("llm.request.type") in ("chat", "completion") else "span"
+    return _TRACELOOP_REQUESTS.get(str(attributes.get("llm.request.type")), "span")
 
 
 def convention_fields(activity_type: str, attrs: SpanAttributes, events: tuple[OtlpEvent, ...]) -> dict[str, Any]:
@@ -182,6 +198,8 @@ def convention_fields(activity_type: str, attrs: SpanAttributes, events: tuple[O
         attrs.consume(*_KIND_KEYS)  # the activity type says it
     if activity_type == _LLM:
         return _llm_fields(attrs, events)
+    if activity_type == _EMBEDDING:
+        return _embedding_fields(attrs)
     if activity_type == _TOOL:
         return _action_fields(attrs)
     if activity_type == _CHAIN:
@@ -203,14 +221,13 @@ def _llm_fields(attrs: SpanAttributes, events: tuple[OtlpEvent, ...]) -> dict[st
     output_value, _ = _input_output(attrs, "output")
     model = attrs.text("llm.response.model_name", "llm.model_name", "llm.request.model_name")
     model = model or attrs.text("gen_ai.response.model", "gen_ai.request.model")
-    provider = attrs.text("llm.provider", "llm.system", "gen_ai.provider.name", "gen_ai.system")
+    provider = attrs.text(*_PROVIDER_KEYS)
     if attrs.get("openinference.span.kind") is None:  # GenAI or OpenLLMetry
         prompt, (generated, calls) = _genai_messages(attrs, events)
         settings = {k: v for k in _GENAI_SETTINGS if (v := attrs.get(f"gen_ai.request.{k}")) is not None}
     else:
         prompt, (generated, calls) = _oi_prompt(attrs), _oi_reply(attrs)
         settings = attrs.json("llm.invocation_parameters")
-    usage = {name: attrs.token_count(*keys) for name, keys in _USAGE_KEYS.items()}
     fields = {
         "prompt": prompt if prompt is not None else input_value or "",
         "generated": generated if generated is not None else output_value,
@@ -218,7 +235,7 @@ def _llm_fields(attrs: SpanAttributes, events: tuple[OtlpEvent, ...]) -> dict[st
         "model": model[:200] if model else None,
         "provider": provider[:100] if provider else None,
         "settings": settings if isinstance(settings, dict) and settings else None,
-        "usage": {k: v for k, v in usage.items() if v is not None and 0 <= v <= _MAX_TOKENS} or None,
+        "usage": _usage(attrs, *_USAGE_KEYS),
     }
     template = attrs.text("llm.prompt_template.template")
     if template is not None:
@@ -231,6 +248,56 @@ def _llm_fields(attrs: SpanAttributes, events: tuple[OtlpEvent, ...]) -> dict[st
         variables = attrs.json("llm.prompt_template.variables")
         fields["prompt_input_values"] = variables if isinstance(variables, dict) else None
     return fields
+
+
+def _usage(attrs: SpanAttributes, *names: str) -> dict[str, int] | None:
+    """The token counts `names` (of `_USAGE_KEYS`) that the span holds and the store takes."""
+    usage = {name: attrs.token_count(*_USAGE_KEYS[name]) for name in names}
+    return {k: v for k, v in usage.items() if v is not None and 0 <= v <= _MAX_TOKENS} or None
+
+
+def _embedding_fields(attrs: SpanAttributes) -> dict[str, Any]:
+    """An embedding call: model, provider, its input texts, settings, prompt tokens and, in `outputs`, how many
+    vectors of how many dimensions it returned; the vectors themselves (and `output.value`, which holds them)
+    are not kept."""
+    items = attrs.indexed("embedding.embeddings")
+    vectors = [v for item in items if isinstance(v := parse_json(item.get("embedding.vector")), list)]
+    attrs.consume("output.value", "output.mime_type")
+    model = attrs.text("embedding.model_name", "llm.model_name", "gen_ai.response.model", "gen_ai.request.model")
+    provider = attrs.text(*_PROVIDER_KEYS)
+    settings = attrs.json("embedding.invocation_parameters", "llm.invocation_parameters")
+    if not isinstance(settings, dict):
+        found = {
+            "dimensions": attrs.get("gen_ai.embeddings.dimension.count"),
+            "encoding_formats": attrs.get("gen_ai.request.encoding_formats"),
+        }
+        settings = {k: v for k, v in found.items() if v is not None}
+    count = attrs.count_indexed("embedding.embeddings")
+    return {
+        "prompt": _embedding_input(attrs, items),
+        "model": model[:200] if model else None,
+        "provider": provider[:100] if provider else None,
+        "settings": settings or None,
+        "usage": _usage(attrs, "prompt_tokens", "total_tokens"),
+        "outputs": {"vectors": count, "dimensions": len(vectors[0])} if vectors else None,
+    }
+
+
+def _embedding_input(attrs: SpanAttributes, items: list[dict[str, Any]]) -> str | list[str]:
+    """The texts embedded: OpenInference's `embedding.embeddings.N.embedding.text`, OpenLLMetry's
+    `gen_ai.prompt.N.content`, else `input.value` (parsed when its mime type says JSON; of the request as JSON,
+    its `input`) when it is a text or a list of texts (token ids are no text: "")."""
+    value = attrs.text("input.value")
+    if "json" in (attrs.text("input.mime_type") or ""):
+        value = parse_json(value)
+    texts = [text for item in items if isinstance(text := item.get("embedding.text"), str)]
+    texts = texts or [t for item in attrs.indexed("gen_ai.prompt") if isinstance(t := item.get("content"), str)]
+    if texts:
+        return texts
+    if isinstance(value, dict):
+        value = value.get("input")
+    is_texts = isinstance(value, list) and all(isinstance(item, str) for item in value)
+    return value if isinstance(value, str) or is_texts else ""
 
 
 def _action_fields(attrs: SpanAttributes) -> dict[str, Any]:

@@ -57,6 +57,10 @@ ACTIVITY_COLUMNS = (
     "tags",
 )
 _TOTALS = ("prompt_tokens", "completion_tokens", "total_tokens", "cost")
+# the activity types that are calls a provider bills, LLM calls and embeddings: priced at ingest
+# (`services.activity_records`), counted in the hourly usage roll-ups once closed and taken out of them again
+# (`add_usage`, `llm_contributions`)
+USAGE_TYPES = ("llm-prompt", "embedding")
 
 
 def latency_bucket(milliseconds: float) -> int:
@@ -186,12 +190,12 @@ def _moves(row: dict, stored: tuple) -> bool:
 
 
 def llm_contributions(conn: Connection, where) -> list[tuple[dict, tuple]]:
-    """What the closed LLM calls matching `where` add to the roll-ups: (activity row, (session pk, project
-    id, tenant)), as `add_usage` takes them."""
+    """What the closed calls (`USAGE_TYPES`) matching `where` add to the roll-ups: (activity row, (session pk,
+    project id, tenant)), as `add_usage` takes them."""
     query = (
         select(activities, sessions.c.project_id, sessions.c.tracking_tenant)
         .join(sessions, sessions.c.pk == activities.c.session_pk)
-        .where(where, activities.c.activity_type == "llm-prompt", activities.c.end_time.is_not(None))
+        .where(where, activities.c.activity_type.in_(USAGE_TYPES), activities.c.end_time.is_not(None))
     )
     return [(dict(r), (r["session_pk"], r["project_id"], r["tracking_tenant"])) for r in conn.execute(query).mappings()]
 
@@ -516,13 +520,13 @@ _SESSION_DELTAS = (
 
 
 def add_usage(conn: Connection, account_id: int, rows: list[tuple[dict, tuple]], sign: int = 1) -> None:
-    """Add (or with sign -1, take away) closed LLM calls to the hourly roll-ups."""
-    llm = [(r, info) for r, info in rows if r["activity_type"] == "llm-prompt"]
-    if not llm:
+    """Add (or with sign -1, take away) closed calls (`USAGE_TYPES`) to the hourly roll-ups."""
+    calls = [(r, info) for r, info in rows if r["activity_type"] in USAGE_TYPES]
+    if not calls:
         return
     usage: dict[tuple, dict] = {}
     latency: dict[tuple, int] = defaultdict(int)
-    for record, (_pk, project_id, tenant) in llm:
+    for record, (_pk, project_id, tenant) in calls:
         key = usage_key(record, project_id, tenant)
         sums = usage.setdefault(key, defaultdict(float))
         sums["calls"] += sign

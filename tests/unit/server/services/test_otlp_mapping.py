@@ -23,7 +23,13 @@ from promptwatch.server.services.otlp_ingest import (
     encode_response,
     map_span,
 )
-from promptwatch.server.services.otlp_mapping import MAX_ATTRIBUTES, MAX_VALUE_CHARS, OtlpEvent, OtlpSpan
+from promptwatch.server.services.otlp_mapping import (
+    MAX_ATTRIBUTES,
+    MAX_LIST_ITEMS,
+    MAX_VALUE_CHARS,
+    OtlpEvent,
+    OtlpSpan,
+)
 
 TRACE, SPAN, PARENT = "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", "00f067aa0ba902b7"
 START = 1_767_225_600_000_000_000  # 2026-01-01T00:00:00Z
@@ -174,7 +180,7 @@ def test_openinference_chain_and_agent_are_chain_sequences(kind):
     assert a["outputs"] == {"output": "because"}
 
 
-@pytest.mark.parametrize("kind", ["EMBEDDING", "RERANKER", "GUARDRAIL", "EVALUATOR", "SOMETHING_NEW"])
+@pytest.mark.parametrize("kind", ["RERANKER", "GUARDRAIL", "EVALUATOR", "SOMETHING_NEW"])
 def test_other_openinference_kinds_are_spans_that_keep_their_attributes(kind):
     a = activity({"openinference.span.kind": kind, "embedding.model_name": "e5"})
     assert a["activity_type"] == "span"
@@ -281,7 +287,95 @@ def test_genai_execute_tool_is_an_action_and_invoke_agent_a_chain():
     assert (tool["tool_type"], tool["input"], tool["output"]) == ("get_weather", '{"city": "Oslo"}', "rainy")
     agent = activity({"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "planner"})
     assert (agent["activity_type"], agent["sequence_type"]) == ("chain-sequence", "agent")
-    assert activity({"gen_ai.operation.name": "embeddings"})["activity_type"] == "span"
+    assert activity({"gen_ai.operation.name": "create_agent"})["activity_type"] == "span"
+
+
+def embeddings(texts: list[str], dimensions: int) -> dict:
+    """OpenInference's flattened `embedding.embeddings`: each text with its vector."""
+    found = {}
+    for index, text in enumerate(texts):
+        found[f"embedding.embeddings.{index}.embedding.text"] = text
+        found[f"embedding.embeddings.{index}.embedding.vector"] = [0.25] * dimensions
+    return found
+
+
+def test_openinference_embedding_span_is_an_embedding_with_its_texts_and_no_vectors():
+    a = activity(
+        {
+            "openinference.span.kind": "EMBEDDING",
+            "embedding.model_name": "text-embedding-3-small",
+            **embeddings(["What is OTLP?", "Traces and spans", "Vectors"], 4),
+            "embedding.invocation_parameters": '{"model": "text-embedding-3-small", "dimensions": 4}',
+            "llm.token_count.prompt": 9,
+            "llm.token_count.total": 9,
+            "input.value": '{"input": ["What is OTLP?", "Traces and spans", "Vectors"]}',
+            "input.mime_type": "application/json",
+            "output.value": "[[0.25, 0.25, 0.25, 0.25]]",
+            "output.mime_type": "application/json",
+        },
+        name="CreateEmbeddings",
+    )
+    assert (a["activity_type"], a["model"], a["provider"]) == ("embedding", "text-embedding-3-small", None)
+    assert a["prompt"] == ["What is OTLP?", "Traces and spans", "Vectors"]
+    assert a["settings"] == {"model": "text-embedding-3-small", "dimensions": 4}
+    assert a["usage"] == {"prompt_tokens": 9, "total_tokens": 9}
+    assert a["outputs"] == {"vectors": 3, "dimensions": 4}
+    assert a["attributes"] is None  # neither the vectors nor the input again
+
+
+def test_an_embedding_counts_every_vector_and_keeps_the_first_texts():
+    a = activity({"openinference.span.kind": "EMBEDDING", **embeddings([f"text {i}" for i in range(300)], 2)})
+    assert a["outputs"] == {"vectors": 300, "dimensions": 2}
+    assert a["prompt"][:2] == ["text 0", "text 1"] and len(a["prompt"]) == MAX_LIST_ITEMS
+
+
+@pytest.mark.parametrize(
+    ("value", "mime_type", "prompt"),
+    [
+        ('{"input": ["red", "green"], "model": "e5"}', "application/json", ["red", "green"]),
+        ('"one text"', "application/json", "one text"),
+        ("plain text", "text/plain", "plain text"),
+        ('{"input": [[101, 2023], [102]]}', "application/json", ""),  # token ids are no text
+    ],
+)
+def test_an_embedding_without_texts_takes_its_input_value(value, mime_type, prompt):
+    a = activity({"openinference.span.kind": "EMBEDDING", "input.value": value, "input.mime_type": mime_type})
+    assert (a["activity_type"], a["prompt"], a["outputs"]) == ("embedding", prompt, None)
+
+
+def test_genai_embeddings_span_is_an_embedding_with_its_settings_and_usage():
+    a = activity(
+        {
+            "gen_ai.operation.name": "embeddings",
+            "gen_ai.provider.name": "openai",
+            "gen_ai.request.model": "text-embedding-3-large",
+            "gen_ai.usage.input_tokens": 12,
+            "gen_ai.embeddings.dimension.count": 256,
+            "gen_ai.request.encoding_formats": ["float"],
+            "server.address": "api.openai.com",
+        },
+        name="embeddings text-embedding-3-large",
+    )
+    assert (a["activity_type"], a["model"], a["provider"]) == ("embedding", "text-embedding-3-large", "openai")
+    assert a["settings"] == {"dimensions": 256, "encoding_formats": ["float"]}
+    assert a["usage"] == {"prompt_tokens": 12} and a["prompt"] == "" and a["outputs"] is None
+    assert a["attributes"] == {"server.address": "api.openai.com"}
+
+
+def test_openllmetry_embedding_request_reads_its_prompts_as_texts():
+    a = activity(
+        {
+            "llm.request.type": "embedding",
+            "gen_ai.system": "openai",
+            "gen_ai.request.model": "text-embedding-ada-002",
+            "gen_ai.prompt.0.content": "first",
+            "gen_ai.prompt.1.content": "second",
+            "gen_ai.usage.prompt_tokens": 2,
+            "llm.usage.total_tokens": 2,
+        }
+    )
+    assert (a["activity_type"], a["provider"], a["prompt"]) == ("embedding", "openai", ["first", "second"])
+    assert a["usage"] == {"prompt_tokens": 2, "total_tokens": 2}
 
 
 def test_plain_span_keeps_bounded_attributes_events_kind_and_times():

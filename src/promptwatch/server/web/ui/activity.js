@@ -1,7 +1,8 @@
 // The detail of one activity: an LLM call's prompt or chat messages (with their tool calls and their images,
 // audio and files), template and input values, output and the tool calls it made, model, settings, tokens
-// and cost; retrieved documents with scores; a tool's input and output; a chain's inputs and outputs; errors
-// first; an LLM call's replay panel (replay.js). Every customer value is rendered as text.
+// and cost; an embeddings call's texts, vectors, tokens and cost; retrieved documents with scores; a tool's
+// input and output; a chain's inputs and outputs; errors first; an LLM call's replay panel (replay.js). Every
+// customer value is rendered as text.
 import { html } from "./lib.js";
 import { count, duration, json, millis, money, when } from "./format.js";
 import { CopyButton, Facts, LongText, TextBlock } from "./widgets.js";
@@ -162,6 +163,36 @@ function LlmCall({ a, me }) {
     ${can(me, "editDatasets") && html`<${AddToDataset} key=${`ds-${a.id}`} a=${a} />`}`;
 }
 
+// the texts an embeddings call embedded, each on its own (`prompt`: a text or a list of texts)
+function EmbeddedTexts({ prompt }) {
+  const texts = Array.isArray(prompt) ? prompt : [prompt];
+  if (texts.length === 0 || (texts.length === 1 && !texts[0])) return null;
+  return html`<section class="block" aria-label="Embedded texts">
+    <header><h4>Input (${count(texts.length)} ${texts.length === 1 ? "text" : "texts"})</h4>
+      <${CopyButton} text=${texts.join("\n\n")} what="input" /></header>
+    <ol class="documents">${texts.map((text) => html`<li><${LongText} text=${text} /></li>`)}</ol>
+  </section>`;
+}
+
+// an embeddings call: model, how many vectors of how many dimensions came back (`outputs`), tokens and cost,
+// and its texts; it is not replayed
+function Embedding({ a }) {
+  const usage = a.usage || {};
+  const { vectors, dimensions } = a.outputs && typeof a.outputs === "object" ? a.outputs : {};
+  const shape = typeof dimensions === "number" ? `${count(vectors)} × ${count(dimensions)} dimensions` : count(vectors);
+  return html`
+    <${Facts} items=${[
+      ["Model", a.model],
+      ["Provider", a.provider],
+      ["Vectors", typeof vectors === "number" ? shape : null],
+      ["Tokens", `${count(usage.total_tokens ?? usage.prompt_tokens)}${usage.counted ? " (counted offline)" : ""}`],
+      ["Cost", money(a.cost)],
+      ["Price table", a.price_version],
+    ]} />
+    <${EmbeddedTexts} prompt=${a.prompt} />
+    <${TextBlock} title="Settings" text=${a.settings} />`;
+}
+
 // a document's metadata beyond the source and score shown above its text
 function extraMetadata(d, score) {
   if (!d.metadata || typeof d.metadata !== "object") return d.metadata;
@@ -211,6 +242,7 @@ function Chain({ a }) {
 
 const BODIES = {
   "llm-prompt": LlmCall,
+  embedding: Embedding,
   "retrieved-docs": Documents,
   action: Tool,
   "chain-sequence": Chain,

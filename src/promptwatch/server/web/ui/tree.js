@@ -7,6 +7,7 @@ import { preciseMs } from "./format.js";
 export const TYPE_LABELS = {
   "llm-prompt": "LLM",
   "parallel-prompt": "Parallel LLM",
+  embedding: "Embedding",
   "retrieved-docs": "Retrieval",
   action: "Tool",
   "chain-sequence": "Chain",
