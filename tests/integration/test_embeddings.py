@@ -202,3 +202,20 @@ def test_the_openai_client_records_its_embeddings_calls_with_tokens_and_cost(
     assert chained_async["prompt"] == ["async langchain text"] and chained_async["usage"]["prompt_tokens"] == 3
     assert stored["llm_calls"] == 0 and stored["total_tokens"] == 4 + 3 + 3 + 4 + 3
     assert stored["cost"] == pytest.approx((4 + 3 + 3 + 4 + 3) * PER_TOKEN)
+
+
+def test_an_embedding_stored_without_a_price_is_priced_once_its_model_has_one(live_server):
+    tenant = live_server.new_tenant("embedding-unpriced")
+    admin_key = live_server.accounts()._rt.keys.create(tenant.account_id, "admin")
+    sid = uid("s-")
+    with live_server.client(admin_key) as client:
+        call = embedding(uid("a-"), sid, model="house-embedder", usage={"prompt_tokens": 1_000_000})
+        assert client.post("/api/v1/ingest", json={"activities": [call]}).json()["rejected"] == 0
+        assert client.get("/api/v1/prices/unpriced").json()["items"] == [{"model": "house-embedder", "calls": 1}]
+        past = "2020-01-01T00:00:00Z"
+        override = {"model": "house-embedder", "input_per_mtok": 0.5, "output_per_mtok": 0, "effective_from": past}
+        assert client.post("/api/v1/prices/overrides", json=override).status_code == 201
+        priced = client.post("/api/v1/prices/unpriced/price").json()
+        assert priced == {"priced_calls": 1, "cost": 0.5, "unpriced_calls": 0}
+        assert client.get(f"/api/v1/sessions/{sid}").json()["cost"] == 0.5
+        assert client.get("/api/v1/metrics/usage").json()["totals"]["unpriced_calls"] == 0

@@ -1,9 +1,9 @@
 """Account and billing profiles, plans, monthly usage metering and invoices (P7).
 
-Only owners edit the billing profile. Usage per month: tracked LLM calls (from the hourly roll-ups),
-stored bytes (payloads as stored now) and seats (memberships). An invoice copies its bill-to address and
-usage, takes the next gapless number in the same transaction that stores it, and survives the account's
-deletion (billing law). Its PDF is rendered from the stored invoice whenever asked.
+Only owners edit the billing profile. Usage per month: tracked model calls, LLM and embeddings (from the
+hourly roll-ups), stored bytes (payloads as stored now) and seats (memberships). An invoice copies its
+bill-to address and usage, takes the next gapless number in the same transaction that stores it, and
+survives the account's deletion (billing law). Its PDF is rendered from the stored invoice whenever asked.
 """
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ def invoice_lines(plan: Plan, period: str, usage: dict) -> list[dict]:
     if extra_calls and plan.per_thousand_calls_cents:
         lines.append(
             {
-                "description": f"Tracked LLM calls above {plan.included_calls:,} ({usage['llm_calls']:,} in total)",
+                "description": f"Tracked model calls above {plan.included_calls:,} ({usage['llm_calls']:,} in total)",
                 "quantity": _ceil_div(extra_calls, 1000),
                 "unit": "1,000 calls",
                 "unit_price_cents": plan.per_thousand_calls_cents,

@@ -17,7 +17,7 @@ from sqlalchemy import Column, Connection, Table, UniqueConstraint, and_, func, 
 from .datasets import copied_from_tenant
 from .deletion import drop_empty_usage
 from .dialect import in_list, insert_for, list_value
-from .ingest_writer import add_usage, usage_key
+from .ingest_writer import USAGE_TYPES, add_usage, usage_key
 from .registry import CUSTOMER_TABLES, CustomerTable
 from .tables import metadata
 from .tables.accounts import accounts, projects
@@ -252,7 +252,7 @@ class Remapper:
         elif table is activities:
             self.left_out_ids[activities.name].add(row["id"])
             self._lost_from.add(row["session_pk"])
-            if row["activity_type"] == "llm-prompt" and row.get("end_time") is not None:
+            if row["activity_type"] in USAGE_TYPES and row.get("end_time") is not None:
                 self._lost_calls.append(row)
         elif table is datasets:
             self.left_out_ids[datasets.name].add(row["name"])

@@ -14,13 +14,13 @@ from datetime import datetime
 
 from sqlalchemy import Connection, RowMapping, bindparam, func, select, update
 
-from .ingest_writer import add_session_costs, add_usage, llm_contributions
+from .ingest_writer import USAGE_TYPES, add_session_costs, add_usage, llm_contributions
 from .tables.activities import activities
 from .tables.sessions import sessions
 from .tables.usage import usage_hourly
 
 _UNPRICED = (
-    activities.c.activity_type == "llm-prompt",
+    activities.c.activity_type.in_(USAGE_TYPES),
     activities.c.end_time.is_not(None),
     activities.c.cost.is_(None),
     activities.c.total_tokens.is_not(None),

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Table, and_, select
 
+from .ingest_writer import USAGE_TYPES
 from .tables.accounts import projects
 from .tables.activities import activities
 from .tables.usage import latency_hourly, usage_hourly
@@ -15,7 +16,7 @@ from .tables.usage import latency_hourly, usage_hourly
 # an LLM call with no cost because its model has no price: closed, with tokens (a call the provider refused has
 # none, and costs nothing), and no cost
 UNPRICED_CALL = and_(
-    activities.c.activity_type == "llm-prompt",
+    activities.c.activity_type.in_(USAGE_TYPES),
     activities.c.end_time.is_not(None),
     activities.c.total_tokens.is_not(None),
     activities.c.cost.is_(None),

@@ -82,7 +82,7 @@ function Cards({ totals }) {
   const cards = [
     ["cost", "Cost", usageCost(totals), totals.cost],
     ["saved", "Saved by the cache", `${money(totals.saved_cost)} (${count(totals.cache_hits)} hits)`, totals.saved_cost],
-    ["calls", "LLM calls", count(totals.calls), totals.calls],
+    ["calls", "Model calls", count(totals.calls), totals.calls],
     ["tokens", "Tokens", count(totals.total_tokens), totals.total_tokens],
     ["errors", "Errors", count(totals.errors) + rate, totals.errors],
     ["p50", "Latency p50", millis(totals.latency_p50_ms), totals.latency_p50_ms],
