@@ -10,7 +10,7 @@ from rich.console import Console
 
 from .options import AccountId, DataDir, load_settings, open_runtime
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # a long line stays one line, for grep and logs
 
 
 def _progress(label: str):

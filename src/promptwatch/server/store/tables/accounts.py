@@ -31,6 +31,7 @@ users = Table(
     Column("instance_role", String(20), nullable=True),  # operator | staff | NULL
     Column("disabled", Boolean, nullable=False, default=False),
     created_at(),
+    sqlite_autoincrement=True,  # the audit log names people `user:<id>`: an erased person's id is never reused
 )
 
 memberships = Table(
@@ -51,4 +52,5 @@ projects = Table(
     Column("name", String(256), nullable=False),
     created_at(),
     UniqueConstraint("account_id", "name"),
+    sqlite_autoincrement=True,  # receipts and the deletion ledger name projects by id: a deleted one's is not reused
 )

@@ -35,4 +35,5 @@ invitations = Table(
     Column("accepted_by", SurrogateKey, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
     Column("revoked_at", UtcDateTime(), nullable=True),
     Index("ix_invitations_account", "account_id", "created_at"),
+    sqlite_autoincrement=True,  # the audit log names them `invitation:<id>`: a deleted one's id is never reused
 )

@@ -26,4 +26,5 @@ share_links = Table(
     Column("views", Integer, nullable=False, default=0),
     Column("last_viewed_at", UtcDateTime(), nullable=True),
     Index("ix_share_links_account", "account_id", "created_at"),
+    sqlite_autoincrement=True,  # the audit log and the deletion ledger name links by id: a deleted one's is not reused
 )

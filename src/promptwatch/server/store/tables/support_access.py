@@ -25,6 +25,7 @@ support_grants = Table(
     Column("revoked_at", UtcDateTime(), nullable=True),
     Column("revoked_by", SurrogateKey, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
     Index("ix_support_grants_account_expires", "account_id", "expires_at"),
+    sqlite_autoincrement=True,  # named `grant:<id>` in audit entries and by id in the ledger: ids are never reused
 )
 
 audit_log = Table(
