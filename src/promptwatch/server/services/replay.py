@@ -55,10 +55,12 @@ def check_provider_url(url: str, allow_private: bool) -> None:
 
 
 def _messages_of(prompt) -> list[dict]:
+    """The messages to send: a recorded item without a role that is no message (a Responses API `reasoning`
+    or `web_search_call` item, say) is the provider's own and is left out."""
     if isinstance(prompt, list):
         out = []
         for message in prompt:
-            if isinstance(message, dict):
+            if isinstance(message, dict) and (message.get("role") or message.get("type") in (None, "message")):
                 role = _ROLES.get(str(message.get("role") or "user").lower(), "user")
                 out.append({"role": role, "content": _content_of(message)})
         return out
@@ -247,6 +249,9 @@ def build_request(recorded: dict, edits: ReplayCreate, default_model: str | None
         messages = _refilled(recorded, edits)
     else:
         messages = _messages_of(recorded.get("prompt"))
+    if not any(_text_of(m).strip() or isinstance(m["content"], list) for m in messages):
+        field = "messages" if edits.messages is not None else "prompt"
+        raise InvalidInput("there is nothing to send: every message is empty", field=field)
     settings = {}
     recorded_settings = recorded.get("settings") if isinstance(recorded.get("settings"), dict) else {}
     invocation = (recorded.get("metadata") or {}).get("invocation_params") if recorded.get("metadata") else None

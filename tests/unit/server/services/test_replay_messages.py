@@ -88,3 +88,20 @@ def test_a_literal_message_of_a_chat_template_is_sent_as_written():
         {"role": "system", "content": 'Answer in JSON: {"city": ...}'},
         {"role": "user", "content": "Prague"},
     ]
+
+
+def test_items_without_a_role_that_are_no_messages_are_left_out():
+    recorded = {
+        "model": "gpt-4o-mini",
+        "prompt": [
+            {"role": "user", "text": "What is 2 + 2?"},
+            {"type": "reasoning", "encrypted_content": "gAAAA", "summary": []},
+            {"type": "message", "text": "4"},
+        ],
+    }
+    assert messages(recorded) == [{"role": "user", "content": "What is 2 + 2?"}, {"role": "user", "content": "4"}]
+
+
+@pytest.mark.parametrize("edited", [[], [{"role": "user"}], [{"role": "user", "text": "  "}]])
+def test_nothing_to_send_is_refused_naming_messages(edited):
+    assert refusal(messages=edited).extra == {"field": "messages"}
