@@ -19,6 +19,7 @@ from promptwatch.server.store.session_queries import SORTS, SessionFilter
 from promptwatch.server.store.tables.activities import activities
 from promptwatch.server.store.tables.sessions import sessions
 from tests.support.databases import fresh_database
+from tests.unit.server.store.test_session_list_plans import twenty_sessions
 
 NOW = datetime(2026, 11, 29, tzinfo=timezone.utc)
 OTHER_FILTERS = {
@@ -52,23 +53,7 @@ def _stored(backend: str, tmp_path_factory):
         with engine.begin() as conn:
             account = create_account(conn, "acme", NOW)
             project = ensure_project(conn, account, "p1", NOW)
-            pks = conn.execute(
-                sessions.insert().returning(sessions.c.pk),
-                [
-                    {
-                        "account_id": account,
-                        "id": f"s{i}",
-                        "project_id": project,
-                        "tracking_tenant": "acme",
-                        "start_time": NOW - timedelta(minutes=i),
-                        "cost": i % 3 / 10,
-                        "total_tokens": i % 3 * 100,
-                        "source": "native",
-                        "updated_at": NOW,
-                    }
-                    for i in range(20)
-                ],
-            ).scalars()
+            pks = conn.execute(sessions.insert().returning(sessions.c.pk), twenty_sessions(account, project)).scalars()
             conn.execute(
                 activities.insert(),
                 [

@@ -52,25 +52,27 @@ def _stored(backend: str, tmp_path_factory):
         with engine.begin() as conn:
             account = create_account(conn, "acme", NOW)
             project = ensure_project(conn, account, "p1", NOW)
-            conn.execute(
-                sessions.insert(),
-                [
-                    {
-                        "account_id": account,
-                        "id": f"s{i}",
-                        "project_id": project,
-                        "tracking_tenant": "acme",
-                        "start_time": NOW - timedelta(minutes=i),
-                        "cost": i % 3 / 10,
-                        "total_tokens": i % 3 * 100,
-                        "source": "native",
-                        "updated_at": NOW,
-                    }
-                    for i in range(20)
-                ],
-            )
+            conn.execute(sessions.insert(), twenty_sessions(account, project))
         yield engine, account, project
         engine.dispose()
+
+
+def twenty_sessions(account: int, project: int) -> list[dict]:
+    """Sessions of one project and tenant, a minute apart, with three costs and token counts among them."""
+    return [
+        {
+            "account_id": account,
+            "id": f"s{i}",
+            "project_id": project,
+            "tracking_tenant": "acme",
+            "start_time": NOW - timedelta(minutes=i),
+            "cost": i % 3 / 10,
+            "total_tokens": i % 3 * 100,
+            "source": "native",
+            "updated_at": NOW,
+        }
+        for i in range(20)
+    ]
 
 
 def _where(filtered: str, project: int, q: str | None = None) -> SessionFilter:
