@@ -195,12 +195,19 @@ def test_p1_the_published_client_and_otlp_mask_the_same_fields(live_server):
 def test_p1_a_custom_pattern_masks_keys_but_never_the_field_names_of_an_activity(live_server):
     tenant = live_server.new_tenant("field-names")
     with live_server.client(owner_token(live_server, tenant)) as owner:
-        custom = [{"name": "word", "pattern": "role|text|prompt"}]
+        custom = [{"name": "word", "pattern": "role|text|prompt|token|cache"}]
         assert owner.put("/api/v1/redaction", json={"custom": custom}).status_code == 200
     sid = uid("s-")
-    call = llm(uid("a-"), sid, prompt=[{"role": "user", "text": "the role"}], metadata={"my text": 1, "role": 2})
+    call = llm(
+        uid("a-"),
+        sid,
+        prompt=[{"role": "user", "text": "the role"}],
+        metadata={"my text": 1, "role": 2, "cache": {"hit": False}},
+        settings={"max_tokens": 20},
+    )
     with live_server.client(tenant.api_key) as client:
         assert client.post("/api/v1/ingest", json={"activities": [call]}).json()["stored"] == 1
         (stored,) = client.get(f"/api/v1/sessions/{sid}").json()["activities"]
     assert stored["prompt"] == [{"role": "user", "text": "the [WORD]"}]
-    assert stored["metadata"] == {"my [WORD]": 1, "role": 2}
+    assert stored["metadata"] == {"my [WORD]": 1, "role": 2, "cache": {"hit": False}}
+    assert stored["settings"] == {"max_tokens": 20}  # what a replay sends

@@ -20,6 +20,7 @@ import time
 from collections import Counter
 
 from promptwatch.schema.common import MAX_JSON_DEPTH, TOO_DEEP, ChatMessage, DocumentSnippet
+from promptwatch.schema.prompt_loop import ReplaySettings
 from promptwatch.schema.records import ActivityIn
 
 from ..errors import InvalidInput
@@ -54,8 +55,18 @@ DROP_KEYS = frozenset(
     }
 )
 DROPPED = "[DROPPED]"
-# the names of the fields of an activity, a chat message and a document: never masked as keys
-FIELD_NAMES = frozenset(ActivityIn.model_fields) | set(ChatMessage.model_fields) | set(DocumentSnippet.model_fields)
+# keys never masked: the names of the fields of an activity, a chat message and a document, the settings a
+# replay sends, and the keys of the shapes the server reads inside them (content parts, tool calls, the SDK's
+# cache mark, OpenTelemetry's events, LangChain's invocation parameters)
+FIELD_NAMES = (
+    frozenset(ActivityIn.model_fields)
+    | set(ChatMessage.model_fields)
+    | set(DocumentSnippet.model_fields)
+    | set(ReplaySettings.model_fields)
+    | {"type", "content", "text", "tool_calls", "tool_call_id", "function", "arguments", "image_url", "url"}
+    | {"detail", "input_audio", "file", "file_data", "file_id", "filename", "encrypted_content", "cache", "hit"}
+    | {"namespace", "otel", "events", "invocation_params", "response_model", "vectors", "dimensions"}
+)
 MAX_TAG_LENGTH = 200  # as schema.common.Tag
 MAX_NAME_LENGTH = activity_table.c.name.type.length
 MAX_SESSION_NAME_LENGTH = session_table.c.session_name.type.length

@@ -244,13 +244,12 @@ def _produced(messages: list[dict], template, values: dict, field: str) -> tuple
 
 def build_request(recorded: dict, edits: ReplayCreate, default_model: str | None) -> dict:
     if edits.messages is not None:
-        messages = _messages_of(edits.messages)
+        messages, field = _messages_of(edits.messages), "messages"
     elif edits.template is not None or edits.input_values:
-        messages = _refilled(recorded, edits)
+        messages, field = _refilled(recorded, edits), "template" if edits.template is not None else "input_values"
     else:
-        messages = _messages_of(recorded.get("prompt"))
-    if not any(_text_of(m).strip() or isinstance(m["content"], list) for m in messages):
-        field = "messages" if edits.messages is not None else "prompt"
+        messages, field = _messages_of(recorded.get("prompt")), "prompt"
+    if not any(_text_of(m).strip() or (isinstance(m["content"], list) and m["content"]) for m in messages):
         raise InvalidInput("there is nothing to send: every message is empty", field=field)
     settings = {}
     recorded_settings = recorded.get("settings") if isinstance(recorded.get("settings"), dict) else {}

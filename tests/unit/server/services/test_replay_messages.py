@@ -102,6 +102,8 @@ def test_items_without_a_role_that_are_no_messages_are_left_out():
     assert messages(recorded) == [{"role": "user", "content": "What is 2 + 2?"}, {"role": "user", "content": "4"}]
 
 
-@pytest.mark.parametrize("edited", [[], [{"role": "user"}], [{"role": "user", "text": "  "}]])
+@pytest.mark.parametrize(
+    "edited", [[], [{"role": "user"}], [{"role": "user", "text": "  "}], [{"role": "user", "content": []}]]
+)
 def test_nothing_to_send_is_refused_naming_messages(edited):
     assert refusal(messages=edited).extra == {"field": "messages"}
