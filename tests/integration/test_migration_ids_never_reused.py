@@ -10,11 +10,12 @@ from sqlalchemy import delete, func, select
 
 from promptwatch.server.store import accounts as account_store
 from promptwatch.server.store.engine import make_engine
+from promptwatch.server.store.lifecycle import add_receipt
 from promptwatch.server.store.schema_version import current_revision, downgrade, head_revision, upgrade
 from promptwatch.server.store.tables.accounts import memberships, projects, users
 from promptwatch.server.store.tables.members import invitations
 from promptwatch.server.store.tables.sharing import share_links
-from promptwatch.server.store.tables.support_access import support_grants
+from promptwatch.server.store.tables.support_access import audit_log, support_grants
 from tests.support.databases import fresh_database
 
 from .test_migrations import NOW
@@ -75,4 +76,39 @@ def test_0021_and_0022_give_a_deleted_row_s_id_to_no_new_row_and_keep_the_keys_o
                 insert(conn, table, 4, account)
         upgrade(engine)
         assert current_revision(engine) == head_revision()
+        engine.dispose()
+
+
+NAMED = {  # how the audit log names a row of each table: (target, details)
+    users: lambda n: (f"user:{n}", None),
+    invitations: lambda n: (f"invitation:{n}", None),
+    share_links: lambda n: ("session:s1", {"link": n}),
+    support_grants: lambda n: (f"grant:{n}", None),
+}
+
+
+def test_0021_and_0022_never_give_an_id_the_audit_log_or_a_receipt_names_though_its_row_went_before(
+    backend, tmp_path
+):
+    with fresh_database(backend, tmp_path) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        for revision in OURS:
+            downgrade(engine, f"{revision}@-1")
+        with engine.begin() as conn:  # the newest row of each table deleted before the migrations, named still
+            account = account_store.create_account(conn, "acme", NOW)
+            user = insert(conn, users, 1, account)
+            gone = {table: insert(conn, table, 2, account, user) for table in (projects, *NAMED)}
+            for table, named in NAMED.items():
+                target, details = named(gone[table])
+                conn.execute(audit_log.insert(), {"account_id": account, "at": NOW, "actor": f"user:{user}",
+                                                  "action": "named", "target": target, "details": details})  # fmt: skip
+            add_receipt(conn, id="r1", account_id=account, kind="project", target="h", counts={}, requested_at=NOW,
+                        unreadable_at=NOW, purged_at=None, project_id=gone[projects])  # fmt: skip
+            for table, gone_id in gone.items():
+                conn.execute(delete(table).where(table.c.id == gone_id))
+        upgrade(engine)
+        with engine.begin() as conn:
+            for table, gone_id in gone.items():
+                assert insert(conn, table, 5, account, user) > gone_id, table.name
         engine.dispose()
