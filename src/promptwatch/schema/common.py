@@ -168,7 +168,8 @@ Moment = Annotated[
     Field(ge=datetime.min.replace(tzinfo=timezone.utc), le=datetime.max.replace(tzinfo=timezone.utc)),
     WrapValidator(_time_with_offset),
 ]
-Tag = Annotated[str, Field(min_length=1, max_length=200)]
+MAX_TAG_LENGTH = 200
+Tag = Annotated[str, Field(min_length=1, max_length=MAX_TAG_LENGTH)]
 
 
 class ChatMessage(BaseModel):

@@ -19,7 +19,7 @@ import threading
 import time
 from collections import Counter
 
-from promptwatch.schema.common import MAX_JSON_DEPTH, TOO_DEEP, ChatMessage, DocumentSnippet
+from promptwatch.schema.common import MAX_JSON_DEPTH, MAX_TAG_LENGTH, TOO_DEEP, ChatMessage, DocumentSnippet
 from promptwatch.schema.prompt_loop import ReplaySettings
 from promptwatch.schema.records import ActivityIn
 
@@ -67,7 +67,6 @@ FIELD_NAMES = (
     | {"detail", "input_audio", "file", "file_data", "file_id", "filename", "encrypted_content", "cache", "hit"}
     | {"namespace", "otel", "events", "invocation_params", "response_model", "vectors", "dimensions"}
 )
-MAX_TAG_LENGTH = 200  # as schema.common.Tag
 MAX_NAME_LENGTH = activity_table.c.name.type.length
 MAX_SESSION_NAME_LENGTH = session_table.c.session_name.type.length
 MAX_CLEAN_KEYS, MAX_CLEAN_KEY_LENGTH = 10_000, 200
