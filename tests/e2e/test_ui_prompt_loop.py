@@ -71,6 +71,88 @@ def test_replay_with_an_edited_input_beside_the_original(ui, tenant, fake_openai
     assert sent["messages"][-1]["content"] == "Summarize dogs" and sent["temperature"] == 0.3
 
 
+def _recorded_call(ui, tenant, fake: FakeOpenAI, **fields) -> tuple[str, str]:
+    """An LLM call stored with these fields and a provider that answers from `fake`: (session id, call id)."""
+    sid, aid = uid("s-"), uid("llm-")
+    admin = ui.server.accounts()._rt.keys.create(tenant.account_id, "admin")
+    with ui.server.client(admin) as client:
+        assert client.put("/api/v1/providers/default", json={"base_url": fake.base_url}).status_code == 200
+    with ui.server.client(tenant.api_key) as client:
+        ingested = client.post(
+            "/api/v1/ingest", json={"sessions": [session(sid)], "activities": [llm(aid, sid, **fields)]}
+        )
+        assert ingested.status_code == 200
+    return sid, aid
+
+
+def _open_replay(ui, tenant, sid: str, aid: str):
+    ui.sign_in(tenant, f"/ui/sessions/{sid}?activity={aid}")
+    ui.page.locator("details.replay > summary").click()
+    return ui.page.locator("form[aria-label='Replay with edits']")
+
+
+def test_a_chat_template_is_edited_and_its_new_placeholder_gets_a_field(ui, tenant, fake_openai: FakeOpenAI):  # noqa: F811
+    template = [
+        {"role": "system", "prompt_template": "You are {persona}.", "format": "f-string"},
+        "history",
+        {"role": "user", "prompt_template": "About {topic}", "format": "f-string"},
+    ]
+    sid, aid = _recorded_call(
+        ui,
+        tenant,
+        fake_openai,
+        prompt=[
+            {"role": "system", "text": "You are kind."},
+            {"role": "user", "text": "Hi"},
+            {"role": "user", "text": "About cats"},
+        ],
+        prompt_template={"template_name": "chat", "prompt_template": template, "format": "chat_messages"},
+        prompt_input_values={"persona": "kind", "topic": "cats", "history": [{"role": "user", "text": "Hi"}]},
+    )
+    replay = _open_replay(ui, tenant, sid, aid)
+    expect(replay.get_by_text("{history}: the recorded messages of this placeholder")).to_be_visible()
+    expect(replay.locator("input[name='input:style']")).to_have_count(0)
+    replay.locator("textarea[name='template:2']").fill("About {topic} as a {style}")
+    replay.locator("input[name='input:style']").fill("haiku")
+    replay.locator("button[type=submit]").click()
+    expect(ui.page.locator(".replay-result[aria-label='This replay'] pre")).to_have_text("Echo: About cats as a haiku")
+    sent = [(m["role"], m["content"]) for m in fake_openai.requests[-1]["messages"]]
+    assert sent == [("system", "You are kind."), ("user", "Hi"), ("user", "About cats as a haiku")]
+
+
+def test_a_new_placeholder_left_empty_is_named_by_the_error(ui, tenant, fake_openai: FakeOpenAI):  # noqa: F811
+    sid, aid = _recorded_call(
+        ui,
+        tenant,
+        fake_openai,
+        prompt="Summarize cats",
+        prompt_template={"template_name": "summary", "prompt_template": "Summarize {topic}", "format": "f-string"},
+        prompt_input_values={"topic": "cats"},
+    )
+    replay = _open_replay(ui, tenant, sid, aid)
+    replay.locator("textarea[name=template]").fill("Summarize {topic} for {reader}")
+    expect(replay.locator("input[name='input:reader']")).to_be_visible()
+    replay.locator("button[type=submit]").click()
+    expect(ui.page.locator("details.replay [role=alert]")).to_contain_text("{reader}")
+    assert fake_openai.requests == []
+
+
+def test_a_call_without_a_template_has_its_messages_edited(ui, tenant, fake_openai: FakeOpenAI):  # noqa: F811
+    sid, aid = _recorded_call(
+        ui,
+        tenant,
+        fake_openai,
+        prompt=[{"role": "system", "text": "Be brief."}, {"role": "user", "text": "Hi there"}],
+    )
+    replay = _open_replay(ui, tenant, sid, aid)
+    expect(replay.locator("textarea[name=template]")).to_have_count(0)
+    replay.locator("textarea[name='message:1']").fill("Hello again")
+    replay.locator("button[type=submit]").click()
+    expect(ui.page.locator(".replay-result[aria-label='This replay'] pre")).to_have_text("Echo: Hello again")
+    sent = [(m["role"], m["content"]) for m in fake_openai.requests[-1]["messages"]]
+    assert sent == [("system", "Be brief."), ("user", "Hello again")]
+
+
 def test_labels_move_and_roll_back_and_a_version_and_the_template_are_deleted(ui, tenant):
     name = f"t_{uid()}"
     with ui.server.client(tenant.api_key) as client:

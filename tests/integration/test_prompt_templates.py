@@ -150,6 +150,31 @@ def test_a_template_of_the_wrong_shape_is_422_naming_it_and_registers_nothing(cl
         assert answer.status_code == 201 and answer.json()["text"], answer.text
 
 
+@pytest.mark.parametrize(
+    ("placeholder", "reason"),
+    [
+        ("{user.name}", "reads an attribute or an index"),
+        ("{items[0]}", "reads an attribute or an index"),
+        ("{0}", "a placeholder without a name"),
+        ("{}", "a placeholder without a name"),
+    ],
+)
+def test_a_placeholder_replay_could_not_fill_is_422_at_registration(client, placeholder, reason):
+    """A template is registered only when each of its placeholders can be filled from input values, as replay and
+    LangChain fill them: in a text, in a chat message and in a whole description alike."""
+    name = f"t_{uid()}"
+    chat = [{"role": "system", "text": "Be brief."}, {"role": "user", "prompt_template": f"Hi {placeholder}"}]
+    for template in (f"Hi {placeholder}", chat, {"prompt_template": f"Hi {placeholder}"}, {"prompt_template": chat}):
+        answer = client.post(f"/api/v1/templates/{name}/versions", json={"template": template, "input_params": ["q"]})
+        assert answer.status_code == 422, (template, answer.text)
+        assert reason in answer.text and answer.json()["errors"][0]["field"] == "template", answer.text
+    assert client.get(f"/api/v1/templates/{name}").status_code == 404
+    literal = {"template": "Hi {{user.name}}", "format": "f-string"}  # braces doubled are text
+    assert client.post(f"/api/v1/templates/{name}/versions", json=literal).status_code == 201
+    jinja = {"template": "Hi {{ user.name }}", "format": "jinja2"}  # not an f-string: replay refuses it by its format
+    assert client.post(f"/api/v1/templates/{name}/versions", json=jinja).status_code == 201
+
+
 def test_per_version_stats_executions_and_annotations(client):
     name, sid = f"t_{uid()}", uid("s-")
     good = [

@@ -22,6 +22,7 @@ from promptwatch.schema.prompt_loop import ProviderConfigIn, ReplayCreate, Repla
 from ..errors import Forbidden, InvalidInput, NotFound
 from ..store import accounts as account_store
 from ..store import replays as store
+from ..store import template_versions
 from ..store.session_detail import activity as stored_activity
 from .clock import utc_now
 from .credentials import Caller
@@ -122,8 +123,9 @@ class _FString(string.Formatter):
     a format spec whose width or precision would build a text larger than a prompt (`{x:>2000000000}`)."""
 
     def get_field(self, field_name: str, args, kwargs):
-        if "." in field_name or "[" in field_name:
-            raise ValueError(f"{{{field_name}}} reads an attribute or an index")
+        fault = template_versions.placeholder_fault(field_name)
+        if fault:
+            raise ValueError(fault)
         return super().get_field(field_name, args, kwargs)
 
     def format_field(self, value, format_spec: str):
@@ -135,11 +137,10 @@ class _FString(string.Formatter):
 def _fill(text: str, values: _Values) -> str:
     try:
         return _FString().vformat(text, (), values)
-    except (ValueError, IndexError) as exc:
+    except ValueError as exc:
         if values.missing:
             return ""  # the missing values are the fault to report
-        reason = "a placeholder without a name, {} or {0}" if isinstance(exc, IndexError) else str(exc)
-        raise InvalidInput(f"the template is not a valid f-string: {reason}", field="template") from None
+        raise InvalidInput(f"the template is not a valid f-string: {exc}", field="template") from None
 
 
 def _value_text(value) -> str:

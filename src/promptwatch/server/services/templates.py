@@ -66,7 +66,7 @@ def content_of(body: TemplateCreate) -> dict:
     defaults to `f-string` (`chat_messages` for a list), as `template_versions.template_content` fills in
     for a description that leaves it out."""
     if isinstance(body.template, dict):
-        return template_versions.template_content(body.template)
+        return _fillable(template_versions.template_content(body.template))
     template = body.template
     if isinstance(template, list):
         template = [
@@ -85,7 +85,15 @@ def content_of(body: TemplateCreate) -> dict:
         "prompt_input_params": body.input_params or input_params(body.template),
         "format": body.format or ("chat_messages" if isinstance(template, list) else "f-string"),
     }
-    return template_versions.template_content(description)
+    return _fillable(template_versions.template_content(description))
+
+
+def _fillable(content: dict) -> dict:
+    """The content, when replay and the SDK can fill each of its placeholders from input values; 422 otherwise."""
+    fault = template_versions.unfillable_placeholder(content)
+    if fault:
+        raise InvalidInput(f"the template is not a valid f-string: {fault}", field="template")
+    return content
 
 
 def _encode_before(row) -> str:

@@ -85,20 +85,52 @@ def template_fields(template) -> list[str] | None:
     """The sorted placeholder names of a text read as an f-string, or of a list of chat messages (the fields
     of those that are f-strings, and the messages placeholders); None when a text is not a valid f-string,
     or for anything else."""
-    if isinstance(template, str):
-        texts, names = [template], set()
-    elif isinstance(template, list):
-        f_strings = [m for m in template if _is_message_template(m) and m.get("format") in _MESSAGE_F_STRING]
-        texts = [m["prompt_template"] for m in f_strings]
-        names = {m for m in template if isinstance(m, str)}
-    else:
+    if not isinstance(template, str | list):
         return None
-    for text in texts:
+    names = {m for m in template if isinstance(m, str)} if isinstance(template, list) else set()
+    for text in _f_string_texts(template):
         fields = _f_string_fields(text)
         if fields is None:
             return None
         names |= fields
     return sorted(names)
+
+
+def _f_string_texts(template) -> list[str]:
+    """The f-string texts of a template: the text itself, or the chat messages that are f-string templates."""
+    if isinstance(template, str):
+        return [template]
+    if isinstance(template, list):
+        return [
+            m["prompt_template"] for m in template if _is_message_template(m) and m.get("format") in _MESSAGE_F_STRING
+        ]
+    return []
+
+
+def placeholder_fault(name: str) -> str | None:
+    """Why an f-string placeholder cannot be filled from input values, as LangChain refuses it too: it has no
+    name (`{}`, `{0}`) or reads an attribute or an index (`{a.b}`, `{a[0]}`); None when it is a plain name."""
+    if not name or name.isdigit():
+        return "a placeholder without a name, {} or {0}"
+    if "." in name or "[" in name:
+        return f"{{{name}}} reads an attribute or an index"
+    return None
+
+
+def unfillable_placeholder(content: dict) -> str | None:
+    """The first `placeholder_fault` of an f-string template's content (a text or chat messages), None when
+    every placeholder can be filled or the content is of another format."""
+    if content.get("format") not in _F_STRING_FORMATS:
+        return None
+    for text in _f_string_texts(content.get("prompt_template")):
+        try:
+            fields = [field for _, field, _, _ in string.Formatter().parse(text) if field is not None]
+        except ValueError:
+            continue  # not an f-string at all: `template_fields` tells
+        fault = next((f for f in map(placeholder_fault, fields) if f), None)
+        if fault:
+            return fault
+    return None
 
 
 @lru_cache(maxsize=1024)

@@ -1,31 +1,82 @@
-// The playground on one recorded LLM call: edit the template text, the input values, the model, temperature
-// and max tokens, replay it against a configured provider (POST /api/v1/activities/{id}/replay), and see the
-// original and the replays side by side: text, tokens, cost, latency (GET /api/v1/activities/{id}/replays).
-// A caller who may not replay sees only the earlier replays.
-import { html } from "./lib.js";
+// The playground on one recorded LLM call: edit the template (its text or its chat messages) and the input
+// values (a placeholder the edited template adds gets a field of its own), or, for a call without a template
+// replay can fill, the messages themselves; the model, temperature and max tokens; replay it against a configured
+// provider (POST /api/v1/activities/{id}/replay), and see the original and the replays side by side: text,
+// tokens, cost, latency (GET /api/v1/activities/{id}/replays). A caller who may not replay sees only the earlier
+// replays.
+import { html, useState } from "./lib.js";
 import { api } from "./api.js";
 import { count, duration, millis, money, when } from "./format.js";
 import { ErrorNote, Facts, Loading, LongText, TextBlock, useAction, useLoad } from "./widgets.js";
 
-function recordedText(template) {
-  return template && typeof template.prompt_template === "string" ? template.prompt_template : null;
+const F_STRING_FORMATS = [undefined, null, "f-string", "chat_messages"];
+
+// the recorded template replay can fill: an f-string text, or chat messages (texts, message templates and
+// messages placeholders) whose templates are f-strings; null for any other (a jinja2 template, none at all)
+function editableTemplate(description) {
+  const body = description && description.prompt_template;
+  if (!F_STRING_FORMATS.includes(description && description.format)) return null;
+  if (typeof body === "string") return body;
+  const isPart = (m) => typeof m === "string"
+    || (m && typeof m === "object" && (typeof m.prompt_template === "string" ? F_STRING_FORMATS.includes(m.format) : typeof m.text === "string"));
+  return Array.isArray(body) && body.length > 0 && body.every(isPart) ? body : null;
+}
+
+// the names of an f-string's {placeholders} ({{ and }} are braces; a format spec or conversion is not the name)
+function placeholders(text) {
+  const names = [];
+  for (const match of text.matchAll(/\{\{|\}\}|\{([^{}]*)\}/g)) {
+    const name = match[1] === undefined ? "" : match[1].split(/[!:]/)[0];
+    if (name && !names.includes(name)) names.push(name);
+  }
+  return names;
+}
+
+// the placeholders of a template text or of its message templates, in their order
+function templateFields(template) {
+  const texts = typeof template === "string" ? [template]
+    : template.filter((m) => typeof m === "object" && typeof m.prompt_template === "string").map((m) => m.prompt_template);
+  return [...new Set(texts.flatMap(placeholders))];
+}
+
+// a template's part as the form shows it: its text, or null for a messages placeholder (the recorded history)
+function partText(part) {
+  if (typeof part === "string") return null;
+  return typeof part.prompt_template === "string" ? part.prompt_template : part.text;
+}
+
+function withText(part, text) {
+  return typeof part.prompt_template === "string" ? { ...part, prompt_template: text } : { ...part, text };
 }
 
 function valueText(value) {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-// the edits the form holds: only what differs from the recorded call is sent
-function edits(form, a) {
+// the recorded prompt as the form edits it: a text, or messages of which those with a role are edited by text
+function recordedMessages(prompt) {
+  return Array.isArray(prompt) ? prompt : [{ role: "user", text: prompt == null ? "" : String(prompt) }];
+}
+
+const same = (x, y) => JSON.stringify(x) === JSON.stringify(y);
+
+// the edits the form holds: only what differs from the recorded call is sent. A new placeholder's value is sent
+// when it is filled in; left empty, the server names it as missing.
+function edits(form, a, draft) {
   const body = { provider: form.get("provider") || "default" };
-  const text = form.get("template");
-  if (text !== null && text !== recordedText(a.prompt_template)) body.template = text;
-  const values = {};
-  for (const [name, value] of Object.entries(a.prompt_input_values || {})) {
-    const edited = form.get(`input:${name}`);
-    if (edited !== null && edited !== valueText(value)) values[name] = edited;
+  if (draft.template !== null) {
+    if (!same(draft.template, a.prompt_template.prompt_template)) body.template = draft.template;
+    const recorded = a.prompt_input_values || {};
+    const values = {};
+    for (const name of [...Object.keys(recorded), ...templateFields(draft.template)]) {
+      const edited = form.get(`input:${name}`);
+      if (edited === null) continue;
+      if (name in recorded ? edited !== valueText(recorded[name]) : edited !== "") values[name] = edited;
+    }
+    if (Object.keys(values).length) body.input_values = values;
+  } else if (!same(draft.messages, recordedMessages(a.prompt))) {
+    body.messages = draft.messages;
   }
-  if (Object.keys(values).length) body.input_values = values;
   const model = (form.get("model") || "").trim();
   if (model && model !== a.model) body.model = model;
   const settings = {};
@@ -56,12 +107,41 @@ function Replayed({ r, title }) {
     extra=${[["Model", r.model], ["Provider", r.provider], ["Edits", r.edits && Object.keys(r.edits).join(", ")]]} />`;
 }
 
-function ReplayForm({ a, names, replay }) {
-  const text = recordedText(a.prompt_template);
+function TemplateEditor({ template, onChange }) {
+  if (typeof template === "string") {
+    return html`<label>Template text<textarea name="template" value=${template}
+      onInput=${(e) => onChange(e.currentTarget.value)}></textarea></label>`;
+  }
+  return html`<fieldset class="replay-messages"><legend>Template messages</legend>
+    ${template.map((part, i) => (partText(part) === null
+      ? html`<p class="muted small">${`{${part}}`}: the recorded messages of this placeholder</p>`
+      : html`<label>${part.role || "user"}${typeof part.prompt_template === "string" ? "" : " (text)"}
+        <textarea name=${`template:${i}`} value=${partText(part)}
+          onInput=${(e) => onChange(template.map((p, j) => (j === i ? withText(p, e.currentTarget.value) : p)))}></textarea></label>`))}
+  </fieldset>`;
+}
+
+function MessagesEditor({ messages, onChange }) {
+  return html`<fieldset class="replay-messages"><legend>Messages</legend>
+    ${messages.map((m, i) => (m && m.role
+      ? html`<label>${m.role}<textarea name=${`message:${i}`} value=${typeof m.text === "string" ? m.text : ""}
+          onInput=${(e) => onChange(messages.map((n, j) => (j === i ? { ...n, text: e.currentTarget.value } : n)))}></textarea></label>`
+      : html`<p class="muted small">${(m && m.type) || "item"}: the provider's own, not sent</p>`))}
+  </fieldset>`;
+}
+
+// the form: the template and its input values (a new placeholder gets a field of its own) when replay can fill
+// the recorded template, the messages otherwise; then the model and settings
+function ReplayForm({ a, names, replay, draft, setDraft }) {
+  const recorded = a.prompt_input_values || {};
+  const added = draft.template === null ? [] : templateFields(draft.template).filter((n) => !(n in recorded));
   return html`<form class="replay-form" onSubmit=${replay.submit} aria-label="Replay with edits">
-    ${text !== null && html`<label>Template text<textarea name="template" defaultValue=${text}></textarea></label>`}
-    ${Object.entries(a.prompt_input_values || {}).map(([name, value]) => html`<label>Input ${name}
+    ${draft.template !== null
+      ? html`<${TemplateEditor} template=${draft.template} onChange=${(template) => setDraft({ ...draft, template })} />`
+      : html`<${MessagesEditor} messages=${draft.messages} onChange=${(messages) => setDraft({ ...draft, messages })} />`}
+    ${draft.template !== null && Object.entries(recorded).map(([name, value]) => html`<label>Input ${name}
       <input name=${`input:${name}`} defaultValue=${valueText(value)} /></label>`)}
+    ${added.map((name) => html`<label>Input ${name} (new)<input name=${`input:${name}`} key=${name} /></label>`)}
     <div class="inline">
       <label>Model <input name="model" defaultValue=${a.model || ""} /></label>
       <label>Temperature <input name="temperature" type="number" min="0" max="2" step="0.1" /></label>
@@ -76,7 +156,8 @@ export function ReplayPanel({ a, mayReplay }) {
   const path = `/api/v1/activities/${encodeURIComponent(a.id)}`;
   const earlier = useLoad(() => api(`${path}/replays`), [a.id]);
   const providers = useLoad(() => (mayReplay ? api("/api/v1/providers") : Promise.resolve(null)), []);
-  const replay = useAction((form) => api(`${path}/replay`, { method: "POST", body: edits(form, a) }).then((r) => {
+  const [draft, setDraft] = useState(() => ({ template: editableTemplate(a.prompt_template), messages: recordedMessages(a.prompt) }));
+  const replay = useAction((form) => api(`${path}/replay`, { method: "POST", body: edits(form, a, draft) }).then((r) => {
     earlier.reload();
     return r;
   }));
@@ -86,7 +167,7 @@ export function ReplayPanel({ a, mayReplay }) {
     <summary>${mayReplay ? "Replay" : "Earlier replays"}</summary>
     ${providers.data && names.length === 0 && html`<p class="note">No LLM provider is configured: an admin adds one under
       <a href="/ui/settings?tab=providers">Settings → LLM providers</a>.</p>`}
-    ${mayReplay && html`<${ReplayForm} a=${a} names=${names} replay=${replay} />`}
+    ${mayReplay && html`<${ReplayForm} a=${a} names=${names} replay=${replay} draft=${draft} setDraft=${setDraft} />`}
     <${ErrorNote} error=${replay.error || earlier.error} />
     <div class="side-by-side">
       <${Original} a=${a} />
