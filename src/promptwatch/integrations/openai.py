@@ -25,28 +25,11 @@ import time
 from typing import Any
 
 from ..sdk._safe import never_raise
-from ..sdk._shapes import chat_messages, reply_fields
+from ..sdk._shapes import chat_messages, embedded_texts, reply_fields, token_usage, vector_counts
 from ..sdk.spans import Span
 
 _guard = never_raise()
 _NOT_SETTINGS = {"messages", "input", "instructions", "model", "extra_headers", "extra_query", "extra_body", "timeout"}
-
-
-def _usage(usage: Any) -> dict[str, int] | None:
-    if usage is None:
-        return None
-    prompt = getattr(usage, "prompt_tokens", None)
-    if prompt is None:
-        prompt = getattr(usage, "input_tokens", None)
-    completion = getattr(usage, "completion_tokens", None)
-    if completion is None:
-        completion = getattr(usage, "output_tokens", None)
-    found = {
-        "prompt_tokens": prompt,
-        "completion_tokens": completion,
-        "total_tokens": getattr(usage, "total_tokens", None),
-    }
-    return {key: value for key, value in found.items() if isinstance(value, int)} or None
 
 
 def _as_dict(item: Any) -> Any:
@@ -190,30 +173,13 @@ class _Embeddings:
 
     @staticmethod
     def prompt(kwargs: dict[str, Any]) -> str | list[str]:
-        """The text, or the list of texts, embedded; "" for token ids (or an input that is no list, such as a
-        generator, which reading would use up)."""
-        source = kwargs.get("input")
-        if isinstance(source, str):
-            return source
-        texts = list(source) if isinstance(source, list | tuple) else []
-        return texts if texts and all(isinstance(text, str) for text in texts) else ""
+        return embedded_texts(kwargs.get("input"))
 
     @staticmethod
     def finish(span: Span, response: Any) -> None:
         vectors = getattr(response, "data", None) or []
-        dimensions = _dimensions(getattr(vectors[0], "embedding", None)) if vectors else None
-        outputs = {"vectors": len(vectors), **({"dimensions": dimensions} if dimensions is not None else {})}
-        span.set(outputs=outputs, usage=_usage(getattr(response, "usage", None)))
+        span.set(outputs=vector_counts(vectors), usage=token_usage(getattr(response, "usage", None)))
         _end(span, getattr(response, "model", None))
-
-
-def _dimensions(vector: Any) -> int | None:
-    """The length of a vector: a list of floats, or base64 of 4-byte floats (`encoding_format="base64"`)."""
-    if isinstance(vector, list):
-        return len(vector)
-    if isinstance(vector, str):
-        return (len(vector) * 3 // 4 - vector[-2:].count("=")) // 4
-    return None
 
 
 def _start(api: Any, kwargs: dict[str, Any]) -> Span | None:
@@ -238,7 +204,7 @@ def _finish(span: Span, text: str | None, calls: list[dict[str, Any]], usage: An
     span.set(
         generated=None if generated is None else scrubber.cut(generated),
         outputs=scrubber.copy(reply.get("outputs")),
-        usage=_usage(usage),
+        usage=token_usage(usage),
     )
     _end(span, model)
 

@@ -3,13 +3,17 @@
 `@observe(as_type=...)` and `span(..., as_type=...)` only know "what went in" (a dict of arguments) and
 "what came out". Each activity type keeps them in its own fields: `inputs`/`outputs` for spans and
 chains, `input`/`output` text plus data for tools (`action`), `prompt`, `model`, `settings` and `generated`
-for `llm-prompt` (`llm_call_fields`), `documents` for `retrieved-docs`, `text` for question/answer/log.
-Values are already bounded copies.
+for `llm-prompt` (`llm_call_fields`), `prompt`, `model`, `settings`, `usage` and the counts `outputs` for
+`embedding` (`embedding_call_fields`, `embedding_result`), `documents` for `retrieved-docs`, `text` for
+question/answer/log. Values are already bounded copies, but for an embeddings call's result: what it
+returned is read where it is returned (`embedding_result`), so that its vectors are counted, never copied.
+The OpenAI integration records its embeddings calls with the same readers.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 
@@ -149,32 +153,139 @@ def llm_call_fields(inputs: Any) -> dict[str, Any]:
     from any other input. The argument `messages` or `prompt` is the prompt, `model` (a name) the model, and the
     settings are the arguments of `LLM_SETTINGS` and, when the prompt was named, every other one. Without such a
     name the prompt is what is left: the one value, or all of them as text."""
+    return _call_fields(inputs, _PROMPT_ARGUMENTS, LLM_SETTINGS, _prompt)
+
+
+# arguments of an embeddings call that are its settings whatever else it takes (the OpenAI client's names)
+EMBEDDING_SETTINGS = frozenset({"dimensions", "encoding_format"})
+# the arguments that are the texts embedded: the OpenAI client's `input`, LangChain's `texts` and `text`
+_EMBEDDING_ARGUMENTS = ("input", "texts", "text")
+
+
+def embedding_call_fields(inputs: Any) -> dict[str, Any]:
+    """`prompt`, `model` and `settings` of an embeddings call from its arguments, as `llm_call_fields` reads an
+    LLM call's: the argument `input`, `texts` or `text` is the prompt, else the one argument left; the prompt is
+    a text or a list of texts (`embedded_texts`)."""
+    return _call_fields(inputs, _EMBEDDING_ARGUMENTS, EMBEDDING_SETTINGS, _texts)
+
+
+def _call_fields(
+    inputs: Any, prompt_names: tuple[str, ...], setting_names: frozenset[str], read: Callable[[Any], Any]
+) -> dict[str, Any]:
+    """`prompt` (`read` from the argument of one of `prompt_names`, else from what is left), `model` and `settings`
+    of a call to a model from its arguments."""
     if not isinstance(inputs, dict):
-        return {"prompt": _prompt(inputs)}
+        return {"prompt": read(inputs)}
     rest = dict(inputs)
     fields: dict[str, Any] = {}
     model = rest.get("model")
     if isinstance(model, str) and len(model) <= _LONGEST_MODEL:
         fields["model"] = rest.pop("model")
-    settings = {name: rest.pop(name) for name in LLM_SETTINGS.intersection(rest)}
-    named = next((name for name in _PROMPT_ARGUMENTS if name in rest), None)
+    settings = {name: rest.pop(name) for name in setting_names.intersection(rest)}
+    named = next((name for name in prompt_names if name in rest), None)
     if named is None:
-        fields["prompt"] = _prompt(rest or None)
+        fields["prompt"] = read(rest or None)
     else:
-        fields["prompt"] = _prompt(rest.pop(named))
+        fields["prompt"] = read(rest.pop(named))
         settings.update(rest)
     if settings:
         fields["settings"] = settings
     return fields
 
 
+def _sole(inputs: Any) -> Any:
+    """The one value of a dict of one, else `inputs` itself."""
+    return next(iter(inputs.values())) if isinstance(inputs, dict) and len(inputs) == 1 else inputs
+
+
 def _prompt(inputs: Any) -> str | list[dict[str, Any]]:
-    value = inputs
-    if isinstance(inputs, dict) and len(inputs) == 1:
-        value = next(iter(inputs.values()))
+    value = _sole(inputs)
     if isinstance(value, list) and value and all(map(is_chat_message, value)):
         return chat_messages(value)
     return _as_text(value) or ""
+
+
+def _texts(inputs: Any) -> str | list[str]:
+    return embedded_texts(_sole(inputs))
+
+
+def embedded_texts(source: Any) -> str | list[str]:
+    """The text, or the list of texts, an embeddings call embeds; "" for token ids (or an input that is no list,
+    such as a generator, which reading would use up)."""
+    if isinstance(source, str):
+        return source
+    texts = list(source) if isinstance(source, list | tuple) else []
+    return texts if texts and all(isinstance(text, str) for text in texts) else ""
+
+
+def _field(value: Any, name: str) -> Any:
+    """The field `name` of a response, an object (the OpenAI client's) or a dict (its `model_dump()`)."""
+    return value.get(name) if isinstance(value, dict) else getattr(value, name, None)
+
+
+def token_usage(usage: Any) -> dict[str, int] | None:
+    """{prompt_tokens, completion_tokens, total_tokens} of a response's `usage` (Chat Completions' names or the
+    Responses API's `input_tokens` / `output_tokens`), those it has as whole numbers; None without any."""
+    if usage is None:
+        return None
+    prompt = _field(usage, "prompt_tokens")
+    if prompt is None:
+        prompt = _field(usage, "input_tokens")
+    completion = _field(usage, "completion_tokens")
+    if completion is None:
+        completion = _field(usage, "output_tokens")
+    found = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": _field(usage, "total_tokens")}
+    return {key: value for key, value in found.items() if isinstance(value, int)} or None
+
+
+def vector_dimensions(vector: Any) -> int | None:
+    """The length of a vector: a list of floats, base64 of 4-byte floats (`encoding_format="base64"`), or a
+    one-dimensional array (its `shape`, as numpy's)."""
+    if isinstance(vector, list | tuple):
+        return len(vector)
+    if isinstance(vector, str):
+        return (len(vector) * 3 // 4 - vector[-2:].count("=")) // 4
+    shape = getattr(vector, "shape", None)
+    return shape[0] if isinstance(shape, tuple) and len(shape) == 1 else None
+
+
+def vector_counts(vectors: list[Any] | tuple[Any, ...]) -> dict[str, int]:
+    """{"vectors", "dimensions"} of a list of vectors, or of items holding one as `embedding` (the OpenAI
+    response's `data`); no dimensions when the first vector has no length."""
+    first = vectors[0] if vectors else None
+    if first is not None and vector_dimensions(first) is None:
+        first = _field(first, "embedding")
+    dimensions = vector_dimensions(first)
+    return {"vectors": len(vectors), **({"dimensions": dimensions} if dimensions is not None else {})}
+
+
+def embedding_outputs(result: Any) -> dict[str, int] | None:
+    """How many vectors of how many dimensions an embeddings call returned, never the vectors: of an OpenAI
+    response (its `data`), a list of vectors, one vector, or an array of them (numpy's, by its `shape`); None
+    for anything else."""
+    data = _field(result, "data")
+    found = data if isinstance(data, list) else result
+    shape = getattr(found, "shape", None)
+    if isinstance(shape, tuple) and len(shape) in (1, 2):
+        vectors, dimensions = (1, *shape) if len(shape) == 1 else shape
+        return {"vectors": vectors, "dimensions": dimensions}
+    if not isinstance(found, list | tuple):
+        return None
+    if found and isinstance(found[0], int | float):  # one vector
+        return {"vectors": 1, "dimensions": len(found)}
+    return vector_counts(found)
+
+
+def embedding_result(result: Any) -> dict[str, Any] | None:
+    """What an embeddings call keeps of what it returned: `outputs` (`embedding_outputs`), the `usage` and the
+    `model` of an OpenAI-style response; the model counts only when the call's arguments name none."""
+    model = _field(result, "model")
+    found = {
+        "outputs": embedding_outputs(result),
+        "usage": token_usage(_field(result, "usage")),
+        "model": model if isinstance(model, str) and len(model) <= _LONGEST_MODEL else None,
+    }
+    return {key: value for key, value in found.items() if value is not None} or None
 
 
 def _document(item: Any) -> dict[str, Any]:
@@ -206,6 +317,8 @@ def shape_fields(activity_type: str, inputs: Any, output: Any, fields: dict[str,
         }
     if activity_type == "llm-prompt":
         return {**llm_call_fields(inputs), "generated": _as_text(output)}
+    if activity_type == "embedding":  # `output` is what `embedding_result` kept
+        return {**(output if isinstance(output, dict) else {}), **embedding_call_fields(inputs)}
     if activity_type == "retrieved-docs":
         if "documents" in fields:
             return {}

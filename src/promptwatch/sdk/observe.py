@@ -7,10 +7,11 @@
     async def answer(messages): ...
 
 The call becomes a span (or `as_type`) under whatever is open around it, with its arguments as inputs
-and its return value (for generators: what it yielded) as output, both bounded copies. An exception is
-recorded and re-raised untouched. The bookkeeping runs under the guard of `_safe` (`never_raise()`, or a
-plain `try` deciding with `ignored()` on the hot paths); the function runs outside it, so it runs exactly
-once whatever the SDK does. A generator's span is current only while its body runs.
+and its return value (for generators: what it yielded) as output, both bounded copies (of an embeddings
+call's return value, its counts: `Span.kept`). An exception is recorded and re-raised untouched. The
+bookkeeping runs under the guard of `_safe` (`never_raise()`, or a plain `try` deciding with `ignored()` on
+the hot paths); the function runs outside it, so it runs exactly once whatever the SDK does. A generator's
+span is current only while its body runs.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ class _Call:
     def __init__(self, fn: Callable[..., Any], label: str, as_type: str, capture_input: bool,
                  capture_output: bool):
         self.label, self.as_type = label, as_type
-        self.capture_input, self.capture_output = capture_input, capture_output
+        # an embeddings call keeps counts of its result, never its values: kept with capture_output=False too
+        self.capture_input, self.capture_output = capture_input, capture_output or as_type == "embedding"
         try:
             parameters = list(inspect.signature(fn).parameters.values())
         except (TypeError, ValueError):
@@ -123,7 +125,7 @@ class _Call:
                 current_span.reset(token)
                 span._token = None
             if error is None and self.capture_output and result is not None:
-                span.output = span.pipeline.scrubber.copy(result)
+                span.output = span.kept(result)
             span.end(error)
         except Exception as exc:
             if not ignored(exc):

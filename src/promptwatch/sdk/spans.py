@@ -12,8 +12,9 @@ collector stops tracking, however long the queue (a session with `on_activity` c
 exception: they are given the wire item at once, and that is what is queued). Once ended a span no
 longer changes (the setters do nothing; `amend()` queues a new copy with a new dict), so the dicts the
 tuple shares with it are the worker's alone.
-Values given to `set_input`/`set_output`/`set_metadata`/`update` are bounded copies. Integrations build their
-activities with the same class (`Span.start(parent=...)`) and `set()` the fields they have copied already.
+Values given to `set_input`/`set_output`/`set_metadata`/`update` are bounded copies (of an embeddings call's
+result, its counts: `kept()`). Integrations build their activities with the same class
+(`Span.start(parent=...)`) and `set()` the fields they have copied already.
 `current_activity()` is the innermost open activity, for the app to add to it from inside (`update(model=...)`).
 """
 
@@ -32,6 +33,7 @@ from . import pipeline as pipelines
 from ._ids import POOL as _ID_POOL
 from ._ids import new_id
 from ._safe import never_raise, warn_once
+from ._shapes import embedding_result
 from ._wire import ACTIVITY, built
 from .context import current_span, open_instance
 
@@ -142,8 +144,15 @@ class Span:
     def set_output(self, value: Any) -> Span:
         with never_raise():
             if self._writable:
-                self.output = self.pipeline.scrubber.copy(value)
+                self.output = self.kept(value)
         return self
+
+    def kept(self, value: Any) -> Any:
+        """What the span keeps of a result: a bounded copy; of an embeddings call, what `embedding_result` reads
+        of it (how many vectors of how many dimensions, the usage), never the vectors."""
+        if self.activity_type == "embedding":
+            return embedding_result(value)
+        return self.pipeline.scrubber.copy(value)
 
     def set_metadata(self, **values: Any) -> Span:
         with never_raise():

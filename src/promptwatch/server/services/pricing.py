@@ -58,6 +58,7 @@ class PriceBook:
         from genai_prices.data import providers  # the 1.6 MB table: loaded by the first PriceBook, not on import
 
         self._providers: list[Provider] = providers
+        self._listed = _listed_at_one_price(providers)
         self._version = f"genai-prices-{version('genai-prices')}"
         self._lookup = functools.lru_cache(maxsize=cache_size)(self._resolve)
 
@@ -112,15 +113,30 @@ class PriceBook:
     def _find(self, model_ref: str, provider_ref: str | None) -> tuple[Provider, ModelInfo] | None:
         # DataSnapshot.find_provider_model does the same, but its caches grow with every name it is asked
         # about; our bounded LRU is the only cache here. A provider genai-prices does not know (a gateway,
-        # a proxy) is ignored and the provider is inferred from the model name instead.
+        # a proxy) is ignored and the provider is inferred from the model name instead; a name no provider's
+        # naming rule claims (OpenAI's `text-embedding-3-small`) is priced by the table's listing of it.
         provider = find_provider_by_id(self._providers, provider_ref) if provider_ref else None
         if provider is None:
             matching = (p for p in self._providers if p.model_match and p.model_match.is_match(model_ref))
             provider = next(matching, None)
         if provider is None:
-            return None
+            return self._listed.get(model_ref)
         model = provider.find_model(model_ref, all_providers=self._providers)
         return None if model is None else (provider, model)
+
+
+def _listed_at_one_price(providers: list[Provider]) -> dict[str, tuple[Provider, ModelInfo]]:
+    """The models of the table by their lower-cased id, those every provider listing them prices alike: OpenAI
+    and Azure list `text-embedding-3-small` at one price, while `ada` has two and is left out."""
+    listings: dict[str, list[tuple[Provider, ModelInfo]]] = {}
+    for provider in providers:
+        for model in provider.models:
+            listings.setdefault(model.id.lower(), []).append((provider, model))
+    return {
+        model_id: found[0]
+        for model_id, found in listings.items()
+        if all(model.prices == found[0][1].prices for _, model in found)
+    }
 
 
 def _candidates(model: str, provider: str | None) -> list[tuple[str, str | None]]:
