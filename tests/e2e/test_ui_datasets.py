@@ -3,6 +3,9 @@ and delete an item, share the dataset (the shared page reads it without signing 
 
 from __future__ import annotations
 
+import json
+from urllib.parse import quote
+
 import pytest
 from playwright.sync_api import expect
 
@@ -63,3 +66,35 @@ def test_p18_dataset_made_shared_and_deleted_in_the_ui(ui, tenant):
     expect(page.locator("table[aria-label=Datasets]")).to_have_count(0)
     with ui.server.client(tenant.api_key) as client:
         assert client.get("/api/v1/datasets").json()["items"] == []
+
+
+def test_a_dataset_is_exported_and_its_file_loaded_into_another(ui, tenant, tmp_path):
+    source, copy = f"source {uid()}", f"copy {uid()}"
+    items = [{"id": f"x{n}-{uid()}", "input": {"n": n}, "expected_output": f"answer {n}"} for n in range(3)]
+    with ui.server.client(tenant.api_key) as client:
+        for name in (source, copy):
+            assert client.post("/api/v1/datasets", json={"name": name}).status_code == 201
+        added = client.post(f"/api/v1/datasets/{quote(source)}/items", json={"items": items})
+        assert added.status_code == 201
+    ui.sign_in(tenant, f"/ui/datasets/{quote(source)}")
+    page = ui.page
+    expect(page.locator("table[aria-label=Items] tbody tr")).to_have_count(3)
+    page.get_by_role("button", name="Export").click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name=f"Save {source}.jsonl").click()
+    saved = tmp_path / "items.jsonl"
+    download.value.save_as(saved)
+    lines = [json.loads(line) for line in saved.read_text().splitlines()]
+    assert [line["input"] for line in lines] == [item["input"] for item in items]
+
+    # ids are unique in an account: a copy in the same account takes the lines without them
+    saved.write_text("".join(json.dumps({k: v for k, v in line.items() if k != "id"}) + "\n" for line in lines))
+    page.goto(f"{ui.origin}/ui/datasets/{quote(copy)}")
+    page.get_by_label("Load items from a JSON Lines file").set_input_files(str(saved))
+    expect(page.get_by_role("status")).to_have_text("3 items loaded from items.jsonl")
+    expect(page.locator("table[aria-label=Items] tbody tr")).to_have_count(3)
+
+    saved.write_text(saved.read_text() + "not json\n")
+    page.get_by_label("Load items from a JSON Lines file").set_input_files(str(saved))
+    expect(page.get_by_role("alert")).to_contain_text("line 4 of items.jsonl is not JSON")
+    expect(page.locator("table[aria-label=Items] tbody tr")).to_have_count(3)

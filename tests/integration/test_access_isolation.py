@@ -160,6 +160,7 @@ OBJECT_ROUTES += [
     ("PATCH", "/api/v1/datasets/{name}"),
     ("DELETE", "/api/v1/datasets/{name}"),
     ("GET", "/api/v1/datasets/{name}/items"),
+    ("GET", "/api/v1/datasets/{name}/export"),
     ("POST", "/api/v1/datasets/{name}/items"),
     ("POST", "/api/v1/datasets/{name}/items/from-activity"),
     ("GET", "/api/v1/datasets/{name}/items/{item_id}"),

@@ -8,6 +8,7 @@ import uuid
 from contextlib import contextmanager
 from urllib.parse import quote
 
+import orjson
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -116,6 +117,43 @@ def test_item_from_an_llm_call(live_server):
         assert client.post(path, json={"activity_id": chain_id}).status_code == 422
 
 
+def _exported(client, name: str) -> list[dict]:
+    answer = client.get(f"/api/v1/datasets/{quote(name)}/export")
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/x-ndjson"
+    return [orjson.loads(line) for line in answer.content.splitlines()]
+
+
+def test_a_dataset_exports_as_json_lines_that_load_into_another_account(live_server):
+    source, target = live_server.new_tenant("ds-export"), live_server.new_tenant("ds-export-to")
+    viewer = live_server.accounts()._rt.keys.create(source.account_id, "read")
+    with live_server.client(source.api_key) as member, live_server.client(viewer) as reader:
+        name = new_dataset(member)
+        stored = member.get(f"/api/v1/datasets/{quote(name)}/items").json()["items"]
+        lines = _exported(reader, name)  # a viewer exports what a viewer reads
+    assert [line["id"] for line in lines] == [item["id"] for item in stored]
+    assert all(set(line) == set(DatasetItemCreate.model_fields) for line in lines)
+    with live_server.client(target.api_key) as other:
+        copy = new_dataset(other, items=lines)
+        loaded = other.get(f"/api/v1/datasets/{quote(copy)}/items").json()["items"]
+    fields = ("id", "input", "expected_output", "metadata", "label", "notes")
+    assert [[item[f] for f in fields] for item in loaded] == [[item[f] for f in fields] for item in stored]
+
+
+def test_a_dataset_larger_than_a_page_exports_whole_and_in_order(live_server):
+    tenant = live_server.new_tenant("ds-export-pages")
+    with live_server.client(tenant.api_key) as client:
+        name = new_dataset(client, items=[])
+        path = f"/api/v1/datasets/{quote(name)}/items"
+        for start in (0, 1000):
+            batch = [{"id": f"n{n:05d}", "input": {"n": n}} for n in range(start, min(start + 1000, 1201))]
+            assert client.post(path, json={"items": batch}).status_code == 201
+        lines = _exported(client, name)
+        assert [line["input"]["n"] for line in lines] == list(range(1201))
+        missing = client.get(f"/api/v1/datasets/{quote(name + ' gone')}/export")
+        assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+
+
 def test_p16_viewers_read_members_write(live_server):
     tenant = live_server.new_tenant("ds-roles")
     keys = live_server.accounts()._rt.keys
@@ -157,7 +195,7 @@ def test_p16_another_accounts_datasets_answer_404_on_every_route(live_server):
         name = new_dataset(mine)
     intruder_admin = live_server.accounts()._rt.keys.create(intruder.account_id, "admin")
     routes = [(m, p) for m, p in OBJECT_ROUTES if p.startswith("/api/v1/datasets/")]
-    assert len(routes) == 9
+    assert len(routes) == 10
     with live_server.client(intruder_admin) as theirs:
         for method, path in routes:
             body = {"items": [{"input": 1}]} if path.endswith("/items") else {"activity_id": "x", "notes": "x"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import StreamingResponse
 
 from promptwatch.schema.datasets import (
     DatasetCreate,
@@ -95,6 +96,21 @@ def list_items(
     who: Caller = Depends(caller),
 ) -> dict:
     return _datasets(request).items(who, name, limit, cursor)
+
+
+@router.get(
+    "/datasets/{name}/export",
+    summary="A dataset's items as JSON Lines, oldest first, each as POST .../items takes it",
+    responses={**responses(401, 403, 404), 200: {"content": {"application/x-ndjson": {}}}},
+    dependencies=[Depends(known_query_only)],
+)
+def export_items(request: Request, name: Name, who: Caller = Depends(caller)) -> StreamingResponse:
+    lines = _datasets(request).export_lines(who, name)
+    return StreamingResponse(
+        lines,
+        media_type="application/x-ndjson",
+        headers={"content-disposition": 'attachment; filename="dataset.jsonl"'},
+    )
 
 
 @router.post(

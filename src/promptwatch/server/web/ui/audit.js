@@ -2,11 +2,12 @@
 // filter by action prefix kept in the address (?action=), older pages on request, and the whole log exported
 // as JSON Lines (fetched with the bearer header, offered through an object URL). Owners and admins read it.
 import { html, useEffect, useState } from "./lib.js";
-import { api, request } from "./api.js";
+import { api } from "./api.js";
 import { navigate } from "./router.js";
 import { when } from "./format.js";
 import { ErrorNote, Loading, useAction, useLoad } from "./widgets.js";
 import { NeedsRole } from "./access.js";
+import { JsonLinesExport } from "./download.js";
 
 const PAGE = 50;
 const PREFIXES = ["member.", "key.", "support.", "share.", "settings.", "audit.", "session.", "export."];
@@ -15,20 +16,6 @@ const PREFIXES = ["member.", "key.", "support.", "share.", "settings.", "audit."
 function actorName(actor, emails) {
   const match = /^user:(\d+)$/.exec(actor);
   return match && emails[match[1]] ? `${emails[match[1]]} (${actor})` : actor;
-}
-
-function Export() {
-  const [file, setFile] = useState(null);
-  useEffect(() => () => file && URL.revokeObjectURL(file), [file]);
-  const prepare = useAction(async () => {
-    const response = await request("/api/v1/audit/export", { accept: "application/x-ndjson" });
-    setFile(URL.createObjectURL(await response.blob()));
-  });
-  return html`<div class="actions audit-export">
-    <button type="button" disabled=${prepare.busy} onClick=${() => prepare.run()}>${prepare.busy ? "Exporting…" : "Export"}</button>
-    ${file && html`<a class="download" href=${file} download="audit.jsonl">Save audit.jsonl</a>`}
-    <${ErrorNote} error=${prepare.error} />
-  </div>`;
 }
 
 export function AuditLog({ where }) {
@@ -54,7 +41,7 @@ export function AuditLog({ where }) {
       <label>Action starts with <input name="action" key=${action} defaultValue=${action} list="audit-actions" maxlength="100" placeholder="any action" /></label>
       <datalist id="audit-actions">${PREFIXES.map((prefix) => html`<option value=${prefix} />`)}</datalist>
       <div class="actions"><button type="submit" class="primary">Apply</button></div>
-      <${Export} />
+      <${JsonLinesExport} path="/api/v1/audit/export" file="audit.jsonl" className="audit-export" />
     </form>
     <${ErrorNote} error=${first.error || more.error} />
     ${first.loading && !first.data && html`<${Loading} what="Loading the audit log" />`}

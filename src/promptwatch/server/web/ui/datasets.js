@@ -1,6 +1,7 @@
 // Datasets: the account's named collections of examples (GET/POST /api/v1/datasets) and one dataset's page
 // (/ui/datasets/<name>): its items as text, a form to add or edit an item (input and expected output as JSON
-// or plain text, label, notes), deleting an item or the whole dataset (with a receipt), and a Share button.
+// or plain text, label, notes), deleting an item or the whole dataset (with a receipt), a Share button, and the
+// items exported to or loaded from a JSON Lines file.
 import { html, useState } from "./lib.js";
 import { api } from "./api.js";
 import { count, json, when } from "./format.js";
@@ -9,6 +10,7 @@ import { ConfirmDelete } from "./confirm_delete.js";
 import { ShareSession } from "./shares.js";
 import { navigate } from "./router.js";
 import { can } from "./permissions.js";
+import { JsonLinesExport } from "./download.js";
 
 export function datasetPath(name) {
   return `/ui/datasets/${encodeURIComponent(name)}`;
@@ -104,6 +106,51 @@ function ItemRow({ name, item, write, onChanged }) {
   </tr>`;
 }
 
+const ITEMS_PER_REQUEST = 1000;
+
+// items loaded from a JSON Lines file (one item per line, as the export writes them), a thousand per request;
+// a line that is no JSON stops the load before anything is sent, a refused request stops it there and names
+// its lines (the requests before it are stored)
+function ItemsFile({ name, onLoaded }) {
+  const [sent, setSent] = useState(null);
+  const load = useAction(async (file) => {
+    const lines = (await file.text()).split("\n").map((text, i) => [i + 1, text.trim()]).filter(([, text]) => text);
+    const items = lines.map(([number, text]) => {
+      try {
+        return JSON.parse(text);
+      } catch {
+        throw new Error(`line ${number} of ${file.name} is not JSON`);
+      }
+    });
+    for (let start = 0; start < items.length; start += ITEMS_PER_REQUEST) {
+      const batch = items.slice(start, start + ITEMS_PER_REQUEST);
+      setSent(`${count(start)} of ${count(items.length)} items loaded…`);
+      try {
+        await api(`${apiPath(name)}/items`, { method: "POST", body: { items: batch } });
+      } catch (error) {
+        error.message = `lines ${lines[start][0]}–${lines[start + batch.length - 1][0]} were refused (${count(start)} items before them are loaded): ${error.message}`;
+        throw error;
+      } finally {
+        onLoaded();
+      }
+    }
+    setSent(`${count(items.length)} items loaded from ${file.name}`);
+  });
+  // the field is emptied, so that the same file, mended, can be chosen again
+  const chosen = (event) => {
+    const file = event.currentTarget.files[0];
+    event.currentTarget.value = "";
+    setSent(null);
+    if (file) load.run(file);
+  };
+  return html`<div class="actions">
+    <label>Load items from a JSON Lines file <input type="file" accept=".jsonl,.ndjson,application/x-ndjson,text/plain"
+      disabled=${load.busy} onChange=${chosen} /></label>
+    ${sent && html`<span class="muted" role="status">${sent}</span>`}
+    <${ErrorNote} error=${load.error} />
+  </div>`;
+}
+
 export function DatasetDetail({ name, me }) {
   const [pages, setPages] = useState(1);
   const load = useLoad(async () => {
@@ -127,6 +174,7 @@ export function DatasetDetail({ name, me }) {
     ${load.loading && !load.data && html`<${Loading} what="Loading the dataset" />`}
     ${d && html`<${Facts} items=${[["Items", count(d.item_count)], ["Project", d.project], ["Created", when(d.created_at)],
       ["Changed", when(d.updated_at)], ["Description", d.description]]} />
+      <${JsonLinesExport} path=${`${apiPath(name)}/export`} file=${`${name}.jsonl`} />
       ${write && html`<div class="actions-row"><${ShareSession} id=${name} kind="dataset" />
         <${ConfirmDelete} label="Delete dataset" question=${`Delete the dataset "${name}" with its ${count(d.item_count)} items permanently?`}
           onConfirm=${() => api(apiPath(name), { method: "DELETE" })} onDeleted=${() => navigate("/ui/datasets")} /></div>`}
@@ -135,6 +183,7 @@ export function DatasetDetail({ name, me }) {
         <tbody>${load.data.items.map((item) => html`<${ItemRow} key=${item.id} name=${name} item=${item} write=${write} onChanged=${load.reload} />`)}</tbody>
       </table>
       ${load.data.more && html`<button type="button" class="ghost" onClick=${() => setPages(pages + 1)}>Show more</button>`}
-      ${write && html`<h2>Add an item</h2><${ItemForm} name=${name} onSaved=${load.reload} />`}`}
+      ${write && html`<h2>Add an item</h2><${ItemForm} name=${name} onSaved=${load.reload} />
+        <${ItemsFile} name=${name} onLoaded=${load.reload} />`}`}
   </section>`;
 }
