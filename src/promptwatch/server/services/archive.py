@@ -24,7 +24,7 @@ from ..store.bodies import decode_body, encode_body
 from ..store.engine import snapshot
 from ..store.schema_version import head_revision
 from .clock import utc_now
-from .import_deletions import exported_by, ledgered_deletions
+from .import_deletions import exported_by, forget_in_imported_audit, ledgered_deletions
 from .import_redaction import ImportRedaction
 from .import_validation import held_objects, parse_row
 from .redaction import RedactionService
@@ -120,7 +120,9 @@ def import_archive(runtime: Runtime, path: Path, account_id: int, progress: Prog
     masks it. Sessions and activities the account deleted stay deleted: they are left out, with everything
     that refers to them and the dataset items copied from them, and their share of the imported sessions'
     totals and roll-ups is taken out (`Remapper.settle`). An export of the same account also leaves out the
-    projects, datasets and dataset items its deletion ledger names (`import_deletions`). Returns
+    projects, datasets and dataset items its deletion ledger names. Audit entries that name a person erased since
+    they were written, or (in an export of the same account) a project deleted since, are rewritten as the erasure
+    or the deletion rewrote the log (`import_deletions`). Returns
     `{"imported": rows per kind, "left_out_deleted": {"sessions", "activities", "datasets", "dataset_items"}}`;
     a bad archive raises InvalidInput and stores nothing."""
     note = progress or (lambda _kind, _rows: None)
@@ -159,6 +161,7 @@ def import_archive(runtime: Runtime, path: Path, account_id: int, progress: Prog
                     counts[kind] += _insert(conn, remapper, entry, batch, crypto, account_id)
                     note(kind, counts[kind])
                 remapper.settle(conn)
+                forget_in_imported_audit(conn, runtime.ledger, account_id, remapper.ids, own)
         except StatementError as exc:  # a row the checks let through and the database refuses: nothing stored
             if isinstance(exc, IntegrityError) and any(w in str(exc).lower() for w in ("unique", "duplicate")):
                 # nothing held now: the archive itself repeats an id, or a write came between

@@ -11,12 +11,14 @@ Other features record into it with `record(...)`:
 the Runtime / an Engine (the entry is written in its own transaction). `actor` is a Caller or a string
 ("user:<id>", "key:<key id>", "staff:<id>", "system"). Details must not hold customer content, and
 neither target nor details an e-mail: a person is `user:<id>`, an invitation `invitation:<id>`. What names a
-person or a project that is then erased or deleted is rewritten with them (`forget_person`, `forget_project`).
+person or a project that is then erased or deleted is rewritten with them (`forget_people`, `forget_project`), and
+so is an entry an import brings in that names one erased or deleted after it was written (`import_deletions`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import NamedTuple
 
 import orjson
 from sqlalchemy import Connection, Engine
@@ -61,44 +63,77 @@ PROJECT_TARGETS = ("settings.retention", "settings.redaction", "settings.redacti
 PROJECT_DETAILS = ("project", "projects")  # details that name projects (keys, members, invitations)
 
 
-def forget_person(conn: Connection, user_id: int, email: str, email_hash: str) -> int:
-    """An erased person's e-mail leaves every account's audit log (target and details): the entries name them
+class ErasedPerson(NamedTuple):
+    """A person whose e-mail leaves the audit log: their user id, the address in lower case, and the keyed hash of
+    it that their erasure's ledger entry holds."""
+
+    user_id: int
+    address: str
+    email_hash: str
+
+
+PersonNamed = Callable[[str], ErasedPerson | None]  # the erased person a text of an entry is the e-mail of
+ProjectHash = Callable[[str], str | None]  # the hash of the deleted project a text names
+
+
+def _nobody(_text: str) -> None:
+    return None
+
+
+def forget_people(conn: Connection, people: Iterable[ErasedPerson]) -> int:
+    """Erased people's e-mails leave every account's audit log (target and details): the entries name each of them
     `user:<id>` in the accounts that know them by id (they belong to it, or its log names them so already), the
-    keyed hash of the e-mail elsewhere (an invitation never accepted). Returns the entries rewritten."""
-    address = email.lower()
+    keyed hash of the e-mail elsewhere (an invitation never accepted). The entries that hold any of the addresses
+    are read in one pass, and each is rewritten once for every person it names. Returns the entries rewritten."""
+    by_address = {person.address: person for person in people}
+    if not by_address:
+        return 0
+    known = deletion_store.accounts_naming_users(conn, [person.user_id for person in by_address.values()])
 
-    def same(value: str) -> bool:
-        return value.lower() == address
+    def named(text: str) -> ErasedPerson | None:
+        return by_address.get(text.lower())
 
-    known = deletion_store.accounts_naming_user(conn, user_id)
-    rewritten = 0
-    for entry in deletion_store.audit_entries_holding(conn, address):
-        replacement = f"user:{user_id}" if entry["account_id"] in known else email_hash
-        target, details = (_replaced(entry[part], same, replacement) for part in ("target", "details"))
-        rewritten += _rewrite(conn, entry, target, details)
-    return rewritten
+    entries = deletion_store.audit_entries_holding(conn, list(by_address))
+    return sum(forget_in_entry(conn, entry, named, known) for entry in entries)
 
 
 def forget_project(conn: Connection, account_id: int, name: str, name_hash: str) -> int:
     """A deleted project's name leaves the account's audit log: where an entry names it as its target (a
     setting of the project) or in its details' project lists, it holds the hash the receipt holds. Returns the
     entries rewritten."""
-
-    def same(value: str) -> bool:
-        return value == name
-
-    rewritten = 0
-    for entry in deletion_store.audit_entries_holding(conn, name, account_id):
-        target, details = entry["target"], entry["details"]
-        if entry["action"] in PROJECT_TARGETS:
-            target = _replaced(target, same, name_hash)
-        if isinstance(details, dict):
-            details = {k: _replaced(v, same, name_hash) if k in PROJECT_DETAILS else v for k, v in details.items()}
-        rewritten += _rewrite(conn, entry, target, details)
-    return rewritten
+    entries = deletion_store.audit_entries_holding(conn, [name], account_id)
+    return sum(forget_in_entry(conn, entry, project={name: name_hash}.get) for entry in entries)
 
 
-def _rewrite(conn: Connection, entry, target: str | None, details) -> int:
+def forget_in_entry(
+    conn: Connection,
+    entry: Mapping,
+    person: PersonNamed = _nobody,
+    known: Mapping[int, set[int]] | None = None,
+    project: ProjectHash = _nobody,
+) -> int:
+    """One entry without the erased people and the deleted projects it names. A text of the target or the details
+    that is a person's e-mail (`person`) becomes `user:<id>` when `known` (accounts per user id) says the entry's
+    account knows them by id, the e-mail's hash otherwise; where the entry names projects (the target of
+    PROJECT_TARGETS, the details' PROJECT_DETAILS), a deleted project's name (`project`) becomes its hash.
+    1 when the entry is rewritten, 0 when it names none of them."""
+    known = known or {}
+
+    def as_person(text: str) -> str | None:
+        found = person(text)
+        if found is None:
+            return None
+        return f"user:{found.user_id}" if entry["account_id"] in known.get(found.user_id, ()) else found.email_hash
+
+    target, details = (_replaced(entry[part], as_person) for part in ("target", "details"))
+    if entry["action"] in PROJECT_TARGETS:
+        target = _replaced(target, project)
+    if isinstance(details, dict):
+        details = {k: _replaced(v, project) if k in PROJECT_DETAILS else v for k, v in details.items()}
+    return _rewrite(conn, entry, target, details)
+
+
+def _rewrite(conn: Connection, entry: Mapping, target: str | None, details) -> int:
     """1 when the entry is rewritten with this target and details, 0 when they are what it holds."""
     if target == entry["target"] and details == entry["details"]:
         return 0
@@ -106,14 +141,14 @@ def _rewrite(conn: Connection, entry, target: str | None, details) -> int:
     return 1
 
 
-def _replaced(value, same, replacement: str):
-    """`value` (text or JSON) with `replacement` for every text that `same` picks."""
+def _replaced(value, replacement: Callable[[str], str | None]):
+    """`value` (text or JSON) with what `replacement` gives for each of its texts, where it gives one."""
     if isinstance(value, str):
-        return replacement if same(value) else value
+        return replacement(value) or value
     if isinstance(value, list):
-        return [_replaced(v, same, replacement) for v in value]
+        return [_replaced(v, replacement) for v in value]
     if isinstance(value, dict):
-        return {k: _replaced(v, same, replacement) for k, v in value.items()}
+        return {k: _replaced(v, replacement) for k, v in value.items()}
     return value
 
 

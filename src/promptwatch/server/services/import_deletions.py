@@ -1,53 +1,122 @@
-"""What an archive's import leaves out because the importing account deleted it and only its deletion ledger
-says so (P18): projects and datasets, named there by a keyed hash of their name, and dataset items by id.
-Only an archive of the same account is checked this way: another account's project or dataset of the same
-name is another object. Sessions and activities are left out by their tombstones (`store/archive_rows.py`)."""
+"""What an archive's import leaves out or rewrites because the deletion ledger says it was deleted (P18).
+
+Left out: the projects and datasets the importing account deleted, named there by a keyed hash of their name,
+and its dataset items, by id. Only an archive of the same account is checked this way: another account's project
+or dataset of the same name is another object. Sessions and activities are left out by their tombstones
+(`store/archive_rows.py`).
+
+Rewritten: the audit entries the archive brings that name a person erased after they were written (their
+e-mail, in any account's archive: an erasure is the whole instance's) or, in the account's own archive, a project
+it deleted after: as the erasure or the deletion rewrote the log then (`audit.forget_in_entry`), so that no
+audit entry holds in clear what a receipt or the ledger says is gone.
+"""
 
 from __future__ import annotations
 
 import zipfile
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import Connection
 
 from ..store import accounts as account_store
+from ..store import deletion as deletion_store
 from ..store.archive_rows import Ledgered
 from ..store.registry import CUSTOMER_TABLES
 from ..store.tables.accounts import accounts
+from ..store.tables.support_access import audit_log
+from . import audit
 from .import_validation import parse_row
-from .ledger import DeletionLedger, LedgerEntry
+from .ledger import PLAIN, DeletionLedger, LedgerEntry
 
 NAMED = {"project": "project_hash", "dataset": "dataset_hash"}  # ledger kinds that name their object by hash
+
+
+class _Deletions:
+    """Ledger entries of one kind, looked up by the value whose hash one of their fields holds."""
+
+    def __init__(self, ledger: DeletionLedger, field: str) -> None:
+        self._ledger, self._field = ledger, field
+        self._keyed: dict[str, list[tuple[datetime, LedgerEntry]]] = {}
+        self._plain: list[tuple[datetime, LedgerEntry]] = []  # written before hashes were keyed
+        self.entries: list[LedgerEntry] = []
+
+    def add(self, entry: LedgerEntry) -> None:
+        dated = (datetime.fromisoformat(entry["at"]), entry)
+        stored = entry.get(self._field) or ""
+        (self._plain if stored.startswith(PLAIN) else self._keyed.setdefault(stored, [])).append(dated)
+        self.entries.append(entry)
+
+    def first_since(self, value: str, moment: datetime) -> LedgerEntry | None:
+        """The earliest entry naming `value` made at or after `moment`: the deletion that took what `value` named
+        then. None when every deletion of `value` is older: a later object of that name is another one."""
+        keyed = self._keyed.get(self._ledger.hash(value), [])
+        since = [(at, e) for at, e in [*keyed, *self._plain] if at >= moment and e.holds(self._field, value)]
+        return min(since, key=lambda dated: dated[0])[1] if since else None
 
 
 def ledgered_deletions(ledger: DeletionLedger, account_id: int) -> Ledgered:
     """Whether the account deleted the project or dataset of a name, or the dataset item of an id, created at a
     moment: its entries name it, and one of them is no older than the object. One made after the deletion of
     its name or id is another one, which an import brings in."""
-    named: list[tuple[str, datetime, LedgerEntry]] = []
+    named = {kind: _Deletions(ledger, field) for kind, field in NAMED.items()}
     items: dict[str, datetime] = {}  # an item id's last deletion
     for entry in ledger.entries():
         if entry.get("account_id") != account_id or entry["kind"] not in (*NAMED, "dataset_item"):
             continue
-        at = datetime.fromisoformat(entry["at"])
         if entry["kind"] in NAMED:
-            named.append((entry["kind"], at, entry))
+            named[entry["kind"]].add(entry)
+        at = datetime.fromisoformat(entry["at"])
         for item_id in entry.get("item_ids", ()):
             items[item_id] = max(at, items.get(item_id, at))
-    last_of: dict[tuple[str, str], datetime | None] = {}  # a name's last deletion, once looked for
 
     def deleted(kind: str, object_id: str, created_at: datetime) -> bool:
         if kind == "dataset_item":
             last = items.get(object_id)
-        else:
-            if (kind, object_id) not in last_of:
-                last_of[kind, object_id] = max(
-                    (at for k, at, e in named if k == kind and e.holds(NAMED[kind], object_id)), default=None
-                )
-            last = last_of[kind, object_id]
-        return last is not None and created_at <= last
+            return last is not None and created_at <= last
+        return named[kind].first_since(object_id, created_at) is not None
 
     return deleted
+
+
+def forget_in_imported_audit(
+    conn: Connection, ledger: DeletionLedger, account_id: int, imported: dict[str, dict], own: bool
+) -> int:
+    """Rewrite the audit entries an import brought into the account (`imported`: the new ids of each table's rows,
+    by their ids in the archive) that name a person whose erasure the ledger holds, or (`own`: an export of this
+    very account) a project the account deleted, after the entry was written. Returns the entries rewritten."""
+    entry_ids = imported.get(audit_log.name, {}).values()
+    if not entry_ids:
+        return 0
+    erasures, projects = _Deletions(ledger, "email_hash"), _Deletions(ledger, "project_hash")
+    for entry in ledger.entries():
+        if entry["kind"] == "user":
+            erasures.add(entry)
+        elif own and entry["kind"] == "project" and entry.get("account_id") == account_id:
+            projects.add(entry)
+    if not erasures.entries and not projects.entries:
+        return 0
+    known = deletion_store.accounts_naming_users(conn, [e["user_id"] for e in erasures.entries], account_id)
+    rewritten = 0
+    for entry in deletion_store.audit_entries_of(conn, account_id, entry_ids):
+        person, project = partial(_erased, erasures, entry["at"]), partial(_deleted_project, projects, entry["at"])
+        rewritten += audit.forget_in_entry(conn, entry, person, known, project)
+    return rewritten
+
+
+def _erased(erasures: _Deletions, written: datetime, text: str) -> audit.ErasedPerson | None:
+    """The person erased since `written` whose e-mail `text` is (every user's e-mail holds `@`)."""
+    if "@" not in text:
+        return None
+    address = text.lower()
+    erasure = erasures.first_since(address, written)
+    return None if erasure is None else audit.ErasedPerson(erasure["user_id"], address, erasure["email_hash"])
+
+
+def _deleted_project(projects: _Deletions, written: datetime, name: str) -> str | None:
+    """The hash the receipt holds of the project `name` deleted since `written`."""
+    deletion = projects.first_since(name, written)
+    return None if deletion is None else deletion["project_hash"]
 
 
 def exported_by(conn: Connection, archive: zipfile.ZipFile, account_id: int) -> bool:

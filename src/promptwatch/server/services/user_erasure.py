@@ -4,7 +4,7 @@ It happens with the account when the account was their only one (`DeletionServic
 before the account's memberships go), or at their own request (`DELETE /api/v1/me`) or the operator's
 (`promptwatch users delete`). A person who is the only owner of an account is refused until the account is
 deleted or has another owner: an account always keeps one. Their e-mail leaves every account's audit log too
-(`audit.forget_person`).
+(`audit.forget_people`).
 
 Every person erased, alone or with an account, gets a ledger entry of their own once the erasure is
 committed (the ledger never names an erasure that did not happen): the user's id and a keyed hash of their
@@ -33,14 +33,17 @@ from .ledger import DeletionLedger, LedgerEntry
 
 def erase_users(conn: Connection, erasures: Iterable[dict]) -> dict[str, int]:
     """Erase the users these ledger entries name (`erasure_entry`); the rows removed, per table. The audit
-    entries that hold their e-mail name them by id, or by the entry's hash of the e-mail (`audit.forget_person`)."""
-    counts: dict[str, int] = {}
+    entries that hold their e-mails name them by id, or by the entry's hash of the e-mail, in one pass over the log
+    for them all (`audit.forget_people`)."""
+    found = {}  # the users still there, by id, with their erasure's hash of the e-mail
     for erasure in erasures:
         user = account_store.get_user(conn, erasure["user_id"])
-        if user is None:
-            continue
-        audit.forget_person(conn, user["id"], user["email"], erasure["email_hash"])
-        for name, value in people_store.erase_user(conn, user["id"]).items():
+        if user is not None:
+            found.setdefault(user["id"], audit.ErasedPerson(user["id"], user["email"].lower(), erasure["email_hash"]))
+    audit.forget_people(conn, found.values())
+    counts: dict[str, int] = {}
+    for user_id in found:
+        for name, value in people_store.erase_user(conn, user_id).items():
             counts[name] = counts.get(name, 0) + value
     return counts
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, RowMapping, String, Text, cast, delete, func, or_, select, update
 
 from . import search
-from .dialect import insert_for
+from .dialect import in_list, insert_for, list_value
 from .ingest_writer import USAGE_MEASURES, add_usage, llm_contributions
 from .members import remove_membership
 from .registry import CUSTOMER_TABLES
@@ -374,35 +374,82 @@ def _kept_for_billing(conn: Connection, account_id: int) -> dict[str, int]:
 
 
 # what the audit log says of what was deleted: an erased person's e-mail, a deleted project's name
-def audit_entries_holding(conn: Connection, value: str, account_id: int | None = None) -> list[RowMapping]:
-    """Audit entries (of one account, or of every one) whose target or details hold `value` in any case, among
-    other text maybe: the caller picks the values to rewrite."""
-    lowered = value.lower()
-    escaped = json.dumps(lowered)[1:-1]  # as SQLite's JSON text holds it
+AUDIT_VALUES_PER_SCAN = 100  # values one scan looks for: up to three LIKE terms each, under SQLite's expression depth
+_AUDIT_ENTRY = tuple(audit_log.c[name] for name in ("id", "account_id", "at", "action", "target", "details"))
+
+
+def audit_entries_holding(conn: Connection, values: Iterable[str], account_id: int | None = None) -> list[RowMapping]:
+    """Audit entries (of one account, or of every one) whose target or details hold any of `values` in any case,
+    among other text maybe: the caller picks the values to rewrite. One scan of the log for up to
+    AUDIT_VALUES_PER_SCAN values; an entry is listed once, however many it holds. When every value holds `@` (they
+    are e-mails), an entry without one is passed over at the cost of one test instead of one per value."""
     entry = audit_log.c
-    details = func.lower(cast(entry.details, Text))
-    query = select(entry.id, entry.account_id, entry.action, entry.target, entry.details).where(
-        or_(
-            func.lower(entry.target).contains(lowered, autoescape=True),
-            details.contains(lowered, autoescape=True),
-            details.contains(escaped, autoescape=True),
-        )
+    details = cast(entry.details, Text)
+    lowered = sorted({value.lower() for value in values})
+    found: dict[int, RowMapping] = {}
+    for some in chunks(lowered, AUDIT_VALUES_PER_SCAN):
+        held = []
+        for value in some:
+            escaped = json.dumps(value)[1:-1]  # as SQLite's JSON text holds it
+            held += [
+                func.lower(entry.target).contains(value, autoescape=True),
+                *(func.lower(details).contains(text, autoescape=True) for text in dict.fromkeys((value, escaped))),
+            ]
+        query = select(*_AUDIT_ENTRY)
+        if all("@" in value for value in some):
+            query = query.where(or_(entry.target.contains("@"), details.contains("@")))
+        query = query.where(or_(*held))
+        if account_id is not None:
+            query = query.where(entry.account_id == account_id)
+        found.update((row["id"], row) for row in conn.execute(query).mappings())
+    return [found[entry_id] for entry_id in sorted(found)]
+
+
+def audit_entries_of(conn: Connection, account_id: int, entry_ids: Iterable[int]) -> Iterator[RowMapping]:
+    """The account's audit entries of these ids, in order, read CHUNK at a time."""
+    entry, dialect = audit_log.c, conn.dialect.name
+    query = (
+        select(*_AUDIT_ENTRY)
+        .where(entry.account_id == account_id, in_list(entry.id, "ids", dialect))
+        .order_by(entry.id)
     )
-    if account_id is not None:
-        query = query.where(entry.account_id == account_id)
-    return list(conn.execute(query.order_by(entry.id)).mappings())
+    for some in chunks(sorted(entry_ids)):
+        yield from conn.execute(query, {"ids": list_value(dialect, some)}).mappings().all()
 
 
 def rewrite_audit_entry(conn: Connection, entry_id: int, target: str | None, details) -> None:
     conn.execute(update(audit_log).where(audit_log.c.id == entry_id).values(target=target, details=details))
 
 
-def accounts_naming_user(conn: Connection, user_id: int) -> set[int]:
-    """The accounts the user belongs to, or whose audit log names them by id (as actor or target)."""
-    named = f"user:{user_id}"
-    members = select(memberships.c.account_id).where(memberships.c.user_id == user_id)
-    audited = select(audit_log.c.account_id).where(or_(audit_log.c.actor == named, audit_log.c.target == named))
-    return set(conn.execute(members.union(audited)).scalars())
+def accounts_naming_users(
+    conn: Connection, user_ids: Iterable[int], account_id: int | None = None
+) -> dict[int, set[int]]:
+    """Per user, the accounts (all, or just `account_id`) they belong to, or whose audit log names them by id (as
+    actor or target): one look at the memberships and one scan of the log for them all."""
+    ids = sorted(set(user_ids))
+    known: dict[int, set[int]] = {user_id: set() for user_id in ids}
+    if not ids:
+        return known
+    dialect = conn.dialect.name
+    named = {f"user:{user_id}": user_id for user_id in ids}
+    members = select(memberships.c.user_id, memberships.c.account_id).where(
+        in_list(memberships.c.user_id, "ids", dialect)
+    )
+    entry = audit_log.c
+    audited = select(entry.actor, entry.target, entry.account_id).where(
+        or_(in_list(entry.actor, "actors", dialect), in_list(entry.target, "targets", dialect))
+    )
+    if account_id is not None:
+        members = members.where(memberships.c.account_id == account_id)
+        audited = audited.where(entry.account_id == account_id)
+    for user_id, account in conn.execute(members, {"ids": list_value(dialect, ids)}):
+        known[user_id].add(account)
+    names = list_value(dialect, named)
+    for actor, target, account in conn.execute(audited.distinct(), {"actors": names, "targets": names}):
+        for name in (actor, target):
+            if name in named:
+                known[named[name]].add(account)
+    return known
 
 
 def tenants(conn: Connection, account_id: int) -> list[str]:
