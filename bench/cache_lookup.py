@@ -1,13 +1,15 @@
-"""Semantic-cache lookup latency at 1,000 / 10,000 / 100,000 entries in one namespace (SQLite), through the
-service's real lookup (fingerprint check, accelerator ranking, winning rows re-read from the database), and
-the previous method in the same run: read every candidate and score it in pure Python.
+"""Semantic-cache lookup latency at 1,000 / 10,000 / 100,000 entries in one namespace (SQLite, or a fresh
+PostgreSQL database), through the service's real lookup (fingerprint check, accelerator ranking, winning rows
+re-read from the database), and the previous method in the same run: read every candidate and score it in
+pure Python.
 
-    .venv/bin/python bench/cache_lookup.py [--sizes 1000 10000 100000] [--runs 25] [--old-runs 3]
+    .venv/bin/python bench/cache_lookup.py [--db sqlite|postgresql] [--sizes 1000 10000 100000] [--runs 25]
+        [--old-runs 3]
 
 Entries carry random 256-dimension unit vectors (the server's text embedder's shape; ranking cost does not
 depend on the content). Reported per size: the median of a miss and of a hit (a stored vector with noise),
 the first lookup after the index was built cold, a lookup right after one more entry was added (the index
-appends it), and the old scan's median. Writes bench/results/cache_lookup.json.
+appends it), and the old scan's median. Writes bench/results/cache_lookup-<db>.json.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -34,6 +38,9 @@ from promptwatch.server.store import schema_version
 from promptwatch.server.store.engine import make_engine
 from promptwatch.server.store.tables.accounts import accounts
 from promptwatch.server.store.tables.prompt_cache import cache_entries
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import postgres_database  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DIMS = 256
@@ -86,15 +93,18 @@ def timed(call, *args) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--runs", type=int, default=25)
     parser.add_argument("--old-runs", type=int, default=3)
     args = parser.parse_args()
     rng = np.random.default_rng(7)
     results = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
+        url = stack.enter_context(postgres_database()) if args.db == "postgresql" else f"sqlite:///{tmp}/bench.db"
         settings = Settings(data_dir=Path(tmp))
-        engine = make_engine(f"sqlite:///{tmp}/bench.db")
+        engine = make_engine(url)
         schema_version.upgrade(engine)
         with engine.begin() as conn:
             account_id = conn.execute(
@@ -136,9 +146,9 @@ def main() -> None:
                 f"({row['speedup_vs_old_scan']:.0f}x)"
             )
         engine.dispose()
-    out = ROOT / "bench" / "results" / "cache_lookup.json"
+    out = ROOT / "bench" / "results" / f"cache_lookup-{args.db}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"db": "sqlite", "dims": DIMS, "runs": args.runs, "sizes": results}, indent=2))
+    out.write_text(json.dumps({"db": args.db, "dims": DIMS, "runs": args.runs, "sizes": results}, indent=2))
 
 
 if __name__ == "__main__":

@@ -109,6 +109,7 @@ def test_the_accounts_aggregate_retention_purges_old_counts(fresh_server):
     admin = runtime.keys.create(server.first.account_id, "admin")
     with server.client(admin) as client:
         assert lookup(client, "faq", "Is there a free plan?") is False
+        assert namespaces(client)["faq"]["lookups"] == 1  # read, so written: the cycle below runs beside the server
         assert client.put("/api/v1/retention", json={"aggregate_days": 2}).status_code == 200
     run_cleanup_cycle(runtime, now=utc_now() + timedelta(days=1))
     assert counted_rows(server, server.first.account_id) == 1  # a day old: kept

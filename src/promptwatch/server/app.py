@@ -41,14 +41,14 @@ from .api import (
     support_access,
     ui,
 )
-from .api import billing as billing_api  # issue 8
+from .api import billing as billing_api
 from .api import operator as operator_api
 from .api import policies as policies_api
-from .api import usage_stats as usage_stats_api  # issue 8
+from .api import usage_stats as usage_stats_api
 from .api.json_response import JsonResponse
 from .collector import tune_for_serving
 from .errors import DomainError
-from .feature_counter import FeatureCounterMiddleware  # issue 8
+from .feature_counter import FeatureCounterMiddleware
 from .middleware import EdgeMiddleware
 from .services.access_log import AccessLog
 from .services.accounts import AccountService
@@ -56,18 +56,18 @@ from .services.activity_list import ActivityListService
 from .services.annotations import AnnotationService
 from .services.audit import AuditService
 from .services.backups import scheduled_backup
-from .services.billing import BillingService  # issue 8
+from .services.billing import BillingService
 from .services.cleanup import run_cleanup_cycle
 from .services.data_transfer import DataTransferService
 from .services.datasets import DatasetService
 from .services.deletion import DeletionService
 from .services.ingest import IngestService
 from .services.legacy_ingest import LegacyIngestService
-from .services.mail import MailService  # issue 8
+from .services.mail import MailService
 from .services.members import MemberService
 from .services.metrics import MetricsService
-from .services.operator import OperatorService  # issue 8
-from .services.policies import PolicyService  # issue 8
+from .services.operator import OperatorService
+from .services.policies import PolicyService
 from .services.prices import PriceService
 from .services.prompt_cache import PromptCacheService
 from .services.redaction import RedactionService
@@ -78,20 +78,20 @@ from .services.session_detail import ActivityService
 from .services.session_facets import SessionFacetService
 from .services.sessions import SessionService
 from .services.sharing import SharingService
-from .services.signup import SignupService  # issue 8
+from .services.signup import SignupService
 from .services.staff import StaffService
 from .services.support_access import SupportAccessService
 from .services.templates import TemplateService, template_stage
 from .services.unit_tests import UnitTestService
-from .services.usage_stats import UsageStatsService  # issue 8
+from .services.usage_stats import UsageStatsService
 from .settings import Settings, resolve_database_url
 from .store.engine import make_engine
 from .store.schema_version import ensure_current
 from .telemetry import Telemetry
 from .workers.batch_writer import BatchWriter
-from .workers.outbox import OutboxWorker  # issue 8
+from .workers.counter_flusher import CounterFlusher
+from .workers.outbox import OutboxWorker
 from .workers.periodic import PeriodicJob
-from .workers.usage_counters import UsageCounterFlusher  # issue 8
 
 
 @dataclass
@@ -120,7 +120,7 @@ class Services:
     sharing: SharingService
     redaction: RedactionService
     access_log: AccessLog
-    # customers (issue 8)
+    # customers
     mail: MailService
     signup: SignupService
     billing: BillingService
@@ -166,7 +166,7 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
             runtime.pipeline.writer = writer
             telemetry.watch_writer(writer)
             runtime.pipeline.add_stage(app.state.services.redaction.stage)  # redaction before storage
-            runtime.pipeline.add_stage(template_stage)  # issue 7: the writer assigns template versions
+            runtime.pipeline.add_stage(template_stage)  # the writer assigns template versions
             await workers.enter_async_context(app.state.services.access_log)
             await workers.enter_async_context(
                 PeriodicJob(engine, "cleanup", settings.cleanup_interval_seconds, lambda: run_cleanup_cycle(runtime))
@@ -176,7 +176,10 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
             )
             await workers.enter_async_context(OutboxWorker(app.state.services.mail, settings.outbox_poll_seconds))
             await workers.enter_async_context(
-                UsageCounterFlusher(app.state.services.usage_stats, settings.usage_stats_flush_seconds)
+                CounterFlusher(app.state.services.usage_stats, settings.usage_stats_flush_seconds)
+            )
+            await workers.enter_async_context(
+                CounterFlusher(runtime.cache_tally, settings.cache_counts_flush_seconds, "cache-counts")
             )
             yield
         engine.dispose()
@@ -194,7 +197,7 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
     )
     app.state.runtime = runtime
     app.state.telemetry = telemetry
-    mail = MailService(runtime)  # issue 8
+    mail = MailService(runtime)
     ingest_service = IngestService(runtime)
     redaction_service = RedactionService(runtime)
     app.state.services = Services(
@@ -259,13 +262,13 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
         app.include_router(module.router)
     for module in (members, support_access, admin, sharing, redaction):
         app.include_router(module.router)
-    for module in (prompt_loop, replays):  # issue 7: templates, annotations, cache, replay
+    for module in (prompt_loop, replays):  # templates, annotations, cache, replay
         app.include_router(module.router)
     app.include_router(datasets.router)
-    for module in (contact, signup, billing_api, usage_stats_api, policies_api, operator_api):  # issue 8
+    for module in (contact, signup, billing_api, usage_stats_api, policies_api, operator_api):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=docs.WEB_DIR), name="static")
-    app.add_middleware(FeatureCounterMiddleware)  # issue 8
+    app.add_middleware(FeatureCounterMiddleware)
     app.add_middleware(
         EdgeMiddleware,
         telemetry=telemetry,

@@ -90,14 +90,20 @@ class Settings(BaseSettings):
     api_key_cache_seconds: float = Field(
         default=5.0, ge=0, description="How long a checked API key is trusted before it is looked up again."
     )
-    # the prompt-improvement loop (issue 7)
+    # the prompt-improvement loop
     replay_allow_private_urls: bool = Field(
         default=False,
         description="Let replays call provider URLs that resolve to loopback, private or link-local addresses "
         "(a self-hosted model on the same network).",
     )
     replay_timeout_seconds: float = Field(default=60.0, gt=0, description="Timeout of one replay call to a provider.")
-    # access and trust (issue 6)
+    cache_counts_flush_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Seconds between writes of the semantic cache's lookup and hit counts, gathered in memory, "
+        "to the database (reading or deleting them writes them first, and so does a clean stop).",
+    )
+    # access and trust
     invitation_ttl_hours: int = Field(
         default=168, ge=1, le=720, description="Hours an invitation to join an account stays valid unless set."
     )
@@ -154,7 +160,7 @@ class Settings(BaseSettings):
         default=False, description="Encrypt the payloads of new accounts at rest (each account can also turn it on)."
     )
 
-    # customers, mail, statistics and policies (issue 8)
+    # customers, mail, statistics and policies
     public_url: str = Field(
         default="http://127.0.0.1:8765",
         description="The instance's address as people reach it: the base of every link it hands out. Unset, an "

@@ -5,7 +5,8 @@ the namespace with the same template identity (null matches null), the same embe
 shape, ranks them by similarity (`cache_index`, an in-process accelerator), re-reads the best ones from the
 database and serves the first that passes `min_similarity` *and* the guards of `cache_matching` (the template
 inputs one by one; for text, what differs between the prompts). Every lookup is counted, hit or miss, in its
-namespace's row of the day: the namespaces list their hit rate.
+namespace's row of the day: the namespaces list their hit rate. The counts gather in memory (`cache_tally`),
+so a lookup only reads; the namespace list flushes them first, and a clear settles them before it deletes.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ class PromptCacheService:
         keyed hash) just before the commit, so that a restore of an older backup clears them again."""
         self._check(caller, namespace, "ingest")
         moment = parse_until(until)
-        with self._rt.engine.begin() as conn:
+        with self._rt.cache_tally.settled(), self._rt.engine.begin() as conn:
             deleted = store.clear(conn, caller.account_id, namespace, moment)
             entry = {"kind": "cache_cleared", "at": utc_now(), "account_id": caller.account_id, "until": moment}
             self._rt.ledger.append({**entry, "namespace_hash": self._rt.ledger.hash(namespace)})
@@ -171,6 +172,7 @@ class PromptCacheService:
 
     def namespaces(self, caller: Caller) -> dict:
         caller.require("read")
+        self._rt.cache_tally.flush()
         with self._rt.engine.connect() as conn:
             rows = {r["namespace"]: r for r in store.namespaces(conn, caller.account_id)}
             saved = store.saved_by_namespace(conn, caller.account_id)
@@ -230,12 +232,9 @@ class PromptCacheService:
                     break
             else:
                 row = None
-        with self._rt.engine.begin() as conn:
-            now = utc_now()
-            store.count_lookup(conn, account_id, namespace, now, hit=row is not None)
-            if row is None:
-                return None
-            store.count_hit(conn, row["pk"], now)
+        self._rt.cache_tally.count(account_id, namespace, utc_now(), None if row is None else row["pk"])
+        if row is None:
+            return None
         return {"result": row["result"], "similarity": min(1.0, round(score, 6)), "id": row["id"]}
 
 

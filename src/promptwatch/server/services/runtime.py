@@ -1,5 +1,6 @@
 """The parts every service shares, built once by `create_app`: engine, settings, price book, writer,
-key and password services, the deletion ledger. Passed explicitly; nothing here is a module-level singleton."""
+key and password services, the deletion ledger, the cache's lookup counts. Passed explicitly; nothing here
+is a module-level singleton."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import Engine
 
 from ..settings import Settings
 from ..store.price_overrides import list_overrides
+from .cache_tally import CacheTally
 from .credentials import KeyService, PasswordService
 from .encryption import AccountCrypto
 from .ledger import DeletionLedger
@@ -45,6 +47,7 @@ class Runtime:
     crypto: AccountCrypto
     pipeline: IngestPipeline
     ledger: DeletionLedger
+    cache_tally: CacheTally
     _overrides: dict[int, tuple[float, tuple[PriceOverride, ...]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -61,6 +64,7 @@ class Runtime:
             crypto=(crypto := AccountCrypto(settings.keys_path())),
             pipeline=IngestPipeline(crypto),
             ledger=ledger,
+            cache_tally=CacheTally(engine),
         )
 
     def price_overrides(self, account_id: int) -> Sequence[PriceOverride]:

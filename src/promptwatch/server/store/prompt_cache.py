@@ -1,13 +1,14 @@
 """SQL of the semantic cache: upsert by (account, namespace, id), a lookup's partition (its latest write,
 its vectors), one entry as it is now, clear, the namespaces with what their recorded hits saved, and the
-lookups and hits counted per namespace and day."""
+lookups and hits counted per namespace and day (added in batches by `services/cache_tally.py`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Row, RowMapping, delete, func, literal, select, tuple_, update
+from sqlalchemy import Connection, Row, RowMapping, bindparam, delete, func, literal, select, tuple_, update
 
 from .dialect import insert_for
 from .tables.activities import activities
@@ -96,23 +97,43 @@ def entry(conn: Connection, part: Partition, pk: int) -> RowMapping | None:
     return conn.execute(query).mappings().first()
 
 
-def count_hit(conn: Connection, pk: int, now: datetime) -> None:
-    conn.execute(
-        update(cache_entries).where(cache_entries.c.pk == pk).values(hits=cache_entries.c.hits + 1, last_hit_at=now)
-    )
+DayKey = tuple[int, str, datetime]  # account, namespace, the start of a UTC day
 
 
-def count_lookup(conn: Connection, account_id: int, namespace: str, now: datetime, hit: bool) -> None:
-    """One more lookup (and hit) in the namespace's row of `now`'s UTC day."""
-    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+def lookup_day(now: datetime) -> datetime:
+    """The start of `now`'s UTC day: the row of `cache_lookups` a lookup at `now` counts in."""
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def add_lookups(conn: Connection, counts: Mapping[DayKey, Sequence[int]]) -> None:
+    """Add (lookups, hits) to each namespace's row of the day, one batch of upserts."""
     stmt = insert_for(conn, cache_lookups)
+    rows = [
+        {"account_id": account_id, "namespace": namespace, "day": day, "lookups": lookups, "hits": hits}
+        for (account_id, namespace, day), (lookups, hits) in counts.items()
+    ]
     conn.execute(
         stmt.on_conflict_do_update(
             index_elements=["account_id", "namespace", "day"],
-            set_={"lookups": cache_lookups.c.lookups + 1, "hits": cache_lookups.c.hits + stmt.excluded.hits},
+            set_={
+                "lookups": cache_lookups.c.lookups + stmt.excluded.lookups,
+                "hits": cache_lookups.c.hits + stmt.excluded.hits,
+            },
         ),
-        {"account_id": account_id, "namespace": namespace, "day": day, "lookups": 1, "hits": int(hit)},
+        rows,
     )
+
+
+def add_hits(conn: Connection, served: Mapping[int, tuple[int, datetime]]) -> None:
+    """Add hits to entries by pk, each with the time of its last one; an entry deleted meanwhile is skipped."""
+    if not served:
+        return
+    stmt = (
+        update(cache_entries)
+        .where(cache_entries.c.pk == bindparam("entry_pk"))
+        .values(hits=cache_entries.c.hits + bindparam("served"), last_hit_at=bindparam("last"))
+    )
+    conn.execute(stmt, [{"entry_pk": pk, "served": hits, "last": last} for pk, (hits, last) in served.items()])
 
 
 def clear(conn: Connection, account_id: int, namespace: str, until: datetime | None) -> int:
