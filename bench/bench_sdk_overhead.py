@@ -1,7 +1,7 @@
 """Overhead of a traced call in the host application: PromptWatch's `@observe` and LangChain integration
 against a bare call, next to the OpenTelemetry SDK and Langfuse's `@observe`, in the same run.
 
-Targets (issue 3): a PromptWatch `@observe` no-op under 5 µs in the caller and under 10 µs of CPU per call
+Targets: a PromptWatch `@observe` no-op under 5 µs in the caller and under 10 µs of CPU per call
 including export.
 
 Setup (once): the peers live in throwaway virtual environments, never in the project's:

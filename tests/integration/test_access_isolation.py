@@ -73,7 +73,7 @@ OWN_DATA_ROUTES = [
     ("POST", "/sessions/start"),
     ("POST", "/sessions/finish"),
     ("POST", "/sessions/{session_id}/activities"),
-    # access and trust (issue 6)
+    # access and trust
     ("GET", "/api/v1/invitations"),
     ("POST", "/api/v1/invitations"),
     ("GET", "/api/v1/support-grants"),
@@ -98,7 +98,7 @@ STAFF_ROUTES = [
 ]
 
 
-# lifecycle routes (issue 5): objects named by id or name answer another account 404; a tenant label, the
+# lifecycle routes: objects named by id or name answer another account 404; a tenant label, the
 # account's settings, export and import only ever reach the caller's own account
 OBJECT_ROUTES += [
     ("DELETE", "/api/v1/activities/{activity_id}"),
@@ -113,7 +113,7 @@ def fill(path: str, **values) -> str:
     return path.format_map(defaultdict(lambda: "x", **values))
 
 
-# the prompt-improvement loop (issue 7): every id is per account, so these read and write only the caller's
+# the prompt-improvement loop: every id is per account, so these read and write only the caller's
 # own data; tests/integration/test_prompt_loop_*.py prove another account's ids answer 404 or a miss
 OWN_DATA_ROUTES += [
     ("POST", "/prompt-cache/{namespace}/get"),
@@ -168,7 +168,7 @@ OBJECT_ROUTES += [
     ("DELETE", "/api/v1/datasets/{name}/items/{item_id}"),
 ]
 
-# customers (issue 8): public forms, the one-click unsubscribe link, policy texts and the page-view counter
+# customers: public forms, the one-click unsubscribe link, policy texts and the page-view counter
 PUBLIC |= {
     ("GET", "/api/v1/waitlist"),
     ("POST", "/api/v1/waitlist"),

@@ -135,7 +135,7 @@ def write_batch(
         add_usage(conn, account_id, llm_contributions(conn, activities.c.session_pk.in_(moved)))
     for record in session_records:
         session_status.setdefault(record["id"], STORED)
-    assign_template_versions(conn, account_id, live_activities, now)  # issue 7: versions in this transaction
+    assign_template_versions(conn, account_id, live_activities, now)  # versions in this transaction
     activity_status.update(_write_activities(conn, account_id, _best_copies(live_activities), session_info, now))
     return session_status, activity_status
 

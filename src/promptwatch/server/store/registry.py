@@ -120,7 +120,7 @@ CUSTOMER_TABLES: tuple[CustomerTable, ...] = (
         references=(("project_id", "projects"),),
         project_column="project_id",
     ),
-    # the prompt-improvement loop (issue 7)
+    # the prompt-improvement loop
     CustomerTable(
         prompt_cache.cache_entries,
         "account_id",
@@ -177,7 +177,7 @@ CUSTOMER_TABLES: tuple[CustomerTable, ...] = (
         "content",
         redaction=("request", "generated", "error"),
     ),
-    # access and trust (issue 6)
+    # access and trust
     CustomerTable(
         member_tables.membership_projects, "account_id", "membership_projects", "account deletion", "account"
     ),
@@ -217,7 +217,7 @@ CUSTOMER_TABLES: tuple[CustomerTable, ...] = (
         "account",
         project_column="project",  # by name, not id ("" for the account's own rules)
     ),
-    # customers (issue 8): profiles with the account; invoices are kept for billing law (P7)
+    # customers: profiles with the account; invoices are kept for billing law (P7)
     CustomerTable(billing.account_profiles, "account_id", "account_profile", "account deletion", "account"),
     CustomerTable(billing.billing_profiles, "account_id", "billing_profile", "account deletion", "account"),
     CustomerTable(billing.account_plans, "account_id", "plan", "account deletion", "account"),
@@ -236,7 +236,7 @@ NON_CUSTOMER_TABLES: dict[str, str] = {
     "login_tokens": "hashes of short-lived UI tokens of a person",
     "alembic_version": "schema revision",
     "access_log": "request diagnostics (P9): route template, status, latency, truncated address; no account id",
-    # customers (issue 8)
+    # customers
     "outbox": "mail to people; the body is cleared once the message is sent, suppressed or failed",
     "contact_preferences": "a person's own choice of contact (P6, P17), keyed by e-mail address",
     "rate_limits": "counters of public forms and failed log-ins keyed by a keyed hash; no address or e-mail, "

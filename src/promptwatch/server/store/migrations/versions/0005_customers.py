@@ -1,5 +1,5 @@
 """customers: outbox and contact preferences, leads and referrals, profiles and invoices, usage
-statistics, policy documents (issue 8)
+statistics, policy documents
 
 Revision ID: 0005_customers
 Revises: 0001
