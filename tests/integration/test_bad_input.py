@@ -115,6 +115,34 @@ def test_body_over_the_limit_is_413(client):
     assert response.headers["content-type"].startswith("application/problem+json")
 
 
+def _chunks(total: int, size: int = 1_000_000):
+    """A body of `total` bytes sent in chunks, without a Content-Length (Transfer-Encoding: chunked)."""
+    for start in range(0, total, size):
+        yield b" " * min(size, total - start)
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/api/v1/ingest", "application/json"),  # reads its own body
+        ("/api/v1/datasets", "application/json"),  # a body the API framework reads
+        ("/sessions/start", "application/json"),  # the published client's tolerant endpoints
+        ("/v1/traces", "application/json"),
+        ("/api/v1/import", "application/zip"),  # read as a stream
+    ],
+)
+def test_a_chunked_body_over_the_limit_is_413_too(live_server, client, path, content_type):
+    before = client.get("/api/v1/sessions").json()["items"]
+    limit = live_server.settings().max_request_bytes
+    response = client.post(path, content=_chunks(limit + 1), headers={"content-type": content_type})
+    assert response.status_code == 413, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert str(limit) in response.json()["detail"]
+    assert client.get("/api/v1/sessions").json()["items"] == before
+    ok = client.post("/api/v1/ingest", content=_chunks(100), headers={"content-type": "application/json"})
+    assert ok.status_code == 422  # a chunked body within the limit is read (here: no JSON in it)
+
+
 def test_unknown_ids_are_404(client):
     for path in ("/api/v1/sessions/" + uid("none-"), "/sessions/" + uid("none-")):
         response = client.get(path)

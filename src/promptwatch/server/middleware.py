@@ -1,6 +1,6 @@
-"""ASGI middleware: security headers (CSP, HSTS, no cookies ever), body size limit, request metrics, the
-access log (route template, status, latency, request id, truncated client address; clause P9), and the
-native API's reading of a body sent without a JSON Content-Type (`_json_by_default`)."""
+"""ASGI middleware: security headers (CSP, HSTS, no cookies ever), body size limit (a chunked body's too),
+request metrics, the access log (route template, status, latency, request id, truncated client address;
+clause P9), and the native API's reading of a body sent without a JSON Content-Type (`_json_by_default`)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import time
 import uuid
 
 import orjson
+from starlette.exceptions import HTTPException
 
 from .telemetry import Telemetry
 
@@ -46,6 +47,8 @@ class EdgeMiddleware:
         length = fields.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body:
             return await _refuse(send, 413, "Payload too large", f"bodies are limited to {self.max_body} bytes")
+        if length is None:  # a chunked body declares no size: it is counted as it arrives
+            receive = _limited(receive, self.max_body)
         if raw_path.startswith(b"/api/"):
             _json_by_default(scope, fields)
         started = time.perf_counter()
@@ -75,6 +78,23 @@ class EdgeMiddleware:
         finally:
             if not answered:
                 count(500)
+
+
+def _limited(receive, limit: int):
+    """`receive`, raising a 413 once the body's chunks add up to more than `limit` bytes: the route reading it
+    answers the 413 (`api.problems`), before anything is stored."""
+    received = 0
+
+    async def counted():
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise HTTPException(413, f"bodies are limited to {limit} bytes")
+        return message
+
+    return counted
 
 
 _JSON = b"application/json"
