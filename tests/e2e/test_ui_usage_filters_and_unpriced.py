@@ -151,3 +151,22 @@ def test_calls_stored_without_a_price_are_listed_and_priced_from_the_prices_tab(
     page.goto(f"{ui.origin}/ui/usage?range=all")
     expect(page.locator(".metric[data-metric=cost] strong")).to_have_text(re.compile(rf"^{SOME_DOLLARS}$"))
     ui.check_clean()
+
+
+def test_a_call_dated_ahead_is_not_counted_and_a_model_that_only_failed_has_no_cost(ui, tenant):
+    sid, now = uid("s-"), datetime.now(timezone.utc)
+    refused = llm(uid("a-"), sid, start=now, model="gpt-broken", generated=None, error="404 model not found")
+    ahead = llm(uid("a-"), sid, start=now.replace(year=now.year + 1), usage=USAGE)  # a client's wrong clock
+    with ui.server.client(tenant.api_key) as client:
+        calls = [llm(uid("a-"), sid, start=now, usage=USAGE), refused, ahead]
+        answer = client.post("/api/v1/ingest", json={"sessions": [session(sid)], "activities": calls})
+        assert answer.status_code == 200 and answer.json()["rejected"] == 0, answer.text
+        groups = client.get("/api/v1/metrics/usage", params={"group_by": "model"}).json()["groups"]
+        assert {g["group"]: g["total_tokens"] for g in groups}["gpt-broken"] == 0  # the provider refused it
+    ui.sign_in(tenant, "/ui/usage?range=30d&group_by=model")
+    page = ui.page
+    expect(page.locator(".metric[data-metric=calls] strong")).to_have_text("2")
+    by_model = page.locator("table[aria-label='By model'] tbody tr")
+    expect(by_model).to_have_count(2)
+    expect(by_model.filter(has_text="gpt-broken").locator("td").nth(4)).to_have_text("–")  # not $0
+    expect(by_model.filter(has_text="gpt-4o-mini").locator("td").nth(4)).to_have_text(re.compile(SOME_DOLLARS))

@@ -3,7 +3,7 @@ unpriced calls counted per group and in the totals, unknown parameters and times
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tests.support.payloads import BASE_TIME, iso, llm, session, uid
 
@@ -129,3 +129,25 @@ def test_unknown_parameters_and_times_without_an_offset_are_refused_by_name(clie
         assert [e["field"] for e in response.json()["errors"]] == [field], response.text
     offset = client.get("/api/v1/metrics/usage", params={"since": "2026-10-05T02:00:00+02:00"})
     assert offset.status_code == 200, offset.text
+
+
+def test_the_answer_names_the_whole_hours_its_figures_cover(live_server):
+    """`since` and `until` count the roll-up hours that start in [since, until): the answer says which those
+    are, so a `since` within an hour does not silently count from the next one."""
+    tenant = live_server.new_tenant("metrics-window")
+    start = BASE_TIME.replace(minute=37)
+    with live_server.client(tenant.api_key) as client:
+        sid = uid("s-")
+        ingest(client, [session(sid)], [llm(uid("a-"), sid, start=start, usage=USAGE)])
+        within = usage(client, since=iso(start - timedelta(minutes=1)), until=iso(start + timedelta(hours=2)))
+        assert within["totals"]["calls"] == 0  # its hour starts before `since`
+        hour = start.replace(minute=0)
+        assert window(within) == (hour + timedelta(hours=1), hour + timedelta(hours=3))
+        whole = usage(client, since=iso(hour), until=iso(hour + timedelta(minutes=1)))
+        assert whole["totals"]["calls"] == 1
+        assert window(whole) == (hour, hour + timedelta(hours=1))
+        assert window(usage(client)) == (None, None)
+
+
+def window(answer: dict) -> tuple:
+    return tuple(None if v is None else datetime.fromisoformat(v) for v in answer["window"].values())

@@ -73,6 +73,16 @@ def shown_in(moment: datetime, zone: tzinfo) -> datetime:
         return moment
 
 
+def _next_hour(moment: datetime | None) -> datetime | None:
+    """The first whole UTC hour at or after `moment`: the figures count the roll-up hours that start in
+    [since, until), so they cover [`_next_hour(since)`, `_next_hour(until)`)."""
+    if moment is None:
+        return None
+    moment = moment.astimezone(timezone.utc)
+    start = moment.replace(minute=0, second=0, microsecond=0)
+    return start if start == moment else start + timedelta(hours=1)
+
+
 def percentile(histogram: dict[int, int], fraction: float) -> float | None:
     total = sum(histogram.values())
     if not total:
@@ -151,7 +161,14 @@ class MetricsService:
             keys.sort(key=lambda k: (-sums[k]["cost"], k[0] or ""))
             groups = [{"group": k[0], **as_answered(k, sums[k])} for k in keys]
         totals = as_answered(everything, sums[everything])
-        return {"group_by": group_by, "interval": interval, "series": series, "groups": groups, "totals": totals}
+        return {
+            "group_by": group_by,
+            "interval": interval,
+            "window": {"since": _next_hour(since), "until": _next_hour(until)},
+            "series": series,
+            "groups": groups,
+            "totals": totals,
+        }
 
     def _rows(self, caller: Caller, where: UsageFilter, project: str | None) -> tuple[list, list, dict]:
         """(usage and latency rows, project names) of `where` in `project`; none for a project that

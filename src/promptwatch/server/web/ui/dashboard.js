@@ -12,7 +12,8 @@ import { ErrorNote, Loading, useLoad } from "./widgets.js";
 import { Chart } from "./chart.js";
 import { sessionsUrl } from "./sessions.js";
 import {
-  INTERVALS, RANGES, along, costPerPricedCall, groupsWithLastUse, periodName, sinceFor, timeAxis, timeZone, usageCost,
+  INTERVALS, RANGES, along, costPerPricedCall, groupsWithLastUse, periodName, sinceFor, timeAxis, timeZone, untilNow,
+  usageCost,
 } from "./usage.js";
 
 const GROUPS = { model: "Model", project: "Project", tenant: "Tenant", template: "Template" };
@@ -178,9 +179,10 @@ function GroupTable({ title, rows, name, link, interval }) {
 export function Dashboard({ where }) {
   const chosen = options(where);
   const since = useMemo(() => sinceFor(chosen.range), [chosen.range]);
+  const until = useMemo(() => untilNow(), [chosen.range]);
   const filters = filtersOf(chosen);
   const tz = timeZone();
-  const ask = (group_by) => api("/api/v1/metrics/usage", { query: { interval: chosen.interval, since, group_by, tz, ...filters } });
+  const ask = (group_by) => api("/api/v1/metrics/usage", { query: { interval: chosen.interval, since, until, group_by, tz, ...filters } });
   const { data, error, loading } = useLoad(
     () => Promise.all([ask(undefined), ask(chosen.group_by), chosen.group_by === "template" ? null : ask("template")]),
     [chosen.range, chosen.interval, chosen.group_by, chosen.project, chosen.tenant, since],

@@ -7,13 +7,13 @@ import { api } from "./api.js";
 import { templatePath } from "./router.js";
 import { count, day, money, when } from "./format.js";
 import { ErrorNote, Loading, useLoad } from "./widgets.js";
-import { groupsWithLastUse, usageCost } from "./usage.js";
+import { groupsWithLastUse, untilNow, usageCost } from "./usage.js";
 import { sessionsUrl } from "./sessions.js";
 
 async function loadTemplates() {
   const [known, usage] = await Promise.all([
     api("/api/v1/templates", { query: { limit: 500 } }),
-    api("/api/v1/metrics/usage", { query: { group_by: "template", interval: "day" } }),
+    api("/api/v1/metrics/usage", { query: { group_by: "template", interval: "day", until: untilNow() } }),
   ]);
   const sums = groupsWithLastUse(usage);
   const byName = new Map(sums.filter((row) => row.group !== null).map((row) => [row.group, row]));

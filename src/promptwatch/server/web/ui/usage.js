@@ -17,6 +17,12 @@ export function sinceFor(range) {
   return RANGE_HOURS[range] ? new Date(Date.now() - RANGE_HOURS[range] * HOUR_MS).toISOString() : undefined;
 }
 
+// the end of every range: the hour after the present one, so that a client whose clock runs a little ahead is
+// counted and a call dated months or years ahead (a wrong clock) neither counts nor stretches the charts
+export function untilNow() {
+  return new Date(Date.now() + HOUR_MS).toISOString();
+}
+
 // the browser's IANA time zone (e.g. "Europe/Berlin"), in which the API is asked to cut days, weeks and months
 export function timeZone() {
   return Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -79,9 +85,11 @@ export function groupsWithLastUse(usage) {
 }
 
 // the cost of calls of which some have no price (`unpriced_calls`), read as a session's cost: "–" when none has
-// one, "$x + N unpriced" when some lack one, so that unpriced calls never read as free
+// one, "$x + N unpriced" when some lack one, so that unpriced calls never read as free. A cost is known once a
+// call with tokens has a price: calls the provider refused have no tokens, so a model that only failed reads "–"
 export function usageCost(sums) {
-  return sessionCost({ cost: sums.cost, llm_calls: sums.calls, unpriced_calls: sums.unpriced_calls });
+  const known = sums.cost > 0 || ((sums.total_tokens || 0) > 0 && sums.calls > (sums.unpriced_calls || 0));
+  return sessionCost({ cost: sums.cost, cost_known: known, unpriced_calls: sums.unpriced_calls });
 }
 
 // the mean cost of the calls that have a price ("–" when none has)
