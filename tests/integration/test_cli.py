@@ -4,12 +4,14 @@ asked to (`up`, `db upgrade`), says what went wrong in one line, and shows what 
 from __future__ import annotations
 
 import base64
+import json
 import re
 import socket
 import subprocess
 import sys
 import time
 import zipfile
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import get_args
 
@@ -249,3 +251,19 @@ def test_every_command_has_help_in_plain_words(command):
     if "--data-dir" in result.output:
         assert "[default:" in result.output and ".promptwatch" in result.output
         assert not re.search(r"\w \.", result.output), "a stray space before a full stop"
+
+
+def test_keys_list_json_gives_one_object_per_key_for_scripts(store):
+    created = in_store(store, "keys", "create", "--name", "support bot", "--project", "a-long-project-name")
+    key_id = re.search(r"key id: (\S+)", created.stdout).group(1)
+    listed = in_store(store, "keys", "list", "--json", columns=40)
+    assert listed.returncode == 0, listed.stderr
+    keys = {k["key_id"]: k for k in map(json.loads, listed.stdout.splitlines())}
+    mine = keys[key_id]
+    assert (mine["name"], mine["project"], mine["scope"], mine["revoked_at"]) == (
+        "support bot",
+        "a-long-project-name",
+        "ingest",
+        None,
+    )
+    assert datetime.fromisoformat(mine["created_at"]).utcoffset() == timedelta(0)

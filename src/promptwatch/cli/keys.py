@@ -3,6 +3,7 @@ refuses while a server has the store open."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated
 
@@ -65,11 +66,28 @@ def _expiry(days: int) -> datetime:
 
 
 @app.command("list")
-def list_keys(data_dir: DataDir = None, account: AccountId = 1) -> None:
+def list_keys(
+    data_dir: DataDir = None,
+    account: AccountId = 1,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per key, one per line, for scripts (times in UTC).")
+    ] = False,
+) -> None:
     """List the account's keys (never their secrets)."""
     keys = _accounts(data_dir, account).list_keys(_admin(account))
+    if as_json:
+        for key in keys:
+            typer.echo(json.dumps({name: _json_value(key[name]) for name in _KEY_FIELDS}))
+        return
     wide = _key_table(keys, stacked=False)
     console.print(wide if console.measure(wide).maximum <= console.width else _key_table(keys, stacked=True))
+
+
+_KEY_FIELDS = ("key_id", "name", "scope", "project", "created_at", "last_used_at", "expires_at", "revoked_at")
+
+
+def _json_value(value):
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def _key_table(keys: list[dict], stacked: bool) -> Table:
