@@ -1,6 +1,7 @@
 """How screens sit, in Chromium: a chart's legend names its lines and reads values only under the pointer, and
 its latency axis reads in one unit; a session without activities says so in a note, with no empty pane; the
-cells of a key's row stand on one baseline; on a phone the navigation is one short row that scrolls sideways."""
+cells of a key's row stand on one baseline; on a phone the navigation is one short row that scrolls sideways,
+and an activity's name has its row's width."""
 
 from __future__ import annotations
 
@@ -121,3 +122,30 @@ def test_on_a_phone_the_navigation_is_one_short_row_that_scrolls_to_the_current_
     nav = page.locator("nav[aria-label=Main]").bounding_box()
     current = page.locator("nav[aria-label=Main] a[aria-current=page]").bounding_box()
     assert nav["x"] <= current["x"] and current["x"] + current["width"] <= nav["x"] + nav["width"] + 1
+
+
+def test_on_a_phone_an_activity_s_name_has_the_row_s_width_and_its_duration_and_cost_sit_under_it(ui, tenant):
+    sid, aid = uid("s-"), uid("a-")
+    name = "Retrieve the customer's orders"
+    parent = {
+        "id": uid("c-"),
+        "session_id": sid,
+        "activity_type": "chain-sequence",
+        "name": "Router chain",
+        "start_time": iso(datetime(2026, 11, 1, tzinfo=timezone.utc)),
+    }
+    call = llm(
+        aid, sid, name=name, parent_activity_id=parent["id"], usage={"prompt_tokens": 10, "completion_tokens": 5}
+    )
+    with ui.server.client(tenant.api_key) as client:
+        answer = client.post("/api/v1/ingest", json={"sessions": [session(sid)], "activities": [parent, call]})
+    assert answer.status_code == 200 and answer.json()["rejected"] == 0, answer.text
+    page = ui.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    ui.sign_in(tenant, f"/ui/sessions/{sid}")
+    row = page.locator(f".tree-row[data-id='{aid}']")
+    expect(row.locator(".tree-name")).to_have_text(name)
+    label, numbers = row.locator(".tree-label").bounding_box(), row.locator(".num").first.bounding_box()
+    assert label["width"] >= 300, label  # not "Retr…"
+    assert numbers["y"] >= label["y"] + label["height"] - 1, (label, numbers)  # on a line of its own
+    assert row.locator(".tree-name").evaluate("e => e.scrollWidth <= e.clientWidth")  # the whole name shows
