@@ -378,7 +378,13 @@ def test_p18_an_import_never_brings_back_what_the_account_deleted(live_server):
         imported = admin.post("/api/v1/import", content=archive, headers={"content-type": "application/zip"})
         assert imported.status_code == 200, imported.text
         answer = imported.json()
-        assert answer["left_out_deleted"] == {"sessions": 2, "activities": 4, "datasets": 0, "dataset_items": 0}
+        assert answer["left_out_deleted"] == {
+            "sessions": 2,
+            "activities": 4,
+            "datasets": 0,
+            "dataset_items": 0,
+            "invitations": 0,
+        }
         assert answer["imported"]["sessions"] == answer["imported"]["activities"] == 0
         assert answer["imported"]["activity_bodies"] == answer["imported"]["annotations"] == 0
         assert client.get("/api/v1/sessions", params={"tenant": "alice"}).json()["items"] == []
@@ -456,7 +462,13 @@ def test_p18_an_import_never_brings_back_a_deleted_dataset(live_server):
         imported = admin.post("/api/v1/import", content=archive, headers=zipped)
         assert imported.status_code == 200, imported.text
         answer = imported.json()
-        assert answer["left_out_deleted"] == {"sessions": 0, "activities": 0, "datasets": 1, "dataset_items": 2}
+        assert answer["left_out_deleted"] == {
+            "sessions": 0,
+            "activities": 0,
+            "datasets": 1,
+            "dataset_items": 2,
+            "invitations": 0,
+        }
         assert [answer["imported"][kind] for kind in ("datasets", "dataset_items", "share_links")] == [0, 0, 0]
         assert admin.get(f"/api/v1/datasets/{quote(name)}").status_code == 404
         assert admin.get("/api/v1/share-links").json()["items"] == []
@@ -465,7 +477,13 @@ def test_p18_an_import_never_brings_back_a_deleted_dataset(live_server):
         imported = admin.post("/api/v1/import", content=their_archive, headers=zipped)
         assert imported.status_code == 200, imported.text
         answer = imported.json()
-        assert answer["left_out_deleted"] == {"sessions": 0, "activities": 0, "datasets": 0, "dataset_items": 0}
+        assert answer["left_out_deleted"] == {
+            "sessions": 0,
+            "activities": 0,
+            "datasets": 0,
+            "dataset_items": 0,
+            "invitations": 0,
+        }
         assert stored_item_ids(admin) == {theirs[0]["id"]}
 
 
@@ -496,6 +514,7 @@ def test_p18_an_import_never_brings_back_a_deleted_project(live_server):
             "activities": 0,
             "datasets": 1,
             "dataset_items": 0,
+            "invitations": 0,
         }
         assert "shop" not in {p["name"] for p in admin.get("/api/v1/projects").json()["items"]}
         assert admin.get("/api/v1/datasets").json()["items"] == []

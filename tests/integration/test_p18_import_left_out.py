@@ -80,7 +80,13 @@ def test_p18_an_imported_session_counts_only_the_calls_it_kept(live_server):
         for deleted in (f"activities/{failed}", f"activities/{twin}", f"sessions/{gone_sid}"):
             assert admin.delete(f"/api/v1/{deleted}").is_success, deleted
         answer = import_archive(admin, archive)
-        assert answer["left_out_deleted"] == {"sessions": 1, "activities": 3, "datasets": 0, "dataset_items": 0}
+        assert answer["left_out_deleted"] == {
+            "sessions": 1,
+            "activities": 3,
+            "datasets": 0,
+            "dataset_items": 0,
+            "invitations": 0,
+        }
         stored = admin.get(f"/api/v1/sessions/{sid}").json()
         assert {a["id"] for a in stored["activities"]} == {root, kept}
         for held, totals in expected.items():
@@ -159,14 +165,26 @@ def test_p18_dataset_items_copied_from_deleted_calls_stay_deleted(live_server):
         assert admin.delete(f"/api/v1/activities/{first}").is_success
         assert admin.delete("/api/v1/projects/shop").is_success  # the session goes, with the second call
         answer = import_archive(admin, archive)
-        assert answer["left_out_deleted"] == {"sessions": 1, "activities": 2, "datasets": 0, "dataset_items": 4}
+        assert answer["left_out_deleted"] == {
+            "sessions": 1,
+            "activities": 2,
+            "datasets": 0,
+            "dataset_items": 4,
+            "invitations": 0,
+        }
         assert item_ids(admin, dataset) == {before_export, by_hand[0]["id"], by_hand[2]["id"]}
         assert "secret answer" not in admin.get(f"/api/v1/datasets/{quote(dataset)}/items").text
 
     elsewhere = live_server.new_tenant("copies-elsewhere")
     with live_server.client(admin_of(live_server, elsewhere)) as admin:
         answer = import_archive(admin, archive)
-        assert answer["left_out_deleted"] == {"sessions": 0, "activities": 0, "datasets": 0, "dataset_items": 0}
+        assert answer["left_out_deleted"] == {
+            "sessions": 0,
+            "activities": 0,
+            "datasets": 0,
+            "dataset_items": 0,
+            "invitations": 0,
+        }
         assert item_ids(admin, dataset) == copies | {before_export} | {item["id"] for item in by_hand}
 
 

@@ -101,3 +101,5 @@ def import_(
             f"left out, as this account deleted them or the calls they were copied from: {left_out['datasets']} "
             f"datasets and {left_out['dataset_items']} dataset items"
         )
+    if left_out["invitations"]:
+        console.print(f"left out, as the people invited were erased: {left_out['invitations']} invitations")

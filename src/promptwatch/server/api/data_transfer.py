@@ -52,7 +52,7 @@ async def import_archive(request: Request, who: Caller = Depends(caller)) -> dic
     """Send the zip as the request body (`Content-Type: application/zip`). Checksums are verified first;
     ids are remapped; nothing is written unless the whole archive imports. Sessions, activities, datasets and
     dataset items this account deleted are left out (`left_out_deleted`), with everything that refers to them,
-    and so are the dataset items copied from the calls it deleted."""
+    and so are the dataset items copied from the calls it deleted and the invitations to people erased since."""
     with tempfile.NamedTemporaryFile(suffix=".zip") as upload:
         async for chunk in request.stream():
             upload.write(chunk)

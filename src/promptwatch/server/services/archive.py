@@ -32,7 +32,8 @@ from .runtime import Runtime
 
 FORMAT = "promptwatch-export"
 FORMAT_VERSION = 1
-NOT_IMPORTED = ("account", "members")  # the target account and its people are the importer's own
+# the target account, its people and the projects their memberships are limited to are the importer's own
+NOT_IMPORTED = ("account", "members", "membership_projects")
 DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError)  # what reading a damaged zip member raises
 Progress = Callable[[str, int], None]
 
@@ -121,10 +122,12 @@ def import_archive(runtime: Runtime, path: Path, account_id: int, progress: Prog
     masks it. Sessions and activities the account deleted stay deleted: they are left out, with everything
     that refers to them and the dataset items copied from them, and their share of the imported sessions'
     totals and roll-ups is taken out (`Remapper.settle`). An export of the same account also leaves out the
-    projects, datasets and dataset items its deletion ledger names. Audit entries that name a person erased since
+    projects, datasets and dataset items its deletion ledger names; any archive, the invitations to a person
+    erased since they were made. Audit entries that name a person erased since
     they were written, or (in an export of the same account) a project deleted since, are rewritten as the erasure
     or the deletion rewrote the log (`import_deletions`). Returns
-    `{"imported": rows per kind, "left_out_deleted": {"sessions", "activities", "datasets", "dataset_items"}}`;
+    `{"imported": rows per kind, "left_out_deleted": {"sessions", "activities", "datasets", "dataset_items",
+    "invitations"}}`;
     a bad archive raises InvalidInput and stores nothing."""
     note = progress or (lambda _kind, _rows: None)
     try:
@@ -136,7 +139,7 @@ def import_archive(runtime: Runtime, path: Path, account_id: int, progress: Prog
         _verify(archive, manifest)
         with runtime.engine.connect() as conn:
             own = exported_by(conn, archive, account_id)
-        remapper = Remapper(account_id, ledgered_deletions(runtime.ledger, account_id) if own else None)
+        remapper = Remapper(account_id, ledgered_deletions(runtime.ledger, account_id, own))
         counts = {}
         crypto = runtime.crypto
         rules = RedactionService(runtime)

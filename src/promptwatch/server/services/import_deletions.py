@@ -3,7 +3,8 @@
 Left out: the projects and datasets the importing account deleted, named there by a keyed hash of their name,
 and its dataset items, by id. Only an archive of the same account is checked this way: another account's project
 or dataset of the same name is another object. Sessions and activities are left out by their tombstones
-(`store/archive_rows.py`).
+(`store/archive_rows.py`). The invitations to a person erased after they were made are left out of any account's
+archive, as the erasure removed them from every account: the ledger names the person by a keyed hash of the e-mail.
 
 Rewritten: the audit entries the archive brings that name a person erased after they were written (their
 e-mail, in any account's archive: an erasure is the whole instance's) or, in the account's own archive, a project
@@ -55,14 +56,18 @@ class _Deletions:
         return min(since, key=lambda dated: dated[0])[1] if since else None
 
 
-def ledgered_deletions(ledger: DeletionLedger, account_id: int) -> Ledgered:
-    """Whether the account deleted the project or dataset of a name, or the dataset item of an id, created at a
-    moment: its entries name it, and one of them is no older than the object. One made after the deletion of
-    its name or id is another one, which an import brings in."""
+def ledgered_deletions(ledger: DeletionLedger, account_id: int, own: bool) -> Ledgered:
+    """Whether the person of an e-mail ("user") was erased, or (`own`: the archive is an export of this very
+    account) the account deleted the project or dataset of a name or the dataset item of an id, since a moment
+    (what names them was made then): the entries name it, and one of them is no older. What was made after the
+    erasure or the deletion names another person or object, which an import brings in."""
     named = {kind: _Deletions(ledger, field) for kind, field in NAMED.items()}
+    erasures = _Deletions(ledger, "email_hash")
     items: dict[str, datetime] = {}  # an item id's last deletion
     for entry in ledger.entries():
-        if entry.get("account_id") != account_id or entry["kind"] not in (*NAMED, "dataset_item"):
+        if entry["kind"] == "user":  # an erasure is the whole instance's
+            erasures.add(entry)
+        if not own or entry.get("account_id") != account_id or entry["kind"] not in (*NAMED, "dataset_item"):
             continue
         if entry["kind"] in NAMED:
             named[entry["kind"]].add(entry)
@@ -71,6 +76,8 @@ def ledgered_deletions(ledger: DeletionLedger, account_id: int) -> Ledgered:
             items[item_id] = max(at, items.get(item_id, at))
 
     def deleted(kind: str, object_id: str, created_at: datetime) -> bool:
+        if kind == "user":  # the erasure hashed the e-mail in lower case
+            return erasures.first_since(object_id.lower(), created_at) is not None
         if kind == "dataset_item":
             last = items.get(object_id)
             return last is not None and created_at <= last

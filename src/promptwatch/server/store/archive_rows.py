@@ -3,9 +3,9 @@ tenant, following foreign keys from its sessions, and the dataset items copied f
 into another account with every surrogate id remapped. Sessions and activities the target account deleted
 stay deleted: an import leaves them out, with every row that refers to them, the dataset items copied from
 them, and their share of the sessions' totals and of the hourly roll-ups the archive brings. So do the
-projects, datasets and dataset items it deleted, which its deletion ledger names (the service layer reads it,
-`services/import_deletions.py`). What the account holds already, an import cannot bring in: `natural_keys` and
-`held_keys` find which of an archive's rows those are."""
+projects, datasets and dataset items it deleted, and the invitations to the people erased since, which the
+deletion ledger names (the service layer reads it, `services/import_deletions.py`). What the account holds
+already, an import cannot bring in: `natural_keys` and `held_keys` find which of an archive's rows those are."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from .tables import metadata
 from .tables.accounts import accounts, projects
 from .tables.activities import activities
 from .tables.datasets import dataset_items, datasets
+from .tables.members import invitations
 from .tables.sessions import sessions
 from .tables.sharing import share_links
 from .tables.usage import DIMENSIONS, usage_hourly
@@ -131,9 +132,11 @@ def held_keys(conn: Connection, account_id: int, columns: tuple[Column, ...], va
 # the tables whose rows' `id` a deletion's tombstone names, with the tombstone's kind
 _TOMBSTONED = {sessions.name: "session", activities.name: "activity"}
 # whether the account deleted a project or dataset ("project", "dataset": its name) or an item ("dataset_item",
-# its id) created at a moment: a name or id used again after its deletion names another object
+# its id), or the person of an e-mail ("user") was erased, since a moment: a name, id or e-mail used again after
+# its deletion names another object or person
 Ledgered = Callable[[str, str, datetime], bool]
-_LEFT_OUT_KINDS = (sessions.name, activities.name, datasets.name, dataset_items.name)  # counted in the answer
+# what the answer counts as left out
+_LEFT_OUT_KINDS = (sessions.name, activities.name, datasets.name, dataset_items.name, invitations.name)
 _LINKED = {"session": sessions.name, "dataset": datasets.name}  # what a share link of each kind names
 _SESSION_TOTALS = ("prompt_tokens", "completion_tokens", "total_tokens", "cost")  # summed from its activities
 _USAGE_KEY = tuple(usage_hourly.c[name] for name in DIMENSIONS if name != "account_id")
@@ -145,10 +148,12 @@ class Remapper:
     `left_out_ids` the ids of those sessions and activities, and the names of the datasets and the ids of the
     dataset items left out as deleted: those that `ledgered` names (a project with everything in it, a dataset with
     its items and share links), and the items copied from a session or activity left out (they name it by id, and
-    hold a copy of its input and output). The tenants of deleted sessions are left out of the rows that name a
-    tenant (the hourly roll-ups, which an erasure relabels): imported, they would bring an erased tenant's name back
-    and count its usage twice. Sessions come before those tables in `exported_tables`. Once every row is in,
-    `settle` takes what was left out from the sessions' totals and from the roll-ups the archive brought."""
+    hold a copy of its input and output); and the ids of the invitations to a person `ledgered` says was erased
+    since they were made (the erasure took them, and they hold the e-mail). The tenants of deleted sessions are
+    left out of the rows that name a tenant (the hourly roll-ups, which an erasure relabels): imported, they would
+    bring an erased tenant's name back and count its usage twice. Sessions come before those tables in
+    `exported_tables`. Once every row is in, `settle` takes what was left out from the sessions' totals and from
+    the roll-ups the archive brought."""
 
     def __init__(self, target_account_id: int, ledgered: Ledgered | None = None) -> None:
         self.target = target_account_id
@@ -156,7 +161,7 @@ class Remapper:
         self.ids: dict[str, dict] = {"accounts": {}}
         self.left_out: dict[str, set] = {}
         self.left_out_tenants: set[str] = set()
-        self.left_out_ids: dict[str, set[str]] = {name: set() for name in _LEFT_OUT_KINDS}
+        self.left_out_ids: dict[str, set] = {name: set() for name in _LEFT_OUT_KINDS}  # ids, or datasets' names
         self._placements: dict[int, tuple] = {}  # a left-out session's (target project id, tenant), by archive pk
         self._lost_from: set[int] = set()  # archive pks of the sessions whose activities were left out
         self._lost_calls: list[dict] = []  # the closed LLM calls left out: what the roll-ups counted
@@ -223,7 +228,10 @@ class Remapper:
 
     def _ledgered_row(self, table: Table, row: dict) -> bool:
         """A project, dataset or item the account deleted, an item copied from a session or activity left out,
-        or a share link of a session or dataset left out or deleted (a link names it by id or name)."""
+        a share link of a session or dataset left out or deleted (a link names it by id or name), or an invitation
+        to a person erased since it was made."""
+        if table is invitations:
+            return self.ledgered("user", row["email"], row["created_at"])
         if table is projects:
             return self.ledgered("project", row["name"], row["created_at"])
         if table is datasets:
@@ -259,6 +267,8 @@ class Remapper:
         elif table is dataset_items and (deleted_itself or row["dataset_pk"] in self.left_out.get(datasets.name, ())):
             # not an item left out only because its dataset is not in the archive (a tenant's export)
             self.left_out_ids[dataset_items.name].add(row["id"])
+        elif table is invitations and deleted_itself:
+            self.left_out_ids[invitations.name].add(row["id"])
 
     def settle(self, conn: Connection) -> None:
         """Once every row is in: an imported session that lost activities counts only those it kept, and the

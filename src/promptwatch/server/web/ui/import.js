@@ -13,8 +13,8 @@ function counted(result) {
     .join(", ");
 }
 
-// what an archive held that this account deleted, and the dataset items copied from what it deleted: left
-// out, so that it stays deleted
+// what an archive held that this account deleted, the dataset items copied from what it deleted and the
+// invitations to people erased since: left out, so that it stays deleted
 function leftOut(result) {
   const gone = result.left_out_deleted || {};
   const said = [];
@@ -25,6 +25,8 @@ function leftOut(result) {
       `Left out, as this account deleted them or the calls they were copied from: ${gone.datasets} datasets and ` +
         `${gone.dataset_items} dataset items.`,
     );
+  if (gone.invitations)
+    said.push(`Left out, as the people invited were erased: ${gone.invitations} invitations.`);
   return said.join(" ");
 }
 
