@@ -42,7 +42,9 @@ class PeriodicJob:
                 log.exception("job %s failed", self.name)
 
     def _once(self) -> None:
-        with self._engine.begin() as lock:  # the job's lock lasts as long as this transaction
-            if try_job_lock(lock, self.name):
+        # the job's lock lasts as long as this transaction, which writes nothing: on SQLite a deferred one that
+        # takes no lock at all (`engine.begin()` would hold the write lock the job's own writes wait for)
+        with self._engine.connect() as conn, conn.begin():
+            if try_job_lock(conn, self.name):
                 self._run()
                 self.runs += 1
