@@ -87,9 +87,12 @@ def test_a_dataset_is_exported_and_its_file_loaded_into_another(ui, tenant, tmp_
     lines = [json.loads(line) for line in saved.read_text().splitlines()]
     assert [line["input"] for line in lines] == [item["input"] for item in items]
 
-    # ids are unique in an account: a copy in the same account takes the lines without them
-    saved.write_text("".join(json.dumps({k: v for k, v in line.items() if k != "id"}) + "\n" for line in lines))
+    # ids are unique in an account: a copy in the same account gets new ones, unless told to keep the file's
     page.goto(f"{ui.origin}/ui/datasets/{quote(copy)}")
+    page.get_by_label("Keep the file's item ids").check()
+    page.get_by_label("Load items from a JSON Lines file").set_input_files(str(saved))
+    expect(page.get_by_role("alert")).to_contain_text("lines 1–3 were refused")
+    page.get_by_label("Keep the file's item ids").uncheck()
     page.get_by_label("Load items from a JSON Lines file").set_input_files(str(saved))
     expect(page.get_by_role("status")).to_have_text("3 items loaded from items.jsonl")
     expect(page.locator("table[aria-label=Items] tbody tr")).to_have_count(3)

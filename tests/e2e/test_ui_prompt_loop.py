@@ -120,6 +120,32 @@ def test_a_chat_template_is_edited_and_its_new_placeholder_gets_a_field(ui, tena
     assert sent == [("system", "You are kind."), ("user", "Hi"), ("user", "About cats as a haiku")]
 
 
+def test_a_messages_placeholder_is_read_only_and_the_messages_can_be_edited_instead(
+    ui,
+    tenant,
+    fake_openai: FakeOpenAI,  # noqa: F811
+):
+    template = ["history", {"role": "user", "prompt_template": "About {topic}", "format": "f-string"}]
+    sid, aid = _recorded_call(
+        ui,
+        tenant,
+        fake_openai,
+        prompt=[{"role": "user", "text": "Hi"}, {"role": "user", "text": "About cats (redacted)"}],
+        prompt_template={"template_name": "chat", "prompt_template": template, "format": "chat_messages"},
+        prompt_input_values={"topic": "cats", "history": [{"role": "user", "text": "Hi"}]},
+    )
+    replay = _open_replay(ui, tenant, sid, aid)
+    expect(replay.get_by_text("Input history: the 1 recorded messages, sent as they were")).to_be_visible()
+    expect(replay.locator("input[name='input:history']")).to_have_count(0)
+    replay.get_by_label("Edit the messages instead of the template").check()
+    expect(replay.locator("textarea[name='template:1']")).to_have_count(0)
+    replay.locator("textarea[name='message:1']").fill("About dogs")
+    replay.locator("button[type=submit]").click()
+    expect(ui.page.locator(".replay-result[aria-label='This replay'] pre")).to_have_text("Echo: About dogs")
+    sent = [(m["role"], m["content"]) for m in fake_openai.requests[-1]["messages"]]
+    assert sent == [("user", "Hi"), ("user", "About dogs")]
+
+
 def test_a_new_placeholder_left_empty_is_named_by_the_error(ui, tenant, fake_openai: FakeOpenAI):  # noqa: F811
     sid, aid = _recorded_call(
         ui,

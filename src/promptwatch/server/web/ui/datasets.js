@@ -110,14 +110,18 @@ const ITEMS_PER_REQUEST = 1000;
 
 // items loaded from a JSON Lines file (one item per line, as the export writes them), a thousand per request;
 // a line that is no JSON stops the load before anything is sent, a refused request stops it there and names
-// its lines (the requests before it are stored)
+// its lines (the requests before it are stored). Item ids are unique in an account, so the items get new ones
+// unless asked to keep the file's (a file from another account or instance).
 function ItemsFile({ name, onLoaded }) {
   const [sent, setSent] = useState(null);
+  const [keepIds, setKeepIds] = useState(false);
   const load = useAction(async (file) => {
     const lines = (await file.text()).split("\n").map((text, i) => [i + 1, text.trim()]).filter(([, text]) => text);
     const items = lines.map(([number, text]) => {
       try {
-        return JSON.parse(text);
+        const item = JSON.parse(text);
+        if (!keepIds && item && typeof item === "object" && !Array.isArray(item)) delete item.id;
+        return item;
       } catch {
         throw new Error(`line ${number} of ${file.name} is not JSON`);
       }
@@ -146,6 +150,8 @@ function ItemsFile({ name, onLoaded }) {
   return html`<div class="actions">
     <label>Load items from a JSON Lines file <input type="file" accept=".jsonl,.ndjson,application/x-ndjson,text/plain"
       disabled=${load.busy} onChange=${chosen} /></label>
+    <label class="check"><input type="checkbox" checked=${keepIds} onChange=${(e) => setKeepIds(e.currentTarget.checked)} />
+      Keep the file's item ids</label>
     ${sent && html`<span class="muted" role="status">${sent}</span>`}
     <${ErrorNote} error=${load.error} />
   </div>`;

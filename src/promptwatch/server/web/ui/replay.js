@@ -60,11 +60,18 @@ function recordedMessages(prompt) {
 
 const same = (x, y) => JSON.stringify(x) === JSON.stringify(y);
 
+// whether the form edits the template (else the messages): when replay can fill it, unless asked otherwise (the
+// recorded prompt may no longer match its template, e.g. once redacted)
+const editsTemplate = (draft) => draft.template !== null && !draft.messagesInstead;
+
+// a recorded message replay sends, as the server picks them: one with a role, or an item of no other type
+const isSent = (m) => Boolean(m && (m.role || m.type === undefined || m.type === null || m.type === "message"));
+
 // the edits the form holds: only what differs from the recorded call is sent. A new placeholder's value is sent
 // when it is filled in; left empty, the server names it as missing.
 function edits(form, a, draft) {
   const body = { provider: form.get("provider") || "default" };
-  if (draft.template !== null) {
+  if (editsTemplate(draft)) {
     if (!same(draft.template, a.prompt_template.prompt_template)) body.template = draft.template;
     const recorded = a.prompt_input_values || {};
     const values = {};
@@ -123,8 +130,8 @@ function TemplateEditor({ template, onChange }) {
 
 function MessagesEditor({ messages, onChange }) {
   return html`<fieldset class="replay-messages"><legend>Messages</legend>
-    ${messages.map((m, i) => (m && m.role
-      ? html`<label>${m.role}<textarea name=${`message:${i}`} value=${typeof m.text === "string" ? m.text : ""}
+    ${messages.map((m, i) => (isSent(m)
+      ? html`<label>${m.role || "user"}<textarea name=${`message:${i}`} value=${typeof m.text === "string" ? m.text : ""}
           onInput=${(e) => onChange(messages.map((n, j) => (j === i ? { ...n, text: e.currentTarget.value } : n)))}></textarea></label>`
       : html`<p class="muted small">${(m && m.type) || "item"}: the provider's own, not sent</p>`))}
   </fieldset>`;
@@ -134,13 +141,18 @@ function MessagesEditor({ messages, onChange }) {
 // the recorded template, the messages otherwise; then the model and settings
 function ReplayForm({ a, names, replay, draft, setDraft }) {
   const recorded = a.prompt_input_values || {};
-  const added = draft.template === null ? [] : templateFields(draft.template).filter((n) => !(n in recorded));
+  const onTemplate = editsTemplate(draft);
+  const added = onTemplate ? templateFields(draft.template).filter((n) => !(n in recorded)) : [];
   return html`<form class="replay-form" onSubmit=${replay.submit} aria-label="Replay with edits">
-    ${draft.template !== null
+    ${draft.template !== null && html`<label class="check"><input type="checkbox" name="messages_instead"
+      checked=${draft.messagesInstead} onChange=${(e) => setDraft({ ...draft, messagesInstead: e.currentTarget.checked })} />
+      Edit the messages instead of the template</label>`}
+    ${onTemplate
       ? html`<${TemplateEditor} template=${draft.template} onChange=${(template) => setDraft({ ...draft, template })} />`
       : html`<${MessagesEditor} messages=${draft.messages} onChange=${(messages) => setDraft({ ...draft, messages })} />`}
-    ${draft.template !== null && Object.entries(recorded).map(([name, value]) => html`<label>Input ${name}
-      <input name=${`input:${name}`} defaultValue=${valueText(value)} /></label>`)}
+    ${onTemplate && Object.entries(recorded).map(([name, value]) => (Array.isArray(value)
+      ? html`<p class="muted small">Input ${name}: the ${value.length} recorded messages, sent as they were</p>`
+      : html`<label>Input ${name}<input name=${`input:${name}`} defaultValue=${valueText(value)} /></label>`))}
     ${added.map((name) => html`<label>Input ${name} (new)<input name=${`input:${name}`} key=${name} /></label>`)}
     <div class="inline">
       <label>Model <input name="model" defaultValue=${a.model || ""} /></label>
@@ -156,7 +168,11 @@ export function ReplayPanel({ a, mayReplay }) {
   const path = `/api/v1/activities/${encodeURIComponent(a.id)}`;
   const earlier = useLoad(() => api(`${path}/replays`), [a.id]);
   const providers = useLoad(() => (mayReplay ? api("/api/v1/providers") : Promise.resolve(null)), []);
-  const [draft, setDraft] = useState(() => ({ template: editableTemplate(a.prompt_template), messages: recordedMessages(a.prompt) }));
+  const [draft, setDraft] = useState(() => ({
+    template: editableTemplate(a.prompt_template),
+    messages: recordedMessages(a.prompt),
+    messagesInstead: false,
+  }));
   const replay = useAction((form) => api(`${path}/replay`, { method: "POST", body: edits(form, a, draft) }).then((r) => {
     earlier.reload();
     return r;
