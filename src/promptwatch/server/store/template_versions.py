@@ -123,22 +123,25 @@ def unfillable_placeholder(content: dict) -> str | None:
     if content.get("format") not in _F_STRING_FORMATS:
         return None
     for text in _f_string_texts(content.get("prompt_template")):
-        try:
-            fields = [field for _, field, _, _ in string.Formatter().parse(text) if field is not None]
-        except ValueError:
-            continue  # not an f-string at all: `template_fields` tells
-        fault = next((f for f in map(placeholder_fault, fields) if f), None)
+        # a text that is no f-string at all is `template_fields`' to tell
+        fault = next((f for f in map(placeholder_fault, _f_string_placeholders(text) or ()) if f), None)
         if fault:
             return fault
     return None
 
 
-@lru_cache(maxsize=1024)
 def _f_string_fields(text: str) -> frozenset[str] | None:
-    """The placeholder names of a text read as an f-string, None when it is not a valid one; remembered, as
-    most calls of a template come with its unchanged text."""
+    """The placeholder names of a text read as an f-string, None when it is not a valid one."""
+    placeholders = _f_string_placeholders(text)
+    return None if placeholders is None else frozenset(p for p in placeholders if p)
+
+
+@lru_cache(maxsize=1024)
+def _f_string_placeholders(text: str) -> tuple[str, ...] | None:
+    """Every placeholder of a text read as an f-string, as written (`""` for `{}`), None when it is not a valid
+    one; remembered, as most calls of a template come with its unchanged text."""
     try:
-        return frozenset(field for _, field, _, _ in string.Formatter().parse(text) if field)
+        return tuple(field for _, field, _, _ in string.Formatter().parse(text) if field is not None)
     except ValueError:
         return None
 
