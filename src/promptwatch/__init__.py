@@ -27,9 +27,10 @@ another server, and PROMPTWATCH_API_KEY to the key it printed)::
     from promptwatch.integrations.openai import instrument_openai
     client = instrument_openai(OpenAI())       # every chat.completions / responses call is recorded
 
-Outside a `PromptWatch` block each outermost `@observe` call is a session of its own. Recording never
-raises into your app and never waits for the network: a background thread sends batches, and keeps them
-in a spool on disk while the server is unreachable. `flush()` waits for what was recorded so far;
+Outside a `PromptWatch` block each outermost `@observe` call is a session of its own; so is each call in a
+thread the block was not carried into (`pool.submit(in_context(fn), ...)`, `ContextThreadPoolExecutor`).
+Recording never raises into your app and never waits for the network: a background thread sends batches,
+and keeps them in a spool on disk while the server is unreachable. `flush()` waits for what was recorded so far;
 on exit the SDK flushes for at most PROMPTWATCH_SHUTDOWN_TIMEOUT seconds (2). Settings: docs/sdk.md.
 """
 
@@ -61,9 +62,10 @@ from .sdk.client import Client
 from .sdk.errors import PromptWatchError
 from .sdk.observe import observe
 from .sdk.pipeline import configure, flush, shutdown
-from .sdk.session import PromptWatch
+from .sdk.session import PromptWatch, current_session
 from .sdk.spans import Span, current_activity, span
 from .sdk.templates import register_prompt_template
+from .sdk.threads import ContextThreadPoolExecutor, in_context
 
 __version__ = "1.0.0.dev0"
 
@@ -76,6 +78,7 @@ __all__ = [
     "ChatMessage",
     "ChatMessagePromptTemplate",
     "Client",
+    "ContextThreadPoolExecutor",
     "DocumentSnippet",
     "LlmPrompt",
     "Log",
@@ -92,10 +95,12 @@ __all__ = [
     "cache",
     "configure",
     "current_activity",
+    "current_session",
     "find_and_register_templates_recursive",
     "find_templates_recursive",
     "flush",
     "get_prompt_template",
+    "in_context",
     "observe",
     "register_prompt_template",
     "shutdown",

@@ -5,8 +5,9 @@
 `current_span` the innermost open activity (an `@observe` call, a `span()` block, a LangChain run being
 recorded) and `current_activation` the opening of the context that set them (`Activation`). A
 `SessionState` is one session of a `PromptWatch` context: it numbers its activities, is announced to the
-server with its first activity (a context that records nothing sends nothing) and sent again, closed, when
-it finishes.
+server with its first activity (a context that records nothing sends nothing), sent again when the app
+updates its tags or metadata, and sent again, closed, when it finishes. Other threads see none of this
+unless the app carries the context there (`threads.in_context`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any
 
+from ._fields import SESSION_FIELDS, accepted
 from ._safe import never_raise
 from ._wire import SESSION
 
@@ -91,12 +93,16 @@ class SessionState:
         tracking_project: str | None = None,
         tracking_tenant: str | None = None,
         on_activity: list[Callable[[dict[str, Any]], None]] | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
     ):
         self.pipeline = pipeline
         self.id = session_id or new_session_id()
         self.name: str | None = None
         self.tracking_project = tracking_project
         self.tracking_tenant = tracking_tenant
+        self.tags = tags
+        self.metadata = metadata
         self.start_time = time.time()
         self.end_time: float | None = None
         self.is_error = False
@@ -121,6 +127,22 @@ class SessionState:
         if self.name is None and isinstance(name, str) and name.strip():
             self.name = name[:1000]
 
+    def update(self, **fields: Any) -> SessionState:
+        """Set the session's `tags` (a list of texts) and `metadata` (a JSON object) as bounded copies, in place
+        of those it had; a field given as None stays as it was. A name the session does not take, or a value the
+        API would refuse, is left out with one warning (of a list or a mapping, only the entries it would
+        refuse). A session announced already is sent again now, so the server has them before it ends."""
+        with never_raise():
+            if not self.pipeline.enabled:
+                return self
+            copy = self.pipeline.scrubber.copy
+            kept = accepted({name: copy(value) for name, value in fields.items()}, of=SESSION_FIELDS)
+            for name, value in kept.items():
+                setattr(self, name, value)
+            if self.announced:
+                self.pipeline.emit((SESSION, self.record()))
+        return self
+
     def record(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -130,6 +152,8 @@ class SessionState:
             "start_time": self.start_time,
             "end_time": self.end_time,
             "is_error": self.is_error,
+            "tags": self.tags,
+            "metadata": self.metadata,
         }
 
     def finish(self) -> None:

@@ -6,9 +6,11 @@
         PromptWatch.log_assistant_answer(answer)
 
 Inside the block every activity (LangChain runs, `@observe` calls, `span()` blocks, logged questions)
-goes to this context's session; other threads and asyncio tasks have their own. Contexts nest: the inner
-one is a session of its own. The published client's style without `with`, `pw.start_session()` ...
-`pw.finish_session()`, opens and leaves the context just as the block does. Context hooks
+goes to this context's session; other threads and asyncio tasks have their own (a thread gets this one
+only when it is carried there, `threads.in_context`). `current_session()` is the session under way, whose
+tags and metadata the app may `update()`. Contexts nest: the inner one is a session of its own. The
+published client's style without `with`, `pw.start_session()` ... `pw.finish_session()`, opens and leaves
+the context just as the block does. Context hooks
 (`CONTEXT_HOOKS`, filled by `promptwatch.integrations`) wire integrations in on entry, as LangChain's
 callback handler is. No method raises into the app.
 """
@@ -20,12 +22,13 @@ from typing import Any, Protocol
 
 from ..schema.common import check_tracking_label
 from ..schema.legacy import Session
+from ._fields import SESSION_FIELDS, accepted
 from ._safe import never_raise, warn_once
 from ._wire import LEGACY, iso
 from .config import TEMP_KEY_PREFIX
 from .context import Activation, SessionState, current_span, new_session_id, open_instance
 from .pipeline import Pipeline, get_pipeline
-from .spans import Span, accepted, queue_and_notify
+from .spans import Span, queue_and_notify
 from .templates import register_prompt_template as _register_template
 
 
@@ -53,7 +56,8 @@ def _label(value: str | None, what: str) -> str | None:
 
 
 class PromptWatch:
-    """A session context: `with PromptWatch(...)` or `async with PromptWatch(...)`."""
+    """A session context: `with PromptWatch(...)` or `async with PromptWatch(...)`. `tags` and `metadata` go
+    on each of its sessions (`current_session().update()` changes them for the session under way)."""
 
     def __init__(
         self,
@@ -61,6 +65,8 @@ class PromptWatch:
         tracking_project: str | None = None,
         tracking_tenant: str | None = None,
         api_key: str | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
     ):
         self.pipeline: Pipeline = get_pipeline(api_key)
         key_id = self.pipeline.key_id
@@ -71,6 +77,12 @@ class PromptWatch:
             warn_once("temp-key", "A temporary API key fixes the session id; the session_id given is ignored.")
         self.tracking_project = _label(tracking_project or self.pipeline.config.tracking_project, "tracking_project")
         self.tracking_tenant = _label(tracking_tenant, "tracking_tenant")
+        self._session_fields: dict[str, Any] = {}  # tags and metadata, as the API takes them
+        with never_raise():
+            if self.pipeline.enabled:
+                copy = self.pipeline.scrubber.copy
+                fields = {"tags": copy(tags), "metadata": copy(metadata)}
+                self._session_fields = accepted(fields, of=SESSION_FIELDS)
         self._callbacks: list[Callable[[dict[str, Any]], None]] = []
         self._context: dict[str, Any] = {}
         self._entered: list[Activation] = []  # by `with` blocks, innermost last
@@ -84,6 +96,7 @@ class PromptWatch:
             self.tracking_project,
             self.tracking_tenant,
             self._callbacks,
+            **self._session_fields,
         )
 
     # the context ---------------------------------------------------------------------------------------
@@ -271,6 +284,31 @@ class PromptWatch:
                 queue_and_notify(anchor.pipeline, anchor.session.on_activity, event)
             else:
                 anchor.pipeline.emit(event)
+
+
+def current_session() -> SessionState:
+    """The session of the innermost open `PromptWatch` context here, e.g. to `current_session().update(tags=[...])`
+    once the app knows them. Where none is open, a session that records nothing (its `update()` warns once), so
+    that calling it is always safe."""
+    with never_raise():
+        instance = open_instance()
+        if instance is not None:
+            return instance.session_state
+    return _NoSession(get_pipeline())
+
+
+class _NoSession(SessionState):
+    """What `current_session()` is outside any `PromptWatch` context: never sent, its updates left out."""
+
+    def update(self, **fields: Any) -> SessionState:
+        if self.pipeline.enabled:
+            warn_once(
+                "session update outside",
+                "PromptWatch: current_session().update() was called outside any PromptWatch context (outside "
+                "`with PromptWatch(...)`, or in a thread it was not carried into with promptwatch.in_context()); "
+                "the tags and metadata were left out.",
+            )
+        return self
 
 
 def _anchor(as_root: bool) -> Any:

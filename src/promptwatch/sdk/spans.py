@@ -20,19 +20,16 @@ result, its counts: `kept()`). Integrations build their activities with the same
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
-
-from ..schema.records import ActivityIn
 from . import pipeline as pipelines
+from ._fields import accepted
 from ._ids import POOL as _ID_POOL
 from ._ids import new_id
-from ._safe import never_raise, warn_once
+from ._safe import never_raise
 from ._shapes import embedding_result
 from ._wire import ACTIVITY, built
 from .context import current_span, open_instance
@@ -41,17 +38,6 @@ _FROM_CONTEXT: Any = object()
 _allocate = object.__new__
 _NO_FIELDS: Mapping[str, Any] = MappingProxyType({})
 """A span's `fields` until something is set: read-only and shared, so a span that sets none allocates none."""
-_UPDATABLE = frozenset(ActivityIn.model_fields) - {
-    "id",
-    "session_id",
-    "activity_type",
-    "parent_activity_id",
-    "order",
-    "start_time",
-    "end_time",
-    "error",
-}
-"""The fields `update()` takes: the native activity's, but for those the span keeps itself."""
 
 
 class Span:
@@ -165,8 +151,8 @@ class Span:
         """Set fields of the activity as bounded copies: `model`, `provider`, `usage` (`{"prompt_tokens": ...,
         "completion_tokens": ...}`, which the server prices), `settings`, `prompt`, `generated`, `tags`, ...
         (those of `POST /api/v1/ingest`). A name the activity does not have, or a value the API would refuse
-        (which would cost the whole activity), is left out with one warning; of a mapping such as `usage`,
-        only the fields the API would refuse are."""
+        (which would cost the whole activity), is left out with one warning; of a mapping such as `usage`, or
+        a list such as `tags`, only the entries the API would refuse are."""
         with never_raise():
             if self._writable:
                 copy = self.pipeline.scrubber.copy
@@ -293,58 +279,6 @@ def queue_and_notify(pipeline: Any, callbacks: list[Any], event: tuple[Any, ...]
 def span(name: str, as_type: str = "span", inputs: Any = None, **fields: Any) -> Span:
     """A span to use as `with span("name") as s:` (or `async with`); `s.set_output(...)` records a result."""
     return Span(name, as_type, inputs, **fields)
-
-
-@functools.cache
-def _field_type(name: str) -> TypeAdapter[Any]:
-    field = ActivityIn.model_fields[name]
-    return TypeAdapter(Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation)
-
-
-_LEFT_OUT: Any = object()
-
-
-def accepted(fields: dict[str, Any], clear: bool = False) -> dict[str, Any]:
-    """The activity fields the API would take, as `update()` keeps them: a name an activity does not have,
-    or a value the API would refuse (which would cost the whole activity), is left out with one warning
-    naming it. A field given as None clears it with `clear` (`update()`), else it is left out without a word
-    (a logging call's argument not given)."""
-    kept = {name: _accepted(name, value) for name, value in fields.items() if clear or value is not None}
-    return {name: value for name, value in kept.items() if value is not _LEFT_OUT}
-
-
-def _accepted(name: str, value: Any) -> Any:
-    """What the API takes of `value` as an activity's field `name`: all of it, or of a mapping (`usage`) the
-    fields it would not refuse, or `_LEFT_OUT`; each field left out is named in one warning."""
-    if name not in _UPDATABLE:
-        warn_once(f"update {name}", f"PromptWatch: an activity has no field {name!r}; it was left out.")
-        return _LEFT_OUT
-    problems = _problems(name, value)
-    if not problems:
-        return value
-    if isinstance(value, dict) and all(problem["loc"] and problem["loc"][0] in value for problem in problems):
-        refused = {problem["loc"][0] for problem in problems}
-        rest = {key: item for key, item in value.items() if key not in refused}
-        if rest and not _problems(name, rest):
-            for problem in problems:
-                _warn_left_out(name, problem)
-            return rest
-    _warn_left_out(name, problems[0])
-    return _LEFT_OUT
-
-
-def _problems(name: str, value: Any) -> list[Any]:
-    """Why the API would refuse `value` as the field `name`: pydantic's errors, none when it would take it."""
-    try:
-        _field_type(name).validate_python(value)
-    except ValidationError as error:
-        return error.errors(include_input=False, include_url=False)
-    return []
-
-
-def _warn_left_out(name: str, problem: Any) -> None:
-    where = ".".join(str(part) for part in (name, *problem["loc"]))
-    warn_once(f"update {where}", f"PromptWatch: {where} was left out: {problem['msg']}.")
 
 
 def current_activity() -> Span:

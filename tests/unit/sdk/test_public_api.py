@@ -11,12 +11,12 @@ from tests.unit.test_layers import SRC, imports_of
 
 EXPECTED = {
     "Action", "Answer", "CachedChatLLM", "CachedLLM", "ChainSequence", "ChatMessage", "ChatMessagePromptTemplate",
-    "Client", "DocumentSnippet", "LlmPrompt", "Log", "NamedPromptTemplateDescription", "ParallelPrompt",
-    "PromptTemplateDescription", "PromptWatch", "PromptWatchError", "PromptWatchLlmCache", "Question",
-    "RetrievedDocuments", "Span",
-    "__version__", "cache", "configure", "current_activity", "find_and_register_templates_recursive",
-    "find_templates_recursive",
-    "flush", "get_prompt_template", "observe", "register_prompt_template", "shutdown", "span",
+    "Client", "ContextThreadPoolExecutor", "DocumentSnippet", "LlmPrompt", "Log", "NamedPromptTemplateDescription",
+    "ParallelPrompt", "PromptTemplateDescription", "PromptWatch", "PromptWatchError", "PromptWatchLlmCache",
+    "Question", "RetrievedDocuments", "Span",
+    "__version__", "cache", "configure", "current_activity", "current_session",
+    "find_and_register_templates_recursive", "find_templates_recursive",
+    "flush", "get_prompt_template", "in_context", "observe", "register_prompt_template", "shutdown", "span",
 }
 # imported on first use: they need langchain-core
 LANGCHAIN_NAMES = {"CachedLLM", "CachedChatLLM", "PromptWatchLlmCache"}

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from promptwatch.schema.common import ActivityType
+from promptwatch.schema.common import MAX_TAG_LENGTH, ActivityType
 
 from ..services.credentials import Caller
 from .deps import caller
@@ -36,6 +36,7 @@ def list_activities(
     template: Annotated[str | None, Query(max_length=256)] = None,
     has_error: bool | None = None,
     feedback: Annotated[Literal["up", "down"] | None, Query(description="thumbs up or down given")] = None,
+    tag: Annotated[str | None, Query(max_length=MAX_TAG_LENGTH, description="one of the activity's tags")] = None,
     since: QueryTime | None = None,
     until: QueryTime | None = None,
     limit: int = 50,
@@ -51,6 +52,7 @@ def list_activities(
         template=template,
         has_error=has_error,
         feedback=feedback,
+        tag=tag,
         since=since,
         until=until,
     )

@@ -1,5 +1,6 @@
 """The list of activities across sessions, newest first (`GET /api/v1/activities`): every LLM call of a model
-or a template, every failed call, every call people marked down, whichever session it is in."""
+or a template, every failed call, every call people marked down, every activity given a tag, whichever session
+it is in."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The list of activities across sessions, newest first: LLM calls by model, template or outcome, whichever
+"""The list of activities across sessions, newest first: LLM calls by model, template, outcome or tag, whichever
 session they are in. Only light columns are read, never a body.
 
 The list walks the account's time index (`ix_activities_account_start`) and tests each row against the
@@ -18,6 +18,7 @@ from .dialect import unindexed
 from .tables.accounts import projects
 from .tables.activities import activities
 from .tables.sessions import sessions
+from .tags import has_tag
 
 FEEDBACK = {"up": 1, "down": 0}  # activities.feedback_label: 1 thumbs up, 0 thumbs down
 
@@ -62,6 +63,7 @@ class ActivityFilter:
     template: str | None = None
     has_error: bool | None = None
     feedback: str | None = None  # a key of FEEDBACK
+    tag: str | None = None
     since: datetime | None = None
     until: datetime | None = None
 
@@ -124,6 +126,8 @@ def _conditions(where: ActivityFilter, dialect: str) -> list:
         out.append(failed if where.has_error else ~failed)
     if where.feedback is not None:
         out.append(activities.c.feedback_label == FEEDBACK[where.feedback])
+    if where.tag is not None:
+        out.append(has_tag(activities.c.tags, where.tag, dialect))
     if where.since is not None:
         out.append(activities.c.start_time >= where.since)
     if where.until is not None:
