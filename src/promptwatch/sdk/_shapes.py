@@ -6,13 +6,15 @@ chains, `input`/`output` text plus data for tools (`action`), `prompt`, `model`,
 for `llm-prompt` (`llm_call_fields`), `prompt`, `model`, `settings`, `usage` and the counts `outputs` for
 `embedding` (`embedding_call_fields`, `embedding_result`), `documents` for `retrieved-docs`, `text` for
 question/answer/log. Values are already bounded copies, but for an embeddings call's result: what it
-returned is read where it is returned (`embedding_result`), so that its vectors are counted, never copied.
-The OpenAI integration records its embeddings calls with the same readers.
+returned is read where it is returned (`embedding_result`), and what a generator yields as it is yielded
+(`EmbeddingTally`), so that its vectors are counted, never copied. The OpenAI integration records its
+embeddings calls with the same readers.
 """
 
 from __future__ import annotations
 
 import json
+import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -238,6 +240,18 @@ def token_usage(usage: Any) -> dict[str, int] | None:
     return {key: value for key, value in found.items() if isinstance(value, int)} or None
 
 
+def _shape(value: Any) -> tuple[int, ...] | None:
+    """The `shape` of an array (numpy's, or any other with a tuple `shape`); None for anything else."""
+    shape = getattr(value, "shape", None)
+    return shape if isinstance(shape, tuple) else None
+
+
+def _is_number(value: Any) -> bool:
+    """Whether `value` is one number of a vector: a real number other than a bool (numpy's `float32` too,
+    which is no Python float), or an array of shape ()."""
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool)) or _shape(value) == ()
+
+
 def vector_dimensions(vector: Any) -> int | None:
     """The length of a vector: a list of floats, base64 of 4-byte floats (`encoding_format="base64"`), or a
     one-dimensional array (its `shape`, as numpy's)."""
@@ -245,8 +259,8 @@ def vector_dimensions(vector: Any) -> int | None:
         return len(vector)
     if isinstance(vector, str):
         return (len(vector) * 3 // 4 - vector[-2:].count("=")) // 4
-    shape = getattr(vector, "shape", None)
-    return shape[0] if isinstance(shape, tuple) and len(shape) == 1 else None
+    shape = _shape(vector)
+    return shape[0] if shape is not None and len(shape) == 1 else None
 
 
 def vector_counts(vectors: list[Any] | tuple[Any, ...]) -> dict[str, int]:
@@ -265,13 +279,13 @@ def embedding_outputs(result: Any) -> dict[str, int] | None:
     for anything else."""
     data = _field(result, "data")
     found = data if isinstance(data, list) else result
-    shape = getattr(found, "shape", None)
-    if isinstance(shape, tuple) and len(shape) in (1, 2):
+    shape = _shape(found)
+    if shape is not None and len(shape) in (1, 2):
         vectors, dimensions = (1, *shape) if len(shape) == 1 else shape
         return {"vectors": vectors, "dimensions": dimensions}
     if not isinstance(found, list | tuple):
         return None
-    if found and isinstance(found[0], int | float):  # one vector
+    if found and _is_number(found[0]):  # one vector
         return {"vectors": 1, "dimensions": len(found)}
     return vector_counts(found)
 
@@ -286,6 +300,36 @@ def embedding_result(result: Any) -> dict[str, Any] | None:
         "model": model if isinstance(model, str) and len(model) <= _LONGEST_MODEL else None,
     }
     return {key: value for key, value in found.items() if value is not None} or None
+
+
+class EmbeddingTally:
+    """What an embeddings call keeps of a result given in parts, as a generator yields it (a vector, a batch
+    of them or a response at a time): each part is read as it comes (`embedding_result`; a part it cannot
+    count is one vector) and is never kept. The vectors and the usage add up; the dimensions and the model
+    are the first part's that has them."""
+
+    __slots__ = ("vectors", "dimensions", "usage", "model")
+
+    def __init__(self) -> None:
+        self.vectors = 0
+        self.dimensions: int | None = None
+        self.usage: dict[str, int] = {}
+        self.model: str | None = None
+
+    def add(self, part: Any) -> None:
+        found = embedding_result(part) or {}
+        outputs = found.get("outputs") or vector_counts((part,))
+        self.vectors += outputs["vectors"]
+        self.dimensions = self.dimensions if self.dimensions is not None else outputs.get("dimensions")
+        for name, count in found.get("usage", {}).items():
+            self.usage[name] = self.usage.get(name, 0) + count
+        self.model = self.model or found.get("model")
+
+    def result(self) -> dict[str, Any]:
+        """What `embedding_result` keeps, of all the parts."""
+        dimensions = {} if self.dimensions is None else {"dimensions": self.dimensions}
+        found = {"outputs": {"vectors": self.vectors, **dimensions}, "usage": self.usage or None, "model": self.model}
+        return {key: value for key, value in found.items() if value is not None}
 
 
 def _document(item: Any) -> dict[str, Any]:

@@ -8,7 +8,8 @@
 
 The call becomes a span (or `as_type`) under whatever is open around it, with its arguments as inputs
 and its return value (for generators: what it yielded) as output, both bounded copies (of an embeddings
-call's return value, its counts: `Span.kept`). An exception is recorded and re-raised untouched. The
+call's return value, its counts: `Span.kept`; of what it yielded, counted item by item: `EmbeddingTally`,
+never copied). An exception is recorded and re-raised untouched. The
 bookkeeping runs under the guard of `_safe` (`never_raise()`, or a plain `try` deciding with `ignored()` on
 the hot paths); the function runs outside it, so it runs exactly once whatever the SDK does. A generator's
 span is current only while its body runs.
@@ -23,6 +24,7 @@ from typing import Any, TypeVar, overload
 
 from ._safe import ignored, never_raise
 from ._scrub import REDACTED, is_secret_key
+from ._shapes import EmbeddingTally
 from .context import current_span
 from .spans import Span, opened
 
@@ -117,15 +119,16 @@ class _Call:
             bound[key] = REDACTED if is_secret_key(key) else copy(value)
         return bound
 
-    def close(self, span: Span, result: Any, error: BaseException | None) -> None:
-        """End the call's span with its result or error (our failures swallowed, as in `open`)."""
+    def close(self, span: Span, result: Any, error: BaseException | None, kept: bool = False) -> None:
+        """End the call's span with its result or error (our failures swallowed, as in `open`); a result
+        `kept` is what the span keeps already (a generator's: `_Yielded.kept`)."""
         try:
             token = span._token
             if token is not None:
                 current_span.reset(token)
                 span._token = None
             if error is None and self.capture_output and result is not None:
-                span.output = span.kept(result)
+                span.output = result if kept else span.kept(result)
             span.end(error)
         except Exception as exc:
             if not ignored(exc):
@@ -165,22 +168,28 @@ def _coroutine_wrapper(fn: Callable[..., Any], call: _Call) -> Callable[..., Any
 
 
 class _Yielded:
-    """Bounded copies of what a generator yielded; joined into one string when they all are strings."""
+    """Bounded copies of what a generator yielded, joined into one string when they all are strings; of an
+    embeddings call, only its counts, taken item by item (`EmbeddingTally`)."""
 
-    __slots__ = ("items", "limit")
+    __slots__ = ("items", "limit", "tally")
 
     def __init__(self, span: Span):
         self.items: list[Any] = []
         self.limit = span.pipeline.scrubber.max_items
+        self.tally = EmbeddingTally() if span.activity_type == "embedding" else None
 
     def add(self, span: Span, item: Any) -> None:
-        if len(self.items) < self.limit:
+        if self.tally is not None:
+            self.tally.add(item)
+        elif len(self.items) < self.limit:
             self.items.append(span.pipeline.scrubber.copy(item))
 
-    def result(self, span: Span) -> Any:
-        if self.items and all(isinstance(item, str) for item in self.items):
-            return span.pipeline.scrubber.cut("".join(self.items))
-        return self.items
+    def kept(self, span: Span) -> Any:
+        """What the span keeps of all that was yielded (`Span.kept` of it)."""
+        if self.tally is not None:
+            return self.tally.result()
+        joined = self.items and all(isinstance(item, str) for item in self.items)
+        return span.kept("".join(self.items) if joined else self.items)
 
 
 def _generator_wrapper(fn: Callable[..., Any], call: _Call) -> Callable[..., Any]:
@@ -202,7 +211,7 @@ def _traced_generator(generator: Any, span: Span, call: _Call) -> Any:
             item = generator.throw(to_throw) if to_throw is not None else generator.send(to_send)
         except StopIteration as stop:
             with _guard:
-                call.close(span, yielded.result(span), None)
+                call.close(span, yielded.kept(span), None, kept=True)
             return stop.value
         except BaseException as exc:
             call.close(span, None, exc)
@@ -217,7 +226,7 @@ def _traced_generator(generator: Any, span: Span, call: _Call) -> Any:
         except GeneratorExit:
             generator.close()
             with _guard:
-                call.close(span, yielded.result(span), None)
+                call.close(span, yielded.kept(span), None, kept=True)
             raise
         except BaseException as exc:
             to_throw = exc
@@ -245,7 +254,7 @@ async def _traced_async_generator(generator: Any, span: Span, call: _Call) -> An
                 item = await generator.asend(to_send)
         except StopAsyncIteration:
             with _guard:
-                call.close(span, yielded.result(span), None)
+                call.close(span, yielded.kept(span), None, kept=True)
             return
         except BaseException as exc:
             call.close(span, None, exc)
@@ -260,7 +269,7 @@ async def _traced_async_generator(generator: Any, span: Span, call: _Call) -> An
         except GeneratorExit:
             await generator.aclose()
             with _guard:
-                call.close(span, yielded.result(span), None)
+                call.close(span, yielded.kept(span), None, kept=True)
             raise
         except BaseException as exc:
             to_throw = exc

@@ -3,7 +3,9 @@ argument the model, an OpenAI-style result its usage and its counts of vectors a
 
 from __future__ import annotations
 
+import asyncio
 import json
+from fractions import Fraction
 from types import SimpleNamespace
 
 import pytest
@@ -149,3 +151,69 @@ def test_embedding_outputs_reads_arrays_by_their_shape():
     assert embedding_outputs(np.ones(7)) == {"vectors": 1, "dimensions": 7}
     assert embedding_outputs(np.ones((3, 5))) == {"vectors": 3, "dimensions": 5}
     assert embedding_outputs([np.ones(6), np.ones(6)]) == {"vectors": 2, "dimensions": 6}
+
+
+class _Vector(list):
+    """A vector that notes when something reads it whole, as copying it would."""
+
+    def __iter__(self):
+        self.read_whole = True
+        return super().__iter__()
+
+
+def test_a_generator_s_vectors_are_counted_as_it_yields_them_never_copied(sdk):
+    yielded = [_Vector([0.25] * 1536) for _ in range(3)]
+
+    @observe(as_type="embedding", name="one-by-one")
+    def embed_each(texts, model):
+        yield from yielded
+
+    assert list(embed_each(["a", "b", "c"], MODEL)) == yielded
+    record = _recorded(sdk)["one-by-one"]
+    assert record["outputs"] == {"vectors": 3, "dimensions": 1536}  # not the 200 items of a bounded copy
+    assert (record["prompt"], record["model"]) == (["a", "b", "c"], MODEL)
+    assert not any(getattr(vector, "read_whole", False) for vector in yielded)
+
+
+def test_an_async_generator_s_batches_add_up_with_their_usage(sdk):
+    @observe(as_type="embedding", name="batches")
+    async def embed_batches(texts):
+        for start in range(0, len(texts), 2):
+            await asyncio.sleep(0)
+            yield _response(*([0.5] * 1024 for _ in texts[start : start + 2]), prompt_tokens=4)
+
+    async def consume():
+        return [batch async for batch in embed_batches(["a", "b", "c"])]
+
+    assert len(asyncio.run(consume())) == 2
+    record = _recorded(sdk)["batches"]
+    assert record["outputs"] == {"vectors": 3, "dimensions": 1024}
+    assert (record["usage"], record["model"]) == ({"prompt_tokens": 8, "total_tokens": 8}, MODEL)
+
+
+def test_numbers_of_any_real_type_make_one_vector_but_bools_do_not():
+    assert embedding_outputs([Fraction(1, 2), 1, 0.5]) == {"vectors": 1, "dimensions": 3}
+    assert embedding_outputs([True, False, True]) == {"vectors": 3}
+
+
+def test_numpy_numbers_and_arrays_are_counted_whole():
+    np = pytest.importorskip("numpy")
+    assert embedding_outputs(list(np.ones(1536, np.float32))) == {"vectors": 1, "dimensions": 1536}
+    assert embedding_outputs([np.array(0.5)] * 4) == {"vectors": 1, "dimensions": 4}  # 0-d arrays
+    assert embedding_outputs([list(np.ones(4, np.float32))] * 3) == {"vectors": 3, "dimensions": 4}
+    assert embedding_outputs([[0.5] * 4] * 3) == {"vectors": 3, "dimensions": 4}
+    assert embedding_outputs(np.ones((3, 1536), np.float32)) == {"vectors": 3, "dimensions": 1536}
+    assert embedding_outputs(np.ones(1536, np.float32)) == {"vectors": 1, "dimensions": 1536}
+    assert embedding_outputs([np.ones(1536, np.float32)] * 2) == {"vectors": 2, "dimensions": 1536}
+
+
+def test_a_generator_of_numpy_vectors_is_counted_by_their_shape(sdk):
+    np = pytest.importorskip("numpy")
+
+    @observe(as_type="embedding", name="arrays")
+    def embed_each(texts):
+        for _ in texts:
+            yield np.ones(1536, np.float32)
+
+    assert len(list(embed_each(["a", "b"]))) == 2
+    assert _recorded(sdk)["arrays"]["outputs"] == {"vectors": 2, "dimensions": 1536}
