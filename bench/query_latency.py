@@ -88,6 +88,21 @@ LIST_QUERIES = (
     ("since=1 hour, sort=cost", {"since": timedelta(hours=1), "sort": "cost"}),
     ("project + since=30 days, sort=cost", {"project": PROJECTS[1], "since": timedelta(days=30), "sort": "cost"}),
     ("q=refund + since=30 days, sort=cost", {"q": "refund", "since": timedelta(days=30), "sort": "cost"}),
+    # the sessions holding a call given feedback (1 LLM call in 200 down, 1 in 20 up), and the count of what a
+    # filter matches (`include_total`, up to 10,000 sessions) beside the same page without it
+    ("feedback=down", {"feedback": "down"}),
+    ("feedback=up", {"feedback": "up"}),
+    ("feedback=any, sort=cost", {"feedback": "any", "sort": "cost"}),
+    ("latest 50 + total", {"include_total": "true"}),
+    (f"model={RARE_MODEL} + total", {"model": RARE_MODEL, "include_total": "true"}),
+    ("has_error=true + total", {"has_error": "true", "include_total": "true"}),
+    ("has_failed_activities=false + total", {"has_failed_activities": "false", "include_total": "true"}),
+    ("feedback=down + total", {"feedback": "down", "include_total": "true"}),
+    ("feedback=up + total", {"feedback": "up", "include_total": "true"}),
+    ("tenant no session has + total", {"tenant": "tenant-none", "include_total": "true"}),
+    ("since=1 day, sort=cost + total", {"since": timedelta(days=1), "sort": "cost", "include_total": "true"}),
+    ("q=refund + total", {"q": "refund", "include_total": "true"}),
+    ("q=refund warranty invoice + total", {"q": "refund warranty invoice", "include_total": "true"}),
 )
 # (name, query parameters) of the list of activities across sessions (`GET /api/v1/activities`)
 ACTIVITY_QUERIES = (
@@ -172,12 +187,14 @@ def time_query(client: httpx.Client, path: str, params: dict, runs: int) -> dict
         response.raise_for_status()
     body = response.json()
     items = len(body.get("items", body.get("activities", [])))
+    counted = {"total": body["total"], "total_capped": body["total_capped"]} if "total" in body else {}
     return {
         "runs": runs,
         "median_ms": round(statistics.median(samples), 2),
         "min_ms": round(min(samples), 2),
         "max_ms": round(max(samples), 2),
         "items": items,
+        **counted,
     }
 
 
@@ -259,13 +276,20 @@ def _runs_note(query: dict, runs: int) -> str:
     return "; the warm-up only (too slow to repeat)" if done == 0 else f"; {done} runs only (slow)"
 
 
+def _total_note(query: dict) -> str:
+    if "total" not in query:
+        return ""
+    return f", total {query['total']:,}{'+' if query['total_capped'] else ''}"
+
+
 def report(result: dict) -> None:
     for stage in result["stages"]:
         rows = [
             (
                 name,
                 f"{q['median_ms']:,.1f} ms",
-                f"{q['items']} items; min {q['min_ms']:,.1f}, max {q['max_ms']:,.1f}" + _runs_note(q, result["runs"]),
+                f"{q['items']} items{_total_note(q)}; min {q['min_ms']:,.1f}, max {q['max_ms']:,.1f}"
+                + _runs_note(q, result["runs"]),
             )
             for name, q in stage["queries"].items()
         ]

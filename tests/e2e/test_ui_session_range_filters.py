@@ -66,7 +66,12 @@ def test_ranges_and_metadata_filter_the_list_live_in_the_address_and_survive_a_r
     page.click("button:text('Apply')")
     expect_rows(page, ids, "dear slow")
     assert address(page) == {"min_cost": ["0.01"], "min_duration_ms": ["10000"]}
-    assert list_requests(ui)[-1] == {"min_cost": ["0.01"], "min_duration_ms": ["10000"], "limit": ["50"]}
+    assert list_requests(ui)[-1] == {
+        "min_cost": ["0.01"],
+        "min_duration_ms": ["10000"],
+        "limit": ["50"],
+        "include_total": ["true"],
+    }
 
     page.reload()
     expect_rows(page, ids, "dear slow")

@@ -10,6 +10,7 @@ from ..errors import InvalidInput
 from ..services.credentials import Caller
 from ..services.money import money_bounds
 from ..services.session_detail import ActivityWindow
+from ..services.sessions import TOTAL_CAP
 from .activity_window import activity_window
 from .deps import caller
 from .json_response import DataResponse
@@ -50,6 +51,13 @@ def list_sessions(
     has_failed_activities: Annotated[
         bool | None, Query(description="whether any of the session's activities has an error")
     ] = None,
+    feedback: Annotated[
+        Literal["up", "down", "any"] | None,
+        Query(
+            description="the sessions holding a call given a thumbs `up` or `down` (as `GET /api/v1/activities` "
+            "filters calls), or `any` feedback label, by the client or an annotation"
+        ),
+    ] = None,
     template: Annotated[str | None, Query(max_length=256)] = None,
     model: Annotated[str | None, Query(max_length=200)] = None,
     tag: Annotated[str | None, Query(max_length=200)] = None,
@@ -63,11 +71,20 @@ def list_sessions(
     sort: Literal["newest", "oldest", "cost", "tokens"] = "newest",
     limit: int = 50,
     cursor: str | None = None,
+    include_total: Annotated[
+        bool,
+        Query(
+            description="also answer `total`, how many sessions pass the filters (whatever the cursor), counted up to "
+            f"{TOTAL_CAP:,}, and `total_capped`: true when more do"
+        ),
+    ] = False,
 ) -> dict:
     """Only light columns are read: prompts and outputs are never loaded for the list. Besides its stored totals
     an item carries `failed_activities` (its activities with an error, whatever the session's own `is_error`),
     `unpriced_calls` (closed LLM calls with tokens but no cost, as their model has no price) and `cost_known`
-    (false when none of its activities has a cost: its `cost` of 0 is then unknown, not free)."""
+    (false when none of its activities has a cost: its `cost` of 0 is then unknown, not free). With
+    `include_total=true` the page also carries `total` and `total_capped`: a count reads the sessions it counts,
+    so it stops at 10,000 (`total` 10,000, `total_capped` true) whatever the account holds."""
     ordered(since, until)
     where = dict(
         tenant=tenant,
@@ -75,6 +92,7 @@ def list_sessions(
         until=until,
         has_error=has_error,
         has_failed_activities=has_failed_activities,
+        feedback=feedback,
         template=template,
         model=model,
         q=q.strip() or None if q else None,
@@ -84,7 +102,7 @@ def list_sessions(
         tokens=(min_tokens, max_tokens),
         duration_ms=(min_duration_ms, max_duration_ms),
     )
-    return request.app.state.services.sessions.list(who, where, project, limit, cursor, sort)
+    return request.app.state.services.sessions.list(who, where, project, limit, cursor, sort, include_total)
 
 
 @router.get(

@@ -20,6 +20,9 @@ from .runtime import Runtime
 from .session_detail import ALL, ActivityWindow, read_activities
 
 MAX_PAGE = 500
+# the list's `total` counts at most this many sessions (and says `total_capped` beyond): a count reads what it
+# counts, and a cap keeps it to what a page of that many would cost, however large the account
+TOTAL_CAP = 10_000
 # the orders whose cursor holds a time: the session list's newest and oldest, and the activity list's
 TIME_ORDERS = ("newest", "oldest", "activities")
 
@@ -78,9 +81,18 @@ class SessionService:
         self._rt = runtime
 
     def list(
-        self, caller: Caller, filters: dict, project: str | None, limit: int, cursor: str | None, sort: str = "newest"
+        self,
+        caller: Caller,
+        filters: dict,
+        project: str | None,
+        limit: int,
+        cursor: str | None,
+        sort: str = "newest",
+        include_total: bool = False,
     ) -> dict:
-        """`filters` are the fields of `SessionFilter` but the project, which is resolved here."""
+        """`filters` are the fields of `SessionFilter` but the project, which is resolved here. With
+        `include_total`, the page also holds `total`, the sessions that pass the filters (whatever the cursor),
+        counted up to TOTAL_CAP, and `total_capped`, whether there are more; page and count read one moment."""
         caller.require("read")
         check_page(limit)
         if sort not in session_queries.SORTS:
@@ -93,17 +105,21 @@ class SessionService:
                 "in clear",
                 field="q",
             )
-        with self._rt.engine.connect() as conn:
+        counted = {"total": 0, "total_capped": False} if include_total else {}
+        with snapshot(self._rt.engine) as conn:
             reachable, where.project_id = project_filter(conn, caller, project)
             if not reachable:
-                return {"items": [], "next_cursor": None}
+                return {"items": [], "next_cursor": None, **counted}
             rows = session_queries.list_sessions(conn, caller.account_id, where, limit + 1, sort, after)
             more = len(rows) > limit
             rows = rows[:limit]
             tallies = session_queries.activity_tallies(conn, [r["pk"] for r in rows])
+            if include_total:
+                total = session_queries.count_sessions(conn, caller.account_id, where, TOTAL_CAP + 1)
+                counted = {"total": min(total, TOTAL_CAP), "total_capped": total > TOTAL_CAP}
         sort_key = {"newest": "start_time", "oldest": "start_time", "cost": "cost", "tokens": "total_tokens"}[sort]
         next_cursor = encode_cursor(sort, rows[-1][sort_key], rows[-1]["pk"]) if more else None
-        return {"items": [session_item(r, tallies) for r in rows], "next_cursor": next_cursor}
+        return {"items": [session_item(r, tallies) for r in rows], "next_cursor": next_cursor, **counted}
 
     def get(self, caller: Caller, session_id: str, with_activities: bool = True, window: ActivityWindow = ALL) -> dict:
         """The session with the activities of `window` (all by default) and `next_activities_cursor`."""

@@ -1,6 +1,6 @@
-"""Queries over sessions: the filtered list (projection only), one session's row, and what a page of sessions
-tells of its activities (`activity_tallies`). The list's orders are in `session_order`, its text search on
-SQLite in `session_search`; a session's activities are read by `session_detail`."""
+"""Queries over sessions: the filtered list (projection only) and its capped count, one session's row, and what
+a page of sessions tells of its activities (`activity_tallies`). The list's orders are in `session_order`, its
+text search on SQLite in `session_search`; a session's activities are read by `session_detail`."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from datetime import datetime
 from sqlalchemy import Connection, Integer, RowMapping, case, exists, func, select, text
 
 from . import search
+from .session_order import FAILED, Order, feedback_given
 from .session_order import SORTS as SORTS  # the list's orders, which the service checks a request against
-from .session_order import Order
-from .session_search import search_page
+from .session_search import count_matching, search_page
 from .tables.accounts import projects
 from .tables.activities import activities
 from .tables.sessions import sessions
@@ -48,6 +48,7 @@ class SessionFilter:
     until: datetime | None = None
     has_error: bool | None = None  # the session's own outcome, as its client reported it
     has_failed_activities: bool | None = None  # whether any of its activities has an error
+    feedback: str | None = None  # it holds a call given a thumbs `up`, `down`, or `any` feedback label
     template: str | None = None
     model: str | None = None
     q: str | None = None
@@ -65,23 +66,47 @@ def list_sessions(
     previous page."""
     order = Order(conn, account_id, where, sort)
     query = select(*LIST_COLUMNS).outerjoin(projects, projects.c.id == sessions.c.project_id)
-    filters = _conditions(conn, account_id, where, order)
-    if where.q:
-        match = search.text_match(conn, account_id, where.q)
-        if match.walks:
-            pks = search_page(conn, match, filters, order, after, limit)
-            if not pks:
-                return []
-            rows = {row["pk"]: row for row in conn.execute(query.where(sessions.c.pk.in_(pks))).mappings()}
-            return [rows[pk] for pk in pks]
-        filters.append(sessions.c.pk.in_(match.session_pks().columns(session_pk=sessions.c.pk.type)))
+    filters, walk = _filters(conn, account_id, where, order)
+    if walk is not None:
+        pks = search_page(conn, walk, filters, order, after, limit)
+        if not pks:
+            return []
+        rows = {row["pk"]: row for row in conn.execute(query.where(sessions.c.pk.in_(pks))).mappings()}
+        return [rows[pk] for pk in pks]
     query = query.where(order.account, *filters, *order.beyond(after))
     return list(conn.execute(query.order_by(*order.by()).limit(limit)).mappings())
 
 
+def count_sessions(conn: Connection, account_id: int, where: SessionFilter, cap: int) -> int:
+    """The sessions that pass `where`, counted up to `cap`: at most `cap` of them are read, as the newest-first
+    list would read them (a time range from the start-time index, failed or rated activities from their own),
+    so a count costs what a page of `cap` sessions would, without their columns."""
+    order = Order(conn, account_id, where, "newest")
+    filters, walk = _filters(conn, account_id, where, order)
+    if walk is not None:
+        return count_matching(conn, walk, filters, order, cap)
+    some = select(sessions.c.pk).where(order.account, *filters).limit(cap).subquery()
+    return conn.execute(select(func.count()).select_from(some)).scalar_one()
+
+
+def _filters(
+    conn: Connection, account_id: int, where: SessionFilter, order: Order
+) -> tuple[list, search.SqliteMatch | None]:
+    """The conditions of `where` but the account's, and the text match that must be walked in the list's order
+    instead (`session_search`, SQLite); PostgreSQL's text search is one more condition."""
+    filters = _conditions(conn, account_id, where, order)
+    if not where.q:
+        return filters, None
+    match = search.text_match(conn, account_id, where.q)
+    if match.walks:
+        return filters, match
+    filters.append(sessions.c.pk.in_(match.session_pks().columns(session_pk=sessions.c.pk.type)))
+    return filters, None
+
+
 def _conditions(conn: Connection, account_id: int, where: SessionFilter, order: Order) -> list:
     """Every filter but the account's and the text (see `search_page`), as the list's `Order` reads them: the
-    time range compares its `started`, and failed activities are found as it decides (`failures_lead`)."""
+    time range compares its `started`, and failed or rated activities are found as it decides (`leads`)."""
     out = []
     if where.project_id is not None:
         out.append(sessions.c.project_id == where.project_id)
@@ -94,7 +119,10 @@ def _conditions(conn: Connection, account_id: int, where: SessionFilter, order: 
     if where.has_error is not None:
         out.append(sessions.c.is_error == where.has_error)
     if where.has_failed_activities is not None:
-        out.append(_failed_activities(account_id, where.has_failed_activities, order.failures_lead))
+        lead = order.leads("has_failed_activities")
+        out.append(_marked_sessions(account_id, FAILED, where.has_failed_activities, lead))
+    if where.feedback is not None:
+        out.append(_marked_sessions(account_id, feedback_given(where.feedback), True, order.leads("feedback")))
     for column, value in ((activities.c.template_name, where.template), (activities.c.model, where.model)):
         if value is not None:
             out.append(
@@ -119,15 +147,15 @@ def _conditions(conn: Connection, account_id: int, where: SessionFilter, order: 
     return out
 
 
-def _failed_activities(account_id: int, wanted: bool, failures_lead: bool):
-    """The sessions with a failed activity (`wanted`) or those without one. Where `failures_lead`, the sessions
-    with one are those of the account's failed activities, read from their partial index (`ix_activities_failed`);
-    otherwise each session is tested by its own activities (`ix_activities_session`) as the list walks its
-    order, as for the sessions without one, which are most sessions."""
-    failed = activities.c.error.is_not(None)
-    if wanted and failures_lead:
-        return sessions.c.pk.in_(select(activities.c.session_pk).where(activities.c.account_id == account_id, failed))
-    own = exists().where(activities.c.session_pk == sessions.c.pk, failed)
+def _marked_sessions(account_id: int, marked, wanted: bool, lead: bool):
+    """The sessions with a `marked` activity (`wanted`: a failed one, one given feedback) or those without one.
+    Where they `lead`, the sessions with one are those of the account's marked activities, read from their
+    partial index (`ix_activities_failed`, `ix_activities_feedback`); otherwise each session is tested by its own
+    activities (`ix_activities_session`) as the list walks its order, as for the sessions without one, which are
+    most sessions."""
+    if wanted and lead:
+        return sessions.c.pk.in_(select(activities.c.session_pk).where(activities.c.account_id == account_id, marked))
+    own = exists().where(activities.c.session_pk == sessions.c.pk, marked)
     return own if wanted else ~own
 
 

@@ -1,4 +1,5 @@
-"""The session list's text search on SQLite (PostgreSQL filters in one query, see `search.PostgresMatch`).
+"""The session list's text search on SQLite (PostgreSQL filters in one query, see `search.PostgresMatch`), for a
+page (`search_page`) and for the list's count (`count_matching`).
 
 The list walks the sessions that pass the other filters in its own order and asks the index which of each batch
 match, so a frequent word costs a page's worth of sessions, not every match in the store. Before each batch is
@@ -22,6 +23,11 @@ from .tables.sessions import sessions
 
 CANDIDATE_COST = 2.0  # reading one session in the list's order (each order has an index, see tables.sessions)
 FIRST_RATE = 0.5  # the share of sessions assumed to match before any was examined
+# a count (`count_matching`) reads every match while they are at most this many per session it may count: ~1.2 µs
+# a match at 100,000 activities (`refund`: 12,451 matches, 16 ms for their 8,348 sessions, where the walk took
+# 105 ms to find them), `match_cost` where they lie scattered; the walk to the cap reads ~cap ÷ (the share of
+# sessions that match) sessions and their activities
+MATCHES_PER_COUNTED = 2
 
 
 def search_page(
@@ -50,6 +56,15 @@ def search_page(
         found += [pk for pk in batch.sessions if pk in seen]
         examined, activities_read = examined + len(batch.sessions), activities_read + len(batch.activities)
     return found[:limit]
+
+
+def count_matching(conn: Connection, match: search.SqliteMatch, filters: list, order: Order, cap: int) -> int:
+    """How many sessions pass `filters` and have a matching activity, counted up to `cap`: from every match while
+    they are few enough (MATCHES_PER_COUNTED), else by walking the list's order to the cap."""
+    matches = match.matches_up_to(cap * MATCHES_PER_COUNTED)
+    if matches is None:
+        return len(search_page(conn, match, filters, order, None, cap))
+    return len(_driven_by(conn, match, matches, filters, order, None, cap))
 
 
 def _head(match: search.SqliteMatch, candidates: _Candidates, batch: search.Batch, count: int) -> search.Batch:

@@ -156,11 +156,11 @@ def test_postgresql_can_read_failed_activities_from_an_index(postgresql_store, s
 def test_sqlite_walks_its_order_testing_each_session_by_its_own_activities(
     sqlite_store, sort, filtered, searched, wanted, monkeypatch
 ):
-    """With as many failed activities as FEW_FAILED, or for the sessions without one. Time ranges as wide ones
+    """With as many failed activities as FEW_MARKED, or for the sessions without one. Time ranges as wide ones
     (of SORTED_RANGE sessions or more), whose order is read from its index."""
     engine, account, project = sqlite_store
     monkeypatch.setattr(search, "text_match", Walking)
-    monkeypatch.setattr(session_order, "FEW_FAILED", 1)
+    monkeypatch.setattr(session_order, "FEW_MARKED", 1)
     monkeypatch.setattr(session_order, "SORTED_RANGE", 1)
     where = _where(filtered, project, has_failed_activities=wanted, q="x" if searched else None)
     for plan in _page_plans(engine, account, where, sort):

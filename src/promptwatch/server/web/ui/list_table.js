@@ -6,11 +6,12 @@ import { html, useEffect, useRef, useState } from "./lib.js";
 import { navigate } from "./router.js";
 import { ErrorNote, Loading } from "./widgets.js";
 
-const FIRST = { items: [], next: null, loading: true, error: null };
+const FIRST = { items: [], next: null, total: null, totalCapped: false, loading: true, error: null };
 const opened = new Map(); // per list (by its label), the row last opened, which gets the focus back
 
-// usePages(read, key) → { items, next, loading, error, more() }: `read(cursor)` answers a page (the first for
-// an undefined cursor); a new `key` (the address's filters) reads the first page again
+// usePages(read, key) → { items, next, total, totalCapped, loading, error, more() }: `read(cursor)` answers a
+// page (the first for an undefined cursor), whose `total` and `total_capped` the first page may carry (null and
+// false when it does not); a new `key` (the address's filters) reads the first page again
 export function usePages(read, key) {
   const [page, setPage] = useState(FIRST);
   const shown = useRef(key); // the filters of the list on screen: a later page of other filters is dropped
@@ -19,7 +20,10 @@ export function usePages(read, key) {
     shown.current = key;
     setPage(FIRST);
     read(undefined).then(
-      (data) => live && setPage({ items: data.items, next: data.next_cursor, loading: false, error: null }),
+      (data) => live && setPage({
+        items: data.items, next: data.next_cursor, total: data.total ?? null, totalCapped: Boolean(data.total_capped),
+        loading: false, error: null,
+      }),
       (error) => live && setPage({ items: [], next: null, loading: false, error }),
     );
     return () => {
@@ -31,7 +35,7 @@ export function usePages(read, key) {
     const still = (update) => (result) => shown.current === asked && setPage((old) => update(old, result));
     setPage((old) => ({ ...old, loading: true, error: null }));
     read(page.next).then(
-      still((old, data) => ({ items: [...old.items, ...data.items], next: data.next_cursor, loading: false, error: null })),
+      still((old, data) => ({ ...old, items: [...old.items, ...data.items], next: data.next_cursor, loading: false, error: null })),
       still((old, error) => ({ ...old, loading: false, error })),
     );
   };

@@ -2,8 +2,9 @@
 // account's projects, tenants, templates and models suggested in their filters (list_filters.js),
 // cost, duration, token and metadata filters under "More filters" (session_filters.js),
 // one list request for the first screen, cursor paging with "Load more", and rows that open with Enter or a click
-// and move with the arrow keys (list_table.js). A session's status is its own outcome; a badge beside it counts
-// its failed activities, as a session may go on after a failed call.
+// and move with the arrow keys (list_table.js); the heading says how many sessions match, up to the API's cap.
+// A session's status is its own outcome; a badge beside it counts its failed activities, as a session may go on
+// after a failed call.
 import { html, useState } from "./lib.js";
 import { api } from "./api.js";
 import { navigate, rememberList, sessionPath } from "./router.js";
@@ -24,6 +25,13 @@ const TEXT_FILTERS = [
 ];
 const ERRORS = { "": "All sessions", true: "With errors", false: "Without errors" };
 const FAILED_CALLS = { "": "All sessions", true: "With failed calls", false: "Without failed calls" };
+// the sessions holding a call given this feedback, as the calls list (calls.js) names it
+const FEEDBACK = {
+  "": "All sessions",
+  up: "With a good call (thumbs up)",
+  down: "With a bad call (thumbs down)",
+  any: "With any feedback",
+};
 const SORTS = { newest: "Newest first", oldest: "Oldest first", cost: "Most expensive", tokens: "Most tokens" };
 const PAGE = 50;
 // the list's address for `filters` over another screen's time range: the same relative range when the list
@@ -46,6 +54,7 @@ function sessionQuery(query) {
   for (const [name] of TEXT_FILTERS) keep(name, query.get(name));
   keep("has_error", query.get("has_error"));
   keep("has_failed_activities", query.get("has_failed_activities"));
+  keep("feedback", query.get("feedback"));
   if (SORTS[query.get("sort")]) keep("sort", query.get("sort"));
   addRange(query, params);
   return params;
@@ -67,6 +76,7 @@ function Filters({ query, facets }) {
     <${Choice} name="has_error" label="Errors" choices=${ERRORS} value=${query.get("has_error") || ""} />
     <${Choice} name="has_failed_activities" label="Failed calls" choices=${FAILED_CALLS}
       value=${query.get("has_failed_activities") || ""} />
+    <${Choice} name="feedback" label="Feedback" choices=${FEEDBACK} value=${query.get("feedback") || ""} />
     <${Choice} name="sort" label="Order" choices=${SORTS} value=${query.get("sort") || "newest"} />
     <${FilterActions} clear="/ui/sessions" />
     <${MoreFilters} query=${query} problems=${problems} />
@@ -81,6 +91,15 @@ export function FailedActivities({ s }) {
   const title = `${count(failed)} of this session's activities ended with an error. The status beside it is the `
     + "session's own outcome, as its app reported it: a session can go on after a failed call.";
   return html`<span class="badge warn" title=${title}>${count(failed)} failed ${failed === 1 ? "call" : "calls"}</span>`;
+}
+
+// how many sessions the filters match ("1,204 sessions"), "10,000+ sessions" beyond the API's cap, once the
+// first page has told
+function Total({ pages }) {
+  const { total, totalCapped } = pages;
+  if (total === null || total === undefined) return null;
+  const shown = `${count(total)}${totalCapped ? "+" : ""} ${total === 1 && !totalCapped ? "session" : "sessions"}`;
+  return html`<span class="muted small total">${shown}</span>`;
 }
 
 // a session's cells in the list
@@ -124,12 +143,13 @@ export function SessionList({ where }) {
     const query = sessionQuery(where.query);
     query.set("limit", PAGE);
     if (cursor) query.set("cursor", cursor);
+    else query.set("include_total", "true");
     return api(`/api/v1/sessions?${query}`);
   };
   const pages = usePages(read, where.search);
   const filtered = [...where.query.keys()].length > 0;
   return html`<section class="screen">
-    <h1>Sessions</h1>
+    <h1>Sessions <${Total} pages=${pages} /></h1>
     <${Filters} key=${where.search} query=${where.query} facets=${facets} />
     <${PagedTable} label="Sessions" pages=${pages} row=${sessionRow} loading="sessions" empty=${html`<${Empty} filtered=${filtered} />`}
       head=${html`<th>Start</th><th>Session</th><th>Project</th><th>Tenant</th><th class="num">Duration</th>
