@@ -171,7 +171,8 @@ def map_span(span: OtlpSpan) -> MappedSpan:
     }
     activity["attributes"] = attrs.rest()
     metadata = dict(user_metadata) if isinstance(user_metadata, dict) else {}
-    activity["metadata"] = {**metadata, "otel": _otel_metadata(span, activity_type)}
+    mapped = activity.pop("metadata", None) or {}  # what the conventions say beside the fields (`response_model`)
+    activity["metadata"] = {**metadata, **mapped, "otel": _otel_metadata(span, activity_type)}
     project, explicit = project_of(span)
     return MappedSpan(activity, project, explicit, tenant_of(span))
 

@@ -219,8 +219,6 @@ def _input_output(attrs: SpanAttributes, side: str) -> tuple[str | None, dict | 
 def _llm_fields(attrs: SpanAttributes, events: tuple[OtlpEvent, ...]) -> dict[str, Any]:
     input_value, _ = _input_output(attrs, "input")  # the whole request: a fallback for the prompt only
     output_value, _ = _input_output(attrs, "output")
-    model = attrs.text("llm.response.model_name", "llm.model_name", "llm.request.model_name")
-    model = model or attrs.text("gen_ai.response.model", "gen_ai.request.model")
     provider = attrs.text(*_PROVIDER_KEYS)
     if attrs.get("openinference.span.kind") is None:  # GenAI or OpenLLMetry
         prompt, (generated, calls) = _genai_messages(attrs, events)
@@ -228,13 +226,14 @@ def _llm_fields(attrs: SpanAttributes, events: tuple[OtlpEvent, ...]) -> dict[st
     else:
         prompt, (generated, calls) = _oi_prompt(attrs), _oi_reply(attrs)
         settings = attrs.json("llm.invocation_parameters")
+    settings = settings if isinstance(settings, dict) and settings else None
     fields = {
         "prompt": prompt if prompt is not None else input_value or "",
         "generated": generated if generated is not None else output_value,
         "outputs": {"tool_calls": calls} if calls else None,
-        "model": model[:200] if model else None,
+        **_models(attrs, settings, "llm.model_name"),
         "provider": provider[:100] if provider else None,
-        "settings": settings if isinstance(settings, dict) and settings else None,
+        "settings": settings,
         "usage": _usage(attrs, *_USAGE_KEYS),
     }
     template = attrs.text("llm.prompt_template.template")
@@ -247,6 +246,21 @@ def _llm_fields(attrs: SpanAttributes, events: tuple[OtlpEvent, ...]) -> dict[st
             fields["prompt_template"]["template_version"] = version[:100]
         variables = attrs.json("llm.prompt_template.variables")
         fields["prompt_input_values"] = variables if isinstance(variables, dict) else None
+    return fields
+
+
+def _models(attrs: SpanAttributes, settings: dict | None, *answered_keys: str) -> dict[str, Any]:
+    """`model`, the model the call asked for, as the SDK records it, so that a model's calls, failed ones too
+    (they have no answer), count under one name; the model the provider answered with, when another (a dated
+    version, `gpt-4o-mini-2024-07-18`), in `metadata.response_model`. OpenInference sets `llm.model_name` to the
+    answer's model; the request's is in its invocation parameters."""
+    invoked = settings.get("model") if settings else None
+    asked = attrs.text("gen_ai.request.model", "llm.request.model_name") or as_text(invoked)
+    answered = attrs.text("gen_ai.response.model", "llm.response.model_name", *answered_keys)
+    model = (asked or answered or "")[:200] or None
+    fields: dict[str, Any] = {"model": model}
+    if answered and answered[:200] != model:
+        fields["metadata"] = {"response_model": answered[:200]}
     return fields
 
 
@@ -263,7 +277,6 @@ def _embedding_fields(attrs: SpanAttributes) -> dict[str, Any]:
     items = attrs.indexed("embedding.embeddings")
     vectors = [v for item in items if isinstance(v := parse_json(item.get("embedding.vector")), list)]
     attrs.consume("output.value", "output.mime_type")
-    model = attrs.text("embedding.model_name", "llm.model_name", "gen_ai.response.model", "gen_ai.request.model")
     provider = attrs.text(*_PROVIDER_KEYS)
     settings = attrs.json("embedding.invocation_parameters", "llm.invocation_parameters")
     if not isinstance(settings, dict):
@@ -275,7 +288,7 @@ def _embedding_fields(attrs: SpanAttributes) -> dict[str, Any]:
     count = attrs.count_indexed("embedding.embeddings")
     return {
         "prompt": _embedding_input(attrs, items),
-        "model": model[:200] if model else None,
+        **_models(attrs, settings, "embedding.model_name", "llm.model_name"),
         "provider": provider[:100] if provider else None,
         "settings": settings or None,
         "usage": _usage(attrs, "prompt_tokens", "total_tokens"),

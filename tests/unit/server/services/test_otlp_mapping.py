@@ -212,11 +212,53 @@ def test_genai_chat_span_reads_messages_attributes_settings_and_usage():
     assert a["activity_type"] == "llm-prompt"
     assert a["prompt"] == [{"role": "system", "text": "You are terse."}, {"role": "user", "text": "Hello"}]
     assert a["generated"] == "Hi."
-    assert (a["model"], a["provider"]) == ("gpt-4o-2024-08-06", "openai")
+    assert (a["model"], a["provider"]) == ("gpt-4o", "openai")  # asked for, as the SDK records it
+    assert a["metadata"]["response_model"] == "gpt-4o-2024-08-06"
     assert a["settings"] == {"temperature": 0.7, "max_tokens": 100}
     assert a["usage"] == {"prompt_tokens": 20, "completion_tokens": 5}
     assert a["attributes"] == {"server.address": "api.openai.com"}
     assert a["metadata"]["otel"]["kind"] == "CLIENT"
+
+
+@pytest.mark.parametrize(
+    ("attributes", "model", "answered"),
+    [
+        ({"gen_ai.operation.name": "chat", "gen_ai.response.model": "gpt-4o-mini-2024-07-18"}, None, None),
+        (
+            {
+                "openinference.span.kind": "LLM",
+                "llm.model_name": "gpt-4o-mini-2024-07-18",
+                "llm.invocation_parameters": '{"model": "gpt-4o-mini", "temperature": 0}',
+            },
+            "gpt-4o-mini",
+            "gpt-4o-mini-2024-07-18",
+        ),
+        (
+            {
+                "openinference.span.kind": "EMBEDDING",
+                "embedding.model_name": "text-embedding-3-small",
+                "embedding.invocation_parameters": '{"model": "text-embedding-3-small"}',
+            },
+            "text-embedding-3-small",
+            None,
+        ),
+        (
+            {
+                "gen_ai.operation.name": "embeddings",
+                "gen_ai.request.model": "text-embedding-3-small",
+                "gen_ai.response.model": "text-embedding-3-small-v2",
+            },
+            "text-embedding-3-small",
+            "text-embedding-3-small-v2",
+        ),
+    ],
+)
+def test_a_call_is_recorded_under_the_model_it_asked_for_and_the_answer_s_model_beside_it(attributes, model, answered):
+    """As the SDK records a call, so that a model's failed calls (no answer, no answered model) and its answered
+    ones count under one name; with only an answer's model, that is the model."""
+    a = activity(attributes)
+    assert a["model"] == (model or attributes.get("gen_ai.response.model"))
+    assert a["metadata"].get("response_model") == answered
 
 
 @pytest.mark.parametrize("sent", ["lots", -3.5, 2.5, -1, 10**13, True])
