@@ -19,7 +19,7 @@ from pydantic import (
     WrapValidator,
     model_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError, to_json
 
 ACTIVITY_TYPES = (
     "question",
@@ -124,6 +124,47 @@ Int32 = Annotated[StrictInt, Field(ge=-(2**31), le=2**31 - 1)]
 
 JsonDepth = BeforeValidator(check_json_depth)  # on a field of any type that may hold free JSON
 JsonObject = Annotated[dict[str, Any], JsonDepth]
+
+# A session's metadata comes with it in every row of the session list, so it is bounded as its name and tags
+# are: at most this many keys, and this many bytes once written as compact JSON in UTF-8
+MAX_METADATA_KEYS = 256
+MAX_METADATA_BYTES = 16 * 1024
+
+
+def check_metadata_size(value: dict[str, Any]) -> dict[str, Any]:
+    """The native API's rule: a session's metadata over either limit is refused, the error naming the field."""
+    if len(value) > MAX_METADATA_KEYS:
+        message = "has {actual_length} keys; at most {max_length} are taken"
+        context = {"field_type": "Dictionary", "max_length": MAX_METADATA_KEYS, "actual_length": len(value)}
+        raise PydanticCustomError("too_long", message, context)
+    size = len(to_json(value))
+    if size > MAX_METADATA_BYTES:
+        message = "its JSON is {size} bytes; at most {limit} are taken"
+        raise PydanticCustomError("json_too_large", message, {"size": size, "limit": MAX_METADATA_BYTES})
+    return value
+
+
+SessionMetadata = Annotated[dict[str, Any], JsonDepth, AfterValidator(check_metadata_size)]
+
+
+def fit_metadata(value: dict[str, Any]) -> dict[str, Any]:
+    """The keys of `value`, in order, that fit within MAX_METADATA_KEYS and MAX_METADATA_BYTES together; a key
+    whose value would go over is left out and the next ones may still fit (the tolerant endpoints keep what they
+    can rather than refuse)."""
+    if len(value) <= MAX_METADATA_KEYS and len(to_json(value)) <= MAX_METADATA_BYTES:
+        return value
+    kept: dict[str, Any] = {}
+    size = len(b"{}")
+    for key, item in value.items():
+        if len(kept) == MAX_METADATA_KEYS:
+            break
+        entry = len(to_json(key)) + len(b":") + len(to_json(item)) + (len(b",") if kept else 0)
+        if size + entry <= MAX_METADATA_BYTES:
+            kept[key] = item
+            size += entry
+    return kept
+
+
 # An id is addressed in URLs (`/api/v1/sessions/{id}`), where a `/` would split it; a control character in an
 # id is a mistake (NUL, which no text column holds, is U+FFFD by then, as in every string: json_bodies)
 ObjectId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^/\x00-\x1f\x7f]+$")]

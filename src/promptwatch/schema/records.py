@@ -40,6 +40,7 @@ from .common import (
     JsonObject,
     Moment,
     ObjectId,
+    SessionMetadata,
     Tag,
     TokenCount,
     TrackingLabel,
@@ -96,7 +97,7 @@ class SessionIn(BaseModel):
     end_time: Moment | None = None
     is_error: StrictBool | None = None
     tags: list[Tag] | None = Field(default=None, max_length=100)
-    metadata: JsonObject | None = None
+    metadata: SessionMetadata | None = None
 
     check_end_time = field_validator("end_time")(_not_before_start)
 

@@ -1,6 +1,7 @@
 """Rules for query strings: a time is ISO-8601 with a UTC offset (`QueryTime`), a time range ends after it
-starts (`ordered`), and a route that depends on `known_query_only` refuses a parameter it does not declare
-with a 422 naming it, so a misspelt or unsupported filter is never silently ignored."""
+starts (`ordered`), and a route that depends on `known_query_only` refuses a parameter it does not declare, or
+repeats one it declares as taking one value, with a 422 naming it, so a misspelt or unsupported filter is never
+silently ignored, nor all but one of a filter's values."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime, timezone
 from typing import Annotated
 
 from fastapi import Request
+from fastapi._compat import field_annotation_is_sequence
 from fastapi.dependencies.models import Dependant
 from pydantic import AwareDatetime, BeforeValidator
 from pydantic_core import PydanticCustomError
@@ -49,15 +51,24 @@ def ordered(since: datetime | None, until: datetime | None) -> None:
         raise InvalidInput("until must not be before since", field="query.until")
 
 
-def _declared(dependant: Dependant) -> set[str]:
-    names = {param.alias for param in dependant.query_params}
+def _declared(dependant: Dependant) -> dict[str, bool]:
+    """The query parameters of a route and its dependencies, each with whether it takes several values (a list,
+    by the rule FastAPI reads all of a parameter's values by)."""
+    names = {param.alias: field_annotation_is_sequence(param.field_info.annotation) for param in dependant.query_params}
     for dependency in dependant.dependencies:
         names |= _declared(dependency)
     return names
 
 
 def known_query_only(request: Request) -> None:
-    unknown = sorted(set(request.query_params) - _declared(request.scope["route"].dependant))
-    if unknown:
-        errors = [{"field": f"query.{n}", "message": "unknown parameter", "type": "extra_forbidden"} for n in unknown]
-        raise InvalidInput(f"unknown query parameter: {', '.join(unknown)}", errors=errors)
+    declared = _declared(request.scope["route"].dependant)
+    unknown = sorted(set(request.query_params) - set(declared))
+    given = {name: len(request.query_params.getlist(name)) for name, several in declared.items() if not several}
+    repeated = sorted(name for name, times in given.items() if times > 1)
+    if not unknown and not repeated:
+        return
+    messages = {name: f"{name} is given {given[name]} times; it takes one value" for name in repeated}
+    errors = [{"field": f"query.{n}", "message": "unknown parameter", "type": "extra_forbidden"} for n in unknown]
+    errors += [{"field": f"query.{n}", "message": messages[n], "type": "repeated_parameter"} for n in repeated]
+    details = [f"unknown query parameter: {', '.join(unknown)}"] if unknown else []
+    raise InvalidInput("; ".join(details + list(messages.values())), errors=errors)

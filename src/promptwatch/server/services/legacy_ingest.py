@@ -2,7 +2,8 @@
 
 That client never retries and gives up after 5 s, so nothing here sheds load or rejects a payload that
 can be understood: unknown fields are kept in the activity body, bad values are dropped or coerced (a
-value nested deeper than the native API takes is cut there, see `cap_json_depth`), activities may arrive
+value nested deeper than the native API takes is cut there, see `cap_json_depth`, and a session's metadata
+keeps the keys that fit the native API's limit, see `fit_metadata`), activities may arrive
 before their session, and open activities are re-sent until they close. What the native API refuses as
 impossible is mended instead: an end before the start (of a session or an activity) is taken as the start,
 so no duration is negative, and an activity that names itself as its parent is a root.
@@ -11,12 +12,13 @@ so no duration is negative, and an activity that names itself as its parent is a
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from datetime import datetime, timezone
 
 import orjson
 
-from promptwatch.schema.common import cap_json_depth
+from promptwatch.schema.common import MAX_METADATA_BYTES, MAX_METADATA_KEYS, cap_json_depth, fit_metadata
 
 from ..errors import Forbidden
 from .activity_records import build_activity_record, parse_time
@@ -28,6 +30,7 @@ from .runtime import Runtime
 _MAX_ID = 200
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1  # the store's INTEGER columns (PostgreSQL int4)
 _ID_NAMESPACE = uuid.UUID("6f1d7a4e-3c51-4bb4-9d0e-2a4f1c8b7e15")
+log = logging.getLogger(__name__)
 
 
 def _text_or_none(value, limit: int | None = None):
@@ -126,9 +129,20 @@ def legacy_session(data: dict, caller: Caller) -> dict | None:
         "end_time": max(end_time, start_time) if end_time and start_time else end_time,
         "is_error": bool(data.get("is_error")),
         "steps_count": _int_or_none(data.get("steps_count")),
-        "metadata": {k: v for k, v in data.items() if k not in _SESSION_FIELDS} or None,
+        "metadata": _session_metadata({k: v for k, v in data.items() if k not in _SESSION_FIELDS}) or None,
     }
     return session_record(cleaned, caller, "legacy")
+
+
+def _session_metadata(metadata: dict) -> dict:
+    """The session's metadata within the native API's limit; what is left out is logged (without its content)."""
+    kept = fit_metadata(metadata)
+    if dropped := len(metadata) - len(kept):
+        limit = f"{MAX_METADATA_KEYS} keys, {MAX_METADATA_BYTES} bytes of JSON"
+        log.warning(
+            "a session's metadata is over the limit (%s): %d of its %d keys dropped", limit, dropped, len(metadata)
+        )
+    return kept
 
 
 _SESSION_FIELDS = frozenset(

@@ -33,7 +33,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, Span, Status
 from pydantic import ValidationError
 
-from promptwatch.schema.common import check_tracking_label
+from promptwatch.schema.common import check_tracking_label, fit_metadata
 from promptwatch.schema.records import ActivityIn
 
 from ..errors import DomainError, Forbidden
@@ -41,7 +41,8 @@ from ..store.ingest_writer import DELETED, OTHER_PROJECT, OTHER_SESSION
 from .activity_records import build_activity_record
 from .credentials import Caller
 from .ingest import check_project, field_errors, session_record
-from .json_bodies import loads, storable_text
+from .json_bodies import loads, malformed_json, storable_text
+from .otlp_json import NotOtlpJson, check_message
 from .otlp_mapping import (
     MAX_ATTRIBUTES,
     OtlpEvent,
@@ -216,20 +217,31 @@ def _event(event: OtlpEvent) -> dict[str, Any]:
 
 
 def decode_request(raw: bytes, media: str) -> list[OtlpSpan]:
-    """The spans of an ExportTraceServiceRequest in protobuf or in OTLP/JSON; 400 when it is neither."""
+    """The spans of an ExportTraceServiceRequest in protobuf or in OTLP/JSON; 400 when it is neither, saying
+    what is wrong in OTLP's terms (an OTLP/JSON body's field at fault, `otlp_json`), never a decoder's words."""
     request = ExportTraceServiceRequest()
+    encoding = "OTLP/JSON" if media == JSON else "protobuf"
     try:
         if media == JSON:
-            payload = loads(raw)
-            if not isinstance(payload, dict):
-                raise TypeError("an OTLP/JSON body is an object")
-            json_format.ParseDict(_hex_ids_as_base64(payload), request, ignore_unknown_fields=True)
+            _parse_json(raw, request)
         else:
             request.ParseFromString(raw)
-    except _DECODE_ERRORS as exc:
-        encoding = "OTLP/JSON" if media == JSON else "protobuf"
-        raise DomainError(f"the body is not an ExportTraceServiceRequest in {encoding}: {exc}") from None
+    except NotOtlpJson as exc:
+        raise DomainError(f"the body is not an ExportTraceServiceRequest in OTLP/JSON: {exc}") from None
+    except _DECODE_ERRORS:
+        raise DomainError(
+            f"the body is not an ExportTraceServiceRequest in {encoding}: it does not decode as one"
+        ) from None
     return [span for resource_spans in request.resource_spans for span in _spans(resource_spans)]
+
+
+def _parse_json(raw: bytes, request: ExportTraceServiceRequest) -> None:
+    try:
+        payload = _hex_ids_as_base64(loads(raw))
+    except (ValueError, RecursionError) as exc:
+        raise DomainError(malformed_json(exc).detail) from None  # the words every endpoint answers it with
+    check_message(payload, request.DESCRIPTOR)
+    json_format.ParseDict(payload, request, ignore_unknown_fields=True)
 
 
 def encode_response(result: ExportResult, media: str) -> bytes:
@@ -306,15 +318,16 @@ def _objects(parent: Any, *keys: str) -> list[dict]:
 
 
 def _add_to_session(sessions: dict[str, dict], mapped: MappedSpan, span: OtlpSpan) -> None:
-    """What the batch says about a session; a root span's resource wins over its descendants', and a root
-    span's error marks it (an error inside, which its parent survived, marks that span alone)."""
+    """What the batch says about a session; a root span's resource wins over its descendants' (its attributes
+    are the session's metadata, those that fit the native API's limit kept), and a root span's error marks it
+    (an error inside, which its parent survived, marks that span alone)."""
     draft = sessions.setdefault(mapped.session_id, {"id": mapped.session_id})
     if mapped.project and (mapped.is_root or "tracking_project" not in draft):
         draft["tracking_project"] = mapped.project
     if mapped.tenant and "tracking_tenant" not in draft:
         draft["tracking_tenant"] = mapped.tenant
     if span.resource and (mapped.is_root or "metadata" not in draft):
-        draft["metadata"] = {k: bounded(v) for k, v in list(span.resource.items())[:MAX_ATTRIBUTES]}
+        draft["metadata"] = fit_metadata({k: bounded(v) for k, v in list(span.resource.items())[:MAX_ATTRIBUTES]})
     if mapped.is_root and mapped.activity.get("error"):  # the failure left the trace: the session failed
         draft["is_error"] = True
     if mapped.is_root and mapped.session_id == span.trace_id:  # the trace is the session
