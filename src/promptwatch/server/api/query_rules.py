@@ -6,11 +6,12 @@ silently ignored, nor all but one of a filter's values."""
 from __future__ import annotations
 
 import re
+import types
+from collections.abc import Sequence
 from datetime import datetime, timezone
-from typing import Annotated
+from typing import Annotated, Union, get_args, get_origin
 
 from fastapi import Request
-from fastapi._compat import field_annotation_is_sequence
 from fastapi.dependencies.models import Dependant
 from pydantic import AwareDatetime, BeforeValidator
 from pydantic_core import PydanticCustomError
@@ -52,12 +53,23 @@ def ordered(since: datetime | None, until: datetime | None) -> None:
 
 
 def _declared(dependant: Dependant) -> dict[str, bool]:
-    """The query parameters of a route and its dependencies, each with whether it takes several values (a list,
-    by the rule FastAPI reads all of a parameter's values by)."""
-    names = {param.alias: field_annotation_is_sequence(param.field_info.annotation) for param in dependant.query_params}
+    """The query parameters of a route and its dependencies, each with whether it takes several values."""
+    names = {param.alias: _takes_several(param.field_info.annotation) for param in dependant.query_params}
     for dependency in dependant.dependencies:
         names |= _declared(dependency)
     return names
+
+
+def _takes_several(annotation) -> bool:
+    """Whether a parameter of this type reads every value it is given, as FastAPI reads a list, set or tuple
+    (optional or not)."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _takes_several(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        return any(_takes_several(a) for a in get_args(annotation) if a is not type(None))
+    kind = origin or annotation
+    return isinstance(kind, type) and issubclass(kind, Sequence | set | frozenset) and not issubclass(kind, str | bytes)
 
 
 def known_query_only(request: Request) -> None:
