@@ -175,11 +175,16 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
                 PeriodicJob(engine, "backup", settings.backup_interval_hours * 3600, lambda: scheduled_backup(runtime))
             )
             await workers.enter_async_context(OutboxWorker(app.state.services.mail, settings.outbox_poll_seconds))
+            usage_stats = app.state.services.usage_stats
             await workers.enter_async_context(
-                CounterFlusher(app.state.services.usage_stats, settings.usage_stats_flush_seconds)
+                CounterFlusher(
+                    usage_stats, settings.usage_stats_flush_seconds, "usage-counters", "promptwatch.usage_stats"
+                )
             )
             await workers.enter_async_context(
-                CounterFlusher(runtime.cache_tally, settings.cache_counts_flush_seconds, "cache-counts")
+                CounterFlusher(
+                    runtime.cache_tally, settings.cache_counts_flush_seconds, "cache-counts", "promptwatch.cache_counts"
+                )
             )
             yield
         engine.dispose()

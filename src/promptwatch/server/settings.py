@@ -101,7 +101,7 @@ class Settings(BaseSettings):
         default=5.0,
         gt=0,
         description="Seconds between writes of the semantic cache's lookup and hit counts, gathered in memory, "
-        "to the database (reading or deleting them writes them first, and so does a clean stop).",
+        "to the database (a clean stop writes them too; a read adds those held to the database's).",
     )
     # access and trust
     invitation_ttl_hours: int = Field(

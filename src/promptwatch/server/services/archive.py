@@ -68,7 +68,6 @@ def export_archive(
         "files": {},
     }
     conditions = tenant_conditions(account_id, tenant) if tenant is not None else None
-    runtime.cache_tally.flush()  # the cache's lookup counts held in memory
     # one moment for every file, so that a session's totals count the calls its activities file holds
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive, snapshot(runtime.engine) as conn:
         for entry in exported_tables():

@@ -1,83 +1,206 @@
 """The semantic cache's lookup counts, gathered in memory so that a lookup writes nothing, and added to the
-database in one transaction every `cache_counts_flush_seconds`, at shutdown, and before anything reads or
-deletes them.
+database in one transaction every `cache_counts_flush_seconds` and at shutdown.
 
 Two tallies: per account, namespace and UTC day, the lookups and hits (`cache_lookups`); per entry, its hits
 and when it was last served (`cache_entries.hits`, `last_hit_at`). Counting takes a short lock, no I/O.
 
-A reader calls `flush()` first: it sees every lookup answered before it. A deletion of counts runs its
-transaction inside `settled()`: what was counted so far is written first, and no flush writes until the
-deletion is over, so counts taken before it never come back after it; a lookup counted meanwhile is one
-made while the deletion ran and is kept.
+A reader does not write: it adds the counts not yet written (`unwritten`, a batch being written included) to
+what it reads in the database, and no batch of this process commits while it reads.
+
+A deletion of counts (an account's, a namespace's, old days') runs its transaction in `settled`: a flush
+writing when it starts finishes first, and no flush writes the counts of its scope until it ends. When it
+commits, the scope's counts held are dropped, and so is any count of its scope that a lookup begun before
+the commit makes later: that lookup may have read what the deletion removed. A deletion that fails keeps
+them.
 
 Each process holds its own tally: with several worker processes (PostgreSQL) a reader sees another worker's
-counts once that worker flushed, and a deletion settles its own worker's counts only.
+counts once that worker flushed. What reaches other workers is the check of every flush: the counts of an
+account deleted (or gone) are never written, and an account's deletion locks its row, so that a flush
+elsewhere waits for it and then leaves the account out.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from ..store import prompt_cache as store
+
+Served = tuple[int, datetime]  # the entry a lookup served, as it read it: pk, created_at
+Lookups = dict[store.DayKey, list[int]]  # [lookups, hits]
+Hits = dict[store.EntryKey, tuple[int, datetime]]  # (hits, last hit)
+Batch = tuple[Lookups, Hits]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The counts a deletion takes: an account's, one namespace's when named, the days before `before` when
+    given (entries are taken only by a deletion without `before`)."""
+
+    account_id: int
+    namespace: str | None = None
+    before: datetime | None = None
+
+    def holds(self, account_id: int, namespace: str, day: datetime | None) -> bool:
+        """Whether counts of the namespace on `day` are in the scope (`day` None: an entry's hits)."""
+        if account_id != self.account_id or self.namespace not in (None, namespace):
+            return False
+        return self.before is None or (day is not None and day < self.before)
+
+
+@dataclass
+class Unwritten:
+    """An account's counts not in the database yet, per namespace: [lookups, hits], and the latest hit."""
+
+    lookups: dict[str, list[int]] = field(default_factory=dict)
+    last_hit: dict[str, datetime] = field(default_factory=dict)
 
 
 class CacheTally:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._counting = threading.Lock()  # a count or a swap of the tallies, never I/O
-        self._writing = threading.RLock()  # a flush; a deletion of counts, from before its flush to its commit
-        self._lookups: dict[store.DayKey, list[int]] = {}  # [lookups, hits]
-        self._served: dict[int, tuple[int, datetime]] = {}  # entry pk: (hits, last hit)
+        self._counting = threading.Lock()  # the state below, never held over I/O
+        self._writing = threading.Lock()  # a flush, from taking its batch to its commit
+        self._committing = threading.Lock()  # a commit that changes what is held, or a reader's read
+        self._lookups: Lookups = {}
+        self._served: Hits = {}
+        self._batch: Batch = ({}, {})  # the batch being written
+        self._deleting: list[Scope] = []  # deletions under way: their counts stay held
+        self._deletions = 0  # deletions committed
+        self._deleted: list[tuple[int, Scope]] = []  # (number, scope) of those a lookup under way began before
+        self._open: Counter[int] = Counter()  # lookups under way, by the deletions committed when they began
 
-    def count(self, account_id: int, namespace: str, now: datetime, served_pk: int | None) -> None:
-        """One lookup of the namespace at `now`; a hit when it served the entry `served_pk`."""
-        key = (account_id, namespace, store.lookup_day(now))
+    @contextmanager
+    def lookup(self, account_id: int, namespace: str) -> Iterator[Callable[[datetime, Served | None], None]]:
+        """Around a lookup of the namespace, from before its first read: yields `count(now, served)`, to call
+        once, with the entry served (None for a miss)."""
         with self._counting:
-            counts = self._lookups.setdefault(key, [0, 0])
+            began = self._deletions
+            self._open[began] += 1
+        try:
+            yield functools.partial(self._count, began, account_id, namespace)
+        finally:
+            with self._counting:
+                self._open[began] -= 1
+                if not self._open[began]:
+                    del self._open[began]
+                if self._deleted:
+                    oldest = min(self._open, default=self._deletions)
+                    self._deleted = [(n, scope) for n, scope in self._deleted if n > oldest]
+
+    def _count(self, began: int, account_id: int, namespace: str, now: datetime, served: Served | None) -> None:
+        day = store.lookup_day(now)
+        with self._counting:
+            if any(n > began and scope.holds(account_id, namespace, day) for n, scope in self._deleted):
+                return  # a deletion of its counts committed since it began
+            counts = self._lookups.setdefault((account_id, namespace, day), [0, 0])
             counts[0] += 1
-            if served_pk is not None:
+            if served is not None:
                 counts[1] += 1
-                self._add_served(served_pk, 1, now)
+                _add_served(self._served, (account_id, namespace, *served), 1, now)
 
     def flush(self) -> None:
-        """Add what was counted to the database; on failure the counts are kept for the next flush."""
+        """Write what was counted, but the counts of a deletion under way; on failure they are kept."""
         with self._writing:
             with self._counting:
-                lookups, served = self._lookups, self._served
-                self._lookups, self._served = {}, {}
-            if not lookups:  # an entry is served by a lookup: no lookups, nothing served either
+                self._batch = lookups, served = self._take()
+            if not lookups and not served:
                 return
             try:
                 with self._engine.begin() as conn:
                     store.add_lookups(conn, lookups)
                     store.add_hits(conn, served)
+                    with self._committing:
+                        conn.commit()
+                        with self._counting:
+                            self._batch = ({}, {})
             except BaseException:
-                self._take_back(lookups, served)
+                with self._counting:
+                    self._batch = ({}, {})
+                    self._merge(lookups, served)
                 raise
 
     @contextmanager
-    def settled(self) -> Iterator[None]:
-        """Every count so far in the database, and none written by a flush until the block ends: enter it
-        before the transaction of a deletion that takes counts (a flush within a transaction would wait for
-        the database's write lock that transaction holds)."""
-        with self._writing:
-            self.flush()
-            yield
-
-    def _take_back(self, lookups: dict[store.DayKey, list[int]], served: dict[int, tuple[int, datetime]]) -> None:
+    def settled(
+        self, account_id: int, namespace: str | None = None, before: datetime | None = None
+    ) -> Iterator[Connection]:
+        """The transaction of a deletion of counts: the account's, one namespace's, or those of the days before
+        `before`. Its counts held are dropped when it commits (see the module's docstring)."""
+        scope = Scope(account_id, namespace, before)
         with self._counting:
-            for key, (n, hits) in lookups.items():
-                counts = self._lookups.setdefault(key, [0, 0])
-                counts[0] += n
-                counts[1] += hits
-            for pk, (hits, last) in served.items():
-                self._add_served(pk, hits, last)
+            self._deleting.append(scope)
+        try:
+            with self._writing:  # a flush already writing commits first: the deletion then takes its rows
+                pass
+            with self._engine.begin() as conn:
+                if namespace is None and before is None:
+                    store.hold_account(conn, account_id)
+                yield conn
+                with self._committing:
+                    conn.commit()
+                    with self._counting:
+                        self._drop(scope)
+        finally:
+            with self._counting:
+                self._deleting.remove(scope)
 
-    def _add_served(self, pk: int, hits: int, last: datetime) -> None:
-        held, held_last = self._served.get(pk, (0, last))
-        self._served[pk] = (held + hits, max(held_last, last))
+    @contextmanager
+    def unwritten(self, account_id: int) -> Iterator[Unwritten]:
+        """The account's counts not written yet, for a reader to add to what it reads in the database inside
+        the block (no batch commits meanwhile: each count is read once, from memory or from the database)."""
+        held = Unwritten()
+        with self._committing:
+            with self._counting:
+                for lookups, served in ((self._lookups, self._served), self._batch):
+                    for (account, namespace, _day), (n, hits) in lookups.items():
+                        if account == account_id:
+                            counts = held.lookups.setdefault(namespace, [0, 0])
+                            counts[0] += n
+                            counts[1] += hits
+                    for (account, namespace, _pk, _created), (_hits, last) in served.items():
+                        if account == account_id:
+                            held.last_hit[namespace] = max(held.last_hit.get(namespace, last), last)
+            yield held
+
+    def _take(self) -> Batch:
+        """The counts to write, all but those of the deletions under way, which stay held."""
+        if not self._deleting:
+            taken = (self._lookups, self._served)
+            self._lookups, self._served = {}, {}
+            return taken
+        lookups = {k: v for k, v in self._lookups.items() if not self._deleted_now(k[0], k[1], k[2])}
+        served = {k: v for k, v in self._served.items() if not self._deleted_now(k[0], k[1], None)}
+        self._lookups = {k: v for k, v in self._lookups.items() if k not in lookups}
+        self._served = {k: v for k, v in self._served.items() if k not in served}
+        return lookups, served
+
+    def _deleted_now(self, account_id: int, namespace: str, day: datetime | None) -> bool:
+        return any(scope.holds(account_id, namespace, day) for scope in self._deleting)
+
+    def _drop(self, scope: Scope) -> None:
+        """A deletion of `scope` committed: its counts held go, and those lookups under way would make later."""
+        self._lookups = {k: v for k, v in self._lookups.items() if not scope.holds(*k)}
+        self._served = {k: v for k, v in self._served.items() if not scope.holds(k[0], k[1], None)}
+        self._deletions += 1
+        if self._open:
+            self._deleted.append((self._deletions, scope))
+
+    def _merge(self, lookups: Lookups, served: Hits) -> None:
+        for key, (n, hits) in lookups.items():
+            counts = self._lookups.setdefault(key, [0, 0])
+            counts[0] += n
+            counts[1] += hits
+        for key, (hits, last) in served.items():
+            _add_served(self._served, key, hits, last)
+
+
+def _add_served(served: Hits, key: store.EntryKey, hits: int, last: datetime) -> None:
+    held, held_last = served.get(key, (0, last))
+    served[key] = (held + hits, max(held_last, last))

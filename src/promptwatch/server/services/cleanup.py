@@ -54,7 +54,7 @@ def run_cleanup_cycle(runtime: Runtime, now: datetime | None = None, progress: P
         expired = maintenance.expired_sandbox_accounts(conn, now)
     for account_id in expired:
         _delete_sessions(runtime, account_id, None, now, note)
-        with runtime.cache_tally.settled(), engine.begin() as conn:
+        with runtime.cache_tally.settled(account_id) as conn:
             deletion_store.delete_account_data(conn, account_id, now)
         report.expired_accounts += 1
     report.interrupted_deletions = DeletionService(runtime).finish_interrupted(
@@ -105,7 +105,11 @@ def _apply_policy(runtime: Runtime, policy, now: datetime, report: CycleReport, 
         note("retention: sessions", counts["sessions"])
     before = cutoff(now, policy["aggregate_days"])
     if before is not None:
-        with runtime.cache_tally.settled(), runtime.engine.begin() as conn:
+        if project_id is None:  # the account's own policy: the cache's lookup counts of those days go too
+            transaction = runtime.cache_tally.settled(account_id, before=before)
+        else:
+            transaction = runtime.engine.begin()
+        with transaction as conn:
             removed = maintenance.delete_aggregates_before(conn, account_id, project_id, before)
             if removed:
                 runtime.ledger.append(purge_entry(account_id, project_id, before, "retention_aggregates", utc_now()))

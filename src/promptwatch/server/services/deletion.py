@@ -195,7 +195,9 @@ class DeletionService(PromptLoopDeletions, DatasetDeletions, UserErasures):
         entry = self.ledger.entry(entry)
         account_id, kind = entry["account_id"], entry["kind"]
         counts = self._delete_bulk_sessions(account_id, kind, entry, requested)
-        with self._rt.cache_tally.settled(), self._rt.engine.begin() as conn:  # the cache's counts go with an account
+        # an account's deletion takes the cache's lookup counts too
+        transaction = self._rt.cache_tally.settled(account_id) if kind == "account" else self._rt.engine.begin()
+        with transaction as conn:
             # the project its requester is limited to, read before the work takes the project
             project_id = limited_project_id(conn, actor) if isinstance(actor, Caller) else None
             people = people_store.users_only_in(conn, account_id) if kind == "account" else []

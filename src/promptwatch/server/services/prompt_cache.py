@@ -6,7 +6,8 @@ shape, ranks them by similarity (`cache_index`, an in-process accelerator), re-r
 database and serves the first that passes `min_similarity` *and* the guards of `cache_matching` (the template
 inputs one by one; for text, what differs between the prompts). Every lookup is counted, hit or miss, in its
 namespace's row of the day: the namespaces list their hit rate. The counts gather in memory (`cache_tally`),
-so a lookup only reads; the namespace list flushes them first, and a clear settles them before it deletes.
+so a lookup only reads; the namespace list adds those not written yet, and a whole namespace's clear drops
+those its deletion takes.
 """
 
 from __future__ import annotations
@@ -122,7 +123,11 @@ class PromptCacheService:
         keyed hash) just before the commit, so that a restore of an older backup clears them again."""
         self._check(caller, namespace, "ingest")
         moment = parse_until(until)
-        with self._rt.cache_tally.settled(), self._rt.engine.begin() as conn:
+        if moment is None:  # cleared whole, its counts go too (`store.clear`)
+            transaction = self._rt.cache_tally.settled(caller.account_id, namespace)
+        else:
+            transaction = self._rt.engine.begin()
+        with transaction as conn:
             deleted = store.clear(conn, caller.account_id, namespace, moment)
             entry = {"kind": "cache_cleared", "at": utc_now(), "account_id": caller.account_id, "until": moment}
             self._rt.ledger.append({**entry, "namespace_hash": self._rt.ledger.hash(namespace)})
@@ -172,11 +177,16 @@ class PromptCacheService:
 
     def namespaces(self, caller: Caller) -> dict:
         caller.require("read")
-        self._rt.cache_tally.flush()
-        with self._rt.engine.connect() as conn:
-            rows = {r["namespace"]: r for r in store.namespaces(conn, caller.account_id)}
+        with self._rt.engine.connect() as conn, self._rt.cache_tally.unwritten(caller.account_id) as held:
+            rows = {r["namespace"]: dict(r) for r in store.namespaces(conn, caller.account_id)}
             saved = store.saved_by_namespace(conn, caller.account_id)
             counted = store.lookups_by_namespace(conn, caller.account_id)
+        for namespace, (lookups, hits) in held.lookups.items():
+            written = counted.get(namespace, (0, 0))
+            counted[namespace] = (written[0] + lookups, written[1] + hits)
+        for namespace, last in held.last_hit.items():
+            if namespace in rows:
+                rows[namespace]["last_hit_at"] = max(filter(None, (rows[namespace]["last_hit_at"], last)))
         names = sorted(rows.keys() | counted.keys())
         if caller.project:
             names = [n for n in names if n.startswith(caller.project + ".")]
@@ -222,7 +232,7 @@ class PromptCacheService:
     def _lookup(self, account_id, namespace, identity, embedder, vectors, count, threshold, text, inputs):
         query = [text_embedding.normalized(v) for v in vectors]
         part = store.Partition(account_id, namespace, identity, embedder, count, len(query[0]))
-        with self._rt.engine.connect() as conn:
+        with self._rt.cache_tally.lookup(account_id, namespace) as counted, self._rt.engine.connect() as conn:
             for pk, ranked_score in self._index.ranked(conn, part, query, threshold):
                 row = store.entry(conn, part, pk)  # as the database holds it now: a deleted entry is gone
                 score = row and matching.similarity(query, matching.unpack(row["embedding"], count, part.dims))
@@ -232,7 +242,7 @@ class PromptCacheService:
                     break
             else:
                 row = None
-        self._rt.cache_tally.count(account_id, namespace, utc_now(), None if row is None else row["pk"])
+            counted(utc_now(), None if row is None else (row["pk"], row["created_at"]))
         if row is None:
             return None
         return {"result": row["result"], "similarity": min(1.0, round(score, 6)), "id": row["id"]}

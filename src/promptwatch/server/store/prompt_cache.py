@@ -1,6 +1,7 @@
 """SQL of the semantic cache: upsert by (account, namespace, id), a lookup's partition (its latest write,
 its vectors), one entry as it is now, clear, the namespaces with what their recorded hits saved, and the
-lookups and hits counted per namespace and day (added in batches by `services/cache_tally.py`)."""
+lookups and hits counted per namespace and day (added in batches by `services/cache_tally.py`, for accounts
+that are still there)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Row, RowMapping, bindparam, delete, func, literal, select, tuple_, update
 
 from .dialect import insert_for
+from .tables.accounts import accounts
 from .tables.activities import activities
 from .tables.prompt_cache import cache_entries, cache_lookups
 
@@ -88,6 +90,7 @@ def entry(conn: Connection, part: Partition, pk: int) -> RowMapping | None:
     """One entry of the partition as it is now (None once deleted or moved out of the partition)."""
     query = select(
         cache_entries.c.pk,
+        cache_entries.c.created_at,
         cache_entries.c.id,
         cache_entries.c.embedding,
         cache_entries.c.prompt_text,
@@ -98,6 +101,7 @@ def entry(conn: Connection, part: Partition, pk: int) -> RowMapping | None:
 
 
 DayKey = tuple[int, str, datetime]  # account, namespace, the start of a UTC day
+EntryKey = tuple[int, str, int, datetime]  # account, namespace, pk, created_at: one entry as a lookup read it
 
 
 def lookup_day(now: datetime) -> datetime:
@@ -106,12 +110,20 @@ def lookup_day(now: datetime) -> datetime:
 
 
 def add_lookups(conn: Connection, counts: Mapping[DayKey, Sequence[int]]) -> None:
-    """Add (lookups, hits) to each namespace's row of the day, one batch of upserts."""
-    stmt = insert_for(conn, cache_lookups)
+    """Add (lookups, hits) to each namespace's row of the day, one batch of upserts in the order of their keys
+    (two processes adding to the same rows take them in one order, so neither waits for the other's next).
+    The counts of an account deleted, or gone, are left out: written, they would bring its namespaces back."""
+    if not counts:
+        return
+    live = _live_accounts(conn, {account_id for account_id, _, _ in counts})
     rows = [
         {"account_id": account_id, "namespace": namespace, "day": day, "lookups": lookups, "hits": hits}
-        for (account_id, namespace, day), (lookups, hits) in counts.items()
+        for (account_id, namespace, day), (lookups, hits) in sorted(counts.items())
+        if account_id in live
     ]
+    if not rows:
+        return
+    stmt = insert_for(conn, cache_lookups)
     conn.execute(
         stmt.on_conflict_do_update(
             index_elements=["account_id", "namespace", "day"],
@@ -124,16 +136,52 @@ def add_lookups(conn: Connection, counts: Mapping[DayKey, Sequence[int]]) -> Non
     )
 
 
-def add_hits(conn: Connection, served: Mapping[int, tuple[int, datetime]]) -> None:
-    """Add hits to entries by pk, each with the time of its last one; an entry deleted meanwhile is skipped."""
+def _live_accounts(conn: Connection, ids: set[int]) -> set[int]:
+    """Those of the accounts that exist and are not deleted, their rows share-locked on PostgreSQL to the end of
+    the transaction: an account deletion that holds its row (`hold_account`) is waited for, and then left out."""
+    query = (
+        select(accounts.c.id)
+        .where(accounts.c.id.in_(sorted(ids)), accounts.c.kind != "deleted")
+        .order_by(accounts.c.id)
+        .with_for_update(read=True)
+    )
+    return set(conn.execute(query).scalars())
+
+
+def hold_account(conn: Connection, account_id: int) -> None:
+    """Lock the account's row to the end of the transaction (PostgreSQL: SQLite's write lock already keeps any
+    other writer out): a flush of counts in another process waits for the transaction (`add_lookups`)."""
+    conn.execute(select(accounts.c.id).where(accounts.c.id == account_id).with_for_update(key_share=True))
+
+
+def add_hits(conn: Connection, served: Mapping[EntryKey, tuple[int, datetime]]) -> None:
+    """Add hits to the entries served, each with the time of its last one, in the order of their keys. An entry
+    deleted meanwhile is skipped, and so is a later one that SQLite gave its pk again (another creation time)."""
     if not served:
         return
+    columns = cache_entries.c
     stmt = (
         update(cache_entries)
-        .where(cache_entries.c.pk == bindparam("entry_pk"))
-        .values(hits=cache_entries.c.hits + bindparam("served"), last_hit_at=bindparam("last"))
+        .where(
+            columns.pk == bindparam("entry_pk"),
+            columns.account_id == bindparam("entry_account"),
+            columns.namespace == bindparam("entry_namespace"),
+            columns.created_at == bindparam("entry_created"),
+        )
+        .values(hits=columns.hits + bindparam("served"), last_hit_at=bindparam("last"))
     )
-    conn.execute(stmt, [{"entry_pk": pk, "served": hits, "last": last} for pk, (hits, last) in served.items()])
+    rows = [
+        {
+            "entry_account": account_id,
+            "entry_namespace": namespace,
+            "entry_pk": pk,
+            "entry_created": created,
+            "served": hits,
+            "last": last,
+        }
+        for (account_id, namespace, pk, created), (hits, last) in sorted(served.items())
+    ]
+    conn.execute(stmt, rows)
 
 
 def clear(conn: Connection, account_id: int, namespace: str, until: datetime | None) -> int:

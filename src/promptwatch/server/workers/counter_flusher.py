@@ -14,11 +14,14 @@ class Counters(Protocol):
 
 
 class CounterFlusher:
-    def __init__(self, counters: Counters, interval_seconds: float, name: str = "usage-counters") -> None:
+    """`name` names the task and the failures logged; `logger` is the logger they go to (a logging
+    configuration may name it)."""
+
+    def __init__(self, counters: Counters, interval_seconds: float, name: str, logger: str) -> None:
         self._counters = counters
         self._interval = interval_seconds
         self._name = name
-        self._log = logging.getLogger(f"promptwatch.{name}")
+        self._log = logging.getLogger(logger)
         self._task: asyncio.Task | None = None
 
     async def __aenter__(self) -> CounterFlusher:
