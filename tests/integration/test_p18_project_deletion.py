@@ -82,3 +82,26 @@ def test_p18_a_deleted_project_takes_its_redaction_rules_limits_and_name(live_se
     assert signed_in.json()["accounts"] == []
     with live_server.client(signed_in.json()["token"]) as person:
         assert person.get("/api/v1/sessions").status_code == 403
+
+
+def test_p18_a_deleted_project_takes_its_cache_namespaces_with_their_entries_and_counts(live_server):
+    tenant = live_server.new_tenant("project-cache")
+    keys = live_server.accounts()._rt.keys
+    limited = keys.create(tenant.account_id, "ingest", project=PROJECT)
+    admin = keys.create(tenant.account_id, "admin")
+    kept = {"blog.faq", f"{PROJECT}x.faq"}  # another project's, and one whose name only starts like it
+    with live_server.client(limited) as mine, live_server.client(admin) as owner:
+        for client, namespace in ((mine, f"{PROJECT}.faq"), (owner, PROJECT), *((owner, n) for n in kept)):
+            stored = client.post(
+                f"/api/v1/cache/{namespace}/entries", json={"text": "How do I reset it?", "result": "So."}
+            )
+            assert stored.status_code in (200, 201), stored.text
+            assert client.post(f"/api/v1/cache/{namespace}/lookup", json={"text": "How do I reset it?"}).json()["hit"]
+        assert {f"{PROJECT}.faq", PROJECT} <= set(n["namespace"] for n in owner.get("/api/v1/cache").json()["items"])
+
+        receipt = owner.delete(f"/api/v1/projects/{PROJECT}")
+        assert receipt.status_code == 200, receipt.text
+        assert receipt.json()["counts"]["other_rows"] >= 2  # the two namespaces' entries (and counts written)
+
+        assert {n["namespace"] for n in owner.get("/api/v1/cache").json()["items"]} == kept
+        assert f'"{PROJECT}.faq"' not in export_text(owner) and f'"{PROJECT}"' not in export_text(owner)

@@ -7,11 +7,11 @@ and when it was last served (`cache_entries.hits`, `last_hit_at`). Counting take
 A reader does not write: it adds the counts not yet written (`unwritten`, a batch being written included) to
 what it reads in the database, and no batch of this process commits while it reads.
 
-A deletion of counts (an account's, a namespace's, old days') runs its transaction in `settled`: a flush
-writing when it starts finishes first, and no flush writes the counts of its scope until it ends. When it
-commits, the scope's counts held are dropped, and so is any count of its scope that a lookup begun before
-the commit makes later: that lookup may have read what the deletion removed. A deletion that fails keeps
-them.
+A deletion of counts (an account's, a namespace's, a project's namespaces', old days') runs its transaction in
+`settled`: a flush writing when it starts finishes first, and no flush writes the counts of its scope until it
+ends. When it commits, the scope's counts held are dropped, and so is any count of its scope that a lookup
+begun before the commit makes later: that lookup may have read what the deletion removed. A deletion that
+fails keeps them.
 
 Each process holds its own tally: with several worker processes (PostgreSQL) a reader sees another worker's
 counts once that worker flushed. What reaches other workers is the check of every flush: the counts of an
@@ -41,16 +41,20 @@ Batch = tuple[Lookups, Hits]
 
 @dataclass(frozen=True)
 class Scope:
-    """The counts a deletion takes: an account's, one namespace's when named, the days before `before` when
-    given (entries are taken only by a deletion without `before`)."""
+    """The counts a deletion takes: an account's, one namespace's when named, a project's namespaces
+    (`<project>` and `<project>.*`) when a project is named, the days before `before` when given (entries are
+    taken only by a deletion without `before`)."""
 
     account_id: int
     namespace: str | None = None
     before: datetime | None = None
+    project: str | None = None
 
     def holds(self, account_id: int, namespace: str, day: datetime | None) -> bool:
         """Whether counts of the namespace on `day` are in the scope (`day` None: an entry's hits)."""
         if account_id != self.account_id or self.namespace not in (None, namespace):
+            return False
+        if self.project is not None and namespace != self.project and not namespace.startswith(f"{self.project}."):
             return False
         return self.before is None or (day is not None and day < self.before)
 
@@ -129,18 +133,23 @@ class CacheTally:
 
     @contextmanager
     def settled(
-        self, account_id: int, namespace: str | None = None, before: datetime | None = None
+        self,
+        account_id: int,
+        namespace: str | None = None,
+        before: datetime | None = None,
+        project: str | None = None,
     ) -> Iterator[Connection]:
-        """The transaction of a deletion of counts: the account's, one namespace's, or those of the days before
-        `before`. Its counts held are dropped when it commits (see the module's docstring)."""
-        scope = Scope(account_id, namespace, before)
+        """The transaction of a deletion of counts: the account's, one namespace's, a project's namespaces, or
+        those of the days before `before`. Its counts held are dropped when it commits (see the module's
+        docstring)."""
+        scope = Scope(account_id, namespace, before, project)
         with self._counting:
             self._deleting.append(scope)
         try:
             with self._writing:  # a flush already writing commits first: the deletion then takes its rows
                 pass
             with self._engine.begin() as conn:
-                if namespace is None and before is None:
+                if scope == Scope(account_id):  # the whole account's
                     store.hold_account(conn, account_id)
                 yield conn
                 with self._committing:

@@ -19,6 +19,7 @@ from ..store import datasets as dataset_store
 from ..store import deletion as deletion_store
 from ..store import lifecycle as lifecycle_store
 from ..store import people as people_store
+from ..store import prompt_cache as cache_store
 from ..store.archive_rows import holds_tenant
 from . import audit
 from .clock import utc_now
@@ -56,8 +57,9 @@ def _project_ids(conn: Connection, account_id: int, entry: LedgerEntry) -> list[
 
 def _project(conn: Connection, account_id: int, entry: dict, now: datetime) -> dict:
     """The project's sessions and every registered row of it (its datasets, retention policy, redaction rules),
-    its datasets' share links, the limits it put on people (`remove_project_limits`), and its name in the audit
-    log (the receipt's hash instead)."""
+    its datasets' share links, the limits it put on people (`remove_project_limits`), the semantic cache's
+    namespaces of the project (`<project>`, `<project>.*`: entries and counts), and its name in the audit log
+    (the receipt's hash instead)."""
     counts = {"sessions": 0, "activities": 0, "other_rows": 0}
     for project in _projects(conn, account_id, entry):
         pks = deletion_store.session_pks(conn, account_id, project_id=project["id"])
@@ -66,6 +68,7 @@ def _project(conn: Connection, account_id: int, entry: dict, now: datetime) -> d
         counts["other_rows"] += delete_project_share_links(conn, account_id, project["id"])  # its datasets' links
         counts["other_rows"] += deletion_store.delete_by_registry(conn, account_id, "project", project)
         counts["other_rows"] += deletion_store.remove_project_limits(conn, account_id, project)
+        counts["other_rows"] += cache_store.clear_project(conn, account_id, project["name"])
         audit.forget_project(conn, account_id, project["name"], entry["project_hash"])
         deletion_store.delete_project_row(conn, account_id, project["id"])
     return counts
@@ -196,7 +199,7 @@ class DeletionService(PromptLoopDeletions, DatasetDeletions, UserErasures):
         account_id, kind = entry["account_id"], entry["kind"]
         counts = self._delete_bulk_sessions(account_id, kind, entry, requested)
         # an account's deletion takes the cache's lookup counts too
-        transaction = self._rt.cache_tally.settled(account_id) if kind == "account" else self._rt.engine.begin()
+        transaction = self._counts_settled(account_id, kind, entry)
         with transaction as conn:
             # the project its requester is limited to, read before the work takes the project
             project_id = limited_project_id(conn, actor) if isinstance(actor, Caller) else None
@@ -223,6 +226,18 @@ class DeletionService(PromptLoopDeletions, DatasetDeletions, UserErasures):
             self._rt.keys.forget_account(account_id)
             receipt["counts"]["encryption_key_destroyed"] = self._rt.crypto.destroy(account_id)
         return receipt
+
+    def _counts_settled(self, account_id: int, kind: str, entry: LedgerEntry):
+        """The transaction of the deletion: one that drops the cache's counts held in memory of what it takes
+        (an account's, a project's namespaces') when it commits, so that none is written after it."""
+        if kind == "account":
+            return self._rt.cache_tally.settled(account_id)
+        if kind == "project":
+            with self._rt.engine.connect() as conn:
+                names = [project["name"] for project in _projects(conn, account_id, entry)]
+            if names:
+                return self._rt.cache_tally.settled(account_id, project=names[0])
+        return self._rt.engine.begin()
 
     def finish_interrupted(self, older_than: datetime, newer_than: datetime) -> int:
         """Bulk deletions the ledger holds but whose receipt was never written (the server stopped in the

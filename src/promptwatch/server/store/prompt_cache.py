@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Row, RowMapping, bindparam, delete, func, literal, select, tuple_, update
+from sqlalchemy import Connection, Row, RowMapping, bindparam, delete, func, literal, or_, select, tuple_, update
 
 from .dialect import insert_for
 from .tables.accounts import accounts
@@ -197,6 +197,16 @@ def clear(conn: Connection, account_id: int, namespace: str, until: datetime | N
     else:
         condition.append(cache_entries.c.created_at < until)
     return conn.execute(delete(cache_entries).where(*condition)).rowcount
+
+
+def clear_project(conn: Connection, account_id: int, project: str) -> int:
+    """Delete the entries and counts of the project's namespaces (`<project>` and `<project>.*`, those a key
+    limited to it uses). Returns the rows deleted."""
+    deleted = 0
+    for table in (cache_entries, cache_lookups):
+        held = or_(table.c.namespace == project, table.c.namespace.startswith(f"{project}.", autoescape=True))
+        deleted += conn.execute(delete(table).where(table.c.account_id == account_id, held)).rowcount
+    return deleted
 
 
 def namespaces(conn: Connection, account_id: int) -> list[RowMapping]:
