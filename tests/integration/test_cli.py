@@ -267,3 +267,23 @@ def test_keys_list_json_gives_one_object_per_key_for_scripts(store):
         None,
     )
     assert datetime.fromisoformat(mine["created_at"]).utcoffset() == timedelta(0)
+
+
+def test_accounts_create_opens_an_account_with_its_owner_and_a_key_printed_once(store):
+    owner = f"owner-{uid()}@example.test"
+    created = in_store(store, "accounts", "create", "Acme Support", "--owner", owner)
+    assert created.returncode == 0, created.stderr
+    account_id = int(re.search(r"account (\d+) \(Acme Support\) created", created.stderr).group(1))
+    password, key = created.stdout.split()
+    accounts = store.accounts()
+    token = accounts.login(owner, password)["token"]
+    assert token
+    listed = in_store(store, "keys", "list", "--account", str(account_id), "--json")
+    assert [k["name"] for k in map(json.loads, listed.stdout.splitlines())] == ["first key"]
+    caller = accounts._rt.keys.authenticate(key)
+    assert (caller.account_id, caller.scope) == (account_id, "ingest")
+    again = in_store(store, "accounts", "create", "Acme Labs", "--owner", owner)  # a known owner keeps theirs
+    assert again.returncode == 0 and len(again.stdout.split()) == 1, again.stdout + again.stderr
+    assert accounts.login(owner, password)["token"]
+    bad = in_store(store, "accounts", "create", "Nobody", "--owner", "not-an-email")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr, bad.stderr

@@ -2,7 +2,7 @@
 
 import typer
 
-from . import customers, data, db, keys, lifecycle, staff, up, users
+from . import accounts, customers, data, db, keys, lifecycle, staff, up, users
 from .errors import GuardedGroup
 
 # plain help, as click writes it: flags without a type, options with theirs, in the terminal's width
@@ -18,6 +18,7 @@ app.command("backup")(data.backup)
 app.command("restore")(data.restore)
 app.command("export")(data.export)
 app.command("import")(data.import_)
+app.add_typer(accounts.app, name="accounts", help="Open an account for a customer, with its owner and a key.")
 app.add_typer(keys.app, name="keys", help="Manage API keys offline.")
 app.add_typer(users.app, name="users", help="People who sign in: a new password, a role in an account, erasure.")
 app.add_typer(db.app, name="db", help="Database schema migrations.")
