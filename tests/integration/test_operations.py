@@ -20,7 +20,7 @@ def test_prometheus_metrics_count_requests_and_ingest(client):
     text = client.get("/metrics").text
     assert 'promptwatch_http_requests_total{route="/api/v1/ingest",status="2xx"}' in text
     assert "promptwatch_ingest_queue_depth" in text
-    written = float(re.search(r"^promptwatch_ingest_activities_written (\S+)$", text, re.M).group(1))
+    written = float(re.search(r"^promptwatch_ingest_activities_written_total (\S+)$", text, re.M).group(1))
     assert written >= 1
 
 

@@ -55,6 +55,7 @@ class LiveServer:
     first: Tenant | None = None
     log_path: Path | None = None
     extra_env: dict = field(default_factory=dict)
+    up_args: list = field(default_factory=list)  # more `promptwatch up` options, e.g. ["--workers", "2"]
 
     def settings(self) -> Settings:
         return Settings(
@@ -96,6 +97,7 @@ class LiveServer:
                 str(port),
                 "--data-dir",
                 str(self.data_dir),
+                *self.up_args,
             ],
             env=env,
             stdout=log,

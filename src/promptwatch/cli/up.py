@@ -85,6 +85,9 @@ def up(
             workers = 1
         if workers > 1:  # each worker process builds its app from the environment
             os.environ.update(worker_environment(settings))
+            from promptwatch.server.telemetry import workers_share_metrics
+
+            workers_share_metrics()  # before they start: /metrics of each adds up every worker's
             uvicorn.run(
                 "promptwatch.server.tls:create_tls_app" if ssl else "promptwatch.server.app:create_worker_app",
                 factory=True,

@@ -58,8 +58,7 @@ class EdgeMiddleware:
         def count(status: int) -> None:
             seconds = time.perf_counter() - started
             name = getattr(scope.get("route"), "path", "unmatched")
-            self.telemetry.requests.labels(name, f"{status // 100}xx").inc()
-            self.telemetry.latency.labels(name).observe(seconds)
+            self.telemetry.count_request(name, status, seconds)
             if self.access_log is not None:
                 client = scope.get("client")
                 self.access_log(scope.get("method", ""), name, status, seconds, client and client[0], request_id)
