@@ -60,7 +60,7 @@ def test_up_refuses_an_out_of_date_schema(backend, tmp_path):
         upgrade(engine)
         with engine.begin() as conn:
             conn.exec_driver_sql("DELETE FROM alembic_version")
-            conn.exec_driver_sql("INSERT INTO alembic_version (version_num) VALUES ('0000')")
+            conn.exec_driver_sql("INSERT INTO alembic_version (version_num) VALUES ('0001')")  # an earlier one
         engine.dispose()
         result = subprocess.run(
             [sys.executable, "-m", "promptwatch.cli", "up", "--port", "1", "--data-dir", str(tmp_path)],

@@ -30,9 +30,9 @@ def upgrade_command(data_dir: DataDir = None) -> None:
 
     settings = load_settings(data_dir)
     with rewriting(settings):
-        engine = make_engine(resolve_database_url(settings))
+        engine = make_engine(resolve_database_url(settings), settings.database_connect_timeout_seconds)
         before = current_revision(engine)
-        upgrade(engine)
+        upgrade(engine)  # a schema of a newer release is one line (`SchemaFromNewerRelease`)
         console.print(f"schema: {_shown(before)} -> {_shown(current_revision(engine))}")
 
 

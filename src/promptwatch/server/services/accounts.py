@@ -17,6 +17,7 @@ from ..errors import Forbidden, InvalidInput, NotFound, RateLimited, Unauthentic
 from ..store import accounts as account_store
 from ..store import members as member_store
 from ..store import people as people_store
+from ..store.locks import holding
 from . import audit
 from .clock import utc_now
 from .credentials import (
@@ -61,6 +62,14 @@ class AccountService:
     def has_account(self, account_id: int) -> bool:
         with self._rt.engine.connect() as conn:
             return account_store.get_account(conn, account_id) is not None
+
+    def bootstrap_first_run(self, owner_email: str) -> Bootstrap | None:
+        """`bootstrap`, unless the store has an account already (None then). Servers started at once on one
+        PostgreSQL take turns under a lock: the second waits, then finds the first one's account."""
+        with holding(self._rt.engine, "first-run-bootstrap"):
+            if self.is_bootstrapped():
+                return None
+            return self.bootstrap(owner_email=owner_email)
 
     def bootstrap(self, owner_email: str = "owner@localhost", account_name: str = "Local") -> Bootstrap:
         """Create the instance operator, a first account with its owner, and an ingest key."""

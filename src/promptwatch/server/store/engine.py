@@ -1,4 +1,8 @@
-"""Creating the SQLAlchemy engine: SQLite in WAL mode with secure_delete, or PostgreSQL."""
+"""Creating the SQLAlchemy engine: SQLite in WAL mode with secure_delete, or PostgreSQL with a connect timeout.
+
+No engine puts stored values in its errors, which end up in logs: bound parameters are hidden
+(`hide_parameters`), and PostgreSQL's detail of a refused value, which repeats it (`Key (email)=(...) already
+exists`, `Failing row contains (...)`: the whole row), is left out of the message (it stays in `orig.diag`)."""
 
 from __future__ import annotations
 
@@ -11,23 +15,82 @@ from types import MethodType
 
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
+from sqlalchemy.pool import NullPool
+
+CONNECT_TIMEOUT_SECONDS = 10  # the default of PROMPTWATCH_DATABASE_CONNECT_TIMEOUT_SECONDS
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, connect_timeout_seconds: int = CONNECT_TIMEOUT_SECONDS) -> Engine:
+    """The engine of the database at `url`. A PostgreSQL server that takes no connection within
+    `connect_timeout_seconds` (down, or behind a network that accepts and never answers) is an error, not a
+    wait of minutes; a `connect_timeout` in the URL comes first."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         _bind_none_and_bytes_directly()
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8, hide_parameters=True
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         engine.begin = MethodType(_begin_immediate, engine)  # engine.connect() stays a deferred reader
         return engine
     # JSON read back as orjson reads a request body (an integer beyond 64 bits is a float), so that every
     # stored value can be answered again: JSONB keeps 1.2e29 as a 30-digit integer, which no response holds
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, json_deserializer=orjson.loads)
+    return _postgresql_engine(
+        parsed,
+        connect_timeout_seconds,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+        json_deserializer=orjson.loads,
+    )
+
+
+def _postgresql_engine(url: URL, connect_timeout_seconds: int, **options) -> Engine:
+    connect_args = {} if "connect_timeout" in url.query else {"connect_timeout": connect_timeout_seconds}
+    engine = create_engine(url, connect_args=connect_args, hide_parameters=True, **options)
+    event.listen(engine, "handle_error", _without_refused_values)
+    return engine
+
+
+def _without_refused_values(context: ExceptionContext) -> None:
+    """A value PostgreSQL refuses (a data exception, class 22, or a constraint, class 23) keeps the first line
+    of its message, without the DETAIL that repeats stored values."""
+    error = context.original_exception
+    if (getattr(error, "sqlstate", None) or "")[:2] not in ("22", "23") or not error.args:
+        return
+    full = str(error)
+    first = full.split("\n", 1)[0]
+    if first == full:
+        return
+    error.args = (first,)
+    wrapped = context.sqlalchemy_exception
+    if wrapped is not None and wrapped.args:
+        wrapped.args = (str(wrapped.args[0]).replace(full, first), *wrapped.args[1:])
+
+
+@contextmanager
+def probing(engine: Engine, timeout_seconds: int) -> Iterator[Engine]:
+    """An engine on `engine`'s database for a check that must answer within a few times `timeout_seconds`
+    (readiness): on PostgreSQL its connections are new ones, made within the timeout (a pooled connection,
+    through a network that stalled, can wait for ever for its reply), and the server cancels each statement
+    past the timeout. On SQLite, `engine` itself."""
+    if engine.dialect.name != "postgresql":
+        yield engine
+        return
+    probe = _postgresql_engine(engine.url, timeout_seconds, poolclass=NullPool)
+    event.listen(probe, "begin", lambda conn: _statement_timeout(conn, timeout_seconds))
+    try:
+        yield probe
+    finally:
+        probe.dispose()
+
+
+def _statement_timeout(connection: Connection, seconds: int) -> None:
+    connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int(seconds * 1000)}")
 
 
 def _bind_none_and_bytes_directly() -> None:

@@ -3,6 +3,10 @@
 The rules (DESIGN.md): everything is an upsert by `(account_id, id)`; a re-sent copy never replaces a
 closed or newer version; tombstoned ids are refused; session totals and the hourly usage roll-ups change
 by deltas, so a retried batch changes nothing.
+
+Lock order on PostgreSQL, where several transactions write at once: each batch locks its sessions (sorted by
+id), then its activities; the roll-ups come last, once per transaction (`Rollups`), so that every transaction
+locks roll-up rows after all its other rows, and in one order.
 """
 
 from __future__ import annotations
@@ -95,10 +99,22 @@ def write_batch(
     activity_records: Sequence[dict],
     now: datetime,
     project: str | None = None,
+    rollups: Rollups | None = None,
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Store a batch; returns the status of every session id and activity id given. `project` is the project a
     caller's key is limited to: its sessions are created in it, and a stored session of any other project (or
-    of none) is refused with its activities (OTHER_PROJECT), so that such a key never writes outside it."""
+    of none) is refused with its activities (OTHER_PROJECT), so that such a key never writes outside it.
+    `rollups`: where the transaction gathers its roll-up changes, to write them at its end; without it, the
+    batch writes its own before it returns."""
+    if rollups is not None:
+        return _write_batch(conn, account_id, session_records, activity_records, now, project, rollups)
+    rollups = Rollups()
+    statuses = _write_batch(conn, account_id, session_records, activity_records, now, project, rollups)
+    rollups.write(conn)
+    return statuses
+
+
+def _write_batch(conn, account_id, session_records, activity_records, now, project, rollups: Rollups):
     session_status: dict[str, str] = {}
     activity_status: dict[str, str] = {}
     wanted_sessions = {r["id"] for r in session_records} | {r["session_id"] for r in activity_records}
@@ -129,14 +145,15 @@ def write_batch(
         return session_status, activity_status
     moved = [stored[row["id"]][0] for row in session_rows if row["id"] in stored and _moves(row, stored[row["id"]])]
     if moved:  # their calls leave the roll-ups of the project and tenant they were counted under
-        add_usage(conn, account_id, llm_contributions(conn, activities.c.session_pk.in_(moved)), sign=-1)
+        rollups.add(account_id, llm_contributions(conn, activities.c.session_pk.in_(moved)), sign=-1)
     session_info = _upsert_sessions(conn, session_rows)
     if moved:  # ... and join those of the ones they are in now
-        add_usage(conn, account_id, llm_contributions(conn, activities.c.session_pk.in_(moved)))
+        rollups.add(account_id, llm_contributions(conn, activities.c.session_pk.in_(moved)))
     for record in session_records:
         session_status.setdefault(record["id"], STORED)
     assign_template_versions(conn, account_id, live_activities, now)  # versions in this transaction
-    activity_status.update(_write_activities(conn, account_id, _best_copies(live_activities), session_info, now))
+    records = _best_copies(live_activities)
+    activity_status.update(_write_activities(conn, account_id, records, session_info, now, rollups))
     return session_status, activity_status
 
 
@@ -309,7 +326,7 @@ def _session_upsert(dialect: str, returning: bool):
     return upsert.returning(table.id, table.pk, table.project_id, table.tracking_tenant) if returning else upsert
 
 
-def _write_activities(conn, account_id, records: dict[str, dict], session_info, now) -> dict[str, str]:
+def _write_activities(conn, account_id, records: dict[str, dict], session_info, now, rollups) -> dict[str, str]:
     """New ids are inserted at once, in the order they arrived (their pks keep it); only the ids already
     stored are read back (locked, on PostgreSQL, so that another worker's copy waits) to decide whether the
     copy supersedes them. Two workers inserting the same new ids in other orders can deadlock on PostgreSQL;
@@ -346,7 +363,7 @@ def _write_activities(conn, account_id, records: dict[str, dict], session_info, 
     if updates:
         closed = [old.pk for old, _ in updates if old.end_time is not None]
         if closed:  # a closed call superseded: the roll-ups take back what they counted of it, then count the copy
-            add_usage(conn, account_id, llm_contributions(conn, activities.c.pk.in_(closed)), sign=-1)
+            rollups.add(account_id, llm_contributions(conn, activities.c.pk.in_(closed)), sign=-1)
         _update_activities(conn, account_id, updates, now)
         for old, record in updates:
             status[record["id"]] = STORED
@@ -354,7 +371,7 @@ def _write_activities(conn, account_id, records: dict[str, dict], session_info, 
             if record["end_time"] is not None:
                 usage_rows.append((record, session_info[record["session_id"]]))
     _apply_session_deltas(conn, deltas, now)
-    add_usage(conn, account_id, usage_rows)
+    rollups.add(account_id, usage_rows)
     return status
 
 
@@ -521,51 +538,79 @@ _SESSION_DELTAS = (
 
 def add_usage(conn: Connection, account_id: int, rows: list[tuple[dict, tuple]], sign: int = 1) -> None:
     """Add (or with sign -1, take away) closed calls (`USAGE_TYPES`) to the hourly roll-ups."""
-    calls = [(r, info) for r, info in rows if r["activity_type"] in USAGE_TYPES]
-    if not calls:
-        return
-    usage: dict[tuple, dict] = {}
-    latency: dict[tuple, int] = defaultdict(int)
-    for record, (_pk, project_id, tenant) in calls:
-        key = usage_key(record, project_id, tenant)
-        sums = usage.setdefault(key, defaultdict(float))
-        sums["calls"] += sign
-        sums["errors"] += sign if record.get("error") else 0
-        sums["cache_hits"] += sign if record.get("cache_namespace") is not None else 0
-        # its model has no price: with tokens (a refused call has none) and no cost
-        sums["unpriced_calls"] += sign if record.get("cost") is None and record.get("total_tokens") is not None else 0
-        for total in (*_TOTALS, "saved_cost"):
-            sums[total] += sign * (record.get(total) or 0)
-        elapsed = (record["end_time"] - record["start_time"]).total_seconds() * 1000
-        latency[(*key, latency_bucket(elapsed))] += sign
-    usage_upsert, latency_upsert = _usage_upserts(conn.dialect.name)
-    bulk.execute_many(
-        conn,
-        usage_upsert,
-        [
-            {
-                "account_id": account_id,
-                **dict(zip(_USAGE_DIMENSIONS, key)),
-                **{n: (s[n] if n in ("cost", "saved_cost") else int(s[n])) for n in USAGE_MEASURES},
-            }
-            for key, s in sorted(usage.items())  # one lock order for concurrent writers
-        ],
-    )
-    bulk.execute_many(
-        conn,
-        latency_upsert,
-        [
-            {"account_id": account_id, **dict(zip(_USAGE_DIMENSIONS, key[:5])), "bucket": key[5], "count": n}
-            for key, n in sorted(latency.items())
-        ],
-    )
-    if sign < 0:  # a row left counting no call goes, as a deletion's do
-        emptied_usage, emptied_latency = _emptied_rows()
-        conn.execute(emptied_usage, [{"account_id": account_id, **dict(zip(_USAGE_DIMENSIONS, k))} for k in usage])
-        conn.execute(
-            emptied_latency,
-            [{"account_id": account_id, **dict(zip(_USAGE_DIMENSIONS, k[:5])), "bucket": k[5]} for k in latency],
+    rollups = Rollups()
+    rollups.add(account_id, rows, sign)
+    rollups.write(conn)
+
+
+class Rollups:
+    """The changes a transaction makes to the hourly usage and latency roll-ups, gathered from each batch it
+    writes and written together at its end: every usage row, then every latency row, each sorted by account
+    and dimensions. Written batch by batch, each batch's rows sorted on their own, two transactions of several
+    batches could lock rows A then B and B then A, and deadlock; so could a batch that takes calls out of the
+    roll-ups (a moved session, a superseded call) and then adds others."""
+
+    def __init__(self) -> None:
+        self._usage: dict[tuple, defaultdict] = {}  # (account id, *dimensions) -> sums
+        self._latency: dict[tuple, int] = defaultdict(int)  # (account id, *dimensions, bucket) -> count
+        self._taken_from: set[tuple] = set()  # usage keys that calls were taken out of: they may count none now
+        self._latency_taken_from: set[tuple] = set()
+
+    def add(self, account_id: int, rows: list[tuple[dict, tuple]], sign: int = 1) -> None:
+        """Add (or with sign -1, take away) closed calls (`USAGE_TYPES`): (activity row, (session pk, project
+        id, tenant)), as `llm_contributions` gives them."""
+        for record, (_pk, project_id, tenant) in rows:
+            if record["activity_type"] not in USAGE_TYPES:
+                continue
+            key = (account_id, *usage_key(record, project_id, tenant))
+            sums = self._usage.setdefault(key, defaultdict(float))
+            sums["calls"] += sign
+            sums["errors"] += sign if record.get("error") else 0
+            sums["cache_hits"] += sign if record.get("cache_namespace") is not None else 0
+            # its model has no price: with tokens (a refused call has none) and no cost
+            sums["unpriced_calls"] += (
+                sign if record.get("cost") is None and record.get("total_tokens") is not None else 0
+            )
+            for total in (*_TOTALS, "saved_cost"):
+                sums[total] += sign * (record.get(total) or 0)
+            elapsed = (record["end_time"] - record["start_time"]).total_seconds() * 1000
+            bucket = (*key, latency_bucket(elapsed))
+            self._latency[bucket] += sign
+            if sign < 0:
+                self._taken_from.add(key)
+                self._latency_taken_from.add(bucket)
+
+    def write(self, conn: Connection) -> None:
+        """Write what was gathered, once, at the end of the transaction (in one order, see the class)."""
+        if not self._usage:
+            return
+        usage_upsert, latency_upsert = _usage_upserts(conn.dialect.name)
+        bulk.execute_many(
+            conn,
+            usage_upsert,
+            [
+                {
+                    **dict(zip(_KEY_COLUMNS, key)),
+                    **{n: (s[n] if n in ("cost", "saved_cost") else int(s[n])) for n in USAGE_MEASURES},
+                }
+                for key, s in sorted(self._usage.items())
+            ],
         )
+        bulk.execute_many(
+            conn,
+            latency_upsert,
+            [
+                {**dict(zip(_KEY_COLUMNS, key)), "bucket": key[-1], "count": n}
+                for key, n in sorted(self._latency.items())
+            ],
+        )
+        if self._taken_from:  # a row left counting no call goes, as a deletion's do
+            emptied_usage, emptied_latency = _emptied_rows()
+            conn.execute(emptied_usage, [dict(zip(_KEY_COLUMNS, key)) for key in sorted(self._taken_from)])
+            conn.execute(
+                emptied_latency,
+                [{**dict(zip(_KEY_COLUMNS, key)), "bucket": key[-1]} for key in sorted(self._latency_taken_from)],
+            )
 
 
 def usage_key(call: dict, project_id: int | None, tenant: str | None) -> tuple:
@@ -575,6 +620,7 @@ def usage_key(call: dict, project_id: int | None, tenant: str | None) -> tuple:
 
 
 _USAGE_DIMENSIONS = ("hour", "project_id", "tracking_tenant", "model", "template_name")
+_KEY_COLUMNS = ("account_id", *_USAGE_DIMENSIONS)
 USAGE_MEASURES = ("calls", "errors", *_TOTALS, "cache_hits", "saved_cost", "unpriced_calls")
 
 

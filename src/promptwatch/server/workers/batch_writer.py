@@ -3,7 +3,10 @@
 Requests wait for the commit of their job (acknowledge after commit). Several jobs share one
 transaction (under load the writer waits a few milliseconds for more, see `_gather`); when one fails, each
 is written again alone, so a failing job fails alone. A job that lost a lock race (a PostgreSQL deadlock or
-serialization failure when several workers write the same rows) is written again in a fresh transaction.
+serialization failure when several workers write the same rows) is written again in a fresh transaction,
+after a short random wait that grows with each try; one that still loses after its tries fails with
+`Overloaded` (503 with Retry-After: the batch is safe to send again). A job whose caller waits rather than
+retries (the published client's endpoints) gets more tries.
 The queue is bounded: when it is full, `submit` raises `Overloaded` and the native API answers 503 with
 Retry-After.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import threading
 import time
 from collections.abc import Sequence
@@ -23,13 +27,16 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from ..errors import Overloaded
 from ..services.clock import utc_now
 from ..store.engine import restart_long_wal
-from ..store.ingest_writer import write_batch
+from ..store.ingest_writer import Rollups, write_batch
 
 log = logging.getLogger("promptwatch.writer")
 MAX_ACTIVITIES_PER_TRANSACTION = 5000
 GATHER_SECONDS = 0.005
 GATHER_ACTIVITIES = 1000
-RETRIES_AFTER_LOCK_RACE = 3
+RETRIES_AFTER_LOCK_RACE = 6
+RETRIES_AFTER_LOCK_RACE_WAITING = 30  # for a caller that never retries (`Job.waiting`)
+RETRY_WAIT_FIRST_SECONDS = 0.02  # the longest wait before the first retry; it doubles per retry ...
+RETRY_WAIT_MAX_SECONDS = 0.5  # ... up to this
 _LOCK_RACE_STATES = {"40P01", "40001"}  # deadlock detected, serialization failure
 
 
@@ -45,6 +52,7 @@ class Job:
     activities: Sequence[dict]
     done: asyncio.Future = field(repr=False)
     project: str | None = None  # the project the caller's key is limited to (see `write_batch`)
+    waiting: bool = False  # the caller waits for the queue rather than be refused: it never retries
 
 
 @dataclass
@@ -94,7 +102,7 @@ class BatchWriter:
         project: str | None = None,
     ):
         """Queue a job and wait for its commit; returns (session statuses, activity statuses)."""
-        job = Job(account_id, sessions, activities, asyncio.get_running_loop().create_future(), project)
+        job = Job(account_id, sessions, activities, asyncio.get_running_loop().create_future(), project, wait)
         if wait:
             await self._queue.put(job)
         else:
@@ -156,13 +164,7 @@ class BatchWriter:
         if started >= self._next_wal_check:
             self._next_wal_check = started + 1.0
             restart_long_wal(self._engine)
-        for _ in range(RETRIES_AFTER_LOCK_RACE):
-            again = [i for i, result in enumerate(results) if lost_lock_race(result)]
-            if not again:
-                break
-            log.warning("%d ingest job(s) lost a lock race; writing them again", len(again))
-            for i, result in zip(again, self._write_together([jobs[i] for i in again])):
-                results[i] = result
+        results = self._write_again_after_lock_races(jobs, results)
         failures = 0
         for result in results:
             if isinstance(result, BaseException):
@@ -174,6 +176,26 @@ class BatchWriter:
             failures=failures,
             write_seconds=time.perf_counter() - started,
         )
+        return results
+
+    def _write_again_after_lock_races(self, jobs: list[Job], results: list) -> list:
+        """Write the jobs that lost a lock race again, together, after a random wait of up to
+        RETRY_WAIT_FIRST_SECONDS, doubling per try (so that the transactions that collided do not collide again
+        at once); a job out of tries gets `Overloaded`, which its caller may send again."""
+        tries = [RETRIES_AFTER_LOCK_RACE_WAITING if job.waiting else RETRIES_AFTER_LOCK_RACE for job in jobs]
+        for attempt in range(max(tries)):
+            again = [i for i, result in enumerate(results) if lost_lock_race(result) and attempt < tries[i]]
+            if not again:
+                break
+            log.warning("%d ingest job(s) lost a lock race; writing them again", len(again))
+            time.sleep(random.uniform(0, min(RETRY_WAIT_MAX_SECONDS, RETRY_WAIT_FIRST_SECONDS * 2**attempt)))
+            for i, result in zip(again, self._write_together([jobs[i] for i in again])):
+                results[i] = result
+        for i, result in enumerate(results):
+            if lost_lock_race(result):
+                busy = Overloaded("the database is busy with concurrent writes of the same rows", retry_after=1)
+                busy.__cause__ = result
+                results[i] = busy
         return results
 
     def _count(self, **amounts) -> None:
@@ -200,15 +222,24 @@ class BatchWriter:
             return [exc] * len(jobs)
 
     def _transaction(self, jobs: list[Job]) -> list:
+        """Every job in one transaction; the roll-ups, which all jobs may add to, are written at its end (see
+        `Rollups`)."""
         self._count(transactions=1)
         now = utc_now()
         results = []
+        rollups = Rollups()
         with self._engine.begin() as conn:
             for job in jobs:
                 try:
-                    results.append(write_batch(conn, job.account_id, job.sessions, job.activities, now, job.project))
+                    results.append(
+                        write_batch(conn, job.account_id, job.sessions, job.activities, now, job.project, rollups)
+                    )
                 except Exception as exc:
                     raise _JobFailed(exc) from exc
+            try:
+                rollups.write(conn)
+            except Exception as exc:  # a value of some job's the roll-ups cannot hold, or a lost lock race
+                raise _JobFailed(exc) from exc
         return results
 
 

@@ -1,4 +1,4 @@
-"""The batch writer: jobs that share a transaction, and a failing job that fails alone."""
+"""The batch writer: jobs that share a transaction, a failing job that fails alone, and jobs that lose lock races."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import time
 from datetime import datetime, timezone
 
 import pytest
+from psycopg.errors import DeadlockDetected
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from promptwatch.server.errors import Overloaded
 from promptwatch.server.store import accounts as account_store
 from promptwatch.server.store.tables.sessions import sessions
 from promptwatch.server.store.tables.usage import usage_hourly
@@ -185,3 +187,51 @@ def test_a_lone_job_or_a_full_transaction_does_not_wait(engine, monkeypatch):
     assert _gathered(engine, under_load=True, first=batch_writer.GATHER_ACTIVITIES, later=100) == [
         batch_writer.GATHER_ACTIVITIES
     ]
+
+
+class LosingWriter(BatchWriter):
+    """A writer whose transactions lose a lock race (a PostgreSQL deadlock) the first `losses` times."""
+
+    def __init__(self, engine, losses: int) -> None:
+        super().__init__(engine, queue_limit=10)
+        self.losses = losses
+        self.tries = 0
+
+    def _transaction(self, jobs: list[Job]) -> list:
+        self.tries += 1
+        if self.tries <= self.losses:
+            raise OperationalError("INSERT INTO usage_hourly ...", {}, DeadlockDetected("deadlock detected"))
+        return super()._transaction(jobs)
+
+
+def test_a_job_that_keeps_losing_lock_races_is_refused_as_overloaded_not_failed(engine, monkeypatch):
+    """After its tries a job is answered 503 with Retry-After (the batch is safe to send again), never with
+    the database's error (a 500); the tries wait a random, growing while."""
+    monkeypatch.setattr(batch_writer, "RETRY_WAIT_FIRST_SECONDS", 0.001)
+    with engine.begin() as conn:
+        account = account_store.create_account(conn, "acme", NOW)
+    writer = LosingWriter(engine, losses=1000)
+
+    async def run():
+        async with writer:
+            return await writer.submit(account, [session("busy")], [])
+
+    with pytest.raises(Overloaded) as refused:
+        asyncio.run(run())
+    assert refused.value.retry_after == 1 and isinstance(refused.value.__cause__, OperationalError)
+    assert writer.tries == 1 + batch_writer.RETRIES_AFTER_LOCK_RACE
+
+
+def test_a_job_whose_caller_never_retries_gets_more_tries_and_is_stored(engine, monkeypatch):
+    """The published client's endpoints wait rather than be refused: that client never sends again."""
+    monkeypatch.setattr(batch_writer, "RETRY_WAIT_FIRST_SECONDS", 0.001)
+    with engine.begin() as conn:
+        account = account_store.create_account(conn, "acme", NOW)
+    writer = LosingWriter(engine, losses=batch_writer.RETRIES_AFTER_LOCK_RACE + 2)
+
+    async def run():
+        async with writer:
+            return await writer.submit(account, [session("patient")], [], wait=True)
+
+    assert asyncio.run(run()) == ({"patient": "stored"}, {})
+    assert writer.tries == batch_writer.RETRIES_AFTER_LOCK_RACE + 3
