@@ -31,9 +31,13 @@ AccountId = Annotated[int, typer.Option("--account", help="Account id (the first
 
 
 def load_settings(data_dir: Path | None) -> Settings:
-    """The server's settings, with `--data-dir` when given; wrong ones are a line each (`SettingsError`)."""
-    from promptwatch.server.settings import load_settings
+    """The server's settings, with `--data-dir` when given; wrong ones are a line each (`SettingsError`). A
+    `PROMPTWATCH_*` variable that no setting (nor the SDK) reads is a warning line each."""
+    from promptwatch.sdk.config import ENV_VARS
+    from promptwatch.server.settings import load_settings, unknown_variables
 
+    for warning in unknown_variables(frozenset(variable.name for variable in ENV_VARS.values())):
+        typer.secho(f"warning: {warning}", err=True, fg="yellow")
     return load_settings(data_dir=data_dir) if data_dir else load_settings()
 
 
@@ -48,7 +52,7 @@ def store_engine(settings: Settings) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
         raise _no_store(settings)
-    return make_engine(url)
+    return make_engine(url, settings.database_connect_timeout_seconds)
 
 
 def open_runtime(data_dir: Path | None, account: int | None = None) -> Runtime:

@@ -1,11 +1,14 @@
 """`promptwatch up`: start the server; the first run creates the schema, an account, its owner and a key.
 The process holds the store's shared lock from before it touches the store until it ends, so commands that
 rewrite the store refuse while it runs (`store_lock`). Listening on one address, it tells the server that
-address (`served_url`), the base of links in mail when PROMPTWATCH_PUBLIC_URL is unset."""
+address (`served_url`), the base of links in mail when PROMPTWATCH_PUBLIC_URL is unset. Its log, uvicorn's
+too, is configured from the settings (`log_format`) before anything else is done; with scheduled backups on,
+the backup directory must be one it can write, or it stops first."""
 
 from __future__ import annotations
 
 import ipaddress
+import logging.config
 import os
 import socket
 from pathlib import Path
@@ -44,13 +47,17 @@ def up(
     """Start PromptWatch (embedded SQLite unless PROMPTWATCH_DATABASE_URL names PostgreSQL)."""
     if bool(tls_cert) != bool(tls_key):
         raise typer.BadParameter("--tls-cert and --tls-key go together")
+    if workers < 1:
+        raise typer.BadParameter(f"{workers} is not a number of processes: at least 1", param_hint="--workers")
     _check_port_free(host, port)
     _check_tls_files(tls_cert, tls_key)
     import uvicorn  # the server is imported once the port is known free: a taken one is said at once
 
     from promptwatch.server.app import create_app
     from promptwatch.server.collector import tune_for_serving
+    from promptwatch.server.log_format import log_config
     from promptwatch.server.services.accounts import AccountService
+    from promptwatch.server.services.backups import check_backup_dir
     from promptwatch.server.services.runtime import Runtime
     from promptwatch.server.services.store_lock import serving
     from promptwatch.server.settings import resolve_database_url
@@ -59,17 +66,21 @@ def up(
     from promptwatch.server.tls import self_signed_pair
 
     settings = load_settings(data_dir)
+    logging_config = log_config(settings)
+    logging.config.dictConfig(logging_config)
+    if settings.backup_interval_hours:
+        check_backup_dir(settings)
+    logs = {"log_config": logging_config, "log_level": settings.log_level, "access_log": False}
     with serving(settings):  # until the server stops
         if tls_self_signed and not tls_cert:
             tls_cert, tls_key = self_signed_pair(settings.data_dir)
         ssl = {"ssl_certfile": str(tls_cert), "ssl_keyfile": str(tls_key)} if tls_cert else {}
         url = served_url(host, port, tls=bool(ssl))
         settings = serving_settings(settings, host, url)
-        engine = make_engine(resolve_database_url(settings))
+        engine = make_engine(resolve_database_url(settings), settings.database_connect_timeout_seconds)
         ensure_current(engine, create_if_empty=True)
-        accounts = AccountService(Runtime.build(settings, engine))
-        if not accounts.is_bootstrapped():
-            first = accounts.bootstrap(owner_email=owner_email)
+        first = AccountService(Runtime.build(settings, engine)).bootstrap_first_run(owner_email)
+        if first is not None:
             console.print("[bold]PromptWatch is set up.[/bold] Shown once, keep them safe:")
             console.print(f"  owner:    {first.owner_email}  password: {first.owner_password}")
             console.print(f"  API key:  {first.api_key}")
@@ -94,13 +105,13 @@ def up(
                 host=host,
                 port=port,
                 workers=workers,
-                log_level="warning",
+                **logs,
                 **ssl,
             )
         else:
             app = create_app(settings, tls=bool(ssl))
             tune_for_serving()
-            uvicorn.run(app, host=host, port=port, log_level="warning", **ssl)
+            uvicorn.run(app, host=host, port=port, **logs, **ssl)
 
 
 def served_url(host: str, port: int, tls: bool) -> str:

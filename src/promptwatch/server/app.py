@@ -55,7 +55,7 @@ from .services.accounts import AccountService
 from .services.activity_list import ActivityListService
 from .services.annotations import AnnotationService
 from .services.audit import AuditService
-from .services.backups import scheduled_backup
+from .services.backup_schedule import BackupSchedule
 from .services.billing import BillingService
 from .services.cleanup import run_cleanup_cycle
 from .services.data_transfer import DataTransferService
@@ -152,7 +152,7 @@ def create_worker_app(tls: bool = False) -> FastAPI:
 
 def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
     settings = settings or Settings()
-    engine = make_engine(resolve_database_url(settings))
+    engine = make_engine(resolve_database_url(settings), settings.database_connect_timeout_seconds)
     runtime = Runtime.build(settings, engine)
     telemetry = Telemetry()
 
@@ -171,8 +171,9 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
             await workers.enter_async_context(
                 PeriodicJob(engine, "cleanup", settings.cleanup_interval_seconds, lambda: run_cleanup_cycle(runtime))
             )
+            backups = app.state.backup_schedule
             await workers.enter_async_context(
-                PeriodicJob(engine, "backup", settings.backup_interval_hours * 3600, lambda: scheduled_backup(runtime))
+                PeriodicJob(engine, "backup", backups.check_seconds, backups.run_if_due, backups.first_check_seconds)
             )
             await workers.enter_async_context(OutboxWorker(app.state.services.mail, settings.outbox_poll_seconds))
             usage_stats = app.state.services.usage_stats
@@ -202,6 +203,7 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
     )
     app.state.runtime = runtime
     app.state.telemetry = telemetry
+    app.state.backup_schedule = BackupSchedule(runtime)  # its state is in the readiness answer
     mail = MailService(runtime)
     ingest_service = IngestService(runtime)
     redaction_service = RedactionService(runtime)

@@ -3,8 +3,12 @@ docs/configuration.md lists them (a test keeps the two in step)."""
 
 from __future__ import annotations
 
+import difflib
+import os
+from datetime import date
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
@@ -35,6 +39,12 @@ class Settings(BaseSettings):
         default=None,
         description="SQLAlchemy URL of the database; unset means SQLite at <data_dir>/promptwatch.db. "
         "PostgreSQL: postgresql://user@host/db (postgres:// and postgresql+psycopg:// too).",
+    )
+    database_connect_timeout_seconds: int = Field(
+        default=10,
+        ge=2,
+        le=3600,
+        description="Seconds PostgreSQL has to take a new connection before it counts as not answering.",
     )
     instance_secret: str | None = Field(
         default=None,
@@ -159,6 +169,15 @@ class Settings(BaseSettings):
     encrypt_new_accounts: bool = Field(
         default=False, description="Encrypt the payloads of new accounts at rest (each account can also turn it on)."
     )
+    # the server's log
+    log_level: Literal["debug", "info", "warning", "error", "critical"] = Field(
+        default="warning",
+        description="Least severe log records the server writes (debug, info, warning, error, critical).",
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="Log lines as text (time, level, logger, message) or as one JSON object per record.",
+    )
 
     # customers, mail, statistics and policies
     public_url: str = Field(
@@ -252,6 +271,28 @@ class Settings(BaseSettings):
             )
         return url.set(drivername=driver).render_as_string(hide_password=False)
 
+    @field_validator("public_url", "served_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str | None) -> str | None:
+        """Links are built on it: a scheme and a host, or they lead nowhere."""
+        if value is None:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an absolute http(s) URL, such as https://promptwatch.example.com")
+        return value
+
+    @field_validator("policy_holidays")
+    @classmethod
+    def _iso_dates(cls, value: str) -> str:
+        iso_dates(value)
+        return value
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
     def deletion_ledger_path(self) -> Path:
         return self.ledger_path or Path(self.data_dir) / "ledger" / "deletions.jsonl"
 
@@ -260,6 +301,17 @@ class Settings(BaseSettings):
 
     def keys_path(self) -> Path:
         return self.keys_dir or Path(self.data_dir) / "keys"
+
+
+def iso_dates(text: str) -> frozenset[date]:
+    """The comma-separated ISO dates of `text`; a ValueError names the first part that is not one."""
+    dates = set()
+    for part in filter(None, (part.strip() for part in text.split(","))):
+        try:
+            dates.add(date.fromisoformat(part))
+        except ValueError:
+            raise ValueError(f"{part!r} is not a date; give comma-separated ISO dates (YYYY-MM-DD)") from None
+    return frozenset(dates)
 
 
 def resolve_database_url(settings: Settings) -> str:
@@ -302,3 +354,17 @@ def _problem(error: ErrorDetails) -> str:
     text = rule.format(**error.get("ctx", {})) if rule else error["msg"]
     name = f"PROMPTWATCH_{str(error['loc'][0]).upper()}" if error["loc"] else "settings"
     return f"{name}: {text}"
+
+
+def unknown_variables(also_known: frozenset[str] = frozenset()) -> list[str]:
+    """A warning per `PROMPTWATCH_*` environment variable that is neither a setting nor in `also_known` (the
+    SDK's), naming the known variable it may be a misspelling of. Not refused: other tools may use the prefix."""
+    prefix = "PROMPTWATCH_"
+    known = {f"{prefix}{name.upper()}" for name in Settings.model_fields} | also_known
+    names = sorted(name.removeprefix(prefix) for name in known)
+    warnings = []
+    for variable in sorted(name for name in os.environ if name.startswith(prefix) and name not in known):
+        close = difflib.get_close_matches(variable.removeprefix(prefix), names, n=1, cutoff=0.6)
+        hint = f"; did you mean {prefix}{close[0]}?" if close else " (ignored)"
+        warnings.append(f"{variable} is not a PromptWatch setting{hint}")
+    return warnings

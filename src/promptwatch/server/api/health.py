@@ -21,6 +21,7 @@ def health() -> dict:
 @router.get("/api/v1/ready", summary="Readiness: database reachable and schema current", responses={503: {}})
 def ready(request: Request):
     is_ready, body = readiness(runtime(request))
+    body["backups"] = request.app.state.backup_schedule.status()  # a failed backup is no reason not to serve
     return body if is_ready else JsonResponse(body, status_code=503)
 
 

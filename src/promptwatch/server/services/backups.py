@@ -12,27 +12,32 @@ not hold cannot come back with it (nobody is added or promoted: a restore never 
 account can be left with no owner: the restore names each such standard account, and `promptwatch users
 set-role` gives it one.
 
-SQLite is copied with its online backup API; PostgreSQL with `pg_dump --format=custom`. Backups hold the
-database only: the keys directory and the ledger stay outside, so an account deleted since a backup stays
-unreadable in it (its key is gone) and is deleted again on restore. A restore needs no working database
-(it is what puts a damaged or lost one back) and refuses while a server has the store open.
+SQLite is copied with its online backup API; PostgreSQL with `pg_dump --format=custom` (the database's
+password goes to pg_dump and pg_restore in their environment, never on their command line, which every user of
+the machine can read). Backups and their catalog are readable by their owner only. Backups hold the database
+only: the keys directory and the ledger stay outside, so an account deleted since a backup stays unreadable in
+it (its key is gone) and is deleted again on restore. A restore needs no working database (it is what puts a
+damaged or lost one back) and refuses while a server has the store open. A backup and the expiry of old ones
+hold the backup directory's lock, so that one never takes the other's new file for an unlisted one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from ..errors import InvalidInput
-from ..settings import Settings, resolve_database_url
+from ..settings import Settings, SettingsError, resolve_database_url
 from ..store import accounts as account_store
 from ..store import key_rotation, maintenance
 from ..store import lifecycle as lifecycle_store
@@ -48,7 +53,13 @@ from .ledger import DeletionLedger, LedgerEntry
 from .runtime import Runtime, instance_secret
 from .store_lock import restoring, rewriting
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+
 CATALOG = "catalog.json"
+CATALOG_LOCK = "catalog.lock"
 # a deletion ledgered up to this long before a backup began may have been at work while it was taken
 DELETION_AT_WORK = timedelta(hours=1)
 Progress = Callable[[str, int], None]
@@ -63,12 +74,48 @@ def read_catalog(settings: Settings) -> list[dict]:
     return json.loads(path.read_text()) if path.exists() else []
 
 
+def last_backup_time(settings: Settings) -> datetime | None:
+    """When the last backup the catalog lists was taken; None for none."""
+    return max((datetime.fromisoformat(entry["taken_at"]) for entry in read_catalog(settings)), default=None)
+
+
 def _write_catalog(settings: Settings, entries: list[dict]) -> None:
     path = _catalog_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(entries, indent=2))
+    temporary.unlink(missing_ok=True)  # one left by a crash may have another mode
+    with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+        handle.write(json.dumps(entries, indent=2))
     temporary.replace(path)
+    path.chmod(0o600)  # a catalog written before it was created so
+
+
+def check_backup_dir(settings: Settings) -> None:
+    """Refuse (SettingsError) a backup directory that is not a directory, or cannot be made or written."""
+    path = settings.backups_path().absolute()
+    existing = path
+    while not existing.exists():  # false too under a regular file
+        existing = existing.parent
+    where = str(path) if existing == path else f"{path} cannot be made: {existing}"
+    if not existing.is_dir():
+        raise SettingsError([f"PROMPTWATCH_BACKUP_DIR: {where} is not a directory"])
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise SettingsError([f"PROMPTWATCH_BACKUP_DIR: {where} is not writable by this process"])
+
+
+@contextmanager
+def _backup_dir_held(settings: Settings) -> Iterator[None]:
+    """The backup directory's lock (a `flock` on `catalog.lock`), waited for, around a backup or an expiry:
+    a server's scheduled backup and `promptwatch backup` may run at once."""
+    directory = settings.backups_path()
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    descriptor = os.open(directory / CATALOG_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if fcntl is not None:  # Windows has none: nothing is checked
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing lets the lock go
 
 
 def _sha256(path: Path) -> str:
@@ -79,20 +126,29 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _libpq_url(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+def _libpq(url: str) -> tuple[str, dict[str, str] | None]:
+    """The database's libpq URL without its password, and the environment that holds the password (PGPASSWORD)
+    for pg_dump and pg_restore: a command line is in the process list, for every user of the machine to read."""
+    parsed = make_url(url)
+    password = parsed.password or parsed.query.get("password")
+    query = {name: value for name, value in parsed.query.items() if name != "password"}
+    bare = URL.create("postgresql", parsed.username, None, parsed.host, parsed.port, parsed.database, query)
+    return bare.render_as_string(hide_password=False), {**os.environ, "PGPASSWORD": str(password)} if password else None
 
 
 def take_backup(runtime: Runtime, now: datetime | None = None, progress: Progress | None = None) -> dict:
     """Make a backup now; returns its catalog entry (with `path`)."""
-    now = now or utc_now()
-    note = progress or (lambda _step, _n: None)
+    check_backup_dir(runtime.settings)
+    with _backup_dir_held(runtime.settings):
+        return _take_backup(runtime, now or utc_now(), progress or (lambda _step, _n: None))
+
+
+def _take_backup(runtime: Runtime, now: datetime, note: Progress) -> dict:
     directory = runtime.settings.backups_path()
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     url = resolve_database_url(runtime.settings)
     stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
     if runtime.engine.dialect.name == "sqlite":
-        path = directory / f"promptwatch-{stamp}.sqlite"
+        path = _private_file(directory / f"promptwatch-{stamp}.sqlite")
         source = sqlite3.connect(make_url(url).database)
         target = sqlite3.connect(path)
         try:
@@ -104,15 +160,16 @@ def take_backup(runtime: Runtime, now: datetime | None = None, progress: Progres
             source.close()
         kind = "sqlite"
     else:
-        path = directory / f"promptwatch-{stamp}.pgdump"
+        path = _private_file(directory / f"promptwatch-{stamp}.pgdump")
+        database, environment = _libpq(url)
         subprocess.run(
-            ["pg_dump", "--format=custom", "--file", str(path), _libpq_url(url)],
+            ["pg_dump", "--format=custom", "--file", str(path), database],
             check=True,
             capture_output=True,
             timeout=3600,
+            env=environment,
         )
         kind = "pg_dump"
-    path.chmod(0o600)
     entry = {
         "file": path.name,
         "kind": kind,
@@ -126,9 +183,19 @@ def take_backup(runtime: Runtime, now: datetime | None = None, progress: Progres
     return {**entry, "path": str(path)}
 
 
+def _private_file(path: Path) -> Path:
+    """`path` made empty and readable by its owner only, before the backup is written into it."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    return path
+
+
 def expire_backups(runtime: Runtime, now: datetime | None = None) -> list[str]:
     """Delete every backup older than the backup retention; returns the files removed."""
-    now = now or utc_now()
+    with _backup_dir_held(runtime.settings):
+        return _expire_backups(runtime, now or utc_now())
+
+
+def _expire_backups(runtime: Runtime, now: datetime) -> list[str]:
     limit = now - timedelta(days=runtime.settings.backup_retention_days)
     directory = runtime.settings.backups_path()
     kept, removed = [], []
@@ -145,11 +212,6 @@ def expire_backups(runtime: Runtime, now: datetime | None = None) -> list[str]:
             stray.unlink()
             removed.append(stray.name)
     return removed
-
-
-def scheduled_backup(runtime: Runtime) -> None:
-    take_backup(runtime)
-    expire_backups(runtime)
 
 
 def restore_backup(settings: Settings, backup: Path, progress: Progress | None = None) -> dict:
@@ -176,11 +238,13 @@ def restore_backup(settings: Settings, backup: Path, progress: Progress | None =
         if entry["kind"] == "sqlite":
             _replace_sqlite(backup, Path(make_url(url).database))
         else:
+            database, environment = _libpq(url)
             subprocess.run(
-                ["pg_restore", "--clean", "--if-exists", "--no-owner", "--dbname", _libpq_url(url), str(backup)],
+                ["pg_restore", "--clean", "--if-exists", "--no-owner", "--dbname", database, str(backup)],
                 check=True,
                 capture_output=True,
                 timeout=3600,
+                env=environment,
             )
         note("database restored", 1)
         engine = make_engine(url)

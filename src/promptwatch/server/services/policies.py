@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from ..errors import Forbidden, InvalidInput, NotFound
+from ..settings import iso_dates
 from ..store import policies as policy_store
 from ..store.tables.policies import KINDS
 from .clock import utc_now
@@ -27,9 +28,9 @@ BUILT_IN = {"privacy": ("Privacy policy", Path(__file__).resolve().parents[1] / 
 
 def parse_holidays(text: str) -> frozenset[date]:
     try:
-        return frozenset(date.fromisoformat(part.strip()) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise InvalidInput("PROMPTWATCH_POLICY_HOLIDAYS must be comma-separated ISO dates") from None
+        return iso_dates(text)
+    except ValueError as exc:
+        raise InvalidInput(f"PROMPTWATCH_POLICY_HOLIDAYS: {exc}") from None
 
 
 def add_business_days(start: date, days: int, holidays: frozenset[date]) -> date:

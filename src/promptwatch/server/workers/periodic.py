@@ -1,5 +1,5 @@
-"""A background job run every N seconds in a thread, by one worker at a time (a job lock on PostgreSQL).
-Entered as an async context manager in the app's lifespan."""
+"""A background job run every N seconds in a thread (the first run after N seconds too, or after its own delay),
+by one worker at a time (a job lock on PostgreSQL). Entered as an async context manager in the app's lifespan."""
 
 from __future__ import annotations
 
@@ -15,10 +15,18 @@ log = logging.getLogger("promptwatch.jobs")
 
 
 class PeriodicJob:
-    def __init__(self, engine: Engine, name: str, interval_seconds: float, run: Callable[[], object]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        name: str,
+        interval_seconds: float,
+        run: Callable[[], object],
+        first_after_seconds: float | None = None,
+    ) -> None:
         self._engine = engine
         self.name = name
         self._interval = interval_seconds
+        self._first_after = interval_seconds if first_after_seconds is None else first_after_seconds
         self._run = run
         self._task: asyncio.Task | None = None
         self.runs = 0
@@ -34,8 +42,10 @@ class PeriodicJob:
             await asyncio.gather(self._task, return_exceptions=True)
 
     async def _loop(self) -> None:
+        delay = self._first_after
         while True:
-            await asyncio.sleep(self._interval)
+            await asyncio.sleep(delay)
+            delay = self._interval
             try:
                 await asyncio.to_thread(self._once)
             except Exception:  # a failed run is logged; the next one comes at its time
