@@ -68,6 +68,7 @@ def test_a_prefixed_variable_that_is_no_setting_is_a_warning_naming_the_closest(
         log_levl="info",  # misspelt
         api_key="from-the-sdk",  # the SDK's, in the same shell
         other_tool_token="x",  # another tool's
+        fuzz_examples="100",  # the test suite's own, as CI sets it
         public_url="https://pw.example.com/base/",  # and good values of the settings above
         policy_holidays="2026-12-24, 2026-12-25",
         log_level="INFO",

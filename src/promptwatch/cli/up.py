@@ -53,6 +53,9 @@ def up(
     _check_tls_files(tls_cert, tls_key)
     import uvicorn  # the server is imported once the port is known free: a taken one is said at once
 
+    # prometheus_client picks its mode from this variable when first imported: only the directory `up` makes for
+    # several workers counts, never one inherited from the shell (a stale one would add old runs' counts)
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
     from promptwatch.server.app import create_app
     from promptwatch.server.collector import tune_for_serving
     from promptwatch.server.log_format import log_config

@@ -356,14 +356,20 @@ def _problem(error: ErrorDetails) -> str:
     return f"{name}: {text}"
 
 
+# variables of the project's own test suite and benchmarks (`PROMPTWATCH_TEST_POSTGRES_URL`, ...), no settings
+_TOOLING = ("PROMPTWATCH_TEST_", "PROMPTWATCH_BENCH_", "PROMPTWATCH_FUZZ_", "PROMPTWATCH_LEGACY_VENV")
+
+
 def unknown_variables(also_known: frozenset[str] = frozenset()) -> list[str]:
-    """A warning per `PROMPTWATCH_*` environment variable that is neither a setting nor in `also_known` (the
-    SDK's), naming the known variable it may be a misspelling of. Not refused: other tools may use the prefix."""
+    """A warning per `PROMPTWATCH_*` environment variable that is neither a setting, nor in `also_known` (the
+    SDK's), nor one of the test suite's and benchmarks' (`_TOOLING`), naming the known variable it may be a
+    misspelling of. Not refused: other tools may use the prefix."""
     prefix = "PROMPTWATCH_"
     known = {f"{prefix}{name.upper()}" for name in Settings.model_fields} | also_known
     names = sorted(name.removeprefix(prefix) for name in known)
+    unknown = [n for n in os.environ if n.startswith(prefix) and n not in known and not n.startswith(_TOOLING)]
     warnings = []
-    for variable in sorted(name for name in os.environ if name.startswith(prefix) and name not in known):
+    for variable in sorted(unknown):
         close = difflib.get_close_matches(variable.removeprefix(prefix), names, n=1, cutoff=0.6)
         hint = f"; did you mean {prefix}{close[0]}?" if close else " (ignored)"
         warnings.append(f"{variable} is not a PromptWatch setting{hint}")
