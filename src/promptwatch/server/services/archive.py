@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import logging
 import tempfile
 import zipfile
 import zlib
@@ -37,8 +36,6 @@ FORMAT_VERSION = 1
 NOT_IMPORTED = ("account", "members", "membership_projects")
 DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError)  # what reading a damaged zip member raises
 Progress = Callable[[str, int], None]
-
-log = logging.getLogger("promptwatch.archive")
 
 
 def _to_json(row: dict, sealed: tuple[str, ...], runtime: Runtime) -> bytes:
@@ -71,10 +68,6 @@ def export_archive(
         "files": {},
     }
     conditions = tenant_conditions(account_id, tenant) if tenant is not None else None
-    try:  # the cache's counts this process holds in memory go into the archive too
-        runtime.cache_tally.flush()
-    except Exception:  # a flush waiting behind a long write: the archive holds the counts written so far
-        log.warning("the cache's latest counts could not be written before an export", exc_info=True)
     # one moment for every file, so that a session's totals count the calls its activities file holds
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive, snapshot(runtime.engine) as conn:
         for entry in exported_tables():
