@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Integer, RowMapping, case, exists, func, select, text
+from sqlalchemy import Connection, Integer, RowMapping, case, exists, func, select
 
 from . import search
 from .session_order import FAILED, Order, feedback_given
@@ -16,6 +16,7 @@ from .session_search import count_matching, search_page
 from .tables.accounts import projects
 from .tables.activities import activities
 from .tables.sessions import sessions
+from .tags import has_tag
 from .usage_queries import UNPRICED_CALL
 
 LIST_COLUMNS = (
@@ -131,7 +132,7 @@ def _conditions(conn: Connection, account_id: int, where: SessionFilter, order: 
                 )
             )
     if where.tag is not None:
-        out.append(_has_tag(conn, where.tag))
+        out.append(has_tag(sessions.c.tags, where.tag, conn.dialect.name))
     for key, value in (where.metadata or {}).items():
         out.append(sessions.c.metadata[key].as_string() == value)
     ranges = (
@@ -172,12 +173,6 @@ def _sqlite_micros(time):
     return func.strftime("%s", func.substr(time, 1, 19)).cast(Integer) * 1_000_000 + func.substr(time, 21, 6).cast(
         Integer
     )
-
-
-def _has_tag(conn: Connection, tag: str):
-    if conn.dialect.name == "sqlite":
-        return text("EXISTS (SELECT 1 FROM json_each(sessions.tags) WHERE json_each.value = :tag)").bindparams(tag=tag)
-    return text("sessions.tags ? :tag").bindparams(tag=tag)
 
 
 def get_session(conn: Connection, account_id: int, session_id: str) -> RowMapping | None:

@@ -130,8 +130,10 @@ def unfillable_placeholder(content: dict) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1024)
 def _f_string_fields(text: str) -> frozenset[str] | None:
-    """The placeholder names of a text read as an f-string, None when it is not a valid one."""
+    """The placeholder names of a text read as an f-string, None when it is not a valid one; remembered too, as
+    ingest asks for them with every call of a template."""
     placeholders = _f_string_placeholders(text)
     return None if placeholders is None else frozenset(p for p in placeholders if p)
 
