@@ -35,6 +35,7 @@ def open_rag_session(ui, tenant: Tenant) -> None:
         ingest(client, (session, activities))
     ui.open(f"/ui/sessions/{session['id']}", "article[aria-label='Activity detail']")
     ui.page.wait_for_selector("form[aria-label=Annotation] .annotation-body")
+    ui.page.click("details.replay summary")  # the replay form is drawn once its panel is opened
 
 
 def offered(page, role: str, name: str):

@@ -177,13 +177,16 @@ export function ReplayPanel({ a, mayReplay }) {
     earlier.reload();
     return r;
   }));
+  // the form is drawn once the panel is opened: a textarea holding a prompt of megabytes takes seconds to lay out
+  const [opened, setOpened] = useState(false);
   const names = providers.data ? providers.data.items.map((p) => p.name) : [];
   const replays = earlier.data ? earlier.data.replays : [];
-  return html`<details class="block replay" open=${replay.done ? true : undefined}>
+  return html`<details class="block replay" open=${replay.done ? true : undefined}
+    onToggle=${(e) => e.currentTarget.open && setOpened(true)}>
     <summary>${mayReplay ? "Replay" : "Earlier replays"}</summary>
     ${providers.data && names.length === 0 && html`<p class="note">No LLM provider is configured: an admin adds one under
       <a href="/ui/settings?tab=providers">Settings → LLM providers</a>.</p>`}
-    ${mayReplay && html`<${ReplayForm} a=${a} names=${names} replay=${replay} draft=${draft} setDraft=${setDraft} />`}
+    ${mayReplay && opened && html`<${ReplayForm} a=${a} names=${names} replay=${replay} draft=${draft} setDraft=${setDraft} />`}
     <${ErrorNote} error=${replay.error || earlier.error} />
     <div class="side-by-side">
       <${Original} a=${a} />
