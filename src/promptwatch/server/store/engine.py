@@ -58,12 +58,18 @@ def _postgresql_engine(url: URL, connect_timeout_seconds: int, **options) -> Eng
 
 def _without_refused_values(context: ExceptionContext) -> None:
     """A value PostgreSQL refuses (a data exception, class 22, or a constraint, class 23) keeps the first line
-    of its message, without the DETAIL that repeats stored values."""
+    of its message, without the DETAIL that repeats stored values; a data exception's first line quotes the value
+    it could not read (`invalid input syntax for type integer: "…"`), which it keeps without it."""
     error = context.original_exception
-    if (getattr(error, "sqlstate", None) or "")[:2] not in ("22", "23") or not error.args:
+    sqlstate = getattr(error, "sqlstate", None) or ""
+    if sqlstate[:2] not in ("22", "23") or not error.args:
         return
     full = str(error)
     first = full.split("\n", 1)[0]
+    if sqlstate[:2] == "22" and '"' in first:  # the value: from the first quote to the last
+        before, _, rest = first.partition('"')
+        after = rest.rpartition('"')[2] if '"' in rest else ""
+        first = f'{before}"…"{after}'
     if first == full:
         return
     error.args = (first,)

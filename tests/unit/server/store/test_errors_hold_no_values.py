@@ -7,7 +7,8 @@ import traceback
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import text
+from sqlalchemy.exc import DataError, IntegrityError
 
 from promptwatch.server.store import accounts as account_store
 from tests.support.databases import current_store
@@ -46,5 +47,16 @@ def test_a_duplicate_key_error_names_no_value(engine):
 def test_a_refused_row_is_not_repeated(engine):
     with pytest.raises(IntegrityError) as refused, engine.begin() as conn:
         account_store.create_user(conn, None, HASH, NOW, "operator")  # e-mail is NOT NULL
+    assert_no_values(str(refused.value))
+    assert_no_values(logged(refused.value))
+
+
+@pytest.mark.postgresql
+def test_a_value_of_the_wrong_type_is_not_repeated(engine):
+    """PostgreSQL quotes a value it cannot read in the first line of its message (`invalid input syntax for
+    type integer: "…"`)."""
+    with pytest.raises(DataError) as refused, engine.connect() as conn:
+        conn.execute(text("SELECT CAST(:value AS integer)"), {"value": EMAIL})
+    assert "invalid input syntax for type integer" in str(refused.value)
     assert_no_values(str(refused.value))
     assert_no_values(logged(refused.value))
