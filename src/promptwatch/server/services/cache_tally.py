@@ -13,10 +13,14 @@ ends. When it commits, the scope's counts held are dropped, and so is any count 
 begun before the commit makes later: that lookup may have read what the deletion removed. A deletion that
 fails keeps them.
 
-Each process holds its own tally: with several worker processes (PostgreSQL) a reader sees another worker's
-counts once that worker flushed. What reaches other workers is the check of every flush: the counts of an
-account deleted (or gone) are never written, and an account's deletion locks its row, so that a flush
-elsewhere waits for it and then leaves the account out.
+Each process holds its own tally: with several worker processes (PostgreSQL), or a command run beside the
+server, a reader sees another process's counts once that process flushed. What reaches other processes is the
+check of every flush: the counts of an account deleted (or gone) are never written, nor those of a namespace
+cleared (whole, or as one of a project's) after their first lookup, which the clear records for a day
+(`store.mark_cleared`, by the ledger's keyed hash of the name). A deletion of counts locks its account's row, so
+that a flush elsewhere waits for it and then sees what it did. Another process's lookups of a cleared namespace
+made after the clear, but held with earlier ones, go with them: the hit rate misses a few seconds of lookups
+rather than count lookups of cleared entries.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine
 
 from ..store import prompt_cache as store
+from .clock import utc_now
 
 Served = tuple[int, datetime]  # the entry a lookup served, as it read it: pk, created_at
 Lookups = dict[store.DayKey, list[int]]  # [lookups, hits]
@@ -68,13 +73,17 @@ class Unwritten:
 
 
 class CacheTally:
-    def __init__(self, engine: Engine) -> None:
+    """`name_hash` is the deletion ledger's keyed hash, by which clears are recorded for other processes."""
+
+    def __init__(self, engine: Engine, name_hash: Callable[[str], str]) -> None:
         self._engine = engine
+        self._name_hash = name_hash
         self._counting = threading.Lock()  # the state below, never held over I/O
         self._writing = threading.Lock()  # a flush, from taking its batch to its commit
         self._committing = threading.Lock()  # a commit that changes what is held, or a reader's read
         self._lookups: Lookups = {}
         self._served: Hits = {}
+        self._since: dict[store.DayKey, datetime] = {}  # the time of the first lookup of each key held
         self._batch: Batch = ({}, {})  # the batch being written
         self._deleting: list[Scope] = []  # deletions under way: their counts stay held
         self._deletions = 0  # deletions committed
@@ -104,7 +113,9 @@ class CacheTally:
         with self._counting:
             if any(n > began and scope.holds(account_id, namespace, day) for n, scope in self._deleted):
                 return  # a deletion of its counts committed since it began
-            counts = self._lookups.setdefault((account_id, namespace, day), [0, 0])
+            key = (account_id, namespace, day)
+            counts = self._lookups.setdefault(key, [0, 0])
+            self._since.setdefault(key, now)
             counts[0] += 1
             if served is not None:
                 counts[1] += 1
@@ -115,11 +126,12 @@ class CacheTally:
         with self._writing:
             with self._counting:
                 self._batch = lookups, served = self._take()
+                since = {key: self._since.pop(key) for key in lookups}
             if not lookups and not served:
                 return
             try:
                 with self._engine.begin() as conn:
-                    store.add_lookups(conn, lookups)
+                    store.add_lookups(conn, lookups, since, self._name_hash)
                     store.add_hits(conn, served)
                     with self._committing:
                         conn.commit()
@@ -128,7 +140,7 @@ class CacheTally:
             except BaseException:
                 with self._counting:
                     self._batch = ({}, {})
-                    self._merge(lookups, served)
+                    self._merge(lookups, served, since)
                 raise
 
     @contextmanager
@@ -149,9 +161,12 @@ class CacheTally:
             with self._writing:  # a flush already writing commits first: the deletion then takes its rows
                 pass
             with self._engine.begin() as conn:
-                if scope == Scope(account_id):  # the whole account's
-                    store.hold_account(conn, account_id)
+                store.hold_account(conn, account_id)
                 yield conn
+                if before is None and (namespace or project):
+                    store.mark_cleared(
+                        conn, account_id, self._name_hash(namespace or project), not namespace, utc_now()
+                    )
                 with self._committing:
                     conn.commit()
                     with self._counting:
@@ -196,13 +211,15 @@ class CacheTally:
     def _drop(self, scope: Scope) -> None:
         """A deletion of `scope` committed: its counts held go, and those lookups under way would make later."""
         self._lookups = {k: v for k, v in self._lookups.items() if not scope.holds(*k)}
+        self._since = {k: v for k, v in self._since.items() if k in self._lookups}
         self._served = {k: v for k, v in self._served.items() if not scope.holds(k[0], k[1], None)}
         self._deletions += 1
         if self._open:
             self._deleted.append((self._deletions, scope))
 
-    def _merge(self, lookups: Lookups, served: Hits) -> None:
+    def _merge(self, lookups: Lookups, served: Hits, since: dict[store.DayKey, datetime]) -> None:
         for key, (n, hits) in lookups.items():
+            self._since[key] = min(since[key], self._since.get(key, since[key]))
             counts = self._lookups.setdefault(key, [0, 0])
             counts[0] += n
             counts[1] += hits

@@ -64,7 +64,7 @@ class Runtime:
             crypto=(crypto := AccountCrypto(settings.keys_path())),
             pipeline=IngestPipeline(crypto),
             ledger=ledger,
-            cache_tally=CacheTally(engine),
+            cache_tally=CacheTally(engine, ledger.hash),
         )
 
     def price_overrides(self, account_id: int) -> Sequence[PriceOverride]:

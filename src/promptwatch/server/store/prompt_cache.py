@@ -1,20 +1,20 @@
 """SQL of the semantic cache: upsert by (account, namespace, id), a lookup's partition (its latest write,
 its vectors), one entry as it is now, clear, the namespaces with what their recorded hits saved, and the
 lookups and hits counted per namespace and day (added in batches by `services/cache_tally.py`, for accounts
-that are still there)."""
+that are still there, and for namespaces not cleared since), and the clears of the last day."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Row, RowMapping, bindparam, delete, func, literal, or_, select, tuple_, update
 
 from .dialect import insert_for
 from .tables.accounts import accounts
 from .tables.activities import activities
-from .tables.prompt_cache import cache_entries, cache_lookups
+from .tables.prompt_cache import cache_clears, cache_entries, cache_lookups
 
 _UPDATABLE = (
     "template_identity",
@@ -109,17 +109,29 @@ def lookup_day(now: datetime) -> datetime:
     return now.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def add_lookups(conn: Connection, counts: Mapping[DayKey, Sequence[int]]) -> None:
+CLEARS_KEPT = timedelta(days=1)  # far longer than counts are held between flushes
+
+
+def add_lookups(
+    conn: Connection,
+    counts: Mapping[DayKey, Sequence[int]],
+    since: Mapping[DayKey, datetime],
+    name_hash: Callable[[str], str],
+) -> None:
     """Add (lookups, hits) to each namespace's row of the day, one batch of upserts in the order of their keys
     (two processes adding to the same rows take them in one order, so neither waits for the other's next).
-    The counts of an account deleted, or gone, are left out: written, they would bring its namespaces back."""
+    The counts of an account deleted, or gone, are left out: written, they would bring its namespaces back; so
+    are those of a namespace cleared (by another process: `mark_cleared`) after `since`, the key's first lookup.
+    `name_hash` is the keyed hash the clears are recorded by."""
     if not counts:
         return
     live = _live_accounts(conn, {account_id for account_id, _, _ in counts})
+    clears = _clears_after(conn, live, min(since.values(), default=None))
     rows = [
         {"account_id": account_id, "namespace": namespace, "day": day, "lookups": lookups, "hits": hits}
         for (account_id, namespace, day), (lookups, hits) in sorted(counts.items())
         if account_id in live
+        and not _cleared(clears, (account_id, namespace, day), since[account_id, namespace, day], name_hash)
     ]
     if not rows:
         return
@@ -133,6 +145,45 @@ def add_lookups(conn: Connection, counts: Mapping[DayKey, Sequence[int]]) -> Non
             },
         ),
         rows,
+    )
+
+
+def mark_cleared(conn: Connection, account_id: int, name_hash: str, project: bool, at: datetime) -> None:
+    """Record that a namespace (`project`: a project's namespaces) was cleared at `at`, in the clear's
+    transaction, and forget the account's clears older than CLEARS_KEPT."""
+    columns = cache_clears.c
+    conn.execute(delete(cache_clears).where(columns.account_id == account_id, columns.cleared_at < at - CLEARS_KEPT))
+    stmt = insert_for(conn, cache_clears)
+    row = {"account_id": account_id, "name_hash": name_hash, "project": project, "cleared_at": at}
+    conn.execute(
+        stmt.values(row).on_conflict_do_update(
+            index_elements=["account_id", "name_hash", "project"], set_={"cleared_at": stmt.excluded.cleared_at}
+        )
+    )
+
+
+def _clears_after(conn: Connection, account_ids: set[int], after: datetime | None) -> dict[tuple, datetime]:
+    """{(account, name hash, project): cleared at} of the accounts' clears after `after`."""
+    if not account_ids or after is None:
+        return {}
+    columns = cache_clears.c
+    query = select(columns.account_id, columns.name_hash, columns.project, columns.cleared_at).where(
+        columns.account_id.in_(sorted(account_ids)), columns.cleared_at > after
+    )
+    return {(account, name, project): at for account, name, project, at in conn.execute(query)}
+
+
+def _cleared(clears: dict[tuple, datetime], key: DayKey, first: datetime, name_hash: Callable[[str], str]) -> bool:
+    """Whether the key's namespace was cleared after `first`, itself or as one of a project's namespaces: `a.b.c`
+    is one of the projects `a.b.c`, `a.b` and `a`."""
+    if not clears:
+        return False
+    account_id, namespace, _day = key
+    projects = [namespace, *(namespace[:i] for i, c in enumerate(namespace) if c == ".")]
+    scopes = [(namespace, False), *((project, True) for project in projects)]
+    return any(
+        (at := clears.get((account_id, name_hash(name), project))) is not None and at > first
+        for name, project in scopes
     )
 
 

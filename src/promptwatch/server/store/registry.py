@@ -47,7 +47,7 @@ class CustomerTable:
     encrypted: tuple[str, ...] = ()  # columns encrypted at rest when the account has a key
     project_column: str | None = None  # rows go with their project when it is deleted
     tenant_column: str | None = None  # rows go with their tracking tenant (an end user's erasure)
-    exported: bool = True  # False only for credentials that mean nothing elsewhere (key hashes, sealed keys)
+    exported: bool = True  # False only for what means nothing elsewhere (key hashes, sealed keys, cache clears)
     references: tuple[tuple[str, str], ...] = ()  # (column, table) id references without a foreign key
 
 
@@ -135,6 +135,14 @@ CUSTOMER_TABLES: tuple[CustomerTable, ...] = (
         "cache_lookups",
         "namespace clear (whole), project deletion (its namespaces) or account deletion",
         "aggregate",
+    ),
+    CustomerTable(
+        prompt_cache.cache_clears,
+        "account_id",
+        "cache_clears",
+        "account deletion; each kept a day (keyed hashes of names, read by other processes' count flushes)",
+        "aggregate",
+        exported=False,
     ),
     CustomerTable(unit_tests.test_runs, "account_id", "test_runs", "test or account deletion", "content"),
     CustomerTable(

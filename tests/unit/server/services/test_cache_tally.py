@@ -9,20 +9,23 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from promptwatch.server.services.cache_tally import CacheTally
+from promptwatch.server.services.ledger import DeletionLedger
 from promptwatch.server.store import prompt_cache as store
 from promptwatch.server.store.tables.accounts import accounts
-from promptwatch.server.store.tables.prompt_cache import cache_entries, cache_lookups
+from promptwatch.server.store.tables.prompt_cache import cache_clears, cache_entries, cache_lookups
 from tests.support.databases import current_store
 
 LATE = datetime(2026, 11, 29, 23, 59, 59, tzinfo=timezone.utc)
 DAY, NEXT_DAY = datetime(2026, 11, 29, tzinfo=timezone.utc), datetime(2026, 11, 30, tzinfo=timezone.utc)
 ACCOUNT, OTHER = 4242, 4243
+NAME_HASH = DeletionLedger(Path("unused"), b"test-secret").hash
 
 
 @pytest.fixture
@@ -107,7 +110,7 @@ def test_a_flush_adds_the_counts_to_their_days_and_to_the_entries_served(engine)
     served = add_entry(engine, ACCOUNT, "faq")
     with engine.begin() as conn:
         conn.execute(update(cache_entries).values(hits=5))
-    tally = CacheTally(engine)
+    tally = CacheTally(engine, NAME_HASH)
     count(tally, "faq", LATE, served)
     count(tally, "faq", LATE)
     count(tally, "faq", LATE + timedelta(seconds=2), served)  # after midnight: the next day's row
@@ -119,7 +122,7 @@ def test_a_flush_adds_the_counts_to_their_days_and_to_the_entries_served(engine)
 
 def test_a_failed_flush_keeps_the_counts_for_the_next(engine):
     add_account(engine)
-    tally = CacheTally(engine)
+    tally = CacheTally(engine, NAME_HASH)
     count(tally, "faq")
     count(tally, "faq")
     with engine.begin() as conn:
@@ -135,7 +138,7 @@ def test_a_failed_flush_keeps_the_counts_for_the_next(engine):
 
 def test_counts_of_an_account_gone_are_not_written_and_do_not_hold_back_the_others(engine):
     add_account(engine)
-    tally = CacheTally(engine)
+    tally = CacheTally(engine, NAME_HASH)
     count(tally, "faq", account_id=99)  # no such account (any more)
     count(tally, "faq")
     tally.flush()
@@ -146,7 +149,7 @@ def test_counts_of_an_account_gone_are_not_written_and_do_not_hold_back_the_othe
 
 def test_p18_an_account_deleted_by_another_process_while_a_flush_runs_is_left_out(engine, pool):
     add_account(engine)
-    tally, elsewhere = CacheTally(engine), CacheTally(engine)
+    tally, elsewhere = CacheTally(engine, NAME_HASH), CacheTally(engine, NAME_HASH)
     count(tally, "faq")
     with elsewhere.settled(ACCOUNT) as conn:  # an account's deletion: its counts go, then it is marked deleted
         conn.execute(delete(cache_lookups).where(cache_lookups.c.account_id == ACCOUNT))
@@ -159,7 +162,7 @@ def test_p18_an_account_deleted_by_another_process_while_a_flush_runs_is_left_ou
 
 def test_p18_a_lookup_made_while_its_namespace_is_cleared_is_not_counted(engine, pool):
     add_account(engine)
-    tally = CacheTally(engine)
+    tally = CacheTally(engine, NAME_HASH)
     count(tally, "faq")  # before the clear: goes with it
     with tally.lookup(ACCOUNT, "faq") as late:  # reads before the clear commits, counts after
         with tally.settled(ACCOUNT, "faq") as conn:
@@ -170,14 +173,66 @@ def test_p18_a_lookup_made_while_its_namespace_is_cleared_is_not_counted(engine,
             assert store.clear(conn, ACCOUNT, "faq", None) == 0
         late(LATE, None)
     flush.result()
-    count(tally, "faq")  # a lookup begun after the clear counts
+    after = datetime.now(timezone.utc) + timedelta(seconds=1)
+    count(tally, "faq", after)  # a lookup begun after the clear counts
     tally.flush()
-    assert counted(engine) == [("faq", DAY, 1, 0), ("kept", DAY, 1, 0)]
+    assert counted(engine) == [("faq", store.lookup_day(after), 1, 0), ("kept", DAY, 1, 0)]
+
+
+def test_p18_a_namespace_cleared_by_another_process_takes_the_counts_it_held(engine):
+    add_account(engine)
+    tally, elsewhere = CacheTally(engine, NAME_HASH), CacheTally(engine, NAME_HASH)  # two processes
+    count(tally, "faq")
+    count(tally, "kept")
+    with elsewhere.settled(ACCOUNT, "faq") as conn:
+        store.clear(conn, ACCOUNT, "faq", None)
+    tally.flush()
+    assert counted(engine) == [("kept", DAY, 1, 0)]
+    count(tally, "faq", datetime.now(timezone.utc) + timedelta(seconds=1))  # a lookup after the clear counts
+    tally.flush()
+    assert [namespace for namespace, *_ in counted(engine)] == ["faq", "kept"]
+
+
+def test_p18_a_project_deleted_by_another_process_takes_its_namespaces_counts(engine):
+    add_account(engine)
+    tally, elsewhere = CacheTally(engine, NAME_HASH), CacheTally(engine, NAME_HASH)
+    for namespace in ("shop", "shop.faq", "shop.faq.v2", "shopping", "other.shop"):
+        count(tally, namespace)
+    with elsewhere.settled(ACCOUNT, project="shop") as conn:
+        store.clear_project(conn, ACCOUNT, "shop")
+    tally.flush()
+    assert [namespace for namespace, *_ in counted(engine)] == ["other.shop", "shopping"]
+
+
+def test_p18_a_flush_in_another_process_waits_for_a_clear_under_way_and_leaves_its_namespace_out(engine, pool):
+    add_account(engine)
+    tally, elsewhere = CacheTally(engine, NAME_HASH), CacheTally(engine, NAME_HASH)
+    count(tally, "faq")
+    with elsewhere.settled(ACCOUNT, "faq") as conn:
+        store.clear(conn, ACCOUNT, "faq", None)
+        flush = pool.submit(tally.flush)
+        waiting(engine, flush)  # for the account's row (PostgreSQL) or the write lock (SQLite)
+    flush.result()
+    assert counted(engine) == []
+
+
+def test_clears_are_kept_a_day(engine):
+    add_account(engine)
+    tally = CacheTally(engine, NAME_HASH)
+    for namespace in ("a", "b"):
+        with tally.settled(ACCOUNT, namespace):
+            pass
+    with engine.begin() as conn:
+        conn.execute(update(cache_clears).values(cleared_at=DAY - store.CLEARS_KEPT))
+    with tally.settled(ACCOUNT, "c"):
+        pass
+    with engine.connect() as conn:
+        assert conn.execute(select(cache_clears.c.name_hash)).scalars().all() == [NAME_HASH("c")]
 
 
 def test_a_deletion_that_fails_keeps_the_counts(engine):
     add_account(engine)
-    tally = CacheTally(engine)
+    tally = CacheTally(engine, NAME_HASH)
     with pytest.raises(RuntimeError), tally.settled(ACCOUNT, "faq"):
         count(tally, "faq")
         raise RuntimeError("the deletion failed")
@@ -187,7 +242,7 @@ def test_a_deletion_that_fails_keeps_the_counts(engine):
 
 def test_the_retention_of_old_days_drops_only_their_counts(engine):
     add_account(engine)
-    tally = CacheTally(engine)
+    tally = CacheTally(engine, NAME_HASH)
     count(tally, "faq", LATE - timedelta(days=1))
     count(tally, "faq", LATE)
     with tally.lookup(ACCOUNT, "faq") as late:
@@ -200,7 +255,7 @@ def test_the_retention_of_old_days_drops_only_their_counts(engine):
 
 def test_a_reader_counts_a_batch_being_written_once(engine, pool):
     add_account(engine)
-    tally = CacheTally(engine)
+    tally = CacheTally(engine, NAME_HASH)
     count(tally, "faq", LATE, None)
     count(tally, "faq", LATE, add_entry(engine, ACCOUNT, "faq"))
 
@@ -219,7 +274,7 @@ def test_a_reader_counts_a_batch_being_written_once(engine, pool):
 @pytest.mark.postgresql  # SQLite has one writer at a time
 def test_two_processes_flushing_the_same_rows_take_them_in_one_order(engine, pool, backend):
     add_account(engine)
-    first, second, setup = CacheTally(engine), CacheTally(engine), CacheTally(engine)
+    first, second, setup = CacheTally(engine, NAME_HASH), CacheTally(engine, NAME_HASH), CacheTally(engine, NAME_HASH)
     for namespace in ("a", "b", "c"):
         count(setup, namespace)
     setup.flush()

@@ -1,10 +1,12 @@
 """Semantic-cache entries: per account and namespace, with their vectors, in the database (so deletion
 and retention reach them at once; any in-process index is only an accelerator). Beside them, the lookups
-and hits of each namespace counted per day (one row per namespace and day, not one per lookup)."""
+and hits of each namespace counted per day (one row per namespace and day, not one per lookup), and the
+clears of a day: which namespaces, or which project's namespaces, were cleared when, by keyed hash, so that
+another process drops the counts it held of them."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, PrimaryKeyConstraint, String, Table, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, Index, Integer, PrimaryKeyConstraint, String, Table, Text, UniqueConstraint
 
 from ..types import Blob, JsonDoc, UtcDateTime
 from . import metadata
@@ -54,4 +56,14 @@ cache_lookups = Table(
     Column("lookups", Integer, nullable=False, default=0),
     Column("hits", Integer, nullable=False, default=0),
     PrimaryKeyConstraint("account_id", "namespace", "day"),
+)
+
+cache_clears = Table(
+    "cache_clears",
+    metadata,
+    account_fk(),
+    Column("name_hash", String(80), nullable=False),  # the ledger's keyed hash of the namespace or project
+    Column("project", Boolean, nullable=False),  # the project's namespaces (`<project>`, `<project>.*`)
+    Column("cleared_at", UtcDateTime(), nullable=False),
+    PrimaryKeyConstraint("account_id", "name_hash", "project"),
 )
