@@ -3,14 +3,19 @@ The process holds the store's shared lock from before it touches the store until
 rewrite the store refuse while it runs (`store_lock`). Listening on one address, it tells the server that
 address (`served_url`), the base of links in mail when PROMPTWATCH_PUBLIC_URL is unset. Its log, uvicorn's
 too, is configured from the settings (`log_format`) before anything else is done; with scheduled backups on,
-the backup directory must be one it can write, or it stops first."""
+the backup directory must be one it can write, or it stops first. With `--workers N`, each worker process ends
+with `up` (`die_with_parent`), even when `up` is killed outright."""
 
 from __future__ import annotations
 
+import ctypes
 import ipaddress
 import logging.config
+import multiprocessing
 import os
+import signal
 import socket
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -21,9 +26,13 @@ from .errors import CommandError
 from .options import DataDir, load_settings
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
     from promptwatch.server.settings import Settings
 
 DEFAULT_PORT = 8765
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+log = logging.getLogger("promptwatch.up")
 console = Console(stderr=True, soft_wrap=True)
 
 
@@ -103,7 +112,7 @@ def up(
 
             workers_share_metrics()  # before they start: /metrics of each adds up every worker's
             uvicorn.run(
-                "promptwatch.server.tls:create_tls_app" if ssl else "promptwatch.server.app:create_worker_app",
+                "promptwatch.cli.up:tls_worker_app" if ssl else "promptwatch.cli.up:worker_app",
                 factory=True,
                 host=host,
                 port=port,
@@ -141,6 +150,48 @@ def worker_environment(settings: Settings) -> dict[str, str]:
     if settings.served_url:
         env["PROMPTWATCH_SERVED_URL"] = settings.served_url
     return env
+
+
+def worker_app() -> FastAPI:
+    """The app factory of each worker process of `--workers N`: the process first ties its life to `up`'s."""
+    _die_with_up()
+    from promptwatch.server.app import create_worker_app
+
+    return create_worker_app()
+
+
+def tls_worker_app() -> FastAPI:
+    """`worker_app` serving TLS (so each sends HSTS)."""
+    _die_with_up()
+    from promptwatch.server.tls import create_tls_app
+
+    return create_tls_app()
+
+
+def _die_with_up() -> None:
+    """uvicorn starts the workers with multiprocessing, which tells each the pid of the process that started it."""
+    parent = multiprocessing.parent_process()
+    if parent is not None and parent.pid is not None:
+        die_with_parent(parent.pid)
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """On Linux, have the kernel send this process SIGTERM (a clean stop, as `up` gives its workers) when the
+    process `parent_pid` that started it ends, killed outright included: otherwise a worker outlives a killed
+    `up` and keeps serving its port. A parent that ended before this took effect left this process to another
+    parent already, and no signal would come: the process then stops at once (SystemExit). Elsewhere, nothing.
+
+    The signal follows the thread that started the process: uvicorn starts and restarts its workers from its
+    main thread, which lives as long as `up`."""
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+        log.warning("this worker may outlive promptwatch up: prctl failed (%s)", os.strerror(ctypes.get_errno()))
+        return
+    if os.getppid() != parent_pid:
+        log.warning("promptwatch up (pid %d) ended while this worker started; stopping", parent_pid)
+        raise SystemExit(1)
 
 
 def _check_port_free(host: str, port: int) -> None:

@@ -49,7 +49,7 @@ from .api.json_response import JsonResponse
 from .collector import tune_for_serving
 from .errors import DomainError
 from .feature_counter import FeatureCounterMiddleware
-from .middleware import EdgeMiddleware
+from .middleware import CrossOriginMiddleware, EdgeMiddleware
 from .services.access_log import AccessLog
 from .services.accounts import AccountService
 from .services.activity_list import ActivityListService
@@ -84,7 +84,7 @@ from .services.support_access import SupportAccessService
 from .services.templates import TemplateService, template_stage
 from .services.unit_tests import UnitTestService
 from .services.usage_stats import UsageStatsService
-from .settings import Settings, resolve_database_url
+from .settings import Settings, cors_origins, resolve_database_url
 from .store.engine import make_engine
 from .store.schema_version import ensure_current
 from .telemetry import Telemetry
@@ -283,4 +283,6 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
         tls=tls,
         access_log=app.state.services.access_log.record,
     )
+    if origins := cors_origins(settings.cors_origins):  # outermost: the edge's refusals (413, 400) carry it too
+        app.add_middleware(CrossOriginMiddleware, origins=origins)
     return app

@@ -1,6 +1,7 @@
 """ASGI middleware: security headers (CSP, HSTS, no cookies ever), body size limit (a chunked body's too),
 request metrics, the access log (route template, status, latency, request id, truncated client address;
-clause P9), and the native API's reading of a body sent without a JSON Content-Type (`_json_by_default`)."""
+clause P9), the native API's reading of a body sent without a JSON Content-Type (`_json_by_default`), and CORS
+for the browser apps of PROMPTWATCH_CORS_ORIGINS (`CrossOriginMiddleware`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ import time
 import uuid
 
 import orjson
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
 
 from .telemetry import Telemetry
 
@@ -77,6 +81,45 @@ class EdgeMiddleware:
         finally:
             if not answered:
                 count(500)
+
+
+class CrossOriginMiddleware(CORSMiddleware):
+    """Starlette's CORS for the exact origins of PROMPTWATCH_CORS_ORIGINS: the methods the API has, the headers
+    its callers send (a credential, the account and project they choose, the body's type and encoding), and the
+    ones they read (`Retry-After`, `X-Request-Id`, `Location`, `Content-Disposition`). Never with credentials
+    (`Access-Control-Allow-Credentials`): the API takes no cookie, a caller sends its key or log-in token itself
+    in a header, so nothing a browser adds on its own reaches the API from another site. A listed origin may
+    reach a server on a private network (`Access-Control-Allow-Private-Network`): the operator named it.
+
+    A preflight that is refused (another origin, method or header) answers 400 with a problem body and no
+    `Access-Control-` header at all; the browser then never sends the request."""
+
+    def __init__(self, app, origins: tuple[str, ...]) -> None:
+        super().__init__(
+            app,
+            allow_origins=origins,
+            allow_methods=("GET", "POST", "PUT", "PATCH", "DELETE"),
+            allow_headers=(
+                "Authorization",
+                "X-API-Key",
+                "X-PromptWatch-Account",
+                "X-PromptWatch-Project",
+                "Content-Type",
+                "Content-Encoding",
+            ),
+            expose_headers=("Retry-After", "X-Request-Id", "Location", "Content-Disposition"),
+            allow_credentials=False,
+            allow_private_network=True,
+        )
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code < 400:
+            return response
+        reason = bytes(response.body).decode()  # "Disallowed CORS origin, headers"
+        body = {"type": "about:blank", "title": "Bad request", "status": 400, "detail": reason}
+        vary = {"vary": response.headers["vary"]}  # what the answer depends on, for caches
+        return Response(orjson.dumps(body), 400, headers=vary, media_type="application/problem+json")
 
 
 def _limited(receive, limit: int):

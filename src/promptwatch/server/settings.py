@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -178,6 +179,12 @@ class Settings(BaseSettings):
         default="text",
         description="Log lines as text (time, level, logger, message) or as one JSON object per record.",
     )
+    # browser apps on other sites
+    cors_origins: str = Field(
+        default="",
+        description="Comma-separated origins (scheme://host[:port]) of browser apps elsewhere that may call the API; "
+        "empty sends no CORS headers. Not `*`: list each origin.",
+    )
 
     # customers, mail, statistics and policies
     public_url: str = Field(
@@ -288,6 +295,11 @@ class Settings(BaseSettings):
         iso_dates(value)
         return value
 
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        return ",".join(cors_origins(value))
+
     @field_validator("log_level", "log_format", mode="before")
     @classmethod
     def _any_case(cls, value: object) -> object:
@@ -312,6 +324,41 @@ def iso_dates(text: str) -> frozenset[date]:
         except ValueError:
             raise ValueError(f"{part!r} is not a date; give comma-separated ISO dates (YYYY-MM-DD)") from None
     return frozenset(dates)
+
+
+def cors_origins(text: str) -> tuple[str, ...]:
+    """The comma-separated origins of `text` as browsers send them in `Origin`; a ValueError names the first part
+    that is not an http(s) origin. `*` is refused: any site could then read, from its visitors' browsers, what
+    the API answers without a credential (health, metrics, temporary keys) on a network only they reach."""
+    origins: list[str] = []
+    for part in filter(None, (part.strip() for part in text.split(","))):
+        if part == "*":
+            raise ValueError("'*' is not allowed: list the origins of the browser apps that call the API")
+        origin = _origin(part)
+        if origin is None:
+            raise ValueError(
+                f"{part!r} is not an origin: scheme://host[:port], no path, such as https://app.example.com"
+            )
+        if origin not in origins:
+            origins.append(origin)
+    return tuple(origins)
+
+
+def _origin(text: str) -> str | None:
+    """`text` written as a browser writes an origin (scheme and host in lower case, no default port), or None
+    when it is not `http(s)://host[:port]`: a path (a lone `/` too), query, fragment or user name is not."""
+    parts = urlsplit(text)
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or past 65535
+        return None
+    scheme, host = parts.scheme.lower(), parts.hostname or ""
+    if scheme not in ("http", "https") or text.lower() != f"{scheme}://{parts.netloc.lower()}" or "@" in parts.netloc:
+        return None
+    if not re.fullmatch(r"[a-z0-9.-]+|[0-9a-f:.]*:[0-9a-f:.]*", host):  # a name in ASCII (IDNA), or IPv6
+        return None
+    host = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{host}" + (f":{port}" if port not in (None, {"http": 80, "https": 443}[scheme]) else "")
 
 
 def resolve_database_url(settings: Settings) -> str:
