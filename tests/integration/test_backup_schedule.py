@@ -1,6 +1,6 @@
 """Clause P19's scheduled backups follow the catalog, so that restarts never put them off, and a failed one is
 seen: in the readiness answer (which stays 200: serving is fine) and in the log, a line with its time, level
-and logger."""
+and logger, its traceback once however many checks it keeps failing, and a line when it works again."""
 
 from __future__ import annotations
 
@@ -65,8 +65,11 @@ def test_p19_a_failed_scheduled_backup_shows_in_readiness_and_the_log_and_servin
     failed = wait_for(lambda: (status := backups_status(server))["last_failure_at"] and status)
     assert failed["last_failure"] == f"PROMPTWATCH_BACKUP_DIR: {backups} is not a directory"
     assert failed["last_backup_at"] is None and failed["interval_hours"] == 0.001  # its catalog is gone with it
-    time_level_logger = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ERROR promptwatch\.jobs: job backup failed"
-    assert re.search(f"^{time_level_logger}$", server.log_text(), re.MULTILINE), server.log_text()[-2000:]
+    time_level_logger = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ERROR promptwatch\.jobs: job backup failed: "
+    failed_line = f"^{time_level_logger}{re.escape(failed['last_failure'])}$"
+    assert re.search(failed_line, server.log_text(), re.MULTILINE), server.log_text()[-2000:]
+    wait_for(lambda: "WARNING promptwatch.jobs: job backup still failing (since " in server.log_text())
+    assert server.log_text().count("Traceback") == 1  # once, not at every check
     with server.client(server.first.api_key) as client:
         assert client.get("/api/v1/sessions").status_code == 200
     backups.unlink()  # the operator puts it right: the next look backs up again
@@ -74,3 +77,4 @@ def test_p19_a_failed_scheduled_backup_shows_in_readiness_and_the_log_and_servin
     times = [datetime.fromisoformat(at) for at in (first, failed["last_failure_at"], again["last_backup_at"])]
     assert times == sorted(times)
     assert again["last_failure"] == failed["last_failure"]  # kept: the times say which came last
+    wait_for(lambda: "WARNING promptwatch.jobs: job backup works again (failing since " in server.log_text())

@@ -36,15 +36,29 @@ def restore(
     path: Annotated[Path, typer.Argument(metavar="BACKUP", exists=True, dir_okay=False)],
     data_dir: DataDir = None,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask; the server must be stopped.")] = False,
+    without_ledger: Annotated[
+        bool,
+        typer.Option(
+            "--without-ledger",
+            help="Restore even if the deletion ledger is missing: what was deleted since the backup comes back.",
+        ),
+    ] = False,
 ) -> None:
     """Restore a backup (stop the server first), then re-apply every deletion and credential change made
     since it was taken; every log-in ends. The database may be damaged or missing: the backup replaces it.
-    It names each account left with no owner (`users set-role` gives it one)."""
+    It names each account left with no owner (`users set-role` gives it one). Without the deletion ledger it
+    refuses, unless `--without-ledger` says what was deleted since the backup may come back."""
     from promptwatch.server.services.backups import restore_backup
 
     if not yes and not typer.confirm(f"Replace the database with {path.name}? The server must be stopped"):
         raise typer.Exit(1)
-    result = restore_backup(load_settings(data_dir), path, progress=_progress("restore"))
+    settings = load_settings(data_dir)
+    result = restore_backup(settings, path, progress=_progress("restore"), without_ledger=without_ledger)
+    if "ledger_missing" in result:
+        console.print(
+            f"no deletion ledger at {result['ledger_missing']}: what was deleted, revoked or erased since the "
+            "backup is back (--without-ledger)"
+        )
     if "schema_upgraded_from" in result:
         console.print(f"the backup's schema ({result['schema_upgraded_from']}) was upgraded to this release's")
     console.print(

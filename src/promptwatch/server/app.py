@@ -159,6 +159,7 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         ensure_current(engine, create_if_empty=False)
+        runtime.ledger.create()  # from the first start on: a restore refuses when it is missing, as lost
         async with AsyncExitStack() as workers:
             writer = await workers.enter_async_context(
                 BatchWriter(engine, settings.ingest_queue_limit, settings.ingest_writers)

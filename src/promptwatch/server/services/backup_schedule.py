@@ -3,10 +3,16 @@ minutes (sooner with an interval shorter than that), a backup is taken when the 
 older than PROMPTWATCH_BACKUP_INTERVAL_HOURS, or there is none; so restarts, however frequent, never put the
 next one off, and several servers on one store take one between them (the job runs under its lock, and the
 next reads the catalog the last one wrote). What became of them is in the readiness answer: the time of the
-last backup the catalog lists and the time and reason of this process's last failed one."""
+last backup the catalog lists and the time and reason of this process's last failed one.
+
+A backup that keeps failing is logged without filling the log: its traceback when backups start failing, and
+again when the reason changes (ERROR `job backup failed: <reason>`), then a line at each later check (WARNING
+`job backup still failing (since <time>): <reason>`), and a line when a check works again (WARNING, so that
+the default log level shows it with the failures it ends)."""
 
 from __future__ import annotations
 
+import logging
 import subprocess
 from datetime import datetime, timedelta
 
@@ -17,6 +23,7 @@ from .runtime import Runtime
 FIRST_CHECK_SECONDS = 10.0
 CHECK_SECONDS = 300.0
 REASON_CHARS = 200
+log = logging.getLogger("promptwatch.jobs")  # the job's own logger: a filter on it finds these lines too
 
 
 class BackupSchedule:
@@ -25,6 +32,7 @@ class BackupSchedule:
         self.interval = timedelta(hours=runtime.settings.backup_interval_hours)
         self.last_failure_at: datetime | None = None
         self.last_failure: str | None = None
+        self._failing_since: datetime | None = None  # the first failure of those since the last check that worked
 
     @property
     def first_check_seconds(self) -> float:
@@ -37,15 +45,28 @@ class BackupSchedule:
 
     def run_if_due(self) -> None:
         """A backup, then the expiry of those past their retention, when the catalog's last backup is older than
-        the interval; a failure is kept for `status()` and raised again, for the job's log."""
+        the interval; a failure is kept for `status()` and logged here, never raised (the job would log its
+        traceback at every check)."""
         try:
             last = last_backup_time(self._rt.settings)
             if last is None or utc_now() - last >= self.interval:
                 take_backup(self._rt)
                 expire_backups(self._rt)
         except Exception as exc:
-            self.last_failure_at, self.last_failure = utc_now(), _reason(exc)
-            raise
+            self._failed(exc)
+            return
+        if self._failing_since is not None:
+            log.warning("job backup works again (failing since %s)", self._failing_since.isoformat())
+            self._failing_since = None
+
+    def _failed(self, exc: Exception) -> None:
+        now, reason = utc_now(), _reason(exc)
+        if self._failing_since is None or reason != self.last_failure:
+            log.error("job backup failed: %s", reason, exc_info=exc)
+        else:
+            log.warning("job backup still failing (since %s): %s", self._failing_since.isoformat(), reason)
+        self._failing_since = self._failing_since or now
+        self.last_failure_at, self.last_failure = now, reason
 
     def status(self) -> dict:
         """`interval_hours`, `last_backup_at` (the catalog's last; null for none, or a catalog that cannot be

@@ -17,8 +17,13 @@ password goes to pg_dump and pg_restore in their environment, never on their com
 the machine can read). Backups and their catalog are readable by their owner only. Backups hold the database
 only: the keys directory and the ledger stay outside, so an account deleted since a backup stays unreadable in
 it (its key is gone) and is deleted again on restore. A restore needs no working database (it is what puts a
-damaged or lost one back) and refuses while a server has the store open. A backup and the expiry of old ones
-hold the backup directory's lock, so that one never takes the other's new file for an unlisted one.
+damaged or lost one back) and refuses while a server has the store open, or when the ledger is missing (it exists
+from the first start and the first backup, so a missing one is a lost one) unless told to go without it.
+
+A backup and the expiry of old ones hold the backup directory's lock alone, so that one never takes the other's
+new file for an unlisted one; a restore shares it from before it reads the catalog until the ledger is applied,
+so that no expiry removes the backup it reads and no backup copies a store half restored. Each waits for it
+at most LOCK_WAIT_SECONDS, then fails naming the lock file: a holder that is stuck never hangs the others.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -36,7 +42,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
-from ..errors import InvalidInput
+from ..errors import Conflict, InvalidInput
 from ..settings import Settings, SettingsError, resolve_database_url
 from ..store import accounts as account_store
 from ..store import key_rotation, maintenance
@@ -62,6 +68,8 @@ CATALOG = "catalog.json"
 CATALOG_LOCK = "catalog.lock"
 # a deletion ledgered up to this long before a backup began may have been at work while it was taken
 DELETION_AT_WORK = timedelta(hours=1)
+LOCK_WAIT_SECONDS = 300.0  # longest wait for the backup directory's lock
+LOCK_POLL_SECONDS = 0.2
 Progress = Callable[[str, int], None]
 
 
@@ -104,18 +112,36 @@ def check_backup_dir(settings: Settings) -> None:
 
 
 @contextmanager
-def _backup_dir_held(settings: Settings) -> Iterator[None]:
-    """The backup directory's lock (a `flock` on `catalog.lock`), waited for, around a backup or an expiry:
-    a server's scheduled backup and `promptwatch backup` may run at once."""
+def _backup_dir_held(settings: Settings, shared: bool = False) -> Iterator[None]:
+    """The backup directory's lock (a `flock` on `catalog.lock`): held alone around a backup or an expiry (a
+    server's scheduled backup and `promptwatch backup` may run at once), shared around a restore, which only
+    reads there. Waited for at most LOCK_WAIT_SECONDS, then refused (Conflict) naming the file."""
     directory = settings.backups_path()
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    descriptor = os.open(directory / CATALOG_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    path = directory / CATALOG_LOCK
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         if fcntl is not None:  # Windows has none: nothing is checked
-            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            _wait_for_lock(descriptor, fcntl.LOCK_SH if shared else fcntl.LOCK_EX, path)
         yield
     finally:
         os.close(descriptor)  # closing lets the lock go
+
+
+def _wait_for_lock(descriptor: int, mode: int, path: Path) -> None:
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            fcntl.flock(descriptor, mode | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise Conflict(
+                    f"{path} is still locked after {LOCK_WAIT_SECONDS:g} seconds: another backup, expiry or "
+                    "restore holds it, or a process that holds it is stuck (the lock goes when it ends)"
+                ) from None
+            time.sleep(min(LOCK_POLL_SECONDS, left))
 
 
 def _sha256(path: Path) -> str:
@@ -137,8 +163,10 @@ def _libpq(url: str) -> tuple[str, dict[str, str] | None]:
 
 
 def take_backup(runtime: Runtime, now: datetime | None = None, progress: Progress | None = None) -> dict:
-    """Make a backup now; returns its catalog entry (with `path`)."""
+    """Make a backup now; returns its catalog entry (with `path`). The deletion ledger is made first when it
+    does not exist, so that none of the backups lacks one."""
     check_backup_dir(runtime.settings)
+    runtime.ledger.create()
     with _backup_dir_held(runtime.settings):
         return _take_backup(runtime, now or utc_now(), progress or (lambda _step, _n: None))
 
@@ -177,6 +205,7 @@ def _take_backup(runtime: Runtime, now: datetime, note: Progress) -> dict:
         "bytes": path.stat().st_size,
         "sha256": _sha256(path),
         "schema": head_revision(),
+        **({"ledger": ledger} if (ledger := runtime.ledger.identity()) else {}),
     }
     _write_catalog(runtime.settings, [*read_catalog(runtime.settings), entry])
     note("backup written", entry["bytes"])
@@ -214,16 +243,41 @@ def _expire_backups(runtime: Runtime, now: datetime) -> list[str]:
     return removed
 
 
-def restore_backup(settings: Settings, backup: Path, progress: Progress | None = None) -> dict:
+def restore_backup(
+    settings: Settings, backup: Path, progress: Progress | None = None, without_ledger: bool = False
+) -> dict:
     """Put the database back as the backup has it, whatever state the current one is in (refused while a
     server has the store open), at this release's schema (a backup of an earlier one is upgraded; one of a
     later release is refused), then apply every deletion, credential and access change the ledger recorded
     after the backup was taken, and purge what the deletions left. Returns what was re-applied, and the
-    standard accounts left with no owner (`accounts_without_owner`), for the operator to give one."""
-    note = progress or (lambda _step, _n: None)
+    standard accounts left with no owner (`accounts_without_owner`), for the operator to give one.
+
+    Without a ledger file it refuses (Conflict) before anything is done, unless `without_ledger` says the
+    operator accepts that what was deleted since the backup comes back; the result then names the missing
+    file (`ledger_missing`)."""
+    ledger = settings.deletion_ledger_path()
+    missing = {} if ledger.exists() else {"ledger_missing": str(ledger)}
+    if missing and not without_ledger:
+        raise Conflict(f"no deletion ledger at {ledger}: {_LEDGER_NEEDED}")
+    with _backup_dir_held(settings, shared=True):  # no expiry removes the backup, no backup copies a half restore
+        return {**_restore_backup(settings, backup, progress or (lambda _step, _n: None), without_ledger), **missing}
+
+
+_LEDGER_NEEDED = (
+    "without the ledger the backup was taken with, what was deleted, revoked or erased since the backup comes "
+    "back; put it there (PROMPTWATCH_LEDGER_PATH), or restore with --without-ledger to accept that"
+)
+
+
+def _restore_backup(settings: Settings, backup: Path, note: Progress, without_ledger: bool) -> dict:
     entry = next((e for e in read_catalog(settings) if e["file"] == backup.name), None)
     if entry is None or not backup.exists():
         raise InvalidInput(f"{backup} is not a backup in the catalog of {settings.backups_path()}")
+    ledger = DeletionLedger(settings.deletion_ledger_path(), instance_secret(settings))
+    if entry.get("ledger") and ledger.identity() != entry["ledger"] and not without_ledger:
+        raise Conflict(
+            f"the deletion ledger at {ledger.path} is not the one this backup was taken with: {_LEDGER_NEEDED}"
+        )
     url = resolve_database_url(settings)
     backend = make_url(url).get_backend_name()
     if (entry["kind"] == "sqlite") != (backend == "sqlite"):
@@ -252,7 +306,6 @@ def restore_backup(settings: Settings, backup: Path, progress: Progress | None =
         if upgraded_from != head_revision():  # a backup of an earlier release: the ledger's work needs today's
             upgrade(engine)
             note("schema upgraded", 1)
-        ledger = DeletionLedger(settings.deletion_ledger_path(), instance_secret(settings))
         try:
             with engine.begin() as conn:
                 taken_at = datetime.fromisoformat(entry["taken_at"])

@@ -14,6 +14,13 @@ A hash is HMAC-SHA-256 (`hmac-sha256:<hex>`) under a key derived from the instan
 itself (which keys the hashes of API key secrets): without the secret, a dictionary of e-mails or user ids
 does not reverse it, and the hashes shown in receipts say nothing about those of key secrets. Entries
 written before hashes were keyed hold plain SHA-256 (`sha256:<hex>`); they are still matched, never written.
+
+The file exists from the server's first start (made, readable by its owner only, at every start and at
+every backup), not from the first entry: a missing ledger is a lost one, and a restore refuses without it. Its
+first line names it (`ledger_started`, a random id and the time), and each backup records that id: a ledger
+begun after the backup (a lost one, replaced by the next start on a new machine) is not the one the backup
+needs, and a restore refuses it too. A ledger begun by an earlier release has no such line: backups taken
+with it name none, and only its existence is checked.
 """
 
 from __future__ import annotations
@@ -23,12 +30,16 @@ import hmac
 import json
 import os
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+from .clock import utc_now
+
 _lock = threading.Lock()
 KEYED = "hmac-sha256:"
+STARTED = "ledger_started"  # the kind of a ledger's first line: its id
 PLAIN = "sha256:"
 
 
@@ -66,11 +77,41 @@ class DeletionLedger:
     def entry(self, fields: dict) -> LedgerEntry:
         return LedgerEntry(fields, self._key)
 
-    def append(self, entry: dict) -> None:
+    def create(self) -> None:
+        """Begin the file (mode 0600) with its id line, unless it exists (then it is left as it is). The line is
+        written to a file of its own, linked into place at once: no process ever sees the ledger without it."""
+        if self.path.exists():
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        line = json.dumps(entry, default=_iso, sort_keys=True) + "\n"
+        started = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}")
+        try:
+            with open(os.open(started, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as handle:
+                handle.write(_line({"kind": STARTED, "ledger_id": uuid.uuid4().hex, "at": utc_now()}))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.link(started, self.path)
+        except FileExistsError:  # another process began it first
+            pass
+        finally:
+            started.unlink(missing_ok=True)
+
+    def identity(self) -> str | None:
+        """The ledger's id (its first line's), or None: no ledger, or one begun by an earlier release."""
+        try:
+            with open(self.path, encoding="utf-8") as handle:
+                first = handle.readline()
+        except FileNotFoundError:
+            return None
+        try:
+            fields = json.loads(first)
+        except ValueError:
+            return None
+        return fields.get("ledger_id") if isinstance(fields, dict) and fields.get("kind") == STARTED else None
+
+    def append(self, entry: dict) -> None:
+        self.create()
         with _lock, open(self.path, "a", encoding="utf-8") as handle:
-            handle.write(line)
+            handle.write(_line(entry))
             handle.flush()
             os.fsync(handle.fileno())
 
@@ -81,8 +122,14 @@ class DeletionLedger:
             for line in handle:
                 if line.strip() and line.endswith("\n"):  # not a line another process is writing
                     entry = json.loads(line)
+                    if entry["kind"] == STARTED:
+                        continue
                     if after is None or datetime.fromisoformat(entry["at"]) > after:
                         yield self.entry(entry)
+
+
+def _line(entry: dict) -> str:
+    return json.dumps(entry, default=_iso, sort_keys=True) + "\n"
 
 
 def _iso(value):
