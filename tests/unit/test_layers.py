@@ -1,5 +1,5 @@
 """Dependency direction: schema imports nothing of ours; the SDK never imports the server; api does not
-touch the store; services do not speak HTTP; nothing imports the CLI."""
+touch the store; services do not speak HTTP; services and the store never import the workers; nothing imports the CLI."""
 
 from __future__ import annotations
 
@@ -65,3 +65,8 @@ def test_store_never_reaches_up():
 def test_nothing_imports_the_cli():
     for folder in ("schema", "sdk", "integrations", "server"):
         assert not offenders(folder, ("promptwatch.cli",))
+
+
+def test_services_and_the_store_never_import_the_workers():
+    for folder in ("server/services", "server/store"):
+        assert not offenders(folder, ("promptwatch.server.workers",))

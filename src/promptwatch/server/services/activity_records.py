@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
-from ..store.ingest_writer import USAGE_TYPES
+from ..store.rollups import USAGE_TYPES
 from .pricing import PriceBook, PriceOverride
 from .token_counting import count_message_tokens, count_tokens
 

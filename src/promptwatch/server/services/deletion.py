@@ -4,6 +4,10 @@ keeps around. A bulk deletion first removes its sessions in transactions of boun
 then does the rest of its work in one short transaction with the receipt. Each deletion yields a receipt for
 the customer and an entry in the deletion ledger (ids and keyed hashes, no identifying values), which
 `reapply_deletion` applies again after a restore of an older backup.
+
+On PostgreSQL a deletion's transaction may lose a lock race to a concurrent writer (ingest, most often): it is
+run again as the batch writer writes a job again, and when it still loses, the caller gets `Overloaded` (503
+with Retry-After), never a 500 (`lock_races`).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from .clock import utc_now
 from .credentials import Caller, limited_project_id
 from .dataset_deletion import DATASET_WORK, DatasetDeletions, delete_project_share_links
 from .ledger import DeletionLedger, LedgerEntry
+from .lock_races import again_after_lock_races
 from .prompt_loop_deletion import PROMPT_LOOP_WORK, PromptLoopDeletions
 from .retention import RETENTION_WORK
 from .runtime import Runtime
@@ -198,6 +203,17 @@ class DeletionService(PromptLoopDeletions, DatasetDeletions, UserErasures):
         entry = self.ledger.entry(entry)
         account_id, kind = entry["account_id"], entry["kind"]
         counts = self._delete_bulk_sessions(account_id, kind, entry, requested)
+        receipt = again_after_lock_races(
+            lambda: self._work_and_receipt(entry, receipt_id, target, actor, requested, dict(counts)), "a deletion"
+        )
+        if kind == "account":
+            self._rt.keys.forget_account(account_id)
+            receipt["counts"]["encryption_key_destroyed"] = self._rt.crypto.destroy(account_id)
+        return receipt
+
+    def _work_and_receipt(self, entry, receipt_id: str, target: str, actor: Caller | str, requested, counts) -> dict:
+        """The kind's own work, its receipt and its audit entry, in one transaction."""
+        account_id, kind = entry["account_id"], entry["kind"]
         # an account's deletion takes the cache's lookup counts too
         transaction = self._counts_settled(account_id, kind, entry)
         with transaction as conn:
@@ -222,9 +238,6 @@ class DeletionService(PromptLoopDeletions, DatasetDeletions, UserErasures):
             audit.record(conn, account_id, actor, f"deletion.{kind}", target[:200], {"receipt": receipt_id})
             for erasure in erasures:
                 self.ledger.append(erasure)
-        if kind == "account":
-            self._rt.keys.forget_account(account_id)
-            receipt["counts"]["encryption_key_destroyed"] = self._rt.crypto.destroy(account_id)
         return receipt
 
     def _counts_settled(self, account_id: int, kind: str, entry: LedgerEntry):
@@ -264,8 +277,15 @@ class DeletionService(PromptLoopDeletions, DatasetDeletions, UserErasures):
             pks = doomed(conn, account_id, entry)
             if kind == "tenant":
                 entry.update(_tenant_copies(conn, account_id, entry))
+        limit = self._rt.settings.deletion_chunk_activities
         return deletion_store.delete_sessions_in_chunks(
-            self._rt.engine, account_id, pks, now, keep_aggregates, self._rt.settings.deletion_chunk_activities
+            self._rt.engine,
+            account_id,
+            pks,
+            now,
+            keep_aggregates,
+            limit,
+            run=lambda transaction: again_after_lock_races(transaction, "a deletion"),
         )
 
     def delete_session(self, caller: Caller, session_id: str) -> dict:

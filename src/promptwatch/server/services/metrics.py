@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..errors import InvalidInput
 from ..store import accounts as account_store
 from ..store import usage_queries
-from ..store.ingest_writer import bucket_value
+from ..store.rollups import bucket_value
 from ..store.usage_queries import UsageFilter
 from .credentials import Caller
 from .money import money

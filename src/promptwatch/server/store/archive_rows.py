@@ -15,10 +15,9 @@ from datetime import datetime, timezone
 from sqlalchemy import Column, Connection, Table, UniqueConstraint, and_, func, literal, or_, select, tuple_, update
 
 from .datasets import copied_from_tenant
-from .deletion import drop_empty_usage
 from .dialect import in_list, insert_for, list_value
-from .ingest_writer import USAGE_TYPES, add_usage, usage_key
 from .registry import CUSTOMER_TABLES, CustomerTable
+from .rollups import USAGE_TYPES, Rollups, usage_key
 from .tables import metadata
 from .tables.accounts import accounts, projects
 from .tables.activities import activities
@@ -286,8 +285,9 @@ class Remapper:
             if usage_key(call, *placement) in self._usage_brought:
                 taken.append((call, (None, *placement)))
         if taken:
-            add_usage(conn, self.target, taken, sign=-1)
-            drop_empty_usage(conn, self.target)
+            rollups = Rollups()
+            rollups.add(self.target, taken, sign=-1)
+            rollups.write(conn)
 
     def _imported_placements(self, conn: Connection) -> dict[int, tuple]:
         """(target project id, tenant) of the imported sessions that lost calls, by archive pk."""

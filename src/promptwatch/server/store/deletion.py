@@ -6,6 +6,10 @@ then purges what the engine keeps around (full-text segments, the WAL, dead tupl
 takes the data's share out of the usage roll-ups too; retention keeps the roll-ups (`keep_aggregates`).
 Bulk deletions go in transactions of a bounded number of activities (`delete_sessions_in_chunks`), so that
 ingestion commits between them instead of waiting for the whole deletion.
+
+A deletion takes rows in the order ingest does (`rollups`): the sessions (in order of id), their activities,
+then the roll-up rows once, sorted; so on PostgreSQL a deletion and a concurrent ingest wait for each other
+instead of deadlocking, and the calls a deletion takes out of the roll-ups are those it deletes.
 """
 
 from __future__ import annotations
@@ -14,14 +18,17 @@ import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
+from functools import partial
+from typing import Any
 
 from sqlalchemy import Connection, Engine, RowMapping, String, Text, cast, delete, func, or_, select, update
 
 from . import search
 from .dialect import in_list, insert_for, list_value
-from .ingest_writer import USAGE_MEASURES, add_usage, llm_contributions
+from .ingest_writer import llm_contributions
 from .members import remove_membership
 from .registry import CUSTOMER_TABLES
+from .rollups import USAGE_MEASURES, Rollups, lock_rows
 from .session_detail import activity_tree
 from .tables import metadata
 from .tables.accounts import accounts, memberships, projects
@@ -86,10 +93,25 @@ def _unindex_activities(conn: Connection, activity_pks) -> None:
     search.unindex_stored(conn, rows)
 
 
-def _delete_activities(conn: Connection, account_id: int, where, keep_aggregates: bool) -> int:
-    """Activities matching `where`, out of the roll-ups (unless kept), the text index and the bodies."""
-    if not keep_aggregates:
-        add_usage(conn, account_id, llm_contributions(conn, where), sign=-1)
+def _lock_sessions(conn: Connection, pks: list[int]) -> None:
+    """Lock the sessions in order of id, as ingest takes them (`ingest_writer._session_rows`; text by code
+    point, as Python sorts it: collation "C"), before their activities: a writer of their activities waits, so
+    the calls read for the roll-ups are the ones deleted. PostgreSQL only: SQLite has one writer at a time."""
+    if conn.dialect.name != "postgresql":
+        return
+    found = []
+    for chunk in chunks(pks):
+        found += conn.execute(select(sessions.c.id, sessions.c.pk).where(sessions.c.pk.in_(chunk))).all()
+    for chunk in chunks([pk for _id, pk in sorted(found)]):
+        query = select(sessions.c.pk).where(sessions.c.pk.in_(chunk)).order_by(sessions.c.id.collate("C"))
+        conn.execute(query.with_for_update())
+
+
+def _delete_activities(conn: Connection, account_id: int, where, rollups: Rollups | None) -> int:
+    """Activities matching `where`, out of the text index and the bodies; their calls are taken out of
+    `rollups`, to be written at the end of the transaction (None: the roll-ups keep them)."""
+    if rollups is not None:
+        rollups.add(account_id, llm_contributions(conn, where), sign=-1)
     activity_pks = select(activities.c.pk).where(where)
     _unindex_activities(conn, activity_pks)
     conn.execute(delete(activity_bodies).where(activity_bodies.c.activity_pk.in_(activity_pks)))
@@ -110,16 +132,17 @@ def _tombstone_sessions(conn: Connection, account_id: int, pks: list[int], now: 
 def delete_sessions(
     conn: Connection, account_id: int, pks: list[int], now: datetime, keep_aggregates: bool = False
 ) -> dict[str, int]:
-    """Delete sessions with their activities and leave tombstones; returns counts."""
+    """Delete sessions with their activities and leave tombstones; returns counts. Their calls leave the roll-ups
+    unless `keep_aggregates`."""
     counts = {"sessions": 0, "activities": 0}
+    rollups = None if keep_aggregates else Rollups()
+    _lock_sessions(conn, pks)
     for chunk in chunks(pks):
-        counts["activities"] += _delete_activities(
-            conn, account_id, activities.c.session_pk.in_(chunk), keep_aggregates
-        )
+        counts["activities"] += _delete_activities(conn, account_id, activities.c.session_pk.in_(chunk), rollups)
         _tombstone_sessions(conn, account_id, chunk, now)
         counts["sessions"] += conn.execute(delete(sessions).where(sessions.c.pk.in_(chunk))).rowcount
-    if not keep_aggregates:
-        drop_empty_usage(conn, account_id)
+    if rollups is not None:
+        rollups.write(conn)
     return counts
 
 
@@ -154,34 +177,54 @@ def delete_sessions_in_chunks(
     keep_aggregates: bool,
     limit: int,
     note: Callable[[str, int], None] | None = None,
+    run: Callable[[Callable[[], Any]], Any] | None = None,
 ) -> dict[str, int]:
     """`delete_sessions` in transactions of at most `limit` activities each (0: one transaction). The first
     transaction leaves every session's tombstone, so nothing can be sent into them while the rest goes on,
-    and `tombstoned_session_pks` finds what an interruption left behind."""
+    and `tombstoned_session_pks` finds what an interruption left behind. `run` runs each transaction (given
+    as a function of no arguments; a caller's may run it again after it lost a lock race)."""
+    run = run or (lambda transaction: transaction())
     counts = {"sessions": 0, "activities": 0}
-    if not pks or not limit:
-        with engine.begin() as conn:
-            return delete_sessions(conn, account_id, pks, now, keep_aggregates) if pks else counts
-    with engine.begin() as conn:
-        _tombstone_sessions(conn, account_id, pks, now)
+    if not pks:
+        return counts
+    if not limit:
+        return run(partial(_in_transaction, engine, delete_sessions, account_id, pks, now, keep_aggregates))
+    run(partial(_in_transaction, engine, _tombstone_sessions, account_id, pks, now))
     with engine.connect() as conn:
         plan = list(_batches(conn, pks, limit))
     for batch in plan:
         done = False
         while not done:
-            with engine.begin() as conn:
-                query = select(activities.c.pk).where(activities.c.session_pk.in_(batch)).order_by(activities.c.pk)
-                some = list(conn.execute(query.limit(limit)).scalars())
-                counts["activities"] += _delete_activities(conn, account_id, activities.c.pk.in_(some), keep_aggregates)
-                done = len(some) < limit
-                if done:
-                    counts["sessions"] += conn.execute(delete(sessions).where(sessions.c.pk.in_(batch))).rowcount
-                    if not keep_aggregates:
-                        drop_empty_usage(conn, account_id)
+            part = partial(_in_transaction, engine, _delete_part, account_id, batch, limit, keep_aggregates)
+            removed, gone, done = run(part)
+            counts["activities"] += removed
+            counts["sessions"] += gone
             if note:
                 note("deleted activities", counts["activities"])
             time.sleep(PAUSE_BETWEEN_TRANSACTIONS_SECONDS)
     return counts
+
+
+def _in_transaction(engine: Engine, work: Callable, *args):
+    with engine.begin() as conn:
+        return work(conn, *args)
+
+
+def _delete_part(
+    conn: Connection, account_id: int, batch: list[int], limit: int, keep_aggregates: bool
+) -> tuple[int, int, bool]:
+    """Up to `limit` activities of the sessions, and the sessions once none is left: (activities deleted,
+    sessions deleted, whether the sessions are gone)."""
+    rollups = None if keep_aggregates else Rollups()
+    _lock_sessions(conn, batch)
+    query = select(activities.c.pk).where(activities.c.session_pk.in_(batch)).order_by(activities.c.pk)
+    some = list(conn.execute(query.limit(limit)).scalars())
+    removed = _delete_activities(conn, account_id, activities.c.pk.in_(some), rollups)
+    done = len(some) < limit
+    gone = conn.execute(delete(sessions).where(sessions.c.pk.in_(batch))).rowcount if done else 0
+    if rollups is not None:
+        rollups.write(conn)
+    return removed, gone, done
 
 
 def tombstoned_session_pks(conn: Connection, before: datetime) -> dict[int, list[int]]:
@@ -200,12 +243,15 @@ def tombstoned_session_pks(conn: Connection, before: datetime) -> dict[int, list
     return found
 
 
+def _session_holding(conn: Connection, account_id: int, activity_id: str) -> int | None:
+    query = select(activities.c.session_pk).where(activities.c.account_id == account_id, activities.c.id == activity_id)
+    return conn.execute(query).scalar()
+
+
 def activity_subtree(conn: Connection, account_id: int, activity_id: str) -> tuple[int, list[dict]] | None:
     """The session pk and the activity with every descendant (`{"pk", "id"}`) in the tree as it is shown (a
     parent cycle cut, `session_detail.activity_tree`), or None when there is no such activity."""
-    root = conn.execute(
-        select(activities.c.session_pk).where(activities.c.account_id == account_id, activities.c.id == activity_id)
-    ).scalar()
+    root = _session_holding(conn, account_id, activity_id)
     if root is None:
         return None
     children = activity_tree(conn, root)
@@ -218,12 +264,19 @@ def activity_subtree(conn: Connection, account_id: int, activity_id: str) -> tup
 
 
 def delete_activity_subtree(conn: Connection, account_id: int, activity_id: str, now: datetime) -> int | None:
-    found = activity_subtree(conn, account_id, activity_id)
+    """The activity with its descendants, out of its session's totals and the roll-ups; None when there is no
+    such activity. Its session is locked first, then the tree read (`delete_sessions`)."""
+    session_pk = _session_holding(conn, account_id, activity_id)
+    if session_pk is None:
+        return None
+    _lock_sessions(conn, [session_pk])
+    found = activity_subtree(conn, account_id, activity_id)  # the tree, now that no writer changes it
     if found is None:
         return None
     session_pk, subtree = found
     pks = [row["pk"] for row in subtree]
-    add_usage(conn, account_id, llm_contributions(conn, activities.c.pk.in_(pks)), sign=-1)
+    rollups = Rollups()
+    rollups.add(account_id, llm_contributions(conn, activities.c.pk.in_(pks)), sign=-1)
     totals = conn.execute(
         select(
             func.count(),
@@ -245,16 +298,11 @@ def delete_activity_subtree(conn: Connection, account_id: int, activity_id: str,
         )
     )
     _tombstone(conn, account_id, "activity", [row["id"] for row in subtree], now)
-    drop_empty_usage(conn, account_id)
+    rollups.write(conn)
     return len(pks)
 
 
 _TOTALS = ("prompt_tokens", "completion_tokens", "total_tokens", "cost")
-
-
-def drop_empty_usage(conn: Connection, account_id: int) -> None:
-    conn.execute(delete(usage_hourly).where(usage_hourly.c.account_id == account_id, usage_hourly.c.calls <= 0))
-    conn.execute(delete(latency_hourly).where(latency_hourly.c.account_id == account_id, latency_hourly.c.count <= 0))
 
 
 def erase_tenant_from_aggregates(conn: Connection, account_id: int, tenant: str) -> None:
@@ -264,6 +312,7 @@ def erase_tenant_from_aggregates(conn: Connection, account_id: int, tenant: str)
 
 def relabel_aggregates(conn: Connection, account_id: int, column: str, value: str, label: str) -> None:
     """The hourly roll-ups grouped under `value` of `column` move to `label`, merged with rows already there."""
+    lock_rows(conn, account_id, column, [value, label])
     for table, measures in ((usage_hourly, USAGE_MEASURES), (latency_hourly, ("count",))):
         rows = [
             dict(r)
@@ -302,6 +351,7 @@ def _project_value(column, project: RowMapping):
 
 
 def delete_project_row(conn: Connection, account_id: int, project_id: int) -> None:
+    lock_rows(conn, account_id, "project_id", [project_id])
     for table in (usage_hourly, latency_hourly):
         conn.execute(delete(table).where(table.c.account_id == account_id, table.c.project_id == project_id))
     conn.execute(delete(projects).where(projects.c.account_id == account_id, projects.c.id == project_id))

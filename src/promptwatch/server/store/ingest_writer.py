@@ -5,27 +5,26 @@ closed or newer version; tombstoned ids are refused; session totals and the hour
 by deltas, so a retried batch changes nothing.
 
 Lock order on PostgreSQL, where several transactions write at once: each batch locks its sessions (sorted by
-id), then its activities; the roll-ups come last, once per transaction (`Rollups`), so that every transaction
-locks roll-up rows after all its other rows, and in one order.
+id), then its activities; the roll-ups come last, once per transaction (`rollups.Rollups`), so that every
+transaction locks roll-up rows after all its other rows, and in one order. Deletions take them in that order too.
 """
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Connection, bindparam, case, delete, func, select, update
+from sqlalchemy import Connection, bindparam, case, func, select, update
 
 from . import bulk, search
 from .dialect import in_list, insert_for, list_value
+from .rollups import USAGE_TYPES, Rollups
 from .tables.accounts import projects
 from .tables.activities import activities, activity_bodies
 from .tables.annotations import annotations
 from .tables.sessions import sessions
-from .tables.usage import latency_hourly, usage_hourly
 from .template_versions import assign_template_versions
 from .tombstones import deleted_ids
 from .types import UtcDateTime
@@ -61,19 +60,6 @@ ACTIVITY_COLUMNS = (
     "tags",
 )
 _TOTALS = ("prompt_tokens", "completion_tokens", "total_tokens", "cost")
-# the activity types that are calls a provider bills, LLM calls and embeddings: priced at ingest
-# (`services.activity_records`), counted in the hourly usage roll-ups once closed and taken out of them again
-# (`add_usage`, `llm_contributions`)
-USAGE_TYPES = ("llm-prompt", "embedding")
-
-
-def latency_bucket(milliseconds: float) -> int:
-    """Log-scale histogram bucket: eight buckets per doubling (about 9 % wide)."""
-    return int(math.floor(8 * math.log2(max(milliseconds, 1.0))))
-
-
-def bucket_value(bucket: int) -> float:
-    return 2 ** ((bucket + 0.5) / 8)
 
 
 def _supersedes(new: dict, old_end: datetime | None) -> bool:
@@ -208,7 +194,7 @@ def _moves(row: dict, stored: tuple) -> bool:
 
 def llm_contributions(conn: Connection, where) -> list[tuple[dict, tuple]]:
     """What the closed calls (`USAGE_TYPES`) matching `where` add to the roll-ups: (activity row, (session pk,
-    project id, tenant)), as `add_usage` takes them."""
+    project id, tenant)), as `Rollups.add` takes them."""
     query = (
         select(activities, sessions.c.project_id, sessions.c.tracking_tenant)
         .join(sessions, sessions.c.pk == activities.c.session_pk)
@@ -534,119 +520,3 @@ _SESSION_DELTAS = (
         updated_at=bindparam("d_updated_at"),
     )
 )
-
-
-def add_usage(conn: Connection, account_id: int, rows: list[tuple[dict, tuple]], sign: int = 1) -> None:
-    """Add (or with sign -1, take away) closed calls (`USAGE_TYPES`) to the hourly roll-ups."""
-    rollups = Rollups()
-    rollups.add(account_id, rows, sign)
-    rollups.write(conn)
-
-
-class Rollups:
-    """The changes a transaction makes to the hourly usage and latency roll-ups, gathered from each batch it
-    writes and written together at its end: every usage row, then every latency row, each sorted by account
-    and dimensions. Written batch by batch, each batch's rows sorted on their own, two transactions of several
-    batches could lock rows A then B and B then A, and deadlock; so could a batch that takes calls out of the
-    roll-ups (a moved session, a superseded call) and then adds others."""
-
-    def __init__(self) -> None:
-        self._usage: dict[tuple, defaultdict] = {}  # (account id, *dimensions) -> sums
-        self._latency: dict[tuple, int] = defaultdict(int)  # (account id, *dimensions, bucket) -> count
-        self._taken_from: set[tuple] = set()  # usage keys that calls were taken out of: they may count none now
-        self._latency_taken_from: set[tuple] = set()
-
-    def add(self, account_id: int, rows: list[tuple[dict, tuple]], sign: int = 1) -> None:
-        """Add (or with sign -1, take away) closed calls (`USAGE_TYPES`): (activity row, (session pk, project
-        id, tenant)), as `llm_contributions` gives them."""
-        for record, (_pk, project_id, tenant) in rows:
-            if record["activity_type"] not in USAGE_TYPES:
-                continue
-            key = (account_id, *usage_key(record, project_id, tenant))
-            sums = self._usage.setdefault(key, defaultdict(float))
-            sums["calls"] += sign
-            sums["errors"] += sign if record.get("error") else 0
-            sums["cache_hits"] += sign if record.get("cache_namespace") is not None else 0
-            # its model has no price: with tokens (a refused call has none) and no cost
-            sums["unpriced_calls"] += (
-                sign if record.get("cost") is None and record.get("total_tokens") is not None else 0
-            )
-            for total in (*_TOTALS, "saved_cost"):
-                sums[total] += sign * (record.get(total) or 0)
-            elapsed = (record["end_time"] - record["start_time"]).total_seconds() * 1000
-            bucket = (*key, latency_bucket(elapsed))
-            self._latency[bucket] += sign
-            if sign < 0:
-                self._taken_from.add(key)
-                self._latency_taken_from.add(bucket)
-
-    def write(self, conn: Connection) -> None:
-        """Write what was gathered, once, at the end of the transaction (in one order, see the class)."""
-        if not self._usage:
-            return
-        usage_upsert, latency_upsert = _usage_upserts(conn.dialect.name)
-        bulk.execute_many(
-            conn,
-            usage_upsert,
-            [
-                {
-                    **dict(zip(_KEY_COLUMNS, key)),
-                    **{n: (s[n] if n in ("cost", "saved_cost") else int(s[n])) for n in USAGE_MEASURES},
-                }
-                for key, s in sorted(self._usage.items())
-            ],
-        )
-        bulk.execute_many(
-            conn,
-            latency_upsert,
-            [
-                {**dict(zip(_KEY_COLUMNS, key)), "bucket": key[-1], "count": n}
-                for key, n in sorted(self._latency.items())
-            ],
-        )
-        if self._taken_from:  # a row left counting no call goes, as a deletion's do
-            emptied_usage, emptied_latency = _emptied_rows()
-            conn.execute(emptied_usage, [dict(zip(_KEY_COLUMNS, key)) for key in sorted(self._taken_from)])
-            conn.execute(
-                emptied_latency,
-                [{**dict(zip(_KEY_COLUMNS, key)), "bucket": key[-1]} for key in sorted(self._latency_taken_from)],
-            )
-
-
-def usage_key(call: dict, project_id: int | None, tenant: str | None) -> tuple:
-    """The dimensions (`_USAGE_DIMENSIONS`) of the roll-up row that counts a closed LLM call."""
-    hour = call["start_time"].replace(minute=0, second=0, microsecond=0)
-    return (hour, project_id or 0, tenant or "", call.get("model") or "", call.get("template_name") or "")
-
-
-_USAGE_DIMENSIONS = ("hour", "project_id", "tracking_tenant", "model", "template_name")
-_KEY_COLUMNS = ("account_id", *_USAGE_DIMENSIONS)
-USAGE_MEASURES = ("calls", "errors", *_TOTALS, "cache_hits", "saved_cost", "unpriced_calls")
-
-
-@cache
-def _emptied_rows():
-    """Deletes of one hourly usage row and one latency bucket, each only when it counts nothing any more."""
-    usage = [usage_hourly.c[name] == bindparam(name) for name in ("account_id", *_USAGE_DIMENSIONS)]
-    latency = [latency_hourly.c[name] == bindparam(name) for name in ("account_id", *_USAGE_DIMENSIONS, "bucket")]
-    return (
-        delete(usage_hourly).where(*usage, usage_hourly.c.calls <= 0),
-        delete(latency_hourly).where(*latency, latency_hourly.c.count <= 0),
-    )
-
-
-@cache
-def _usage_upserts(dialect: str):
-    """The hourly usage and latency upserts, built once per dialect; each adds to the row it meets."""
-    usage = insert_for(dialect, usage_hourly)
-    latency = insert_for(dialect, latency_hourly)
-    return (
-        usage.on_conflict_do_update(
-            index_elements=["account_id", *_USAGE_DIMENSIONS],
-            set_={n: usage_hourly.c[n] + usage.excluded[n] for n in USAGE_MEASURES},
-        ),
-        latency.on_conflict_do_update(
-            index_elements=["account_id", *_USAGE_DIMENSIONS, "bucket"],
-            set_={"count": latency_hourly.c.count + latency.excluded.count},
-        ),
-    )

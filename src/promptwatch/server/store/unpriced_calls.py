@@ -14,7 +14,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, RowMapping, bindparam, func, select, update
 
-from .ingest_writer import USAGE_TYPES, add_session_costs, add_usage, llm_contributions
+from .ingest_writer import add_session_costs, llm_contributions
+from .rollups import USAGE_TYPES, Rollups
 from .tables.activities import activities
 from .tables.sessions import sessions
 from .tables.usage import usage_hourly
@@ -66,16 +67,18 @@ def price_some(
     priced = [(row, info, *price(row)) for row, info in calls]
     priced = [(row, info, cost, version) for row, info, cost, version in priced if cost is not None]
     if priced:
-        add_usage(conn, account_id, [(row, info) for row, info, _cost, _version in priced], sign=-1)
         conn.execute(
             update(activities)
             .where(activities.c.pk == bindparam("p_pk"))
             .values(cost=bindparam("p_cost"), price_version=bindparam("p_version")),
             [{"p_pk": row["pk"], "p_cost": cost, "p_version": version} for row, _info, cost, version in priced],
         )
-        add_usage(conn, account_id, [({**row, "cost": cost}, info) for row, info, cost, _version in priced])
         costs: dict[int, float] = {}
         for row, _info, cost, _version in priced:
             costs[row["session_pk"]] = costs.get(row["session_pk"], 0.0) + cost
         add_session_costs(conn, costs, now)
+        rollups = Rollups()  # last, as ingest writes them: the calls leave the roll-ups unpriced, come back priced
+        rollups.add(account_id, [(row, info) for row, info, _cost, _version in priced], sign=-1)
+        rollups.add(account_id, [({**row, "cost": cost}, info) for row, info, cost, _version in priced])
+        rollups.write(conn)
     return found[-1], len(priced), sum(cost for _row, _info, cost, _version in priced)

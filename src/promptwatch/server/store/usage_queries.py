@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Table, and_, select
 
-from .ingest_writer import USAGE_TYPES
+from .rollups import USAGE_TYPES
 from .tables.accounts import projects
 from .tables.activities import activities
 from .tables.usage import latency_hourly, usage_hourly

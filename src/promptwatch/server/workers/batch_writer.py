@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import threading
 import time
 from collections.abc import Sequence
@@ -25,24 +24,18 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from ..errors import Overloaded
+from ..services import lock_races
 from ..services.clock import utc_now
+from ..services.lock_races import lost_lock_race
 from ..store.engine import restart_long_wal
-from ..store.ingest_writer import Rollups, write_batch
+from ..store.ingest_writer import write_batch
+from ..store.rollups import Rollups
 
 log = logging.getLogger("promptwatch.writer")
 MAX_ACTIVITIES_PER_TRANSACTION = 5000
 GATHER_SECONDS = 0.005
 GATHER_ACTIVITIES = 1000
-RETRIES_AFTER_LOCK_RACE = 6
 RETRIES_AFTER_LOCK_RACE_WAITING = 30  # for a caller that never retries (`Job.waiting`)
-RETRY_WAIT_FIRST_SECONDS = 0.02  # the longest wait before the first retry; it doubles per retry ...
-RETRY_WAIT_MAX_SECONDS = 0.5  # ... up to this
-_LOCK_RACE_STATES = {"40P01", "40001"}  # deadlock detected, serialization failure
-
-
-def lost_lock_race(error: BaseException) -> bool:
-    """True when the database aborted the write only because a concurrent transaction won a lock."""
-    return isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) in _LOCK_RACE_STATES
 
 
 @dataclass
@@ -179,24 +172,18 @@ class BatchWriter:
         return results
 
     def _write_again_after_lock_races(self, jobs: list[Job], results: list) -> list:
-        """Write the jobs that lost a lock race again, together, after a random wait of up to
-        RETRY_WAIT_FIRST_SECONDS, doubling per try (so that the transactions that collided do not collide again
-        at once); a job out of tries gets `Overloaded`, which its caller may send again."""
-        tries = [RETRIES_AFTER_LOCK_RACE_WAITING if job.waiting else RETRIES_AFTER_LOCK_RACE for job in jobs]
+        """Write the jobs that lost a lock race again, together, after `lock_races.wait_before_retry`; a job out
+        of tries gets `Overloaded`, which its caller may send again."""
+        tries = [RETRIES_AFTER_LOCK_RACE_WAITING if job.waiting else lock_races.RETRIES for job in jobs]
         for attempt in range(max(tries)):
             again = [i for i, result in enumerate(results) if lost_lock_race(result) and attempt < tries[i]]
             if not again:
                 break
             log.warning("%d ingest job(s) lost a lock race; writing them again", len(again))
-            time.sleep(random.uniform(0, min(RETRY_WAIT_MAX_SECONDS, RETRY_WAIT_FIRST_SECONDS * 2**attempt)))
+            lock_races.wait_before_retry(attempt)
             for i, result in zip(again, self._write_together([jobs[i] for i in again])):
                 results[i] = result
-        for i, result in enumerate(results):
-            if lost_lock_race(result):
-                busy = Overloaded("the database is busy with concurrent writes of the same rows", retry_after=1)
-                busy.__cause__ = result
-                results[i] = busy
-        return results
+        return [lock_races.overloaded(result) if lost_lock_race(result) else result for result in results]
 
     def _count(self, **amounts) -> None:
         """Add to the statistics (several writer threads may at once)."""

@@ -13,6 +13,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from promptwatch.server.errors import Overloaded
+from promptwatch.server.services import lock_races
 from promptwatch.server.store import accounts as account_store
 from promptwatch.server.store.tables.sessions import sessions
 from promptwatch.server.store.tables.usage import usage_hourly
@@ -207,7 +208,7 @@ class LosingWriter(BatchWriter):
 def test_a_job_that_keeps_losing_lock_races_is_refused_as_overloaded_not_failed(engine, monkeypatch):
     """After its tries a job is answered 503 with Retry-After (the batch is safe to send again), never with
     the database's error (a 500); the tries wait a random, growing while."""
-    monkeypatch.setattr(batch_writer, "RETRY_WAIT_FIRST_SECONDS", 0.001)
+    monkeypatch.setattr(lock_races, "WAIT_FIRST_SECONDS", 0.001)
     with engine.begin() as conn:
         account = account_store.create_account(conn, "acme", NOW)
     writer = LosingWriter(engine, losses=1000)
@@ -219,19 +220,19 @@ def test_a_job_that_keeps_losing_lock_races_is_refused_as_overloaded_not_failed(
     with pytest.raises(Overloaded) as refused:
         asyncio.run(run())
     assert refused.value.retry_after == 1 and isinstance(refused.value.__cause__, OperationalError)
-    assert writer.tries == 1 + batch_writer.RETRIES_AFTER_LOCK_RACE
+    assert writer.tries == 1 + lock_races.RETRIES
 
 
 def test_a_job_whose_caller_never_retries_gets_more_tries_and_is_stored(engine, monkeypatch):
     """The published client's endpoints wait rather than be refused: that client never sends again."""
-    monkeypatch.setattr(batch_writer, "RETRY_WAIT_FIRST_SECONDS", 0.001)
+    monkeypatch.setattr(lock_races, "WAIT_FIRST_SECONDS", 0.001)
     with engine.begin() as conn:
         account = account_store.create_account(conn, "acme", NOW)
-    writer = LosingWriter(engine, losses=batch_writer.RETRIES_AFTER_LOCK_RACE + 2)
+    writer = LosingWriter(engine, losses=lock_races.RETRIES + 2)
 
     async def run():
         async with writer:
             return await writer.submit(account, [session("patient")], [], wait=True)
 
     assert asyncio.run(run()) == ({"patient": "stored"}, {})
-    assert writer.tries == batch_writer.RETRIES_AFTER_LOCK_RACE + 3
+    assert writer.tries == lock_races.RETRIES + 3
