@@ -1,5 +1,6 @@
 """Sessions deleted while they, and other sessions of the same hours, are being written on PostgreSQL (several
-ingest writers): no request fails with a 500, and the hourly roll-ups end counting exactly the calls stored."""
+ingest writers): no request fails with a 500, no deleted session comes back, and the hourly roll-ups end
+counting exactly the calls stored."""
 
 from __future__ import annotations
 
@@ -93,7 +94,7 @@ class Traffic:
         assert rollups == stored
 
 
-def test_sessions_deleted_while_written_never_fail_and_leave_exact_rollups(fresh_server):
+def test_p18_sessions_deleted_while_written_never_fail_never_come_back_and_leave_exact_rollups(fresh_server):
     traffic = Traffic(fresh_server().start())
     tasks = [("DELETE", f"/api/v1/sessions/{sid}", {}) for sid in traffic.seeded]
     tasks += [traffic.writes(sid) for sid in traffic.seeded for _ in range(2)]
@@ -101,6 +102,9 @@ def test_sessions_deleted_while_written_never_fail_and_leave_exact_rollups(fresh
     assert 500 not in traffic.statuses
     assert done.count(204) == SESSIONS
     traffic.assert_rollups_count_the_stored_calls()
+    with traffic.server.client(traffic.key) as client:  # a write that read no tombstone before the deletion...
+        back = [sid for sid in traffic.seeded if client.get(f"/api/v1/sessions/{sid}").status_code != 404]
+    assert back == []  # ... never brings its session back (P18)
 
 
 def test_an_hour_deleted_while_written_never_fails_and_leaves_exact_rollups(fresh_server):

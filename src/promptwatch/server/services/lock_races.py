@@ -15,6 +15,7 @@ from typing import TypeVar
 from sqlalchemy.exc import DBAPIError
 
 from ..errors import Overloaded
+from ..store.tombstones import DeletedMeanwhile
 
 RETRIES = 6
 WAIT_FIRST_SECONDS = 0.02  # the longest wait before the first retry; it doubles per retry ...
@@ -25,7 +26,10 @@ T = TypeVar("T")
 
 
 def lost_lock_race(error: BaseException) -> bool:
-    """True when the database aborted the write only because a concurrent transaction won a lock."""
+    """True when the database aborted the write only because a concurrent transaction won a lock, or the write
+    found that a deletion committed meanwhile took what it wrote (run again, it reads the deletion's tombstones)."""
+    if isinstance(error, DeletedMeanwhile):
+        return True
     return isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) in _STATES
 
 
@@ -48,7 +52,7 @@ def again_after_lock_races(transaction: Callable[[], T], what: str) -> T:
     while True:
         try:
             return transaction()
-        except DBAPIError as exc:
+        except (DBAPIError, DeletedMeanwhile) as exc:
             if not lost_lock_race(exc):
                 raise
             if attempt == RETRIES:

@@ -26,7 +26,7 @@ from .tables.activities import activities, activity_bodies
 from .tables.annotations import annotations
 from .tables.sessions import sessions
 from .template_versions import assign_template_versions
-from .tombstones import deleted_ids
+from .tombstones import deleted_ids, refuse_deleted_meanwhile
 from .types import UtcDateTime
 
 STORED, UNCHANGED, DELETED = "stored", "unchanged", "deleted"
@@ -140,6 +140,8 @@ def _write_batch(conn, account_id, session_records, activity_records, now, proje
     assign_template_versions(conn, account_id, live_activities, now)  # versions in this transaction
     records = _best_copies(live_activities)
     activity_status.update(_write_activities(conn, account_id, records, session_info, now, rollups))
+    if conn.dialect.name == "postgresql":  # SQLite's one writer reads the tombstones after any deletion committed
+        refuse_deleted_meanwhile(conn, account_id, {row["id"] for row in session_rows}, set(records))
     return session_status, activity_status
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from promptwatch.server.errors import Overloaded
 from promptwatch.server.services import lock_races
 from promptwatch.server.services.lock_races import RETRIES, again_after_lock_races
+from promptwatch.server.store.tombstones import DeletedMeanwhile
 
 
 class DeadlockDetected(Exception):
@@ -60,3 +61,10 @@ def test_any_other_database_error_is_not_run_again():
     with pytest.raises(IntegrityError):
         again_after_lock_races(transaction, "a deletion")
     assert transaction.runs == 1
+
+
+def test_a_write_that_a_deletion_overtook_runs_again():
+    """Run again, the transaction reads the tombstones the deletion left, and writes nothing of what it took."""
+    transaction = Transaction(1, DeletedMeanwhile("a session written was deleted meanwhile"))
+    assert again_after_lock_races(transaction, "a write") == "committed"
+    assert transaction.runs == 2
