@@ -1,6 +1,6 @@
 """Data at the edges, in a real Chromium: a 5 MB prompt draws its first 20,000 characters at once and the rest
-on demand (its copy button copies all of it, the replay form holds it once opened); a session of year 1 names its
-year, and its ten-millennia waterfall reads in days."""
+on demand (its copy button copies all of it; the replay form shows its start too, and edits all of it on
+demand); a session of year 1 names its year, and its ten-millennia waterfall reads in days."""
 
 from __future__ import annotations
 
@@ -47,15 +47,20 @@ def test_a_five_megabyte_prompt_shows_its_start_at_once_and_the_rest_on_demand(u
     expect(prompt_block.locator(".truncated")).to_have_count(0)
     assert shown.evaluate("(pre, end) => pre.textContent.endsWith(end)", PROMPT_END)
 
-    page.get_by_text("Replay", exact=True).click()
-    expect(page.locator("textarea[name='message:0']")).to_have_value(prompt)
+    page.get_by_text("Replay", exact=True).click()  # its form shows the start of the message, as the block does
+    field = page.get_by_role("group", name="user")
+    expect(field.locator(".truncated")).to_contain_text("The first 20,000 of 5,100,055 characters, sent as recorded")
+    assert drawn_characters(page, "form[aria-label='Replay with edits']") < 100_000
+    field.get_by_role("button", name="Edit all (4.9 MB)").click(timeout=60_000)  # all of it, on demand
+    expect(page.locator("textarea[name='message:0']")).to_have_value(prompt, timeout=60_000)
 
 
-def drawn_characters(page) -> int:
-    """The characters of the page's text and of its form fields' values: what the browser lays out."""
+def drawn_characters(page, within: str = "body") -> int:
+    """The characters of the text and of the form fields' values `within` the page: what the browser lays out."""
     return page.evaluate(
-        "() => document.body.textContent.length"
-        " + [...document.querySelectorAll('textarea, input')].reduce((n, f) => n + f.value.length, 0)"
+        "(within) => { const part = document.querySelector(within); return part.textContent.length"
+        " + [...part.querySelectorAll('textarea, input')].reduce((n, f) => n + f.value.length, 0); }",
+        within,
     )
 
 

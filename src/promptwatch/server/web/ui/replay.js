@@ -6,8 +6,8 @@
 // replays.
 import { html, useState } from "./lib.js";
 import { api } from "./api.js";
-import { count, duration, millis, money, when } from "./format.js";
-import { ErrorNote, Facts, Loading, LongText, TextBlock, useAction, useLoad } from "./widgets.js";
+import { count, duration, fileSize, millis, money, when } from "./format.js";
+import { ErrorNote, Facts, Loading, LongText, SHOWN_CHARACTERS, TextBlock, useAction, useLoad } from "./widgets.js";
 
 const F_STRING_FORMATS = [undefined, null, "f-string", "chat_messages"];
 
@@ -114,25 +114,40 @@ function Replayed({ r, title }) {
     extra=${[["Model", r.model], ["Provider", r.provider], ["Edits", r.edits && Object.keys(r.edits).join(", ")]]} />`;
 }
 
+// a text the form edits, in a textarea; one longer than SHOWN_CHARACTERS shows its start and a button that opens
+// all of it for editing (laying out megabytes in a textarea holds the page for seconds); unopened, it is sent as
+// recorded
+function TextField({ label, name, value, onChange }) {
+  const [whole, setWhole] = useState(false);
+  if (whole || value.length <= SHOWN_CHARACTERS) {
+    return html`<label>${label}<textarea name=${name} value=${value}
+      onInput=${(e) => onChange(e.currentTarget.value)}></textarea></label>`;
+  }
+  return html`<div class="long-field" role="group" aria-label=${label}><span>${label}</span>
+    <pre class="text">${value.slice(0, SHOWN_CHARACTERS)}</pre>
+    <p class="truncated muted small">The first ${count(SHOWN_CHARACTERS)} of ${count(value.length)} characters, sent as
+      recorded.${" "}<button type="button" class="ghost" onClick=${() => setWhole(true)}>Edit all
+      (${fileSize(new Blob([value]).size)})</button></p></div>`;
+}
+
 function TemplateEditor({ template, onChange }) {
   if (typeof template === "string") {
-    return html`<label>Template text<textarea name="template" value=${template}
-      onInput=${(e) => onChange(e.currentTarget.value)}></textarea></label>`;
+    return html`<${TextField} label="Template text" name="template" value=${template} onChange=${onChange} />`;
   }
   return html`<fieldset class="replay-messages"><legend>Template messages</legend>
     ${template.map((part, i) => (partText(part) === null
       ? html`<p class="muted small">${`{${part}}`}: the recorded messages of this placeholder</p>`
-      : html`<label>${part.role || "user"}${typeof part.prompt_template === "string" ? "" : " (text)"}
-        <textarea name=${`template:${i}`} value=${partText(part)}
-          onInput=${(e) => onChange(template.map((p, j) => (j === i ? withText(p, e.currentTarget.value) : p)))}></textarea></label>`))}
+      : html`<${TextField} label=${`${part.role || "user"}${typeof part.prompt_template === "string" ? "" : " (text)"}`}
+        name=${`template:${i}`} value=${partText(part)}
+        onChange=${(text) => onChange(template.map((p, j) => (j === i ? withText(p, text) : p)))} />`))}
   </fieldset>`;
 }
 
 function MessagesEditor({ messages, onChange }) {
   return html`<fieldset class="replay-messages"><legend>Messages</legend>
     ${messages.map((m, i) => (isSent(m)
-      ? html`<label>${m.role || "user"}<textarea name=${`message:${i}`} value=${typeof m.text === "string" ? m.text : ""}
-          onInput=${(e) => onChange(messages.map((n, j) => (j === i ? { ...n, text: e.currentTarget.value } : n)))}></textarea></label>`
+      ? html`<${TextField} label=${m.role || "user"} name=${`message:${i}`} value=${typeof m.text === "string" ? m.text : ""}
+          onChange=${(text) => onChange(messages.map((n, j) => (j === i ? { ...n, text } : n)))} />`
       : html`<p class="muted small">${(m && m.type) || "item"}: the provider's own, not sent</p>`))}
   </fieldset>`;
 }
