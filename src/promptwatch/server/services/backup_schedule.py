@@ -16,7 +16,7 @@ import logging
 import subprocess
 from datetime import datetime, timedelta
 
-from .backups import expire_backups, last_backup_time, take_backup
+from .backups import BackupDirBusy, expire_backups, last_backup_time, take_backup
 from .clock import utc_now
 from .runtime import Runtime
 
@@ -50,8 +50,11 @@ class BackupSchedule:
         try:
             last = last_backup_time(self._rt.settings)
             if last is None or utc_now() - last >= self.interval:
-                take_backup(self._rt)
-                expire_backups(self._rt)
+                take_backup(self._rt, wait=0)
+                expire_backups(self._rt, wait=0)
+        except BackupDirBusy:  # another process backs up, expires or restores: the next check sees what it did
+            log.info("job backup put off: the backup directory is busy")
+            return
         except Exception as exc:
             self._failed(exc)
             return

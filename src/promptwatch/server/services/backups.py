@@ -111,25 +111,31 @@ def check_backup_dir(settings: Settings) -> None:
         raise SettingsError([f"PROMPTWATCH_BACKUP_DIR: {where} is not writable by this process"])
 
 
+class BackupDirBusy(Conflict):
+    """The backup directory's lock was still held by another process when the wait for it ended."""
+
+
 @contextmanager
-def _backup_dir_held(settings: Settings, shared: bool = False) -> Iterator[None]:
+def _backup_dir_held(settings: Settings, shared: bool = False, wait: float | None = None) -> Iterator[None]:
     """The backup directory's lock (a `flock` on `catalog.lock`): held alone around a backup or an expiry (a
     server's scheduled backup and `promptwatch backup` may run at once), shared around a restore, which only
-    reads there. Waited for at most LOCK_WAIT_SECONDS, then refused (Conflict) naming the file."""
+    reads there. Waited for at most `wait` seconds (LOCK_WAIT_SECONDS by default), then refused (BackupDirBusy)
+    naming the file."""
     directory = settings.backups_path()
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = directory / CATALOG_LOCK
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         if fcntl is not None:  # Windows has none: nothing is checked
-            _wait_for_lock(descriptor, fcntl.LOCK_SH if shared else fcntl.LOCK_EX, path)
+            mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+            _wait_for_lock(descriptor, mode, path, LOCK_WAIT_SECONDS if wait is None else wait)
         yield
     finally:
         os.close(descriptor)  # closing lets the lock go
 
 
-def _wait_for_lock(descriptor: int, mode: int, path: Path) -> None:
-    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+def _wait_for_lock(descriptor: int, mode: int, path: Path, wait: float) -> None:
+    deadline = time.monotonic() + wait
     while True:
         try:
             fcntl.flock(descriptor, mode | fcntl.LOCK_NB)
@@ -137,8 +143,8 @@ def _wait_for_lock(descriptor: int, mode: int, path: Path) -> None:
         except BlockingIOError:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise Conflict(
-                    f"{path} is still locked after {LOCK_WAIT_SECONDS:g} seconds: another backup, expiry or "
+                raise BackupDirBusy(
+                    f"{path} is still locked after {wait:g} seconds: another backup, expiry or "
                     "restore holds it, or a process that holds it is stuck (the lock goes when it ends)"
                 ) from None
             time.sleep(min(LOCK_POLL_SECONDS, left))
@@ -162,12 +168,18 @@ def _libpq(url: str) -> tuple[str, dict[str, str] | None]:
     return bare.render_as_string(hide_password=False), {**os.environ, "PGPASSWORD": str(password)} if password else None
 
 
-def take_backup(runtime: Runtime, now: datetime | None = None, progress: Progress | None = None) -> dict:
+def take_backup(
+    runtime: Runtime,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+    wait: float | None = None,
+) -> dict:
     """Make a backup now; returns its catalog entry (with `path`). The deletion ledger is made first when it
-    does not exist, so that none of the backups lacks one."""
+    does not exist, so that none of the backups lacks one. `wait`: the longest wait for the backup directory's
+    lock (see `_backup_dir_held`)."""
     check_backup_dir(runtime.settings)
     runtime.ledger.create()
-    with _backup_dir_held(runtime.settings):
+    with _backup_dir_held(runtime.settings, wait=wait):
         return _take_backup(runtime, now or utc_now(), progress or (lambda _step, _n: None))
 
 
@@ -205,7 +217,7 @@ def _take_backup(runtime: Runtime, now: datetime, note: Progress) -> dict:
         "bytes": path.stat().st_size,
         "sha256": _sha256(path),
         "schema": head_revision(),
-        **({"ledger": ledger} if (ledger := runtime.ledger.identity()) else {}),
+        **({"ledger": ledger[0]} if (ledger := runtime.ledger.identity()) else {}),
     }
     _write_catalog(runtime.settings, [*read_catalog(runtime.settings), entry])
     note("backup written", entry["bytes"])
@@ -218,9 +230,9 @@ def _private_file(path: Path) -> Path:
     return path
 
 
-def expire_backups(runtime: Runtime, now: datetime | None = None) -> list[str]:
+def expire_backups(runtime: Runtime, now: datetime | None = None, wait: float | None = None) -> list[str]:
     """Delete every backup older than the backup retention; returns the files removed."""
-    with _backup_dir_held(runtime.settings):
+    with _backup_dir_held(runtime.settings, wait=wait):
         return _expire_backups(runtime, now or utc_now())
 
 
@@ -274,7 +286,7 @@ def _restore_backup(settings: Settings, backup: Path, note: Progress, without_le
     if entry is None or not backup.exists():
         raise InvalidInput(f"{backup} is not a backup in the catalog of {settings.backups_path()}")
     ledger = DeletionLedger(settings.deletion_ledger_path(), instance_secret(settings))
-    if entry.get("ledger") and ledger.identity() != entry["ledger"] and not without_ledger:
+    if not without_ledger and not _ledger_of(ledger, entry):
         raise Conflict(
             f"the deletion ledger at {ledger.path} is not the one this backup was taken with: {_LEDGER_NEEDED}"
         )
@@ -325,6 +337,17 @@ def _restore_backup(settings: Settings, backup: Path, note: Progress, without_le
         **replayed,
         "accounts_without_owner": ownerless,
     }
+
+
+def _ledger_of(ledger: DeletionLedger, entry: dict) -> bool:
+    """Whether `ledger` can be the one the backup was taken with: the one its catalog entry names, or (a backup
+    of an earlier release names none) one begun before it. An empty ledger, begun by no release, is taken."""
+    identity = ledger.identity()
+    if identity is None:
+        return True
+    if entry.get("ledger"):
+        return identity[0] == entry["ledger"]
+    return identity[1] <= datetime.fromisoformat(entry["taken_at"])
 
 
 def _entries_since(conn, ledger: DeletionLedger, taken_at: datetime) -> Iterator[LedgerEntry]:

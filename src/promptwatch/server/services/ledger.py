@@ -19,12 +19,13 @@ The file exists from the server's first start (made, readable by its owner only,
 every backup), not from the first entry: a missing ledger is a lost one, and a restore refuses without it. Its
 first line names it (`ledger_started`, a random id and the time), and each backup records that id: a ledger
 begun after the backup (a lost one, replaced by the next start on a new machine) is not the one the backup
-needs, and a restore refuses it too. A ledger begun by an earlier release has no such line: backups taken
-with it name none, and only its existence is checked.
+needs, and a restore refuses it too. A ledger begun by an earlier release has no such line: its first entry
+stands for it (the keyed hash of the line, and its time).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -79,34 +80,37 @@ class DeletionLedger:
 
     def create(self) -> None:
         """Begin the file (mode 0600) with its id line, unless it exists (then it is left as it is). The line is
-        written to a file of its own, linked into place at once: no process ever sees the ledger without it."""
+        written to a file of its own and linked into place at once, so no process ever sees the ledger without
+        it; where the file system has no hard links, the file is made and the line written into it."""
         if self.path.exists():
             return
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        line = _line({"kind": STARTED, "ledger_id": uuid.uuid4().hex, "at": utc_now()})
         started = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}")
         try:
-            with open(os.open(started, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as handle:
-                handle.write(_line({"kind": STARTED, "ledger_id": uuid.uuid4().hex, "at": utc_now()}))
-                handle.flush()
-                os.fsync(handle.fileno())
+            _write_new(started, line)
             os.link(started, self.path)
         except FileExistsError:  # another process began it first
             pass
+        except OSError:  # no hard links here
+            with contextlib.suppress(FileExistsError):
+                _write_new(self.path, line)
         finally:
             started.unlink(missing_ok=True)
 
-    def identity(self) -> str | None:
-        """The ledger's id (its first line's), or None: no ledger, or one begun by an earlier release."""
+    def identity(self) -> tuple[str, datetime] | None:
+        """(id, when the ledger began): its first line's; for a ledger begun by an earlier release, which has no
+        id line, the keyed hash of its first line and that entry's time. None: no ledger, or an empty one."""
         try:
             with open(self.path, encoding="utf-8") as handle:
                 first = handle.readline()
         except FileNotFoundError:
             return None
-        try:
-            fields = json.loads(first)
-        except ValueError:
+        if not first.endswith("\n"):
             return None
-        return fields.get("ledger_id") if isinstance(fields, dict) and fields.get("kind") == STARTED else None
+        fields = json.loads(first)
+        began = datetime.fromisoformat(fields["at"])
+        return (fields["ledger_id"] if fields["kind"] == STARTED else self.hash(first)), began
 
     def append(self, entry: dict) -> None:
         self.create()
@@ -126,6 +130,14 @@ class DeletionLedger:
                         continue
                     if after is None or datetime.fromisoformat(entry["at"]) > after:
                         yield self.entry(entry)
+
+
+def _write_new(path: Path, line: str) -> None:
+    """A new file of mode 0600 holding `line` (FileExistsError when there is one)."""
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as handle:
+        handle.write(line)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def _line(entry: dict) -> str:

@@ -3,8 +3,11 @@ when the reason changes), a line at each later check, and a line when it works a
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import shutil
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -67,3 +70,24 @@ def test_a_failing_scheduled_backup_logs_its_traceback_once_then_a_line_per_chec
     ]
     assert schedule.status()["last_backup_at"] is not None
     assert checks(schedule, caplog, 1) == []  # working: nothing to say
+
+
+def test_a_scheduled_backup_is_put_off_not_failed_while_another_process_holds_the_backup_directory(
+    schedule, caplog
+):
+    """A long `promptwatch backup` (a pg_dump of an hour) is no failure of the scheduled one: it waits for none."""
+    caplog.set_level(logging.INFO, logger="promptwatch.jobs")
+    lock = schedule._rt.settings.backups_path() / "catalog.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(descriptor, fcntl.LOCK_EX)
+    try:
+        started = time.monotonic()
+        [record] = checks(schedule, caplog, 1)
+        assert time.monotonic() - started < 5
+    finally:
+        os.close(descriptor)
+    assert (record.levelname, record.getMessage()) == ("INFO", "job backup put off: the backup directory is busy")
+    assert schedule.status()["last_failure"] is None and schedule.status()["last_backup_at"] is None
+    checks(schedule, caplog, 1)
+    assert schedule.status()["last_backup_at"] is not None

@@ -10,6 +10,7 @@ import stat
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -53,9 +54,9 @@ def test_p19_the_first_backup_begins_the_deletion_ledger_private_and_names_it(ru
     taken = take_backup(runtime)
     assert stat.S_IMODE(ledger.stat().st_mode) == 0o600
     assert list(runtime.ledger.entries()) == []  # its id line is no entry
-    assert taken["ledger"] == runtime.ledger.identity() and len(taken["ledger"]) == 32
+    assert taken["ledger"] == runtime.ledger.identity()[0] and len(taken["ledger"]) == 32
     runtime.ledger.append({"kind": "session", "at": "2026-01-01T00:00:00+00:00"})
-    assert runtime.ledger.identity() == taken["ledger"] and len(list(runtime.ledger.entries())) == 1
+    assert runtime.ledger.identity()[0] == taken["ledger"] and len(list(runtime.ledger.entries())) == 1
 
 
 def test_p19_a_ledger_written_at_the_first_deletion_is_private_too(runtime):
@@ -89,16 +90,46 @@ def test_p19_a_restore_refuses_a_ledger_begun_after_the_backup(runtime):
     assert restore_backup(runtime.settings, backup, without_ledger=True)["restored"] == backup.name
 
 
-def test_p19_a_ledger_of_an_earlier_release_has_no_id_and_is_only_required(runtime):
+def test_p19_a_ledger_of_an_earlier_release_is_named_by_its_first_entry(runtime):
     ledger = runtime.settings.deletion_ledger_path()
     ledger.parent.mkdir()
-    ledger.write_text('{"at": "2026-01-01T00:00:00+00:00", "kind": "session"}\n')
-    assert runtime.ledger.identity() is None
+    first = '{"at": "2026-01-01T00:00:00+00:00", "kind": "session"}\n'
+    ledger.write_text(first)
+    assert runtime.ledger.identity() == (runtime.ledger.hash(first), datetime(2026, 1, 1, tzinfo=timezone.utc))
     taken = take_backup(runtime)
-    assert "ledger" not in taken
+    assert taken["ledger"] == runtime.ledger.hash(first)
     runtime.engine.dispose()
     assert restore_backup(runtime.settings, Path(taken["path"]))["restored"] == taken["file"]
+    ledger.unlink()
+    runtime.ledger.create()  # lost, and begun anew
+    with pytest.raises(Conflict, match="not the one this backup was taken with"):
+        restore_backup(runtime.settings, Path(taken["path"]))
 
+
+def test_p19_a_backup_of_an_earlier_release_refuses_a_ledger_begun_after_it(runtime):
+    """Such a backup names no ledger: the ledger must have begun before it."""
+    taken = take_backup(runtime)
+    catalog = backups.read_catalog(runtime.settings)
+    for entry in catalog:
+        del entry["ledger"]
+    backups._write_catalog(runtime.settings, catalog)
+    runtime.engine.dispose()
+    assert restore_backup(runtime.settings, Path(taken["path"]))["restored"] == taken["file"]  # begun before it
+    runtime.ledger.path.unlink()
+    runtime.ledger.create()
+    with pytest.raises(Conflict, match="not the one this backup was taken with"):
+        restore_backup(runtime.settings, Path(taken["path"]))
+    assert restore_backup(runtime.settings, Path(taken["path"]), without_ledger=True)["restored"] == taken["file"]
+
+
+def test_p19_a_ledger_begins_where_the_file_system_has_no_hard_links(runtime, monkeypatch):
+    def no_links(*_args):
+        raise PermissionError("hard links are not supported here")
+
+    monkeypatch.setattr(os, "link", no_links)
+    runtime.ledger.append({"kind": "session", "at": "2026-01-01T00:00:00+00:00"})
+    assert runtime.ledger.identity() is not None and len(list(runtime.ledger.entries())) == 1
+    assert [p.name for p in runtime.ledger.path.parent.iterdir()] == [runtime.ledger.path.name]
 
 def test_a_restore_holds_the_backup_directorys_lock_so_no_expiry_removes_its_backup_meanwhile(runtime, monkeypatch):
     backup = Path(take_backup(runtime)["path"])
