@@ -1,5 +1,6 @@
 """Dependency direction: schema imports nothing of ours; the SDK never imports the server; api does not
-touch the store; services do not speak HTTP; services and the store never import the workers; nothing imports the CLI."""
+touch the store; services do not speak HTTP; services and the store never import the workers; nothing imports
+the CLI."""
 
 from __future__ import annotations
 

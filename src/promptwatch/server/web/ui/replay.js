@@ -6,7 +6,7 @@
 // replays.
 import { html, useState } from "./lib.js";
 import { api } from "./api.js";
-import { count, duration, fileSize, millis, money, when } from "./format.js";
+import { count, duration, millis, money, when } from "./format.js";
 import { ErrorNote, Facts, Loading, LongText, SHOWN_CHARACTERS, TextBlock, useAction, useLoad } from "./widgets.js";
 
 const F_STRING_FORMATS = [undefined, null, "f-string", "chat_messages"];
@@ -126,8 +126,7 @@ function TextField({ label, name, value, onChange }) {
   return html`<div class="long-field" role="group" aria-label=${label}><span>${label}</span>
     <pre class="text">${value.slice(0, SHOWN_CHARACTERS)}</pre>
     <p class="truncated muted small">The first ${count(SHOWN_CHARACTERS)} of ${count(value.length)} characters, sent as
-      recorded.${" "}<button type="button" class="ghost" onClick=${() => setWhole(true)}>Edit all
-      (${fileSize(new Blob([value]).size)})</button></p></div>`;
+      recorded.${" "}<button type="button" class="ghost" onClick=${() => setWhole(true)}>Edit all</button></p></div>`;
 }
 
 function TemplateEditor({ template, onChange }) {
