@@ -30,14 +30,19 @@ def _float_or_none(value: str | None) -> float | None:
 
 
 async def _body(request: Request):
-    """Nesting past the native API's limit is cut (`cap_json_depth`), as the session endpoints do."""
+    """What is stored as one JSON document nests as deep as the native API's free JSON, deeper is cut
+    (`cap_json_depth`): each field of an object (a run's `conditions`, an entry's input values), each item of
+    a list (a result)."""
     raw = await request.body()
     if not raw.strip():
         return None
     try:
-        return cap_json_depth(parse_tolerant(raw))
+        body = parse_tolerant(raw)
     except InvalidInput:  # a body the client could not have meant is a miss, not an error
         return None
+    if isinstance(body, dict):
+        return {key: cap_json_depth(value) for key, value in body.items()}
+    return [cap_json_depth(item) for item in body] if isinstance(body, list) else body
 
 
 @router.post("/prompt-cache/{namespace}/get", summary="Look up the cache", responses=responses(401, 403))
@@ -77,7 +82,9 @@ def test_cases(
     limit: int = Query(default=500, ge=1, le=1000),
     who: Caller = Depends(caller),
 ) -> list[dict]:
-    return request.app.state.services.unit_tests.test_cases(who, for_tracking_project, for_template_name, skp, limit)
+    """A NUL in the query is read as U+FFFD, as in the bodies and paths of these endpoints."""
+    project, template = storable_text(for_tracking_project), storable_text(for_template_name)
+    return request.app.state.services.unit_tests.test_cases(who, project, template, skp, limit)
 
 
 @router.post("/tests/{test_name}/runs", summary="Start or update (upsert) a test run", responses=responses(401, 422))

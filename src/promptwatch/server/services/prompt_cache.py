@@ -25,6 +25,7 @@ from ..store import prompt_cache as store
 from . import cache_matching as matching
 from .clock import utc_now
 from .credentials import Caller
+from .json_bodies import storable_text
 from .money import money
 from .runtime import Runtime
 from .text_embedders import TextEmbedder, default_text_embedder
@@ -137,6 +138,7 @@ class PromptCacheService:
 
     def add(self, caller: Caller, namespace: str, entry: CacheEntryCreate) -> dict:
         self._check(caller, namespace, "ingest")
+        entry = _storable(entry)
         embedder, vectors, count = self._vectors(entry.text, entry.embedding)
         entry_id = entry.id or _content_id(entry.text, vectors)
         self._store(
@@ -155,6 +157,7 @@ class PromptCacheService:
 
     def lookup(self, caller: Caller, namespace: str, query: CacheLookup) -> dict:
         self._check(caller, namespace, "read")
+        query = _storable(query)
         embedder, vectors, count = self._vectors(query.text, query.embedding)
         if query.min_similarity is not None:
             threshold = query.min_similarity
@@ -246,6 +249,13 @@ class PromptCacheService:
         if row is None:
             return None
         return {"result": row["result"], "similarity": min(1.0, round(score, 6)), "id": row["id"]}
+
+
+def _storable(request: CacheEntryCreate | CacheLookup):
+    """The request with its text as ingest stores text (`storable_text`: NUL and half a UTF-16 pair, which JSON
+    allows, become U+FFFD), so that the embedder, the entry's id and the store take it, and a lookup finds
+    what an entry stored."""
+    return request.model_copy(update=storable_text(request.model_dump(exclude={"embedding"})))
 
 
 def _namespace_item(namespace: str, row, saved_cost: float, counted: tuple[int, int]) -> dict:

@@ -14,7 +14,8 @@ from ..errors import InvalidInput, NotFound
 from ..store import template_versions
 from ..store import templates as store
 from .clock import utc_now
-from .credentials import Caller
+from .credentials import Caller, limited_project_id
+from .json_bodies import storable_text
 from .money import money
 from .runtime import Runtime
 
@@ -144,8 +145,9 @@ class TemplateService:
         return row["version"] if row is not None else version
 
     def register(self, caller: Caller, name: str, body: TemplateCreate) -> dict:
+        """NUL and half a UTF-16 pair in the template are U+FFFD, as ingest stores them (`storable_text`)."""
         caller.require("send")
-        content = content_of(body)
+        content = content_of(body.model_copy(update=storable_text(body.model_dump())))
         with self._rt.engine.begin() as conn:
             version, created = template_versions.assign_version(
                 conn, caller.account_id, _check_name(name), body.version, content, "api", utc_now()
@@ -176,7 +178,7 @@ class TemplateService:
             pk = self._pk(conn, caller, name)
             versions = [dict(v) for v in store.versions(conn, pk)]
             history = store.label_history(conn, pk)
-            stats = {s["version"]: _stats_view(s) for s in store.version_stats(conn, caller.account_id, name)}
+            stats = {s["version"]: _stats_view(s) for s in _version_stats(conn, caller, name)}
         for item in versions:
             item["stats"] = stats.get(item["version"], _stats_view(None))
         return {
@@ -192,7 +194,7 @@ class TemplateService:
             pk = self._pk(conn, caller, name)
             row = _stored_version(conn, pk, name, version)
             other = _stored_version(conn, pk, name, diff_to) if diff_to else None
-            stats = {s["version"]: s for s in store.version_stats(conn, caller.account_id, name)}
+            stats = {s["version"]: s for s in _version_stats(conn, caller, name)}
         item = dict(row)
         item["text"] = render(item["content"])
         item["stats"] = _stats_view(stats.get(row["version"]))
@@ -212,7 +214,8 @@ class TemplateService:
         after = _decode_before(before) if before else None
         with self._rt.engine.connect() as conn:
             stored = _stored_version(conn, self._pk(conn, caller, name), name, version)["version"]
-            rows = store.executions(conn, caller.account_id, name, stored, limit + 1, after)
+            project_id = limited_project_id(conn, caller)
+            rows = store.executions(conn, caller.account_id, name, stored, project_id, limit + 1, after)
         more = len(rows) > limit
         rows = rows[:limit]
         return {
@@ -262,6 +265,12 @@ class TemplateService:
             "text": render(content),
             "moved_at": history[0]["moved_at"],
         }
+
+
+def _version_stats(conn, caller: Caller, name: str):
+    """The template belongs to the whole account, its calls to their projects: a project-limited caller's
+    stats count its project's calls only."""
+    return store.version_stats(conn, caller.account_id, name, limited_project_id(conn, caller))
 
 
 def _stored_version(conn, pk: int, name: str, version: str):

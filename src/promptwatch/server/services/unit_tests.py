@@ -10,6 +10,8 @@ from typing import NamedTuple
 
 import orjson
 
+from promptwatch.schema.common import cap_json_depth
+
 from ..errors import InvalidInput, NotFound
 from ..store import unit_tests as store
 from .activity_records import parse_time
@@ -72,7 +74,7 @@ class UnitTestService:
             "total_processed": _count(results.get("total_processed")),
             "passed": _count(results.get("passed")),
             "failed": _count(results.get("failed")),
-            "extra": {k: v for k, v in body.items() if k not in _RUN_FIELDS} or None,
+            "extra": cap_json_depth({k: v for k, v in body.items() if k not in _RUN_FIELDS}) or None,
             "created_at": now,
             "updated_at": now,
         }

@@ -169,10 +169,10 @@ def _latency_ms(conn: Connection):
     return extract("epoch", end - start) * 1000.0
 
 
-def version_stats(conn: Connection, account_id: int, name: str) -> list[RowMapping]:
+def version_stats(conn: Connection, account_id: int, name: str, project_id: int | None) -> list[RowMapping]:
     """Per version: calls, errors, cost, the calls left out of it for want of a price, tokens, mean latency of
     closed calls, annotation count and mean label (an annotation wins over the label sent with the activity),
-    mean rating."""
+    mean rating. Of the calls of one project when `project_id` is given."""
     label = func.coalesce(annotations.c.label, activities.c.feedback_label)
     rating = func.coalesce(annotations.c.rating, activities.c.feedback_rating)
     query = (
@@ -196,14 +196,24 @@ def version_stats(conn: Connection, account_id: int, name: str) -> list[RowMappi
         )
         .group_by(activities.c.template_version)
     )
+    if project_id is not None:
+        query = query.join(sessions, sessions.c.pk == activities.c.session_pk).where(
+            sessions.c.project_id == project_id
+        )
     return list(conn.execute(query).mappings())
 
 
 def executions(
-    conn: Connection, account_id: int, name: str, version_name: str, limit: int, before: tuple[datetime, int] | None
+    conn: Connection,
+    account_id: int,
+    name: str,
+    version_name: str,
+    project_id: int | None,
+    limit: int,
+    before: tuple[datetime, int] | None,
 ) -> list[RowMapping]:
     """Newest first by start time, then by storage order; `before` is the (start time, pk) of the last call of
-    the page read before."""
+    the page read before. Of the calls of one project when `project_id` is given."""
     label = func.coalesce(annotations.c.label, activities.c.feedback_label)
     query = (
         select(
@@ -228,6 +238,8 @@ def executions(
         .order_by(activities.c.start_time.desc(), activities.c.pk.desc())
         .limit(limit)
     )
+    if project_id is not None:
+        query = query.where(sessions.c.project_id == project_id)
     if before is not None:
         start, pk = before
         query = query.where(
