@@ -17,7 +17,9 @@ Each process holds its own tally: with several worker processes (PostgreSQL), or
 server, a reader sees another process's counts once that process flushed. What reaches other processes is the
 check of every flush: the counts of an account deleted (or gone) are never written, nor those of a namespace
 cleared (whole, or as one of a project's) after their first lookup, which the clear records for a day
-(`store.mark_cleared`, by the ledger's keyed hash of the name). A deletion of counts locks its account's row, so
+(`store.mark_cleared`, by the ledger's keyed hash of the name): counts held since a lookup begun before the
+clear, or up to CLEAR_MARGIN after it (one that read before the clear committed, or ran on a clock a little
+behind), are dropped. A deletion of counts locks its account's row, so
 that a flush elsewhere waits for it and then sees what it did. Another process's lookups of a cleared namespace
 made after the clear, but held with earlier ones, go with them: the hit rate misses a few seconds of lookups
 rather than count lookups of cleared entries.
@@ -31,12 +33,14 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine
 
 from ..store import prompt_cache as store
 from .clock import utc_now
+
+CLEAR_MARGIN = timedelta(seconds=5)
 
 Served = tuple[int, datetime]  # the entry a lookup served, as it read it: pk, created_at
 Lookups = dict[store.DayKey, list[int]]  # [lookups, hits]
@@ -75,15 +79,18 @@ class Unwritten:
 class CacheTally:
     """`name_hash` is the deletion ledger's keyed hash, by which clears are recorded for other processes."""
 
-    def __init__(self, engine: Engine, name_hash: Callable[[str], str]) -> None:
+    def __init__(
+        self, engine: Engine, name_hash: Callable[[str], str], clock: Callable[[], datetime] = utc_now
+    ) -> None:
         self._engine = engine
         self._name_hash = name_hash
+        self._clock = clock
         self._counting = threading.Lock()  # the state below, never held over I/O
         self._writing = threading.Lock()  # a flush, from taking its batch to its commit
         self._committing = threading.Lock()  # a commit that changes what is held, or a reader's read
         self._lookups: Lookups = {}
         self._served: Hits = {}
-        self._since: dict[store.DayKey, datetime] = {}  # the time of the first lookup of each key held
+        self._since: dict[store.DayKey, datetime] = {}  # when the earliest lookup of each key held began
         self._batch: Batch = ({}, {})  # the batch being written
         self._deleting: list[Scope] = []  # deletions under way: their counts stay held
         self._deletions = 0  # deletions committed
@@ -95,10 +102,10 @@ class CacheTally:
         """Around a lookup of the namespace, from before its first read: yields `count(now, served)`, to call
         once, with the entry served (None for a miss)."""
         with self._counting:
-            began = self._deletions
+            began, began_at = self._deletions, self._clock()
             self._open[began] += 1
         try:
-            yield functools.partial(self._count, began, account_id, namespace)
+            yield functools.partial(self._count, began, began_at, account_id, namespace)
         finally:
             with self._counting:
                 self._open[began] -= 1
@@ -108,14 +115,16 @@ class CacheTally:
                     oldest = min(self._open, default=self._deletions)
                     self._deleted = [(n, scope) for n, scope in self._deleted if n > oldest]
 
-    def _count(self, began: int, account_id: int, namespace: str, now: datetime, served: Served | None) -> None:
+    def _count(
+        self, began: int, began_at: datetime, account_id: int, namespace: str, now: datetime, served: Served | None
+    ) -> None:
         day = store.lookup_day(now)
         with self._counting:
             if any(n > began and scope.holds(account_id, namespace, day) for n, scope in self._deleted):
                 return  # a deletion of its counts committed since it began
             key = (account_id, namespace, day)
             counts = self._lookups.setdefault(key, [0, 0])
-            self._since.setdefault(key, now)
+            self._since[key] = min(self._since.get(key, began_at), began_at)
             counts[0] += 1
             if served is not None:
                 counts[1] += 1
@@ -165,7 +174,11 @@ class CacheTally:
                 yield conn
                 if before is None and (namespace or project):
                     store.mark_cleared(
-                        conn, account_id, self._name_hash(namespace or project), not namespace, utc_now()
+                        conn,
+                        account_id,
+                        self._name_hash(namespace or project),
+                        not namespace,
+                        self._clock() + CLEAR_MARGIN,
                     )
                 with self._committing:
                     conn.commit()

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from promptwatch.server.services.cache_tally import CacheTally
+from promptwatch.server.services.cache_tally import CLEAR_MARGIN, CacheTally
 from promptwatch.server.services.ledger import DeletionLedger
 from promptwatch.server.store import prompt_cache as store
 from promptwatch.server.store.tables.accounts import accounts
@@ -26,6 +26,26 @@ LATE = datetime(2026, 11, 29, 23, 59, 59, tzinfo=timezone.utc)
 DAY, NEXT_DAY = datetime(2026, 11, 29, tzinfo=timezone.utc), datetime(2026, 11, 30, tzinfo=timezone.utc)
 ACCOUNT, OTHER = 4242, 4243
 NAME_HASH = DeletionLedger(Path("unused"), b"test-secret").hash
+
+
+class Clock:
+    """The time the tallies of a test read: LATE, until moved on."""
+
+    def __init__(self) -> None:
+        self.at = LATE
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def after_the_clears(self) -> datetime:
+        """Past the margin of the clears made so far: a lookup begun now counts."""
+        self.at += CLEAR_MARGIN + timedelta(seconds=1)
+        return self.at
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
 
 
 @pytest.fixture
@@ -105,12 +125,12 @@ def waiting(engine, *work: Future) -> None:
     assert not any(future.done() for future in work)
 
 
-def test_a_flush_adds_the_counts_to_their_days_and_to_the_entries_served(engine):
+def test_a_flush_adds_the_counts_to_their_days_and_to_the_entries_served(engine, clock):
     add_account(engine)
     served = add_entry(engine, ACCOUNT, "faq")
     with engine.begin() as conn:
         conn.execute(update(cache_entries).values(hits=5))
-    tally = CacheTally(engine, NAME_HASH)
+    tally = CacheTally(engine, NAME_HASH, clock)
     count(tally, "faq", LATE, served)
     count(tally, "faq", LATE)
     count(tally, "faq", LATE + timedelta(seconds=2), served)  # after midnight: the next day's row
@@ -120,9 +140,9 @@ def test_a_flush_adds_the_counts_to_their_days_and_to_the_entries_served(engine)
     assert entry_hits(engine, served[0]) == (7, LATE + timedelta(seconds=2))
 
 
-def test_a_failed_flush_keeps_the_counts_for_the_next(engine):
+def test_a_failed_flush_keeps_the_counts_for_the_next(engine, clock):
     add_account(engine)
-    tally = CacheTally(engine, NAME_HASH)
+    tally = CacheTally(engine, NAME_HASH, clock)
     count(tally, "faq")
     count(tally, "faq")
     with engine.begin() as conn:
@@ -136,9 +156,9 @@ def test_a_failed_flush_keeps_the_counts_for_the_next(engine):
     assert counted(engine) == [("faq", DAY, 3, 0)]
 
 
-def test_counts_of_an_account_gone_are_not_written_and_do_not_hold_back_the_others(engine):
+def test_counts_of_an_account_gone_are_not_written_and_do_not_hold_back_the_others(engine, clock):
     add_account(engine)
-    tally = CacheTally(engine, NAME_HASH)
+    tally = CacheTally(engine, NAME_HASH, clock)
     count(tally, "faq", account_id=99)  # no such account (any more)
     count(tally, "faq")
     tally.flush()
@@ -147,9 +167,9 @@ def test_counts_of_an_account_gone_are_not_written_and_do_not_hold_back_the_othe
     assert counted(engine) == [("faq", DAY, 1, 0)]
 
 
-def test_p18_an_account_deleted_by_another_process_while_a_flush_runs_is_left_out(engine, pool):
+def test_p18_an_account_deleted_by_another_process_while_a_flush_runs_is_left_out(engine, clock, pool):
     add_account(engine)
-    tally, elsewhere = CacheTally(engine, NAME_HASH), CacheTally(engine, NAME_HASH)
+    tally, elsewhere = CacheTally(engine, NAME_HASH, clock), CacheTally(engine, NAME_HASH, clock)
     count(tally, "faq")
     with elsewhere.settled(ACCOUNT) as conn:  # an account's deletion: its counts go, then it is marked deleted
         conn.execute(delete(cache_lookups).where(cache_lookups.c.account_id == ACCOUNT))
@@ -160,9 +180,9 @@ def test_p18_an_account_deleted_by_another_process_while_a_flush_runs_is_left_ou
     assert counted(engine) == []
 
 
-def test_p18_a_lookup_made_while_its_namespace_is_cleared_is_not_counted(engine, pool):
+def test_p18_a_lookup_made_while_its_namespace_is_cleared_is_not_counted(engine, clock, pool):
     add_account(engine)
-    tally = CacheTally(engine, NAME_HASH)
+    tally = CacheTally(engine, NAME_HASH, clock)
     count(tally, "faq")  # before the clear: goes with it
     with tally.lookup(ACCOUNT, "faq") as late:  # reads before the clear commits, counts after
         with tally.settled(ACCOUNT, "faq") as conn:
@@ -173,29 +193,43 @@ def test_p18_a_lookup_made_while_its_namespace_is_cleared_is_not_counted(engine,
             assert store.clear(conn, ACCOUNT, "faq", None) == 0
         late(LATE, None)
     flush.result()
-    after = datetime.now(timezone.utc) + timedelta(seconds=1)
+    after = clock.after_the_clears()
     count(tally, "faq", after)  # a lookup begun after the clear counts
     tally.flush()
     assert counted(engine) == [("faq", store.lookup_day(after), 1, 0), ("kept", DAY, 1, 0)]
 
 
-def test_p18_a_namespace_cleared_by_another_process_takes_the_counts_it_held(engine):
+def test_p18_a_namespace_cleared_by_another_process_takes_the_counts_it_held(engine, clock):
     add_account(engine)
-    tally, elsewhere = CacheTally(engine, NAME_HASH), CacheTally(engine, NAME_HASH)  # two processes
+    tally, elsewhere = CacheTally(engine, NAME_HASH, clock), CacheTally(engine, NAME_HASH, clock)  # two processes
     count(tally, "faq")
     count(tally, "kept")
     with elsewhere.settled(ACCOUNT, "faq") as conn:
         store.clear(conn, ACCOUNT, "faq", None)
     tally.flush()
     assert counted(engine) == [("kept", DAY, 1, 0)]
-    count(tally, "faq", datetime.now(timezone.utc) + timedelta(seconds=1))  # a lookup after the clear counts
+    count(tally, "faq", clock.after_the_clears())  # a lookup after the clear counts
     tally.flush()
     assert [namespace for namespace, *_ in counted(engine)] == ["faq", "kept"]
 
 
-def test_p18_a_project_deleted_by_another_process_takes_its_namespaces_counts(engine):
+def test_p18_a_lookup_that_read_before_another_process_cleared_is_not_counted(engine, clock):
+    """It may have served an entry the clear deleted: it counts from when it began, not when it counted."""
     add_account(engine)
-    tally, elsewhere = CacheTally(engine, NAME_HASH), CacheTally(engine, NAME_HASH)
+    tally, elsewhere = CacheTally(engine, NAME_HASH, clock), CacheTally(engine, NAME_HASH, clock)
+    served = add_entry(engine, ACCOUNT, "faq")
+    with tally.lookup(ACCOUNT, "faq") as late:  # reads the entry ...
+        clock.at += timedelta(seconds=2)
+        with elsewhere.settled(ACCOUNT, "faq") as conn:  # ... which another process clears ...
+            store.clear(conn, ACCOUNT, "faq", None)
+        late(clock.after_the_clears(), served)  # ... and counts the hit later
+    tally.flush()
+    assert counted(engine) == []
+
+
+def test_p18_a_project_deleted_by_another_process_takes_its_namespaces_counts(engine, clock):
+    add_account(engine)
+    tally, elsewhere = CacheTally(engine, NAME_HASH, clock), CacheTally(engine, NAME_HASH, clock)
     for namespace in ("shop", "shop.faq", "shop.faq.v2", "shopping", "other.shop"):
         count(tally, namespace)
     with elsewhere.settled(ACCOUNT, project="shop") as conn:
@@ -204,9 +238,9 @@ def test_p18_a_project_deleted_by_another_process_takes_its_namespaces_counts(en
     assert [namespace for namespace, *_ in counted(engine)] == ["other.shop", "shopping"]
 
 
-def test_p18_a_flush_in_another_process_waits_for_a_clear_under_way_and_leaves_its_namespace_out(engine, pool):
+def test_p18_a_flush_in_another_process_waits_for_a_clear_under_way_and_leaves_its_namespace_out(engine, clock, pool):
     add_account(engine)
-    tally, elsewhere = CacheTally(engine, NAME_HASH), CacheTally(engine, NAME_HASH)
+    tally, elsewhere = CacheTally(engine, NAME_HASH, clock), CacheTally(engine, NAME_HASH, clock)
     count(tally, "faq")
     with elsewhere.settled(ACCOUNT, "faq") as conn:
         store.clear(conn, ACCOUNT, "faq", None)
@@ -216,9 +250,9 @@ def test_p18_a_flush_in_another_process_waits_for_a_clear_under_way_and_leaves_i
     assert counted(engine) == []
 
 
-def test_clears_are_kept_a_day(engine):
+def test_clears_are_kept_a_day(engine, clock):
     add_account(engine)
-    tally = CacheTally(engine, NAME_HASH)
+    tally = CacheTally(engine, NAME_HASH, clock)
     for namespace in ("a", "b"):
         with tally.settled(ACCOUNT, namespace):
             pass
@@ -230,9 +264,9 @@ def test_clears_are_kept_a_day(engine):
         assert conn.execute(select(cache_clears.c.name_hash)).scalars().all() == [NAME_HASH("c")]
 
 
-def test_a_deletion_that_fails_keeps_the_counts(engine):
+def test_a_deletion_that_fails_keeps_the_counts(engine, clock):
     add_account(engine)
-    tally = CacheTally(engine, NAME_HASH)
+    tally = CacheTally(engine, NAME_HASH, clock)
     with pytest.raises(RuntimeError), tally.settled(ACCOUNT, "faq"):
         count(tally, "faq")
         raise RuntimeError("the deletion failed")
@@ -240,9 +274,9 @@ def test_a_deletion_that_fails_keeps_the_counts(engine):
     assert counted(engine) == [("faq", DAY, 1, 0)]
 
 
-def test_the_retention_of_old_days_drops_only_their_counts(engine):
+def test_the_retention_of_old_days_drops_only_their_counts(engine, clock):
     add_account(engine)
-    tally = CacheTally(engine, NAME_HASH)
+    tally = CacheTally(engine, NAME_HASH, clock)
     count(tally, "faq", LATE - timedelta(days=1))
     count(tally, "faq", LATE)
     with tally.lookup(ACCOUNT, "faq") as late:
@@ -253,9 +287,9 @@ def test_the_retention_of_old_days_drops_only_their_counts(engine):
     assert counted(engine) == [("faq", DAY, 1, 0)]
 
 
-def test_a_reader_counts_a_batch_being_written_once(engine, pool):
+def test_a_reader_counts_a_batch_being_written_once(engine, clock, pool):
     add_account(engine)
-    tally = CacheTally(engine, NAME_HASH)
+    tally = CacheTally(engine, NAME_HASH, clock)
     count(tally, "faq", LATE, None)
     count(tally, "faq", LATE, add_entry(engine, ACCOUNT, "faq"))
 
@@ -272,9 +306,13 @@ def test_a_reader_counts_a_batch_being_written_once(engine, pool):
 
 
 @pytest.mark.postgresql  # SQLite has one writer at a time
-def test_two_processes_flushing_the_same_rows_take_them_in_one_order(engine, pool, backend):
+def test_two_processes_flushing_the_same_rows_take_them_in_one_order(engine, clock, pool, backend):
     add_account(engine)
-    first, second, setup = CacheTally(engine, NAME_HASH), CacheTally(engine, NAME_HASH), CacheTally(engine, NAME_HASH)
+    first, second, setup = (
+        CacheTally(engine, NAME_HASH, clock),
+        CacheTally(engine, NAME_HASH, clock),
+        CacheTally(engine, NAME_HASH, clock),
+    )
     for namespace in ("a", "b", "c"):
         count(setup, namespace)
     setup.flush()
