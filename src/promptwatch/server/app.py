@@ -247,7 +247,7 @@ def create_app(settings: Settings | None = None, tls: bool = False) -> FastAPI:
     app.add_exception_handler(ClientDisconnect, problems.client_gone)
     app.add_exception_handler(Exception, problems.unexpected_error)
     # a value no column can hold (an integer past 64 bits, NUL in PostgreSQL text): the request's transaction
-    # rolled back, so nothing stored changed
+    # rolled back, so nothing stored changed; an OverflowError the database did not raise is a 500, as any bug
     for unstorable in (OverflowError, DataError):
         app.add_exception_handler(unstorable, problems.unstorable_value)
     for module in (

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.background import BackgroundTask
 
 from ..services.credentials import Caller
+from .bodies import read_body
 from .deps import caller
 from .problems import responses
 
@@ -60,10 +61,15 @@ async def import_archive(request: Request, who: Caller = Depends(caller)) -> dic
         return await asyncio.to_thread(request.app.state.services.data.import_archive, who, Path(upload.name))
 
 
-@router.post("/import/jsonl", summary="Upload sessions and activities as JSON Lines", responses=responses(401, 403))
+@router.post(
+    "/import/jsonl",
+    summary="Upload sessions and activities as JSON Lines",
+    responses={**responses(401, 403, 413, 503), 415: {"description": "Unknown Content-Encoding"}},
+)
 async def import_jsonl(request: Request, who: Caller = Depends(caller)) -> dict:
-    """One object per line with `"kind": "session"` or `"activity"` and the native API's fields."""
-    return await request.app.state.services.data.import_jsonl(who, await request.body())
+    """One object per line with `"kind": "session"` or `"activity"` and the native API's fields; the body may
+    be compressed as ingest's may (`Content-Encoding: gzip` or `deflate`), within the same size limit."""
+    return await request.app.state.services.data.import_jsonl(who, await read_body(request))
 
 
 @router.get(

@@ -64,8 +64,25 @@ async def http_error(request: Request, exc: HTTPException) -> JsonResponse:
     return problem(exc.status_code, "Error", str(exc.detail))
 
 
-async def unstorable_value(_request: Request, _exc: Exception) -> JsonResponse:
+async def unstorable_value(request: Request, exc: Exception) -> JsonResponse:
+    """422 for a value the database refused (a DataError, or SQLite's driver refusing an integer past 64 bits
+    as an OverflowError); an OverflowError of the server's own code (date arithmetic past the year 9999) is a
+    bug, answered and logged as any other."""
+    if isinstance(exc, OverflowError) and not _raised_by_the_driver(exc):
+        return await unexpected_error(request, exc)
     return problem(422, "Invalid input", "a value is out of range or holds a character that cannot be stored (NUL)")
+
+
+def _raised_by_the_driver(exc: BaseException) -> bool:
+    """Whether `exc` came from the database driver: the last Python frame it passed is SQLAlchemy's, calling
+    into the driver (SQLite's is C code, which raises while it binds the parameters)."""
+    frame = exc.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    return frame is not None and frame.tb_frame.f_globals.get("__name__", "").startswith(_DRIVER_CALLERS)
+
+
+_DRIVER_CALLERS = ("sqlalchemy.", "sqlite3", "psycopg")
 
 
 async def client_gone(request: Request, _exc: ClientDisconnect) -> JsonResponse:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from ..store.activity_queries import ActivityFilter, list_activities
 from .credentials import Caller
+from .page_cursors import encode_cursor
 from .runtime import Runtime
 from .session_detail import activity_item
-from .sessions import check_page, decode_cursor, encode_cursor, project_filter
+from .sessions import check_page, decode_sort_cursor, project_filter
 
 _ORDER = "activities"  # the only order; a cursor says which list and order it continues
 
@@ -23,7 +24,7 @@ class ActivityListService:
         the fields of `ActivityFilter` but the project, which is resolved here."""
         caller.require("read")
         check_page(limit)
-        after = decode_cursor(cursor, _ORDER) if cursor else None
+        after = decode_sort_cursor(cursor, _ORDER) if cursor else None
         where = ActivityFilter(**filters)
         with self._rt.engine.connect() as conn:
             reachable, where.project_id = project_filter(conn, caller, project)

@@ -8,15 +8,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+from pydantic_core import PydanticCustomError
+
+from promptwatch.schema.common import check_json_depth
 
 from ..errors import Forbidden, InvalidInput, NotFound
 from ..store.archive_rows import holds_tenant
-from . import archive, audit
+from . import archive, audit, json_bodies
 from .credentials import Caller
 from .ingest import IngestService
 from .runtime import Runtime
 
 JSONL_BATCH = 1000
+Line = tuple[int, str, dict]  # a line gathered for ingest: (its number, its kind, its item without the kind)
 
 
 def require_tenant(runtime: Runtime, account_id: int, tenant: str) -> None:
@@ -66,16 +70,18 @@ class DataTransferService:
         return result
 
     async def import_jsonl(self, caller: Caller, raw: bytes) -> dict:
-        """Lines of `{"kind": "session"|"activity", ...native fields}`, answered like `/api/v1/ingest`."""
+        """Lines of `{"kind": "session"|"activity", ...native fields}`, answered like `/api/v1/ingest`, each
+        line read as ingest reads a body (`json_bodies.loads`)."""
         caller.require("ingest")
-        sessions, activities, results = [], [], {"stored": 0, "rejected": 0, "errors": []}
+        pending: list[Line] = []  # the batch being gathered
+        results = {"stored": 0, "rejected": 0, "errors": []}
         for number, line in enumerate(raw.splitlines(), start=1):
             if not line.strip():
                 continue
             try:
-                item = orjson.loads(line)
+                item = json_bodies.loads(line)
                 kind = item.pop("kind")
-            except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError):
+            except (ValueError, RecursionError, AttributeError, KeyError, TypeError):
                 results["rejected"] += 1
                 results["errors"].append({"line": number, "message": 'not a JSON object with "kind"'})
                 continue
@@ -83,16 +89,24 @@ class DataTransferService:
                 results["rejected"] += 1
                 results["errors"].append({"line": number, "message": f"unknown kind {kind!r}"})
                 continue
-            (sessions if kind == "session" else activities).append(item)
-            if len(sessions) + len(activities) >= JSONL_BATCH:
-                await self._flush(caller, sessions, activities, results)
-        await self._flush(caller, sessions, activities, results)
+            pending.append((number, kind, item))
+            if len(pending) >= JSONL_BATCH:
+                await self._flush(caller, pending, results)
+        await self._flush(caller, pending, results)
         return results
 
-    async def _flush(self, caller: Caller, sessions: list, activities: list, results: dict) -> None:
-        if not sessions and not activities:
+    async def _flush(self, caller: Caller, pending: list[Line], results: dict) -> None:
+        if not pending:
             return
-        answer = await self._ingest.ingest_batch(caller, orjson.dumps({"sessions": sessions, "activities": activities}))
+        try:
+            body = _ingest_body(pending)
+        except orjson.JSONEncodeError:  # a line nests deeper than orjson writes: refused alone, as ingest would
+            pending[:] = [line for line in pending if not _too_deep(line, results)]
+            body = _ingest_body(pending)
+        if not pending:
+            return
+        pending.clear()
+        answer = await self._ingest.ingest_batch(caller, body)
         results["stored"] += answer["stored"]
         results["rejected"] += answer["rejected"]
         results["errors"] += [
@@ -100,8 +114,6 @@ class DataTransferService:
             for r in answer["sessions"] + answer["activities"]
             if r["status"] == "invalid"
         ][:100]
-        sessions.clear()
-        activities.clear()
 
     def encryption(self, caller: Caller) -> dict:
         caller.require("read")
@@ -114,3 +126,32 @@ class DataTransferService:
         self._rt.crypto.enable(caller.account_id)
         audit.record(self._rt, caller.account_id, caller, "settings.encryption", None, {"enabled": True})
         return {"enabled": True}
+
+
+def _ingest_body(lines: list[Line]) -> bytes:
+    """The ingest batch of the gathered lines; orjson.JSONEncodeError if one nests too deeply to write."""
+    batch: dict[str, list] = {"sessions": [], "activities": []}
+    for _, kind, item in lines:
+        batch["sessions" if kind == "session" else "activities"].append(item)
+    return orjson.dumps(batch)
+
+
+def _too_deep(line: Line, results: dict) -> bool:
+    """Whether the line nests too deeply to be sent on to ingest (orjson writes 254 levels, where its reader
+    takes about 1,000); if so it is counted as rejected with the `json_too_deep` errors that ingest gives the
+    fields nested past their limit."""
+    number, _, item = line
+    try:
+        _ingest_body([line])
+        return False
+    except orjson.JSONEncodeError:
+        pass
+    errors = []
+    for field, value in item.items():
+        try:
+            check_json_depth(value)
+        except PydanticCustomError as exc:
+            errors.append({"field": str(field), "message": exc.message(), "type": exc.type})
+    results["rejected"] += 1
+    results["errors"].append({"line": number, "id": item.get("id"), "errors": errors})
+    return True

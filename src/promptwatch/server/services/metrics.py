@@ -37,6 +37,8 @@ SUMS = (
 COSTS = ("cost", "saved_cost")  # summed from float costs: answered as `money`
 GROUPS = (None, *usage_queries.GROUP_COLUMNS)
 INTERVALS = ("hour", "day", "week", "month")
+END_OF_TIME = datetime.max.replace(tzinfo=timezone.utc)
+LAST_HOUR = END_OF_TIME.replace(minute=0, second=0, microsecond=0)  # the last roll-up hour there can be
 
 
 def time_zone(name: str) -> ZoneInfo:
@@ -75,12 +77,15 @@ def shown_in(moment: datetime, zone: tzinfo) -> datetime:
 
 def _next_hour(moment: datetime | None) -> datetime | None:
     """The first whole UTC hour at or after `moment`: the figures count the roll-up hours that start in
-    [since, until), so they cover [`_next_hour(since)`, `_next_hour(until)`)."""
+    [since, until), so they cover [`_next_hour(since)`, `_next_hour(until)`). After the last hour of 9999 starts
+    the next would be in the year 10000: the end of the calendar (`END_OF_TIME`) bounds the same hours."""
     if moment is None:
         return None
     moment = moment.astimezone(timezone.utc)
     start = moment.replace(minute=0, second=0, microsecond=0)
-    return start if start == moment else start + timedelta(hours=1)
+    if start == moment:
+        return start
+    return start + timedelta(hours=1) if start < LAST_HOUR else END_OF_TIME
 
 
 def percentile(histogram: dict[int, int], fraction: float) -> float | None:

@@ -9,27 +9,24 @@ id (`ActivityService`) is shown as a detail lists it."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from functools import partial
 
-import orjson
 from sqlalchemy import Connection
 
 from ..errors import InvalidInput, NotFound
 from ..store import session_detail
 from ..store.session_detail import ActivityKey
+from . import page_cursors
 from .credentials import Caller
+from .page_cursors import int64, maybe, utc_time
 from .runtime import Runtime
 
 MAX_ACTIVITY_PAGE = 1000
 FIELDS = ("full", "outline")
 _CURSOR_TAG = "activities"
-_INT64 = (-(2**63), 2**63 - 1)  # what both databases can compare a position or a pk with
 
 
 @dataclass(frozen=True)
@@ -60,30 +57,17 @@ def _session_mark(session_id: str) -> str:
 
 
 def encode_cursor(session_id: str, key: ActivityKey) -> str:
-    raw = [_CURSOR_TAG, _session_mark(session_id), key.start_time.isoformat(), key.position, key.pk]
-    return base64.urlsafe_b64encode(orjson.dumps(raw)).decode()
+    return page_cursors.encode_cursor(_CURSOR_TAG, _session_mark(session_id), key.start_time, key.position, key.pk)
 
 
 def decode_cursor(cursor: str, session_id: str) -> ActivityKey:
-    try:
-        tag, mark, start, position, pk = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if tag != _CURSOR_TAG or mark != _session_mark(session_id):
-            raise ValueError("not a cursor of this session's activities")
-        if not isinstance(start, str) or not _is_int64(pk):
-            raise ValueError("bad place")
-        if position is not None and not _is_int64(position):
-            raise ValueError("bad position")
-        start_time = datetime.fromisoformat(start)
-        if start_time.tzinfo is None:
-            raise ValueError("naive time")
-        return ActivityKey(start_time.astimezone(timezone.utc), position, pk)
-    except (ValueError, TypeError, OverflowError, binascii.Error, orjson.JSONDecodeError):
-        message = "activities_cursor is not one this server handed out for this session's activities"
-        raise InvalidInput(message, field="activities_cursor") from None
-
-
-def _is_int64(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and _INT64[0] <= value <= _INT64[1]
+    """The place in a cursor of this session's activities (one of another session's is refused alike)."""
+    readers = (page_cursors.equal(_session_mark(session_id)), utc_time, maybe(int64), int64)
+    place = page_cursors.decode_cursor(
+        cursor, _CURSOR_TAG, readers, field="activities_cursor", of="this session's activities"
+    )
+    _, start_time, position, pk = place
+    return ActivityKey(start_time, position, pk)
 
 
 def read_activities(

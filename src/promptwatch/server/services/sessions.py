@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import base64
-from datetime import datetime
 from functools import partial
 
-import orjson
 from sqlalchemy import Connection
 
 from ..errors import InvalidInput, NotFound
@@ -16,6 +13,7 @@ from ..store.engine import snapshot
 from ..store.session_queries import SessionFilter
 from .credentials import Caller
 from .money import money
+from .page_cursors import decode_cursor, encode_cursor, int64, number, utc_time
 from .runtime import Runtime
 from .session_detail import ALL, ActivityWindow, read_activities
 
@@ -23,8 +21,8 @@ MAX_PAGE = 500
 # the list's `total` counts at most this many sessions (and says `total_capped` beyond): a count reads what it
 # counts, and a cap keeps it to what a page of that many would cost, however large the account
 TOTAL_CAP = 10_000
-# the orders whose cursor holds a time: the session list's newest and oldest, and the activity list's
-TIME_ORDERS = ("newest", "oldest", "activities")
+# what a cursor of each order holds besides the pk: the session list's, and the activity list's only order
+CURSOR_VALUES = {"newest": utc_time, "oldest": utc_time, "cost": number, "tokens": int64, "activities": utc_time}
 
 
 def check_page(limit: int) -> None:
@@ -44,23 +42,9 @@ def project_filter(conn: Connection, caller: Caller, project: str | None) -> tup
     return project_id is not None, project_id
 
 
-def encode_cursor(sort: str, value, pk: int) -> str:
-    raw = value.isoformat() if isinstance(value, datetime) else value
-    return base64.urlsafe_b64encode(orjson.dumps([sort, raw, pk])).decode()
-
-
-def decode_cursor(cursor: str, sort: str) -> tuple:
-    try:
-        cursor_sort, value, pk = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if cursor_sort != sort:
-            raise ValueError("cursor of another sort order")
-        if sort in TIME_ORDERS:
-            value = datetime.fromisoformat(value)
-        elif not isinstance(value, int | float):
-            raise ValueError("bad cursor value")
-        return value, int(pk)
-    except (ValueError, TypeError, orjson.JSONDecodeError):
-        raise InvalidInput("cursor is not one this server handed out for this sort", field="cursor") from None
+def decode_sort_cursor(cursor: str, sort: str) -> tuple:
+    """(sort value, pk) of a cursor of the list in the order `sort` (of `CURSOR_VALUES`)."""
+    return decode_cursor(cursor, sort, (CURSOR_VALUES[sort], int64), of="this sort")
 
 
 def session_item(row, tallies: dict[int, session_queries.ActivityTally]) -> dict:
@@ -97,7 +81,7 @@ class SessionService:
         check_page(limit)
         if sort not in session_queries.SORTS:
             raise InvalidInput(f"sort must be one of {', '.join(session_queries.SORTS)}", field="sort")
-        after = decode_cursor(cursor, sort) if cursor else None
+        after = decode_sort_cursor(cursor, sort) if cursor else None
         where = SessionFilter(**filters)
         if where.q and self._rt.crypto.encrypts(caller.account_id):
             raise InvalidInput(
