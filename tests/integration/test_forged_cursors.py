@@ -110,3 +110,12 @@ def test_a_forged_activities_cursor_of_a_session_is_a_422_naming_it(client):
         refused_naming(answer, "activities_cursor")
     page = client.get(f"/api/v1/sessions/{sid}", params={"activities_cursor": handed_out})
     assert page.status_code == 200 and len(page.json()["activities"]) == 1, page.text
+
+
+def test_a_before_past_64_bits_is_a_422_naming_it(client):
+    """The template executions' and the audit log's `before` (not base64 cursors) are held to 64 bits too."""
+    huge = "9" * 30
+    for path in (f"/api/v1/templates/t/versions/1.0.0/executions?before=1.{huge}", f"/api/v1/audit?before={huge}"):
+        answer = client.get(path)
+        assert answer.status_code == 422, (path, answer.text)
+        assert answer.json()["errors"][0]["field"] in ("before", "query.before"), answer.text

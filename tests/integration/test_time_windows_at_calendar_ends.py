@@ -75,3 +75,15 @@ def test_the_lists_take_bounds_at_the_calendars_ends(client, path):
         for sort in ("newest", "oldest", "cost", "tokens") if path.endswith("sessions") else ("",):
             answer = client.get(path, params={**bounds, **({"sort": sort} if sort else {})})
             assert answer.status_code == 200, (bounds, sort, answer.text)
+
+
+@pytest.mark.parametrize("period", ["0001-01", "9999-12"])
+def test_the_account_usage_of_the_calendars_first_and_last_months(client, period):
+    answer = client.get("/api/v1/account/usage", params={"period": period})
+    assert answer.status_code == 200, answer.text
+
+
+def test_an_account_usage_period_of_the_year_zero_is_a_422_naming_it(client):
+    answer = client.get("/api/v1/account/usage", params={"period": "0000-01"})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["field"] == "period"

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from promptwatch.schema.common import free_text, name_text
+
 from ..services.credentials import Caller
 from ..services.session_detail import ActivityWindow
 from .activity_window import activity_window
@@ -24,8 +26,8 @@ SessionId = Annotated[str, Path(min_length=1, max_length=200)]
 class GrantCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     scope: Literal["account", "sessions"] = "account"
-    session_ids: list[Annotated[str, Field(min_length=1, max_length=200)]] | None = Field(default=None, max_length=100)
-    reason: str = Field(min_length=1, max_length=500, description="why, or the ticket reference")
+    session_ids: list[name_text(min_length=1, max_length=200)] | None = Field(default=None, max_length=100)
+    reason: free_text(min_length=1, max_length=500) = Field(description="why, or the ticket reference")
     expires_in_hours: int | None = Field(default=None, ge=1, le=720, description="default 72; at most 30 days")
 
 
@@ -66,7 +68,7 @@ def audit_log(
     request: Request,
     who: Caller = Depends(caller),
     limit: int = 100,
-    before: int | None = Query(default=None, description="the `next_before` of the previous page"),
+    before: int | None = Query(default=None, ge=0, le=2**63 - 1, description="the `next_before` of the previous page"),
     action: str | None = Query(default=None, max_length=100, description="actions starting with this"),
 ) -> dict:
     return request.app.state.services.audit.list(who, limit, before, action)

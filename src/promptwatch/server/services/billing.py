@@ -30,13 +30,15 @@ BILLING_FIELDS = ("billing_name", "billing_address", "country", "vat_id", "billi
 
 
 def month_bounds(period: str) -> tuple[datetime, datetime]:
+    """The month `YYYY-MM` (0001-01 to 9999-12) as [start, end); December 9999 ends at the calendar's end."""
     match = _PERIOD.match(period or "")
-    if not match:
-        raise InvalidInput("period must be YYYY-MM", field="period")
+    if not match or match[1] == "0000":
+        raise InvalidInput("period must be YYYY-MM, from 0001-01 to 9999-12", field="period")
     year, month = int(match[1]), int(match[2])
     start = datetime(year, month, 1, tzinfo=timezone.utc)
-    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=timezone.utc)
-    return start, end
+    if (year, month) == (9999, 12):
+        return start, datetime.max.replace(tzinfo=timezone.utc)
+    return start, datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=timezone.utc)
 
 
 class BillingService:

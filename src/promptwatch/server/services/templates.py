@@ -17,6 +17,7 @@ from .clock import utc_now
 from .credentials import Caller, limited_project_id
 from .json_bodies import storable_text
 from .money import money
+from .page_cursors import int64
 from .runtime import Runtime
 
 _LABEL = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
@@ -106,7 +107,7 @@ def _encode_before(row) -> str:
 def _decode_before(before: str) -> tuple[datetime, int]:
     try:
         micros, pk = (int(part) for part in before.split("."))
-        return _EPOCH + micros * _MICROSECOND, pk
+        return _EPOCH + micros * _MICROSECOND, int64(pk)
     except (ValueError, OverflowError):
         raise InvalidInput("before is not a next_before this server handed out", field="before") from None
 
