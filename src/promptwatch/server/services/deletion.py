@@ -68,7 +68,8 @@ def _project(conn: Connection, account_id: int, entry: dict, now: datetime) -> d
     counts = {"sessions": 0, "activities": 0, "other_rows": 0}
     for project in _projects(conn, account_id, entry):
         pks = deletion_store.session_pks(conn, account_id, project_id=project["id"])
-        for name, value in deletion_store.delete_sessions(conn, account_id, pks, now).items():
+        # the project's roll-ups all go with its row below, locked in one order: none is taken row by row here
+        for name, value in deletion_store.delete_sessions(conn, account_id, pks, now, keep_aggregates=True).items():
             counts[name] += value
         counts["other_rows"] += delete_project_share_links(conn, account_id, project["id"])  # its datasets' links
         counts["other_rows"] += deletion_store.delete_by_registry(conn, account_id, "project", project)

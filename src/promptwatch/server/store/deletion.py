@@ -8,8 +8,10 @@ Bulk deletions go in transactions of a bounded number of activities (`delete_ses
 ingestion commits between them instead of waiting for the whole deletion.
 
 A deletion takes rows in the order ingest does (`rollups`): the sessions (in order of id), their activities,
-then the roll-up rows once, sorted; so on PostgreSQL a deletion and a concurrent ingest wait for each other
-instead of deadlocking, and the calls a deletion takes out of the roll-ups are those it deletes.
+then the roll-up rows once, sorted; so on PostgreSQL a deletion and a concurrent ingest mostly wait for each
+other, and the calls a deletion takes out of the roll-ups are those it deletes. An ingest transaction of
+several jobs takes each job's sessions in order, not all of them: a deadlock left between the two is run
+again (`services.lock_races`).
 """
 
 from __future__ import annotations

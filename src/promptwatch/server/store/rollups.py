@@ -9,7 +9,9 @@ change by deltas, so that they stay right whatever else writes them meanwhile.
 Lock order on PostgreSQL, where several transactions write at once: a transaction takes its sessions and
 activities first, and the roll-up rows last, once (`Rollups`): every usage row, then every latency row, each
 sorted by account and dimensions. Ingest and deletion both write them so, and a statement that takes many
-roll-up rows at once takes them in that order first (`lock_rows`).
+roll-up rows at once takes them in that order first (`lock_rows`). An account's deletion and retention's
+purge of old roll-ups take theirs in one statement without it: a lock race there is run again (the account's
+deletion, `services.lock_races`) or left to the next cleanup cycle (retention).
 """
 
 from __future__ import annotations
