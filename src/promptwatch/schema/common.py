@@ -46,6 +46,38 @@ ActivityType = Literal[
     "span",
 ]
 
+# NUL: PostgreSQL text cannot hold it, SQLite can, and an import refuses it (import_validation). So that both
+# databases take the same requests and every export imports, a name, a label, an id, an e-mail or a token the
+# native API takes refuses it, the error naming the field (`name_text`), and free text is stored with U+FFFD in
+# its place (`free_text`), as ingest stores every string (json_bodies.storable_text, before any field is read).
+NUL = "\x00"
+
+
+def refuse_nul(value: str) -> str:
+    if NUL in value:
+        raise PydanticCustomError("string_nul", "must not contain NUL (\\u0000)")
+    return value
+
+
+def nul_as_replacement(value: str) -> str:
+    return value.replace(NUL, "\ufffd") if NUL in value else value
+
+
+NulFree = AfterValidator(refuse_nul)
+
+
+def name_text(**constraints: Any) -> Any:
+    """A name, label, id, e-mail or token: text within `constraints` (Field's `min_length`, `max_length`,
+    `pattern`), checked first, and without NUL (`string_nul`)."""
+    return Annotated[str, Field(**constraints), NulFree]
+
+
+def free_text(**constraints: Any) -> Any:
+    """Free text (a note, a description, an address, a reason): text within `constraints`, each NUL made
+    U+FFFD."""
+    return Annotated[str, Field(**constraints), AfterValidator(nul_as_replacement)]
+
+
 MAX_LABEL_LENGTH = 256
 _WHITESPACE = re.compile(r"\s")
 
@@ -63,7 +95,11 @@ def check_tracking_label(value: str | None) -> str | None:
     return value
 
 
-TrackingLabel = Annotated[str, AfterValidator(check_tracking_label)]
+# every field that names a project (a session's, a dataset's, a key's, a retention policy's, a member's) or
+# a tenant: projects are created on first use, by any of them, under this one rule
+TrackingLabel = Annotated[
+    str, Field(min_length=1, max_length=MAX_LABEL_LENGTH), NulFree, AfterValidator(check_tracking_label)
+]
 
 # free JSON (metadata, inputs, outputs, settings, attributes...): at most this many levels of objects and
 # arrays, counted from the field's own value, so that nothing that walks stored JSON recurses without bound

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .common import JsonDepth, JsonObject
+from .common import JsonDepth, JsonObject, TrackingLabel, free_text, name_text
 
 MAX_ITEMS_PER_REQUEST = 1000
 NAME_RULES = {"min_length": 1, "max_length": 256, "pattern": r"^[^/\x00-\x1f]+$"}
@@ -19,13 +19,13 @@ class _Strict(BaseModel):
 
 class DatasetCreate(_Strict):
     name: str = Field(**NAME_RULES)
-    description: str | None = Field(default=None, max_length=20_000)
-    project: str | None = Field(default=None, min_length=1, max_length=256, description="limit it to a project")
+    description: free_text(max_length=20_000) | None = None
+    project: TrackingLabel | None = Field(default=None, description="limit it to a project (created on first use)")
 
 
 class DatasetUpdate(_Strict):
     name: str | None = Field(default=None, **NAME_RULES)
-    description: str | None = Field(default=None, max_length=20_000)
+    description: free_text(max_length=20_000) | None = None
 
 
 class DatasetItemFields(_Strict):
@@ -34,7 +34,7 @@ class DatasetItemFields(_Strict):
     expected_output: Annotated[Any, JsonDepth] = None
     metadata: JsonObject | None = None
     label: Literal[0, 1] | None = Field(default=None, description="1 good, 0 bad")
-    notes: str | None = Field(default=None, max_length=20_000)
+    notes: free_text(max_length=20_000) | None = None
 
 
 class DatasetItemCreate(DatasetItemFields):
@@ -42,8 +42,8 @@ class DatasetItemCreate(DatasetItemFields):
     input: Annotated[Any, JsonDepth] = Field(
         description="any JSON value; a JSON object maps to a unit test case's inputs"
     )
-    source_session_id: str | None = Field(default=None, max_length=200)
-    source_activity_id: str | None = Field(default=None, max_length=200)
+    source_session_id: name_text(max_length=200) | None = None
+    source_activity_id: name_text(max_length=200) | None = None
 
 
 class DatasetItemsCreate(_Strict):
@@ -55,6 +55,6 @@ class DatasetItemUpdate(DatasetItemFields):
 
 
 class DatasetItemFromActivity(_Strict):
-    activity_id: str = Field(min_length=1, max_length=200, description="an LLM call (llm-prompt activity)")
+    activity_id: name_text(min_length=1, max_length=200) = Field(description="an LLM call (llm-prompt activity)")
     label: Literal[0, 1] | None = None
-    notes: str | None = Field(default=None, max_length=20_000)
+    notes: free_text(max_length=20_000) | None = None

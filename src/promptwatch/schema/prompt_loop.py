@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr
 
-from .common import JsonDepth, JsonObject
+from .common import JsonDepth, JsonObject, free_text, name_text
 
 
 class _Strict(BaseModel):
@@ -45,13 +45,13 @@ class TemplateCreate(_Strict):
     PromptTemplateDescription as a dict)."""
 
     template: Annotated[str | list[Any] | dict[str, Any], JsonDepth, AfterValidator(_check_template)]
-    version: str | None = Field(default=None, max_length=100)
-    format: str | None = Field(default=None, max_length=30)
-    input_params: list[str] | None = None
+    version: name_text(max_length=100) | None = None
+    format: name_text(max_length=30) | None = None
+    input_params: list[name_text()] | None = None
 
 
 class LabelMove(_Strict):
-    version: str = Field(min_length=1, max_length=140)
+    version: name_text(min_length=1, max_length=140)
 
 
 def _whole_number(low: int, high: int, rule: str):
@@ -75,7 +75,7 @@ class AnnotationIn(_Strict):
 
     label: _Label | None = None
     rating: _Rating | None = None
-    notes: str | None = Field(default=None, max_length=20_000)
+    notes: free_text(max_length=20_000) | None = None
 
 
 class CacheEntryCreate(_Strict):
@@ -96,9 +96,9 @@ class CacheLookup(_Strict):
 
 
 class ProviderConfigIn(_Strict):
-    base_url: str = Field(min_length=8, max_length=2000)
-    api_key: str | None = Field(default=None, max_length=4000)
-    default_model: str | None = Field(default=None, max_length=200)
+    base_url: name_text(min_length=8, max_length=2000)
+    api_key: name_text(max_length=4000) | None = None
+    default_model: name_text(max_length=200) | None = None
 
 
 def _number(low: float, high: float):
@@ -127,9 +127,9 @@ class ReplaySettings(BaseModel):
 class ReplayCreate(_Strict):
     """Edits to the recorded call; everything left out is replayed as recorded."""
 
-    provider: str = Field(default="default", max_length=100)
+    provider: name_text(max_length=100) = "default"
     template: Annotated[str | list[Any] | None, JsonDepth] = None
     input_values: JsonObject | None = None
     messages: list[JsonObject] | None = None
-    model: str | None = Field(default=None, max_length=200)
+    model: name_text(max_length=200) | None = None
     settings: Annotated[ReplaySettings | None, JsonDepth] = None

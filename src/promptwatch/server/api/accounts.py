@@ -7,7 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from promptwatch.schema.common import Moment
+from promptwatch.schema.common import Moment, TrackingLabel, name_text
 
 from ..services.credentials import Caller
 from .deps import caller, credential_of
@@ -19,15 +19,15 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 class LoginIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: str = Field(max_length=320)
+    email: name_text(max_length=320)
     password: str = Field(max_length=1000)
 
 
 class KeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     scope: Literal["write", "ingest", "read", "admin"] = "ingest"
-    name: str | None = Field(default=None, max_length=200)
-    project: str | None = Field(default=None, max_length=256)
+    name: name_text(max_length=200) | None = None
+    project: TrackingLabel | None = None
     expires_at: Moment | None = None
 
 

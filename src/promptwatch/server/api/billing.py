@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
+
+from promptwatch.schema.common import free_text, name_text
 
 from ..services.credentials import Caller
 from .deps import caller
@@ -15,19 +17,19 @@ router = APIRouter(prefix="/api/v1", tags=["billing"])
 
 class ProfileUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(default=None, max_length=200)
-    company: str | None = Field(default=None, max_length=200)
-    address: str | None = Field(default=None, max_length=2000)
-    contact_email: str | None = Field(default=None, max_length=320)
+    name: name_text(max_length=200) | None = None
+    company: name_text(max_length=200) | None = None
+    address: free_text(max_length=2000) | None = None
+    contact_email: name_text(max_length=320) | None = None
 
 
 class BillingUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    billing_name: str | None = Field(default=None, max_length=200)
-    billing_address: str | None = Field(default=None, max_length=2000)
-    country: str | None = Field(default=None, min_length=2, max_length=2)
-    vat_id: str | None = Field(default=None, max_length=50)
-    billing_email: str | None = Field(default=None, max_length=320)
+    billing_name: name_text(max_length=200) | None = None
+    billing_address: free_text(max_length=2000) | None = None
+    country: name_text(min_length=2, max_length=2) | None = None
+    vat_id: name_text(max_length=50) | None = None
+    billing_email: name_text(max_length=320) | None = None
 
 
 @router.get("/account/profile", summary="The account's profile", responses=responses(401, 403))

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from promptwatch.schema.common import Moment
+from promptwatch.schema.common import Moment, TrackingLabel
 
 from ..errors import Forbidden
 from ..services.credentials import Caller
@@ -24,12 +24,12 @@ class TimeRangeDeletion(BaseModel):
     model_config = ConfigDict(extra="forbid")
     since: Moment | None = None
     until: Moment | None = None
-    project: str | None = Field(default=None, max_length=256)
+    project: TrackingLabel | None = None
 
 
 class RetentionPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    project: str | None = Field(default=None, max_length=256, description="none: the account's default")
+    project: TrackingLabel | None = Field(default=None, description="none: the account's default")
     content_days: int | None = Field(
         default=None, ge=1, le=MAX_DAYS, description="keep sessions and payloads this long"
     )

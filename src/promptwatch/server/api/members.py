@@ -8,6 +8,8 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from promptwatch.schema.common import TrackingLabel, name_text
+
 from ..services.credentials import Caller
 from .deps import caller
 from .problems import PROBLEM, responses
@@ -19,9 +21,9 @@ GONE = {410: {"description": "Revoked, used or expired", "content": {PROBLEM: {}
 
 class InvitationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: str = Field(max_length=320)
+    email: name_text(max_length=320)
     role: Role = "member"
-    projects: list[str] | None = Field(
+    projects: list[TrackingLabel] | None = Field(
         default=None, max_length=100, description="limit the membership to these projects; omit for all"
     )
     expires_in_hours: int | None = Field(default=None, ge=1, le=720)
@@ -29,14 +31,16 @@ class InvitationCreate(BaseModel):
 
 class InvitationAccept(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    token: str = Field(min_length=10, max_length=200)
+    token: name_text(min_length=10, max_length=200)
     password: str | None = Field(default=None, max_length=1000, description="needed when no user has the e-mail")
 
 
 class MemberUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     role: Role | None = None
-    projects: list[str] | None = Field(default=None, max_length=100, description="[] lifts every project limit")
+    projects: list[TrackingLabel] | None = Field(
+        default=None, max_length=100, description="[] lifts every project limit"
+    )
 
 
 def _members(request: Request):

@@ -9,6 +9,8 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from promptwatch.schema.common import free_text, name_text
+
 from ..constants import LEAD_STATUSES, OUTBOX_STATUSES
 from ..services.operator import Operator
 from .operator_auth import operator
@@ -26,22 +28,22 @@ class InvoiceIssue(BaseModel):
 
 class PlanSet(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    plan: str = Field(max_length=40)
+    plan: name_text(max_length=40)
 
 
 class PolicyAnnounce(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["privacy", "terms"]
-    title: str = Field(min_length=1, max_length=200)
-    body: str = Field(min_length=1, max_length=500_000)
+    title: free_text(min_length=1, max_length=200)
+    body: free_text(min_length=1, max_length=500_000)
     effective_date: date
 
 
 class Broadcast(BaseModel):
     model_config = ConfigDict(extra="forbid")
     category: Literal["product_news", "promotions"]
-    subject: str = Field(min_length=1, max_length=500)
-    body: str = Field(min_length=1, max_length=100_000)
+    subject: free_text(min_length=1, max_length=500)
+    body: free_text(min_length=1, max_length=100_000)
     audience: Literal["users", "leads", "all"] = "all"
 
 

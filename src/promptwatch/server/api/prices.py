@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from promptwatch.schema.common import MAX_TOKENS, Moment
+from promptwatch.schema.common import MAX_TOKENS, Moment, name_text
 
 from ..services.credentials import Caller
 from ..services.prices import MAX_PER_MTOK
@@ -22,7 +22,7 @@ def _price(tokens: str):
 
 class OverrideCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    model: str = Field(min_length=1, max_length=200)
+    model: name_text(min_length=1, max_length=200)
     input_per_mtok: float = _price("prompt")
     output_per_mtok: float = _price("completion")
     effective_from: Moment | None = Field(default=None, description="default: now")
@@ -51,7 +51,7 @@ def delete_override(request: Request, override_id: int, who: Caller = Depends(ca
 
 class PriceUnpriced(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    model: str | None = Field(default=None, min_length=1, max_length=200, description="only this model's calls")
+    model: name_text(min_length=1, max_length=200) | None = Field(default=None, description="only this model's calls")
 
 
 @router.get("/unpriced", summary="The models of the calls stored without a price", responses=responses(401))

@@ -7,18 +7,20 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from promptwatch.schema.common import TrackingLabel, name_text
+
 from ..services.credentials import Caller
 from .deps import caller
 from .problems import responses
 
 router = APIRouter(prefix="/api/v1/redaction", tags=["redaction"])
-Project = Annotated[str | None, Query(max_length=256, description="a project's rules; omit for the account's")]
+Project = Annotated[TrackingLabel | None, Query(description="a project's rules; omit for the account's")]
 
 
 class CustomPattern(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
-    pattern: str = Field(min_length=1, max_length=500)
+    pattern: name_text(min_length=1, max_length=500)
 
 
 class RedactionConfig(BaseModel):

@@ -8,6 +8,8 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from promptwatch.schema.common import name_text
+
 from ..services.credentials import Caller
 from ..services.session_detail import ActivityWindow
 from .activity_window import activity_window
@@ -22,7 +24,7 @@ GONE = {410: {"description": "Revoked or expired", "content": {PROBLEM: {}}}}
 class ShareLinkCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["session", "dataset"] = "session"
-    object_id: str = Field(min_length=1, max_length=200, description="the session id or the dataset name")
+    object_id: name_text(min_length=1, max_length=200) = Field(description="the session id or the dataset name")
     expires_in_hours: int | None = Field(default=None, ge=1, description="default 168; at most 90 days")
 
 

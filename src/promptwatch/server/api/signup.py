@@ -6,6 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from promptwatch.schema.common import name_text
+
 from ..services.credentials import Caller
 from .deps import caller
 from .operator_auth import client_address
@@ -16,34 +18,34 @@ router = APIRouter(prefix="/api/v1", tags=["sign-up"])
 
 class WaitlistJoin(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: str = Field(max_length=320)
-    name: str | None = Field(default=None, max_length=200)
-    organisation: str | None = Field(default=None, max_length=200)
-    source: str = Field(default="web", max_length=100)
+    email: name_text(max_length=320)
+    name: name_text(max_length=200) | None = None
+    organisation: name_text(max_length=200) | None = None
+    source: name_text(max_length=100) = "web"
     consent: bool = Field(description="The person agreed to the consent text of GET /api/v1/waitlist")
 
 
 class SignUp(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: str = Field(max_length=320)
+    email: name_text(max_length=320)
     password: str = Field(max_length=1000)
-    account_name: str = Field(min_length=1, max_length=200)
-    referral_code: str | None = Field(default=None, max_length=40)
+    account_name: name_text(min_length=1, max_length=200)
+    referral_code: name_text(max_length=40) | None = None
 
 
 class TokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    token: str = Field(max_length=200)
+    token: name_text(max_length=200)
 
 
 class ResetRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: str = Field(max_length=320)
+    email: name_text(max_length=320)
 
 
 class ResetConfirm(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    token: str = Field(max_length=200)
+    token: name_text(max_length=200)
     password: str = Field(max_length=1000)
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from promptwatch.schema.common import name_text
+
 from ..services.credentials import Caller
 from .deps import caller
 from .problems import responses
@@ -16,12 +18,12 @@ router = APIRouter(prefix="/api/v1", tags=["usage statistics"])
 
 class PageView(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    path: str = Field(max_length=2000, description="location.pathname; only its route template is counted")
+    path: name_text(max_length=2000) = Field(description="location.pathname; only its route template is counted")
 
 
 class FeatureUse(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    feature: str = Field(max_length=100, description="one of the UI feature names (see docs/customers.md)")
+    feature: name_text(max_length=100) = Field(description="one of the UI feature names (see docs/customers.md)")
 
 
 class OptOut(BaseModel):

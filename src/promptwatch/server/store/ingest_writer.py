@@ -242,12 +242,13 @@ def _session_rows(conn, account_id, session_records, activity_records, refused, 
     rows = []
     for sid in sorted(set(explicit) | set(earliest)):
         record = explicit.get(sid, {})
-        start = record.get("start_time") or earliest.get(sid) or now
-        if sid in earliest and earliest[sid] < start:
-            start = earliest[sid]
+        given = [t for t in (record.get("start_time"), earliest.get(sid)) if t is not None]
+        start = min(given) if given else None  # the start this batch gives: sent, or its earliest activity's
         end = record.get("end_time")
-        if end is not None and end < start:  # an end with no start, or before its activities: never negative
-            start = end
+        if start is None and end is None:
+            start = now  # a new session starts when it arrives; a stored one keeps its start
+        elif start is not None and end is not None and end < start:
+            end = start  # an end before the start is the start: no duration is negative
         rows.append(
             {
                 "account_id": account_id,
@@ -266,7 +267,18 @@ def _session_rows(conn, account_id, session_records, activity_records, refused, 
                 **_NEW_SESSION_TOTALS,  # a new session's; an upsert of a stored one leaves them as they are
             }
         )
+    if any(row["start_time"] is None for row in rows):
+        return [_start_from_store(row) for row in rows]
     return rows
+
+
+def _start_from_store(row: dict) -> dict:
+    """The row as `_session_upsert(..., start_from_store=True)` takes it. A session given an end and no start
+    keeps the start it has stored, and its end is clamped to that start (an end sent earlier is the start, as
+    an end before the start always is); new, it starts at that end, or when it arrives if that end is later."""
+    given = row["start_time"]
+    first = given if given is not None else min(row["end_time"], row["updated_at"])
+    return {**row, "start_time": first, "given_start": given, "of_account": row["account_id"], "of_id": row["id"]}
 
 
 _NEW_SESSION_TOTALS = {"activity_count": 0, "llm_calls": 0, **dict.fromkeys(_TOTALS, 0)}
@@ -278,10 +290,11 @@ def _upsert_sessions(conn: Connection, rows: list[dict]) -> dict[str, tuple]:
     binds each row through its type processors, which cost more than the upsert itself: the rows go through
     `bulk.execute_many`, and one lookup by id reads what they stored."""
     dialect = conn.dialect.name
+    start_from_store = "given_start" in rows[0]
     if dialect != "postgresql":
-        bulk.execute_many(conn, _session_upsert(dialect, returning=False), rows)
+        bulk.execute_many(conn, _session_upsert(dialect, False, start_from_store), rows)
         return _stored_sessions_of(conn, rows[0]["account_id"], {row["id"] for row in rows})
-    stored = conn.execute(_session_upsert(dialect, returning=True), rows)
+    stored = conn.execute(_session_upsert(dialect, True, start_from_store), rows)
     return {sid: (pk, project_id, tenant) for sid, pk, project_id, tenant in stored}
 
 
@@ -294,19 +307,34 @@ def _stored_sessions(dialect: str):
 
 
 @cache
-def _session_upsert(dialect: str, returning: bool):
-    """The statement is built once per dialect: building an upsert costs more than binding a batch to it."""
+def _session_upsert(dialect: str, returning: bool, start_from_store: bool = False):
+    """The statement is built once per dialect: building an upsert costs more than binding a batch to it. A
+    stored session's start moves only earlier, and its end is never before its start. `start_from_store`: for
+    a batch with a session given an end and no start (`_start_from_store`), whose proposed start is the stored
+    session's, read in this statement; only such batches pay for that read."""
     stmt = insert_for(dialect, sessions)
+    if start_from_store:
+        stored = sessions.alias("stored")
+        stored_start = (
+            select(stored.c.start_time)
+            .where(stored.c.account_id == bindparam("of_account"), stored.c.id == bindparam("of_id"))
+            .scalar_subquery()
+        )
+        given = bindparam("given_start", type_=UtcDateTime())
+        stmt = stmt.values(start_time=func.coalesce(given, stored_start, bindparam("start_time", type_=UtcDateTime())))
     new, table = stmt.excluded, sessions.c
     keep = {
         name: func.coalesce(getattr(new, name), getattr(table, name))
-        for name in ("project_id", "tracking_tenant", "session_name", "end_time", "steps_count", "tags", "metadata")
+        for name in ("project_id", "tracking_tenant", "session_name", "steps_count", "tags", "metadata")
     }
+    start = case((new.start_time < table.start_time, new.start_time), else_=table.start_time)
+    end = func.coalesce(new.end_time, table.end_time)
     upsert = stmt.on_conflict_do_update(
         index_elements=["account_id", "id"],
         set_={
             **keep,
-            "start_time": case((new.start_time < table.start_time, new.start_time), else_=table.start_time),
+            "start_time": start,
+            "end_time": case((end < start, start), else_=end),
             "is_error": table.is_error | new.is_error,
             "updated_at": new.updated_at,
         },
