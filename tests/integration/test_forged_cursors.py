@@ -119,3 +119,12 @@ def test_a_before_past_64_bits_is_a_422_naming_it(client):
         answer = client.get(path)
         assert answer.status_code == 422, (path, answer.text)
         assert answer.json()["errors"][0]["field"] in ("before", "query.before"), answer.text
+
+
+@pytest.mark.parametrize("parts", [["item", True], ["item", 2**70], ["item"], ["session", 1]])
+def test_a_forged_dataset_items_cursor_is_a_422_naming_it(client, parts):
+    name = uid("ds-")
+    assert client.post("/api/v1/datasets", json={"name": name}).status_code == 201
+    answer = client.get(f"/api/v1/datasets/{name}/items", params={"cursor": cursor(*parts)})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["field"] == "cursor", answer.text

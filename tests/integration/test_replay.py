@@ -336,3 +336,21 @@ def test_recorded_settings_out_of_range_replay_unchanged(replay_server, fake_ope
         assert edited.status_code == 200, edited.text
         assert {k: fake_openai.requests[-1][k] for k in recorded} == recorded
         assert fake_openai.requests[-1]["max_tokens"] == 50 and fake_openai.requests[-1]["top_k"] == 40
+
+
+def test_edits_holding_a_nul_or_half_a_utf16_pair_are_replayed_and_stored_as_u_fffd(
+    replay_server, fake_openai: FakeOpenAI  # noqa: F811
+):
+    """JSON allows both; no store holds them (PostgreSQL refused the replay's record after the provider answered)."""
+    with replay_server.client(admin_key(replay_server)) as admin:
+        admin.put("/api/v1/providers/default", json={"base_url": fake_openai.base_url, "default_model": "gpt-x"})
+    sid, aid = uid("s-"), uid("a-")
+    with replay_server.client(replay_server.first.api_key) as client:
+        client.post("/api/v1/ingest", json={"activities": [llm(aid, sid, prompt="Hi")]})
+        body = b'{"messages": [{"role": "user", "text": "a\\u0000b\\ud800c"}]}'
+        json_type = {"content-type": "application/json"}
+        answer = client.post(f"/api/v1/activities/{aid}/replay", content=body, headers=json_type)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["generated"] == "Echo: a\ufffdb\ufffdc"
+        stored = client.get(f"/api/v1/activities/{aid}/replays").json()["replays"][-1]
+        assert stored["edits"]["messages"] == [{"role": "user", "text": "a\ufffdb\ufffdc"}]

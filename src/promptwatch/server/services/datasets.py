@@ -7,7 +7,6 @@ id taken by a concurrent request between the check and the write is a 409, as on
 
 from __future__ import annotations
 
-import base64
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -32,6 +31,7 @@ from ..store import datasets as store
 from ..store import sharing as share_store
 from ..store.bodies import decode_body, encode_body
 from ..store.session_detail import activity as stored_activity
+from . import page_cursors
 from .clock import utc_now
 from .credentials import Caller, limited_project_id
 from .json_bodies import storable_text
@@ -49,20 +49,6 @@ MAX_NOTES = 20_000
 
 def dataset_view(row) -> dict:
     return {k: row[k] for k in ("name", "description", "project", "item_count", "created_at", "updated_at")}
-
-
-def encode_cursor(pk: int) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps(["item", pk])).decode()
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        kind, pk = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if kind != "item" or not isinstance(pk, int):
-            raise ValueError(cursor)
-        return pk
-    except (ValueError, TypeError, orjson.JSONDecodeError):
-        raise InvalidInput("cursor is not one this server handed out", field="cursor") from None
 
 
 @contextmanager
@@ -302,7 +288,11 @@ class DatasetService:
         caller.require_role("viewer")
         if not 1 <= limit <= MAX_PAGE:
             raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}", field="limit")
-        after = decode_cursor(cursor) if cursor else None
+        after = (
+            page_cursors.decode_cursor(cursor, "item", (page_cursors.int64,), of="this dataset's items")[0]
+            if cursor
+            else None
+        )
         with self._rt.engine.connect() as conn:
             row = self._dataset(conn, caller, name)
             rows = store.list_items(conn, caller.account_id, row["pk"], limit + 1, after)
@@ -310,7 +300,7 @@ class DatasetService:
         rows = rows[:limit]
         return {
             "items": [self.item_view(caller.account_id, r) for r in rows],
-            "next_cursor": encode_cursor(rows[-1]["pk"]) if more else None,
+            "next_cursor": page_cursors.encode_cursor("item", rows[-1]["pk"]) if more else None,
         }
 
     def export_lines(self, caller: Caller, name: str) -> Iterator[bytes]:

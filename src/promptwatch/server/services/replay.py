@@ -26,11 +26,13 @@ from ..store import template_versions
 from ..store.session_detail import activity as stored_activity
 from .clock import utc_now
 from .credentials import Caller
+from .json_bodies import storable_text
 from .provider_secrets import ProviderSecrets
 from .runtime import Runtime
 
 _ROLES = {"human": "user", "ai": "assistant", "user": "user", "assistant": "assistant", "system": "system"}
 _SETTING_KEYS = tuple(ReplaySettings.model_fields)
+_FREE_EDITS = ("template", "input_values", "messages")  # the edits of free text and JSON
 _F_STRING_STYLES = (None, "f-string", "chat_messages")  # a tuple: a recorded format may be any JSON value
 
 
@@ -336,6 +338,8 @@ class ReplayService:
 
     def replay(self, caller: Caller, activity_id: str, edits: ReplayCreate) -> dict:
         caller.require("ingest")
+        # a NUL or half a UTF-16 pair, which JSON allows and no store holds, is sent and kept as U+FFFD
+        edits = edits.model_copy(update={k: storable_text(getattr(edits, k)) for k in _FREE_EDITS})
         with self._rt.engine.connect() as conn:
             recorded = self._recorded(conn, caller, activity_id)
             provider = store.provider(conn, caller.account_id, edits.provider)
