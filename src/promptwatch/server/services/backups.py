@@ -84,7 +84,7 @@ def read_catalog(settings: Settings) -> list[dict]:
 
 def last_backup_time(settings: Settings) -> datetime | None:
     """When the last backup the catalog lists was taken; None for none."""
-    return max((datetime.fromisoformat(entry["taken_at"]) for entry in read_catalog(settings)), default=None)
+    return max((_taken(entry) for entry in read_catalog(settings)), default=None)
 
 
 def _write_catalog(settings: Settings, entries: list[dict]) -> None:
@@ -241,7 +241,7 @@ def _expire_backups(runtime: Runtime, now: datetime) -> list[str]:
     directory = runtime.settings.backups_path()
     kept, removed = [], []
     for entry in read_catalog(runtime.settings):
-        if datetime.fromisoformat(entry["taken_at"]) < limit:
+        if _taken(entry) < limit:
             (directory / entry["file"]).unlink(missing_ok=True)
             removed.append(entry["file"])
         else:
@@ -286,10 +286,8 @@ def _restore_backup(settings: Settings, backup: Path, note: Progress, without_le
     if entry is None or not backup.exists():
         raise InvalidInput(f"{backup} is not a backup in the catalog of {settings.backups_path()}")
     ledger = DeletionLedger(settings.deletion_ledger_path(), instance_secret(settings))
-    if not without_ledger and not _ledger_of(ledger, entry):
-        raise Conflict(
-            f"the deletion ledger at {ledger.path} is not the one this backup was taken with: {_LEDGER_NEEDED}"
-        )
+    if not without_ledger and (mismatch := _ledger_mismatch(ledger, entry)):
+        raise Conflict(mismatch)
     url = resolve_database_url(settings)
     backend = make_url(url).get_backend_name()
     if (entry["kind"] == "sqlite") != (backend == "sqlite"):
@@ -320,7 +318,7 @@ def _restore_backup(settings: Settings, backup: Path, note: Progress, without_le
             note("schema upgraded", 1)
         try:
             with engine.begin() as conn:
-                taken_at = datetime.fromisoformat(entry["taken_at"])
+                taken_at = _taken(entry)
                 replayed = _replay(conn, _entries_since(conn, ledger, taken_at), note)
                 account_store.end_all_login_tokens(conn)
                 ownerless = member_store.standard_accounts_without_owner(conn)
@@ -339,15 +337,30 @@ def _restore_backup(settings: Settings, backup: Path, note: Progress, without_le
     }
 
 
-def _ledger_of(ledger: DeletionLedger, entry: dict) -> bool:
-    """Whether `ledger` can be the one the backup was taken with: the one its catalog entry names, or (a backup
-    of an earlier release names none) one begun before it. An empty ledger, begun by no release, is taken."""
+def _ledger_mismatch(ledger: DeletionLedger, entry: dict) -> str | None:
+    """Why `ledger` cannot be the one the backup was taken with, or None: it must be the one the catalog entry
+    names, or (a backup of an earlier release names none) one begun before the backup. An empty ledger, begun by
+    no release, is taken."""
     identity = ledger.identity()
     if identity is None:
-        return True
+        return None
+    name, began = identity
     if entry.get("ledger"):
-        return identity[0] == entry["ledger"]
-    return identity[1] <= datetime.fromisoformat(entry["taken_at"])
+        if name == entry["ledger"]:
+            return None
+        return f"the deletion ledger at {ledger.path} is not the one this backup was taken with: {_LEDGER_NEEDED}"
+    if began <= _taken(entry):
+        return None
+    return (
+        f"the deletion ledger at {ledger.path} began at {began.isoformat()}, after this backup of an earlier "
+        f"release was taken ({entry['taken_at']}): {_LEDGER_NEEDED}. If this instance kept no ledger before "
+        "(an earlier release made it at the first deletion), nothing was deleted before then: --without-ledger "
+        "loses nothing"
+    )
+
+
+def _taken(entry: dict) -> datetime:
+    return datetime.fromisoformat(entry["taken_at"])
 
 
 def _entries_since(conn, ledger: DeletionLedger, taken_at: datetime) -> Iterator[LedgerEntry]:
