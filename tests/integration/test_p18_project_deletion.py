@@ -105,3 +105,27 @@ def test_p18_a_deleted_project_takes_its_cache_namespaces_with_their_entries_and
 
         assert {n["namespace"] for n in owner.get("/api/v1/cache").json()["items"]} == kept
         assert f'"{PROJECT}.faq"' not in export_text(owner) and f'"{PROJECT}"' not in export_text(owner)
+
+
+def test_p18_an_export_from_before_its_project_was_deleted_brings_no_invitation_limited_to_it_back(live_server):
+    """Imported into the account again (it must then hold none of the archive's objects), an invitation of the
+    archive limited to the deleted project alone stays out, as the deletion removed it (with no limit left it
+    would reach the whole account), and the project's name does not come back."""
+    tenant = live_server.new_tenant("project-import")
+    owner_token = login(live_server, tenant.owner_email, tenant.owner_password)
+    with live_server.client(owner_token) as owner:
+        assert (
+            owner.post("/api/v1/ingest", json={"sessions": [session(uid("s-"), tracking_project=PROJECT)]}).json()[
+                "rejected"
+            ]
+            == 0
+        )
+        invite(live_server, owner, [PROJECT])
+        archive = owner.get("/api/v1/export")
+        assert archive.status_code == 200, archive.text
+        assert owner.delete(f"/api/v1/projects/{PROJECT}").status_code == 200
+        imported = owner.post("/api/v1/import", content=archive.content, headers={"content-type": "application/zip"})
+        assert imported.status_code == 200, imported.text
+        assert imported.json()["left_out_deleted"]["invitations"] == 1
+        assert owner.get("/api/v1/invitations").json()["items"] == []
+        assert PROJECT not in export_text(owner)

@@ -3,8 +3,8 @@ tenant, following foreign keys from its sessions, and the dataset items copied f
 into another account with every surrogate id remapped. Sessions and activities the target account deleted
 stay deleted: an import leaves them out, with every row that refers to them, the dataset items copied from
 them, and their share of the sessions' totals and of the hourly roll-ups the archive brings. So do the
-projects, datasets and dataset items it deleted, and the invitations to the people erased since, which the
-deletion ledger names (the service layer reads it, `services/import_deletions.py`). What the account holds
+projects, datasets and dataset items it deleted, the invitations to the people erased since, and the limits of
+invitations to projects deleted since, which the deletion ledger names (the service layer reads it, `services/import_deletions.py`). What the account holds
 already, an import cannot bring in: `natural_keys` and `held_keys` find which of an archive's rows those are."""
 
 from __future__ import annotations
@@ -228,9 +228,9 @@ class Remapper:
     def _ledgered_row(self, table: Table, row: dict) -> bool:
         """A project, dataset or item the account deleted, an item copied from a session or activity left out,
         a share link of a session or dataset left out or deleted (a link names it by id or name), or an invitation
-        to a person erased since it was made."""
+        to a person erased since it was made, or limited to projects all deleted since (`row` loses those)."""
         if table is invitations:
-            return self.ledgered("user", row["email"], row["created_at"])
+            return self.ledgered("user", row["email"], row["created_at"]) or self._limited_to_deleted(row)
         if table is projects:
             return self.ledgered("project", row["name"], row["created_at"])
         if table is datasets:
@@ -242,6 +242,16 @@ class Remapper:
             ledgered = row["kind"] == "dataset" and self.ledgered("dataset", row["object_id"], row["created_at"])
             return row["object_id"] in left_out or ledgered
         return False
+
+    def _limited_to_deleted(self, invitation: dict) -> bool:
+        """The invitation loses the projects deleted since it was made, as their deletions took them from it;
+        True when it was limited to those alone (the deletions removed it: with no limit it would reach the whole
+        account)."""
+        limits = invitation.get("projects")
+        if not limits:
+            return False
+        invitation["projects"] = [n for n in limits if not self.ledgered("project", n, invitation["created_at"])]
+        return not invitation["projects"]
 
     def _copied_from_left_out(self, item: dict) -> bool:
         return (
