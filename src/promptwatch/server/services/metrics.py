@@ -121,31 +121,27 @@ class MetricsService:
         if interval not in INTERVALS:
             raise InvalidInput(f"interval must be one of {', '.join(INTERVALS)}", field="interval")
         zone = time_zone(tz)
-        usage, latency, names = self._rows(caller, UsageFilter(since, until, tenant=tenant), project)
+        usage, latency, names = self._rows(caller, UsageFilter(since, until, tenant=tenant), project, group_by)
 
-        def group_of(row) -> str | None:
-            if group_by is None:
-                return None
-            value = row[usage_queries.GROUP_COLUMNS[group_by]]
-            if group_by == "project":
-                value = names.get(value)
-            return value or None
+        def group_of(value) -> str | None:
+            return (names.get(value) if group_by == "project" else value) or None
 
         period_of = cache(lambda hour: period_start(hour, interval, zone))  # rows share their hours
 
-        # each row counts in its (time, group) bucket, in its group over the whole range, and in the totals
+        # each row (an hour of a group) counts in its (time, group) bucket, in its group over the whole range, and
+        # in the totals
         sums: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(SUMS, 0))
         histograms: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         everything = ()  # the key of the totals
-        for row in usage:
-            time, group = period_of(row["hour"]), group_of(row)
+        for hour, value, *measures in usage:
+            time, group = period_of(hour), group_of(value)
             for bucket in (sums[(time, group)], sums[(group,)], sums[everything]):
-                for name in SUMS:
-                    bucket[name] += row[name]
-        for row in latency:
-            time, group = period_of(row["hour"]), group_of(row)
+                for name, amount in zip(SUMS, measures):
+                    bucket[name] += amount
+        for hour, value, latency_bucket, count in latency:
+            time, group = period_of(hour), group_of(value)
             for histogram in (histograms[(time, group)], histograms[(group,)], histograms[everything]):
-                histogram[row["bucket"]] += row["count"]
+                histogram[latency_bucket] += count
 
         def as_answered(key: tuple, values: dict) -> dict:
             """The sums of `key` with its costs as `money` and its latency percentiles."""
@@ -175,9 +171,11 @@ class MetricsService:
             "totals": totals,
         }
 
-    def _rows(self, caller: Caller, where: UsageFilter, project: str | None) -> tuple[list, list, dict]:
-        """(usage and latency rows, project names) of `where` in `project`; none for a project that
-        does not exist or that a project-limited caller cannot read."""
+    def _rows(
+        self, caller: Caller, where: UsageFilter, project: str | None, group_by: str | None
+    ) -> tuple[list, list, dict]:
+        """(usage sums and latency counts per hour and group, project names) of `where` in `project`; none for a
+        project that does not exist or that a project-limited caller cannot read."""
         if caller.project and project not in (None, caller.project):
             return [], [], {}
         project = caller.project or project
@@ -188,7 +186,7 @@ class MetricsService:
                     return [], [], {}
                 where = replace(where, project_id=project_id)
             return (
-                usage_queries.usage_rows(conn, caller.account_id, where),
-                usage_queries.latency_rows(conn, caller.account_id, where),
+                usage_queries.usage_sums(conn, caller.account_id, where, group_by, SUMS),
+                usage_queries.latency_counts(conn, caller.account_id, where, group_by),
                 usage_queries.project_names(conn, caller.account_id),
             )

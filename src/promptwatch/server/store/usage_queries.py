@@ -3,10 +3,11 @@ among them that have no cost because their model has no price."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Table, and_, select
+from sqlalchemy import Connection, Table, and_, func, literal, select
 
 from .rollups import USAGE_TYPES
 from .tables.accounts import projects
@@ -53,12 +54,25 @@ def _conditions(table: Table, account_id: int, where: UsageFilter) -> list:
     return out
 
 
-def usage_rows(conn: Connection, account_id: int, where: UsageFilter):
-    return list(conn.execute(select(usage_hourly).where(*_conditions(usage_hourly, account_id, where))).mappings())
+def usage_sums(conn: Connection, account_id: int, where: UsageFilter, group: str | None, measures: Sequence[str]):
+    """(hour, group value, *sums of `measures`) of the roll-ups `where` takes, summed in the database per hour and
+    value of the `group` column (`GROUP_COLUMNS`; None: per hour): as many rows as hours and groups, however many
+    tenants, models and templates the roll-ups hold (one row each would be read and summed here)."""
+    keys = _keys(usage_hourly, group)
+    sums = (func.sum(usage_hourly.c[name]) for name in measures)
+    query = select(*keys, *sums).where(*_conditions(usage_hourly, account_id, where)).group_by(*keys)
+    return conn.execute(query).all()
 
 
-def latency_rows(conn: Connection, account_id: int, where: UsageFilter):
-    return list(conn.execute(select(latency_hourly).where(*_conditions(latency_hourly, account_id, where))).mappings())
+def latency_counts(conn: Connection, account_id: int, where: UsageFilter, group: str | None):
+    """(hour, group value, bucket, calls) of the latency histograms `where` takes, summed as `usage_sums` does."""
+    keys = [*_keys(latency_hourly, group), latency_hourly.c.bucket]
+    query = select(*keys, func.sum(latency_hourly.c.count)).where(*_conditions(latency_hourly, account_id, where))
+    return conn.execute(query.group_by(*keys)).all()
+
+
+def _keys(table: Table, group: str | None) -> list:
+    return [table.c.hour, table.c[GROUP_COLUMNS[group]] if group else literal(None).label("grouped")]
 
 
 def project_names(conn: Connection, account_id: int) -> dict[int, str]:
