@@ -88,11 +88,13 @@ def seed(ui, tenant) -> dict[str, dict]:
 
 
 def expect_rows(page, made: dict[str, dict], *names: str) -> None:
-    """The list shows exactly these activities, in this order (newest first)."""
-    expect(page.locator("tr.row")).to_have_count(len(names))
-    assert page.locator("tr.row").evaluate_all("rows => rows.map(r => r.dataset.id)") == [
-        made[name]["id"] for name in names
-    ]
+    """The list shows exactly these activities, in this order (newest first). Each row is awaited: the list of
+    the filters before may still be drawn, with as many rows, when the count first matches."""
+    rows = page.locator("tr.row")
+    expect(rows).to_have_count(len(names))
+    for place, name in enumerate(names):
+        expect(rows.nth(place)).to_have_attribute("data-id", made[name]["id"])
+    expect(rows).to_have_count(len(names))
 
 
 def address(page) -> dict[str, list[str]]:
