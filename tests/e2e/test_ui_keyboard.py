@@ -66,7 +66,7 @@ def test_the_list_is_one_tab_stop_and_the_focus_follows_a_session_there_and_back
     before = page.url
     page.keyboard.press("ArrowDown")
     expect(page).not_to_have_url(before)
-    assert page.evaluate("document.activeElement.getAttribute('aria-selected')") == "true"
+    expect(page.locator("[role=treeitem][aria-selected=true]")).to_be_focused()  # the selection follows the focus
     assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
 
     tab_until(page, lambda f: f["text"] == "← Sessions", key="Shift+Tab")
