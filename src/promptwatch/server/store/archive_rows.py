@@ -4,8 +4,9 @@ into another account with every surrogate id remapped. Sessions and activities t
 stay deleted: an import leaves them out, with every row that refers to them, the dataset items copied from
 them, and their share of the sessions' totals and of the hourly roll-ups the archive brings. So do the
 projects, datasets and dataset items it deleted, the invitations to the people erased since, and the limits of
-invitations to projects deleted since, which the deletion ledger names (the service layer reads it, `services/import_deletions.py`). What the account holds
-already, an import cannot bring in: `natural_keys` and `held_keys` find which of an archive's rows those are."""
+invitations to projects deleted since, which the deletion ledger names (the service layer reads it,
+`services/import_deletions.py`). What the account holds already, an import cannot bring in: `natural_keys`
+and `held_keys` find which of an archive's rows those are."""
 
 from __future__ import annotations
 
