@@ -9,9 +9,10 @@ import re
 
 import orjson
 
+from promptwatch.schema.common import nul_as_replacement
+
 from ..errors import InvalidInput
 
-NUL = "\x00"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -65,8 +66,7 @@ def parse_json(raw: bytes):
 
 
 def _clean(text: str) -> str:
-    if NUL in text:
-        text = text.replace(NUL, "\ufffd")
+    text = nul_as_replacement(text)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
